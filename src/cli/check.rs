@@ -1,0 +1,196 @@
+//! `herald check FILE...`: assess objects from files, for people and for CI pipelines.
+
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::health::{Assessment, Health, assess};
+use crate::load::{Document, LoadError, parse_objects};
+use crate::object::{TypeRef, ValueExt};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// One line per object, messages cut to fit.
+    Table,
+    /// One line per object with whole messages.
+    Wide,
+    /// A JSON array of objects and their assessments.
+    Json,
+}
+
+/// The least healthy verdict that makes `check` fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Unhealthy,
+    Warning,
+    Unknown,
+}
+
+impl FailOn {
+    fn fails(self, health: Health) -> bool {
+        match self {
+            FailOn::Unhealthy => health == Health::Unhealthy,
+            FailOn::Warning => matches!(health, Health::Unhealthy | Health::Warning),
+            FailOn::Unknown => health != Health::Healthy,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// YAML or JSON files (multi-document, `kind: List`); `-` reads standard input.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub output: Output,
+    /// Exit with status 1 when an object is this unhealthy or worse.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Judge as if it were this time (RFC 3339), for time-based rules.
+    #[arg(long)]
+    pub now: Option<Timestamp>,
+}
+
+/// Exit status: 0 all good, 1 `--fail-on` matched, 2 some input could not be read.
+pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
+    let now = args.now.unwrap_or_else(Timestamp::now);
+    let mut docs = Vec::new();
+    let mut errors = Vec::new();
+    for path in &args.files {
+        let (d, e) = read(path);
+        docs.extend(d);
+        errors.extend(e);
+    }
+    let rows: Vec<Row<'_>> = docs.iter().map(|d| Row::new(d, now)).collect();
+    match args.output {
+        Output::Json => {
+            serde_json::to_writer_pretty(&mut *out, &rows)?;
+            writeln!(out)?;
+        }
+        Output::Table => write_table(out, &rows, Some(80))?,
+        Output::Wide => write_table(out, &rows, None)?,
+    }
+    for e in &errors {
+        writeln!(err, "error: {e}")?;
+    }
+    let failed = args
+        .fail_on
+        .is_some_and(|f| rows.iter().any(|r| f.fails(r.assessment.health)));
+    Ok(if !errors.is_empty() {
+        2
+    } else if failed {
+        1
+    } else {
+        0
+    })
+}
+
+fn read(path: &PathBuf) -> (Vec<Document>, Vec<LoadError>) {
+    let name = path.display().to_string();
+    let text = if name == "-" {
+        let mut s = String::new();
+        io::stdin().read_to_string(&mut s).map(|_| s)
+    } else {
+        std::fs::read_to_string(path)
+    };
+    match text {
+        Ok(text) => parse_objects(&name, &text),
+        Err(e) => (
+            Vec::new(),
+            vec![LoadError {
+                source: name,
+                line: None,
+                message: format!("cannot read: {e}"),
+            }],
+        ),
+    }
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    file: &'a str,
+    line: usize,
+    #[serde(rename = "apiVersion")]
+    api_version: &'a str,
+    kind: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    namespace: &'a str,
+    name: &'a str,
+    #[serde(flatten)]
+    assessment: Assessment,
+}
+
+impl<'a> Row<'a> {
+    fn new(d: &'a Document, now: Timestamp) -> Self {
+        let v = &d.value;
+        Row {
+            file: &d.source,
+            line: d.line,
+            api_version: v.str_at(&["apiVersion"]).unwrap_or_default(),
+            kind: TypeRef::of(v).kind,
+            namespace: v.str_at(&["metadata", "namespace"]).unwrap_or_default(),
+            name: v.str_at(&["metadata", "name"]).unwrap_or_default(),
+            assessment: assess(v, now),
+        }
+    }
+}
+
+fn write_table(
+    out: &mut dyn Write,
+    rows: &[Row<'_>],
+    message_width: Option<usize>,
+) -> io::Result<()> {
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            let name = if r.namespace.is_empty() {
+                r.name.to_string()
+            } else {
+                format!("{}/{}", r.namespace, r.name)
+            };
+            let a = &r.assessment;
+            let message = a.message.replace('\n', " ");
+            [
+                r.kind.to_string(),
+                name,
+                a.health.to_string(),
+                a.ready.to_string(),
+                a.status.clone(),
+                match message_width {
+                    Some(w) => cut(&message, w),
+                    None => message,
+                },
+            ]
+        })
+        .collect();
+    let header = ["KIND", "NAME", "HEALTH", "READY", "STATUS", "MESSAGE"].map(String::from);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&cells) {
+        let mut line = String::new();
+        for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<width$}  "));
+            }
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+fn cut(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut c: String = s.chars().take(width.saturating_sub(1)).collect();
+    c.push('…');
+    c
+}

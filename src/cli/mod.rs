@@ -1,0 +1,22 @@
+//! The command line: parsing and the subcommands' entry points.
+
+pub mod check;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "herald",
+    version,
+    about = "Health and notification companion for Flux and Argo CD"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Assess Kubernetes objects read from YAML or JSON files.
+    Check(check::CheckArgs),
+}

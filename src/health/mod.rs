@@ -1,0 +1,270 @@
+//! The health model (HEALTH-MODEL.md): one assessment per object, produced by the first check
+//! that applies to the object's group and kind.
+
+mod argo;
+pub mod conditions;
+pub mod core;
+mod flux;
+
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::object::{TypeRef, ValueExt};
+
+/// The longest message an assessment carries, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 1024;
+
+/// Is it OK? Ordered from best to worst, so `max` is the worst-of roll-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Health {
+    Healthy,
+    Unknown,
+    Warning,
+    Unhealthy,
+}
+
+impl Health {
+    pub const ALL: [Health; 4] = [
+        Health::Healthy,
+        Health::Unknown,
+        Health::Warning,
+        Health::Unhealthy,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Healthy => "healthy",
+            Health::Warning => "warning",
+            Health::Unhealthy => "unhealthy",
+            Health::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Health> {
+        Health::ALL.into_iter().find(|h| h.as_str() == s)
+    }
+
+    /// Argo CD's status for this health, as HEALTH-MODEL.md's projection defines it.
+    pub fn argo_status(self, ready: bool, suspended: bool) -> &'static str {
+        match self {
+            _ if suspended => "Suspended",
+            Health::Unknown if ready => "Suspended",
+            Health::Unknown => "Progressing",
+            Health::Healthy => "Healthy",
+            Health::Warning | Health::Unhealthy => "Degraded",
+        }
+    }
+}
+
+impl fmt::Display for Health {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which check produced an assessment.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CheckSource {
+    Builtin,
+    Lua(String),
+    Fallback,
+}
+
+impl fmt::Display for CheckSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckSource::Builtin => f.write_str("builtin"),
+            CheckSource::Lua(path) => write!(f, "lua:{path}"),
+            CheckSource::Fallback => f.write_str("fallback"),
+        }
+    }
+}
+
+impl Serialize for CheckSource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// What herald says about one object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assessment {
+    pub health: Health,
+    pub ready: bool,
+    pub status: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    pub suspended: bool,
+    pub check: CheckSource,
+}
+
+impl Assessment {
+    pub fn new(health: Health, ready: bool, status: impl Into<String>) -> Self {
+        Assessment {
+            health,
+            ready,
+            status: status.into(),
+            message: String::new(),
+            revision: None,
+            suspended: false,
+            check: CheckSource::Builtin,
+        }
+    }
+
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
+    /// The Argo CD status this assessment projects onto.
+    pub fn argo_status(&self) -> &'static str {
+        self.health.argo_status(self.ready, self.suspended)
+    }
+
+    /// The object is being deleted; nothing else about it matters any more.
+    fn terminating() -> Self {
+        Assessment::new(Health::Unknown, false, "Terminating")
+            .with_message("object is being deleted")
+    }
+
+    fn finish(mut self) -> Self {
+        truncate_message(&mut self.message);
+        self
+    }
+}
+
+/// Cut a message to [`MAX_MESSAGE_CHARS`] on a character boundary, without copying it.
+fn truncate_message(message: &mut String) {
+    let trimmed = message.trim_end().len();
+    message.truncate(trimmed);
+    if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        message.truncate(cut);
+    }
+}
+
+/// Judge one object at time `now` with the built-in checks, falling back to the generic rule.
+pub fn assess(obj: &Value, now: Timestamp) -> Assessment {
+    let t = TypeRef::of(obj);
+    builtin(obj, &t, now)
+        .unwrap_or_else(|| generic(obj))
+        .finish()
+}
+
+/// Whether herald has a built-in check for this group and kind.
+pub fn has_builtin(group: &str, kind: &str) -> bool {
+    flux::handles(group, kind) || argo::handles(group, kind) || core::handles(group, kind)
+}
+
+/// The built-in check for the object's kind, if herald has one.
+pub fn builtin(obj: &Value, t: &TypeRef<'_>, now: Timestamp) -> Option<Assessment> {
+    if flux::handles(t.group, t.kind) {
+        Some(flux::check(obj, t))
+    } else if argo::handles(t.group, t.kind) {
+        Some(argo::check(obj, t))
+    } else if core::handles(t.group, t.kind) {
+        Some(core::check(obj, t, now))
+    } else {
+        None
+    }
+}
+
+/// The rule for kinds no check knows: kstatus conditions, then generation lag, then existence.
+pub fn generic(obj: &Value) -> Assessment {
+    let mut a = if is_deleting(obj) {
+        Assessment::terminating()
+    } else if let Some(a) = conditions::kstatus(obj) {
+        conditions::apply_generation_lag(obj, a)
+    } else if generation_lags(obj) {
+        Assessment::new(Health::Unknown, false, "Progressing")
+            .with_message("the controller has not yet observed the latest generation")
+    } else {
+        Assessment::new(Health::Healthy, true, "Exists")
+    };
+    a.check = CheckSource::Fallback;
+    a.finish()
+}
+
+pub(crate) fn is_deleting(obj: &Value) -> bool {
+    obj.at(&["metadata", "deletionTimestamp"])
+        .is_some_and(|v| !v.is_null())
+}
+
+/// `metadata.generation` is ahead of `status.observedGeneration`, where both are present.
+pub(crate) fn generation_lags(obj: &Value) -> bool {
+    match (
+        obj.i64_at(&["metadata", "generation"]),
+        obj.i64_at(&["status", "observedGeneration"]),
+    ) {
+        (Some(generation), Some(observed)) => generation > observed,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn worst_of_order() {
+        assert_eq!(Health::Healthy.max(Health::Unknown), Health::Unknown);
+        assert_eq!(Health::Unknown.max(Health::Warning), Health::Warning);
+        assert_eq!(Health::Unhealthy.max(Health::Warning), Health::Unhealthy);
+    }
+
+    #[test]
+    fn argo_projection() {
+        assert_eq!(Health::Healthy.argo_status(true, false), "Healthy");
+        assert_eq!(Health::Warning.argo_status(true, false), "Degraded");
+        assert_eq!(Health::Unknown.argo_status(true, false), "Suspended");
+        assert_eq!(Health::Unknown.argo_status(false, false), "Progressing");
+        assert_eq!(Health::Healthy.argo_status(true, true), "Suspended");
+    }
+
+    #[test]
+    fn messages_are_capped_on_a_char_boundary() {
+        let mut m = "é".repeat(2000);
+        truncate_message(&mut m);
+        assert_eq!(m.chars().count(), MAX_MESSAGE_CHARS);
+    }
+
+    #[test]
+    fn generic_rule_for_unknown_kinds() {
+        let exists =
+            json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}});
+        let a = assess(&exists, Timestamp::UNIX_EPOCH);
+        assert_eq!(
+            (a.health, a.ready, a.check),
+            (Health::Healthy, true, CheckSource::Fallback)
+        );
+
+        let lagging = json!({"apiVersion": "example.com/v1", "kind": "Widget",
+            "metadata": {"name": "w", "generation": 3}, "status": {"observedGeneration": 2}});
+        let a = assess(&lagging, Timestamp::UNIX_EPOCH);
+        assert_eq!(
+            (a.health, a.ready, a.status.as_str()),
+            (Health::Unknown, false, "Progressing")
+        );
+
+        let failed = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
+            "status": {"conditions": [{"type": "Ready", "status": "False", "reason": "Broken", "message": "it broke"}]}});
+        let a = assess(&failed, Timestamp::UNIX_EPOCH);
+        assert_eq!(
+            (a.health, a.status.as_str(), a.message.as_str()),
+            (Health::Unhealthy, "Broken", "it broke")
+        );
+
+        let deleting = json!({"apiVersion": "example.com/v1", "kind": "Widget",
+            "metadata": {"name": "w", "deletionTimestamp": "2026-01-01T00:00:00Z"}});
+        let a = assess(&deleting, Timestamp::UNIX_EPOCH);
+        assert_eq!(
+            (a.health, a.ready, a.status.as_str()),
+            (Health::Unknown, false, "Terminating")
+        );
+    }
+}

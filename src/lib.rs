@@ -1,0 +1,7 @@
+//! herald: health and notification companion for Flux and Argo CD.
+
+pub mod cli;
+pub mod clock;
+pub mod health;
+pub mod load;
+pub mod object;
