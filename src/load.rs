@@ -4,6 +4,7 @@
 use std::fmt;
 
 use serde_json::Value;
+pub use serde_saphyr::DuplicateKeyPolicy;
 
 use crate::object::ValueExt;
 
@@ -52,7 +53,9 @@ pub fn parse_objects(source: &str, text: &str) -> (Vec<Document>, Vec<LoadError>
         return (docs, errors);
     }
     for (first_line, chunk) in yaml_documents(text) {
-        match parse_yaml::<Value>(chunk) {
+        // Kubernetes objects written by hand repeat keys now and then; the API server
+        // keeps the last one, and so does herald.
+        match parse_yaml::<Value>(chunk, DuplicateKeyPolicy::LastWins) {
             Ok(values) => {
                 for value in values {
                     flatten(source, first_line, value, &mut docs, &mut errors);
@@ -76,9 +79,13 @@ pub struct YamlError {
 }
 
 /// Parse every document of a YAML text, with YAML 1.2 booleans (`y`, `no`, `on` stay strings).
-pub fn parse_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<Vec<T>, YamlError> {
+pub fn parse_yaml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    duplicate_keys: DuplicateKeyPolicy,
+) -> Result<Vec<T>, YamlError> {
     let options = serde_saphyr::options! {
         strict_booleans: true,
+        duplicate_keys: duplicate_keys,
         with_snippet: false,
         budget: None,
     };

@@ -109,6 +109,8 @@ pub enum CondStatus {
 pub struct Condition<'a> {
     pub type_: &'a str,
     pub status: CondStatus,
+    /// Whether the condition had a `status` at all; without one, `status` reads `Unknown`.
+    pub has_status: bool,
     pub reason: &'a str,
     pub message: &'a str,
     pub last_transition: Option<&'a str>,
@@ -128,6 +130,7 @@ impl<'a> Condition<'a> {
         Some(Condition {
             type_: v.str_at(&["type"])?,
             status,
+            has_status: v.at(&["status"]).is_some_and(|s| !s.is_null()),
             reason: v.str_at(&["reason"]).unwrap_or_default(),
             message: v.str_at(&["message"]).unwrap_or_default(),
             last_transition: v.str_at(&["lastTransitionTime"]),

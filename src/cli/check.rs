@@ -142,6 +142,9 @@ fn write_table(
     rows: &[Row<'_>],
     message_width: Option<usize>,
 ) -> io::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     let cells: Vec<[String; 6]> = rows
         .iter()
         .map(|r| {

@@ -99,9 +99,17 @@ fn application_set(obj: &Value) -> Assessment {
             or(c.reason, "ResourcesUpToDate"),
         )
         .with_message(c.message),
-        Some(c) => Assessment::new(Health::Unknown, !progressing, or(c.reason, "Unknown"))
-            .with_message(c.message),
-        None => Assessment::new(Health::Unknown, !progressing, "Unknown"),
+        Some(c) if c.is_false() => Assessment::new(
+            Health::Unhealthy,
+            false,
+            or(c.reason, "ResourcesNotUpToDate"),
+        )
+        .with_message(c.message),
+        Some(c) => {
+            Assessment::new(Health::Unknown, false, or(c.reason, "Unknown")).with_message(c.message)
+        }
+        None => Assessment::new(Health::Unknown, false, "Pending")
+            .with_message("waiting for the ApplicationSet controller to report status"),
     }
 }
 

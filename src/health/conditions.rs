@@ -37,7 +37,9 @@ pub fn kstatus(obj: &Value) -> Option<Assessment> {
             false,
             reason_or(ready.reason, "Progressing"),
         ),
-        CondStatus::False if WAITING_REASONS.contains(&ready.reason) => {
+        CondStatus::False
+            if WAITING_REASONS.contains(&ready.reason) && !names_missing_object(ready.message) =>
+        {
             Assessment::new(Health::Unknown, false, ready.reason)
         }
         CondStatus::False => {
@@ -66,6 +68,11 @@ pub fn apply_generation_lag(obj: &Value, mut a: Assessment) -> Assessment {
         }
     }
     a
+}
+
+/// A dependency that does not exist will not become ready by waiting: that is a failure.
+fn names_missing_object(message: &str) -> bool {
+    message.contains("not found") || message.contains("does not exist")
 }
 
 fn reason_or<'a>(reason: &'a str, default: &'a str) -> &'a str {

@@ -41,8 +41,8 @@ pub fn check(obj: &Value, t: &TypeRef<'_>) -> Assessment {
     } else if let Some(a) = kstatus(obj) {
         apply_generation_lag(obj, a)
     } else if is_static(obj, t) {
-        // Nothing reconciles these objects, so there is no verdict to wait for.
-        Assessment::new(Health::Unknown, true, "Static").with_message(format!(
+        // Nothing reconciles these objects: they are fine as long as they exist.
+        Assessment::new(Health::Healthy, true, "Static").with_message(format!(
             "{} {} is not reconciled by a controller",
             t.version, t.kind
         ))

@@ -1,0 +1,6 @@
+//! One integration-test binary, so the crate links once.
+
+mod util;
+
+mod check_cli;
+mod conformance;
