@@ -210,7 +210,7 @@ mod tests {
         let a = run(&o);
         assert_eq!(
             (a.health, a.ready, a.status.as_str()),
-            (Health::Unknown, true, "Static")
+            (Health::Healthy, true, "Static")
         );
         let o = json!({"apiVersion": "notification.toolkit.fluxcd.io/v1beta2", "kind": "Provider",
             "metadata": {"name": "slack"}});

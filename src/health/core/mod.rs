@@ -136,3 +136,6 @@ mod tests {
         assert_eq!(short_duration(SignedDuration::from_secs(3725)), "1h2m5s");
     }
 }
+
+#[cfg(test)]
+mod kind_tests;

@@ -170,16 +170,20 @@ fn running(obj: &Value, pod_ready: bool, now: Timestamp) -> Assessment {
         .collect::<Vec<_>>()
         .join(", ");
 
-    let containers = obj
-        .array_at(&["spec", "initContainers"])
-        .iter()
-        .chain(obj.array_at(&["spec", "containers"]));
     let crash_explained = crashed.as_ref().is_some_and(|c| c.reason != "OOMKilled");
-    if crash_explained && rank(health) >= rank(Health::Warning) && is_starting(obj, containers, now)
+    if crash_explained
+        && rank(health) >= rank(Health::Warning)
+        && is_starting(obj, containers_of(obj), now)
     {
         // Containers often fail a few times while what they depend on comes up.
         message = format!("{status} {message}").trim().to_string();
         status = "Starting".into();
+        health = Health::Unknown;
+    }
+    let nothing_failed =
+        crashed.is_none() && waiting.as_ref().is_none_or(|w| w.health == Health::Unknown);
+    if nothing_failed && health == Health::Unhealthy && is_starting(obj, containers_of(obj), now) {
+        // Not ready yet, and nothing went wrong: it is still being created.
         health = Health::Unknown;
     }
     let ready = pod_ready && health == Health::Healthy;
@@ -193,4 +197,10 @@ fn keep_worst<'a>(slot: &mut Option<Record<'a>>, r: Record<'a>) {
     {
         *slot = Some(r);
     }
+}
+
+fn containers_of(obj: &Value) -> impl Iterator<Item = &Value> {
+    obj.array_at(&["spec", "initContainers"])
+        .iter()
+        .chain(obj.array_at(&["spec", "containers"]))
 }
