@@ -2,11 +2,12 @@ use std::io;
 use std::process::ExitCode;
 
 use clap::Parser;
-use herald::cli::{Cli, Command, check};
+use herald::cli::{Cli, Command, check, demo};
 
 fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let code = match cli.command {
+        Command::Demo(args) => demo::run(&args, &mut io::stdout().lock())?,
         Command::Check(args) => check::run(&args, &mut io::stdout().lock(), &mut io::stderr())?,
     };
     Ok(ExitCode::from(code as u8))

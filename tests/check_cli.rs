@@ -258,3 +258,40 @@ fn every_gitops_state_reads_the_same_through_the_binary() {
         assert_eq!(row["health"], expected, "{file}");
     }
 }
+
+#[test]
+fn demo_runs_without_a_cluster() {
+    let out = herald(&["demo", "-o", "json"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows = json_rows(&out);
+    let kinds: Vec<&str> = rows.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    for kind in [
+        "Kustomization",
+        "HelmRelease",
+        "GitRepository",
+        "Application",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+    }
+    assert!(rows.iter().any(|r| r["health"] == "unhealthy"));
+    assert!(rows.iter().any(|r| r["health"] == "healthy"));
+}
+
+#[test]
+fn a_directory_stands_for_the_manifests_below_it() {
+    let dir = corpus().join("gitops-states");
+    let out = herald(
+        &[
+            "check",
+            "--now",
+            NOW,
+            "-o",
+            "json",
+            &dir.display().to_string(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let manifests = fs::read_dir(&dir).unwrap().count();
+    assert_eq!(json_rows(&out).len(), manifests);
+}

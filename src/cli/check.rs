@@ -1,7 +1,7 @@
 //! `herald check FILE...`: assess objects from files, for people and for CI pipelines.
 
 use std::io::{self, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -40,7 +40,8 @@ impl FailOn {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// YAML or JSON files (multi-document, `kind: List`); `-` reads standard input.
+    /// YAML or JSON files (multi-document, `kind: List`) or directories of them; `-` reads
+    /// standard input.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     #[arg(short, long, value_enum, default_value = "table")]
@@ -58,20 +59,16 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
     let now = args.now.unwrap_or_else(Timestamp::now);
     let mut docs = Vec::new();
     let mut errors = Vec::new();
+    let mut paths = Vec::new();
     for path in &args.files {
+        expand(path, &mut paths, &mut errors);
+    }
+    for path in &paths {
         let (d, e) = read(path);
         docs.extend(d);
         errors.extend(e);
     }
-    let rows: Vec<Row<'_>> = docs.iter().map(|d| Row::new(d, now)).collect();
-    match args.output {
-        Output::Json => {
-            serde_json::to_writer_pretty(&mut *out, &rows)?;
-            writeln!(out)?;
-        }
-        Output::Table => write_table(out, &rows, Some(80))?,
-        Output::Wide => write_table(out, &rows, None)?,
-    }
+    let rows = write_report(out, &docs, args.output, now)?;
     for e in &errors {
         writeln!(err, "error: {e}")?;
     }
@@ -87,7 +84,56 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
     })
 }
 
-fn read(path: &PathBuf) -> (Vec<Document>, Vec<LoadError>) {
+/// Assesses `docs` and writes them in the chosen format.
+pub(crate) fn write_report<'a>(
+    out: &mut dyn Write,
+    docs: &'a [Document],
+    output: Output,
+    now: Timestamp,
+) -> io::Result<Vec<Row<'a>>> {
+    let rows: Vec<Row<'_>> = docs.iter().map(|d| Row::new(d, now)).collect();
+    match output {
+        Output::Json => {
+            serde_json::to_writer_pretty(&mut *out, &rows)?;
+            writeln!(out)?;
+        }
+        Output::Table => write_table(out, &rows, Some(80))?,
+        Output::Wide => write_table(out, &rows, None)?,
+    }
+    Ok(rows)
+}
+
+/// Directories stand for the YAML and JSON files below them, in name order.
+fn expand(path: &Path, paths: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
+    if !path.is_dir() {
+        paths.push(path.to_path_buf());
+        return;
+    }
+    let entries = match std::fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(e) => {
+            errors.push(LoadError {
+                source: path.display().to_string(),
+                line: None,
+                message: format!("cannot read directory: {e}"),
+            });
+            return;
+        }
+    };
+    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    children.sort();
+    for child in children {
+        let is_manifest = child
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"));
+        if child.is_dir() || is_manifest {
+            expand(&child, paths, errors);
+        }
+    }
+}
+
+fn read(path: &Path) -> (Vec<Document>, Vec<LoadError>) {
     let name = path.display().to_string();
     let text = if name == "-" {
         let mut s = String::new();
@@ -109,7 +155,7 @@ fn read(path: &PathBuf) -> (Vec<Document>, Vec<LoadError>) {
 }
 
 #[derive(Serialize)]
-struct Row<'a> {
+pub(crate) struct Row<'a> {
     file: &'a str,
     line: usize,
     #[serde(rename = "apiVersion")]

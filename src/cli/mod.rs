@@ -1,6 +1,7 @@
 //! The command line: parsing and the subcommands' entry points.
 
 pub mod check;
+pub mod demo;
 
 use clap::{Parser, Subcommand};
 
@@ -17,6 +18,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run herald on a built-in demo cluster of Flux and Argo CD objects.
+    Demo(demo::DemoArgs),
     /// Assess Kubernetes objects read from YAML or JSON files.
     Check(check::CheckArgs),
 }
