@@ -5,4 +5,5 @@ pub mod clock;
 pub mod fixture;
 pub mod health;
 pub mod load;
+pub mod lua;
 pub mod object;

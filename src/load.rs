@@ -78,6 +78,15 @@ pub struct YamlError {
     pub message: String,
 }
 
+impl std::fmt::Display for YamlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
 /// Parse every document of a YAML text, with YAML 1.2 booleans (`y`, `no`, `on` stay strings).
 pub fn parse_yaml<T: serde::de::DeserializeOwned>(
     text: &str,

@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::lua::LuaChecks;
 use crate::object::{TypeRef, ValueExt};
 
 /// The longest message an assessment carries, in characters.
@@ -153,6 +154,49 @@ pub fn assess(obj: &Value, now: Timestamp) -> Assessment {
     builtin(obj, &t, now)
         .unwrap_or_else(|| generic(obj))
         .finish()
+}
+
+/// Judges objects with every check herald has, in HEALTH-MODEL.md's lookup order: a user Lua
+/// check, the built-in check, a shipped Lua check, the generic rule.
+pub struct Assessor {
+    lua: Option<LuaChecks>,
+}
+
+impl Assessor {
+    pub fn new(lua: LuaChecks) -> Assessor {
+        Assessor { lua: Some(lua) }
+    }
+
+    /// Built-in checks and the generic rule only.
+    pub fn builtin_only() -> Assessor {
+        Assessor { lua: None }
+    }
+
+    pub fn lua(&self) -> Option<&LuaChecks> {
+        self.lua.as_ref()
+    }
+
+    pub fn lua_mut(&mut self) -> Option<&mut LuaChecks> {
+        self.lua.as_mut()
+    }
+
+    pub fn assess(&mut self, obj: &Value, now: Timestamp) -> Assessment {
+        let t = TypeRef::of(obj);
+        if let Some(lua) = &mut self.lua
+            && let Some(choice) = lua.user_choice(t.group, t.kind)
+        {
+            return lua.run(choice, obj).finish();
+        }
+        if let Some(a) = builtin(obj, &t, now) {
+            return a.finish();
+        }
+        if let Some(lua) = &mut self.lua
+            && let Some(choice) = lua.shipped_choice(t.group, t.kind)
+        {
+            return lua.run(choice, obj).finish();
+        }
+        generic(obj)
+    }
 }
 
 /// Whether herald has a built-in check for this group and kind.

@@ -1,0 +1,288 @@
+//! Lua checks: herald's shipped checks and users' own (Argo CD scripts run unmodified).
+//!
+//! Shipped checks share one state; every user check gets a state of its own, so a script that
+//! runs out of time or memory, or tampers with its globals, disturbs nothing but itself.
+
+pub mod argocd_cm;
+mod convert;
+pub mod outcome;
+pub mod vm;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::health::Assessment;
+pub use vm::{EvalError, Limits, Trust, Vm};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/shipped_checks.rs"));
+}
+
+/// A `group/Kind` pattern; `*` matches any run of characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindPattern {
+    pub group: String,
+    pub kind: String,
+}
+
+impl KindPattern {
+    /// From a `lua-checks` folder pair, where `_` stands for `*`.
+    pub fn from_folders(group: &str, kind: &str) -> KindPattern {
+        KindPattern {
+            group: group.replace('_', "*"),
+            kind: kind.replace('_', "*"),
+        }
+    }
+
+    pub fn is_wildcard(&self) -> bool {
+        self.group.contains('*') || self.kind.contains('*')
+    }
+
+    pub fn matches(&self, group: &str, kind: &str) -> bool {
+        glob(&self.group, group) && glob(&self.kind, kind)
+    }
+}
+
+impl fmt::Display for KindPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.group, self.kind)
+    }
+}
+
+/// Shell-style match with `*` only.
+fn glob(pattern: &str, s: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == s,
+        Some((prefix, rest)) => {
+            let Some(tail) = s.strip_prefix(prefix) else {
+                return false;
+            };
+            (0..=tail.len())
+                .filter(|&i| tail.is_char_boundary(i))
+                .any(|i| glob(rest, &tail[i..]))
+        }
+    }
+}
+
+/// A user check as found, before it is compiled.
+#[derive(Debug, Clone)]
+pub struct CheckSource {
+    pub pattern: KindPattern,
+    /// Where it came from, for messages: a file path or an `argocd-cm` key.
+    pub origin: String,
+    pub source: String,
+}
+
+struct Compiled {
+    pattern: KindPattern,
+    origin: String,
+    script: vm::Script,
+}
+
+struct UserCheck {
+    vm: Vm,
+    check: Compiled,
+}
+
+/// A script that could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{origin}: {message}")]
+pub struct LoadError {
+    pub origin: String,
+    pub message: String,
+}
+
+/// Which Lua check judges an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    User(usize),
+    Shipped(usize),
+}
+
+/// Every Lua check herald knows, in lookup order.
+pub struct LuaChecks {
+    limits: Limits,
+    user: Vec<UserCheck>,
+    shipped_vm: Vm,
+    shipped: Vec<Compiled>,
+}
+
+impl LuaChecks {
+    /// The shipped checks built into the binary, and no user checks.
+    pub fn shipped(limits: Limits) -> Result<LuaChecks, LoadError> {
+        let vm = Vm::new(Trust::Shipped, limits).map_err(|e| LoadError {
+            origin: "lua".into(),
+            message: e.to_string(),
+        })?;
+        vm.install_libs(embedded::SHIPPED_LIBS)
+            .map_err(|message| LoadError {
+                origin: "lua-checks/lib".into(),
+                message,
+            })?;
+        let mut shipped = Vec::with_capacity(embedded::SHIPPED_CHECKS.len());
+        for (group, kind, source) in embedded::SHIPPED_CHECKS {
+            let origin = format!("lua-checks/{group}/{kind}/health.lua");
+            let script = vm.compile(&origin, source).map_err(|message| LoadError {
+                origin: origin.clone(),
+                message,
+            })?;
+            shipped.push(Compiled {
+                pattern: KindPattern::from_folders(group, kind),
+                origin,
+                script,
+            });
+        }
+        Ok(LuaChecks {
+            limits,
+            user: Vec::new(),
+            shipped_vm: vm,
+            shipped,
+        })
+    }
+
+    /// Adds user checks; later ones for the same pattern replace earlier ones. Every script is
+    /// compiled now, so a broken one is reported at start-up with its origin and line.
+    pub fn add_user(&mut self, sources: Vec<CheckSource>) -> Result<(), Vec<LoadError>> {
+        let mut errors = Vec::new();
+        for s in sources {
+            let vm = match Vm::new(Trust::User, self.limits) {
+                Ok(vm) => vm,
+                Err(e) => {
+                    errors.push(LoadError {
+                        origin: s.origin,
+                        message: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            match vm.compile(&s.origin, &s.source) {
+                Ok(script) => {
+                    self.user.retain(|u| u.check.pattern != s.pattern);
+                    self.user.push(UserCheck {
+                        vm,
+                        check: Compiled {
+                            pattern: s.pattern,
+                            origin: s.origin,
+                            script,
+                        },
+                    });
+                }
+                Err(message) => errors.push(LoadError {
+                    origin: s.origin,
+                    message,
+                }),
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn user_count(&self) -> usize {
+        self.user.len()
+    }
+
+    pub fn shipped_count(&self) -> usize {
+        self.shipped.len()
+    }
+
+    /// The user check for this group and kind: exact patterns first, then wildcards.
+    pub fn user_choice(&self, group: &str, kind: &str) -> Option<Choice> {
+        pick(self.user.iter().map(|u| &u.check), group, kind).map(Choice::User)
+    }
+
+    /// The shipped check for this group and kind: exact patterns first, then wildcards.
+    pub fn shipped_choice(&self, group: &str, kind: &str) -> Option<Choice> {
+        pick(self.shipped.iter(), group, kind).map(Choice::Shipped)
+    }
+
+    /// Runs the chosen check on `obj`. Failures of the script become an Unknown assessment
+    /// that says what went wrong.
+    pub fn run(&mut self, choice: Choice, obj: &Value) -> Assessment {
+        let (vm, check) = match choice {
+            Choice::User(i) => {
+                let u = &mut self.user[i];
+                (&mut u.vm, &u.check)
+            }
+            Choice::Shipped(i) => (&mut self.shipped_vm, &self.shipped[i]),
+        };
+        let origin = check.origin.as_str();
+        match vm.eval(&check.script, obj, |v| outcome::read(v, origin)) {
+            Ok(a) => a,
+            Err(e) => outcome::failed(e.to_string(), origin),
+        }
+    }
+
+    /// The origin (file or key) of a check.
+    pub fn origin(&self, choice: Choice) -> &str {
+        match choice {
+            Choice::User(i) => &self.user[i].check.origin,
+            Choice::Shipped(i) => &self.shipped[i].origin,
+        }
+    }
+}
+
+fn pick<'a>(
+    checks: impl Iterator<Item = &'a Compiled> + Clone,
+    group: &str,
+    kind: &str,
+) -> Option<usize> {
+    let exact = checks
+        .clone()
+        .position(|c| !c.pattern.is_wildcard() && c.pattern.matches(group, kind));
+    exact.or_else(|| {
+        checks
+            .enumerate()
+            .filter(|(_, c)| c.pattern.is_wildcard() && c.pattern.matches(group, kind))
+            // The most specific wildcard wins: the longest literal text.
+            .max_by_key(|(i, c)| (c.pattern.group.len() + c.pattern.kind.len(), usize::MAX - i))
+            .map(|(i, _)| i)
+    })
+}
+
+/// User checks from a directory laid out as `<group>/<Kind>/health.lua` (Argo CD's
+/// `resource_customizations` layout; `_` in a folder name stands for `*`).
+pub fn scan_dir(root: &Path) -> Result<Vec<CheckSource>, LoadError> {
+    let err = |p: &Path, e: std::io::Error| LoadError {
+        origin: p.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut found = Vec::new();
+    let mut groups: Vec<PathBuf> = std::fs::read_dir(root)
+        .map_err(|e| err(root, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    groups.sort();
+    for group in groups {
+        let mut kinds: Vec<PathBuf> = std::fs::read_dir(&group)
+            .map_err(|e| err(&group, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join("health.lua").is_file())
+            .collect();
+        kinds.sort();
+        for kind in kinds {
+            let path = kind.join("health.lua");
+            let source = std::fs::read_to_string(&path).map_err(|e| err(&path, e))?;
+            let name = |p: &Path| {
+                p.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            };
+            found.push(CheckSource {
+                pattern: KindPattern::from_folders(&name(&group), &name(&kind)),
+                origin: path.display().to_string(),
+                source,
+            });
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,323 @@
+//! One Lua state with herald's sandbox and limits, and the compiled scripts that live in it.
+//!
+//! herald embeds LuaJIT (in interpreter mode): it is Lua 5.1 where versions differ (`table.getn`,
+//! `unpack`, `setfenv`, numbers printed without `.0`) and understands `goto`, which is exactly the
+//! dialect Argo CD's gopher-lua scripts are written in. The JIT compiler stays off: compiled traces
+//! skip the instruction-count hook that enforces the time limit, and health scripts are too short
+//! for tracing to pay off.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use mlua::chunk::ChunkMode;
+use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, Table, VmState};
+use serde_json::Value;
+
+use super::convert;
+
+/// The limits one evaluation runs under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock time one evaluation may take.
+    pub time: Duration,
+    /// Memory one Lua state may hold, in bytes.
+    pub memory: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            time: Duration::from_secs(1),
+            memory: 16 << 20,
+        }
+    }
+}
+
+/// What a state's scripts may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// herald's own checks: the standard libraries (without `io` and the module system).
+    Shipped,
+    /// Checks written by users: base, `table`, `string`, `math`, `os.time` and `os.date`.
+    User,
+}
+
+/// VM instructions between two looks at the clock.
+const HOOK_EVERY: u32 = 1000;
+
+/// A compiled script in a [`Vm`].
+#[derive(Debug, Clone)]
+pub struct Script {
+    function: Function,
+}
+
+/// Why an evaluation produced no table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    #[error("Lua check exceeded its time limit of {0:?}")]
+    Timeout(Duration),
+    #[error("Lua check exceeded its memory limit of {} MiB", .0 >> 20)]
+    Memory(usize),
+    #[error("{0}")]
+    Script(String),
+}
+
+/// A sandboxed Lua state.
+pub struct Vm {
+    lua: Lua,
+    limits: Limits,
+    deadline: Rc<Cell<Option<Instant>>>,
+    /// The metatable of every evaluation's environment: reads fall through to the sandbox's
+    /// globals, writes stay in the evaluation.
+    env_meta: Table,
+    /// Evaluations since the last full garbage collection.
+    evaluations: u32,
+}
+
+impl Vm {
+    pub fn new(trust: Trust, limits: Limits) -> mlua::Result<Vm> {
+        let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::OS | StdLib::BIT;
+        let lua = Lua::new_with(libs, LuaOptions::default())?;
+        let globals = lua.globals();
+        for name in [
+            "dofile",
+            "loadfile",
+            "require",
+            "module",
+            "collectgarbage",
+            "newproxy",
+        ] {
+            globals.raw_remove(name)?;
+        }
+        // `load` and `loadstring` accept source text only: precompiled bytecode can break out of
+        // the VM's checks.
+        let text_only = lua
+            .load(
+                r#"
+                local load, loadstring, byte, type = load, loadstring, string.byte, type
+                local function check(chunk)
+                    if type(chunk) == "string" and byte(chunk, 1) == 27 then
+                        error("loading bytecode is not allowed", 3)
+                    end
+                end
+                return function(chunk, ...)
+                    if type(chunk) ~= "string" then error("load: only source strings are allowed", 2) end
+                    check(chunk); return load(chunk, ...)
+                end, function(chunk, ...)
+                    check(chunk); return loadstring(chunk, ...)
+                end
+                "#,
+            )
+            .set_name("=herald-sandbox")
+            .call::<(Function, Function)>(())?;
+        globals.raw_set("load", text_only.0)?;
+        globals.raw_set("loadstring", text_only.1)?;
+        let os: Table = globals.get("os")?;
+        let keep: &[&str] = match trust {
+            Trust::Shipped => &["time", "date", "clock", "difftime"],
+            Trust::User => &["time", "date"],
+        };
+        let pairs: Vec<(String, mlua::Value)> = os.pairs().collect::<mlua::Result<_>>()?;
+        for (name, _) in pairs {
+            if !keep.contains(&name.as_str()) {
+                os.raw_remove(name)?;
+            }
+        }
+        if trust == Trust::User {
+            globals.raw_remove("bit")?;
+        }
+        lua.set_memory_limit(limits.memory)?;
+
+        let deadline: Rc<Cell<Option<Instant>>> = Rc::new(Cell::new(None));
+        let hook_deadline = Rc::clone(&deadline);
+        lua.set_hook(
+            HookTriggers::new().every_nth_instruction(HOOK_EVERY),
+            move |_, _| match hook_deadline.get() {
+                Some(d) if Instant::now() >= d => Err(mlua::Error::runtime("herald: time limit")),
+                _ => Ok(VmState::Continue),
+            },
+        )?;
+
+        // A script must not outlive its deadline by catching the hook's error: once time is up,
+        // pcall and xpcall pass the error on.
+        let expired_deadline = Rc::clone(&deadline);
+        let expired = lua.create_function(move |_, ()| {
+            Ok(expired_deadline.get().is_some_and(|d| Instant::now() >= d))
+        })?;
+        let guards = lua
+            .load(
+                r#"
+                local expired, pcall, xpcall, error, select = ...
+                local function pass(ok, ...)
+                    if not ok and expired() then error((...), 0) end
+                    return ok, ...
+                end
+                return function(f, ...) return pass(pcall(f, ...)) end,
+                    function(f, h, ...)
+                        return pass(xpcall(f, function(e)
+                            if expired() then return e end
+                            return h(e)
+                        end, ...))
+                    end
+                "#,
+            )
+            .set_name("=herald-sandbox")
+            .call::<(Function, Function)>((
+                expired,
+                globals.get::<Function>("pcall")?,
+                globals.get::<Function>("xpcall")?,
+                globals.get::<Function>("error")?,
+                globals.get::<Function>("select")?,
+            ))?;
+        globals.raw_set("pcall", guards.0)?;
+        globals.raw_set("xpcall", guards.1)?;
+
+        let env_meta = lua.create_table()?;
+        env_meta.raw_set("__index", globals)?;
+        Ok(Vm {
+            lua,
+            limits,
+            deadline,
+            env_meta,
+            evaluations: 0,
+        })
+    }
+
+    /// Makes `require(name)` load the given library modules (and nothing else).
+    pub fn install_libs(&self, libs: &[(&str, &str)]) -> Result<(), String> {
+        let install = || -> mlua::Result<()> {
+            let sources = self.lua.create_table()?;
+            for (name, source) in libs {
+                let f = self
+                    .lua
+                    .load(*source)
+                    .set_name(format!("=lua-checks/lib/{name}.lua"))
+                    .set_mode(ChunkMode::Text)
+                    .into_function()?;
+                sources.raw_set(*name, f)?;
+            }
+            let require: Function = self
+                .lua
+                .load(
+                    r#"
+                    local sources, error, tostring = ...
+                    local loaded = {}
+                    return function(name)
+                        local v = loaded[name]
+                        if v ~= nil then return v end
+                        local f = sources[name]
+                        if f == nil then error("module '" .. tostring(name) .. "' not found", 2) end
+                        v = f(name)
+                        if v == nil then v = true end
+                        loaded[name] = v
+                        return v
+                    end
+                    "#,
+                )
+                .set_name("=herald-require")
+                .call((
+                    sources,
+                    self.lua.globals().get::<Function>("error")?,
+                    self.lua.globals().get::<Function>("tostring")?,
+                ))?;
+            self.lua.globals().raw_set("require", require)
+        };
+        install().map_err(|e| error_text(&e))
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Compiles `source` (text only, never bytecode). `name` appears in error messages.
+    pub fn compile(&self, name: &str, source: &str) -> Result<Script, String> {
+        let function = self
+            .lua
+            .load(source)
+            .set_name(format!("={name}"))
+            .set_mode(ChunkMode::Text)
+            .into_function()
+            .map_err(|e| error_text(&e))?;
+        Ok(Script { function })
+    }
+
+    /// Runs `script` with `obj` as the global `obj` and returns what it returned.
+    pub fn eval<R>(
+        &mut self,
+        script: &Script,
+        obj: &Value,
+        read: impl FnOnce(mlua::Value) -> R,
+    ) -> Result<R, EvalError> {
+        self.evaluations += 1;
+        let result = self.run(script, obj);
+        let result = match result {
+            Ok(v) => Ok(read(v)),
+            Err(e) => Err(self.classify(e)),
+        };
+        self.deadline.set(None);
+        if result.is_err() || self.evaluations >= 1000 {
+            // Give back what a failed (or a long series of) evaluation(s) left behind.
+            self.evaluations = 0;
+            let _ = self.lua.gc_collect();
+            let _ = self.lua.gc_collect();
+        }
+        result
+    }
+
+    fn run(&self, script: &Script, obj: &Value) -> mlua::Result<mlua::Value> {
+        self.deadline.set(Some(Instant::now() + self.limits.time));
+        // SAFETY: the closure runs inside a protected call and only pushes values; it holds
+        // nothing that needs dropping if an allocation error unwinds through it.
+        let obj: mlua::Value = unsafe { self.lua.exec_raw((), |state| convert::push(state, obj))? };
+        let env = self.lua.create_table_with_capacity(0, 2)?;
+        env.raw_set("obj", obj)?;
+        env.set_metatable(Some(self.env_meta.clone()))?;
+        let f = script.function.clone();
+        f.set_environment(env)?;
+        f.call::<mlua::Value>(())
+    }
+
+    fn classify(&self, e: mlua::Error) -> EvalError {
+        if let Some(m) = root_memory_error(&e) {
+            let _ = m;
+            return EvalError::Memory(self.limits.memory);
+        }
+        let text = error_text(&e);
+        if text.contains("herald: time limit") {
+            EvalError::Timeout(self.limits.time)
+        } else {
+            EvalError::Script(text)
+        }
+    }
+
+    /// Bytes the state holds now.
+    pub fn used_memory(&self) -> usize {
+        self.lua.used_memory()
+    }
+
+    pub fn lua(&self) -> &Lua {
+        &self.lua
+    }
+}
+
+fn root_memory_error(e: &mlua::Error) -> Option<&str> {
+    match e {
+        mlua::Error::MemoryError(m) => Some(m),
+        mlua::Error::CallbackError { cause, .. } => root_memory_error(cause),
+        mlua::Error::WithContext { cause, .. } => root_memory_error(cause),
+        _ => None,
+    }
+}
+
+/// The message of a Lua error without mlua's wrapping and with a short traceback.
+fn error_text(e: &mlua::Error) -> String {
+    match e {
+        mlua::Error::RuntimeError(m) | mlua::Error::SyntaxError { message: m, .. } => {
+            m.lines().next().unwrap_or_default().trim().to_string()
+        }
+        mlua::Error::CallbackError { cause, .. } => error_text(cause),
+        mlua::Error::WithContext { cause, .. } => error_text(cause),
+        other => other.to_string(),
+    }
+}
