@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod demo;
+pub mod lua;
 
 use clap::{Parser, Subcommand};
 
@@ -20,6 +21,9 @@ pub struct Cli {
 pub enum Command {
     /// Run herald on a built-in demo cluster of Flux and Argo CD objects.
     Demo(demo::DemoArgs),
+    /// Lua checks: run Argo CD style health_test.yaml suites.
+    #[command(subcommand)]
+    Lua(lua::LuaCommand),
     /// Assess Kubernetes objects read from YAML or JSON files.
     Check(check::CheckArgs),
 }

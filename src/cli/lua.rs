@@ -1,0 +1,246 @@
+//! `herald lua test DIR`: Argo CD's `health_test.yaml` suites against the checks herald would use.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::health::{Assessor, CheckSource};
+use crate::load::{DuplicateKeyPolicy, parse_objects, parse_yaml};
+use crate::lua::{self, Limits, LuaChecks};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum LuaCommand {
+    /// Run every health_test.yaml under DIR (Argo CD's format) with the checks herald would use.
+    Test(TestArgs),
+}
+
+/// Where user checks come from, shared by the commands that assess objects.
+#[derive(Debug, Clone, clap::Args)]
+pub struct UserChecks {
+    /// A directory of user Lua checks (`<group>/<Kind>/health.lua`, `_` for `*`), such as a
+    /// checkout of Argo CD's resource_customizations. Repeatable; later ones win.
+    #[arg(long = "scripts", value_name = "DIR")]
+    pub scripts: Vec<PathBuf>,
+    /// An argocd-cm ConfigMap (YAML or JSON) whose health customizations become user checks.
+    #[arg(long = "argocd-cm", value_name = "FILE")]
+    pub argocd_cm: Option<PathBuf>,
+    /// Time limit of one Lua evaluation, in milliseconds.
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    pub lua_timeout_ms: u64,
+    /// Memory limit of one Lua state, in MiB.
+    #[arg(long, default_value_t = 16, value_name = "MIB")]
+    pub lua_memory_mib: usize,
+}
+
+impl UserChecks {
+    /// An assessor with the shipped checks and these user checks; errors name file and line.
+    pub fn assessor(&self) -> Result<Assessor, Vec<String>> {
+        let limits = Limits {
+            time: Duration::from_millis(self.lua_timeout_ms),
+            memory: self.lua_memory_mib << 20,
+        };
+        let mut checks = LuaChecks::shipped(limits).map_err(|e| vec![e.to_string()])?;
+        let mut sources = Vec::new();
+        let mut errors = Vec::new();
+        for dir in &self.scripts {
+            match lua::scan_dir(dir) {
+                Ok(found) => sources.extend(found),
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+        if let Some(path) = &self.argocd_cm {
+            let name = path.display().to_string();
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    let (docs, load_errors) = parse_objects(&name, &text);
+                    errors.extend(load_errors.iter().map(ToString::to_string));
+                    for d in docs {
+                        match lua::argocd_cm::health_checks(&d.value, &name) {
+                            Ok(found) => sources.extend(found),
+                            Err(e) => errors.push(e),
+                        }
+                    }
+                }
+                Err(e) => errors.push(format!("{name}: cannot read: {e}")),
+            }
+        }
+        if let Err(load_errors) = checks.add_user(sources) {
+            errors.extend(load_errors.iter().map(ToString::to_string));
+        }
+        if errors.is_empty() {
+            Ok(Assessor::new(checks))
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// A directory searched recursively for health_test.yaml files.
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub checks: UserChecks,
+    /// Print every case, not only failures.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct Suite {
+    #[serde(default)]
+    tests: Vec<Case>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Case {
+    #[serde(rename = "healthStatus")]
+    health_status: Expected,
+    #[serde(rename = "inputPath", alias = "inputpath")]
+    input_path: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Expected {
+    status: String,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+const ARGO_WORDS: [&str; 6] = [
+    "Healthy",
+    "Progressing",
+    "Degraded",
+    "Suspended",
+    "Missing",
+    "Unknown",
+];
+
+/// Exit status: 0 every case passed, 1 a case failed, 2 a suite or input could not be read.
+pub fn run(cmd: &LuaCommand, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
+    let LuaCommand::Test(args) = cmd;
+    let mut assessor = match args.checks.assessor() {
+        Ok(a) => a,
+        Err(errors) => {
+            for e in errors {
+                writeln!(err, "error: {e}")?;
+            }
+            return Ok(2);
+        }
+    };
+    let mut suites = Vec::new();
+    find_suites(&args.dir, &mut suites)?;
+    suites.sort();
+    if suites.is_empty() {
+        writeln!(err, "error: no health_test.yaml under {}", args.dir.display())?;
+        return Ok(2);
+    }
+    let now = Timestamp::now();
+    let (mut passed, mut failed, mut broken) = (0usize, 0usize, 0usize);
+    for suite_path in &suites {
+        let suite_name = suite_path.display().to_string();
+        let suite: Suite = match read_suite(suite_path) {
+            Ok(s) => s,
+            Err(e) => {
+                writeln!(out, "ERROR {suite_name}: {e}")?;
+                broken += 1;
+                continue;
+            }
+        };
+        let base = suite_path.parent().unwrap_or(Path::new("."));
+        for case in &suite.tests {
+            let input = base.join(&case.input_path);
+            let shown = input.display().to_string();
+            let obj = match read_object(&input) {
+                Ok(o) => o,
+                Err(e) => {
+                    writeln!(out, "ERROR {shown}: {e}")?;
+                    broken += 1;
+                    continue;
+                }
+            };
+            let a = assessor.assess(&obj, now);
+            let expected_message = case.health_status.message.as_deref().unwrap_or("");
+            let (got_status, compare_message) = match &a.check {
+                CheckSource::Lua(_) if ARGO_WORDS.contains(&a.status.as_str()) => {
+                    (a.status.as_str(), true)
+                }
+                CheckSource::Lua(_) => (a.argo_status(), true),
+                _ => (a.argo_status(), false),
+            };
+            let ok = got_status == case.health_status.status
+                && (!compare_message || a.message == expected_message);
+            if ok {
+                passed += 1;
+                if args.verbose {
+                    writeln!(out, "ok   {shown} [{}] {got_status}", a.check)?;
+                }
+            } else {
+                failed += 1;
+                writeln!(
+                    out,
+                    "FAIL {shown} [{}]: expected {} {:?}, got {} {:?}",
+                    a.check,
+                    case.health_status.status,
+                    expected_message,
+                    got_status,
+                    a.message
+                )?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "{passed} passed, {failed} failed{}",
+        if broken > 0 {
+            format!(", {broken} unreadable")
+        } else {
+            String::new()
+        }
+    )?;
+    Ok(if broken > 0 {
+        2
+    } else if failed > 0 {
+        1
+    } else {
+        0
+    })
+}
+
+fn find_suites(dir: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            find_suites(&path, found)?;
+        } else if path.file_name().is_some_and(|n| n == "health_test.yaml") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn read_suite(path: &Path) -> Result<Suite, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let docs: Vec<Suite> =
+        parse_yaml(&text, DuplicateKeyPolicy::LastWins).map_err(|e| e.to_string())?;
+    docs.into_iter()
+        .next()
+        .ok_or_else(|| "empty test file".to_string())
+}
+
+fn read_object(path: &Path) -> Result<Value, String> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let (mut docs, errors) = parse_objects(&name, &text);
+    if let Some(e) = errors.first() {
+        return Err(e.to_string());
+    }
+    if docs.is_empty() {
+        return Err("no object in file".into());
+    }
+    Ok(docs.swap_remove(0).value)
+}
