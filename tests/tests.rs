@@ -4,3 +4,4 @@ mod util;
 
 mod check_cli;
 mod conformance;
+mod lua_cli;

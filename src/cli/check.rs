@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::health::{Assessment, Health, assess};
+use super::lua::UserChecks;
+use crate::health::{Assessment, Assessor, Health};
 use crate::load::{Document, LoadError, parse_objects};
 use crate::object::{TypeRef, ValueExt};
 
@@ -52,11 +53,22 @@ pub struct CheckArgs {
     /// Judge as if it were this time (RFC 3339), for time-based rules.
     #[arg(long)]
     pub now: Option<Timestamp>,
+    #[command(flatten)]
+    pub checks: UserChecks,
 }
 
 /// Exit status: 0 all good, 1 `--fail-on` matched, 2 some input could not be read.
 pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
     let now = args.now.unwrap_or_else(Timestamp::now);
+    let mut assessor = match args.checks.assessor() {
+        Ok(a) => a,
+        Err(errors) => {
+            for e in errors {
+                writeln!(err, "error: {e}")?;
+            }
+            return Ok(2);
+        }
+    };
     let mut docs = Vec::new();
     let mut errors = Vec::new();
     let mut paths = Vec::new();
@@ -68,7 +80,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
         docs.extend(d);
         errors.extend(e);
     }
-    let rows = write_report(out, &docs, args.output, now)?;
+    let rows = write_report(out, &docs, args.output, &mut assessor, now)?;
     for e in &errors {
         writeln!(err, "error: {e}")?;
     }
@@ -89,9 +101,10 @@ pub(crate) fn write_report<'a>(
     out: &mut dyn Write,
     docs: &'a [Document],
     output: Output,
+    assessor: &mut Assessor,
     now: Timestamp,
 ) -> io::Result<Vec<Row<'a>>> {
-    let rows: Vec<Row<'_>> = docs.iter().map(|d| Row::new(d, now)).collect();
+    let rows: Vec<Row<'_>> = docs.iter().map(|d| Row::new(d, assessor, now)).collect();
     match output {
         Output::Json => {
             serde_json::to_writer_pretty(&mut *out, &rows)?;
@@ -169,7 +182,7 @@ pub(crate) struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    fn new(d: &'a Document, now: Timestamp) -> Self {
+    fn new(d: &'a Document, assessor: &mut Assessor, now: Timestamp) -> Self {
         let v = &d.value;
         Row {
             file: &d.source,
@@ -178,7 +191,7 @@ impl<'a> Row<'a> {
             kind: TypeRef::of(v).kind,
             namespace: v.str_at(&["metadata", "namespace"]).unwrap_or_default(),
             name: v.str_at(&["metadata", "name"]).unwrap_or_default(),
-            assessment: assess(v, now),
+            assessment: assessor.assess(v, now),
         }
     }
 }

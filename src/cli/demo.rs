@@ -8,7 +8,9 @@ use std::io::{self, Write};
 use jiff::Timestamp;
 
 use super::check::{Output, write_report};
+use crate::health::Assessor;
 use crate::load::parse_objects;
+use crate::lua::{Limits, LuaChecks};
 
 /// The demo cluster: objects in the states that matter for alerting.
 const SNAPSHOT: &[(&str, &str)] = &[
@@ -90,6 +92,9 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> io::Result<i32> {
             docs.push(doc);
         }
     }
-    write_report(out, &docs, args.output, Timestamp::now())?;
+    let mut assessor = Assessor::new(
+        LuaChecks::shipped(Limits::default()).map_err(|e| io::Error::other(e.to_string()))?,
+    );
+    write_report(out, &docs, args.output, &mut assessor, Timestamp::now())?;
     Ok(0)
 }

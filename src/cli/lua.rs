@@ -136,7 +136,11 @@ pub fn run(cmd: &LuaCommand, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
     find_suites(&args.dir, &mut suites)?;
     suites.sort();
     if suites.is_empty() {
-        writeln!(err, "error: no health_test.yaml under {}", args.dir.display())?;
+        writeln!(
+            err,
+            "error: no health_test.yaml under {}",
+            args.dir.display()
+        )?;
         return Ok(2);
     }
     let now = Timestamp::now();
@@ -184,11 +188,7 @@ pub fn run(cmd: &LuaCommand, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
                 writeln!(
                     out,
                     "FAIL {shown} [{}]: expected {} {:?}, got {} {:?}",
-                    a.check,
-                    case.health_status.status,
-                    expected_message,
-                    got_status,
-                    a.message
+                    a.check, case.health_status.status, expected_message, got_status, a.message
                 )?;
             }
         }

@@ -20,6 +20,14 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/shipped_checks.rs"));
 }
 
+/// The source of a shipped check, by its folder names (`_` for `*`).
+pub fn shipped_source(group_folder: &str, kind_folder: &str) -> Option<&'static str> {
+    embedded::SHIPPED_CHECKS
+        .iter()
+        .find(|(g, k, _)| *g == group_folder && *k == kind_folder)
+        .map(|(_, _, source)| *source)
+}
+
 /// A `group/Kind` pattern; `*` matches any run of characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KindPattern {
@@ -87,12 +95,24 @@ struct UserCheck {
 }
 
 /// A script that could not be loaded.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{origin}: {message}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
     pub origin: String,
+    /// `LINE: text` for syntax errors.
     pub message: String,
 }
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.message.starts_with(|c: char| c.is_ascii_digit()) {
+            write!(f, "{}:{}", self.origin, self.message)
+        } else {
+            write!(f, "{}: {}", self.origin, self.message)
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
 
 /// Which Lua check judges an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -231,14 +231,21 @@ impl Vm {
     }
 
     /// Compiles `source` (text only, never bytecode). `name` appears in error messages.
+    /// A syntax error reads `LINE: message`.
     pub fn compile(&self, name: &str, source: &str) -> Result<Script, String> {
+        let short = chunk_name(name);
         let function = self
             .lua
             .load(source)
-            .set_name(format!("={name}"))
+            .set_name(format!("={short}"))
             .set_mode(ChunkMode::Text)
             .into_function()
-            .map_err(|e| error_text(&e))?;
+            .map_err(|e| {
+                let text = error_text(&e);
+                text.strip_prefix(short)
+                    .and_then(|t| t.strip_prefix(':'))
+                    .map_or(text.clone(), str::to_string)
+            })?;
         Ok(Script { function })
     }
 
@@ -299,6 +306,20 @@ impl Vm {
     pub fn lua(&self) -> &Lua {
         &self.lua
     }
+}
+
+/// Lua cuts chunk names at 60 bytes; keep the end of long paths, which says the most.
+fn chunk_name(name: &str) -> &str {
+    const MAX: usize = 50;
+    if name.len() <= MAX {
+        return name;
+    }
+    let mut start = name.len() - MAX;
+    while !name.is_char_boundary(start) {
+        start += 1;
+    }
+    let tail = &name[start..];
+    tail.find('/').map_or(tail, |i| &tail[i + 1..])
 }
 
 fn root_memory_error(e: &mlua::Error) -> Option<&str> {
