@@ -3,8 +3,9 @@
 //!
 //! The conversion follows what Argo CD's scripts were written against (gopher-lua fed from
 //! `unstructured` maps): objects and arrays become tables (arrays 1-based), numbers become Lua
-//! numbers, `null` becomes nil (the key is absent). `metadata.managedFields` is left out: it is
-//! often the largest part of an object and no health check reads it.
+//! numbers, `null` becomes nil (the key is absent). `metadata.managedFields` and the
+//! `kubectl.kubernetes.io/last-applied-configuration` annotation are left out: they are often
+//! the largest part of an object, repeat the rest of it, and no health check reads them.
 
 use std::ffi::c_int;
 
@@ -14,15 +15,17 @@ use serde_json::{Map, Value};
 /// Deepest nesting converted; deeper values become nil. Real objects nest a dozen levels.
 const MAX_DEPTH: usize = 64;
 
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
 /// Pushes `v` onto the stack of `state`.
 ///
 /// # Safety
 /// `state` must be a valid Lua state inside a protected call (allocation errors unwind).
 pub unsafe fn push(state: *mut ffi::lua_State, v: &Value) {
-    unsafe { push_value(state, v, 0, false) }
+    unsafe { push_value(state, v, 0, Place::Root) }
 }
 
-unsafe fn push_value(state: *mut ffi::lua_State, v: &Value, depth: usize, in_metadata: bool) {
+unsafe fn push_value(state: *mut ffi::lua_State, v: &Value, depth: usize, place: Place) {
     unsafe {
         match v {
             Value::Null => ffi::lua_pushnil(state),
@@ -40,31 +43,48 @@ unsafe fn push_value(state: *mut ffi::lua_State, v: &Value, depth: usize, in_met
                         i += 1;
                         continue;
                     }
-                    push_value(state, item, depth + 1, false);
+                    push_value(state, item, depth + 1, Place::Other);
                     i += 1;
                     ffi::lua_rawseti_(state, -2, i);
                 }
             }
-            Value::Object(map) => push_map(state, map, depth, in_metadata),
+            Value::Object(map) => push_map(state, map, depth, place),
         }
     }
+}
+
+/// Where a map sits in the object, for the parts left out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Root,
+    Metadata,
+    Annotations,
+    Other,
 }
 
 unsafe fn push_map(
     state: *mut ffi::lua_State,
     map: &Map<String, Value>,
     depth: usize,
-    is_metadata: bool,
+    place: Place,
 ) {
     unsafe {
         ffi::luaL_checkstack(state, 4, c"object too deep".as_ptr());
         ffi::lua_createtable(state, 0, len_hint(map.len()));
         for (k, v) in map {
-            if v.is_null() || (is_metadata && k == "managedFields") {
+            let skip = v.is_null()
+                || (place == Place::Metadata && k == "managedFields")
+                || (place == Place::Annotations && k == LAST_APPLIED);
+            if skip {
                 continue;
             }
+            let child = match (place, k.as_str()) {
+                (Place::Root, "metadata") => Place::Metadata,
+                (Place::Metadata, "annotations") => Place::Annotations,
+                _ => Place::Other,
+            };
             push_str(state, k);
-            push_value(state, v, depth + 1, depth == 0 && k == "metadata");
+            push_value(state, v, depth + 1, child);
             ffi::lua_rawset(state, -3);
         }
     }

@@ -132,11 +132,20 @@ fn each_evaluation_starts_with_fresh_globals() {
 }
 
 #[test]
-fn managed_fields_are_not_handed_over() {
+fn managed_fields_and_last_applied_are_not_handed_over() {
     assert_eq!(
         run("return {status = 'Healthy', message = tostring(obj.metadata.managedFields)}").message,
         "nil"
     );
+    let mut checks = checks_with(
+        "local a = obj.metadata.annotations return {status = 'Healthy', message = tostring(a['kubectl.kubernetes.io/last-applied-configuration']) .. ' ' .. a.team .. ' ' .. obj.spec.managedFields}",
+    );
+    let mut w = widget();
+    w["metadata"]["annotations"] =
+        json!({"kubectl.kubernetes.io/last-applied-configuration": "{}", "team": "infra"});
+    w["spec"]["managedFields"] = json!("kept");
+    let choice = checks.user_choice("example.com", "Widget").unwrap();
+    assert_eq!(checks.run(choice, &w).message, "nil infra kept");
 }
 
 fn assert_contained(script: &str, expect_in_message: &str) {
