@@ -168,7 +168,13 @@ pub fn run(cmd: &LuaCommand, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
                 }
             };
             let a = assessor.assess(&obj, now);
-            let expected_message = case.health_status.message.as_deref().unwrap_or("");
+            // herald trims trailing whitespace off every message; so does the comparison.
+            let expected_message = case
+                .health_status
+                .message
+                .as_deref()
+                .unwrap_or("")
+                .trim_end();
             let (got_status, compare_message) = match &a.check {
                 CheckSource::Lua(_) if ARGO_WORDS.contains(&a.status.as_str()) => {
                     (a.status.as_str(), true)

@@ -92,6 +92,14 @@ fn application_set(obj: &Value) -> Assessment {
         )
         .with_message(err.message);
     }
+    if let Some(c) = condition(obj, "ParametersGenerated").filter(|c| c.is_false()) {
+        return Assessment::new(
+            Health::Unhealthy,
+            true,
+            or(c.reason, "ParametersNotGenerated"),
+        )
+        .with_message(c.message);
+    }
     match condition(obj, "ResourcesUpToDate") {
         Some(c) if c.is_true() => Assessment::new(
             Health::Healthy,

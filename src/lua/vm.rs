@@ -71,8 +71,6 @@ pub struct Vm {
     /// The metatable of every evaluation's environment: reads fall through to the sandbox's
     /// globals, writes stay in the evaluation.
     env_meta: Table,
-    /// Evaluations since the last full garbage collection.
-    evaluations: u32,
 }
 
 impl Vm {
@@ -180,7 +178,6 @@ impl Vm {
             limits,
             deadline,
             env_meta,
-            evaluations: 0,
         })
     }
 
@@ -256,16 +253,15 @@ impl Vm {
         obj: &Value,
         read: impl FnOnce(mlua::Value) -> R,
     ) -> Result<R, EvalError> {
-        self.evaluations += 1;
         let result = self.run(script, obj);
         let result = match result {
             Ok(v) => Ok(read(v)),
             Err(e) => Err(self.classify(e)),
         };
         self.deadline.set(None);
-        if result.is_err() || self.evaluations >= 1000 {
-            // Give back what a failed (or a long series of) evaluation(s) left behind.
-            self.evaluations = 0;
+        if result.is_err() {
+            // Give back at once what a failed evaluation left behind (it may have filled the
+            // state up to its memory limit); the incremental collector handles the rest.
             let _ = self.lua.gc_collect();
             let _ = self.lua.gc_collect();
         }
