@@ -47,6 +47,14 @@ impl UserChecks {
         let mut sources = Vec::new();
         let mut errors = Vec::new();
         for dir in &self.scripts {
+            match lua::scan_libs(dir) {
+                Ok(libs) => {
+                    if let Err(e) = checks.add_libs(libs) {
+                        errors.push(e.to_string());
+                    }
+                }
+                Err(e) => errors.push(e.to_string()),
+            }
             match lua::scan_dir(dir) {
                 Ok(found) => sources.extend(found),
                 Err(e) => errors.push(e.to_string()),

@@ -124,6 +124,8 @@ pub enum Choice {
 /// Every Lua check herald knows, in lookup order.
 pub struct LuaChecks {
     limits: Limits,
+    /// Modules `require` finds: the shipped library, plus any added with [`LuaChecks::add_libs`].
+    libs: Vec<(String, String)>,
     user: Vec<UserCheck>,
     shipped_vm: Vm,
     shipped: Vec<Compiled>,
@@ -136,11 +138,14 @@ impl LuaChecks {
             origin: "lua".into(),
             message: e.to_string(),
         })?;
-        vm.install_libs(embedded::SHIPPED_LIBS)
-            .map_err(|message| LoadError {
-                origin: "lua-checks/lib".into(),
-                message,
-            })?;
+        let libs: Vec<(String, String)> = embedded::SHIPPED_LIBS
+            .iter()
+            .map(|(n, s)| (n.to_string(), s.to_string()))
+            .collect();
+        vm.install_libs(&libs).map_err(|message| LoadError {
+            origin: "lua-checks/lib".into(),
+            message,
+        })?;
         let mut shipped = Vec::with_capacity(embedded::SHIPPED_CHECKS.len());
         for (group, kind, source) in embedded::SHIPPED_CHECKS {
             let origin = format!("lua-checks/{group}/{kind}/health.lua");
@@ -156,10 +161,31 @@ impl LuaChecks {
         }
         Ok(LuaChecks {
             limits,
+            libs,
             user: Vec::new(),
             shipped_vm: vm,
             shipped,
         })
+    }
+
+    /// Adds (or replaces, by name) library modules for `require`, in every state. Call it
+    /// before [`LuaChecks::add_user`].
+    pub fn add_libs(&mut self, libs: Vec<(String, String)>) -> Result<(), LoadError> {
+        for (name, source) in libs {
+            self.libs.retain(|(n, _)| *n != name);
+            self.libs.push((name, source));
+        }
+        let reinstall = |vm: &Vm| {
+            vm.install_libs(&self.libs).map_err(|message| LoadError {
+                origin: "lib".into(),
+                message,
+            })
+        };
+        reinstall(&self.shipped_vm)?;
+        for u in &self.user {
+            reinstall(&u.vm)?;
+        }
+        Ok(())
     }
 
     /// Adds user checks; later ones for the same pattern replace earlier ones. Every script is
@@ -177,6 +203,13 @@ impl LuaChecks {
                     continue;
                 }
             };
+            if let Err(message) = vm.install_libs(&self.libs) {
+                errors.push(LoadError {
+                    origin: s.origin,
+                    message,
+                });
+                continue;
+            }
             match vm.compile(&s.origin, &s.source) {
                 Ok(script) => {
                     self.user.retain(|u| u.check.pattern != s.pattern);
@@ -279,6 +312,9 @@ pub fn scan_dir(root: &Path) -> Result<Vec<CheckSource>, LoadError> {
         .collect();
     groups.sort();
     for group in groups {
+        if group.file_name().is_some_and(|n| n == "lib") {
+            continue;
+        }
         let mut kinds: Vec<PathBuf> = std::fs::read_dir(&group)
             .map_err(|e| err(&group, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -302,6 +338,36 @@ pub fn scan_dir(root: &Path) -> Result<Vec<CheckSource>, LoadError> {
         }
     }
     Ok(found)
+}
+
+/// Library modules in `<root>/lib/<name>.lua`, for `require("<name>")`.
+pub fn scan_libs(root: &Path) -> Result<Vec<(String, String)>, LoadError> {
+    let dir = root.join("lib");
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let err = |p: &Path, e: std::io::Error| LoadError {
+        origin: p.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| err(&dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "lua"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let source = std::fs::read_to_string(&p).map_err(|e| err(&p, e))?;
+            Ok((name, source))
+        })
+        .collect()
 }
 
 #[cfg(test)]

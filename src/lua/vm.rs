@@ -182,17 +182,17 @@ impl Vm {
     }
 
     /// Makes `require(name)` load the given library modules (and nothing else).
-    pub fn install_libs(&self, libs: &[(&str, &str)]) -> Result<(), String> {
+    pub fn install_libs(&self, libs: &[(String, String)]) -> Result<(), String> {
         let install = || -> mlua::Result<()> {
             let sources = self.lua.create_table()?;
             for (name, source) in libs {
                 let f = self
                     .lua
-                    .load(*source)
+                    .load(source.as_str())
                     .set_name(format!("=lua-checks/lib/{name}.lua"))
                     .set_mode(ChunkMode::Text)
                     .into_function()?;
-                sources.raw_set(*name, f)?;
+                sources.raw_set(name.as_str(), f)?;
             }
             let require: Function = self
                 .lua
