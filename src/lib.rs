@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod fake;
 pub mod fixture;
 pub mod health;
 pub mod load;

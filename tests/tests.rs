@@ -4,4 +4,5 @@ mod util;
 
 mod check_cli;
 mod conformance;
+mod fake_api;
 mod lua_cli;

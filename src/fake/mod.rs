@@ -1,0 +1,89 @@
+//! A fake Kubernetes API server that speaks the real protocol, for tests and `herald demo`.
+//!
+//! It serves discovery (`/api`, `/apis`, `/apis/<group>/<version>`), get, list with
+//! `resourceVersion`, `limit`/`continue` and label selectors, and chunked watch streams with
+//! bookmarks and `410 Gone` for versions older than its history. Switches drop every connection,
+//! compact the history, or take the server down, so clients' recovery paths can be tested.
+
+mod selector;
+mod server;
+mod state;
+
+pub use selector::Selector;
+pub use server::{FakeApiServer, Options};
+pub use state::{Change, ChangeKind, ResourceType, WriteError};
+
+/// The resource types herald watches: Flux, Argo CD, and the core kinds they deploy.
+pub fn gitops_resources() -> Vec<ResourceType> {
+    let r = ResourceType::new;
+    vec![
+        r("", "v1", "Namespace", "namespaces", false),
+        r("", "v1", "Pod", "pods", true),
+        r("", "v1", "Service", "services", true),
+        r("", "v1", "ConfigMap", "configmaps", true),
+        r("apps", "v1", "Deployment", "deployments", true),
+        r("apps", "v1", "ReplicaSet", "replicasets", true),
+        r("apps", "v1", "StatefulSet", "statefulsets", true),
+        r("apps", "v1", "DaemonSet", "daemonsets", true),
+        r("batch", "v1", "Job", "jobs", true),
+        r("batch", "v1", "CronJob", "cronjobs", true),
+        r(
+            "kustomize.toolkit.fluxcd.io",
+            "v1",
+            "Kustomization",
+            "kustomizations",
+            true,
+        ),
+        r(
+            "helm.toolkit.fluxcd.io",
+            "v2",
+            "HelmRelease",
+            "helmreleases",
+            true,
+        ),
+        r(
+            "source.toolkit.fluxcd.io",
+            "v1",
+            "GitRepository",
+            "gitrepositories",
+            true,
+        ),
+        r(
+            "source.toolkit.fluxcd.io",
+            "v1",
+            "HelmRepository",
+            "helmrepositories",
+            true,
+        ),
+        r(
+            "source.toolkit.fluxcd.io",
+            "v1",
+            "HelmChart",
+            "helmcharts",
+            true,
+        ),
+        r("source.toolkit.fluxcd.io", "v1", "Bucket", "buckets", true),
+        r(
+            "source.toolkit.fluxcd.io",
+            "v1beta2",
+            "OCIRepository",
+            "ocirepositories",
+            true,
+        ),
+        r(
+            "argoproj.io",
+            "v1alpha1",
+            "Application",
+            "applications",
+            true,
+        ),
+        r(
+            "argoproj.io",
+            "v1alpha1",
+            "ApplicationSet",
+            "applicationsets",
+            true,
+        ),
+        r("argoproj.io", "v1alpha1", "AppProject", "appprojects", true),
+    ]
+}

@@ -1,0 +1,611 @@
+//! The HTTP side of the fake API server: discovery, get, list (resourceVersion, limit/continue,
+//! label selectors) and chunked watch streams with bookmarks and `410 Gone`.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::SinkExt;
+use futures::channel::mpsc;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, watch};
+
+use super::selector::Selector;
+use super::state::{Change, ChangeKind, ResourceType, State, WriteError};
+
+type Body = BoxBody<Bytes, Infallible>;
+
+/// Options of a fake server.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Interval between bookmarks on watches that asked for them.
+    pub bookmark_interval: Duration,
+    /// Changes kept for watches to resume from.
+    pub history_limit: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            bookmark_interval: Duration::from_secs(5),
+            history_limit: 10_000,
+        }
+    }
+}
+
+struct Shared {
+    state: Mutex<State>,
+    changes: broadcast::Sender<Change>,
+    /// Bumped to cut every open connection.
+    cut: watch::Sender<u64>,
+    /// While set, every request gets 503 (the server is "restarting").
+    down: AtomicBool,
+    options: Options,
+}
+
+/// A fake Kubernetes API server on a loopback port. Dropping it stops it.
+pub struct FakeApiServer {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeApiServer {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.shared.cut.send_modify(|n| *n += 1);
+    }
+}
+
+impl FakeApiServer {
+    /// Starts serving `resources` on `127.0.0.1:0`.
+    pub async fn start(resources: Vec<ResourceType>, options: Options) -> std::io::Result<Self> {
+        Self::start_on(
+            "127.0.0.1:0".parse().expect("loopback address"),
+            resources,
+            options,
+        )
+        .await
+    }
+
+    pub async fn start_on(
+        addr: SocketAddr,
+        resources: Vec<ResourceType>,
+        options: Options,
+    ) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let mut state = State::new(resources);
+        state.history_limit = options.history_limit;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            changes: broadcast::channel(4096).0,
+            cut: watch::channel(0).0,
+            down: AtomicBool::new(false),
+            options,
+        });
+        let accept = Arc::clone(&shared);
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let conn_shared = Arc::clone(&accept);
+                let mut cut = accept.cut.subscribe();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| {
+                        let s = Arc::clone(&conn_shared);
+                        async move { Ok::<_, Infallible>(handle(&s, req).await) }
+                    });
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service);
+                    tokio::select! {
+                        _ = conn => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Ok(FakeApiServer { shared, addr, task })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.shared.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Creates or replaces an object, as a controller's update would.
+    pub fn apply(&self, obj: Value) -> Result<Change, WriteError> {
+        let mut state = self.lock();
+        let change = state.apply(obj)?;
+        let _ = self.shared.changes.send(change.clone());
+        Ok(change)
+    }
+
+    pub fn delete(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Change, WriteError> {
+        let mut state = self.lock();
+        let change = state.delete(api_version, kind, namespace, name)?;
+        let _ = self.shared.changes.send(change.clone());
+        Ok(change)
+    }
+
+    /// Closes every open connection (watches end mid-stream, as when a load balancer drops them).
+    pub fn drop_connections(&self) {
+        self.shared.cut.send_modify(|n| *n += 1);
+    }
+
+    /// Makes every resourceVersion handed out so far too old: watches resuming get `410 Gone`.
+    pub fn compact(&self) {
+        self.lock().compact();
+    }
+
+    /// A restart: connections dropped and history lost. While `down`, requests get 503.
+    pub fn restart(&self) {
+        self.compact();
+        self.drop_connections();
+    }
+
+    pub fn set_down(&self, down: bool) {
+        self.shared.down.store(down, Ordering::SeqCst);
+        if down {
+            self.drop_connections();
+        }
+    }
+
+    /// The current resourceVersion.
+    pub fn resource_version(&self) -> u64 {
+        self.lock().rv
+    }
+
+    /// Every object the server holds, as (apiVersion, kind, namespace, name, resourceVersion).
+    pub fn snapshot(&self) -> Vec<(String, String, String, String, String)> {
+        let state = self.lock();
+        let sel = Selector::default();
+        let mut out = Vec::new();
+        for (i, r) in state.resources.iter().enumerate() {
+            for (_, o) in state.list(i, None, &sel) {
+                let m = &o["metadata"];
+                out.push((
+                    r.api_version(),
+                    r.kind.clone(),
+                    m["namespace"].as_str().unwrap_or_default().to_string(),
+                    m["name"].as_str().unwrap_or_default().to_string(),
+                    m["resourceVersion"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn full(status: StatusCode, body: &Value) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_string())).boxed())
+        .expect("valid response")
+}
+
+fn status_body(code: u16, reason: &str, message: &str) -> Value {
+    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+           "message": message, "reason": reason, "code": code})
+}
+
+fn failure(code: StatusCode, reason: &str, message: &str) -> Response<Body> {
+    full(code, &status_body(code.as_u16(), reason, message))
+}
+
+fn query(req: &Request<Incoming>) -> HashMap<String, String> {
+    req.uri()
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
+    if shared.down.load(Ordering::SeqCst) {
+        return failure(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            "the server is restarting",
+        );
+    }
+    if req.method() != Method::GET {
+        return failure(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "herald's fake API server is read-only",
+        );
+    }
+    let path = req.uri().path().to_string();
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let q = query(&req);
+    let state = || shared.state.lock().unwrap_or_else(|p| p.into_inner());
+    match segs.as_slice() {
+        ["version"] => full(
+            StatusCode::OK,
+            &json!({"major": "1", "minor": "34", "gitVersion": "v1.34.0-herald-fake", "platform": "linux/amd64"}),
+        ),
+        ["api"] => full(
+            StatusCode::OK,
+            &json!({"kind": "APIVersions", "versions": ["v1"],
+                    "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]}),
+        ),
+        ["apis"] => full(StatusCode::OK, &group_list(&state().resources)),
+        ["api", "v1"] => full(StatusCode::OK, &resource_list(&state().resources, "", "v1")),
+        ["apis", g, v] => {
+            let st = state();
+            if st
+                .resources
+                .iter()
+                .any(|r| r.group == *g && r.version == *v)
+            {
+                full(StatusCode::OK, &resource_list(&st.resources, g, v))
+            } else {
+                failure(
+                    StatusCode::NOT_FOUND,
+                    "NotFound",
+                    "the server could not find the requested resource",
+                )
+            }
+        }
+        ["api", "v1", rest @ ..] => resource(shared, "", "v1", rest, &q).await,
+        ["apis", g, v, rest @ ..] => resource(shared, g, v, rest, &q).await,
+        _ => failure(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "the server could not find the requested resource",
+        ),
+    }
+}
+
+fn group_list(resources: &[ResourceType]) -> Value {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for r in resources.iter().filter(|r| !r.group.is_empty()) {
+        match groups.iter_mut().find(|(g, _)| *g == r.group) {
+            Some((_, vs)) if !vs.contains(&r.version) => vs.push(r.version.clone()),
+            Some(_) => {}
+            None => groups.push((r.group.clone(), vec![r.version.clone()])),
+        }
+    }
+    let groups: Vec<Value> = groups
+        .into_iter()
+        .map(|(g, vs)| {
+            let versions: Vec<Value> = vs
+                .iter()
+                .map(|v| json!({"groupVersion": format!("{g}/{v}"), "version": v}))
+                .collect();
+            json!({"name": g, "versions": versions, "preferredVersion": versions[0]})
+        })
+        .collect();
+    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+}
+
+fn resource_list(resources: &[ResourceType], group: &str, version: &str) -> Value {
+    let items: Vec<Value> = resources
+        .iter()
+        .filter(|r| r.group == group && r.version == version)
+        .map(|r| {
+            json!({"name": r.plural, "singularName": r.kind.to_lowercase(), "namespaced": r.namespaced,
+                   "kind": r.kind, "verbs": ["get", "list", "watch"]})
+        })
+        .collect();
+    let gv = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": items})
+}
+
+async fn resource(
+    shared: &Arc<Shared>,
+    group: &str,
+    version: &str,
+    rest: &[&str],
+    q: &HashMap<String, String>,
+) -> Response<Body> {
+    let find = |plural: &str| {
+        let st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.resources
+            .iter()
+            .position(|r| r.group == group && r.version == version && r.plural == plural)
+            .map(|i| (i, st.resources[i].clone()))
+    };
+    let (namespace, plural, name) = match rest {
+        [plural] => (None, *plural, None),
+        ["namespaces", ns, plural] => (Some(*ns), *plural, None),
+        ["namespaces", ns, plural, name] => (Some(*ns), *plural, Some(*name)),
+        [plural, name] => (None, *plural, Some(*name)),
+        _ => {
+            return failure(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                "the server could not find the requested resource",
+            );
+        }
+    };
+    let Some((index, rt)) = find(plural) else {
+        return failure(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            &format!("the server could not find the requested resource ({plural})"),
+        );
+    };
+    let selector = match Selector::parse(q.get("labelSelector").map_or("", String::as_str)) {
+        Ok(s) => s,
+        Err(e) => return failure(StatusCode::BAD_REQUEST, "BadRequest", &e),
+    };
+    if let Some(name) = name {
+        let st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        let found = st
+            .list(index, namespace, &Selector::default())
+            .find(|(_, o)| o["metadata"]["name"] == name)
+            .map(|(_, o)| (**o).clone());
+        return match found {
+            Some(o) => full(StatusCode::OK, &o),
+            None => failure(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                &format!("{} \"{name}\" not found", rt.plural),
+            ),
+        };
+    }
+    if q.get("watch").is_some_and(|w| w == "true" || w == "1") {
+        return watch_stream(
+            shared,
+            index,
+            rt,
+            namespace.map(str::to_string),
+            selector,
+            q,
+        );
+    }
+    list(shared, index, &rt, namespace, &selector, q)
+}
+
+fn list(
+    shared: &Arc<Shared>,
+    index: usize,
+    rt: &ResourceType,
+    namespace: Option<&str>,
+    selector: &Selector,
+    q: &HashMap<String, String>,
+) -> Response<Body> {
+    let st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+    let limit: usize = q
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .filter(|&l| l > 0)
+        .unwrap_or(usize::MAX);
+    let (rv, after) = match q.get("continue").filter(|c| !c.is_empty()) {
+        Some(token) => {
+            let Some((rv, key)) = token
+                .split_once('|')
+                .and_then(|(rv, key)| Some((rv.parse::<u64>().ok()?, key.to_string())))
+            else {
+                return failure(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    "invalid continue token",
+                );
+            };
+            if rv < st.compacted {
+                return failure(
+                    StatusCode::GONE,
+                    "Expired",
+                    "The provided continue parameter is too old to display a consistent list result.",
+                );
+            }
+            (rv, Some(key))
+        }
+        None => (st.rv, None),
+    };
+    let mut items = Vec::new();
+    let mut next = None;
+    let mut remaining = 0usize;
+    for (key, o) in st.list(index, namespace, selector) {
+        if after.as_ref().is_some_and(|a| key.as_str() <= a.as_str()) {
+            continue;
+        }
+        if items.len() == limit {
+            remaining += 1;
+            continue;
+        }
+        items.push((**o).clone());
+        next = Some(key);
+    }
+    let mut metadata = json!({"resourceVersion": rv.to_string()});
+    if remaining > 0 {
+        metadata["continue"] = json!(format!("{rv}|{}", next.unwrap_or_default()));
+        metadata["remainingItemCount"] = json!(remaining);
+    }
+    full(
+        StatusCode::OK,
+        &json!({"kind": format!("{}List", rt.kind), "apiVersion": rt.api_version(),
+                "metadata": metadata, "items": items}),
+    )
+}
+
+type Frames = mpsc::Sender<Result<Frame<Bytes>, Infallible>>;
+
+/// Sends one chunk; false once the client has gone.
+async fn send(tx: &mut Frames, b: Bytes) -> bool {
+    tx.send(Ok(Frame::data(b))).await.is_ok()
+}
+
+fn event(kind: &str, object: &Value) -> Bytes {
+    let mut line = serde_json::to_vec(&json!({"type": kind, "object": object})).expect("JSON");
+    line.push(b'\n');
+    Bytes::from(line)
+}
+
+fn watch_stream(
+    shared: &Arc<Shared>,
+    index: usize,
+    rt: ResourceType,
+    namespace: Option<String>,
+    selector: Selector,
+    q: &HashMap<String, String>,
+) -> Response<Body> {
+    let (mut tx, rx) = mpsc::channel::<Result<Frame<Bytes>, Infallible>>(64);
+    let bookmarks = q.get("allowWatchBookmarks").is_some_and(|b| b == "true");
+    let timeout = q
+        .get("timeoutSeconds")
+        .and_then(|t| t.parse::<u64>().ok())
+        .map_or(Duration::from_secs(1800), Duration::from_secs);
+    let from = q
+        .get("resourceVersion")
+        .filter(|rv| !rv.is_empty() && *rv != "0")
+        .and_then(|rv| rv.parse::<u64>().ok());
+    let wanted = {
+        let namespace = namespace.clone();
+        move |c: &Change| {
+            c.resource == index
+                && namespace
+                    .as_deref()
+                    .is_none_or(|ns| c.object["metadata"]["namespace"].as_str() == Some(ns))
+                && selector.matches(&c.object)
+        }
+    };
+    // Under the lock: the initial events and the subscription see the same moment.
+    let (initial, mut changes, mut last_rv) = {
+        let st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        let changes = shared.changes.subscribe();
+        let initial: Result<Vec<(ChangeKind, Arc<Value>)>, u64> = match from {
+            Some(rv) => match st.changes_since(index, rv) {
+                Some(cs) => Ok(cs
+                    .into_iter()
+                    .filter(|c| wanted(c))
+                    .map(|c| (c.kind, c.object))
+                    .collect()),
+                None => Err(rv),
+            },
+            None => Ok(st
+                .list(index, namespace.as_deref(), &Selector::default())
+                .filter(|(_, o)| {
+                    wanted(&Change {
+                        rv: 0,
+                        resource: index,
+                        kind: ChangeKind::Added,
+                        object: Arc::clone(o),
+                    })
+                })
+                .map(|(_, o)| (ChangeKind::Added, Arc::clone(o)))
+                .collect()),
+        };
+        let initial = initial.map_err(|rv| (rv, st.compacted));
+        (initial, changes, st.rv)
+    };
+    let mut cut = shared.cut.subscribe();
+    let interval = shared.options.bookmark_interval;
+    tokio::spawn(async move {
+        match initial {
+            Err((rv, compacted)) => {
+                let status = status_body(
+                    410,
+                    "Expired",
+                    &format!("too old resource version: {rv} ({compacted})"),
+                );
+                let _ = send(&mut tx, event("ERROR", &status)).await;
+                return;
+            }
+            Ok(events) => {
+                for (kind, object) in events {
+                    if !send(&mut tx, event(kind.as_str(), &object)).await {
+                        return;
+                    }
+                }
+            }
+        }
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => return,
+                _ = cut.changed() => return,
+                _ = ticker.tick(), if bookmarks => {
+                    let b = json!({"kind": rt.kind, "apiVersion": rt.api_version(),
+                                   "metadata": {"resourceVersion": last_rv.to_string()}});
+                    if !send(&mut tx, event("BOOKMARK", &b)).await {
+                        return;
+                    }
+                }
+                change = changes.recv() => match change {
+                    Ok(c) => {
+                        last_rv = last_rv.max(c.rv);
+                        if wanted(&c) && !send(&mut tx, event(c.kind.as_str(), &c.object)).await {
+                            return;
+                        }
+                    }
+                    // Fell behind: end the stream; the client resumes from its last version.
+                    Err(broadcast::error::RecvError::Lagged(_)) => return,
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+            }
+        }
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/json")
+        .body(BodyExt::boxed(StreamBody::new(rx)))
+        .expect("valid response")
+}
