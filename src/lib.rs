@@ -8,3 +8,4 @@ pub mod health;
 pub mod load;
 pub mod lua;
 pub mod object;
+pub mod store;
