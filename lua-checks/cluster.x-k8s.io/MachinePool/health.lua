@@ -1,0 +1,22 @@
+-- Cluster API MachinePool (a provider-managed group of machines, e.g. an ASG). status.phase
+-- is Pending/Provisioning/Provisioned/ScalingUp/ScalingDown/Running/Deleting/Failed; while it
+-- is not Running, the conditions that are False explain what is being waited for.
+local h = require("herald")
+local phase = h.text(h.status(obj).phase) or "Pending"
+local waiting = {}
+for _, c in ipairs(h.conditions(obj)) do
+  if type(c) == "table" and c.status == "False" and h.text(c.type) then
+    waiting[#waiting + 1] = "Not " .. c.type .. (h.text(c.reason) and (" (" .. c.reason .. ")") or "")
+  end
+end
+local msg = "MachinePool is " .. phase
+if #waiting > 0 then
+  msg = msg .. ": " .. table.concat(waiting, ", ")
+end
+
+if phase == "Failed" then
+  return h.degraded(msg)
+elseif phase == "Running" and #waiting == 0 then
+  return h.healthy(msg)
+end
+return h.progressing(msg)

@@ -1,0 +1,4 @@
+-- mariadb-operator Database. The operator creates a database in the referenced MariaDB and reports
+-- it in the Ready condition: True once created, False with the SQL error when it failed.
+local h = require("herald")
+return h.from_ready(obj, "Waiting for the operator to create the resource")

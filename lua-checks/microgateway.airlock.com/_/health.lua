@@ -1,0 +1,37 @@
+-- Airlock Microgateway policies (any kind in the group) follow Gateway API policy status: one
+-- entry per ancestor (Gateway) in status.ancestors, each with an Accepted condition. The policy is
+-- Healthy when every ancestor accepted it, Degraded when an ancestor rejected it or reports no
+-- acceptance, and Progressing until an ancestor has reported on the current generation.
+local h = require("herald")
+local kind = h.text(obj.kind) or "Policy"
+local ancestors = h.status(obj).ancestors
+local generation = obj.metadata and obj.metadata.generation
+local waiting = "Waiting for " .. kind .. " status"
+
+if type(ancestors) ~= "table" or #ancestors == 0 then
+  return h.progressing(waiting)
+end
+local problems, pending = {}, false
+for _, a in ipairs(ancestors) do
+  if type(a) == "table" then
+    local ref = type(a.ancestorRef) == "table" and a.ancestorRef or {}
+    local name = h.text(ref.name) or "unknown"
+    local accepted = h.condition({ status = a }, "Accepted")
+    if accepted == nil or accepted.status == "False" then
+      local why = accepted and h.text(accepted.message) or (kind .. " is not accepted")
+      table.insert(problems, "Ancestor " .. name .. ": " .. why)
+    elseif accepted.status ~= "True" then
+      pending = true
+    elseif type(generation) == "number" and type(accepted.observedGeneration) == "number"
+        and accepted.observedGeneration < generation then
+      pending = true
+    end
+  end
+end
+if #problems > 0 then
+  return h.degraded(table.concat(problems, "; "))
+end
+if pending then
+  return h.progressing(waiting)
+end
+return h.healthy(kind .. " is healthy")

@@ -1,0 +1,25 @@
+-- Confluent for Kubernetes Connector: a Kafka Connect connector managed as a resource.
+-- The operator mirrors Connect's view: status.connectorState (RUNNING, PAUSED, FAILED,
+-- UNASSIGNED), status.tasksReady ("<ready>/<total>") and status.failedTasksCount. Failed tasks or
+-- a failed connector are Degraded, a paused one is Suspended, all tasks running is Healthy.
+local h = require("herald")
+local s = h.status(obj)
+local state = h.text(s.connectorState)
+
+if type(s.failedTasksCount) == "number" and s.failedTasksCount > 0 then
+  return h.degraded("Connector has failed tasks")
+end
+if state == "FAILED" then
+  return h.degraded("Connector has failed")
+end
+if state == "PAUSED" then
+  return h.suspended("Connector is paused")
+end
+if state == "RUNNING" then
+  local ready, total = string.match(h.text(s.tasksReady) or "", "^(%d+)/(%d+)$")
+  if ready ~= nil and tonumber(ready) >= tonumber(total) then
+    return h.healthy("Connector is running")
+  end
+  return h.progressing("Connector tasks are starting")
+end
+return h.progressing("Waiting for Connector to run")

@@ -1,0 +1,29 @@
+-- Kubeflow Spark operator SparkApplication: status.applicationState.state drives health.
+-- RUNNING and COMPLETED are Healthy; FAILED, SUBMISSION_FAILED and FAILING are Degraded (with
+-- the operator's errorMessage); NEW, SUBMITTED, PENDING_RERUN and the other transient states
+-- are Progressing.
+local h = require("herald")
+local app = h.status(obj).applicationState
+app = type(app) == "table" and app or {}
+local state = h.text(app.state)
+if state == nil then
+  return h.progressing("SparkApplication is waiting to be submitted")
+end
+local function pretty(st)
+  local words = {}
+  for w in st:gmatch("[^_]+") do
+    words[#words + 1] = w:sub(1, 1) .. w:sub(2):lower()
+  end
+  return table.concat(words, " ")
+end
+local msg = "SparkApplication is " .. pretty(state)
+if state == "RUNNING" or state == "COMPLETED" then
+  return h.healthy(msg)
+end
+if state == "FAILED" or state == "SUBMISSION_FAILED" or state == "FAILING" then
+  return h.degraded(h.text(app.errorMessage) or msg)
+end
+if state == "UNKNOWN" then
+  return h.unknown(msg)
+end
+return h.progressing(msg)
