@@ -1,5 +1,6 @@
 //! herald: health and notification companion for Flux and Argo CD.
 
+pub mod agent;
 pub mod cli;
 pub mod clock;
 pub mod fake;

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod agent;
 mod check_cli;
 mod conformance;
 mod fake_api;

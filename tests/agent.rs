@@ -1,0 +1,145 @@
+//! The agent against the fake API server: every transition seen exactly once, through dropped
+//! connections, a restart with lost history (410 Gone) and a malformed object.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use herald::agent::{self, Config};
+use herald::clock::SystemClock;
+use herald::fake::{FakeApiServer, Options, gitops_resources};
+use herald::health::{Assessor, Health};
+use herald::store::Transition;
+use serde_json::json;
+use tokio::sync::broadcast;
+
+fn ks(name: &str, ready: &str) -> serde_json::Value {
+    json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+           "metadata": {"name": name, "namespace": "flux-system"},
+           "status": {"conditions": [{"type": "Ready", "status": ready, "reason": "Test", "message": name}]}})
+}
+
+async fn next(rx: &mut broadcast::Receiver<Transition>) -> Transition {
+    tokio::time::timeout(Duration::from_secs(30), rx.recv())
+        .await
+        .expect("a transition within 30 s")
+        .expect("transitions channel open")
+}
+
+/// Transitions up to and including the one of `name`.
+async fn until(
+    rx: &mut broadcast::Receiver<Transition>,
+    name: &str,
+) -> Vec<(String, Option<Health>)> {
+    let mut seen = Vec::new();
+    loop {
+        let t = next(rx).await;
+        let done = t.key.name == name;
+        seen.push((t.key.name.clone(), t.to.as_ref().map(|v| v.health)));
+        if done {
+            return seen;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_transition_once_through_drops_restarts_and_bad_objects() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    server.apply(ks("apps", "Unknown")).unwrap();
+    server.apply(ks("infra", "True")).unwrap();
+    let mut bad = ks("bad", "True");
+    bad["metadata"]["labels"] = json!("not a map");
+    server.apply(bad).unwrap();
+
+    let client = kube::Client::try_from(kube::Config::new(server.url().parse().unwrap())).unwrap();
+    let agent = agent::start(
+        client,
+        Config::default(),
+        Assessor::builtin_only,
+        Arc::new(SystemClock),
+    );
+    let mut rx = agent.subscribe();
+
+    let mut first = vec![next(&mut rx).await, next(&mut rx).await];
+    first.sort_by(|a, b| a.key.name.cmp(&b.key.name));
+    assert_eq!(first[0].key.name, "apps");
+    assert_eq!(first[1].key.name, "infra");
+    assert!(first.iter().all(|t| t.from.is_none()));
+    assert!(
+        agent
+            .stats
+            .malformed
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 1
+    );
+
+    // A plain update.
+    server.apply(ks("apps", "True")).unwrap();
+    assert_eq!(
+        until(&mut rx, "apps").await,
+        [("apps".to_string(), Some(Health::Healthy))]
+    );
+
+    // An update that changes nothing the model cares about is no transition.
+    let mut same = ks("apps", "True");
+    same["metadata"]["annotations"] = json!({"touched": "yes"});
+    server.apply(same).unwrap();
+
+    // Dropped connections: the watch resumes; nothing lost, nothing doubled.
+    server.drop_connections();
+    server.apply(ks("infra", "False")).unwrap();
+    assert_eq!(
+        until(&mut rx, "infra").await,
+        [("infra".to_string(), Some(Health::Unhealthy))]
+    );
+
+    // Down, changes made meanwhile, history lost: the relist finds the deletion and the newcomer.
+    server.set_down(true);
+    server
+        .delete(
+            "kustomize.toolkit.fluxcd.io/v1",
+            "Kustomization",
+            "flux-system",
+            "apps",
+        )
+        .unwrap();
+    server.apply(ks("late", "True")).unwrap();
+    server.compact();
+    server.set_down(false);
+    let mut seen = vec![next(&mut rx).await, next(&mut rx).await];
+    seen.sort_by(|a, b| a.key.name.cmp(&b.key.name));
+    assert_eq!(
+        (seen[0].key.name.as_str(), seen[0].to.is_none()),
+        ("apps", true)
+    );
+    assert_eq!(
+        (seen[1].key.name.as_str(), seen[1].from.is_none()),
+        ("late", true)
+    );
+
+    // A sentinel: every transition before it has arrived, and there were no others.
+    server.apply(ks("sentinel", "True")).unwrap();
+    assert_eq!(
+        until(&mut rx, "sentinel").await,
+        [("sentinel".to_string(), Some(Health::Healthy))]
+    );
+
+    // The store equals the server.
+    let mut server_state: Vec<(String, String)> = server
+        .snapshot()
+        .into_iter()
+        .filter(|(_, kind, _, name, _)| kind == "Kustomization" && name != "bad")
+        .map(|(_, _, _, name, rv)| (name, rv))
+        .collect();
+    server_state.sort();
+    let store = agent.store.read().unwrap();
+    let mut ours: Vec<(String, String)> = store
+        .live()
+        .map(|(k, e)| (k.name.clone(), e.resource_version.clone()))
+        .collect();
+    ours.sort();
+    assert_eq!(ours, server_state);
+    assert!(agent.is_ready());
+}
