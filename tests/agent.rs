@@ -62,7 +62,7 @@ async fn every_transition_once_through_drops_restarts_and_bad_objects() {
     );
     let mut rx = agent.subscribe();
 
-    let mut first = vec![next(&mut rx).await, next(&mut rx).await];
+    let mut first = [next(&mut rx).await, next(&mut rx).await];
     first.sort_by(|a, b| a.key.name.cmp(&b.key.name));
     assert_eq!(first[0].key.name, "apps");
     assert_eq!(first[1].key.name, "infra");
@@ -108,7 +108,7 @@ async fn every_transition_once_through_drops_restarts_and_bad_objects() {
     server.apply(ks("late", "True")).unwrap();
     server.compact();
     server.set_down(false);
-    let mut seen = vec![next(&mut rx).await, next(&mut rx).await];
+    let mut seen = [next(&mut rx).await, next(&mut rx).await];
     seen.sort_by(|a, b| a.key.name.cmp(&b.key.name));
     assert_eq!(
         (seen[0].key.name.as_str(), seen[0].to.is_none()),
