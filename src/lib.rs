@@ -3,9 +3,11 @@
 pub mod agent;
 pub mod cli;
 pub mod clock;
+pub mod demo;
 pub mod fake;
 pub mod fixture;
 pub mod health;
+pub mod http;
 pub mod load;
 pub mod lua;
 pub mod object;

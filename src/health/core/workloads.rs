@@ -110,6 +110,10 @@ fn replicated(obj: &Value, updated_field: &str, now: Timestamp) -> Assessment {
     } else if r.current < r.desired {
         status = "Scaling Up";
     }
+    if status.is_empty() {
+        // Replicas exist but not all are ready, and nothing more specific applies.
+        status = if available { "Updating" } else { "Unavailable" };
+    }
     if !r.settled() {
         ready = false;
     }

@@ -1,0 +1,306 @@
+//! The demo cluster: Flux and Argo CD objects and what they deploy, and a story that moves them
+//! through the states that matter (a deploy, a failed health check and its recovery, a sync
+//! failure, a suspension, a Pod crash-looping under a Kustomization Flux calls Ready, a
+//! dependency stuck behind another).
+
+use serde_json::{Value, json};
+
+use crate::fake::{FakeApiServer, WriteError};
+
+const NS_FLUX: &str = "flux-system";
+const NS_ARGO: &str = "argocd";
+
+fn cond(kind: &str, status: &str, reason: &str, message: &str) -> Value {
+    json!({"type": kind, "status": status, "reason": reason, "message": message,
+           "lastTransitionTime": "2026-11-23T12:00:00Z"})
+}
+
+fn ks(name: &str, revision: &str, conditions: Vec<Value>, extra_spec: Value) -> Value {
+    let mut spec = json!({"interval": "10m", "path": format!("./{name}"), "prune": true,
+                          "sourceRef": {"kind": "GitRepository", "name": "flux-system"}});
+    if let (Some(s), Some(extra)) = (spec.as_object_mut(), extra_spec.as_object()) {
+        s.extend(extra.clone());
+    }
+    json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+           "metadata": {"name": name, "namespace": NS_FLUX, "generation": 1},
+           "spec": spec,
+           "status": {"observedGeneration": 1, "lastAppliedRevision": revision, "conditions": conditions}})
+}
+
+fn ready_ks(name: &str, revision: &str) -> Value {
+    ks(
+        name,
+        revision,
+        vec![cond(
+            "Ready",
+            "True",
+            "ReconciliationSucceeded",
+            &format!("Applied revision: {revision}"),
+        )],
+        json!({}),
+    )
+}
+
+fn git(revision: &str) -> Value {
+    json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+           "metadata": {"name": "flux-system", "namespace": NS_FLUX, "generation": 1},
+           "spec": {"interval": "1m", "url": "https://git.example.com/platform/fleet", "ref": {"branch": "main"}},
+           "status": {"observedGeneration": 1, "artifact": {"revision": revision},
+                      "conditions": [cond("Ready", "True", "Succeeded", &format!("stored artifact for revision '{revision}'"))]}})
+}
+
+fn helm_release(name: &str, ns: &str, version: &str, ready: Value) -> Value {
+    json!({"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+           "metadata": {"name": name, "namespace": ns, "generation": 1},
+           "spec": {"interval": "5m", "chart": {"spec": {"chart": name, "version": version,
+                    "sourceRef": {"kind": "HelmRepository", "name": "charts", "namespace": NS_FLUX}}}},
+           "status": {"observedGeneration": 1, "history": [{"chartVersion": version, "status": "deployed"}],
+                      "conditions": [ready]}})
+}
+
+fn app(name: &str, sync: &str, health: &str, operation: Option<Value>) -> Value {
+    let mut status = json!({"sync": {"status": sync, "revision": "9f2c1e7"},
+                            "health": {"status": health}});
+    if let Some(op) = operation {
+        status["operationState"] = op;
+    }
+    json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+           "metadata": {"name": name, "namespace": NS_ARGO},
+           "spec": {"project": "default", "destination": {"namespace": name, "server": "https://kubernetes.default.svc"},
+                    "source": {"repoURL": "https://git.example.com/apps", "path": name, "targetRevision": "HEAD"}},
+           "status": status})
+}
+
+fn deployment(name: &str, ns: &str, ready: i64, replicas: i64) -> Value {
+    let available = if ready == replicas { "True" } else { "False" };
+    json!({"apiVersion": "apps/v1", "kind": "Deployment",
+           "metadata": {"name": name, "namespace": ns, "generation": 2,
+                        "labels": {"kustomize.toolkit.fluxcd.io/name": "apps", "kustomize.toolkit.fluxcd.io/namespace": NS_FLUX},
+                        "creationTimestamp": "2026-11-01T00:00:00Z"},
+           "spec": {"replicas": replicas, "template": {"spec": {"containers": [{"name": name, "image": format!("{name}:1.4.2")}]}}},
+           "status": {"observedGeneration": 2, "replicas": replicas, "updatedReplicas": replicas,
+                      "readyReplicas": ready, "availableReplicas": ready,
+                      "conditions": [cond("Available", available, "MinimumReplicas", ""),
+                                     cond("Progressing", "True", "NewReplicaSetAvailable", "")]}})
+}
+
+fn pod(name: &str, ns: &str, owner: &str, crashing: bool) -> Value {
+    let (ready, state, last, restarts) = if crashing {
+        (
+            "False",
+            json!({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 2m40s restarting failed container"}}),
+            json!({"terminated": {"reason": "Error", "exitCode": 1, "finishedAt": jiff::Timestamp::now().to_string()}}),
+            6,
+        )
+    } else {
+        (
+            "True",
+            json!({"running": {"startedAt": "2026-11-01T00:00:00Z"}}),
+            json!({}),
+            0,
+        )
+    };
+    json!({"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": name, "namespace": ns, "creationTimestamp": "2026-11-01T00:00:00Z",
+                        "labels": {"app": owner},
+                        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("{owner}-7d9f8"), "controller": true}]},
+           "spec": {"containers": [{"name": owner, "image": format!("{owner}:1.4.2")}]},
+           "status": {"phase": "Running", "conditions": [cond("Ready", ready, "", "")],
+                      "containerStatuses": [{"name": owner, "ready": ready == "True", "restartCount": restarts,
+                                              "state": state, "lastState": last}]}})
+}
+
+/// The demo cluster as it starts.
+pub fn initial() -> Vec<Value> {
+    let rev = "main@sha1:4f1c2a9";
+    let mut objects = vec![
+        git(rev),
+        ready_ks("infra", rev),
+        ready_ks("apps", rev),
+        ready_ks("monitoring", rev),
+        ready_ks("tenants", rev),
+        json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "HelmRepository",
+               "metadata": {"name": "charts", "namespace": NS_FLUX},
+               "spec": {"url": "https://charts.example.com", "interval": "1h"},
+               "status": {"conditions": [cond("Ready", "True", "Succeeded", "stored artifact: revision 'sha256:91c3'")]}}),
+        helm_release(
+            "podinfo",
+            "apps",
+            "6.7.1",
+            cond(
+                "Ready",
+                "True",
+                "UpgradeSucceeded",
+                "Helm upgrade succeeded for release apps/podinfo.v4 with chart podinfo@6.7.1",
+            ),
+        ),
+        helm_release(
+            "redis",
+            "data",
+            "19.0.2",
+            cond(
+                "Ready",
+                "True",
+                "InstallSucceeded",
+                "Helm install succeeded for release data/redis.v1 with chart redis@19.0.2",
+            ),
+        ),
+        json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
+               "metadata": {"name": "default", "namespace": NS_ARGO}, "spec": {}}),
+        app("guestbook", "Synced", "Healthy", None),
+        app("billing", "Synced", "Healthy", None),
+        app("search", "Synced", "Healthy", None),
+        deployment("api", "apps", 3, 3),
+        deployment("web", "apps", 2, 2),
+        deployment("worker", "apps", 1, 1),
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}, "status": {"phase": "Active"}}),
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "data"}, "status": {"phase": "Active"}}),
+    ];
+    for i in 0..3 {
+        objects.push(pod(&format!("api-7d9f8-{i}"), "apps", "api", false));
+    }
+    for i in 0..2 {
+        objects.push(pod(&format!("web-5c6b1-{i}"), "apps", "web", false));
+    }
+    objects.push(pod("worker-8a2e4-0", "apps", "worker", false));
+    objects
+}
+
+/// One step of the story: a caption and the objects it changes.
+pub struct Step {
+    pub caption: &'static str,
+    pub apply: Vec<Value>,
+}
+
+/// The story, in order; it ends where it began so it can loop.
+pub fn story() -> Vec<Step> {
+    let old = "main@sha1:4f1c2a9";
+    let new = "main@sha1:b81e03d";
+    let reconciling = |name: &str| {
+        ks(
+            name,
+            old,
+            vec![
+                cond(
+                    "Reconciling",
+                    "True",
+                    "Progressing",
+                    &format!("Reconciliation in progress for revision {new}"),
+                ),
+                cond(
+                    "Ready",
+                    "Unknown",
+                    "Progressing",
+                    "Reconciliation in progress",
+                ),
+            ],
+            json!({}),
+        )
+    };
+    vec![
+        Step {
+            caption: "a commit lands: Flux fetches it and starts applying",
+            apply: vec![git(new), reconciling("apps")],
+        },
+        Step {
+            caption: "the new api version fails its health check",
+            apply: vec![
+                deployment("api", "apps", 1, 3),
+                pod("api-7d9f8-0", "apps", "api", true),
+                ks(
+                    "apps",
+                    old,
+                    vec![cond(
+                        "Ready",
+                        "False",
+                        "HealthCheckFailed",
+                        "health check failed after 5m0s: timeout waiting for: [Deployment/apps/api status: 'InProgress']",
+                    )],
+                    json!({}),
+                ),
+                ks(
+                    "monitoring",
+                    old,
+                    vec![cond(
+                        "Ready",
+                        "False",
+                        "DependencyNotReady",
+                        "dependency 'flux-system/apps' is not ready",
+                    )],
+                    json!({"dependsOn": [{"name": "apps"}]}),
+                ),
+            ],
+        },
+        Step {
+            caption: "a fix is pushed; api recovers and the dependency clears",
+            apply: vec![
+                deployment("api", "apps", 3, 3),
+                pod("api-7d9f8-0", "apps", "api", false),
+                ready_ks("apps", new),
+                ready_ks("monitoring", new),
+            ],
+        },
+        Step {
+            caption: "Argo CD fails to sync billing (an admission webhook refuses it)",
+            apply: vec![app(
+                "billing",
+                "OutOfSync",
+                "Healthy",
+                Some(
+                    json!({"phase": "Failed", "message": "one or more objects failed to apply, reason: admission webhook \"policy.example.com\" denied the request"}),
+                ),
+            )],
+        },
+        Step {
+            caption: "billing syncs again",
+            apply: vec![app(
+                "billing",
+                "Synced",
+                "Healthy",
+                Some(
+                    json!({"phase": "Succeeded", "message": "successfully synced (all tasks run)"}),
+                ),
+            )],
+        },
+        Step {
+            caption: "an operator suspends tenants for maintenance",
+            apply: vec![ks(
+                "tenants",
+                new,
+                vec![cond(
+                    "Ready",
+                    "True",
+                    "ReconciliationSucceeded",
+                    &format!("Applied revision: {new}"),
+                )],
+                json!({"suspend": true}),
+            )],
+        },
+        Step {
+            caption: "a web Pod crash-loops while Flux still calls apps Ready",
+            apply: vec![
+                pod("web-5c6b1-1", "apps", "web", true),
+                deployment("web", "apps", 1, 2),
+            ],
+        },
+        Step {
+            caption: "web recovers; tenants resumes; the cluster is back where it began",
+            apply: vec![
+                pod("web-5c6b1-1", "apps", "web", false),
+                deployment("web", "apps", 2, 2),
+                ready_ks("tenants", old),
+                ready_ks("apps", old),
+                ready_ks("monitoring", old),
+                git(old),
+            ],
+        },
+    ]
+}
+
+/// Loads the initial cluster into a server.
+pub fn load(server: &FakeApiServer) -> Result<(), WriteError> {
+    for o in initial() {
+        server.apply(o)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! herald's HTTP API: probes and read-only views of the store.
+//!
+//! - `GET /healthz`: the process is up.
+//! - `GET /readyz`: 200 once discovery ran and every watch delivered its first list, else 503.
+//! - `GET /api/v1/objects?kind=&namespace=&health=`: every live object with its assessment.
+//! - `GET /api/v1/objects/{group}/{kind}/{namespace}/{name}`: one object (deleted ones within the
+//!   retention window too) with its recent transitions. `core` stands for the core group and `_`
+//!   for no namespace.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+use crate::agent::Agent;
+use crate::store::{Entry, ObjectKey};
+
+/// Serves the API on `listener` until the task is dropped.
+pub async fn serve(listener: TcpListener, agent: Arc<Agent>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let agent = Arc::clone(&agent);
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let agent = Arc::clone(&agent);
+                async move { Ok::<_, Infallible>(route(&agent, &req)) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// Binds `addr` and serves in the background; returns the bound address.
+pub async fn start(addr: SocketAddr, agent: Arc<Agent>) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    tokio::spawn(serve(listener, agent));
+    Ok(bound)
+}
+
+fn reply(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .expect("valid response")
+}
+
+fn query(req: &Request<Incoming>) -> Vec<(String, String)> {
+    req.uri()
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.replace("%2F", "/").replace("%2f", "/")))
+        .collect()
+}
+
+fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+    let path = req.uri().path();
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match segs.as_slice() {
+        ["healthz"] => reply(StatusCode::OK, &json!({"status": "ok"})),
+        ["readyz"] => {
+            if agent.is_ready() {
+                reply(StatusCode::OK, &json!({"status": "ready"}))
+            } else {
+                reply(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &json!({"status": "waiting for the first list of every watch"}),
+                )
+            }
+        }
+        ["api", "v1", "objects"] => objects(agent, &query(req)),
+        ["api", "v1", "objects", group, kind, namespace, name] => {
+            let key = ObjectKey::new(
+                if *group == "core" { "" } else { group },
+                kind,
+                if *namespace == "_" { "" } else { namespace },
+                name,
+            );
+            let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
+            match store.get(&key) {
+                Some(e) => reply(StatusCode::OK, &entry_json(&key, e, true)),
+                None => reply(
+                    StatusCode::NOT_FOUND,
+                    &json!({"error": format!("{key} not found")}),
+                ),
+            }
+        }
+        _ => reply(StatusCode::NOT_FOUND, &json!({"error": "no such endpoint"})),
+    }
+}
+
+fn objects(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
+    let items: Vec<Value> = store
+        .live()
+        .filter(|(k, _)| get("kind").is_none_or(|kind| k.kind.eq_ignore_ascii_case(kind)))
+        .filter(|(k, _)| get("namespace").is_none_or(|ns| k.namespace == ns))
+        .filter(|(_, e)| get("health").is_none_or(|h| e.assessment.health.as_str() == h))
+        .map(|(k, e)| entry_json(k, e, false))
+        .collect();
+    reply(StatusCode::OK, &json!({"items": items}))
+}
+
+fn entry_json(key: &ObjectKey, e: &Entry, with_transitions: bool) -> Value {
+    let mut v = json!({
+        "group": key.group, "kind": key.kind, "namespace": key.namespace, "name": key.name,
+        "resourceVersion": e.resource_version,
+        "assessment": e.assessment,
+        "since": e.since,
+    });
+    if let Some(d) = e.deleted_at {
+        v["deletedAt"] = json!(d);
+    }
+    if with_transitions {
+        v["transitions"] = json!(e.transitions);
+    }
+    v
+}
