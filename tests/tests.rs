@@ -7,3 +7,4 @@ mod check_cli;
 mod conformance;
 mod fake_api;
 mod lua_cli;
+mod run_cli;

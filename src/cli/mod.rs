@@ -3,6 +3,7 @@
 pub mod check;
 pub mod demo;
 pub mod lua;
+pub mod run;
 
 use clap::{Parser, Subcommand};
 
@@ -21,6 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Run herald on a built-in demo cluster of Flux and Argo CD objects.
     Demo(demo::DemoArgs),
+    /// Watch a cluster (kubeconfig or in-cluster) and serve the HTTP API.
+    Run(run::RunArgs),
     /// Lua checks: run Argo CD style health_test.yaml suites.
     #[command(subcommand)]
     Lua(lua::LuaCommand),

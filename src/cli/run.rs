@@ -1,0 +1,78 @@
+//! `herald run`: the agent against a real cluster (kubeconfig or in-cluster configuration).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::lua::UserChecks;
+use crate::agent;
+use crate::clock::SystemClock;
+use crate::health::Assessor;
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Address of the HTTP API (/healthz, /readyz, /api/v1/objects).
+    #[arg(long, env = "HERALD_LISTEN", default_value = "0.0.0.0:8080")]
+    pub listen: SocketAddr,
+    /// Namespaces to watch (repeatable); all when none is given.
+    #[arg(
+        long = "namespace",
+        short = 'n',
+        env = "HERALD_NAMESPACES",
+        value_delimiter = ','
+    )]
+    pub namespaces: Vec<String>,
+    /// Only objects matching this label selector.
+    #[arg(long, short = 'l', env = "HERALD_SELECTOR")]
+    pub selector: Option<String>,
+    /// How long deleted objects stay visible, in minutes.
+    #[arg(long, default_value_t = 60)]
+    pub retention_minutes: i64,
+    #[command(flatten)]
+    pub checks: UserChecks,
+}
+
+pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    // Load user checks now, so a broken one stops start-up with its file and line.
+    if let Err(errors) = args.checks.assessor() {
+        for e in &errors {
+            eprintln!("error: {e}");
+        }
+        return Ok(2);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let client = kube::Client::try_default().await?;
+        let config = agent::Config {
+            namespaces: args.namespaces.clone(),
+            label_selector: args.selector.clone(),
+            retention: jiff::SignedDuration::from_mins(args.retention_minutes),
+            rediscover_every: Duration::from_secs(60),
+            ..agent::Config::default()
+        };
+        let checks = args.checks.clone();
+        let assessor = move || checks.assessor().unwrap_or_else(|_| Assessor::builtin_only());
+        let agent = agent::start(client, config, assessor, Arc::new(SystemClock));
+        let bound = crate::http::start(args.listen, Arc::clone(&agent)).await?;
+        eprintln!("herald: serving on http://{bound}");
+        let mut transitions = agent.subscribe();
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return Ok(0),
+                t = transitions.recv() => match t {
+                    Ok(t) => {
+                        let to = t.to.as_ref().map_or("deleted".to_string(), |v| format!("{} {}", v.health, v.status));
+                        eprintln!("{} {}: {to}", t.at, t.key);
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        eprintln!("herald: {n} transitions not printed (too many at once)");
+                    }
+                    Err(_) => return Ok(0),
+                },
+            }
+        }
+    })
+}

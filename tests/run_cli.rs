@@ -1,0 +1,108 @@
+//! `herald run` as deployed: a kubeconfig pointing at a cluster (the fake API server here), the
+//! HTTP API answering probes and queries.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use herald::fake::{FakeApiServer, Options, gitops_resources};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::util::herald_bin;
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn get(addr: &str, path: &str) -> (u16, Value) {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: herald\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).await.unwrap();
+    let status: u16 = raw[9..12].parse().unwrap();
+    let body = raw.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_serves_probes_and_objects_from_a_kubeconfig_cluster() {
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    server
+        .apply(json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "apps", "namespace": "flux-system"},
+            "status": {"conditions": [{"type": "Ready", "status": "False", "reason": "BuildFailed", "message": "kustomize build failed"},
+                                      {"type": "Stalled", "status": "True", "reason": "BuildFailed", "message": "kustomize build failed"}]}}))
+        .unwrap();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("run_cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: {}\ncontexts:\n- name: fake\n  context:\n    cluster: fake\n    user: fake\ncurrent-context: fake\nusers:\n- name: fake\n  user:\n    token: test\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(herald_bin())
+        .args(["run", "--listen", "127.0.0.1:0"])
+        .env("KUBECONFIG", &kubeconfig)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let _guard = Killed(child);
+    let addr = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stderr).lines();
+        loop {
+            let line = lines
+                .next()
+                .expect("herald prints where it serves")
+                .unwrap();
+            if let Some(url) = line.strip_prefix("herald: serving on http://") {
+                // Keep draining stderr so herald never blocks on it.
+                std::thread::spawn(move || for _ in lines {});
+                return url.to_string();
+            }
+        }
+    })
+    .await
+    .unwrap();
+
+    assert_eq!(get(&addr, "/healthz").await.0, 200);
+    let mut ready = false;
+    for _ in 0..200 {
+        if get(&addr, "/readyz").await.0 == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ready, "never ready");
+    let (status, list) = get(&addr, "/api/v1/objects?kind=Kustomization&health=unhealthy").await;
+    assert_eq!(status, 200);
+    assert_eq!(list["items"][0]["name"], "apps");
+    assert_eq!(list["items"][0]["assessment"]["status"], "BuildFailed");
+    let (status, one) = get(
+        &addr,
+        "/api/v1/objects/kustomize.toolkit.fluxcd.io/Kustomization/flux-system/apps",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(one["transitions"].as_array().unwrap().len(), 1);
+    assert_eq!(get(&addr, "/api/v1/objects/core/Pod/x/y").await.0, 404);
+}
