@@ -1,0 +1,156 @@
+//! The agent at scale: 10,000 Flux and Argo CD objects on the fake API server, `herald run` (the
+//! release binary, a process of its own) watching them through a kubeconfig.
+//!
+//! Measures: time from start to ready with every object assessed (listed through paged lists),
+//! herald's resident memory then, and how many updates per second it takes in afterwards.
+//! Run with `cargo bench --bench agent`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use herald::fake::{FakeApiServer, Options, gitops_resources};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const OBJECTS: usize = 10_000;
+const UPDATES: usize = 20_000;
+
+fn object(i: usize, generation: usize) -> Value {
+    let ready = if generation % 2 == 0 { "True" } else { "False" };
+    match i % 3 {
+        0 => json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": format!("ks-{i}"), "namespace": format!("team-{}", i % 50), "generation": 3,
+                         "labels": {"team": format!("t{}", i % 50)}, "finalizers": ["finalizers.fluxcd.io"]},
+            "spec": {"interval": "10m", "path": format!("./apps/{i}"), "prune": true, "timeout": "5m",
+                     "sourceRef": {"kind": "GitRepository", "name": "flux-system", "namespace": "flux-system"}},
+            "status": {"observedGeneration": 3, "lastAppliedRevision": "main@sha1:4f1c2a9e",
+                "lastAttemptedRevision": "main@sha1:4f1c2a9e",
+                "conditions": [{"type": "Ready", "status": ready, "reason": "ReconciliationSucceeded",
+                    "message": "Applied revision: main@sha1:4f1c2a9e", "lastTransitionTime": "2026-11-23T10:00:00Z", "observedGeneration": 3},
+                    {"type": "Healthy", "status": "True", "reason": "Succeeded", "message": "Health check passed",
+                     "lastTransitionTime": "2026-11-23T10:00:00Z", "observedGeneration": 3}],
+                "inventory": {"entries": (0..8).map(|j| json!({"id": format!("team-{}_svc-{j}_apps_Deployment", i % 50), "v": "v1"})).collect::<Vec<_>>()}}}),
+        1 => json!({"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+            "metadata": {"name": format!("hr-{i}"), "namespace": format!("team-{}", i % 50), "generation": 2},
+            "spec": {"interval": "5m", "chart": {"spec": {"chart": "podinfo", "version": "6.7.1",
+                "sourceRef": {"kind": "HelmRepository", "name": "charts", "namespace": "flux-system"}}}},
+            "status": {"observedGeneration": 2, "history": [{"chartVersion": "6.7.1", "status": "deployed", "version": 4}],
+                "conditions": [{"type": "Ready", "status": ready, "reason": "UpgradeSucceeded",
+                    "message": "Helm upgrade succeeded for release podinfo.v4 with chart podinfo@6.7.1", "lastTransitionTime": "2026-11-23T10:00:00Z"},
+                    {"type": "Released", "status": "True", "reason": "UpgradeSucceeded", "message": "Helm upgrade succeeded", "lastTransitionTime": "2026-11-23T10:00:00Z"}]}}),
+        _ => json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": {"name": format!("app-{i}"), "namespace": "argocd"},
+            "spec": {"project": "default", "destination": {"namespace": format!("team-{}", i % 50), "server": "https://kubernetes.default.svc"},
+                     "source": {"repoURL": "https://git.example.com/apps", "path": format!("apps/{i}"), "targetRevision": "HEAD"}},
+            "status": {"sync": {"status": "Synced", "revision": "9f2c1e7"},
+                       "health": {"status": if ready == "True" { "Healthy" } else { "Degraded" }},
+                       "resources": (0..6).map(|j| json!({"group": "apps", "kind": "Deployment", "namespace": format!("team-{}", i % 50),
+                            "name": format!("svc-{j}"), "status": "Synced", "version": "v1"})).collect::<Vec<_>>()}}),
+    }
+}
+
+async fn get(addr: &str, path: &str) -> (u16, String) {
+    let Ok(mut s) = tokio::net::TcpStream::connect(addr).await else {
+        return (0, String::new());
+    };
+    let _ = s
+        .write_all(format!("GET {path} HTTP/1.1\r\nHost: herald\r\nConnection: close\r\n\r\n").as_bytes())
+        .await;
+    let mut raw = String::new();
+    let _ = s.read_to_string(&mut raw).await;
+    let status = raw.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, raw.split_once("\r\n\r\n").map_or(String::new(), |(_, b)| b.to_string()))
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let options = Options { history_limit: 100_000, ..Options::default() };
+    let server = FakeApiServer::start(gitops_resources(), options).await.unwrap();
+    for i in 0..OBJECTS {
+        server.apply(object(i, 0)).unwrap();
+    }
+    let dir = std::env::temp_dir().join(format!("herald-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: f\n  cluster:\n    server: {}\ncontexts:\n- name: f\n  context:\n    cluster: f\n    user: f\ncurrent-context: f\nusers:\n- name: f\n  user:\n    token: t\n",
+        server.url())).unwrap();
+
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args(["run", "--listen", "127.0.0.1:0"])
+        .env("KUBECONFIG", &kubeconfig)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let stderr = child.stderr.take().unwrap();
+    let addr = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stderr).lines();
+        loop {
+            let line = lines.next().unwrap().unwrap();
+            if let Some(url) = line.strip_prefix("herald: serving on http://") {
+                std::thread::spawn(move || for _ in lines {});
+                return url.to_string();
+            }
+        }
+    })
+    .await
+    .unwrap();
+    // Ready, and every object in the store.
+    let last = format!("/api/v1/objects/argoproj.io/Application/argocd/app-{}", (OBJECTS - 1) / 3 * 3 + 2 - 3 * usize::from((OBJECTS - 1) / 3 * 3 + 2 >= OBJECTS));
+    loop {
+        if get(&addr, "/readyz").await.0 == 200 && get(&addr, &last).await.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let ready_after = started.elapsed();
+    let rss_ready = rss_kib(pid);
+
+    // Updates: every object flips twice; done when the last update is in the store.
+    let t = Instant::now();
+    let mut last_rv = String::new();
+    let mut last_name = String::new();
+    for u in 0..UPDATES {
+        let i = u % OBJECTS;
+        let c = server.apply(object(i, 1 + u / OBJECTS)).unwrap();
+        last_rv = c.object["metadata"]["resourceVersion"].as_str().unwrap().to_string();
+        last_name = c.object["metadata"]["name"].as_str().unwrap().to_string();
+    }
+    let (kind, ns, group) = match last_name.split('-').next().unwrap() {
+        "ks" => ("Kustomization", format!("team-{}", (UPDATES - 1) % OBJECTS % 50), "kustomize.toolkit.fluxcd.io"),
+        "hr" => ("HelmRelease", format!("team-{}", (UPDATES - 1) % OBJECTS % 50), "helm.toolkit.fluxcd.io"),
+        _ => ("Application", "argocd".to_string(), "argoproj.io"),
+    };
+    let path = format!("/api/v1/objects/{group}/{kind}/{ns}/{last_name}");
+    loop {
+        let (_, body) = get(&addr, &path).await;
+        if body.contains(&format!("\"resourceVersion\":\"{last_rv}\"")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let update_time = t.elapsed();
+    let rss_after = rss_kib(pid);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    println!("objects: {OBJECTS} (Kustomizations, HelmReleases, Applications; ~2 KiB each)");
+    println!("ready with every object assessed: {:.2} s", ready_after.as_secs_f64());
+    println!("resident memory when ready: {:.1} MiB", rss_ready as f64 / 1024.0);
+    println!("updates: {UPDATES} in {:.2} s = {:.0} updates/s (includes the fake server producing them)",
+        update_time.as_secs_f64(), UPDATES as f64 / update_time.as_secs_f64());
+    println!("resident memory after the updates: {:.1} MiB", rss_after as f64 / 1024.0);
+}
