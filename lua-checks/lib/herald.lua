@@ -23,23 +23,12 @@ end
 
 -- The first condition of the given type, or nil.
 function M.condition(o, kind)
-  for _, c in ipairs(M.conditions(o)) do
-    if type(c) == "table" and c.type == kind then
-      return c
-    end
-  end
-  return nil
+  return M.condition_in(M.conditions(o), kind)
 end
 
 -- Conditions indexed by type (the first of each type wins).
 function M.by_type(o)
-  local found = {}
-  for _, c in ipairs(M.conditions(o)) do
-    if type(c) == "table" and c.type ~= nil and found[c.type] == nil then
-      found[c.type] = c
-    end
-  end
-  return found
+  return M.by_type_in(M.conditions(o))
 end
 
 -- Whether condition c exists and has the given status ("True", "False", "Unknown").
@@ -66,7 +55,7 @@ end
 -- Whether the controller has not yet observed the latest spec
 -- (metadata.generation ahead of status.observedGeneration, where both are present).
 function M.generation_lags(o)
-  local gen = o and o.metadata and o.metadata.generation
+  local gen = M.get(o, "metadata", "generation")
   local seen = M.status(o).observedGeneration
   return type(gen) == "number" and type(seen) == "number" and seen < gen
 end

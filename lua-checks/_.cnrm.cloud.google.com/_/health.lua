@@ -3,29 +3,20 @@
 -- ConfigConnector and ConfigConnectorContext instead report a boolean status.healthy.
 -- A status older than the spec (observedGeneration behind) means an update is in progress.
 local h = require("herald")
-local s = h.status(obj)
+local healthy = h.status(obj).healthy
+local ready = h.condition(obj, "Ready")
+local reason = h.field(ready, "reason")
+local kind = h.text(obj.kind) or "Resource"
 
 if h.generation_lags(obj) then
   return h.progressing("Update in progress")
-end
-
-if s.healthy ~= nil and h.condition(obj, "Ready") == nil then
-  local kind = h.text(obj.kind) or "Resource"
-  if s.healthy == true then
-    return h.healthy(kind .. " is healthy")
-  end
-  return h.degraded(kind .. " is not healthy")
-end
-
-local ready = h.condition(obj, "Ready")
-if ready == nil then
+elseif ready == nil and healthy ~= nil then
+  return healthy == true and h.healthy(kind .. " is healthy") or h.degraded(kind .. " is not healthy")
+elseif ready == nil then
   return h.progressing("Update in progress")
-end
-if h.is(ready, "True") then
+elseif h.is(ready, "True") then
   return h.healthy(h.explain(ready, "The resource is up to date"))
-end
-local reason = ready.reason
-if reason == "DependencyNotReady" then
+elseif reason == "DependencyNotReady" then
   return h.suspended(h.explain(ready, "Dependency not ready"))
 elseif reason == "Updating" or reason == "UpdateInProgress" or h.is(ready, "Unknown") then
   return h.progressing(h.explain(ready, "Update in progress"))

@@ -9,83 +9,62 @@
 --   is waiting for its first status -> Progressing; a pure definition (Composition,
 --   DeploymentRuntimeConfig, EnvironmentConfig...) has no status by design -> Healthy.
 -- Messages list the conditions' reasons in the order kubectl shows them.
-
+local h = require("herald")
 local UP_TO_DATE = "Resource is up-to-date."
 
--- Position of well-known condition types in `kubectl get` output; others follow, in object order.
-local COLUMN = {
-  Installed = 1, Healthy = 2,
-  Synced = 1, Ready = 2,
-  Established = 1, Offered = 2,
-}
+-- A malformed entry counts as a condition of unknown type and status.
+local conditions = {}
+for i, c in ipairs(h.conditions(obj)) do
+  conditions[i] = type(c) == "table" and c or {}
+end
+if #conditions == 0 then
+  local spec = h.spec(obj)
+  if spec.forProvider ~= nil or spec.package ~= nil or spec.image ~= nil or spec.names ~= nil then
+    return h.progressing("Waiting for the resource to be reconciled")
+  end
+  return h.healthy(UP_TO_DATE)
+end
+
+-- Conditions in `kubectl get` column order (well-known types first, others in object order).
+local COLUMN = { Installed = 1, Healthy = 2, Synced = 1, Ready = 2, Established = 1, Offered = 2 }
+local order = {}
+for i, c in ipairs(conditions) do
+  order[i] = { c = c, rank = COLUMN[c.type] or 10, pos = i }
+end
+table.sort(order, function(a, b)
+  if a.rank ~= b.rank then
+    return a.rank < b.rank
+  end
+  return a.pos < b.pos
+end)
+
+-- The reasons; a condition without one that is not True shows as "<type>=<status>".
 local TRANSITIONAL = { Creating = true, Deleting = true }
-
-local function reconciled_kind(spec)
-  return spec ~= nil and (spec.forProvider ~= nil or spec.package ~= nil
-    or spec.image ~= nil or spec.names ~= nil)
-end
-
-local function sorted_conditions(list)
-  local out = {}
-  for i, c in ipairs(list) do
-    out[#out + 1] = { c = c, rank = COLUMN[c.type] or 10, pos = i }
-  end
-  table.sort(out, function(a, b)
-    if a.rank ~= b.rank then
-      return a.rank < b.rank
-    end
-    return a.pos < b.pos
-  end)
-  return out
-end
-
--- The reasons of the conditions; a condition without a reason that is not True shows as
--- "<type>=<status>" so that a problem never goes unnamed.
-local function reasons(entries)
-  local words = {}
-  for _, e in ipairs(entries) do
-    local c = e.c
-    if c.reason and c.reason ~= "" then
-      words[#words + 1] = c.reason
-    elseif c.status ~= "True" then
-      words[#words + 1] = (c.type or "condition") .. "=" .. (c.status or "Unknown")
-    end
-  end
-  return table.concat(words, " ")
-end
-
-local conditions = obj.status and obj.status.conditions
-if conditions == nil or #conditions == 0 then
-  if reconciled_kind(obj.spec) then
-    return { status = "Progressing", message = "Waiting for the resource to be reconciled" }
-  end
-  return { status = "Healthy", message = UP_TO_DATE }
-end
-
-local entries = sorted_conditions(conditions)
-local paused, failed, pending = false, false, false
-for _, e in ipairs(entries) do
+local words, paused, failed, pending = {}, false, false, false
+for _, e in ipairs(order) do
   local c = e.c
+  local reason = h.text(c.reason)
+  if reason then
+    words[#words + 1] = reason
+  elseif c.status ~= "True" then
+    words[#words + 1] = tostring(c.type or "condition") .. "=" .. tostring(c.status or "Unknown")
+  end
   if c.reason == "ReconcilePaused" then
     paused = true
-  elseif c.status == "False" then
-    if TRANSITIONAL[c.reason] then
-      pending = true
-    else
-      failed = true
-    end
+  elseif h.is(c, "False") and not TRANSITIONAL[c.reason] then
+    failed = true
   elseif c.status ~= "True" then
     pending = true
   end
 end
-
+local message = table.concat(words, " ")
 if paused then
-  return { status = "Suspended", message = reasons(entries) }
+  return h.suspended(message)
 end
 if failed then
-  return { status = "Degraded", message = reasons(entries) }
+  return h.degraded(message)
 end
 if pending then
-  return { status = "Progressing", message = reasons(entries) }
+  return h.progressing(message)
 end
-return { status = "Healthy", message = UP_TO_DATE }
+return h.healthy(UP_TO_DATE)

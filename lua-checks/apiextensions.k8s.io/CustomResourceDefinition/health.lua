@@ -6,17 +6,13 @@ local c = h.by_type(obj)
 
 if #h.conditions(obj) == 0 then
   return h.progressing("Status conditions not found")
-end
-if h.is(c.Terminating, "True") then
+elseif h.is(c.Terminating, "True") then
   return h.progressing("CRD is terminating: " .. h.explain(c.Terminating, "deletion in progress"))
-end
-if h.is(c.NamesAccepted, "False") then
+elseif h.is(c.NamesAccepted, "False") then
   return h.degraded("CRD names have not been accepted: " .. h.explain(c.NamesAccepted, "name conflict"))
-end
-if h.is(c.NonStructuralSchema, "True") then
+elseif h.is(c.NonStructuralSchema, "True") then
   return h.degraded("Schema violations found: " .. h.explain(c.NonStructuralSchema, "non-structural schema"))
-end
-if h.is(c.Established, "True") then
+elseif h.is(c.Established, "True") then
   return h.healthy("CRD is established")
 end
 return h.progressing("CRD is being installed")

@@ -5,42 +5,19 @@
 --   Deployed=True           -> Healthy
 --   no status or Deployed
 --   not reported yet        -> Progressing
+local h = require("herald")
+local failed = h.first_with(obj, "False")
+local deployed -- the last Deployed condition counts
 
-local function conditions()
-  local list = (obj.status or {}).conditions
-  if type(list) ~= "table" then
-    return {}
-  end
-  return list
+if failed then
+  return h.degraded(h.explain(failed, "EventBus condition " .. tostring(failed.type) .. " is False"))
 end
-
-local function describe(c, fallback)
-  if type(c.message) == "string" and c.message ~= "" then
-    return c.message
-  end
-  if type(c.reason) == "string" and c.reason ~= "" then
-    return c.reason
-  end
-  return fallback
-end
-
-local deployed = nil
-for _, c in ipairs(conditions()) do
-  if type(c) == "table" then
-    if c.status == "False" then
-      return { status = "Degraded", message = describe(c, "EventBus condition " .. tostring(c.type) .. " is False") }
-    end
-    if c.type == "Deployed" then
-      deployed = c
-    end
+for _, c in ipairs(h.conditions(obj)) do
+  if type(c) == "table" and c.type == "Deployed" then
+    deployed = c
   end
 end
-
-if deployed ~= nil and deployed.status == "True" then
-  local message = deployed.message
-  if type(message) ~= "string" or message == "" then
-    message = "EventBus is deployed"
-  end
-  return { status = "Healthy", message = message }
+if h.is(deployed, "True") then
+  return h.healthy(h.text(deployed.message) or "EventBus is deployed")
 end
-return { status = "Progressing", message = "Waiting for the EventBus to be deployed" }
+return h.progressing("Waiting for the EventBus to be deployed")

@@ -7,9 +7,8 @@
 --   never scheduled yet                         -> Healthy
 --   last success at or after the last schedule  -> Healthy
 -- Timestamps are RFC 3339; they are compared as instants, not as strings.
-
-local spec = obj.spec or {}
-local status = obj.status or {}
+local h = require("herald")
+local status = h.status(obj)
 
 -- Days since 1970-01-01 of a proleptic Gregorian date.
 local function days_from_civil(y, m, d)
@@ -29,12 +28,12 @@ local function instant(ts)
   if type(ts) ~= "string" then
     return nil
   end
-  local y, mo, d, h, mi, s, rest = ts:match("^(%d%d%d%d)-(%d%d)-(%d%d)[Tt ](%d%d):(%d%d):(%d%d)(.*)$")
+  local y, mo, d, hh, mi, s, rest = ts:match("^(%d%d%d%d)-(%d%d)-(%d%d)[Tt ](%d%d):(%d%d):(%d%d)(.*)$")
   if y == nil then
     return nil
   end
   local seconds = days_from_civil(tonumber(y), tonumber(mo), tonumber(d)) * 86400
-    + tonumber(h) * 3600 + tonumber(mi) * 60 + tonumber(s)
+    + tonumber(hh) * 3600 + tonumber(mi) * 60 + tonumber(s)
   local fraction, zone = rest:match("^(%.?%d*)(.*)$")
   if fraction ~= nil and #fraction > 1 then
     seconds = seconds + tonumber("0" .. fraction)
@@ -42,26 +41,15 @@ local function instant(ts)
   local sign, zh, zm = (zone or ""):match("^([+-])(%d%d):?(%d%d)$")
   if sign ~= nil then
     local offset = tonumber(zh) * 3600 + tonumber(zm) * 60
-    if sign == "+" then
-      seconds = seconds - offset
-    else
-      seconds = seconds + offset
-    end
+    seconds = sign == "+" and seconds - offset or seconds + offset
   end
   return seconds
-end
-
-local function active_jobs()
-  if type(status.active) ~= "table" then
-    return 0
-  end
-  return #status.active
 end
 
 local scheduled = instant(status.lastScheduleTime)
 local succeeded = instant(status.lastSuccessfulTime)
 
-if active_jobs() > 0 then
+if #h.list(status.active) > 0 then
   return {
     health = "healthy",
     ready = false,
@@ -70,15 +58,15 @@ if active_jobs() > 0 then
   }
 end
 if scheduled ~= nil and succeeded ~= nil and succeeded < scheduled then
-  return { status = "Degraded", message = "CronJob has not completed its last execution successfully" }
+  return h.degraded("CronJob has not completed its last execution successfully")
 end
-if spec.suspend == true then
-  return { status = "Suspended", message = "CronJob is suspended" }
+if h.spec(obj).suspend == true then
+  return h.suspended("CronJob is suspended")
 end
 if scheduled == nil then
-  return { status = "Healthy", message = "CronJob has not been scheduled yet" }
+  return h.healthy("CronJob has not been scheduled yet")
 end
 if succeeded == nil then
-  return { status = "Healthy", message = "The CronJob never completed successfully. It may not be healthy" }
+  return h.healthy("The CronJob never completed successfully. It may not be healthy")
 end
-return { status = "Healthy", message = "CronJob has completed its last execution successfully" }
+return h.healthy("CronJob has completed its last execution successfully")

@@ -3,35 +3,18 @@
 --   no Synced condition, or status older than the spec -> Progressing (not decrypted yet)
 --   Synced=True                                       -> Healthy
 --   Synced=False                                      -> Degraded, with the controller's error
-
+local h = require("herald")
 local WAITING = "Waiting for Sealed Secret to be decrypted"
+local function str(v) return type(v) == "string" and v or nil end
 
-local function synced_condition(status)
-  if status == nil or status.conditions == nil then
-    return nil
-  end
-  for _, c in ipairs(status.conditions) do
-    if c.type == "Synced" then
-      return c
-    end
-  end
-  return nil
+local synced = h.condition(obj, "Synced")
+if synced == nil or h.field_lags(obj, "observedGeneration") then
+  return h.progressing(WAITING)
 end
-
-local function behind_spec(o)
-  local generation = o.metadata and o.metadata.generation
-  local seen = o.status and o.status.observedGeneration
-  return generation ~= nil and seen ~= nil and seen < generation
+if h.is(synced, "True") then
+  return h.healthy(str(synced.message) or "")
 end
-
-local synced = synced_condition(obj.status)
-if synced == nil or behind_spec(obj) then
-  return { status = "Progressing", message = WAITING }
+if h.is(synced, "False") then
+  return h.degraded(str(synced.message) or str(synced.reason) or "")
 end
-if synced.status == "True" then
-  return { status = "Healthy", message = synced.message or "" }
-end
-if synced.status == "False" then
-  return { status = "Degraded", message = synced.message or synced.reason or "" }
-end
-return { status = "Progressing", message = synced.message or WAITING }
+return h.progressing(str(synced.message) or WAITING)

@@ -6,35 +6,28 @@ local s = obj.status
 if type(s) ~= "table" then
   return h.progressing("Waiting for status to be reported")
 end
-local state = h.text(s.state)
-local ceph = type(s.ceph) == "table" and s.ceph or {}
+local state, said = h.text(s.state), h.text(s.message)
+local ceph = h.list(s.ceph)
 local health = h.text(ceph.health)
+local tail = said and (" - " .. said) or ""
 
 if state == "Creating" or state == "Updating" or state == "Connecting" then
-  return h.progressing(h.text(s.message) or ("Cluster is " .. state))
-end
-if health == "HEALTH_WARN" or health == "HEALTH_ERR" then
-  local keys, notes = {}, {}
-  if type(ceph.details) == "table" then
-    for k in pairs(ceph.details) do keys[#keys + 1] = tostring(k) end
-    table.sort(keys)
-    for _, k in ipairs(keys) do
-      local d = ceph.details[k]
-      notes[#notes + 1] = type(d) == "table" and h.text(d.message) or k
-    end
+  return h.progressing(said or ("Cluster is " .. state))
+elseif health == "HEALTH_WARN" or health == "HEALTH_ERR" then
+  -- the details' messages (else their check names), by check name
+  local details, notes = h.list(ceph.details), {}
+  for k in pairs(details) do
+    notes[#notes + 1] = tostring(k)
   end
-  local msg = "Ceph health is " .. health
-  if #notes > 0 then msg = msg .. " (" .. table.concat(notes, "; ") .. ")" end
-  if h.text(s.message) then msg = msg .. " - " .. s.message end
-  return h.degraded(msg)
+  table.sort(notes)
+  for i, k in ipairs(notes) do
+    notes[i] = h.text(h.field(details[k], "message")) or k
+  end
+  local listed = #notes > 0 and (" (" .. table.concat(notes, "; ") .. ")") or ""
+  return h.degraded("Ceph health is " .. health .. listed .. tail)
+elseif state == "Error" then
+  return h.degraded(said or "Cluster is in error state")
+elseif health == "HEALTH_OK" then
+  return h.healthy("Ceph health is HEALTH_OK" .. (state and (" - Ceph cluster state is " .. state) or "") .. tail)
 end
-if state == "Error" then
-  return h.degraded(h.text(s.message) or "Cluster is in error state")
-end
-if health == "HEALTH_OK" then
-  local msg = "Ceph health is HEALTH_OK"
-  if state then msg = msg .. " - Ceph cluster state is " .. state end
-  if h.text(s.message) then msg = msg .. " - " .. s.message end
-  return h.healthy(msg)
-end
-return h.progressing(h.text(s.message) or "Waiting for status to be reported")
+return h.progressing(said or "Waiting for status to be reported")

@@ -5,11 +5,9 @@ local c = h.by_type(obj)
 
 if h.is(c.Synced, "False") then
   return h.degraded(h.explain(c.Synced, "Failed to reconcile distribution"))
-end
-if c.Ready == nil then
+elseif c.Ready == nil then
   return h.progressing("Waiting for distribution to be created")
-end
-if h.is(c.Ready, "True") then
+elseif h.is(c.Ready, "True") then
   return h.healthy("Distribution is available")
 end
 return h.progressing("Waiting for distribution to be available")

@@ -2,16 +2,11 @@
 -- IAM and networking are reconciled; EKSControlPlaneCreating/Updating flag work under way;
 -- a failureMessage or an Error-severity False condition is a failure needing attention.
 local h = require("herald")
-local s = h.status(obj)
+local failure = h.text(h.status(obj).failureMessage)
 local c = h.by_type(obj)
 
-if h.generation_lags(obj) then
-  return h.progressing("Waiting for the control plane spec to be reconciled")
-end
-if h.text(s.failureMessage) then
-  return h.degraded(s.failureMessage)
-end
-if h.is(c.Ready, "False") and c.Ready.severity == "Error" then
+-- Ready's message, then those of the other Error-severity False conditions.
+local function errors()
   local parts = { h.text(c.Ready.message) }
   for _, cond in ipairs(h.conditions(obj)) do
     if type(cond) == "table" and cond ~= c.Ready and cond.status == "False"
@@ -19,15 +14,20 @@ if h.is(c.Ready, "False") and c.Ready.severity == "Error" then
       parts[#parts + 1] = cond.message
     end
   end
-  return h.degraded(#parts > 0 and table.concat(parts, " ") or "Control plane reconciliation failed")
+  return #parts > 0 and table.concat(parts, " ") or "Control plane reconciliation failed"
 end
-if h.is(c.EKSControlPlaneUpdating, "True") then
+
+if h.generation_lags(obj) then
+  return h.progressing("Waiting for the control plane spec to be reconciled")
+elseif failure then
+  return h.degraded(failure)
+elseif h.is(c.Ready, "False") and c.Ready.severity == "Error" then
+  return h.degraded(errors())
+elseif h.is(c.EKSControlPlaneUpdating, "True") then
   return h.progressing("EKS control plane is updating")
-end
-if h.is(c.EKSControlPlaneCreating, "True") then
+elseif h.is(c.EKSControlPlaneCreating, "True") then
   return h.progressing("EKS control plane is being created")
-end
-if h.is(c.Ready, "True") then
+elseif h.is(c.Ready, "True") then
   return h.healthy("Control plane is ready")
 end
 return h.progressing("Waiting for the control plane to become ready")

@@ -2,25 +2,23 @@
 -- (healthy, progressing, unhealthy, unknown), computed from its conditions and last operation.
 -- Without the label, the conditions decide: all True is healthy, any False is unhealthy.
 local h = require("herald")
-local labels = obj.metadata and obj.metadata.labels
-local state = type(labels) == "table" and labels["shoot.gardener.cloud/status"] or nil
-if state == "healthy" then
-  return h.healthy("Component state: Healthy")
-elseif state == "progressing" then
-  return h.progressing("Component state: Update in progress")
-elseif state == "unhealthy" then
-  return h.degraded("Component state: Unhealthy")
-elseif state == "unknown" then
-  return h.unknown("Component state: Unknown")
+local by_label = {
+  healthy = h.healthy("Component state: Healthy"),
+  progressing = h.progressing("Component state: Update in progress"),
+  unhealthy = h.degraded("Component state: Unhealthy"),
+  unknown = h.unknown("Component state: Unknown"),
+}
+local labelled = by_label[h.label(obj, "shoot.gardener.cloud/status")]
+if labelled then
+  return labelled
 end
 local conds = h.conditions(obj)
 if #conds == 0 then
   return h.progressing("Component state: Waiting for status")
 end
-for _, c in ipairs(conds) do
-  if type(c) == "table" and c.status == "False" then
-    return h.degraded(h.explain(c, "Component state: Unhealthy"))
-  end
+local failed = h.first_with(obj, "False")
+if failed then
+  return h.degraded(h.explain(failed, "Component state: Unhealthy"))
 end
 for _, c in ipairs(conds) do
   if type(c) == "table" and c.status ~= "True" then

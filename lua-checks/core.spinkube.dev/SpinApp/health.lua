@@ -2,23 +2,17 @@
 -- and counts status.readyReplicas. A rollout in flight (Progressing=True) is progressing, lost
 -- availability is degraded, otherwise the app is healthy with its ready replica count.
 local h = require("herald")
-local s = h.status(obj)
 if obj.status == nil then
   return h.progressing("Waiting for status to be available")
 end
 local c = h.by_type(obj)
 if h.is(c.Progressing, "True") then
   return h.progressing(h.explain(c.Progressing, "Rollout in progress"))
-end
-if h.is(c.Available, "False") then
+elseif h.is(c.Available, "False") then
   return h.degraded(h.explain(c.Available, "Application is not available"))
-end
-if not h.is(c.Available, "True") then
+elseif not h.is(c.Available, "True") then
   return h.progressing("Waiting for the application to become available")
 end
-local ready = type(s.readyReplicas) == "number" and s.readyReplicas or 0
-local wanted = obj.spec and obj.spec.replicas
-if type(wanted) ~= "number" then
-  wanted = ready
-end
+local ready = h.num(h.status(obj).readyReplicas)
+local wanted = h.num(h.spec(obj).replicas, ready)
 return h.healthy(string.format("Application is healthy with %d/%d replicas ready", ready, wanted))

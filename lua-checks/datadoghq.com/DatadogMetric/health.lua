@@ -8,15 +8,10 @@ end
 local c = h.by_type(obj)
 if h.is(c.Error, "True") then
   local reason, message = h.text(c.Error.reason), h.text(c.Error.message)
-  if reason and message then
-    return h.degraded(reason .. ": " .. message)
-  end
-  return h.degraded(reason or message or "DatadogMetric is in error")
-end
-if h.is(c.Valid, "False") then
+  return h.degraded(reason and message and (reason .. ": " .. message) or reason or message or "DatadogMetric is in error")
+elseif h.is(c.Valid, "False") then
   return h.degraded(h.explain(c.Valid, "The metric query is invalid"))
-end
-if not h.is(c.Valid, "True") then
+elseif not h.is(c.Valid, "True") then
   return h.progressing("Waiting for the DatadogMetric to be validated")
 end
 return h.healthy("DatadogMetric is healthy")

@@ -6,14 +6,11 @@ local s = h.status(obj)
 local phase, health = h.text(s.phase), h.text(s.health)
 if phase == nil and health == nil then
   return h.unknown("Elasticsearch Cluster status is unknown. Ensure your ArgoCD is current and then check for/file a bug report: https://github.com/argoproj/argo-cd/issues")
-end
-if phase == "Invalid" then
+elseif phase == "Invalid" then
   return h.degraded("Elasticsearch phase is Invalid")
-end
-if phase ~= nil and phase ~= "Ready" then
+elseif phase ~= nil and phase ~= "Ready" then
   return h.progressing("Elasticsearch phase is " .. phase)
-end
-if health == "red" then
+elseif health == "red" then
   return h.degraded("Elasticsearch Cluster status is Red. Check the status of indices, replicas and shards")
 elseif health == "yellow" then
   return h.progressing("Elasticsearch Cluster status is Yellow. Check the status of indices, replicas and shards")
@@ -21,15 +18,10 @@ elseif health ~= "green" then
   return h.progressing("Elasticsearch Cluster status is " .. (health or "not reported yet"))
 end
 local wanted = 0
-local sets = obj.spec and obj.spec.nodeSets
-if type(sets) == "table" then
-  for _, set in ipairs(sets) do
-    if type(set) == "table" and type(set.count) == "number" then
-      wanted = wanted + set.count
-    end
-  end
+for _, set in ipairs(h.list(h.spec(obj).nodeSets)) do
+  wanted = wanted + h.num(h.field(set, "count"))
 end
-local available = type(s.availableNodes) == "number" and s.availableNodes or 0
+local available = h.num(s.availableNodes)
 if available < wanted then
   return h.progressing(string.format("The desired amount of availableNodes is %d but the current amount is %d", wanted, available))
 end

@@ -7,75 +7,16 @@
 -- object's, the latest change (or a forced refresh) has not been applied yet.
 -- With refreshPolicy CreatedOnce the secret is deliberately never re-synced,
 -- so an older generation is expected there.
-
-local function text(value)
-  if type(value) == "string" then
-    return value
-  end
-  return ""
-end
-
-local function findCondition(condType)
-  local status = obj.status
-  if type(status) ~= "table" or type(status.conditions) ~= "table" then
-    return nil
-  end
-  for _, cond in ipairs(status.conditions) do
-    if type(cond) == "table" and cond.type == condType then
-      return cond
-    end
-  end
-  return nil
-end
-
+local h = require("herald")
+local verdict = require("external_secrets").ready(obj, "Waiting for ExternalSecret",
+  "ExternalSecret failed to sync: ")
+local generation = h.get(obj, "metadata", "generation")
 -- The generation encoded in status.syncedResourceVersion, or nil.
-local function syncedGeneration()
-  local status = obj.status
-  if type(status) ~= "table" then
-    return nil
-  end
-  local prefix = string.match(text(status.syncedResourceVersion), "^(%d+)-")
-  return tonumber(prefix)
-end
+local synced = tonumber(string.match(h.text(h.status(obj).syncedResourceVersion) or "", "^(%d+)-"))
 
-local function awaitingResync()
-  local meta, spec = obj.metadata, obj.spec
-  local gen = type(meta) == "table" and meta.generation or nil
-  if type(gen) ~= "number" then
-    return false
-  end
-  if type(spec) == "table" and spec.refreshPolicy == "CreatedOnce" then
-    return false
-  end
-  local synced = syncedGeneration()
-  return synced ~= nil and synced < gen
+if verdict.status == "Healthy" and type(generation) == "number" and synced ~= nil
+    and synced < generation and h.spec(obj).refreshPolicy ~= "CreatedOnce" then
+  local message = string.format("Waiting for ExternalSecret to sync generation %d", generation)
+  return h.progressing(message)
 end
-
-local function health()
-  local ready = findCondition("Ready")
-  if ready == nil then
-    return { status = "Progressing", message = "Waiting for ExternalSecret" }
-  end
-  local message = text(ready.message)
-  if ready.status == "False" then
-    if message == "" then
-      message = "ExternalSecret failed to sync: " .. text(ready.reason)
-    end
-    return { status = "Degraded", message = message }
-  end
-  if ready.status ~= "True" then
-    if message == "" then
-      message = "Waiting for ExternalSecret"
-    end
-    return { status = "Progressing", message = message }
-  end
-  if awaitingResync() then
-    return {
-      status = "Progressing",
-      message = string.format("Waiting for ExternalSecret to sync generation %d", obj.metadata.generation),
-    }
-  end
-  return { status = "Healthy", message = message }
-end
-
-return health()
+return verdict

@@ -5,7 +5,7 @@
 --   Waiting, WaitingPromotion       -> Suspended (held by a confirm-rollout/confirm-promotion gate)
 --   spec.suspend                    -> Suspended
 --   any other phase, or none yet    -> Progressing (analysis, promotion, finalising, termination)
-
+local h = require("herald")
 local PHASE_HEALTH = {
   Initialized = "Healthy",
   Succeeded = "Healthy",
@@ -14,33 +14,18 @@ local PHASE_HEALTH = {
   WaitingPromotion = "Suspended",
 }
 
-local function promoted_message(status)
-  if status.conditions == nil then
-    return nil
-  end
-  for _, c in ipairs(status.conditions) do
-    if c.type == "Promoted" and c.message and c.message ~= "" then
-      return c.message
-    end
-  end
-  return nil
-end
-
-local function describe(phase, detail)
-  if detail then
-    return phase .. " --- " .. detail
-  end
-  return phase
-end
-
-local status = obj.status
-local phase = status and status.phase
+local phase = h.status(obj).phase
 if phase == nil or phase == "" then
-  return { status = "Progressing", message = "Waiting for Flagger to initialize the canary" }
+  return h.progressing("Waiting for Flagger to initialize the canary")
 end
-
-local message = describe(phase, promoted_message(status))
-if obj.spec and obj.spec.suspend == true then
-  return { status = "Suspended", message = "Canary analysis is suspended: " .. message }
+local message = tostring(phase)
+for _, c in ipairs(h.conditions(obj)) do
+  if type(c) == "table" and c.type == "Promoted" and h.text(c.message) then
+    message = message .. " --- " .. c.message
+    break
+  end
 end
-return { status = PHASE_HEALTH[phase] or "Progressing", message = message }
+if h.get(obj, "spec", "suspend") == true then
+  return h.suspended("Canary analysis is suspended: " .. message)
+end
+return h.lookup(phase, PHASE_HEALTH, message)

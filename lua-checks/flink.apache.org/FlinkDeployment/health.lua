@@ -4,21 +4,14 @@
 local h = require("herald")
 local s = h.status(obj)
 local jm = h.text(s.jobManagerDeploymentStatus)
-local job = type(s.jobStatus) == "table" and h.text(s.jobStatus.state) or nil
-local rec = type(s.reconciliationStatus) == "table" and s.reconciliationStatus or {}
+local job = h.text(h.field(s.jobStatus, "state"))
 if jm == "ERROR" then
-  return h.degraded(h.text(rec.error) or h.text(s.error) or "JobManager deployment failed")
-end
-if job == "FAILED" then
+  return h.degraded(h.text(h.field(s.reconciliationStatus, "error")) or h.text(s.error) or "JobManager deployment failed")
+elseif job == "FAILED" then
   return h.degraded(h.text(s.error) or "Flink job failed")
-end
-if jm == "READY" then
+elseif jm == "READY" or (jm == "MISSING" and job == "SUSPENDED") then
   return h.healthy("")
-end
-if jm == "MISSING" and job == "SUSPENDED" then
-  return h.healthy("")
-end
-if jm == "DEPLOYING" or jm == "DEPLOYED_NOT_READY" then
+elseif jm == "DEPLOYING" or jm == "DEPLOYED_NOT_READY" then
   return h.progressing("Waiting for deploying")
 end
 return h.progressing(h.text(s.error) or "Waiting for the JobManager deployment")

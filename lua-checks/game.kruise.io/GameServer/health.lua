@@ -4,24 +4,18 @@
 -- progressing.
 local h = require("herald")
 local s = h.status(obj)
-for _, c in ipairs(h.conditions(obj)) do
-  if type(c) == "table" and c.status == "False" then
-    return h.degraded(h.explain(c, "GameServer condition " .. tostring(c.type) .. " is False"))
-  end
+local failed = h.first_with(obj, "False")
+if failed then
+  return h.degraded(h.explain(failed, "GameServer condition " .. tostring(failed.type) .. " is False"))
 end
-local pod = type(s.podStatus) == "table" and s.podStatus.conditions
-if type(pod) == "table" then
-  for _, c in ipairs(pod) do
-    if type(c) == "table" and c.status == "False" then
-      return h.degraded("Pod is not ready: " .. tostring(c.type))
-    end
-  end
+local pod_failed = h.first_with(h.get(s, "podStatus", "conditions"), "False", true)
+if pod_failed then
+  return h.degraded("Pod is not ready: " .. tostring(pod_failed.type))
 end
 local current, desired = h.text(s.currentState), h.text(s.desiredState)
 if current == nil then
   return h.progressing("Waiting for GameServer state")
-end
-if desired ~= nil and current ~= desired then
+elseif desired ~= nil and current ~= desired then
   return h.progressing("State change: " .. current .. " → " .. desired)
 end
 return h.healthy("GameServer is " .. current)

@@ -5,15 +5,17 @@
 local h = require("herald")
 local s = h.status(obj)
 local overall = h.text(s.status)
-if overall == "HEALTHY" then
-  return h.healthy("Component is healthy.")
-elseif overall == "ERROR" then
+local by_state = {
+  HEALTHY = h.healthy("Component is healthy."),
+  UPDATING = h.progressing("Component is being updated to a different version."),
+  RECONCILING = h.progressing("Controller has started but not yet completed reconciliation loop for the component."),
+  ACTION_PENDING = h.progressing("Some components have an action pending."),
+}
+if overall == "ERROR" then
   local failed = {}
-  if type(s.componentStatus) == "table" then
-    for name, comp in pairs(s.componentStatus) do
-      if type(comp) == "table" and comp.status == "ERROR" then
-        failed[#failed + 1] = tostring(name) .. (h.text(comp.error) and (": " .. comp.error) or "")
-      end
+  for name, comp in pairs(h.list(s.componentStatus)) do
+    if type(comp) == "table" and comp.status == "ERROR" then
+      failed[#failed + 1] = tostring(name) .. (h.text(comp.error) and (": " .. comp.error) or "")
     end
   end
   table.sort(failed)
@@ -21,11 +23,5 @@ elseif overall == "ERROR" then
     return h.degraded("Component is in an error state: " .. table.concat(failed, "; "))
   end
   return h.degraded("Component is in an error state.")
-elseif overall == "UPDATING" then
-  return h.progressing("Component is being updated to a different version.")
-elseif overall == "RECONCILING" then
-  return h.progressing("Controller has started but not yet completed reconciliation loop for the component.")
-elseif overall == "ACTION_PENDING" then
-  return h.progressing("Some components have an action pending.")
 end
-return h.progressing("Waiting for the Istio operator to reconcile")
+return by_state[overall] or h.progressing("Waiting for the Istio operator to reconcile")

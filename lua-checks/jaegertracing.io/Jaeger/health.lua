@@ -2,10 +2,8 @@
 -- the Jaeger components and Failed when it could not; until a phase is set the instance is
 -- still being created.
 local h = require("herald")
-local phase = h.text(h.status(obj).phase)
-if phase == "Running" then
-  return h.healthy("Jaeger is running")
-elseif phase == "Failed" then
-  return h.degraded("Jaeger Failed For Some Reason")
-end
-return h.progressing("Waiting for Jaeger")
+local by_phase = {
+  Running = h.healthy("Jaeger is running"),
+  Failed = h.degraded("Jaeger Failed For Some Reason"),
+}
+return by_phase[h.text(h.status(obj).phase)] or h.progressing("Waiting for Jaeger")

@@ -9,11 +9,9 @@ end
 local reason = h.text(c.reason) or ""
 if c.status == "True" then
   return h.healthy(h.explain(c, "Running"))
-end
-if reason == "Suspended" then
+elseif reason == "Suspended" then
   return h.suspended(h.explain(c, "Suspended"))
-end
-if reason:find("Fail") or reason:find("Error") then
+elseif reason:find("Fail") or reason:find("Error") then
   return h.degraded(h.explain(c, "Failed"))
 end
 return h.progressing(h.explain(c, "Not ready"))

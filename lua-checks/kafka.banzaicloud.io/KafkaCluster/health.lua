@@ -6,24 +6,18 @@ local s = h.status(obj)
 local state = h.text(s.state)
 if state == nil then
   return h.progressing("Waiting for the Kafka cluster to be reconciled")
+elseif state ~= "ClusterRunning" then
+  return h.progressing("Kafka Cluster is " .. state:gsub("^Cluster", "") .. ".")
 end
-if state ~= "ClusterRunning" then
-  local what = state:gsub("^Cluster", "")
-  return h.progressing("Kafka Cluster is " .. what .. ".")
-end
-local out_of_sync = false
-if type(s.brokersState) == "table" then
-  for _, broker in pairs(s.brokersState) do
-    if type(broker) == "table" then
-      local cfg = broker.configurationState
-      local cc = type(broker.gracefulActionState) == "table" and broker.gracefulActionState.cruiseControlState or nil
-      if (type(cfg) == "string" and cfg ~= "ConfigInSync") or (type(cc) == "string" and cc:find("Failed")) then
-        out_of_sync = true
-      end
-    end
+local out_of_sync = s.cruiseControlTopicStatus ~= "CruiseControlTopicReady"
+for _, broker in pairs(h.list(s.brokersState)) do
+  local cfg = h.field(broker, "configurationState")
+  local cc = h.get(broker, "gracefulActionState", "cruiseControlState")
+  if (type(cfg) == "string" and cfg ~= "ConfigInSync") or (type(cc) == "string" and cc:find("Failed")) then
+    out_of_sync = true
   end
 end
-if out_of_sync or s.cruiseControlTopicStatus ~= "CruiseControlTopicReady" then
+if out_of_sync then
   return h.degraded("Broker Config is out of Sync or CruiseControlState is not Ready")
 end
 return h.healthy("Kafka Brokers, CruiseControl and cluster are in Healthy State.")

@@ -5,7 +5,6 @@
 local h = require("herald")
 local kind = h.text(obj.kind) or "Policy"
 local ancestors = h.status(obj).ancestors
-local generation = obj.metadata and obj.metadata.generation
 local waiting = "Waiting for " .. kind .. " status"
 
 if type(ancestors) ~= "table" or #ancestors == 0 then
@@ -14,16 +13,12 @@ end
 local problems, pending = {}, false
 for _, a in ipairs(ancestors) do
   if type(a) == "table" then
-    local ref = type(a.ancestorRef) == "table" and a.ancestorRef or {}
-    local name = h.text(ref.name) or "unknown"
-    local accepted = h.condition({ status = a }, "Accepted")
+    local accepted = h.condition_in(a.conditions, "Accepted")
     if accepted == nil or accepted.status == "False" then
+      local name = h.text(h.get(a, "ancestorRef", "name")) or "unknown"
       local why = accepted and h.text(accepted.message) or (kind .. " is not accepted")
       table.insert(problems, "Ancestor " .. name .. ": " .. why)
-    elseif accepted.status ~= "True" then
-      pending = true
-    elseif type(generation) == "number" and type(accepted.observedGeneration) == "number"
-        and accepted.observedGeneration < generation then
+    elseif accepted.status ~= "True" or h.condition_lags(obj, accepted) then
       pending = true
     end
   end

@@ -7,55 +7,30 @@
 --   Available=False                    -> Degraded (no pod is ready)
 --   Available=Degraded or Unknown      -> Progressing (pods still rolling out or starting)
 --   Available=True                     -> Healthy
-
-local function by_type(status)
-  local found = {}
-  if status and status.conditions then
-    for _, c in ipairs(status.conditions) do
-      if c.type then
-        found[c.type] = c
-      end
-    end
-  end
-  return found
+local h = require("herald")
+if h.get(obj, "spec", "paused") == true then
+  return h.suspended("Prometheus is paused")
 end
 
--- The condition's message, else its reason, else the fallback.
-local function describe(c, fallback)
-  if c.message and c.message ~= "" then
-    return c.message
-  end
-  if c.reason and c.reason ~= "" then
-    return c.reason
-  end
-  return fallback
+-- The operator's conditions by type (the last of a type wins).
+local c = {}
+for _, cond in ipairs(h.conditions(obj)) do
+  if type(cond) == "table" and cond.type then c[cond.type] = cond end
 end
-
-local function stale(c)
-  local generation = obj.metadata and obj.metadata.generation
-  return c.observedGeneration ~= nil and generation ~= nil and c.observedGeneration < generation
+local reconciled, available = c.Reconciled, c.Available
+if h.condition_lags(obj, available) or h.condition_lags(obj, reconciled) then
+  return h.progressing("Waiting for the operator to reconcile the latest spec")
 end
-
-if obj.spec and obj.spec.paused == true then
-  return { status = "Suspended", message = "Prometheus is paused" }
-end
-
-local conditions = by_type(obj.status)
-local reconciled = conditions["Reconciled"]
-local available = conditions["Available"]
-if (available and stale(available)) or (reconciled and stale(reconciled)) then
-  return { status = "Progressing", message = "Waiting for the operator to reconcile the latest spec" }
-end
-if reconciled and reconciled.status == "False" then
-  return { status = "Degraded", message = describe(reconciled, "The operator failed to reconcile the Prometheus") }
+if h.is(reconciled, "False") then
+  return h.degraded(h.explain(reconciled, "The operator failed to reconcile the Prometheus"))
 end
 if available == nil then
-  return { status = "Progressing", message = "Waiting for the operator to report availability" }
+  return h.progressing("Waiting for the operator to report availability")
 end
-if available.status == "False" then
-  return { status = "Degraded", message = describe(available, "No Prometheus pod is available") }
+if h.is(available, "False") then
+  return h.degraded(h.explain(available, "No Prometheus pod is available"))
 end
-if available.status == "True" then
-  return { status = "Healthy", message = describe(available, "") }
+if h.is(available, "True") then
+  return h.healthy(h.explain(available, ""))
 end
-return { status = "Progressing", message = describe(available, "Waiting for Prometheus pods to become available") }
+return h.progressing(h.explain(available, "Waiting for Prometheus pods to become available"))

@@ -4,24 +4,16 @@
 local h = require("herald")
 local c = h.by_type(obj)
 
-local function say(cond)
-  local reason, message = h.text(cond.reason), h.text(cond.message)
-  if reason and message then
-    return reason .. ": " .. message
+-- The first of these conditions that is True decides, with "<reason>: <message>".
+local order = {
+  { "Degraded", h.degraded }, { "Ignored", h.suspended }, { "Progressing", h.progressing },
+  { "Available", h.healthy },
+}
+for _, rule in ipairs(order) do
+  local cond = c[rule[1]]
+  if h.is(cond, "True") then
+    local reason, message = h.text(cond.reason), h.text(cond.message)
+    return rule[2](reason and message and (reason .. ": " .. message) or reason or message or "")
   end
-  return reason or message or ""
-end
-
-if h.is(c.Degraded, "True") then
-  return h.degraded(say(c.Degraded))
-end
-if h.is(c.Ignored, "True") then
-  return h.suspended(say(c.Ignored))
-end
-if h.is(c.Progressing, "True") then
-  return h.progressing(say(c.Progressing))
-end
-if h.is(c.Available, "True") then
-  return h.healthy(say(c.Available))
 end
 return h.progressing("Waiting for policy to be applied")

@@ -7,10 +7,5 @@ local phase = h.text(h.status(obj).phase)
 if phase == nil then
   return h.progressing("Waiting for object bucket claim to be bound")
 end
-local message = "Object bucket claim phase is " .. phase
-if phase == "Bound" then
-  return h.healthy(message)
-elseif phase == "Failed" or phase == "Released" then
-  return h.degraded(message)
-end
-return h.progressing(message)
+return h.lookup(phase, { Bound = "Healthy", Failed = "Degraded", Released = "Degraded" },
+  "Object bucket claim phase is " .. phase)

@@ -3,21 +3,19 @@
 -- Degraded True is Degraded; Progressing True or router replicas still missing is Progressing;
 -- Available True otherwise is Healthy. Before the first rollout the state is not known yet.
 local h = require("herald")
+local operator = require("openshift_operator")
 local c = h.by_type(obj)
 
-if h.is(c.Degraded, "True") then
-  return h.degraded(h.explain(c.Degraded, "IngressController is degraded"))
-end
-if h.is(c.Progressing, "True") then
-  return h.progressing(h.explain(c.Progressing, "IngressController is progressing"))
+local verdict = operator.degraded_or_progressing(obj, "IngressController")
+if verdict ~= nil then
+  return verdict
 end
 if c.Available == nil then
   return h.progressing("Status of IngressController is not known yet")
 end
-if h.is(c.DeploymentReplicasAllAvailable, "False") then
-  return h.progressing(h.explain(c.DeploymentReplicasAllAvailable, "Not all replicas are available"))
+local replicas = c.DeploymentReplicasAllAvailable
+if h.is(replicas, "False") then
+  return h.progressing(h.explain(replicas, "Not all replicas are available"))
 end
-if h.is(c.Available, "True") then
-  return h.healthy(h.explain(c.Available, "IngressController is available"))
-end
-return h.degraded(h.explain(c.Available, "IngressController is not available"))
+return operator.available(obj, "IngressController")
+  or h.degraded(h.explain(c.Available, "IngressController is not available"))

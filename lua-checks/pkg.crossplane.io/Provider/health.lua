@@ -6,47 +6,28 @@
 --   Installed or Healthy False          -> Degraded
 --   both True                           -> Healthy
 --   otherwise (Unknown or one missing)  -> Progressing
-
-local function find(conditions, kind)
-  for _, c in ipairs(conditions) do
-    if c.type == kind then
-      return c
-    end
-  end
-  return nil
+local h = require("herald")
+local WAITING = "Waiting for provider to be installed"
+if #h.conditions(obj) == 0 then
+  return h.progressing(WAITING)
 end
 
-local function summary(installed, healthy)
-  local words = {}
-  for _, c in ipairs({ installed or false, healthy or false }) do
-    if c and c.reason and c.reason ~= "" then
-      words[#words + 1] = c.reason
-    end
-  end
-  return table.concat(words, " ")
-end
-
-local conditions = obj.status and obj.status.conditions
-if conditions == nil or #conditions == 0 then
-  return { status = "Progressing", message = "Waiting for provider to be installed" }
-end
-
-local installed = find(conditions, "Installed")
-local healthy = find(conditions, "Healthy")
-local message = summary(installed, healthy)
-
+local installed, healthy = h.condition(obj, "Installed"), h.condition(obj, "Healthy")
+local words = {}
 for _, c in ipairs({ installed or false, healthy or false }) do
-  if c and c.reason == "ReconcilePaused" then
-    return { status = "Suspended", message = message }
+  if c and h.text(c.reason) then
+    words[#words + 1] = c.reason
   end
 end
-if (installed and installed.status == "False") or (healthy and healthy.status == "False") then
-  return { status = "Degraded", message = message }
+local message = table.concat(words, " ")
+
+if (installed and installed.reason == "ReconcilePaused") or (healthy and healthy.reason == "ReconcilePaused") then
+  return h.suspended(message)
 end
-if installed and healthy and installed.status == "True" and healthy.status == "True" then
-  return { status = "Healthy", message = message }
+if h.is(installed, "False") or h.is(healthy, "False") then
+  return h.degraded(message)
 end
-if message == "" then
-  message = "Waiting for provider to be installed"
+if h.is(installed, "True") and h.is(healthy, "True") then
+  return h.healthy(message)
 end
-return { status = "Progressing", message = message }
+return h.progressing(message ~= "" and message or WAITING)

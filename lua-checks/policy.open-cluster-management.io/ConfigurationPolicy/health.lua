@@ -3,29 +3,19 @@
 -- an older generation (lastEvaluatedGeneration behind) is Progressing. The message joins each
 -- object template's "<type> - <message>" conditions from status.compliancyDetails.
 local h = require("herald")
-local s = h.status(obj)
-local compliant = h.text(s.compliant)
-local generation = obj.metadata and obj.metadata.generation
 
-if compliant == nil then
-  return h.progressing("Waiting for the status to be reported")
-end
-if type(generation) == "number" and type(s.lastEvaluatedGeneration) == "number"
-    and s.lastEvaluatedGeneration < generation then
-  return h.progressing("Waiting for the status to be updated")
-end
-local parts = {}
-for _, detail in ipairs(type(s.compliancyDetails) == "table" and s.compliancyDetails or {}) do
-  for _, c in ipairs(h.conditions({ status = detail })) do
-    if type(c) == "table" and h.text(c.message) then
-      table.insert(parts, (h.text(c.type) or "status") .. " - " .. c.message)
+-- Each object template's conditions as "<type> - <message>", joined; else the compliance.
+local function details(compliant)
+  local parts = {}
+  for _, detail in ipairs(h.list(h.status(obj).compliancyDetails)) do
+    for _, c in ipairs(h.list(h.field(detail, "conditions"))) do
+      if type(c) == "table" and h.text(c.message) then
+        table.insert(parts, (h.text(c.type) or "status") .. " - " .. c.message)
+      end
     end
   end
+  return #parts > 0 and table.concat(parts, "; ") or compliant
 end
-local message = table.concat(parts, "; ")
-if compliant == "Compliant" then
-  return h.healthy(message ~= "" and message or "Compliant")
-elseif compliant == "NonCompliant" then
-  return h.degraded(message ~= "" and message or "NonCompliant")
-end
-return h.progressing(message ~= "" and message or compliant)
+
+local lagging = h.field_lags(obj, "lastEvaluatedGeneration")
+return require("open_cluster_management").compliance(obj, lagging, details)

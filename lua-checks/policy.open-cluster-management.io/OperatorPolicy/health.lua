@@ -3,19 +3,7 @@
 -- Compliant condition's message; a status older than the spec (observedGeneration behind) or
 -- no status yet is Progressing.
 local h = require("herald")
-local s = h.status(obj)
-local compliant = h.text(s.compliant)
-
-if compliant == nil then
-  return h.progressing("Waiting for the status to be reported")
+local function explain(compliant)
+  return h.explain(h.condition(obj, "Compliant"), compliant)
 end
-if h.generation_lags(obj) then
-  return h.progressing("Waiting for the status to be updated")
-end
-local message = h.explain(h.condition(obj, "Compliant"), compliant)
-if compliant == "Compliant" then
-  return h.healthy(message)
-elseif compliant == "NonCompliant" then
-  return h.degraded(message)
-end
-return h.progressing(message)
+return require("open_cluster_management").compliance(obj, h.generation_lags(obj), explain)

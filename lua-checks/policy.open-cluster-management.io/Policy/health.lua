@@ -6,42 +6,38 @@ local h = require("herald")
 local s = h.status(obj)
 local compliant = h.text(s.compliant)
 
-local function names(list, field)
+-- The names (name_of(entry)) of a list's NonCompliant entries, joined by ", ".
+local function noncompliant(list, name_of)
   local found = {}
-  for _, item in ipairs(type(list) == "table" and list or {}) do
-    if type(item) == "table" and item.compliant == "NonCompliant" then
-      local name = field(item)
-      if name then
-        table.insert(found, name)
-      end
+  for _, entry in ipairs(h.list(list)) do
+    local name = type(entry) == "table" and entry.compliant == "NonCompliant" and name_of(entry)
+    if name then
+      table.insert(found, name)
     end
   end
-  return found
+  return table.concat(found, ", ")
 end
 
-if type(obj.spec) == "table" and obj.spec.disabled == true then
+if h.spec(obj).disabled == true then
   return h.suspended("Policy is disabled")
 end
 if compliant == "NonCompliant" then
-  local clusters = names(s.status, function(i) return h.text(i.clustername) end)
-  if #clusters > 0 then
-    return h.degraded("NonCompliant clusters: " .. table.concat(clusters, ", "))
+  local clusters = noncompliant(s.status, function(e) return h.text(e.clustername) end)
+  if clusters ~= "" then
+    return h.degraded("NonCompliant clusters: " .. clusters)
   end
-  local templates = names(s.details, function(i)
-    return type(i.templateMeta) == "table" and h.text(i.templateMeta.name) or nil
+  local templates = noncompliant(s.details, function(e)
+    return h.text(h.get(e, "templateMeta", "name"))
   end)
-  if #templates > 0 then
-    return h.degraded("NonCompliant templates: " .. table.concat(templates, ", "))
+  if templates ~= "" then
+    return h.degraded("NonCompliant templates: " .. templates)
   end
   return h.degraded("Policy is NonCompliant")
 end
 if compliant == "Compliant" then
-  if type(s.status) == "table" and #s.status > 0 then
-    return h.healthy("All clusters are compliant")
-  end
-  return h.healthy("Policy is compliant")
+  return h.healthy(#h.list(s.status) > 0 and "All clusters are compliant" or "Policy is compliant")
 end
-if compliant == nil and type(s.placement) == "table" and #s.placement > 0 then
+if compliant == nil and #h.list(s.placement) > 0 then
   return h.healthy("No clusters match this policy")
 end
 if compliant ~= nil then

@@ -7,61 +7,35 @@
 --   than the spec (generation)    -> Progressing, waiting for the controller
 -- Should several DisruptionAllowed conditions appear, a False one outweighs a
 -- True one, and SyncFailed outweighs other reasons.
-
+local h = require("herald")
 local WAITING = "Waiting for status"
 
-local metadata = obj.metadata or {}
-local status = obj.status or {}
+local generation = tonumber(h.get(obj, "metadata", "generation"))
+local observed = tonumber(h.status(obj).observedGeneration)
+if generation ~= nil and observed ~= nil and observed < generation then
+  return h.progressing(WAITING)
+end
 
+-- The weightiest DisruptionAllowed condition: SyncFailed over other False over anything else.
 local function weight(c)
-  if c.status ~= "False" then
+  if not h.is(c, "False") then
     return 1
   end
-  if c.reason == "SyncFailed" then
-    return 3
+  return c.reason == "SyncFailed" and 3 or 2
+end
+local c = nil
+for _, cond in ipairs(h.conditions(obj)) do
+  if type(cond) == "table" and cond.type == "DisruptionAllowed" and (c == nil or weight(cond) > weight(c)) then
+    c = cond
   end
-  return 2
 end
 
-local function disruption_condition()
-  local chosen = nil
-  if type(status.conditions) ~= "table" then
-    return nil
-  end
-  for _, c in ipairs(status.conditions) do
-    if type(c) == "table" and c.type == "DisruptionAllowed" then
-      if chosen == nil or weight(c) > weight(chosen) then
-        chosen = c
-      end
-    end
-  end
-  return chosen
+local reason = h.text(c and c.reason)
+local described = reason and ("PodDisruptionBudget has " .. reason) or h.text(c and c.message)
+if h.is(c, "True") then
+  return h.healthy(described or "PodDisruptionBudget allows disruptions")
 end
-
-local function describe(c)
-  if type(c.reason) == "string" and c.reason ~= "" then
-    return "PodDisruptionBudget has " .. c.reason
-  end
-  if type(c.message) == "string" and c.message ~= "" then
-    return c.message
-  end
-  return nil
+if h.is(c, "False") then
+  return h.degraded(described or "PodDisruptionBudget allows no disruptions")
 end
-
-local generation = tonumber(metadata.generation)
-local observed = tonumber(status.observedGeneration)
-if generation ~= nil and observed ~= nil and observed < generation then
-  return { status = "Progressing", message = WAITING }
-end
-
-local c = disruption_condition()
-if c == nil then
-  return { status = "Progressing", message = WAITING }
-end
-if c.status == "True" then
-  return { status = "Healthy", message = describe(c) or "PodDisruptionBudget allows disruptions" }
-end
-if c.status == "False" then
-  return { status = "Degraded", message = describe(c) or "PodDisruptionBudget allows no disruptions" }
-end
-return { status = "Progressing", message = WAITING }
+return h.progressing(WAITING)

@@ -3,11 +3,8 @@
 -- error -> Degraded, anything else -> Unknown. The message counts ready nodes.
 local h = require("herald")
 local s = h.status(obj)
-local function num(v) return type(v) == "number" and v or 0 end
-local msg = string.format("%d/%d node(s) are ready", num(s.ready), num(s.size))
-local verdicts = {
-  ready = h.healthy, initializing = h.progressing, stopping = h.progressing,
-  paused = h.suspended, error = h.degraded,
+local VERDICTS = {
+  ready = "Healthy", initializing = "Progressing", stopping = "Progressing",
+  paused = "Suspended", error = "Degraded",
 }
-local verdict = verdicts[s.state] or h.unknown
-return verdict(msg)
+return h.lookup(s.state, VERDICTS, string.format("%d/%d node(s) are ready", h.num(s.ready), h.num(s.size)), "Unknown")

@@ -6,7 +6,7 @@ local c = h.by_type(obj)
 if h.is(c.Stalled, "True") then
   return h.degraded(h.explain(c.Stalled, "Stack reconciliation is stalled"))
 end
-if h.generation_lags(obj) then
+if h.field_lags(obj, "observedGeneration") then
   return h.progressing("Waiting for the operator to observe the latest spec change")
 end
 if h.is(c.Reconciling, "True") then

@@ -3,13 +3,11 @@
 -- messages; paused and unrecognised states are Unknown.
 local h = require("herald")
 local s = h.status(obj)
-local function num(v) return type(v) == "number" and v or 0 end
-local nodes = string.format("%d/%d node(s) are ready", num(s.ready), num(s.size))
 local state = s.state
 if state == "ready" then
-  return h.healthy(nodes)
+  return h.healthy(string.format("%d/%d node(s) are ready", h.num(s.ready), h.num(s.size)))
 elseif state == "initializing" then
-  return h.progressing(nodes)
+  return h.progressing(string.format("%d/%d node(s) are ready", h.num(s.ready), h.num(s.size)))
 elseif state == "stopping" then
   return h.progressing("Cluster is stopping")
 elseif state == "paused" then
@@ -21,9 +19,6 @@ elseif state == "error" then
   elseif h.text(s.message) then
     msgs[1] = s.message
   end
-  if #msgs == 0 then
-    return h.degraded("Cluster is on error")
-  end
-  return h.degraded("Cluster is on error: " .. table.concat(msgs, ", "))
+  return h.degraded("Cluster is on error" .. (#msgs > 0 and (": " .. table.concat(msgs, ", ")) or ""))
 end
 return h.unknown("Cluster status is unknown. Ensure your ArgoCD is current and then check for/file a bug report: https://github.com/argoproj/argo-cd/issues")

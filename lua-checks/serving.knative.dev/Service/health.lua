@@ -6,55 +6,39 @@
 --   otherwise                       -> Progressing
 -- The message has one line per condition that is not True:
 --   "<type> is <status>, since <reason>. <message>"
-
-local function counts(c)
-  return c.severity == nil or c.severity == "" or c.severity == "Error"
+local h = require("herald")
+if h.field_lags(obj, "observedGeneration") then
+  return h.progressing("Waiting for Knative to reconcile the latest spec")
+end
+local conditions = h.conditions(obj)
+if #conditions == 0 then
+  return h.progressing("Waiting for the service to be reconciled")
 end
 
+-- "<type> is <status>, since <reason>. <message>\n" for a condition that is not True.
 local function line(c)
-  local s = c.type .. " is " .. (c.status or "Unknown")
-  if c.reason and c.reason ~= "" then
-    s = s .. ", since " .. c.reason
-  end
-  s = s .. "."
-  if c.message and c.message ~= "" then
-    s = s .. " " .. c.message
-  end
-  return s .. "\n"
+  local reason, message = h.text(c.reason), h.text(c.message)
+  return tostring(c.type) .. " is " .. tostring(c.status or "Unknown") .. (reason and (", since " .. reason) or "")
+    .. "." .. (message and (" " .. message) or "") .. "\n"
 end
 
-local status = obj.status
-local generation = obj.metadata and obj.metadata.generation
-if status and status.observedGeneration and generation and status.observedGeneration < generation then
-  return { status = "Progressing", message = "Waiting for Knative to reconcile the latest spec" }
-end
-
-local conditions = status and status.conditions
-if conditions == nil or #conditions == 0 then
-  return { status = "Progressing", message = "Waiting for the service to be reconciled" }
-end
-
-local ready, failed = nil, false
-local lines = {}
+local ready, failed, lines = nil, false, {}
 for _, c in ipairs(conditions) do
-  if c.type == "Ready" then
-    ready = c
-  end
-  if c.type and counts(c) and c.status ~= "True" then
-    lines[#lines + 1] = line(c)
-    if c.status == "False" then
-      failed = true
+  if type(c) == "table" then
+    if c.type == "Ready" then
+      ready = c
+    end
+    local counts = c.severity == nil or c.severity == "" or c.severity == "Error"
+    if c.type and counts and c.status ~= "True" then
+      lines[#lines + 1] = line(c)
+      failed = failed or c.status == "False"
     end
   end
 end
-
 if failed then
-  return { status = "Degraded", message = table.concat(lines) }
+  return h.degraded(table.concat(lines))
 end
-if ready and ready.status == "True" then
-  return { status = "Healthy", message = "" }
+if h.is(ready, "True") then
+  return h.healthy("")
 end
-if #lines == 0 then
-  return { status = "Progressing", message = "Waiting for the service to become ready" }
-end
-return { status = "Progressing", message = table.concat(lines) }
+return h.progressing(#lines == 0 and "Waiting for the service to become ready" or table.concat(lines))

@@ -4,13 +4,11 @@
 -- progress are Progressing; all conditions True is Healthy. The message lists every condition
 -- that is not True ("i: type | status | reason | message"), led by the transition status.
 local h = require("herald")
-local s = h.status(obj)
-local stopped = h.condition(obj, "Stopped")
-if h.is(stopped, "True") then
+if h.is(h.condition(obj, "Stopped"), "True") then
   return h.suspended("InferenceService is Stopped")
 end
 local conditions = h.conditions(obj)
-local transition = type(s.modelStatus) == "table" and h.text(s.modelStatus.transitionStatus) or nil
+local transition = h.text(h.get(obj, "status", "modelStatus", "transitionStatus"))
 if #conditions == 0 and transition == nil then
   return h.progressing("Waiting for status")
 end
@@ -20,8 +18,8 @@ local any_false, any_unknown = false, false
 for i, c in ipairs(conditions) do
   if type(c) == "table" and c.type ~= "Stopped" and c.status ~= "True" then
     local entry = { tostring(i) .. ": " .. tostring(c.type), tostring(c.status) }
-    if h.text(c.reason) then entry[#entry + 1] = c.reason end
-    if h.text(c.message) then entry[#entry + 1] = c.message end
+    entry[#entry + 1] = h.text(c.reason)
+    entry[#entry + 1] = h.text(c.message)
     parts[#parts + 1] = table.concat(entry, " | ")
     if c.status == "False" then any_false = true else any_unknown = true end
   end

@@ -6,9 +6,8 @@ local s = obj.status
 if type(s) ~= "table" then
   return h.progressing("Waiting for solr to exist")
 end
-local function num(v) return type(v) == "number" and v or 0 end
-local want, ready = num(s.replicas), num(s.readyReplicas)
-local current = s.upToDateNodes == nil and want or num(s.upToDateNodes)
+local want, ready = h.num(s.replicas), h.num(s.readyReplicas)
+local current = s.upToDateNodes == nil and want or h.num(s.upToDateNodes)
 if ready >= want and current >= want then
   return h.healthy("Solr is ready")
 end

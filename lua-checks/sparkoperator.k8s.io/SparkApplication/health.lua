@@ -4,19 +4,16 @@
 -- are Progressing.
 local h = require("herald")
 local app = h.status(obj).applicationState
-app = type(app) == "table" and app or {}
-local state = h.text(app.state)
+local state = h.text(h.field(app, "state"))
 if state == nil then
   return h.progressing("SparkApplication is waiting to be submitted")
 end
-local function pretty(st)
-  local words = {}
-  for w in st:gmatch("[^_]+") do
-    words[#words + 1] = w:sub(1, 1) .. w:sub(2):lower()
-  end
-  return table.concat(words, " ")
+-- "SUBMISSION_FAILED" -> "Submission Failed"
+local words = {}
+for w in state:gmatch("[^_]+") do
+  words[#words + 1] = w:sub(1, 1) .. w:sub(2):lower()
 end
-local msg = "SparkApplication is " .. pretty(state)
+local msg = "SparkApplication is " .. table.concat(words, " ")
 if state == "RUNNING" or state == "COMPLETED" then
   return h.healthy(msg)
 end

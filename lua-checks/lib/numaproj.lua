@@ -1,0 +1,96 @@
+-- Numaflow and Numaplane (numaproj.io). Numaflow's pipeline objects (Pipeline, Vertex,
+-- MonoVertex, InterStepBufferService) share a phase-and-conditions status; Numaplane's rollouts
+-- (PipelineRollout, MonoVertexRollout, ISBServiceRollout, NumaflowControllerRollout) share a
+-- phase plus conditions about the child they roll out.
+-- `require("numaproj").numaflow(obj, "Pipeline")`, `require("numaproj").rollout(obj)`.
+local h = require("herald")
+
+local M = {}
+
+-- A Numaflow object. Numaplane's progressive-result-state=failed label is Degraded; a stale
+-- observedGeneration is Progressing; phase Failed is Degraded (status.message), Paused is
+-- Healthy, Pausing is Progressing; then any False condition is Degraded (its message, or
+-- `unhealthy` when given); phase Running is Healthy; anything else is Progressing.
+function M.numaflow(o, kind, unhealthy)
+  local name = h.text(h.field(o, "kind")) or kind
+  local phase = h.status(o).phase
+  local waiting = "Waiting for " .. name .. " status"
+  if h.label(o, "numaplane.numaproj.io/progressive-result-state") == "failed" then
+    return h.degraded("Failed progressive upgrade")
+  end
+  if h.generation_lags(o) then
+    return h.progressing(waiting)
+  end
+  if phase == "Failed" then
+    return h.degraded(h.text(h.status(o).message) or (name .. " failed"))
+  elseif phase == "Paused" then
+    return h.healthy(name .. " is paused")
+  elseif phase == "Pausing" then
+    return h.progressing(name .. " is pausing")
+  end
+  local bad = h.first_with(o, "False")
+  if bad ~= nil then
+    return h.degraded(unhealthy or h.explain(bad, name .. " is unhealthy"))
+  end
+  if phase == "Running" then
+    return h.healthy(name .. " is healthy")
+  end
+  return h.progressing(waiting)
+end
+
+-- The first True condition whose type ends in "PausingOrPaused" (the rolled-out child is
+-- pausing or paused on purpose), or nil.
+local function pausing_or_paused(o)
+  for _, c in ipairs(h.conditions(o)) do
+    if type(c) == "table" and type(c.type) == "string" and string.find(c.type, "PausingOrPaused$")
+        and c.status == "True" then
+      return c
+    end
+  end
+  return nil
+end
+
+-- A Numaplane rollout. Healthy once the controller has seen the current generation, the phase
+-- is Deployed and ChildResourcesHealthy is True, or the child is deliberately paused. No phase
+-- or a stale generation, Pending, pausing, or a child that is progressing or pending is
+-- Progressing. A failed phase, deployment, progressive upgrade or child is Degraded.
+function M.rollout(o)
+  local s = h.status(o)
+  local c = h.by_type(o)
+  if s.phase == nil or h.generation_lags(o) then
+    return h.progressing("Not yet reconciled")
+  end
+  if s.phase == "Failed" then
+    return h.degraded(h.text(s.message) or "Failed")
+  end
+  if h.is(c.ProgressiveUpgradeSucceeded, "False") then
+    return h.degraded("Progressive upgrade failed")
+  end
+  if h.is(c.ChildResourceDeployed, "False") then
+    return h.degraded(h.explain(c.ChildResourceDeployed, "Child resource not deployed"))
+  end
+  local paused = pausing_or_paused(o)
+  if paused ~= nil then
+    if string.find(h.text(paused.reason) or "", "Pausing") then
+      return h.progressing(h.explain(paused, "Pausing"))
+    end
+    return h.healthy(h.text(paused.message) or "Paused")
+  end
+  if s.phase == "Pending" then
+    return h.progressing("Update in progress")
+  end
+  local child = c.ChildResourcesHealthy
+  if h.is(child, "False") then
+    local reason = h.text(child.reason) or "Unhealthy"
+    if reason == "Progressing" or reason == "Pending" then
+      return h.progressing("Child " .. reason)
+    end
+    return h.degraded("Child " .. reason .. ": " .. h.explain(child, "unhealthy"))
+  end
+  if s.phase == "Deployed" and h.is(child, "True") then
+    return h.healthy("Healthy")
+  end
+  return h.progressing(h.explain(child, "Waiting for child resources"))
+end
+
+return M
