@@ -55,12 +55,18 @@ async fn get(addr: &str, path: &str) -> (u16, String) {
         return (0, String::new());
     };
     let _ = s
-        .write_all(format!("GET {path} HTTP/1.1\r\nHost: herald\r\nConnection: close\r\n\r\n").as_bytes())
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: herald\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
         .await;
     let mut raw = String::new();
     let _ = s.read_to_string(&mut raw).await;
     let status = raw.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
-    (status, raw.split_once("\r\n\r\n").map_or(String::new(), |(_, b)| b.to_string()))
+    (
+        status,
+        raw.split_once("\r\n\r\n")
+            .map_or(String::new(), |(_, b)| b.to_string()),
+    )
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -74,8 +80,13 @@ fn rss_kib(pid: u32) -> u64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let options = Options { history_limit: 100_000, ..Options::default() };
-    let server = FakeApiServer::start(gitops_resources(), options).await.unwrap();
+    let options = Options {
+        history_limit: 100_000,
+        ..Options::default()
+    };
+    let server = FakeApiServer::start(gitops_resources(), options)
+        .await
+        .unwrap();
     for i in 0..OBJECTS {
         server.apply(object(i, 0)).unwrap();
     }
@@ -109,7 +120,10 @@ async fn main() {
     .await
     .unwrap();
     // Ready, and every object in the store.
-    let last = format!("/api/v1/objects/argoproj.io/Application/argocd/app-{}", (OBJECTS - 1) / 3 * 3 + 2 - 3 * usize::from((OBJECTS - 1) / 3 * 3 + 2 >= OBJECTS));
+    let last = format!(
+        "/api/v1/objects/argoproj.io/Application/argocd/app-{}",
+        (OBJECTS - 1) / 3 * 3 + 2 - 3 * usize::from((OBJECTS - 1) / 3 * 3 + 2 >= OBJECTS)
+    );
     loop {
         if get(&addr, "/readyz").await.0 == 200 && get(&addr, &last).await.0 == 200 {
             break;
@@ -126,12 +140,23 @@ async fn main() {
     for u in 0..UPDATES {
         let i = u % OBJECTS;
         let c = server.apply(object(i, 1 + u / OBJECTS)).unwrap();
-        last_rv = c.object["metadata"]["resourceVersion"].as_str().unwrap().to_string();
+        last_rv = c.object["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .to_string();
         last_name = c.object["metadata"]["name"].as_str().unwrap().to_string();
     }
     let (kind, ns, group) = match last_name.split('-').next().unwrap() {
-        "ks" => ("Kustomization", format!("team-{}", (UPDATES - 1) % OBJECTS % 50), "kustomize.toolkit.fluxcd.io"),
-        "hr" => ("HelmRelease", format!("team-{}", (UPDATES - 1) % OBJECTS % 50), "helm.toolkit.fluxcd.io"),
+        "ks" => (
+            "Kustomization",
+            format!("team-{}", (UPDATES - 1) % OBJECTS % 50),
+            "kustomize.toolkit.fluxcd.io",
+        ),
+        "hr" => (
+            "HelmRelease",
+            format!("team-{}", (UPDATES - 1) % OBJECTS % 50),
+            "helm.toolkit.fluxcd.io",
+        ),
         _ => ("Application", "argocd".to_string(), "argoproj.io"),
     };
     let path = format!("/api/v1/objects/{group}/{kind}/{ns}/{last_name}");
@@ -148,9 +173,21 @@ async fn main() {
     let _ = child.wait();
 
     println!("objects: {OBJECTS} (Kustomizations, HelmReleases, Applications; ~2 KiB each)");
-    println!("ready with every object assessed: {:.2} s", ready_after.as_secs_f64());
-    println!("resident memory when ready: {:.1} MiB", rss_ready as f64 / 1024.0);
-    println!("updates: {UPDATES} in {:.2} s = {:.0} updates/s (includes the fake server producing them)",
-        update_time.as_secs_f64(), UPDATES as f64 / update_time.as_secs_f64());
-    println!("resident memory after the updates: {:.1} MiB", rss_after as f64 / 1024.0);
+    println!(
+        "ready with every object assessed: {:.2} s",
+        ready_after.as_secs_f64()
+    );
+    println!(
+        "resident memory when ready: {:.1} MiB",
+        rss_ready as f64 / 1024.0
+    );
+    println!(
+        "updates: {UPDATES} in {:.2} s = {:.0} updates/s (includes the fake server producing them)",
+        update_time.as_secs_f64(),
+        UPDATES as f64 / update_time.as_secs_f64()
+    );
+    println!(
+        "resident memory after the updates: {:.1} MiB",
+        rss_after as f64 / 1024.0
+    );
 }

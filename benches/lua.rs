@@ -1,11 +1,12 @@
 //! Lua checks: herald's engine (compiled once, state reused, the object pushed straight from
-//! parsed JSON) against what Argo CD does (a fresh interpreter per evaluation).
+//! parsed JSON) against what Argo CD does (a fresh interpreter per evaluation; here it also
+//! loads the helper library the check uses).
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use herald::load::parse_objects;
-use herald::lua::{Limits, LuaChecks, Trust, Vm, outcome, shipped_source};
+use herald::lua::{Limits, LuaChecks, Trust, Vm, outcome, shipped_libs, shipped_source};
 use serde_json::Value;
 
 const INPUT: &str = "lua-checks/cert-manager.io/Certificate/testdata/healthy_issued.yaml";
@@ -32,9 +33,11 @@ fn certificate(c: &mut Criterion) {
     group.bench_function("herald", |b| b.iter(|| checks.run(choice, black_box(&obj))));
 
     let source = shipped_source("cert-manager.io", "Certificate").unwrap();
+    let libs = shipped_libs();
     group.bench_function("fresh interpreter", |b| {
         b.iter(|| {
             let mut vm = Vm::new(Trust::Shipped, Limits::default()).unwrap();
+            vm.install_libs(&libs).unwrap();
             let script = vm.compile("health.lua", source).unwrap();
             vm.eval(&script, black_box(&obj), |v| outcome::read(v, "health.lua"))
                 .unwrap()

@@ -20,6 +20,14 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/shipped_checks.rs"));
 }
 
+/// The shipped library modules, (name, source).
+pub fn shipped_libs() -> Vec<(String, String)> {
+    embedded::SHIPPED_LIBS
+        .iter()
+        .map(|(n, s)| (n.to_string(), s.to_string()))
+        .collect()
+}
+
 /// The source of a shipped check, by its folder names (`_` for `*`).
 pub fn shipped_source(group_folder: &str, kind_folder: &str) -> Option<&'static str> {
     embedded::SHIPPED_CHECKS
@@ -138,10 +146,7 @@ impl LuaChecks {
             origin: "lua".into(),
             message: e.to_string(),
         })?;
-        let libs: Vec<(String, String)> = embedded::SHIPPED_LIBS
-            .iter()
-            .map(|(n, s)| (n.to_string(), s.to_string()))
-            .collect();
+        let libs = shipped_libs();
         vm.install_libs(&libs).map_err(|message| LoadError {
             origin: "lua-checks/lib".into(),
             message,
