@@ -17,7 +17,11 @@ const OBJECTS: usize = 10_000;
 const UPDATES: usize = 20_000;
 
 fn object(i: usize, generation: usize) -> Value {
-    let ready = if generation % 2 == 0 { "True" } else { "False" };
+    let ready = if generation.is_multiple_of(2) {
+        "True"
+    } else {
+        "False"
+    };
     match i % 3 {
         0 => json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
             "metadata": {"name": format!("ks-{i}"), "namespace": format!("team-{}", i % 50), "generation": 3,
