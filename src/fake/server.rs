@@ -580,8 +580,10 @@ fn watch_stream(
         let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
         loop {
             tokio::select! {
-                _ = &mut deadline => return,
+                // A cut wins over pending changes: a dropped connection delivers nothing more.
+                biased;
                 _ = cut.changed() => return,
+                _ = &mut deadline => return,
                 _ = ticker.tick(), if bookmarks => {
                     let b = json!({"kind": rt.kind, "apiVersion": rt.api_version(),
                                    "metadata": {"resourceVersion": last_rv.to_string()}});
