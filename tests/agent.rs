@@ -143,3 +143,57 @@ async fn every_transition_once_through_drops_restarts_and_bad_objects() {
     assert_eq!(ours, server_state);
     assert!(agent.is_ready());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn namespaces_scope_the_watch_and_a_crd_installed_later_is_picked_up() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let resources: Vec<_> = gitops_resources()
+        .into_iter()
+        .filter(|r| r.kind != "HelmRelease")
+        .collect();
+    let server = FakeApiServer::start(resources, Options::default())
+        .await
+        .unwrap();
+    let mut other = ks("elsewhere", "True");
+    other["metadata"]["namespace"] = json!("team-b");
+    server.apply(other).unwrap();
+    server.apply(ks("apps", "True")).unwrap();
+
+    let client = kube::Client::try_from(kube::Config::new(server.url().parse().unwrap())).unwrap();
+    let config = Config {
+        namespaces: vec!["flux-system".into()],
+        rediscover_every: Duration::from_millis(100),
+        ..Config::default()
+    };
+    let agent = agent::start(
+        client,
+        config,
+        Assessor::builtin_only,
+        Arc::new(SystemClock),
+    );
+    let mut rx = agent.subscribe();
+    assert_eq!(next(&mut rx).await.key.name, "apps");
+
+    // HelmRelease's CRD appears: the next discovery starts a watch for it.
+    server.serve(herald::fake::ResourceType::new(
+        "helm.toolkit.fluxcd.io",
+        "v2",
+        "HelmRelease",
+        "helmreleases",
+        true,
+    ));
+    server
+        .apply(json!({"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+            "metadata": {"name": "podinfo", "namespace": "flux-system"},
+            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "InstallSucceeded", "message": "ok"}]}}))
+        .unwrap();
+    let t = next(&mut rx).await;
+    assert_eq!(
+        (t.key.kind.as_str(), t.key.name.as_str()),
+        ("HelmRelease", "podinfo")
+    );
+
+    let store = agent.store.read().unwrap();
+    assert!(store.live().all(|(k, _)| k.namespace == "flux-system"));
+    assert_eq!(store.live().count(), 2);
+}

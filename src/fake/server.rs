@@ -153,6 +153,14 @@ impl FakeApiServer {
         Ok(change)
     }
 
+    /// Starts serving another resource type, as when a CRD is installed.
+    pub fn serve(&self, resource: ResourceType) {
+        let mut state = self.lock();
+        if !state.resources.contains(&resource) {
+            state.resources.push(resource);
+        }
+    }
+
     /// Closes every open connection (watches end mid-stream, as when a load balancer drops them).
     pub fn drop_connections(&self) {
         self.shared.cut.send_modify(|n| *n += 1);
