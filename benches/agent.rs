@@ -97,9 +97,7 @@ async fn main() {
     let dir = std::env::temp_dir().join(format!("herald-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(&kubeconfig, format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: f\n  cluster:\n    server: {}\ncontexts:\n- name: f\n  context:\n    cluster: f\n    user: f\ncurrent-context: f\nusers:\n- name: f\n  user:\n    token: t\n",
-        server.url())).unwrap();
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
 
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
@@ -124,10 +122,11 @@ async fn main() {
     .await
     .unwrap();
     // Ready, and every object in the store.
-    let last = format!(
-        "/api/v1/objects/argoproj.io/Application/argocd/app-{}",
-        (OBJECTS - 1) / 3 * 3 + 2 - 3 * usize::from((OBJECTS - 1) / 3 * 3 + 2 >= OBJECTS)
-    );
+    let last_app = (0..OBJECTS)
+        .rev()
+        .find(|i| i % 3 == 2)
+        .expect("an Application");
+    let last = format!("/api/v1/objects/argoproj.io/Application/argocd/app-{last_app}");
     loop {
         if get(&addr, "/readyz").await.0 == 200 && get(&addr, &last).await.0 == 200 {
             break;

@@ -113,17 +113,17 @@ pub struct Entry {
 }
 
 /// Latest object and assessment per object, plus recently deleted ones.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Store {
     entries: BTreeMap<ObjectKey, Entry>,
-    retention: Option<SignedDuration>,
+    retention: SignedDuration,
 }
 
 impl Store {
     pub fn new(retention: SignedDuration) -> Store {
         Store {
             entries: BTreeMap::new(),
-            retention: Some(retention),
+            retention,
         }
     }
 
@@ -238,12 +238,11 @@ impl Store {
 
     /// Forgets deleted objects older than the retention window.
     pub fn prune(&mut self, now: Timestamp) {
-        if let Some(retention) = self.retention {
-            self.entries.retain(|_, e| {
-                e.deleted_at
-                    .is_none_or(|d| now.duration_since(d) < retention)
-            });
-        }
+        let retention = self.retention;
+        self.entries.retain(|_, e| {
+            e.deleted_at
+                .is_none_or(|d| now.duration_since(d) < retention)
+        });
     }
 
     pub fn get(&self, key: &ObjectKey) -> Option<&Entry> {
@@ -253,11 +252,6 @@ impl Store {
     /// Live (not deleted) objects.
     pub fn live(&self) -> impl Iterator<Item = (&ObjectKey, &Entry)> {
         self.entries.iter().filter(|(_, e)| e.deleted_at.is_none())
-    }
-
-    /// Every entry, deleted ones included.
-    pub fn all(&self) -> impl Iterator<Item = (&ObjectKey, &Entry)> {
-        self.entries.iter()
     }
 
     pub fn len(&self) -> usize {

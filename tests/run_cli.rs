@@ -49,14 +49,7 @@ async fn run_serves_probes_and_objects_from_a_kubeconfig_cluster() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("run_cli");
     std::fs::create_dir_all(&dir).unwrap();
     let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: {}\ncontexts:\n- name: fake\n  context:\n    cluster: fake\n    user: fake\ncurrent-context: fake\nusers:\n- name: fake\n  user:\n    token: test\n",
-            server.url()
-        ),
-    )
-    .unwrap();
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
     let mut child = Command::new(herald_bin())
         .args(["run", "--listen", "127.0.0.1:0"])
         .env("KUBECONFIG", &kubeconfig)

@@ -55,31 +55,22 @@ end
 -- Whether the controller has not yet observed the latest spec
 -- (metadata.generation ahead of status.observedGeneration, where both are present).
 function M.generation_lags(o)
-  local gen = M.get(o, "metadata", "generation")
-  local seen = M.status(o).observedGeneration
-  return type(gen) == "number" and type(seen) == "number" and seen < gen
+  return M.field_lags(o, "observedGeneration")
 end
 
--- Verdict constructors for Argo CD's return form.
-function M.healthy(message)
-  return { status = "Healthy", message = message or "" }
+-- Verdict constructors for Argo CD's return form: h.healthy(message), h.progressing(...),
+-- h.degraded, h.suspended, h.unknown, h.missing.
+local function verdict(status)
+  return function(message)
+    return { status = status, message = message or "" }
+  end
 end
-
-function M.progressing(message)
-  return { status = "Progressing", message = message or "" }
-end
-
-function M.degraded(message)
-  return { status = "Degraded", message = message or "" }
-end
-
-function M.suspended(message)
-  return { status = "Suspended", message = message or "" }
-end
-
-function M.unknown(message)
-  return { status = "Unknown", message = message or "" }
-end
+M.healthy = verdict("Healthy")
+M.progressing = verdict("Progressing")
+M.degraded = verdict("Degraded")
+M.suspended = verdict("Suspended")
+M.unknown = verdict("Unknown")
+M.missing = verdict("Missing")
 
 -- The common shape: a Ready condition decides (True healthy, False degraded, Unknown
 -- progressing); without one, the fallback message and Progressing.
@@ -229,10 +220,6 @@ end
 
 -- ---------------------------------------------------------------------------------------------
 -- Verdicts
-
-function M.missing(message)
-  return { status = "Missing", message = message or "" }
-end
 
 -- Maps a word (a phase, a state) to a verdict: `map` is {Word = "Healthy", ...}; words not in
 -- the map give `fallback` (a status word, default "Progressing"). The message is `message`.

@@ -124,8 +124,14 @@ impl FakeApiServer {
         format!("http://{}", self.addr)
     }
 
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
+    /// A kubeconfig that points at this server (any token is accepted).
+    pub fn kubeconfig(&self) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: {}\n\
+             contexts:\n- name: fake\n  context:\n    cluster: fake\n    user: fake\n\
+             current-context: fake\nusers:\n- name: fake\n  user:\n    token: fake\n",
+            self.url()
+        )
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -184,11 +190,6 @@ impl FakeApiServer {
         }
     }
 
-    /// The current resourceVersion.
-    pub fn resource_version(&self) -> u64 {
-        self.lock().rv
-    }
-
     /// Every object the server holds, as (apiVersion, kind, namespace, name, resourceVersion).
     pub fn snapshot(&self) -> Vec<(String, String, String, String, String)> {
         let state = self.lock();
@@ -231,40 +232,7 @@ fn failure(code: StatusCode, reason: &str, message: &str) -> Response<Body> {
 }
 
 fn query(req: &Request<Incoming>) -> HashMap<String, String> {
-    req.uri()
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::http::query_pairs(req.uri().query().unwrap_or_default()).collect()
 }
 
 async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> {

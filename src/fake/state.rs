@@ -221,8 +221,8 @@ impl State {
         self.compacted = self.rv + 1;
     }
 
-    /// Objects of a type, in key order, optionally in one namespace, after `after` (a key
-    /// `namespace/name` from a continue token).
+    /// Objects of a type matching `selector`, in key order, optionally in one namespace, with
+    /// their `namespace/name` keys (continue tokens resume after one).
     pub fn list<'a>(
         &'a self,
         resource: usize,

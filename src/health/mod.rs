@@ -172,14 +172,6 @@ impl Assessor {
         Assessor { lua: None }
     }
 
-    pub fn lua(&self) -> Option<&LuaChecks> {
-        self.lua.as_ref()
-    }
-
-    pub fn lua_mut(&mut self) -> Option<&mut LuaChecks> {
-        self.lua.as_mut()
-    }
-
     pub fn assess(&mut self, obj: &Value, now: Timestamp) -> Assessment {
         let t = TypeRef::of(obj);
         if let Some(lua) = &mut self.lua

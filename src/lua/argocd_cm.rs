@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{CheckSource, KindPattern};
+use super::{KindPattern, ScriptSource};
 use crate::object::ValueExt;
 
 const HEALTH_KEY: &str = "resource.customizations.health.";
@@ -12,7 +12,7 @@ const BLOCK_KEY: &str = "resource.customizations";
 
 /// Reads the health scripts out of an `argocd-cm` ConfigMap. `origin` names the ConfigMap in
 /// messages (`argocd/argocd-cm`, or a file). Per-key entries win over the block, as in Argo CD.
-pub fn health_checks(cm: &Value, origin: &str) -> Result<Vec<CheckSource>, String> {
+pub fn health_checks(cm: &Value, origin: &str) -> Result<Vec<ScriptSource>, String> {
     let Some(data) = cm.at(&["data"]).and_then(Value::as_object) else {
         return Ok(Vec::new());
     };
@@ -27,7 +27,7 @@ pub fn health_checks(cm: &Value, origin: &str) -> Result<Vec<CheckSource>, Strin
                     continue;
                 };
                 let (group, kind) = resource.rsplit_once('/').unwrap_or(("", resource));
-                found.push(CheckSource {
+                found.push(ScriptSource {
                     pattern: KindPattern {
                         group: group.to_string(),
                         kind: kind.to_string(),
@@ -51,7 +51,7 @@ pub fn health_checks(cm: &Value, origin: &str) -> Result<Vec<CheckSource>, Strin
         };
         let resource = &key[HEALTH_KEY.len()..];
         let (group, kind) = resource.rsplit_once('_').unwrap_or(("", resource));
-        found.push(CheckSource {
+        found.push(ScriptSource {
             pattern: KindPattern {
                 group: group.to_string(),
                 kind: kind.to_string(),

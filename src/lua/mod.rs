@@ -84,7 +84,7 @@ fn glob(pattern: &str, s: &str) -> bool {
 
 /// A user check as found, before it is compiled.
 #[derive(Debug, Clone)]
-pub struct CheckSource {
+pub struct ScriptSource {
     pub pattern: KindPattern,
     /// Where it came from, for messages: a file path or an `argocd-cm` key.
     pub origin: String,
@@ -195,7 +195,7 @@ impl LuaChecks {
 
     /// Adds user checks; later ones for the same pattern replace earlier ones. Every script is
     /// compiled now, so a broken one is reported at start-up with its origin and line.
-    pub fn add_user(&mut self, sources: Vec<CheckSource>) -> Result<(), Vec<LoadError>> {
+    pub fn add_user(&mut self, sources: Vec<ScriptSource>) -> Result<(), Vec<LoadError>> {
         let mut errors = Vec::new();
         for s in sources {
             let vm = match Vm::new(Trust::User, self.limits) {
@@ -238,14 +238,6 @@ impl LuaChecks {
         } else {
             Err(errors)
         }
-    }
-
-    pub fn user_count(&self) -> usize {
-        self.user.len()
-    }
-
-    pub fn shipped_count(&self) -> usize {
-        self.shipped.len()
     }
 
     /// The user check for this group and kind: exact patterns first, then wildcards.
@@ -304,7 +296,7 @@ fn pick<'a>(
 
 /// User checks from a directory laid out as `<group>/<Kind>/health.lua` (Argo CD's
 /// `resource_customizations` layout; `_` in a folder name stands for `*`).
-pub fn scan_dir(root: &Path) -> Result<Vec<CheckSource>, LoadError> {
+pub fn scan_dir(root: &Path) -> Result<Vec<ScriptSource>, LoadError> {
     let err = |p: &Path, e: std::io::Error| LoadError {
         origin: p.display().to_string(),
         message: e.to_string(),
@@ -335,7 +327,7 @@ pub fn scan_dir(root: &Path) -> Result<Vec<CheckSource>, LoadError> {
                     .to_string_lossy()
                     .into_owned()
             };
-            found.push(CheckSource {
+            found.push(ScriptSource {
                 pattern: KindPattern::from_folders(&name(&group), &name(&kind)),
                 origin: path.display().to_string(),
                 source,

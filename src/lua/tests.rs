@@ -17,7 +17,7 @@ fn limits() -> Limits {
 fn checks_with(script: &str) -> LuaChecks {
     let mut checks = LuaChecks::shipped(limits()).unwrap();
     checks
-        .add_user(vec![CheckSource {
+        .add_user(vec![ScriptSource {
             pattern: KindPattern {
                 group: "example.com".into(),
                 kind: "Widget".into(),
@@ -166,7 +166,7 @@ fn assert_contained(script: &str, expect_in_message: &str) {
     let again = checks.run(choice, &widget());
     assert_eq!(again.status, "Unknown");
     checks
-        .add_user(vec![CheckSource {
+        .add_user(vec![ScriptSource {
             pattern: KindPattern {
                 group: "example.com".into(),
                 kind: "Gadget".into(),
@@ -177,8 +177,6 @@ fn assert_contained(script: &str, expect_in_message: &str) {
         .unwrap();
     let ok = checks.user_choice("example.com", "Gadget").unwrap();
     assert_eq!(checks.run(ok, &widget()).message, "w");
-    let shipped = LuaChecks::shipped(limits()).unwrap();
-    drop(shipped);
 }
 
 #[test]
@@ -247,7 +245,7 @@ fn script_errors_and_missing_results_are_unknown() {
 fn a_broken_script_is_reported_at_load_time_with_its_line() {
     let mut checks = LuaChecks::shipped(limits()).unwrap();
     let errors = checks
-        .add_user(vec![CheckSource {
+        .add_user(vec![ScriptSource {
             pattern: KindPattern::from_folders("example.com", "Widget"),
             origin: "checks/example.com/Widget/health.lua".into(),
             source: "local hs = {}\nif then\nreturn hs".into(),
@@ -265,7 +263,7 @@ fn a_broken_script_is_reported_at_load_time_with_its_line() {
 #[test]
 fn lookup_prefers_exact_then_the_most_specific_wildcard() {
     let mut checks = LuaChecks::shipped(limits()).unwrap();
-    let src = |g: &str, k: &str, name: &str| CheckSource {
+    let src = |g: &str, k: &str, name: &str| ScriptSource {
         pattern: KindPattern::from_folders(g, k),
         origin: name.into(),
         source: "return {status = 'Healthy'}".into(),

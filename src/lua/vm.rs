@@ -223,10 +223,6 @@ impl Vm {
         install().map_err(|e| error_text(&e))
     }
 
-    pub fn limits(&self) -> Limits {
-        self.limits
-    }
-
     /// Compiles `source` (text only, never bytecode). `name` appears in error messages.
     /// A syntax error reads `LINE: message`.
     pub fn compile(&self, name: &str, source: &str) -> Result<Script, String> {
@@ -281,26 +277,15 @@ impl Vm {
         f.call::<mlua::Value>(())
     }
 
+    /// Called before the deadline is cleared: an error after it passed is the time limit.
     fn classify(&self, e: mlua::Error) -> EvalError {
-        if let Some(m) = root_memory_error(&e) {
-            let _ = m;
-            return EvalError::Memory(self.limits.memory);
-        }
-        let text = error_text(&e);
-        if text.contains("herald: time limit") {
+        if is_memory_error(&e) {
+            EvalError::Memory(self.limits.memory)
+        } else if self.deadline.get().is_some_and(|d| Instant::now() >= d) {
             EvalError::Timeout(self.limits.time)
         } else {
-            EvalError::Script(text)
+            EvalError::Script(error_text(&e))
         }
-    }
-
-    /// Bytes the state holds now.
-    pub fn used_memory(&self) -> usize {
-        self.lua.used_memory()
-    }
-
-    pub fn lua(&self) -> &Lua {
-        &self.lua
     }
 }
 
@@ -318,12 +303,13 @@ fn chunk_name(name: &str) -> &str {
     tail.find('/').map_or(tail, |i| &tail[i + 1..])
 }
 
-fn root_memory_error(e: &mlua::Error) -> Option<&str> {
+fn is_memory_error(e: &mlua::Error) -> bool {
     match e {
-        mlua::Error::MemoryError(m) => Some(m),
-        mlua::Error::CallbackError { cause, .. } => root_memory_error(cause),
-        mlua::Error::WithContext { cause, .. } => root_memory_error(cause),
-        _ => None,
+        mlua::Error::MemoryError(_) => true,
+        mlua::Error::CallbackError { cause, .. } | mlua::Error::WithContext { cause, .. } => {
+            is_memory_error(cause)
+        }
+        _ => false,
     }
 }
 
