@@ -4,8 +4,8 @@
 //! - `GET /readyz`: 200 once discovery ran and every watch delivered its first list, else 503.
 //! - `GET /api/v1/objects?kind=&namespace=&health=`: every live object with its assessment.
 //! - `GET /api/v1/objects/{group}/{kind}/{namespace}/{name}`: one object (deleted ones within the
-//!   retention window too) with its recent transitions. `core` stands for the core group and `_`
-//!   for no namespace.
+//!   retention window too) with its own assessment, its children and parents, and its recent
+//!   transitions. `core` stands for the core group and `_` for no namespace.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use crate::agent::Agent;
-use crate::store::{Entry, ObjectKey};
+use crate::store::{Entry, Key, ObjectKey, Store};
 
 /// Serves the API on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, agent: Arc<Agent>) {
@@ -117,7 +117,13 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             );
             let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
             match store.get(&key) {
-                Some(e) => reply(StatusCode::OK, &entry_json(&key, e, true)),
+                Some(e) => {
+                    let mut v = entry_json(&key, e, true);
+                    v["own"] = json!(e.own);
+                    v["children"] = relatives(&store, &store.children(&key));
+                    v["parents"] = relatives(&store, &store.parents(&key));
+                    reply(StatusCode::OK, &v)
+                }
                 None => reply(
                     StatusCode::NOT_FOUND,
                     &json!({"error": format!("{key} not found")}),
@@ -135,19 +141,42 @@ fn objects(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
         .live()
         .filter(|(k, _)| get("kind").is_none_or(|kind| k.kind.eq_ignore_ascii_case(kind)))
         .filter(|(k, _)| get("namespace").is_none_or(|ns| k.namespace == ns))
-        .filter(|(_, e)| get("health").is_none_or(|h| e.assessment.health.as_str() == h))
+        .filter(|(_, e)| get("health").is_none_or(|h| e.health().as_str() == h))
         .map(|(k, e)| entry_json(k, e, false))
         .collect();
     reply(StatusCode::OK, &json!({"items": items}))
+}
+
+/// Children or parents with what herald knows of them; `watched: false` for those it does
+/// not watch (their kind is not watched, or they are out of scope or gone).
+fn relatives(store: &Store, keys: &[Key]) -> Value {
+    keys.iter()
+        .map(|k| {
+            let mut v =
+                json!({"group": k.group, "kind": k.kind, "namespace": k.namespace, "name": k.name});
+            match store.get(k).filter(|e| e.is_live()) {
+                Some(e) => {
+                    v["health"] = json!(e.health());
+                    v["ready"] = json!(e.own.ready);
+                    v["status"] = json!(e.own.status);
+                }
+                None => v["watched"] = json!(false),
+            }
+            v
+        })
+        .collect()
 }
 
 fn entry_json(key: &ObjectKey, e: &Entry, with_transitions: bool) -> Value {
     let mut v = json!({
         "group": key.group, "kind": key.kind, "namespace": key.namespace, "name": key.name,
         "resourceVersion": e.resource_version,
-        "assessment": e.assessment,
+        "assessment": e.assessment(),
         "since": e.since,
     });
+    if let Some(r) = &e.rollup {
+        v["rolledUpFrom"] = json!(r.children);
+    }
     if let Some(d) = e.deleted_at {
         v["deletedAt"] = json!(d);
     }

@@ -11,4 +11,5 @@ pub mod http;
 pub mod load;
 pub mod lua;
 pub mod object;
+pub mod relations;
 pub mod store;

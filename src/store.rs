@@ -2,7 +2,7 @@
 //! transitions between assessments. Synchronous and lock-free itself: the agent owns it from one
 //! task and readers get snapshots, so all of its logic is tested without an API server.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::sync::Arc;
 
@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::health::{Assessment, Health};
 use crate::object::{TypeRef, ValueExt};
+use crate::relations::{Links, Node, ParentRef};
 
 /// How long a deleted object stays visible, by default.
 pub const DEFAULT_RETENTION: SignedDuration = SignedDuration::from_hours(1);
@@ -68,10 +69,13 @@ impl fmt::Display for ObjectKey {
     }
 }
 
+/// An interned object key: the store, its links and its transitions share one allocation.
+pub type Key = Arc<ObjectKey>;
+
 /// A change of health, ready or status, as herald observed it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Transition {
-    pub key: ObjectKey,
+    pub key: Key,
     pub at: Timestamp,
     /// None when the object is new to herald.
     pub from: Option<Verdict>,
@@ -88,127 +92,221 @@ pub struct Verdict {
     pub status: String,
 }
 
-impl Verdict {
-    fn of(a: &Assessment) -> Verdict {
-        Verdict {
-            health: a.health,
-            ready: a.ready,
-            status: a.status.clone(),
+/// Children made the object's health worse than its own check says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rollup {
+    pub health: Health,
+    /// Names up to three of `children`.
+    pub message: String,
+    /// The direct children at that health.
+    pub children: Vec<Key>,
+}
+
+/// What the store holds for one object: no copy of the object itself, only what herald
+/// concluded from it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub resource_version: String,
+    /// The object's own assessment, by its check alone.
+    pub own: Assessment,
+    /// Set when the object's children are worse off than the object itself.
+    pub rollup: Option<Rollup>,
+    /// When health, ready or status last changed.
+    pub since: Timestamp,
+    pub deleted_at: Option<Timestamp>,
+    pub transitions: VecDeque<Transition>,
+    /// What the object declared: its children and parents, interned.
+    children: Vec<Key>,
+    parents: Vec<Node>,
+    /// Up to [`MAX_CULPRITS`] objects whose own health is the health this one shows, so that a
+    /// loop of relationships cannot keep an object's health bad after the cause is gone.
+    culprits: Vec<Key>,
+}
+
+const MAX_CULPRITS: usize = 4;
+/// How far a change travels up the relationships, and how many objects one change may touch.
+const MAX_DEPTH: usize = 16;
+const MAX_EVALUATIONS: usize = 10_000;
+/// Children a roll-up message names.
+const NAMED_CHILDREN: usize = 3;
+const CHILD_MESSAGE_CHARS: usize = 160;
+
+impl Entry {
+    /// The health herald reports: its own, or its children's when worse.
+    pub fn health(&self) -> Health {
+        self.rollup.as_ref().map_or(self.own.health, |r| r.health)
+    }
+
+    /// The assessment herald reports: health and message rolled up from the children when they
+    /// are worse; status and ready stay the object's own.
+    pub fn assessment(&self) -> Assessment {
+        let mut a = self.own.clone();
+        if let Some(r) = &self.rollup {
+            a.health = r.health;
+            a.message.clone_from(&r.message);
         }
+        a
+    }
+
+    pub fn message(&self) -> &str {
+        self.rollup
+            .as_ref()
+            .map_or(self.own.message.as_str(), |r| r.message.as_str())
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        Verdict {
+            health: self.health(),
+            ready: self.own.ready,
+            status: self.own.status.clone(),
+        }
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.deleted_at.is_none()
     }
 }
 
-/// What the store holds for one object.
-#[derive(Debug, Clone, Serialize)]
-pub struct Entry {
-    #[serde(skip)]
-    pub object: Arc<Value>,
-    pub resource_version: String,
-    pub assessment: Assessment,
-    /// When health, ready or status last changed.
-    pub since: Timestamp,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deleted_at: Option<Timestamp>,
-    pub transitions: VecDeque<Transition>,
-}
-
-/// Latest object and assessment per object, plus recently deleted ones.
+/// Latest assessment per object, recently deleted ones, and the relationships between them.
 #[derive(Debug)]
 pub struct Store {
-    entries: BTreeMap<ObjectKey, Entry>,
+    entries: BTreeMap<Key, Entry>,
     retention: SignedDuration,
+    rollup: bool,
+    keys: HashSet<Key>,
+    /// Parent → children, with how many declarations back each link.
+    down: HashMap<Node, BTreeMap<Key, u32>>,
+    /// Child → parents.
+    up: HashMap<Key, BTreeMap<Node, u32>>,
 }
 
 impl Store {
+    /// A store that rolls children's health up into their parents.
     pub fn new(retention: SignedDuration) -> Store {
         Store {
             entries: BTreeMap::new(),
             retention,
+            rollup: true,
+            keys: HashSet::new(),
+            down: HashMap::new(),
+            up: HashMap::new(),
         }
     }
 
-    /// Records the latest version of an object with its assessment. Returns the transition, if
-    /// health, ready or status changed (or the object is new).
+    /// Relationships are still recorded, but every object shows its own health.
+    pub fn without_rollup(mut self) -> Store {
+        self.rollup = false;
+        self
+    }
+
+    fn intern(&mut self, key: ObjectKey) -> Key {
+        if let Some(k) = self.keys.get(&key) {
+            return Arc::clone(k);
+        }
+        let k = Arc::new(key);
+        self.keys.insert(Arc::clone(&k));
+        k
+    }
+
+    /// Records the latest version of an object with its own assessment and the relatives it
+    /// names. Returns the transitions: the object's, if its verdict changed (or it is new), and
+    /// those of the ancestors its change rolls up into.
     pub fn apply(
         &mut self,
         key: ObjectKey,
-        object: Arc<Value>,
-        assessment: Assessment,
+        resource_version: String,
+        links: Links,
+        own: Assessment,
         now: Timestamp,
-    ) -> Option<Transition> {
-        let resource_version = object
-            .str_at(&["metadata", "resourceVersion"])
-            .unwrap_or_default()
-            .to_string();
-        let to = Verdict::of(&assessment);
+    ) -> Vec<Transition> {
+        let key = self.intern(key);
+        let children: Vec<Key> = links.children.into_iter().map(|c| self.intern(c)).collect();
+        let parents: Vec<Node> = links
+            .parents
+            .into_iter()
+            .map(|p| match p {
+                ParentRef::Key(k) => Node::Key(self.intern(k)),
+                ParentRef::ArgoApp(name) => Node::ArgoApp(name),
+            })
+            .collect();
+        let mut out = Vec::new();
+        let old_parents = self.parents_of(&key);
+        let before = match self.entries.get_mut(&key) {
+            Some(e) => {
+                let old_children = std::mem::take(&mut e.children);
+                let old_parents = std::mem::take(&mut e.parents);
+                let before = e.is_live().then(|| e.verdict());
+                self.unlink(&key, &old_children, &old_parents);
+                before
+            }
+            None => None,
+        };
+        self.link(&key, &children, &parents);
         match self.entries.get_mut(&key) {
-            Some(e) if e.deleted_at.is_none() => {
-                let from = Verdict::of(&e.assessment);
-                e.object = object;
+            Some(e) if before.is_some() => {
                 e.resource_version = resource_version;
-                if from == to {
-                    e.assessment = assessment;
-                    return None;
-                }
-                let t = Transition {
-                    key: key.clone(),
-                    at: now,
-                    from: Some(from),
-                    to: Some(to),
-                    message: assessment.message.clone(),
-                };
-                e.assessment = assessment;
-                e.since = now;
-                push(&mut e.transitions, t.clone());
-                Some(t)
+                e.own = own;
+                e.children = children;
+                e.parents = parents;
             }
             _ => {
-                let t = Transition {
-                    key: key.clone(),
-                    at: now,
-                    from: None,
-                    to: Some(to),
-                    message: assessment.message.clone(),
-                };
-                let mut transitions = self
+                let transitions = self
                     .entries
                     .remove(&key)
                     .map(|old| old.transitions)
                     .unwrap_or_default();
-                push(&mut transitions, t.clone());
                 self.entries.insert(
-                    key,
+                    Arc::clone(&key),
                     Entry {
-                        object,
                         resource_version,
-                        assessment,
+                        own,
+                        rollup: None,
                         since: now,
                         deleted_at: None,
                         transitions,
+                        children,
+                        parents,
+                        culprits: Vec::new(),
                     },
                 );
-                Some(t)
             }
         }
+        self.reevaluate(&key, before, true, now, &mut out);
+        let mut starts: Vec<Key> = self.parents_of(&key);
+        let dropped: Vec<Key> = old_parents
+            .into_iter()
+            .filter(|p| !starts.contains(p))
+            .collect();
+        starts.extend(dropped);
+        self.settle(starts, now, &mut out);
+        out
     }
 
-    /// Marks an object deleted; it stays visible for the retention window.
-    pub fn delete(&mut self, key: &ObjectKey, now: Timestamp) -> Option<Transition> {
-        let e = self.entries.get_mut(key)?;
-        if e.deleted_at.is_some() {
-            return None;
+    /// Marks an object deleted; it stays visible for the retention window. Its parents no longer
+    /// count it.
+    pub fn delete(&mut self, key: &ObjectKey, now: Timestamp) -> Vec<Transition> {
+        let Some((k, e)) = self.entries.get_key_value(key) else {
+            return Vec::new();
+        };
+        if !e.is_live() {
+            return Vec::new();
         }
+        let k = Arc::clone(k);
+        let e = self.entries.get_mut(key).expect("present");
         let t = Transition {
-            key: key.clone(),
+            key: Arc::clone(&k),
             at: now,
-            from: Some(Verdict::of(&e.assessment)),
+            from: Some(e.verdict()),
             to: None,
             message: "deleted".into(),
         };
         e.deleted_at = Some(now);
         e.since = now;
         push(&mut e.transitions, t.clone());
-        Some(t)
+        let mut out = vec![t];
+        let parents = self.parents_of(&k);
+        self.settle(parents, now, &mut out);
+        out
     }
 
     /// After a relist of one kind: everything of that kind (in scope) not listed was deleted
@@ -221,28 +319,39 @@ impl Store {
         in_scope: impl Fn(&ObjectKey) -> bool,
         now: Timestamp,
     ) -> Vec<Transition> {
-        let gone: Vec<ObjectKey> = self
+        let gone: Vec<Key> = self
             .entries
             .iter()
             .filter(|(k, e)| {
                 k.group == group
                     && k.kind == kind
-                    && e.deleted_at.is_none()
+                    && e.is_live()
                     && in_scope(k)
-                    && !listed.contains(k)
+                    && !listed.contains(k.as_ref())
             })
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| Arc::clone(k))
             .collect();
-        gone.iter().filter_map(|k| self.delete(k, now)).collect()
+        gone.iter().flat_map(|k| self.delete(k, now)).collect()
     }
 
-    /// Forgets deleted objects older than the retention window.
+    /// Forgets deleted objects older than the retention window, and keys nothing refers to.
     pub fn prune(&mut self, now: Timestamp) {
         let retention = self.retention;
-        self.entries.retain(|_, e| {
-            e.deleted_at
-                .is_none_or(|d| now.duration_since(d) < retention)
-        });
+        let expired: Vec<Key> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| {
+                e.deleted_at
+                    .is_some_and(|d| now.duration_since(d) >= retention)
+            })
+            .map(|(k, _)| Arc::clone(k))
+            .collect();
+        for k in expired {
+            if let Some(e) = self.entries.remove(&k) {
+                self.unlink(&k, &e.children, &e.parents);
+            }
+        }
+        self.keys.retain(|k| Arc::strong_count(k) > 1);
     }
 
     pub fn get(&self, key: &ObjectKey) -> Option<&Entry> {
@@ -250,8 +359,8 @@ impl Store {
     }
 
     /// Live (not deleted) objects.
-    pub fn live(&self) -> impl Iterator<Item = (&ObjectKey, &Entry)> {
-        self.entries.iter().filter(|(_, e)| e.deleted_at.is_none())
+    pub fn live(&self) -> impl Iterator<Item = (&Key, &Entry)> {
+        self.entries.iter().filter(|(_, e)| e.is_live())
     }
 
     pub fn len(&self) -> usize {
@@ -260,6 +369,251 @@ impl Store {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The objects `key` applied or owns, as either side declared it, watched or not.
+    pub fn children(&self, key: &ObjectKey) -> Vec<Key> {
+        self.children_of(&Arc::new(key.clone()))
+    }
+
+    /// The objects that applied or own `key`.
+    pub fn parents(&self, key: &ObjectKey) -> Vec<Key> {
+        self.parents_of(&Arc::new(key.clone()))
+    }
+
+    fn children_of(&self, key: &Key) -> Vec<Key> {
+        let mut out: Vec<Key> = Vec::new();
+        let mut add = |node: &Node| {
+            if let Some(children) = self.down.get(node) {
+                out.extend(children.keys().filter(|c| *c != key).cloned());
+            }
+        };
+        add(&Node::Key(Arc::clone(key)));
+        if key.group == "argoproj.io" && key.kind == "Application" {
+            add(&Node::ArgoApp(key.name.clone()));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn parents_of(&self, key: &Key) -> Vec<Key> {
+        let Some(nodes) = self.up.get(key) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Key> = Vec::new();
+        for node in nodes.keys() {
+            match node {
+                Node::Key(k) => out.push(Arc::clone(k)),
+                Node::ArgoApp(name) => out.extend(self.applications_named(name)),
+            }
+        }
+        out.retain(|p| p != key);
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn applications_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = Key> + 'a {
+        let from = ObjectKey::new("argoproj.io", "Application", "", "");
+        self.entries
+            .range::<ObjectKey, _>(&from..)
+            .take_while(|(k, _)| k.group == "argoproj.io" && k.kind == "Application")
+            .filter(move |(k, _)| k.name == name)
+            .map(|(k, _)| Arc::clone(k))
+    }
+
+    fn link(&mut self, key: &Key, children: &[Key], parents: &[Node]) {
+        let edges = children
+            .iter()
+            .map(|c| (Node::Key(Arc::clone(key)), Arc::clone(c)))
+            .chain(parents.iter().map(|p| (p.clone(), Arc::clone(key))));
+        for (parent, child) in edges.collect::<Vec<_>>() {
+            *self
+                .down
+                .entry(parent.clone())
+                .or_default()
+                .entry(Arc::clone(&child))
+                .or_default() += 1;
+            *self.up.entry(child).or_default().entry(parent).or_default() += 1;
+        }
+    }
+
+    fn unlink(&mut self, key: &Key, children: &[Key], parents: &[Node]) {
+        let edges = children
+            .iter()
+            .map(|c| (Node::Key(Arc::clone(key)), Arc::clone(c)))
+            .chain(parents.iter().map(|p| (p.clone(), Arc::clone(key))));
+        for (parent, child) in edges.collect::<Vec<_>>() {
+            decrement(&mut self.down, &parent, &child);
+            decrement(&mut self.up, &child, &parent);
+        }
+    }
+
+    /// Walks up from `starts`, re-evaluating each ancestor; a path stops where nothing changed.
+    fn settle(&mut self, starts: Vec<Key>, now: Timestamp, out: &mut Vec<Transition>) {
+        let mut queue: VecDeque<(Key, usize)> = starts.into_iter().map(|k| (k, 1)).collect();
+        let mut evaluations = 0;
+        while let Some((key, depth)) = queue.pop_front() {
+            evaluations += 1;
+            if evaluations > MAX_EVALUATIONS {
+                tracing::warn!(%key, "relationships too large to roll up at once; stopped");
+                return;
+            }
+            let before = self
+                .entries
+                .get(&key)
+                .filter(|e| e.is_live())
+                .map(Entry::verdict);
+            if before.is_none() {
+                continue;
+            }
+            if self.reevaluate(&key, before, false, now, out) && depth < MAX_DEPTH {
+                queue.extend(self.parents_of(&key).into_iter().map(|p| (p, depth + 1)));
+            }
+        }
+    }
+
+    /// Recomputes the roll-up of a live object; records a transition when its verdict differs
+    /// from `before` (None: the object is new). True when anything its parents read changed.
+    fn reevaluate(
+        &mut self,
+        key: &Key,
+        before: Option<Verdict>,
+        fresh: bool,
+        now: Timestamp,
+        out: &mut Vec<Transition>,
+    ) -> bool {
+        let (rollup, culprits) = self.evaluate(key);
+        let Some(e) = self.entries.get_mut(key) else {
+            return false;
+        };
+        let changed = fresh || e.rollup != rollup || e.culprits != culprits;
+        e.rollup = rollup;
+        e.culprits = culprits;
+        let to = e.verdict();
+        if before.as_ref() != Some(&to) {
+            let t = Transition {
+                key: Arc::clone(key),
+                at: now,
+                from: before,
+                to: Some(to),
+                message: e.message().to_string(),
+            };
+            e.since = now;
+            push(&mut e.transitions, t.clone());
+            out.push(t);
+        }
+        changed
+    }
+
+    /// The roll-up of `key` from its live children, and the culprits behind its health.
+    fn evaluate(&self, key: &Key) -> (Option<Rollup>, Vec<Key>) {
+        let Some(e) = self.entries.get(key) else {
+            return (None, Vec::new());
+        };
+        let own = e.own.health;
+        if !self.rollup {
+            let culprits = if own == Health::Healthy {
+                Vec::new()
+            } else {
+                vec![Arc::clone(key)]
+            };
+            return (None, culprits);
+        }
+        // (child, health it passes up, whether only its own health counts)
+        let mut kids: Vec<(Key, &Entry, Health, bool)> = Vec::new();
+        for c in self.children_of(key) {
+            let Some(ce) = self.entries.get(&c).filter(|ce| ce.is_live()) else {
+                continue;
+            };
+            // Bad only because of `key` itself (a loop): count the child's own health alone.
+            let through_me = !ce.culprits.is_empty() && ce.culprits.iter().all(|x| x == key);
+            let h = if through_me {
+                ce.own.health
+            } else {
+                ce.health()
+            };
+            kids.push((c, ce, h, through_me));
+        }
+        let worst = kids.iter().map(|k| k.2).fold(own, Health::max);
+        if worst == Health::Healthy {
+            return (None, Vec::new());
+        }
+        let mut culprits: Vec<Key> = Vec::new();
+        if own == worst {
+            culprits.push(Arc::clone(key));
+        }
+        for (c, ce, h, through_me) in &kids {
+            if *h != worst {
+                continue;
+            }
+            let from_child: Vec<Key> = if *through_me {
+                vec![Arc::clone(c)]
+            } else {
+                ce.culprits.clone()
+            };
+            for x in from_child {
+                if culprits.len() < MAX_CULPRITS && !culprits.contains(&x) {
+                    culprits.push(x);
+                }
+            }
+        }
+        if worst == own {
+            return (None, culprits);
+        }
+        let named: Vec<&(Key, &Entry, Health, bool)> =
+            kids.iter().filter(|k| k.2 == worst).collect();
+        let mut message = named
+            .iter()
+            .take(NAMED_CHILDREN)
+            .map(|(c, ce, _, _)| format!("{c}: {}", child_message(ce)))
+            .collect::<Vec<_>>()
+            .join("; ");
+        if named.len() > NAMED_CHILDREN {
+            message.push_str(&format!(" (+{} more)", named.len() - NAMED_CHILDREN));
+        }
+        crate::health::truncate_message(&mut message);
+        let rollup = Rollup {
+            health: worst,
+            message,
+            children: named.iter().map(|k| Arc::clone(&k.0)).collect(),
+        };
+        (Some(rollup), culprits)
+    }
+}
+
+/// A child's message as its parent quotes it: the first line, shortened; its status if empty.
+fn child_message(e: &Entry) -> String {
+    let m = e.message().lines().next().unwrap_or_default().trim();
+    let m = if m.is_empty() {
+        e.own.status.as_str()
+    } else {
+        m
+    };
+    if m.chars().count() > CHILD_MESSAGE_CHARS {
+        m.chars().take(CHILD_MESSAGE_CHARS - 1).collect::<String>() + "…"
+    } else {
+        m.to_string()
+    }
+}
+
+fn decrement<A, B>(map: &mut HashMap<A, BTreeMap<B, u32>>, a: &A, b: &B)
+where
+    A: std::hash::Hash + Eq,
+    B: Ord,
+{
+    let Some(inner) = map.get_mut(a) else {
+        return;
+    };
+    if let Some(n) = inner.get_mut(b) {
+        *n -= 1;
+        if *n == 0 {
+            inner.remove(b);
+        }
+    }
+    if inner.is_empty() {
+        map.remove(a);
     }
 }
 
@@ -280,18 +634,27 @@ mod tests {
         Timestamp::from_second(1_800_000_000 + secs).unwrap()
     }
 
-    fn ks(name: &str, ready: &str, rv: &str) -> Arc<Value> {
-        Arc::new(
-            json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+    fn ks(name: &str, ready: &str, rv: &str) -> Value {
+        json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
             "metadata": {"name": name, "namespace": "flux-system", "resourceVersion": rv},
-            "status": {"conditions": [{"type": "Ready", "status": ready, "reason": "R", "message": "m"}]}}),
-        )
+            "status": {"conditions": [{"type": "Ready", "status": ready, "reason": "R", "message": "m"}]}})
     }
 
-    fn apply(s: &mut Store, o: Arc<Value>, at: i64) -> Option<Transition> {
+    fn apply(s: &mut Store, o: Value, at: i64) -> Option<Transition> {
+        let mut ts = apply_all(s, o, at);
+        assert!(ts.len() <= 1, "{ts:?}");
+        ts.pop()
+    }
+
+    fn apply_all(s: &mut Store, o: Value, at: i64) -> Vec<Transition> {
         let key = ObjectKey::of(&o).unwrap();
         let a = assess(&o, now(at));
-        s.apply(key, o, a, now(at))
+        let links = Links::of(&o, &key);
+        let rv = o
+            .str_at(&["metadata", "resourceVersion"])
+            .unwrap_or("1")
+            .to_string();
+        s.apply(key, rv, links, a, now(at))
     }
 
     #[test]
@@ -327,9 +690,9 @@ mod tests {
             "flux-system",
             "apps",
         );
-        let t = s.delete(&key, now(10)).unwrap();
+        let t = s.delete(&key, now(10)).pop().unwrap();
         assert!(t.to.is_none());
-        assert!(s.delete(&key, now(11)).is_none(), "deleted once");
+        assert!(s.delete(&key, now(11)).is_empty(), "deleted once");
         assert_eq!(s.live().count(), 0);
         s.prune(now(10 + 59 * 60));
         assert!(s.get(&key).is_some());
@@ -375,5 +738,231 @@ mod tests {
         let t = apply(&mut s, ks("apps", "True", "5"), 2).unwrap();
         assert!(t.from.is_none());
         assert_eq!(s.get(&key).unwrap().transitions.len(), 3);
+    }
+
+    fn key(group: &str, kind: &str, ns: &str, name: &str) -> ObjectKey {
+        ObjectKey::new(group, kind, ns, name)
+    }
+
+    fn apps_ks(inventory: &[&str]) -> Value {
+        json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "apps", "namespace": "flux-system"},
+            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded", "message": "Applied revision: main@sha1:1"}],
+                       "inventory": {"entries": inventory.iter().map(|id| json!({"id": id, "v": "v1"})).collect::<Vec<_>>()}}})
+    }
+
+    fn deploy(name: &str, ready: i64) -> Value {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "apps", "generation": 1},
+            "spec": {"replicas": 1},
+            "status": {"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1, "readyReplicas": ready, "availableReplicas": ready,
+                       "conditions": [{"type": "Available", "status": if ready == 1 {"True"} else {"False"}, "reason": "MinimumReplicas"}]}})
+    }
+
+    fn rs(name: &str, owner: &str) -> Value {
+        json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": name, "namespace": "apps", "generation": 1,
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": owner, "controller": true}]},
+            "spec": {"replicas": 1},
+            "status": {"observedGeneration": 1, "replicas": 1, "readyReplicas": 1, "availableReplicas": 1}})
+    }
+
+    fn pod(name: &str, owner: &str, crashing: bool) -> Value {
+        let state = if crashing {
+            json!({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}})
+        } else {
+            json!({"running": {"startedAt": "2026-11-01T00:00:00Z"}})
+        };
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "apps", "creationTimestamp": "2026-11-01T00:00:00Z",
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": owner, "controller": true}]},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": if crashing {"False"} else {"True"}}],
+                       "containerStatuses": [{"name": "c", "ready": !crashing, "restartCount": if crashing {7} else {0}, "state": state}]}})
+    }
+
+    const KS: (&str, &str) = ("kustomize.toolkit.fluxcd.io", "Kustomization");
+
+    #[test]
+    fn a_crash_looping_pod_rolls_up_to_the_kustomization_that_flux_calls_ready() {
+        let mut s = Store::new(DEFAULT_RETENTION);
+        // Parent first, children later, in any order: the roll-up does not depend on it.
+        apply_all(
+            &mut s,
+            apps_ks(&["apps_api_apps_Deployment", "apps_api__Service"]),
+            0,
+        );
+        apply_all(&mut s, pod("api-5f-1", "api-5f", false), 0);
+        apply_all(&mut s, rs("api-5f", "api"), 0);
+        apply_all(&mut s, deploy("api", 1), 0);
+        let ks_key = key(KS.0, KS.1, "flux-system", "apps");
+        assert_eq!(s.get(&ks_key).unwrap().health(), Health::Healthy);
+
+        let ts = apply_all(&mut s, pod("api-5f-1", "api-5f", true), 10);
+        let changed: Vec<String> = ts
+            .iter()
+            .map(|t| format!("{} {}", t.key.kind, t.to.as_ref().unwrap().health))
+            .collect();
+        assert_eq!(
+            changed,
+            [
+                "Pod unhealthy",
+                "ReplicaSet unhealthy",
+                "Deployment unhealthy",
+                "Kustomization unhealthy"
+            ],
+            "one transition per ancestor, nearest first"
+        );
+        let e = s.get(&ks_key).unwrap();
+        assert!(e.own.ready, "ready stays the Kustomization's own");
+        assert_eq!(e.verdict().status, e.own.status);
+        assert!(
+            e.message().starts_with(
+                "apps/Deployment apps/api: apps/ReplicaSet apps/api-5f: Pod apps/api-5f-1: "
+            ),
+            "{}",
+            e.message()
+        );
+        assert_eq!(e.rollup.as_ref().unwrap().children[0].name, "api");
+
+        // Walk from the Pod up to the Kustomization.
+        let mut at = key("", "Pod", "apps", "api-5f-1");
+        let mut path = vec![];
+        while let Some(p) = s.parents(&at).first() {
+            path.push(format!("{}/{}", p.kind, p.name));
+            at = (**p).clone();
+        }
+        assert_eq!(
+            path,
+            ["ReplicaSet/api-5f", "Deployment/api", "Kustomization/apps"]
+        );
+
+        // The Pod recovers: everything goes back, once each.
+        let ts = apply_all(&mut s, pod("api-5f-1", "api-5f", false), 20);
+        assert_eq!(ts.len(), 4);
+        assert!(
+            ts.iter()
+                .all(|t| t.to.as_ref().unwrap().health == Health::Healthy)
+        );
+        assert!(s.get(&ks_key).unwrap().rollup.is_none());
+    }
+
+    #[test]
+    fn the_message_names_three_children_and_counts_the_rest() {
+        let mut s = Store::new(DEFAULT_RETENTION);
+        let names = ["a", "b", "c", "d", "e"];
+        let inventory: Vec<String> = names
+            .iter()
+            .map(|n| format!("apps_{n}_apps_Deployment"))
+            .collect();
+        apply_all(
+            &mut s,
+            apps_ks(&inventory.iter().map(String::as_str).collect::<Vec<_>>()),
+            0,
+        );
+        for n in names {
+            apply_all(&mut s, deploy(n, 0), 0);
+        }
+        let e = s.get(&key(KS.0, KS.1, "flux-system", "apps")).unwrap();
+        let m = e.message();
+        assert!(m.starts_with("apps/Deployment apps/a: "), "{m}");
+        assert!(m.contains("; apps/Deployment apps/c: "), "{m}");
+        assert!(!m.contains("apps/d"), "{m}");
+        assert!(m.ends_with(" (+2 more)"), "{m}");
+        assert_eq!(e.rollup.as_ref().unwrap().children.len(), 5);
+    }
+
+    #[test]
+    fn deleting_or_dropping_a_child_clears_the_parent() {
+        let mut s = Store::new(DEFAULT_RETENTION);
+        apply_all(&mut s, apps_ks(&["apps_api_apps_Deployment"]), 0);
+        apply_all(&mut s, deploy("api", 0), 0);
+        let ks_key = key(KS.0, KS.1, "flux-system", "apps");
+        assert_ne!(s.get(&ks_key).unwrap().health(), Health::Healthy);
+        // The Kustomization no longer lists it: it no longer counts.
+        let ts = apply_all(&mut s, apps_ks(&[]), 1);
+        assert_eq!(ts.len(), 1);
+        assert_eq!(s.get(&ks_key).unwrap().health(), Health::Healthy);
+        // Listed again, then deleted.
+        apply_all(&mut s, apps_ks(&["apps_api_apps_Deployment"]), 2);
+        assert_ne!(s.get(&ks_key).unwrap().health(), Health::Healthy);
+        let ts = s.delete(&key("apps", "Deployment", "apps", "api"), now(3));
+        assert_eq!(
+            ts.len(),
+            2,
+            "the child's deletion and the parent's recovery: {ts:?}"
+        );
+        assert_eq!(s.get(&ks_key).unwrap().health(), Health::Healthy);
+    }
+
+    #[test]
+    fn a_loop_of_relationships_does_not_keep_health_bad() {
+        let mut s = Store::new(DEFAULT_RETENTION);
+        let a = |ready: &str| {
+            json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "a", "namespace": "flux-system"},
+            "status": {"conditions": [{"type": "Ready", "status": ready, "reason": "R", "message": "a's own"}],
+                       "inventory": {"entries": [{"id": "flux-system_b_kustomize.toolkit.fluxcd.io_Kustomization", "v": "v1"}]}}})
+        };
+        let b = json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "b", "namespace": "flux-system"},
+            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "R", "message": "b's own"}],
+                       "inventory": {"entries": [{"id": "flux-system_a_kustomize.toolkit.fluxcd.io_Kustomization", "v": "v1"}]}}});
+        apply_all(&mut s, a("True"), 0);
+        apply_all(&mut s, b, 0);
+        apply_all(&mut s, a("False"), 1);
+        let kb = key(KS.0, KS.1, "flux-system", "b");
+        assert_eq!(s.get(&kb).unwrap().health(), Health::Unhealthy);
+        apply_all(&mut s, a("True"), 2);
+        assert_eq!(s.get(&kb).unwrap().health(), Health::Healthy);
+        assert_eq!(
+            s.get(&key(KS.0, KS.1, "flux-system", "a"))
+                .unwrap()
+                .health(),
+            Health::Healthy
+        );
+    }
+
+    #[test]
+    fn argo_label_tracking_finds_the_application_by_name() {
+        let mut s = Store::new(DEFAULT_RETENTION);
+        let app = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": {"name": "guestbook", "namespace": "argocd"},
+            "status": {"sync": {"status": "Synced"}, "health": {"status": "Healthy"}}});
+        let mut d = deploy("ui", 0);
+        d["metadata"]["labels"] = json!({"app.kubernetes.io/instance": "guestbook"});
+        apply_all(&mut s, d, 0);
+        apply_all(&mut s, app, 0);
+        let app_key = key("argoproj.io", "Application", "argocd", "guestbook");
+        assert_eq!(s.children(&app_key).len(), 1);
+        assert_eq!(
+            s.parents(&key("apps", "Deployment", "apps", "ui"))[0].name,
+            "guestbook"
+        );
+        assert_ne!(s.get(&app_key).unwrap().health(), Health::Healthy);
+    }
+
+    #[test]
+    fn without_rollup_relationships_are_kept_but_health_is_own() {
+        let mut s = Store::new(DEFAULT_RETENTION).without_rollup();
+        apply_all(&mut s, apps_ks(&["apps_api_apps_Deployment"]), 0);
+        apply_all(&mut s, deploy("api", 0), 0);
+        let ks_key = key(KS.0, KS.1, "flux-system", "apps");
+        assert_eq!(s.get(&ks_key).unwrap().health(), Health::Healthy);
+        assert_eq!(s.children(&ks_key).len(), 1);
+    }
+
+    #[test]
+    fn pruning_forgets_links_and_keys() {
+        let mut s = Store::new(SignedDuration::from_mins(1));
+        apply_all(&mut s, apps_ks(&["apps_api_apps_Deployment"]), 0);
+        let ks_key = key(KS.0, KS.1, "flux-system", "apps");
+        s.delete(&ks_key, now(1));
+        s.prune(now(120));
+        assert!(s.get(&ks_key).is_none());
+        assert!(
+            s.parents(&key("apps", "Deployment", "apps", "api"))
+                .is_empty()
+        );
+        assert!(s.keys.is_empty() && s.down.is_empty() && s.up.is_empty());
     }
 }

@@ -21,6 +21,8 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::clock::Clock;
 use crate::health::Assessor;
+use crate::object::ValueExt;
+use crate::relations::{self, Links};
 use crate::store::{ObjectKey, Store, Transition};
 pub use watch::Target;
 
@@ -63,6 +65,8 @@ pub enum Update {
         kind: String,
         namespace: Option<String>,
         keys: BTreeSet<ObjectKey>,
+        /// Whether readiness waits for this watch (children's watches do not).
+        gates_ready: bool,
     },
 }
 
@@ -78,6 +82,11 @@ pub struct Config {
     pub rediscover_every: Duration,
     /// Extra kinds to watch besides Flux and Argo CD's: (group, kind).
     pub extra_kinds: Vec<(String, String)>,
+    /// Follow children: record relationships, roll children's health up into their parents,
+    /// and watch the kinds that inventories list.
+    pub children: bool,
+    /// At most this many kinds are watched on demand for children.
+    pub max_child_kinds: usize,
 }
 
 impl Default for Config {
@@ -88,6 +97,8 @@ impl Default for Config {
             retention: crate::store::DEFAULT_RETENTION,
             rediscover_every: Duration::from_secs(60),
             extra_kinds: Vec::new(),
+            children: true,
+            max_child_kinds: 64,
         }
     }
 }
@@ -122,8 +133,12 @@ pub fn start(
     assessor: impl FnOnce() -> Assessor + Send + 'static,
     clock: Arc<dyn Clock>,
 ) -> Arc<Agent> {
+    let mut store = Store::new(config.retention);
+    if !config.children {
+        store = store.without_rollup();
+    }
     let agent = Arc::new(Agent {
-        store: Arc::new(RwLock::new(Store::new(config.retention))),
+        store: Arc::new(RwLock::new(store)),
         transitions: broadcast::channel(4096).0,
         stats: Arc::new(Stats::default()),
         started: AtomicUsize::new(0),
@@ -131,27 +146,68 @@ pub fn start(
         discovered: AtomicBool::new(false),
     });
     let (tx, rx) = mpsc::channel::<Update>(1024);
-    spawn_evaluator(Arc::clone(&agent), rx, assessor, clock);
-    tokio::spawn(discover_loop(client, config, Arc::clone(&agent), tx));
+    let (kinds_tx, kinds_rx) = mpsc::unbounded_channel();
+    let kinds_tx = config.children.then_some(kinds_tx);
+    spawn_evaluator(Arc::clone(&agent), rx, kinds_tx, assessor, clock);
+    tokio::spawn(discover_loop(
+        client,
+        config,
+        Arc::clone(&agent),
+        tx,
+        kinds_rx,
+    ));
     agent
+}
+
+/// The evaluator's state between updates.
+struct Evaluator {
+    assessor: Assessor,
+    /// Kinds whose first list has arrived (per namespace), for readiness.
+    first_lists: HashSet<(String, String, Option<String>)>,
+    /// Where to ask for children's kinds to be watched; None when children are not followed.
+    kinds: Option<mpsc::UnboundedSender<(String, String)>>,
+    asked: HashSet<(String, String)>,
+    last_prune: Timestamp,
+}
+
+impl Evaluator {
+    /// Asks for a child's kind (and what its objects own) to be watched, once.
+    fn want(&mut self, group: &str, kind: &str) {
+        let Some(tx) = &self.kinds else {
+            return;
+        };
+        let wanted = std::iter::once((group, kind))
+            .chain(relations::dependents(group, kind).iter().copied());
+        for (g, k) in wanted {
+            if !self.asked.contains(&(g.to_string(), k.to_string())) {
+                self.asked.insert((g.to_string(), k.to_string()));
+                let _ = tx.send((g.to_string(), k.to_string()));
+            }
+        }
+    }
 }
 
 fn spawn_evaluator(
     agent: Arc<Agent>,
     mut rx: mpsc::Receiver<Update>,
+    kinds: Option<mpsc::UnboundedSender<(String, String)>>,
     assessor: impl FnOnce() -> Assessor + Send + 'static,
     clock: Arc<dyn Clock>,
 ) {
     std::thread::Builder::new()
         .name("herald-evaluator".into())
         .spawn(move || {
-            let mut assessor = assessor();
-            // Kinds whose first list has arrived (per namespace), for readiness.
-            let mut first_lists: HashSet<(String, String, Option<String>)> = HashSet::new();
+            let mut ev = Evaluator {
+                assessor: assessor(),
+                first_lists: HashSet::new(),
+                kinds,
+                asked: HashSet::new(),
+                last_prune: clock.now(),
+            };
             while let Some(update) = rx.blocking_recv() {
                 let now = clock.now();
                 agent.stats.updates.fetch_add(1, Ordering::Relaxed);
-                let transitions = apply(&agent, &mut assessor, update, now, &mut first_lists);
+                let transitions = apply(&agent, &mut ev, update, now);
                 for t in transitions {
                     let _ = agent.transitions.send(t);
                 }
@@ -160,32 +216,51 @@ fn spawn_evaluator(
         .expect("spawn the evaluator thread");
 }
 
-fn apply(
-    agent: &Agent,
-    assessor: &mut Assessor,
-    update: Update,
-    now: Timestamp,
-    first_lists: &mut HashSet<(String, String, Option<String>)>,
-) -> Vec<Transition> {
+/// Deleted objects past retention are pruned at least this often.
+const PRUNE_EVERY: SignedDuration = SignedDuration::from_mins(1);
+
+fn apply(agent: &Agent, ev: &mut Evaluator, update: Update, now: Timestamp) -> Vec<Transition> {
+    if now.duration_since(ev.last_prune) >= PRUNE_EVERY {
+        ev.last_prune = now;
+        agent
+            .store
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .prune(now);
+    }
     match update {
         Update::Apply(obj) => {
             let Some(key) = ObjectKey::of(&obj) else {
                 return Vec::new();
             };
             // Assess outside the lock: readers never wait on Lua.
-            let a = assessor.assess(&obj, now);
+            let a = ev.assessor.assess(&obj, now);
+            let links = if ev.kinds.is_some() {
+                Links::of(&obj, &key)
+            } else {
+                Links::default()
+            };
+            let rv = obj
+                .str_at(&["metadata", "resourceVersion"])
+                .unwrap_or_default()
+                .to_string();
+            drop(obj);
+            for c in &links.children {
+                ev.want(&c.group, &c.kind);
+            }
             let mut store = agent.store.write().unwrap_or_else(|p| p.into_inner());
-            store.apply(key, obj, a, now).into_iter().collect()
+            store.apply(key, rv, links, a, now)
         }
         Update::Delete(key) => {
             let mut store = agent.store.write().unwrap_or_else(|p| p.into_inner());
-            store.delete(&key, now).into_iter().collect()
+            store.delete(&key, now)
         }
         Update::Listed {
             group,
             kind,
             namespace,
             keys,
+            gates_ready,
         } => {
             let mut store = agent.store.write().unwrap_or_else(|p| p.into_inner());
             let gone = store.reconcile(
@@ -196,7 +271,7 @@ fn apply(
                 now,
             );
             store.prune(now);
-            if first_lists.insert((group, kind, namespace)) {
+            if ev.first_lists.insert((group, kind, namespace)) && gates_ready {
                 agent.listed.fetch_add(1, Ordering::SeqCst);
             }
             gone
@@ -209,22 +284,25 @@ async fn discover_loop(
     config: Config,
     agent: Arc<Agent>,
     tx: mpsc::Sender<Update>,
+    mut child_kinds: mpsc::UnboundedReceiver<(String, String)>,
 ) {
     let mut watching: HashSet<(String, String)> = HashSet::new();
-    let wanted: Vec<(String, String)> = GITOPS_KINDS
+    let mut wanted: Vec<(String, String)> = GITOPS_KINDS
         .iter()
         .map(|(g, k)| (g.to_string(), k.to_string()))
         .chain(config.extra_kinds.iter().cloned())
         .collect();
+    let primary = wanted.len();
     loop {
         match served(&client, &wanted).await {
             Ok(found) => {
                 for (ar, scope) in found {
                     let id = (ar.group.clone(), ar.kind.clone());
-                    if !watching.insert(id) {
+                    if !watching.insert(id.clone()) {
                         continue;
                     }
-                    tracing::info!(kind = %ar.kind, version = %ar.version, "watching");
+                    let is_primary = wanted[..primary].contains(&id);
+                    tracing::info!(kind = %ar.kind, version = %ar.version, children = !is_primary, "watching");
                     let namespaces: Vec<Option<String>> =
                         if config.namespaces.is_empty() || scope == Scope::Cluster {
                             vec![None]
@@ -232,11 +310,15 @@ async fn discover_loop(
                             config.namespaces.iter().cloned().map(Some).collect()
                         };
                     for namespace in namespaces {
-                        agent.started.fetch_add(1, Ordering::SeqCst);
+                        if is_primary {
+                            agent.started.fetch_add(1, Ordering::SeqCst);
+                        }
+                        // Children do not carry the labels their parents are selected by.
                         let target = Target {
                             resource: ar.clone(),
                             namespace,
-                            label_selector: config.label_selector.clone(),
+                            label_selector: config.label_selector.clone().filter(|_| is_primary),
+                            gates_ready: is_primary,
                         };
                         tokio::spawn(watch::run(
                             client.clone(),
@@ -258,7 +340,36 @@ async fn discover_loop(
         if tx.is_closed() {
             return;
         }
-        tokio::time::sleep(config.rediscover_every).await;
+        // Sleep until the next rediscovery, or until children ask for kinds not yet watched.
+        let sleep = tokio::time::sleep(config.rediscover_every);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                () = &mut sleep => break,
+                Some(kind) = child_kinds.recv() => {
+                    if wanted.contains(&kind) || relations::never_watched(&kind.0, &kind.1) {
+                        continue;
+                    }
+                    if wanted.len() - primary >= config.max_child_kinds {
+                        tracing::warn!(group = %kind.0, kind = %kind.1, limit = config.max_child_kinds,
+                            "too many kinds of children; this one is not watched");
+                        continue;
+                    }
+                    wanted.push(kind);
+                    // Let a burst of requests (a first list) arrive before discovering.
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    while let Ok(kind) = child_kinds.try_recv() {
+                        if !wanted.contains(&kind)
+                            && !relations::never_watched(&kind.0, &kind.1)
+                            && wanted.len() - primary < config.max_child_kinds
+                        {
+                            wanted.push(kind);
+                        }
+                    }
+                    break;
+                }
+            }
+        }
     }
 }
 

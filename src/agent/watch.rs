@@ -23,6 +23,8 @@ pub struct Target {
     /// None: all namespaces (or a cluster-scoped kind).
     pub namespace: Option<String>,
     pub label_selector: Option<String>,
+    /// Whether readiness waits for this watch's first list.
+    pub gates_ready: bool,
 }
 
 /// Runs until the receiver of `updates` is gone.
@@ -71,6 +73,7 @@ pub async fn run(
                 kind: ar.kind.clone(),
                 namespace: target.namespace.clone(),
                 keys: listing.take().unwrap_or_default(),
+                gates_ready: target.gates_ready,
             },
             Event::Delete(o) => {
                 let Some(value) = accept(o, ar, &stats) else {

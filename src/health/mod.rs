@@ -140,7 +140,7 @@ impl Assessment {
 }
 
 /// Cut a message to [`MAX_MESSAGE_CHARS`] on a character boundary, without copying it.
-fn truncate_message(message: &mut String) {
+pub(crate) fn truncate_message(message: &mut String) {
     let trimmed = message.trim_end().len();
     message.truncate(trimmed);
     if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
