@@ -24,7 +24,8 @@ fn ks(name: &str, revision: &str, conditions: Vec<Value>, extra_spec: Value) -> 
     json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
            "metadata": {"name": name, "namespace": NS_FLUX, "generation": 1},
            "spec": spec,
-           "status": {"observedGeneration": 1, "lastAppliedRevision": revision, "conditions": conditions}})
+           "status": {"observedGeneration": 1, "lastAppliedRevision": revision, "conditions": conditions,
+                      "inventory": inventory(name)}})
 }
 
 fn ready_ks(name: &str, revision: &str) -> Value {
@@ -64,6 +65,13 @@ fn app(name: &str, sync: &str, health: &str, operation: Option<Value>) -> Value 
     if let Some(op) = operation {
         status["operationState"] = op;
     }
+    if name == "guestbook" {
+        status["resources"] = json!([
+            {"group": "apps", "version": "v1", "kind": "Deployment", "namespace": "guestbook", "name": "guestbook-ui",
+             "status": sync, "health": {"status": health}},
+            {"version": "v1", "kind": "Service", "namespace": "guestbook", "name": "guestbook-ui", "status": sync},
+        ]);
+    }
     json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
            "metadata": {"name": name, "namespace": NS_ARGO},
            "spec": {"project": "default", "destination": {"namespace": name, "server": "https://kubernetes.default.svc"},
@@ -71,11 +79,53 @@ fn app(name: &str, sync: &str, health: &str, operation: Option<Value>) -> Value 
            "status": status})
 }
 
-fn deployment(name: &str, ns: &str, ready: i64, replicas: i64) -> Value {
+/// Who applied a workload, as its labels say.
+#[derive(Clone, Copy)]
+enum Owner {
+    Kustomization(&'static str),
+    HelmRelease(&'static str),
+    Application(&'static str),
+}
+
+impl Owner {
+    fn labels(self) -> Value {
+        match self {
+            Owner::Kustomization(name) => json!({"kustomize.toolkit.fluxcd.io/name": name,
+                                                 "kustomize.toolkit.fluxcd.io/namespace": NS_FLUX}),
+            Owner::HelmRelease(name) => json!({"helm.toolkit.fluxcd.io/name": name,
+                                               "helm.toolkit.fluxcd.io/namespace": "apps"}),
+            Owner::Application(name) => json!({"app.kubernetes.io/instance": name}),
+        }
+    }
+}
+
+/// The workloads: (namespace, Deployment, pod-template hash, replicas, who applied it).
+const WORKLOADS: &[(&str, &str, &str, i64, Owner)] = &[
+    ("apps", "api", "7d9f8", 3, Owner::Kustomization("apps")),
+    ("apps", "web", "5c6b1", 2, Owner::Kustomization("apps")),
+    ("apps", "worker", "8a2e4", 1, Owner::Kustomization("apps")),
+    ("apps", "podinfo", "6c4d2", 1, Owner::HelmRelease("podinfo")),
+    (
+        "guestbook",
+        "guestbook-ui",
+        "85f7b",
+        1,
+        Owner::Application("guestbook"),
+    ),
+];
+
+fn workload(name: &str) -> (&'static str, &'static str, &'static str, i64, Owner) {
+    *WORKLOADS
+        .iter()
+        .find(|w| w.1 == name)
+        .expect("a demo workload")
+}
+
+fn deployment(name: &str, ready: i64) -> Value {
+    let (ns, name, _, replicas, owner) = workload(name);
     let available = if ready == replicas { "True" } else { "False" };
     json!({"apiVersion": "apps/v1", "kind": "Deployment",
-           "metadata": {"name": name, "namespace": ns, "generation": 2,
-                        "labels": {"kustomize.toolkit.fluxcd.io/name": "apps", "kustomize.toolkit.fluxcd.io/namespace": NS_FLUX},
+           "metadata": {"name": name, "namespace": ns, "generation": 2, "labels": owner.labels(),
                         "creationTimestamp": "2026-11-01T00:00:00Z"},
            "spec": {"replicas": replicas, "template": {"spec": {"containers": [{"name": name, "image": format!("{name}:1.4.2")}]}}},
            "status": {"observedGeneration": 2, "replicas": replicas, "updatedReplicas": replicas,
@@ -84,7 +134,26 @@ fn deployment(name: &str, ns: &str, ready: i64, replicas: i64) -> Value {
                                      cond("Progressing", "True", "NewReplicaSetAvailable", "")]}})
 }
 
-fn pod(name: &str, ns: &str, owner: &str, crashing: bool) -> Value {
+fn replica_set(name: &str, ready: i64) -> Value {
+    let (ns, name, hash, replicas, _) = workload(name);
+    json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+           "metadata": {"name": format!("{name}-{hash}"), "namespace": ns, "generation": 1,
+                        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": name, "controller": true}]},
+           "spec": {"replicas": replicas},
+           "status": {"observedGeneration": 1, "replicas": replicas, "fullyLabeledReplicas": replicas,
+                      "readyReplicas": ready, "availableReplicas": ready}})
+}
+
+fn service(name: &str) -> Value {
+    let (ns, name, _, _, owner) = workload(name);
+    json!({"apiVersion": "v1", "kind": "Service",
+           "metadata": {"name": name, "namespace": ns, "labels": owner.labels()},
+           "spec": {"type": "ClusterIP", "clusterIP": "10.96.12.7", "ports": [{"port": 80, "targetPort": 8080}]},
+           "status": {"loadBalancer": {}}})
+}
+
+fn pod(name: &str, i: usize, crashing: bool) -> Value {
+    let (ns, name, hash, _, _) = workload(name);
     let (ready, state, last, restarts) = if crashing {
         (
             "False",
@@ -101,13 +170,38 @@ fn pod(name: &str, ns: &str, owner: &str, crashing: bool) -> Value {
         )
     };
     json!({"apiVersion": "v1", "kind": "Pod",
-           "metadata": {"name": name, "namespace": ns, "creationTimestamp": "2026-11-01T00:00:00Z",
-                        "labels": {"app": owner},
-                        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("{owner}-7d9f8"), "controller": true}]},
-           "spec": {"containers": [{"name": owner, "image": format!("{owner}:1.4.2")}]},
+           "metadata": {"name": format!("{name}-{hash}-{i}"), "namespace": ns, "creationTimestamp": "2026-11-01T00:00:00Z",
+                        "labels": {"app": name},
+                        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("{name}-{hash}"), "controller": true}]},
+           "spec": {"containers": [{"name": name, "image": format!("{name}:1.4.2")}]},
            "status": {"phase": "Running", "conditions": [cond("Ready", ready, "", "")],
-                      "containerStatuses": [{"name": owner, "ready": ready == "True", "restartCount": restarts,
+                      "containerStatuses": [{"name": name, "ready": ready == "True", "restartCount": restarts,
                                               "state": state, "lastState": last}]}})
+}
+
+/// What each Kustomization applied, as Flux records it in `status.inventory`.
+fn inventory(name: &str) -> Value {
+    let ids: Vec<String> = match name {
+        "infra" => vec![
+            "_apps__Namespace".into(),
+            "_data__Namespace".into(),
+            format!("{NS_FLUX}_charts_source.toolkit.fluxcd.io_HelmRepository"),
+            "data_redis_helm.toolkit.fluxcd.io_HelmRelease".into(),
+        ],
+        "apps" => WORKLOADS
+            .iter()
+            .filter(|w| matches!(w.4, Owner::Kustomization(_)))
+            .flat_map(|w| {
+                [
+                    format!("{}_{}_apps_Deployment", w.0, w.1),
+                    format!("{}_{}__Service", w.0, w.1),
+                ]
+            })
+            .chain(["apps_podinfo_helm.toolkit.fluxcd.io_HelmRelease".into()])
+            .collect(),
+        _ => Vec::new(),
+    };
+    json!({"entries": ids.iter().map(|id| json!({"id": id, "v": "v1"})).collect::<Vec<_>>()})
 }
 
 /// The demo cluster as it starts.
@@ -150,19 +244,19 @@ pub fn initial() -> Vec<Value> {
         app("guestbook", "Synced", "Healthy", None),
         app("billing", "Synced", "Healthy", None),
         app("search", "Synced", "Healthy", None),
-        deployment("api", "apps", 3, 3),
-        deployment("web", "apps", 2, 2),
-        deployment("worker", "apps", 1, 1),
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}, "status": {"phase": "Active"}}),
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "data"}, "status": {"phase": "Active"}}),
     ];
-    for i in 0..3 {
-        objects.push(pod(&format!("api-7d9f8-{i}"), "apps", "api", false));
+    for &(_, name, _, replicas, owner) in WORKLOADS {
+        objects.push(deployment(name, replicas));
+        objects.push(replica_set(name, replicas));
+        for i in 0..replicas as usize {
+            objects.push(pod(name, i, false));
+        }
+        if !matches!(owner, Owner::HelmRelease(_)) {
+            objects.push(service(name));
+        }
     }
-    for i in 0..2 {
-        objects.push(pod(&format!("web-5c6b1-{i}"), "apps", "web", false));
-    }
-    objects.push(pod("worker-8a2e4-0", "apps", "worker", false));
     objects
 }
 
@@ -205,8 +299,9 @@ pub fn story() -> Vec<Step> {
         Step {
             caption: "the new api version fails its health check",
             apply: vec![
-                deployment("api", "apps", 1, 3),
-                pod("api-7d9f8-0", "apps", "api", true),
+                deployment("api", 1),
+                replica_set("api", 1),
+                pod("api", 0, true),
                 ks(
                     "apps",
                     old,
@@ -234,8 +329,9 @@ pub fn story() -> Vec<Step> {
         Step {
             caption: "a fix is pushed; api recovers and the dependency clears",
             apply: vec![
-                deployment("api", "apps", 3, 3),
-                pod("api-7d9f8-0", "apps", "api", false),
+                deployment("api", 3),
+                replica_set("api", 3),
+                pod("api", 0, false),
                 ready_ks("apps", new),
                 ready_ks("monitoring", new),
             ],
@@ -279,15 +375,17 @@ pub fn story() -> Vec<Step> {
         Step {
             caption: "a web Pod crash-loops while Flux still calls apps Ready",
             apply: vec![
-                pod("web-5c6b1-1", "apps", "web", true),
-                deployment("web", "apps", 1, 2),
+                pod("web", 1, true),
+                replica_set("web", 1),
+                deployment("web", 1),
             ],
         },
         Step {
             caption: "web recovers; tenants resumes; the cluster is back where it began",
             apply: vec![
-                pod("web-5c6b1-1", "apps", "web", false),
-                deployment("web", "apps", 2, 2),
+                pod("web", 1, false),
+                replica_set("web", 2),
+                deployment("web", 2),
                 ready_ks("tenants", old),
                 ready_ks("apps", old),
                 ready_ks("monitoring", old),

@@ -567,7 +567,7 @@ impl Store {
         let mut message = named
             .iter()
             .take(NAMED_CHILDREN)
-            .map(|(c, ce, _, _)| format!("{c}: {}", child_message(ce)))
+            .map(|(c, ce, _, _)| format!("{c}: {}", self.child_message(ce)))
             .collect::<Vec<_>>()
             .join("; ");
         if named.len() > NAMED_CHILDREN {
@@ -583,8 +583,26 @@ impl Store {
     }
 }
 
-/// A child's message as its parent quotes it: the first line, shortened; its status if empty.
-fn child_message(e: &Entry) -> String {
+impl Store {
+    /// A child's message as its parent quotes it. When the child's own children are the
+    /// trouble, the object at the root of it is named instead of the chain between:
+    /// `Pod apps/api-7d9f8-0: back-off …`.
+    fn child_message(&self, child: &Entry) -> String {
+        if child.rollup.is_some()
+            && let Some((k, e)) = child
+                .culprits
+                .iter()
+                .find_map(|k| self.entries.get_key_value(k.as_ref()))
+                .filter(|(_, e)| e.is_live() && e.rollup.is_none())
+        {
+            return format!("{k}: {}", own_message(e));
+        }
+        own_message(child)
+    }
+}
+
+/// The first line of an entry's message, shortened; its status when it has none.
+fn own_message(e: &Entry) -> String {
     let m = e.message().lines().next().unwrap_or_default().trim();
     let m = if m.is_empty() {
         e.own.status.as_str()
@@ -816,9 +834,8 @@ mod tests {
         assert!(e.own.ready, "ready stays the Kustomization's own");
         assert_eq!(e.verdict().status, e.own.status);
         assert!(
-            e.message().starts_with(
-                "apps/Deployment apps/api: apps/ReplicaSet apps/api-5f: Pod apps/api-5f-1: "
-            ),
+            e.message()
+                .starts_with("apps/Deployment apps/api: Pod apps/api-5f-1: back-off"),
             "{}",
             e.message()
         );

@@ -197,3 +197,171 @@ async fn namespaces_scope_the_watch_and_a_crd_installed_later_is_picked_up() {
     assert!(store.live().all(|(k, _)| k.namespace == "flux-system"));
     assert_eq!(store.live().count(), 2);
 }
+
+/// Waits for the transition that `want` accepts, returning everything seen up to it.
+async fn until_match(
+    rx: &mut broadcast::Receiver<Transition>,
+    want: impl Fn(&Transition) -> bool,
+) -> Vec<Transition> {
+    let mut seen = Vec::new();
+    loop {
+        let t = next(rx).await;
+        let done = want(&t);
+        seen.push(t);
+        if done {
+            return seen;
+        }
+    }
+}
+
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> serde_json::Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).await.unwrap();
+    let body = raw.split_once("\r\n\r\n").unwrap().1;
+    serde_json::from_str(body).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn children_are_watched_on_demand_and_roll_up_into_their_kustomization() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    let mut apps = ks("apps", "True");
+    apps["status"]["inventory"] =
+        json!({"entries": [{"id": "apps_api_apps_Deployment", "v": "v1"}]});
+    server.apply(apps).unwrap();
+    server
+        .apply(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "api", "namespace": "apps", "generation": 1},
+            "spec": {"replicas": 1},
+            "status": {"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1, "readyReplicas": 1,
+                       "availableReplicas": 1, "conditions": [{"type": "Available", "status": "True"}]}}))
+        .unwrap();
+    server
+        .apply(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": "api-5f", "namespace": "apps", "generation": 1,
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"}]},
+            "spec": {"replicas": 1},
+            "status": {"observedGeneration": 1, "replicas": 1, "readyReplicas": 1, "availableReplicas": 1}}))
+        .unwrap();
+    let pod = |crashing: bool| {
+        let state = if crashing {
+            json!({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}})
+        } else {
+            json!({"running": {"startedAt": "2026-11-01T00:00:00Z"}})
+        };
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "api-5f-x", "namespace": "apps", "creationTimestamp": "2026-11-01T00:00:00Z",
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "api-5f"}]},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": if crashing {"False"} else {"True"}}],
+                       "containerStatuses": [{"name": "api", "ready": !crashing, "restartCount": 3, "state": state}]}})
+    };
+    server.apply(pod(false)).unwrap();
+
+    let client = kube::Client::try_from(kube::Config::new(server.url().parse().unwrap())).unwrap();
+    let agent = agent::start(
+        client,
+        Config::default(),
+        Assessor::builtin_only,
+        Arc::new(SystemClock),
+    );
+    let mut rx = agent.subscribe();
+    // The Kustomization first; then its Deployment's kind, and the ReplicaSets and Pods that
+    // Deployments own, are watched on demand.
+    let seen = until_match(&mut rx, |t| t.key.kind == "Pod").await;
+    assert_eq!(seen[0].key.kind, "Kustomization");
+    let ks_key = herald::store::ObjectKey::new(
+        "kustomize.toolkit.fluxcd.io",
+        "Kustomization",
+        "flux-system",
+        "apps",
+    );
+    let pod_key = herald::store::ObjectKey::new("", "Pod", "apps", "api-5f-x");
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if agent.store.read().unwrap().len() == 4 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("all four objects watched");
+
+    // The Pod crash-loops: Flux still calls the Kustomization Ready, herald does not.
+    server.apply(pod(true)).unwrap();
+    let seen = until_match(&mut rx, |t| t.key.kind == "Kustomization").await;
+    let kinds: Vec<&str> = seen.iter().map(|t| t.key.kind.as_str()).collect();
+    assert_eq!(kinds, ["Pod", "ReplicaSet", "Deployment", "Kustomization"]);
+    let to = seen[3].to.as_ref().unwrap();
+    assert_eq!(to.health, Health::Unhealthy);
+    assert!(to.ready);
+    assert!(
+        seen[3].message.starts_with("apps/Deployment apps/api: "),
+        "{}",
+        seen[3].message
+    );
+
+    // The walk up and down, through the HTTP API.
+    let addr = herald::http::start("127.0.0.1:0".parse().unwrap(), Arc::clone(&agent))
+        .await
+        .unwrap();
+    let v = http_get(
+        addr,
+        "/api/v1/objects/kustomize.toolkit.fluxcd.io/Kustomization/flux-system/apps",
+    )
+    .await;
+    assert_eq!(v["assessment"]["health"], "unhealthy");
+    assert_eq!(v["own"]["health"], "healthy");
+    assert_eq!(v["children"][0]["name"], "api");
+    assert_eq!(v["children"][0]["health"], "unhealthy");
+    assert_eq!(v["rolledUpFrom"][0]["name"], "api");
+    let mut at = pod_key.clone();
+    let mut path = Vec::new();
+    loop {
+        let group = if at.group.is_empty() {
+            "core"
+        } else {
+            &at.group
+        };
+        let v = http_get(
+            addr,
+            &format!(
+                "/api/v1/objects/{group}/{}/{}/{}",
+                at.kind, at.namespace, at.name
+            ),
+        )
+        .await;
+        let Some(p) = v["parents"].as_array().and_then(|p| p.first()).cloned() else {
+            break;
+        };
+        path.push(format!(
+            "{}/{}",
+            p["kind"].as_str().unwrap(),
+            p["name"].as_str().unwrap()
+        ));
+        at = herald::store::ObjectKey::new(
+            p["group"].as_str().unwrap(),
+            p["kind"].as_str().unwrap(),
+            p["namespace"].as_str().unwrap(),
+            p["name"].as_str().unwrap(),
+        );
+    }
+    assert_eq!(
+        path,
+        ["ReplicaSet/api-5f", "Deployment/api", "Kustomization/apps"]
+    );
+    assert_eq!(at, ks_key);
+
+    // Recovery travels up the same way.
+    server.apply(pod(false)).unwrap();
+    let seen = until_match(&mut rx, |t| t.key.kind == "Kustomization").await;
+    assert_eq!(seen.len(), 4);
+    assert_eq!(seen[3].to.as_ref().unwrap().health, Health::Healthy);
+}

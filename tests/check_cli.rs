@@ -291,6 +291,20 @@ fn demo_plays_its_story_against_the_fake_api_server() {
     }
     // Every step of the story printed its caption.
     assert_eq!(stdout.matches("\n# ").count(), herald::demo::story().len());
+    // The crash-looping web Pod rolls up into the Kustomization Flux calls Ready.
+    let crash = stdout
+        .split("\n# ")
+        .find(|step| step.starts_with("a web Pod crash-loops"))
+        .expect("the crash-loop step");
+    assert!(
+        crash.lines().any(|l| l.contains("Kustomization")
+            && l.contains("flux-system/apps")
+            && l.contains("-> unhealthy")
+            && l.contains(
+                "ReconciliationSucceeded: apps/Deployment apps/web: Pod apps/web-5c6b1-1"
+            )),
+        "{crash}"
+    );
 }
 
 #[test]

@@ -80,13 +80,8 @@ async fn play(args: &DemoArgs, out: &mut dyn Write) -> io::Result<i32> {
     crate::demo::load(&server).map_err(|e| io::Error::other(e.to_string()))?;
     let config = kube::Config::new(server.url().parse().map_err(io::Error::other)?);
     let client = kube::Client::try_from(config).map_err(io::Error::other)?;
-    let agent_config = agent::Config {
-        extra_kinds: [("apps", "Deployment"), ("", "Pod"), ("", "Namespace")]
-            .iter()
-            .map(|(g, k)| (g.to_string(), k.to_string()))
-            .collect(),
-        ..agent::Config::default()
-    };
+    // What the Flux and Argo CD objects deployed is watched as their children.
+    let agent_config = agent::Config::default();
     let agent = agent::start(client, agent_config, assessor, Arc::new(SystemClock));
     let mut transitions = agent.subscribe();
     let bound = crate::http::start(args.listen, Arc::clone(&agent)).await?;

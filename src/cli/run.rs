@@ -28,6 +28,13 @@ pub struct RunArgs {
     /// How long deleted objects stay visible, in minutes.
     #[arg(long, default_value_t = 60)]
     pub retention_minutes: i64,
+    /// Do not follow children (inventories, Argo CD resources, owners): every object shows
+    /// its own health and only Flux and Argo CD kinds are watched.
+    #[arg(long, env = "HERALD_NO_CHILDREN")]
+    pub no_children: bool,
+    /// At most this many kinds are watched on demand because inventories list them.
+    #[arg(long, default_value_t = 64)]
+    pub max_child_kinds: usize,
     #[command(flatten)]
     pub checks: UserChecks,
 }
@@ -51,6 +58,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
             label_selector: args.selector.clone(),
             retention: jiff::SignedDuration::from_mins(args.retention_minutes),
             rediscover_every: Duration::from_secs(60),
+            children: !args.no_children,
+            max_child_kinds: args.max_child_kinds,
             ..agent::Config::default()
         };
         let checks = args.checks.clone();
