@@ -14,7 +14,13 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const OBJECTS: usize = 10_000;
-const UPDATES: usize = 20_000;
+/// Updates sent after ready; `HERALD_BENCH_UPDATES` changes it (to profile a longer run).
+fn updates() -> usize {
+    std::env::var("HERALD_BENCH_UPDATES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
+}
 
 fn object(i: usize, generation: usize) -> Value {
     let ready = if generation.is_multiple_of(2) {
@@ -71,6 +77,25 @@ async fn get(addr: &str, path: &str) -> (u16, String) {
         raw.split_once("\r\n\r\n")
             .map_or(String::new(), |(_, b)| b.to_string()),
     )
+}
+
+/// CPU time (user + system) a process has used, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at its closing parenthesis.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line: 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -136,13 +161,18 @@ async fn main() {
     let ready_after = started.elapsed();
     let rss_ready = rss_kib(pid);
 
-    // Updates: every object flips twice; done when the last update is in the store.
+    // Updates: every object flips; done when the last update is in the store. The objects are
+    // built before the clock starts, so the producer's share is only the fake server's.
+    let total = updates();
+    let batch: Vec<Value> = (0..total)
+        .map(|u| object(u % OBJECTS, 1 + u / OBJECTS))
+        .collect();
+    let cpu_before = cpu_seconds(pid);
     let t = Instant::now();
     let mut last_rv = String::new();
     let mut last_name = String::new();
-    for u in 0..UPDATES {
-        let i = u % OBJECTS;
-        let c = server.apply(object(i, 1 + u / OBJECTS)).unwrap();
+    for o in batch {
+        let c = server.apply(o).unwrap();
         last_rv = c.object["metadata"]["resourceVersion"]
             .as_str()
             .unwrap()
@@ -152,12 +182,12 @@ async fn main() {
     let (kind, ns, group) = match last_name.split('-').next().unwrap() {
         "ks" => (
             "Kustomization",
-            format!("team-{}", (UPDATES - 1) % OBJECTS % 50),
+            format!("team-{}", (total - 1) % OBJECTS % 50),
             "kustomize.toolkit.fluxcd.io",
         ),
         "hr" => (
             "HelmRelease",
-            format!("team-{}", (UPDATES - 1) % OBJECTS % 50),
+            format!("team-{}", (total - 1) % OBJECTS % 50),
             "helm.toolkit.fluxcd.io",
         ),
         _ => ("Application", "argocd".to_string(), "argoproj.io"),
@@ -171,6 +201,7 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let update_time = t.elapsed();
+    let cpu_updates = cpu_seconds(pid) - cpu_before;
     let rss_after = rss_kib(pid);
     let _ = child.kill();
     let _ = child.wait();
@@ -185,9 +216,15 @@ async fn main() {
         rss_ready as f64 / 1024.0
     );
     println!(
-        "updates: {UPDATES} in {:.2} s = {:.0} updates/s (includes the fake server producing them)",
+        "updates: {total} in {:.2} s = {:.0} updates/s end to end (the fake server shares the 2 cores)",
         update_time.as_secs_f64(),
-        UPDATES as f64 / update_time.as_secs_f64()
+        total as f64 / update_time.as_secs_f64()
+    );
+    println!(
+        "herald's CPU for them: {:.2} s = {:.1} µs per update = {:.0} updates/s per core",
+        cpu_updates,
+        cpu_updates * 1e6 / total as f64,
+        total as f64 / cpu_updates.max(1e-9)
     );
     println!(
         "resident memory after the updates: {:.1} MiB",

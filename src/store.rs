@@ -220,50 +220,59 @@ impl Store {
         now: Timestamp,
     ) -> Vec<Transition> {
         let key = self.intern(key);
-        let children: Vec<Key> = links.children.into_iter().map(|c| self.intern(c)).collect();
-        let parents: Vec<Node> = links
-            .parents
-            .into_iter()
-            .map(|p| match p {
-                ParentRef::Key(k) => Node::Key(self.intern(k)),
-                ParentRef::ArgoApp(name) => Node::ArgoApp(name),
-            })
-            .collect();
         let mut out = Vec::new();
         let old_parents = self.parents_of(&key);
-        let before = match self.entries.get_mut(&key) {
-            Some(e) => {
+        // Most updates are status changes that leave the links as they were.
+        let same_links = self.entries.get(&key).is_some_and(|e| {
+            e.children.len() == links.children.len()
+                && e.parents.len() == links.parents.len()
+                && e.children
+                    .iter()
+                    .zip(&links.children)
+                    .all(|(a, b)| **a == *b)
+                && e.parents
+                    .iter()
+                    .zip(&links.parents)
+                    .all(|(a, b)| match (a, b) {
+                        (Node::Key(a), ParentRef::Key(b)) => **a == *b,
+                        (Node::ArgoApp(a), ParentRef::ArgoApp(b)) => a == b,
+                        _ => false,
+                    })
+        });
+        let before = self
+            .entries
+            .get(&key)
+            .filter(|e| e.is_live())
+            .map(Entry::verdict);
+        if !same_links {
+            let children: Vec<Key> = links.children.into_iter().map(|c| self.intern(c)).collect();
+            let parents: Vec<Node> = links
+                .parents
+                .into_iter()
+                .map(|p| match p {
+                    ParentRef::Key(k) => Node::Key(self.intern(k)),
+                    ParentRef::ArgoApp(name) => Node::ArgoApp(name),
+                })
+                .collect();
+            if let Some(e) = self.entries.get_mut(&key) {
                 let old_children = std::mem::take(&mut e.children);
                 let old_parents = std::mem::take(&mut e.parents);
-                let before = e.is_live().then(|| e.verdict());
                 self.unlink(&key, &old_children, &old_parents);
-                before
             }
-            None => None,
-        };
-        self.link(&key, &children, &parents);
-        match self.entries.get_mut(&key) {
-            Some(e) if before.is_some() => {
-                e.resource_version = resource_version;
-                e.own = own;
+            self.link(&key, &children, &parents);
+            if let Some(e) = self.entries.get_mut(&key) {
                 e.children = children;
                 e.parents = parents;
-            }
-            _ => {
-                let transitions = self
-                    .entries
-                    .remove(&key)
-                    .map(|old| old.transitions)
-                    .unwrap_or_default();
+            } else {
                 self.entries.insert(
                     Arc::clone(&key),
                     Entry {
-                        resource_version,
-                        own,
+                        resource_version: String::new(),
+                        own: own.clone(),
                         rollup: None,
                         since: now,
                         deleted_at: None,
-                        transitions,
+                        transitions: VecDeque::new(),
                         children,
                         parents,
                         culprits: Vec::new(),
@@ -271,7 +280,23 @@ impl Store {
                 );
             }
         }
-        self.reevaluate(&key, before, true, now, &mut out);
+        let e = self.entries.get_mut(&key).expect("inserted above");
+        e.resource_version = resource_version;
+        // Parents read the child's own assessment; if it did not change, only a changed
+        // roll-up below needs to travel up.
+        let own_changed = e.own != own;
+        e.own = own;
+        if before.is_none() {
+            // New, or back after a deletion (its history stays).
+            e.since = now;
+            e.deleted_at = None;
+            e.rollup = None;
+            e.culprits.clear();
+        }
+        let fresh = before.is_none() || own_changed || !same_links;
+        if !self.reevaluate(&key, before, fresh, now, &mut out) {
+            return out;
+        }
         let mut starts: Vec<Key> = self.parents_of(&key);
         let dropped: Vec<Key> = old_parents
             .into_iter()

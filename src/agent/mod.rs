@@ -20,7 +20,7 @@ use serde_json::Value;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::clock::Clock;
-use crate::health::Assessor;
+use crate::health::{Assessment, Assessor};
 use crate::object::ValueExt;
 use crate::relations::{self, Links};
 use crate::store::{ObjectKey, Store, Transition};
@@ -145,7 +145,7 @@ pub fn start(
         listed: AtomicUsize::new(0),
         discovered: AtomicBool::new(false),
     });
-    let (tx, rx) = mpsc::channel::<Update>(1024);
+    let (tx, rx) = mpsc::channel::<Update>(256);
     let (kinds_tx, kinds_rx) = mpsc::unbounded_channel();
     let kinds_tx = config.children.then_some(kinds_tx);
     spawn_evaluator(Arc::clone(&agent), rx, kinds_tx, assessor, clock);
@@ -204,10 +204,22 @@ fn spawn_evaluator(
                 asked: HashSet::new(),
                 last_prune: clock.now(),
             };
-            while let Some(update) = rx.blocking_recv() {
+            let mut batch = Vec::with_capacity(BATCH);
+            while let Some(first) = rx.blocking_recv() {
+                // Take what else is waiting, so the store's lock is taken once per batch.
+                batch.push(first);
+                while batch.len() < BATCH {
+                    match rx.try_recv() {
+                        Ok(u) => batch.push(u),
+                        Err(_) => break,
+                    }
+                }
                 let now = clock.now();
-                agent.stats.updates.fetch_add(1, Ordering::Relaxed);
-                let transitions = apply(&agent, &mut ev, update, now);
+                agent
+                    .stats
+                    .updates
+                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                let transitions = apply(&agent, &mut ev, batch.drain(..), now);
                 for t in transitions {
                     let _ = agent.transitions.send(t);
                 }
@@ -219,63 +231,115 @@ fn spawn_evaluator(
 /// Deleted objects past retention are pruned at least this often.
 const PRUNE_EVERY: SignedDuration = SignedDuration::from_mins(1);
 
-fn apply(agent: &Agent, ev: &mut Evaluator, update: Update, now: Timestamp) -> Vec<Transition> {
+/// Updates applied under one lock of the store, at most.
+const BATCH: usize = 256;
+
+/// What the store needs of an update, worked out before its lock is taken.
+enum Prepared {
+    Apply {
+        key: ObjectKey,
+        resource_version: String,
+        links: Links,
+        assessment: Assessment,
+    },
+    Delete(ObjectKey),
+    Listed {
+        group: String,
+        kind: String,
+        namespace: Option<String>,
+        keys: BTreeSet<ObjectKey>,
+        gates_ready: bool,
+    },
+}
+
+/// Assesses a batch of updates (outside the lock: readers never wait on Lua), then records
+/// them in the store.
+fn apply(
+    agent: &Agent,
+    ev: &mut Evaluator,
+    updates: impl Iterator<Item = Update>,
+    now: Timestamp,
+) -> Vec<Transition> {
+    let prepared: Vec<Prepared> = updates.filter_map(|u| ev.prepare(u, now)).collect();
+    let mut store = agent.store.write().unwrap_or_else(|p| p.into_inner());
     if now.duration_since(ev.last_prune) >= PRUNE_EVERY {
         ev.last_prune = now;
-        agent
-            .store
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .prune(now);
+        store.prune(now);
     }
-    match update {
-        Update::Apply(obj) => {
-            let Some(key) = ObjectKey::of(&obj) else {
-                return Vec::new();
-            };
-            // Assess outside the lock: readers never wait on Lua.
-            let a = ev.assessor.assess(&obj, now);
-            let links = if ev.kinds.is_some() {
-                Links::of(&obj, &key)
-            } else {
-                Links::default()
-            };
-            let rv = obj
-                .str_at(&["metadata", "resourceVersion"])
-                .unwrap_or_default()
-                .to_string();
-            drop(obj);
-            for c in &links.children {
-                ev.want(&c.group, &c.kind);
+    let mut out = Vec::new();
+    for p in prepared {
+        match p {
+            Prepared::Apply {
+                key,
+                resource_version,
+                links,
+                assessment,
+            } => out.extend(store.apply(key, resource_version, links, assessment, now)),
+            Prepared::Delete(key) => out.extend(store.delete(&key, now)),
+            Prepared::Listed {
+                group,
+                kind,
+                namespace,
+                keys,
+                gates_ready,
+            } => {
+                out.extend(store.reconcile(
+                    &group,
+                    &kind,
+                    &keys,
+                    |k| namespace.as_deref().is_none_or(|ns| k.namespace == ns),
+                    now,
+                ));
+                store.prune(now);
+                if ev.first_lists.insert((group, kind, namespace)) && gates_ready {
+                    agent.listed.fetch_add(1, Ordering::SeqCst);
+                }
             }
-            let mut store = agent.store.write().unwrap_or_else(|p| p.into_inner());
-            store.apply(key, rv, links, a, now)
         }
-        Update::Delete(key) => {
-            let mut store = agent.store.write().unwrap_or_else(|p| p.into_inner());
-            store.delete(&key, now)
-        }
-        Update::Listed {
-            group,
-            kind,
-            namespace,
-            keys,
-            gates_ready,
-        } => {
-            let mut store = agent.store.write().unwrap_or_else(|p| p.into_inner());
-            let gone = store.reconcile(
-                &group,
-                &kind,
-                &keys,
-                |k| namespace.as_deref().is_none_or(|ns| k.namespace == ns),
-                now,
-            );
-            store.prune(now);
-            if ev.first_lists.insert((group, kind, namespace)) && gates_ready {
-                agent.listed.fetch_add(1, Ordering::SeqCst);
+    }
+    out
+}
+
+impl Evaluator {
+    fn prepare(&mut self, update: Update, now: Timestamp) -> Option<Prepared> {
+        Some(match update {
+            Update::Apply(obj) => {
+                let key = ObjectKey::of(&obj)?;
+                let assessment = self.assessor.assess(&obj, now);
+                let links = if self.kinds.is_some() {
+                    Links::of(&obj, &key)
+                } else {
+                    Links::default()
+                };
+                let resource_version = obj
+                    .str_at(&["metadata", "resourceVersion"])
+                    .unwrap_or_default()
+                    .to_string();
+                for c in &links.children {
+                    self.want(&c.group, &c.kind);
+                }
+                Prepared::Apply {
+                    key,
+                    resource_version,
+                    links,
+                    assessment,
+                }
             }
-            gone
-        }
+            Update::Delete(key) => Prepared::Delete(key),
+            Update::Listed {
+                group,
+                kind,
+                namespace,
+                keys,
+                gates_ready,
+            } => Prepared::Listed {
+                group,
+                kind,
+                namespace,
+                keys,
+                gates_ready,
+            },
+        })
     }
 }
 

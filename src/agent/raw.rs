@@ -28,11 +28,12 @@ impl<'de> Deserialize<'de> for RawObject {
         if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
             meta.remove("managedFields");
         }
-        let metadata = match value.get("metadata").map(ObjectMeta::deserialize) {
-            Some(Ok(m)) => m,
-            Some(Err(e)) => {
-                malformed.get_or_insert_with(|| format!("invalid metadata: {e}"));
-                lenient_meta(&value["metadata"])
+        let metadata = match value.get("metadata") {
+            Some(m) => {
+                if let Err(e) = check_meta(m) {
+                    malformed.get_or_insert_with(|| format!("invalid metadata: {e}"));
+                }
+                lenient_meta(m)
             }
             None => {
                 malformed.get_or_insert_with(|| "no metadata".to_string());
@@ -48,6 +49,39 @@ impl<'de> Deserialize<'de> for RawObject {
             malformed,
         })
     }
+}
+
+/// What Kubernetes would refuse in the metadata fields herald reads, checked without building
+/// them (most objects are fine, and parsing all of the metadata twice costs).
+fn check_meta(m: &Value) -> Result<(), String> {
+    let Some(map) = m.as_object() else {
+        return Err(format!("not a map: {m}"));
+    };
+    for (field, v) in map {
+        let ok = match field.as_str() {
+            "name" | "namespace" | "resourceVersion" | "uid" | "creationTimestamp"
+            | "deletionTimestamp" | "generateName" => v.is_string(),
+            "generation" | "deletionGracePeriodSeconds" => v.is_i64() || v.is_u64(),
+            "labels" | "annotations" => v
+                .as_object()
+                .is_some_and(|kv| kv.values().all(Value::is_string)),
+            "finalizers" => v
+                .as_array()
+                .is_some_and(|items| items.iter().all(Value::is_string)),
+            "ownerReferences" => v.as_array().is_some_and(|refs| {
+                refs.iter().all(|r| {
+                    ["apiVersion", "kind", "name"]
+                        .iter()
+                        .all(|k| r.get(*k).is_some_and(Value::is_string))
+                })
+            }),
+            _ => true,
+        };
+        if !ok {
+            return Err(format!("{field}: unexpected value {v}"));
+        }
+    }
+    Ok(())
 }
 
 /// The identifying fields, whatever else is wrong with the metadata.
@@ -92,5 +126,44 @@ impl Resource for RawObject {
 
     fn meta_mut(&mut self) -> &mut ObjectMeta {
         &mut self.metadata
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: Value) -> RawObject {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn metadata_is_checked_where_herald_reads_it() {
+        let ok = parse(
+            json!({"kind": "Pod", "metadata": {"name": "a", "namespace": "n", "resourceVersion": "7",
+            "labels": {"app": "a"}, "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "r"}]}}),
+        );
+        assert!(ok.malformed.is_none(), "{:?}", ok.malformed);
+        assert_eq!(ok.metadata.resource_version.as_deref(), Some("7"));
+        for (field, bad) in [
+            ("labels", json!({"app": 1})),
+            ("annotations", json!("x")),
+            ("ownerReferences", json!([{"kind": "ReplicaSet"}])),
+            ("generation", json!("one")),
+            ("finalizers", json!([1])),
+        ] {
+            let mut v = json!({"kind": "Pod", "metadata": {"name": "a"}});
+            v["metadata"][field] = bad;
+            let o = parse(v);
+            let why = o.malformed.expect("malformed");
+            assert!(why.contains(field), "{why}");
+            assert_eq!(o.metadata.name.as_deref(), Some("a"), "still identified");
+        }
+        assert!(
+            parse(json!({"metadata": {}})).malformed.is_some(),
+            "no name"
+        );
+        assert!(parse(json!([1])).malformed.is_some());
     }
 }

@@ -1,5 +1,6 @@
 //! `herald run`: the agent against a real cluster (kubeconfig or in-cluster configuration).
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,20 +69,39 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         let bound = crate::http::start(args.listen, Arc::clone(&agent)).await?;
         eprintln!("herald: serving on http://{bound}");
         let mut transitions = agent.subscribe();
+        // One line per transition, written in batches: a busy cluster makes many at once.
+        let mut log = std::io::BufWriter::new(std::io::stderr());
         loop {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => return Ok(0),
-                t = transitions.recv() => match t {
-                    Ok(t) => {
-                        let to = t.to.as_ref().map_or("deleted".to_string(), |v| format!("{} {}", v.health, v.status));
-                        eprintln!("{} {}: {to}", t.at, t.key);
+                t = transitions.recv() => {
+                    let mut next = Some(t);
+                    while let Some(t) = next.take() {
+                        match t {
+                            Ok(t) => log_transition(&mut log, &t)?,
+                            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                                writeln!(log, "herald: {n} transitions not printed (too many at once)")?;
+                            }
+                            Err(_) => return Ok(0),
+                        }
+                        next = match transitions.try_recv() {
+                            Ok(t) => Some(Ok(t)),
+                            Err(tokio::sync::broadcast::error::TryRecvError::Lagged(n)) => {
+                                Some(Err(tokio::sync::broadcast::error::RecvError::Lagged(n)))
+                            }
+                            Err(_) => None,
+                        };
                     }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                        eprintln!("herald: {n} transitions not printed (too many at once)");
-                    }
-                    Err(_) => return Ok(0),
-                },
+                    log.flush()?;
+                }
             }
         }
     })
+}
+
+fn log_transition(out: &mut impl Write, t: &crate::store::Transition) -> std::io::Result<()> {
+    match &t.to {
+        Some(v) => writeln!(out, "{} {}: {} {}", t.at, t.key, v.health, v.status),
+        None => writeln!(out, "{} {}: deleted", t.at, t.key),
+    }
 }

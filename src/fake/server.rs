@@ -467,9 +467,15 @@ async fn send(tx: &mut Frames, b: Bytes) -> bool {
     tx.send(Ok(Frame::data(b))).await.is_ok()
 }
 
+/// One line of a watch stream. `type` comes first, as the real API server writes it (clients may
+/// rely on the order to decode the object without buffering it).
 fn event(kind: &str, object: &Value) -> Bytes {
-    let mut line = serde_json::to_vec(&json!({"type": kind, "object": object})).expect("JSON");
-    line.push(b'\n');
+    let mut line = Vec::with_capacity(256);
+    line.extend_from_slice(b"{\"type\":");
+    serde_json::to_writer(&mut line, kind).expect("JSON");
+    line.extend_from_slice(b",\"object\":");
+    serde_json::to_writer(&mut line, object).expect("JSON");
+    line.extend_from_slice(b"}\n");
     Bytes::from(line)
 }
 
