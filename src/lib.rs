@@ -3,6 +3,7 @@
 pub mod agent;
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod demo;
 pub mod fake;
 pub mod fixture;

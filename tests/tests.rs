@@ -4,6 +4,7 @@ mod util;
 
 mod agent;
 mod check_cli;
+mod config_cli;
 mod conformance;
 mod fake_api;
 mod lua_cli;

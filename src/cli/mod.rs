@@ -1,6 +1,7 @@
 //! The command line: parsing and the subcommands' entry points.
 
 pub mod check;
+pub mod config;
 pub mod demo;
 pub mod lua;
 pub mod run;
@@ -29,4 +30,7 @@ pub enum Command {
     Lua(lua::LuaCommand),
     /// Assess Kubernetes objects read from YAML or JSON files.
     Check(check::CheckArgs),
+    /// The configuration file: validate it.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
 }

@@ -1,0 +1,1054 @@
+//! herald's configuration file (`herald.yaml`): what to watch, where notifications go and which
+//! events reach whom. Read strictly: an unknown field, a bad duration, a route naming a receiver
+//! that does not exist or a CEL expression that does not parse is refused with the file, the line
+//! and the field, and every such mistake in the file is reported at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::health::Health;
+
+/// What herald tells about: the events of PRODUCT.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventKind {
+    Created,
+    Deleted,
+    Unhealthy,
+    Warning,
+    Recovered,
+    Unknown,
+    Stuck,
+    Revision,
+    SyncFailed,
+    Drift,
+    Suspended,
+    Resumed,
+    ChildUnhealthy,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 13] = [
+        EventKind::Created,
+        EventKind::Deleted,
+        EventKind::Unhealthy,
+        EventKind::Warning,
+        EventKind::Recovered,
+        EventKind::Unknown,
+        EventKind::Stuck,
+        EventKind::Revision,
+        EventKind::SyncFailed,
+        EventKind::Drift,
+        EventKind::Suspended,
+        EventKind::Resumed,
+        EventKind::ChildUnhealthy,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Created => "created",
+            EventKind::Deleted => "deleted",
+            EventKind::Unhealthy => "unhealthy",
+            EventKind::Warning => "warning",
+            EventKind::Recovered => "recovered",
+            EventKind::Unknown => "unknown",
+            EventKind::Stuck => "stuck",
+            EventKind::Revision => "revision",
+            EventKind::SyncFailed => "sync-failed",
+            EventKind::Drift => "drift",
+            EventKind::Suspended => "suspended",
+            EventKind::Resumed => "resumed",
+            EventKind::ChildUnhealthy => "child-unhealthy",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The whole configuration, checked.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub cluster: String,
+    pub watch: Watch,
+    pub health: HealthConfig,
+    pub receivers: Vec<Receiver>,
+    pub routes: Vec<Route>,
+    pub silences: Vec<Silence>,
+    /// A directory of minijinja templates overriding the built-in ones.
+    pub templates: Option<PathBuf>,
+    /// Hold back a child's event while its parent's event for the same trouble is sent.
+    pub inhibit_children: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct Watch {
+    pub flux: bool,
+    pub argo: bool,
+    pub namespaces: Vec<String>,
+    pub label_selector: String,
+    pub children: bool,
+    pub max_child_kinds: usize,
+}
+
+impl Default for Watch {
+    fn default() -> Self {
+        Watch {
+            flux: true,
+            argo: true,
+            namespaces: Vec::new(),
+            label_selector: String::new(),
+            children: true,
+            max_child_kinds: 64,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct HealthConfig {
+    /// Directories of user Lua checks.
+    pub lua_checks: Vec<PathBuf>,
+    /// An argocd-cm ConfigMap, as a YAML file, whose custom health checks herald also runs.
+    pub argo_config_map: Option<PathBuf>,
+}
+
+/// A secret: read from a file (re-read on each use, so a rotated Secret is picked up) or from an
+/// environment variable. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Secret {
+    File(PathBuf),
+    Env(String),
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Secret::File(p) => write!(f, "Secret(file {})", p.display()),
+            Secret::Env(v) => write!(f, "Secret(env {v})"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Receiver {
+    pub name: String,
+    pub kind: ReceiverKind,
+    /// At most this many messages per minute; the rest wait.
+    pub rate_per_minute: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ReceiverKind {
+    Slack {
+        token: Secret,
+        channel: String,
+        api_url: String,
+    },
+    Email {
+        host: String,
+        port: u16,
+        tls: EmailTls,
+        from: String,
+        to: Vec<String>,
+        username: Option<Secret>,
+        password: Option<Secret>,
+    },
+    Webhook {
+        url: String,
+        hmac_secret: Option<Secret>,
+        format: WebhookFormat,
+        headers: BTreeMap<String, String>,
+    },
+    Alertmanager {
+        url: String,
+    },
+}
+
+impl ReceiverKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ReceiverKind::Slack { .. } => "slack",
+            ReceiverKind::Email { .. } => "email",
+            ReceiverKind::Webhook { .. } => "webhook",
+            ReceiverKind::Alertmanager { .. } => "alertmanager",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailTls {
+    /// Plain SMTP (only for a relay on localhost or inside the cluster).
+    None,
+    /// Upgrade with STARTTLS (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    /// herald's own JSON.
+    Herald,
+    /// The shape of a Flux notification-controller event.
+    Flux,
+}
+
+/// Which objects a route or silence applies to. Globs (`*`, `?`) on kind, namespace and name;
+/// every label must match. An empty list matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Matcher {
+    pub kinds: Vec<String>,
+    pub namespaces: Vec<String>,
+    pub names: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Route {
+    /// Where it is in the file, for `herald route test` and error messages: `routes[0].routes[1]`.
+    pub path: String,
+    pub matcher: Matcher,
+    pub events: BTreeSet<EventKind>,
+    pub health: BTreeSet<Health>,
+    pub status: BTreeSet<String>,
+    /// A CEL expression over `event`, `object`, `old` and `new`.
+    pub when: Option<String>,
+    pub receivers: Vec<String>,
+    pub wait_for: Duration,
+    pub group_by: Vec<String>,
+    pub group_wait: Duration,
+    pub group_interval: Duration,
+    pub repeat_interval: Option<Duration>,
+    pub stuck_after: Option<Duration>,
+    pub continue_matching: bool,
+    pub routes: Vec<Route>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Silence {
+    pub matcher: Matcher,
+    pub events: BTreeSet<EventKind>,
+    pub until: Timestamp,
+    pub comment: String,
+}
+
+/// What `groupBy` may name.
+const GROUP_KEYS: &[&str] = &["cluster", "kind", "namespace", "name", "event", "health"];
+
+/// One mistake in a configuration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    /// `routes[0].waitFor`; empty when the parser could not tell.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if !self.field.is_empty() {
+            write!(f, ": {}", self.field)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Reads and checks a configuration file.
+pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![ConfigError {
+            file: path.to_path_buf(),
+            line: None,
+            field: String::new(),
+            message: format!("cannot read: {e}"),
+        }]
+    })?;
+    parse(&text, path)
+}
+
+/// Checks a configuration given as text; `file` names it in errors.
+pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<ConfigError>> {
+    let raw: RawConfig = if text.trim().is_empty() {
+        RawConfig::default()
+    } else {
+        let mut docs =
+            crate::load::parse_yaml::<RawConfig>(text, crate::load::DuplicateKeyPolicy::Error)
+                .map_err(|e| {
+                    vec![ConfigError {
+                        file: file.to_path_buf(),
+                        line: e.line,
+                        field: String::new(),
+                        message: e.message,
+                    }]
+                })?;
+        if docs.len() != 1 {
+            return Err(vec![ConfigError {
+                file: file.to_path_buf(),
+                line: None,
+                field: String::new(),
+                message: format!("expected one YAML document, found {}", docs.len()),
+            }]);
+        }
+        docs.remove(0)
+    };
+    let mut v = Validator {
+        file: file.to_path_buf(),
+        errors: Vec::new(),
+    };
+    let config = v.config(raw);
+    if v.errors.is_empty() {
+        Ok(config)
+    } else {
+        v.errors.sort_by_key(|e| e.line);
+        Err(v.errors)
+    }
+}
+
+// The file as written. Fields that later checks must point at are `Spanned`.
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+struct RawConfig {
+    cluster: String,
+    watch: Watch,
+    health: HealthConfig,
+    receivers: Vec<RawReceiver>,
+    routes: Vec<RawRoute>,
+    silences: Vec<RawSilence>,
+    templates: Option<RawTemplates>,
+    inhibition: Option<RawInhibition>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTemplates {
+    dir: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawInhibition {
+    children: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawReceiver {
+    name: Spanned<String>,
+    slack: Option<RawSlack>,
+    email: Option<RawEmail>,
+    webhook: Option<RawWebhook>,
+    alertmanager: Option<RawAlertmanager>,
+    rate_limit: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawSlack {
+    token_file: Option<PathBuf>,
+    token_env: Option<String>,
+    channel: Spanned<String>,
+    api_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawEmail {
+    server: Spanned<String>,
+    #[serde(default)]
+    starttls: bool,
+    #[serde(default)]
+    tls: bool,
+    from: Spanned<String>,
+    to: Vec<Spanned<String>>,
+    username_file: Option<PathBuf>,
+    username_env: Option<String>,
+    password_file: Option<PathBuf>,
+    password_env: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawWebhook {
+    url: Spanned<String>,
+    hmac_secret_file: Option<PathBuf>,
+    hmac_secret_env: Option<String>,
+    format: Option<WebhookFormat>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlertmanager {
+    url: Spanned<String>,
+}
+
+/// A string or a list of strings.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawMatch {
+    kind: Option<OneOrMany>,
+    namespace: Option<OneOrMany>,
+    name: Option<OneOrMany>,
+    labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawRoute {
+    #[serde(rename = "match", default)]
+    matcher: RawMatch,
+    #[serde(default)]
+    events: Vec<EventKind>,
+    #[serde(default)]
+    health: Vec<Health>,
+    #[serde(default)]
+    status: Vec<String>,
+    when: Option<Spanned<String>>,
+    #[serde(default)]
+    receivers: Vec<Spanned<String>>,
+    wait_for: Option<Spanned<String>>,
+    #[serde(default)]
+    group_by: Vec<Spanned<String>>,
+    group_wait: Option<Spanned<String>>,
+    group_interval: Option<Spanned<String>>,
+    repeat_interval: Option<Spanned<String>>,
+    stuck_after: Option<Spanned<String>>,
+    #[serde(rename = "continue", default)]
+    continue_matching: bool,
+    #[serde(default)]
+    routes: Vec<RawRoute>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawSilence {
+    #[serde(rename = "match", default)]
+    matcher: RawMatch,
+    #[serde(default)]
+    events: Vec<EventKind>,
+    until: Spanned<String>,
+    #[serde(default)]
+    comment: String,
+}
+
+struct Validator {
+    file: PathBuf,
+    errors: Vec<ConfigError>,
+}
+
+impl Validator {
+    fn error(&mut self, line: usize, field: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(ConfigError {
+            file: self.file.clone(),
+            line: (line > 0).then_some(line),
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    fn config(&mut self, raw: RawConfig) -> Config {
+        // Routes are checked against every name given, even of receivers with mistakes.
+        let mut names = BTreeSet::new();
+        for (i, r) in raw.receivers.iter().enumerate() {
+            if !names.insert(r.name.value.clone()) {
+                self.error(
+                    r.name.referenced.line() as usize,
+                    format!("receivers[{i}].name"),
+                    format!("receiver {:?} is defined twice", r.name.value),
+                );
+            }
+        }
+        let receivers: Vec<Receiver> = raw
+            .receivers
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, r)| self.receiver(i, r))
+            .collect();
+        let routes = raw
+            .routes
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| self.route(&format!("routes[{i}]"), r, &names))
+            .collect();
+        let silences = raw
+            .silences
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, s)| self.silence(i, s))
+            .collect();
+        Config {
+            cluster: raw.cluster,
+            watch: raw.watch,
+            health: raw.health,
+            receivers,
+            routes,
+            silences,
+            templates: raw.templates.map(|t| t.dir),
+            inhibit_children: raw.inhibition.is_none_or(|i| i.children),
+        }
+    }
+
+    fn secret(
+        &mut self,
+        line: usize,
+        field: &str,
+        file: Option<PathBuf>,
+        env: Option<String>,
+    ) -> Option<Secret> {
+        match (file, env) {
+            (Some(f), None) => Some(Secret::File(f)),
+            (None, Some(e)) => Some(Secret::Env(e)),
+            (None, None) => None,
+            (Some(_), Some(_)) => {
+                self.error(
+                    line,
+                    field,
+                    format!("give {field}File or {field}Env, not both"),
+                );
+                None
+            }
+        }
+    }
+
+    fn receiver(&mut self, i: usize, r: RawReceiver) -> Option<Receiver> {
+        let at = format!("receivers[{i}]");
+        let line = r.name.referenced.line() as usize;
+        let name = r.name.value;
+        if name.trim().is_empty() {
+            self.error(line, format!("{at}.name"), "a receiver needs a name");
+        }
+        let kinds = [
+            r.slack.is_some(),
+            r.email.is_some(),
+            r.webhook.is_some(),
+            r.alertmanager.is_some(),
+        ];
+        if kinds.iter().filter(|k| **k).count() != 1 {
+            self.error(
+                line,
+                &at,
+                format!(
+                    "receiver {name:?} needs exactly one of slack, email, webhook, alertmanager"
+                ),
+            );
+            return None;
+        }
+        let rate_per_minute = r.rate_limit.and_then(|s| {
+            let l = s.referenced.line() as usize;
+            match parse_rate(&s.value) {
+                Some(n) => Some(n),
+                None => {
+                    self.error(
+                        l,
+                        format!("{at}.rateLimit"),
+                        format!("{:?} is not a rate: write N/s, N/m or N/h", s.value),
+                    );
+                    None
+                }
+            }
+        });
+        let kind = if let Some(s) = r.slack {
+            let token = self.secret(line, "token", s.token_file, s.token_env);
+            if token.is_none() {
+                self.error(
+                    line,
+                    format!("{at}.slack"),
+                    "needs tokenFile or tokenEnv (a bot token with chat:write)",
+                );
+            }
+            if s.channel.value.trim().is_empty() {
+                self.error(
+                    s.channel.referenced.line() as usize,
+                    format!("{at}.slack.channel"),
+                    "empty channel",
+                );
+            }
+            let api_url = s
+                .api_url
+                .unwrap_or_else(|| "https://slack.com/api".to_string());
+            self.url(line, &format!("{at}.slack.apiUrl"), &api_url);
+            ReceiverKind::Slack {
+                token: token?,
+                channel: s.channel.value,
+                api_url: api_url.trim_end_matches('/').to_string(),
+            }
+        } else if let Some(e) = r.email {
+            let server_line = e.server.referenced.line() as usize;
+            let (host, port) = match e.server.value.rsplit_once(':') {
+                Some((h, p)) if !h.is_empty() => match p.parse::<u16>() {
+                    Ok(p) => (h.to_string(), p),
+                    Err(_) => {
+                        self.error(
+                            server_line,
+                            format!("{at}.email.server"),
+                            format!("{:?}: the port is not a number", e.server.value),
+                        );
+                        (String::new(), 0)
+                    }
+                },
+                _ => {
+                    self.error(
+                        server_line,
+                        format!("{at}.email.server"),
+                        format!("{:?}: write host:port", e.server.value),
+                    );
+                    (String::new(), 0)
+                }
+            };
+            let tls = match (e.starttls, e.tls) {
+                (false, false) => EmailTls::None,
+                (true, false) => EmailTls::StartTls,
+                (false, true) => EmailTls::Tls,
+                (true, true) => {
+                    self.error(
+                        server_line,
+                        format!("{at}.email"),
+                        "starttls and tls exclude each other",
+                    );
+                    EmailTls::Tls
+                }
+            };
+            for addr in std::iter::once(&e.from).chain(&e.to) {
+                if !is_address(&addr.value) {
+                    self.error(
+                        addr.referenced.line() as usize,
+                        format!("{at}.email"),
+                        format!("{:?} is not an email address", addr.value),
+                    );
+                }
+            }
+            if e.to.is_empty() {
+                self.error(line, format!("{at}.email.to"), "no recipient");
+            }
+            let username = self.secret(line, "username", e.username_file, e.username_env);
+            let password = self.secret(line, "password", e.password_file, e.password_env);
+            if username.is_some() != password.is_some() {
+                self.error(
+                    line,
+                    format!("{at}.email"),
+                    "give both a username and a password, or neither",
+                );
+            }
+            ReceiverKind::Email {
+                host,
+                port,
+                tls,
+                from: e.from.value,
+                to: e.to.into_iter().map(|t| t.value).collect(),
+                username,
+                password,
+            }
+        } else if let Some(w) = r.webhook {
+            self.url(
+                w.url.referenced.line() as usize,
+                &format!("{at}.webhook.url"),
+                &w.url.value,
+            );
+            ReceiverKind::Webhook {
+                url: w.url.value,
+                hmac_secret: self.secret(line, "hmacSecret", w.hmac_secret_file, w.hmac_secret_env),
+                format: w.format.unwrap_or(WebhookFormat::Herald),
+                headers: w.headers,
+            }
+        } else {
+            let a = r.alertmanager.expect("one kind");
+            self.url(
+                a.url.referenced.line() as usize,
+                &format!("{at}.alertmanager.url"),
+                &a.url.value,
+            );
+            ReceiverKind::Alertmanager {
+                url: a.url.value.trim_end_matches('/').to_string(),
+            }
+        };
+        Some(Receiver {
+            name,
+            kind,
+            rate_per_minute,
+        })
+    }
+
+    fn url(&mut self, line: usize, field: &str, url: &str) {
+        let ok = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+        if !ok {
+            self.error(
+                line,
+                field,
+                format!("{url:?} is not an http:// or https:// URL"),
+            );
+        }
+    }
+
+    fn duration(&mut self, field: String, d: Option<Spanned<String>>) -> Option<Duration> {
+        let d = d?;
+        match parse_duration(&d.value) {
+            Some(v) => Some(v),
+            None => {
+                self.error(
+                    d.referenced.line() as usize,
+                    field,
+                    format!(
+                        "{:?} is not a duration: write e.g. 30s, 2m, 4h, 1h30m, 500ms",
+                        d.value
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn matcher(&mut self, m: RawMatch) -> Matcher {
+        Matcher {
+            kinds: m.kind.map(OneOrMany::into_vec).unwrap_or_default(),
+            namespaces: m.namespace.map(OneOrMany::into_vec).unwrap_or_default(),
+            names: m.name.map(OneOrMany::into_vec).unwrap_or_default(),
+            labels: m.labels,
+        }
+    }
+
+    fn route(&mut self, at: &str, r: RawRoute, receivers: &BTreeSet<String>) -> Route {
+        let when = r.when.and_then(|w| {
+            if let Err(e) = cel::Program::compile(&w.value) {
+                let first = e.to_string();
+                let first = first.lines().next().unwrap_or_default().to_string();
+                self.error(
+                    w.referenced.line() as usize,
+                    format!("{at}.when"),
+                    format!("CEL: {first}"),
+                );
+                return None;
+            }
+            Some(w.value)
+        });
+        for name in &r.receivers {
+            if !receivers.contains(&name.value) {
+                self.error(
+                    name.referenced.line() as usize,
+                    format!("{at}.receivers"),
+                    format!("no receiver is named {:?}", name.value),
+                );
+            }
+        }
+        for key in &r.group_by {
+            if !GROUP_KEYS.contains(&key.value.as_str()) && !key.value.starts_with("label:") {
+                self.error(
+                    key.referenced.line() as usize,
+                    format!("{at}.groupBy"),
+                    format!(
+                        "cannot group by {:?}: use {} or label:<key>",
+                        key.value,
+                        GROUP_KEYS.join(", ")
+                    ),
+                );
+            }
+        }
+        let stuck_after = self.duration(format!("{at}.stuckAfter"), r.stuck_after);
+        let events: BTreeSet<EventKind> = r.events.into_iter().collect();
+        if stuck_after.is_some() && !events.is_empty() && !events.contains(&EventKind::Stuck) {
+            self.error(
+                0,
+                format!("{at}.stuckAfter"),
+                "the route does not take the stuck event",
+            );
+        }
+        Route {
+            path: at.to_string(),
+            matcher: self.matcher(r.matcher),
+            events,
+            health: r.health.into_iter().collect(),
+            status: r.status.into_iter().collect(),
+            when,
+            receivers: r.receivers.into_iter().map(|n| n.value).collect(),
+            wait_for: self
+                .duration(format!("{at}.waitFor"), r.wait_for)
+                .unwrap_or_default(),
+            group_by: r.group_by.into_iter().map(|k| k.value).collect(),
+            group_wait: self
+                .duration(format!("{at}.groupWait"), r.group_wait)
+                .unwrap_or_default(),
+            group_interval: self
+                .duration(format!("{at}.groupInterval"), r.group_interval)
+                .unwrap_or(Duration::from_secs(5 * 60)),
+            repeat_interval: self.duration(format!("{at}.repeatInterval"), r.repeat_interval),
+            stuck_after,
+            continue_matching: r.continue_matching,
+            routes: r
+                .routes
+                .into_iter()
+                .enumerate()
+                .map(|(i, child)| self.route(&format!("{at}.routes[{i}]"), child, receivers))
+                .collect(),
+        }
+    }
+
+    fn silence(&mut self, i: usize, s: RawSilence) -> Option<Silence> {
+        let until = match s.until.value.parse::<Timestamp>() {
+            Ok(t) => t,
+            Err(_) => {
+                self.error(
+                    s.until.referenced.line() as usize,
+                    format!("silences[{i}].until"),
+                    format!(
+                        "{:?} is not a time: write RFC 3339, e.g. 2026-12-01T00:00:00Z",
+                        s.until.value
+                    ),
+                );
+                return None;
+            }
+        };
+        Some(Silence {
+            matcher: self.matcher(s.matcher),
+            events: s.events.into_iter().collect(),
+            until,
+            comment: s.comment,
+        })
+    }
+}
+
+/// `30s`, `2m`, `4h`, `1d`, `1h30m`, `500ms`, `0`.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    if s == "0" {
+        return Some(Duration::ZERO);
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = s;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return None;
+        }
+        let n: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = match &rest[..unit_len] {
+            "ms" => Duration::from_millis(n),
+            "s" => Duration::from_secs(n),
+            "m" => Duration::from_secs(n.checked_mul(60)?),
+            "h" => Duration::from_secs(n.checked_mul(3600)?),
+            "d" => Duration::from_secs(n.checked_mul(86_400)?),
+            _ => return None,
+        };
+        total = total.checked_add(unit)?;
+        rest = &rest[unit_len..];
+    }
+    Some(total)
+}
+
+/// `10/m` → 10 per minute (`/s` and `/h` too).
+fn parse_rate(s: &str) -> Option<u32> {
+    let (n, per) = s.trim().split_once('/')?;
+    let n: u32 = n.trim().parse().ok()?;
+    match per.trim() {
+        "s" => n.checked_mul(60),
+        "m" => Some(n),
+        "h" => Some(n.div_ceil(60).max(1)),
+        _ => None,
+    }
+    .filter(|n| *n > 0)
+}
+
+fn is_address(s: &str) -> bool {
+    let addr = s
+        .rsplit_once('<')
+        .map_or(s, |(_, a)| a.trim_end_matches('>'));
+    addr.split_once('@').is_some_and(|(user, domain)| {
+        !user.is_empty() && domain.contains('.') || domain == "localhost"
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str) -> Result<Config, Vec<ConfigError>> {
+        parse(text, Path::new("herald.yaml"))
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        check(text)
+            .expect_err("refused")
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    const GOOD: &str = r##"
+cluster: prod-eu-1
+watch: {flux: true, argo: false, namespaces: [apps], labelSelector: "team=web", children: true}
+receivers:
+  - name: platform
+    slack: {tokenFile: /run/secrets/slack, channel: "#platform"}
+  - name: oncall
+    email: {server: "smtp.example.com:587", starttls: true, from: herald@example.com, to: [oncall@example.com],
+            usernameFile: /run/u, passwordEnv: SMTP_PASSWORD}
+    rateLimit: 10/m
+  - name: audit
+    webhook: {url: "https://audit.example.com/hook", hmacSecretFile: /run/key, format: flux}
+  - name: am
+    alertmanager: {url: "http://alertmanager:9093/"}
+routes:
+  - match: {kind: [Kustomization, HelmRelease], namespace: "prod-*"}
+    events: [unhealthy, stuck, recovered]
+    when: 'object.metadata.labels["tier"] == "critical"'
+    receivers: [platform, oncall]
+    waitFor: 2m
+    stuckAfter: 1h
+    groupBy: [namespace]
+    groupWait: 30s
+    repeatInterval: 4h
+    continue: true
+    routes:
+      - match: {name: "db-*"}
+        receivers: [am]
+silences:
+  - match: {namespace: staging}
+    until: 2026-12-01T00:00:00Z
+    comment: migration week
+"##;
+
+    #[test]
+    fn a_full_configuration_is_read() {
+        let c = check(GOOD).unwrap();
+        assert_eq!(c.cluster, "prod-eu-1");
+        assert!(!c.watch.argo);
+        assert_eq!(c.receivers.len(), 4);
+        assert_eq!(c.receivers[1].rate_per_minute, Some(10));
+        assert!(matches!(
+            &c.receivers[1].kind,
+            ReceiverKind::Email { port: 587, tls: EmailTls::StartTls, password: Some(Secret::Env(e)), .. } if e == "SMTP_PASSWORD"
+        ));
+        assert!(
+            matches!(&c.receivers[3].kind, ReceiverKind::Alertmanager { url } if url == "http://alertmanager:9093")
+        );
+        let r = &c.routes[0];
+        assert_eq!(r.matcher.kinds, ["Kustomization", "HelmRelease"]);
+        assert_eq!(r.matcher.namespaces, ["prod-*"]);
+        assert_eq!(r.wait_for, Duration::from_secs(120));
+        assert_eq!(r.repeat_interval, Some(Duration::from_secs(4 * 3600)));
+        assert!(r.events.contains(&EventKind::Stuck));
+        assert_eq!(r.routes[0].path, "routes[0].routes[0]");
+        assert_eq!(c.silences[0].comment, "migration week");
+        assert!(c.inhibit_children);
+        assert!(check("").is_ok(), "an empty file is the defaults");
+    }
+
+    #[test]
+    fn mistakes_are_named_with_file_line_and_field() {
+        let e = errors("cluster: a\nreceivers:\n  - name: x\n    slak: {channel: c}\n");
+        assert_eq!(e.len(), 1);
+        assert!(e[0].starts_with("herald.yaml:4: "), "{e:?}");
+        assert!(e[0].contains("slak"), "{e:?}");
+
+        let text = "receivers:\n  - name: a\n    webhook: {url: \"ftp://x\"}\nroutes:\n  - receivers: [a, b]\n    waitFor: 2x\n    when: 'object.metadata.name =='\n    groupBy: [color]\nsilences:\n  - until: tomorrow\n";
+        let e = errors(text);
+        let expect = [
+            "herald.yaml:3: receivers[0].webhook.url: \"ftp://x\" is not an http:// or https:// URL",
+            "herald.yaml:5: routes[0].receivers: no receiver is named \"b\"",
+            "herald.yaml:6: routes[0].waitFor: \"2x\" is not a duration",
+            "herald.yaml:7: routes[0].when: CEL: ",
+            "herald.yaml:8: routes[0].groupBy: cannot group by \"color\"",
+            "herald.yaml:10: silences[0].until: \"tomorrow\" is not a time",
+        ];
+        assert_eq!(e.len(), expect.len(), "{e:#?}");
+        for (got, want) in e.iter().zip(expect) {
+            assert!(got.starts_with(want), "{got}\n  should start with\n{want}");
+        }
+    }
+
+    #[test]
+    fn unknown_events_and_health_values_are_refused() {
+        let e = errors("routes:\n  - events: [unhealthy, exploded]\n");
+        assert!(e[0].starts_with("herald.yaml:2"), "{e:?}");
+        assert!(e[0].contains("exploded"), "{e:?}");
+        let e = errors("routes:\n  - health: [sick]\n");
+        assert!(e[0].contains("sick"), "{e:?}");
+    }
+
+    #[test]
+    fn receivers_are_checked_for_what_they_need() {
+        let e = errors(
+            "receivers:\n  - name: s\n    slack: {channel: \"#c\"}\n  - name: m\n    email: {server: smtp, from: me, to: []}\n  - name: both\n    webhook: {url: \"http://x\"}\n    alertmanager: {url: \"http://y\"}\n  - name: s\n    alertmanager: {url: \"http://y\"}\n",
+        );
+        let all = e.join("\n");
+        for want in [
+            "receivers[0].slack: needs tokenFile or tokenEnv",
+            "receivers[1].email.server: \"smtp\": write host:port",
+            "\"me\" is not an email address",
+            "receivers[1].email.to: no recipient",
+            "receivers[2]: receiver \"both\" needs exactly one of",
+            "receiver \"s\" is defined twice",
+        ] {
+            assert!(all.contains(want), "{want} missing from:\n{all}");
+        }
+    }
+
+    #[test]
+    fn durations_and_rates() {
+        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("0"), Some(Duration::ZERO));
+        assert_eq!(parse_duration("2d"), Some(Duration::from_secs(172_800)));
+        for bad in ["", "5", "m", "1.5h", "-1m", "1w"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+        assert_eq!(parse_rate("2/s"), Some(120));
+        assert_eq!(parse_rate("30/h"), Some(1));
+        assert_eq!(parse_rate("0/m"), None);
+    }
+
+    #[test]
+    fn secrets_never_print_their_values() {
+        let s = Secret::Env("SLACK_TOKEN".into());
+        assert_eq!(format!("{s:?}"), "Secret(env SLACK_TOKEN)");
+    }
+}

@@ -1,0 +1,67 @@
+//! `herald config validate`: the configurations shipped in manifests/ are valid, and mistakes
+//! are named with file, line and field.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::util::herald_bin;
+
+fn validate(file: &Path) -> (i32, String, String) {
+    let out = Command::new(herald_bin())
+        .args(["config", "validate"])
+        .arg(file)
+        .output()
+        .expect("herald runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_shipped_configurations_are_valid() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests");
+    for file in [
+        "base/herald.yaml",
+        "overlays/flux/herald.yaml",
+        "overlays/argocd/herald.yaml",
+    ] {
+        let (code, stdout, stderr) = validate(&root.join(file));
+        assert_eq!(code, 0, "{file}: {stderr}");
+        assert!(stdout.contains(": valid: "), "{stdout}");
+    }
+}
+
+#[test]
+fn every_mistake_is_named_and_the_exit_status_is_one() {
+    let dir = std::env::temp_dir().join(format!("herald-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("herald.yaml");
+    std::fs::write(
+        &file,
+        "cluster: test\nreceivers:\n  - name: hook\n    webhook: {url: \"http://127.0.0.1:1/\"}\nroutes:\n  - receivers: [hook, pager]\n    waitFor: soon\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = validate(&file);
+    assert_eq!(code, 1, "{stdout}");
+    let shown = file.display().to_string();
+    assert!(
+        stderr.contains(&format!(
+            "error: {shown}:6: routes[0].receivers: no receiver is named \"pager\""
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("error: {shown}:7: routes[0].waitFor: \"soon\"")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 mistakes"), "{stderr}");
+
+    std::fs::write(&file, "cluster: test\nrecievers: []\n").unwrap();
+    let (code, _, stderr) = validate(&file);
+    assert_eq!(code, 1);
+    assert!(stderr.contains(&format!("{shown}:2: ")), "{stderr}");
+    assert!(stderr.contains("recievers"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
