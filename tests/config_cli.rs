@@ -63,5 +63,16 @@ fn every_mistake_is_named_and_the_exit_status_is_one() {
     assert_eq!(code, 1);
     assert!(stderr.contains(&format!("{shown}:2: ")), "{stderr}");
     assert!(stderr.contains("recievers"), "{stderr}");
+
+    // `herald run` refuses to start on it, with the same message.
+    let out = Command::new(herald_bin())
+        .args(["run", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&file)
+        .env("KUBECONFIG", dir.join("no-such-kubeconfig"))
+        .output()
+        .expect("herald runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("error: {shown}:2: ")), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -87,6 +87,9 @@ pub struct Config {
     pub children: bool,
     /// At most this many kinds are watched on demand for children.
     pub max_child_kinds: usize,
+    /// Watch Flux's kinds, Argo CD's kinds.
+    pub flux: bool,
+    pub argo: bool,
 }
 
 impl Default for Config {
@@ -99,6 +102,8 @@ impl Default for Config {
             extra_kinds: Vec::new(),
             children: true,
             max_child_kinds: 64,
+            flux: true,
+            argo: true,
         }
     }
 }
@@ -353,6 +358,13 @@ async fn discover_loop(
     let mut watching: HashSet<(String, String)> = HashSet::new();
     let mut wanted: Vec<(String, String)> = GITOPS_KINDS
         .iter()
+        .filter(|(g, _)| {
+            if g.ends_with(".toolkit.fluxcd.io") {
+                config.flux
+            } else {
+                config.argo
+            }
+        })
         .map(|(g, k)| (g.to_string(), k.to_string()))
         .chain(config.extra_kinds.iter().cloned())
         .collect();

@@ -12,6 +12,10 @@ use crate::health::Assessor;
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
+    /// herald's configuration file (see `herald config validate`); flags given on the command
+    /// line win over its `watch` and `health` settings.
+    #[arg(long, env = "HERALD_CONFIG", value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
     /// Address of the HTTP API (/healthz, /readyz, /api/v1/objects).
     #[arg(long, env = "HERALD_LISTEN", default_value = "0.0.0.0:8080")]
     pub listen: SocketAddr,
@@ -33,37 +37,65 @@ pub struct RunArgs {
     /// its own health and only Flux and Argo CD kinds are watched.
     #[arg(long, env = "HERALD_NO_CHILDREN")]
     pub no_children: bool,
-    /// At most this many kinds are watched on demand because inventories list them.
-    #[arg(long, default_value_t = 64)]
-    pub max_child_kinds: usize,
+    /// At most this many kinds are watched on demand because inventories list them (64).
+    #[arg(long)]
+    pub max_child_kinds: Option<usize>,
     #[command(flatten)]
     pub checks: UserChecks,
 }
 
 pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let file = match &args.config {
+        Some(path) => match crate::config::load(path) {
+            Ok(c) => c,
+            Err(errors) => {
+                for e in &errors {
+                    eprintln!("error: {e}");
+                }
+                return Ok(2);
+            }
+        },
+        None => crate::config::Config::default(),
+    };
+    let mut checks = args.checks.clone();
+    if checks.scripts.is_empty() {
+        checks.scripts.clone_from(&file.health.lua_checks);
+    }
+    if checks.argocd_cm.is_none() {
+        checks.argocd_cm.clone_from(&file.health.argo_config_map);
+    }
     // Load user checks now, so a broken one stops start-up with its file and line.
-    if let Err(errors) = args.checks.assessor() {
+    if let Err(errors) = checks.assessor() {
         for e in &errors {
             eprintln!("error: {e}");
         }
         return Ok(2);
     }
+    let watch = &file.watch;
+    let config = agent::Config {
+        namespaces: if args.namespaces.is_empty() {
+            watch.namespaces.clone()
+        } else {
+            args.namespaces.clone()
+        },
+        label_selector: args
+            .selector
+            .clone()
+            .or_else(|| Some(watch.label_selector.clone()).filter(|s| !s.is_empty())),
+        retention: jiff::SignedDuration::from_mins(args.retention_minutes),
+        rediscover_every: Duration::from_secs(60),
+        children: !args.no_children && watch.children,
+        max_child_kinds: args.max_child_kinds.unwrap_or(watch.max_child_kinds),
+        flux: watch.flux,
+        argo: watch.argo,
+        ..agent::Config::default()
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
         let client = kube::Client::try_default().await?;
-        let config = agent::Config {
-            namespaces: args.namespaces.clone(),
-            label_selector: args.selector.clone(),
-            retention: jiff::SignedDuration::from_mins(args.retention_minutes),
-            rediscover_every: Duration::from_secs(60),
-            children: !args.no_children,
-            max_child_kinds: args.max_child_kinds,
-            ..agent::Config::default()
-        };
-        let checks = args.checks.clone();
         let assessor = move || checks.assessor().unwrap_or_else(|_| Assessor::builtin_only());
         let agent = agent::start(client, config, assessor, Arc::new(SystemClock));
         let bound = crate::http::start(args.listen, Arc::clone(&agent)).await?;
