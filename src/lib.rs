@@ -5,6 +5,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod events;
 pub mod fake;
 pub mod fixture;
 pub mod health;

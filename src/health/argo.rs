@@ -64,6 +64,10 @@ fn application(obj: &Value) -> Assessment {
         _ => {}
     }
     a.revision = revision(obj);
+    a.sync = obj
+        .str_at(&["status", "sync", "status"])
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
     a
 }
 

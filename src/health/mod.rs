@@ -101,6 +101,9 @@ pub struct Assessment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
     pub suspended: bool,
+    /// Argo CD Applications: `Synced`, `OutOfSync` or `Unknown`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync: Option<String>,
     pub check: CheckSource,
 }
 
@@ -113,6 +116,7 @@ impl Assessment {
             message: String::new(),
             revision: None,
             suspended: false,
+            sync: None,
             check: CheckSource::Builtin,
         }
     }

@@ -1,0 +1,178 @@
+//! Detection: which events (PRODUCT.md, "Events") one change of an object's assessment makes.
+//! Pure: the notifier feeds it the assessment before and after each change. `stuck` is not here:
+//! it depends on time and on each route's `stuckAfter`, not on one change.
+
+use crate::config::EventKind;
+use crate::health::{Assessment, Health};
+
+/// One side of a change: the assessment herald reports (rolled up) and whether its health comes
+/// from the object's children rather than from the object itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Side<'a> {
+    pub assessment: &'a Assessment,
+    pub from_children: bool,
+}
+
+/// Statuses that say the controller failed to apply the desired state (Argo CD's sync, Flux's
+/// reconciliation, build, fetch or Helm action).
+const APPLY_FAILED: &[&str] = &[
+    "SyncFailed",
+    "ReconciliationFailed",
+    "BuildFailed",
+    "ArtifactFailed",
+    "InstallFailed",
+    "UpgradeFailed",
+    "RollbackFailed",
+    "UninstallFailed",
+    "PruneFailed",
+];
+
+/// The events of one change. `old` is None for an object herald has not seen before; `new` is
+/// None when the object was deleted. `initial`: the change is part of herald learning the
+/// cluster at start-up (or after a relist), which announces nothing new.
+pub fn detect(old: Option<Side>, new: Option<Side>, initial: bool) -> Vec<EventKind> {
+    let mut out = Vec::new();
+    match (old, new) {
+        (None, None) => {}
+        (Some(_), None) => out.push(EventKind::Deleted),
+        (None, Some(n)) => {
+            if initial {
+                return out;
+            }
+            out.push(EventKind::Created);
+            // A new object is usually still reconciling (unknown): only trouble is worth telling.
+            match n.assessment.health {
+                Health::Unhealthy => out.push(EventKind::Unhealthy),
+                Health::Warning => out.push(EventKind::Warning),
+                Health::Healthy | Health::Unknown => {}
+            }
+            if n.from_children && n.assessment.health == Health::Unhealthy {
+                out.push(EventKind::ChildUnhealthy);
+            }
+            if n.assessment.suspended {
+                out.push(EventKind::Suspended);
+            }
+        }
+        (Some(o), Some(n)) => {
+            let (a, b) = (o.assessment, n.assessment);
+            if a.health != b.health {
+                out.push(match b.health {
+                    Health::Unhealthy => EventKind::Unhealthy,
+                    Health::Warning => EventKind::Warning,
+                    Health::Unknown => EventKind::Unknown,
+                    Health::Healthy => EventKind::Recovered,
+                });
+            }
+            let child_trouble =
+                |s: Side| s.from_children && s.assessment.health == Health::Unhealthy;
+            if child_trouble(n) && !child_trouble(o) {
+                out.push(EventKind::ChildUnhealthy);
+            }
+            if b.revision.is_some() && a.revision != b.revision {
+                out.push(EventKind::Revision);
+            }
+            let failed = |x: &Assessment| APPLY_FAILED.contains(&x.status.as_str());
+            if failed(b) && !failed(a) {
+                out.push(EventKind::SyncFailed);
+            }
+            let out_of_sync = |x: &Assessment| x.sync.as_deref() == Some("OutOfSync");
+            if out_of_sync(b) && !out_of_sync(a) {
+                out.push(EventKind::Drift);
+            }
+            match (a.suspended, b.suspended) {
+                (false, true) => out.push(EventKind::Suspended),
+                (true, false) => out.push(EventKind::Resumed),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use EventKind::*;
+
+    fn a(health: Health, status: &str) -> Assessment {
+        Assessment::new(health, health == Health::Healthy, status)
+    }
+
+    fn side(a: &Assessment) -> Option<Side<'_>> {
+        Some(Side {
+            assessment: a,
+            from_children: false,
+        })
+    }
+
+    #[test]
+    fn health_changes() {
+        let ok = a(Health::Healthy, "ReconciliationSucceeded");
+        let bad = a(Health::Unhealthy, "HealthCheckFailed");
+        let warn = a(Health::Warning, "Unavailable");
+        let wait = a(Health::Unknown, "Progressing");
+        assert_eq!(detect(side(&ok), side(&bad), false), [Unhealthy]);
+        assert_eq!(detect(side(&bad), side(&ok), false), [Recovered]);
+        assert_eq!(detect(side(&ok), side(&warn), false), [Warning]);
+        assert_eq!(detect(side(&ok), side(&wait), false), [Unknown]);
+        assert_eq!(detect(side(&wait), side(&ok), false), [Recovered]);
+        assert!(detect(side(&ok), side(&ok), false).is_empty());
+    }
+
+    #[test]
+    fn creation_and_deletion_but_nothing_while_learning_the_cluster() {
+        let bad = a(Health::Unhealthy, "InstallFailed");
+        let wait = a(Health::Unknown, "Progressing");
+        assert_eq!(detect(None, side(&bad), false), [Created, Unhealthy]);
+        assert_eq!(detect(None, side(&wait), false), [Created]);
+        assert!(detect(None, side(&bad), true).is_empty());
+        assert_eq!(detect(side(&bad), None, false), [Deleted]);
+    }
+
+    #[test]
+    fn revision_sync_failure_drift_and_suspension() {
+        let mut old = a(Health::Healthy, "Healthy");
+        old.revision = Some("a1".into());
+        old.sync = Some("Synced".into());
+        let mut new = old.clone();
+        new.revision = Some("b2".into());
+        assert_eq!(detect(side(&old), side(&new), false), [Revision]);
+
+        let mut failed = old.clone();
+        failed.health = Health::Unhealthy;
+        failed.status = "SyncFailed".into();
+        failed.sync = Some("OutOfSync".into());
+        assert_eq!(
+            detect(side(&old), side(&failed), false),
+            [Unhealthy, SyncFailed, Drift]
+        );
+        assert_eq!(
+            detect(side(&failed), side(&failed), false),
+            [],
+            "once per episode"
+        );
+
+        let mut paused = old.clone();
+        paused.suspended = true;
+        assert_eq!(detect(side(&old), side(&paused), false), [Suspended]);
+        assert_eq!(detect(side(&paused), side(&old), false), [Resumed]);
+    }
+
+    #[test]
+    fn a_child_making_its_parent_unhealthy() {
+        let ok = a(Health::Healthy, "ReconciliationSucceeded");
+        let mut rolled = ok.clone();
+        rolled.health = Health::Unhealthy;
+        let from_child = Some(Side {
+            assessment: &rolled,
+            from_children: true,
+        });
+        assert_eq!(
+            detect(side(&ok), from_child, false),
+            [Unhealthy, ChildUnhealthy]
+        );
+        // Its own failure is not a child's.
+        let own = a(Health::Unhealthy, "HealthCheckFailed");
+        assert_eq!(detect(side(&ok), side(&own), false), [Unhealthy]);
+    }
+}
