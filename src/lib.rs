@@ -14,4 +14,5 @@ pub mod load;
 pub mod lua;
 pub mod object;
 pub mod relations;
+pub mod route;
 pub mod store;

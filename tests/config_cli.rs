@@ -76,3 +76,59 @@ fn every_mistake_is_named_and_the_exit_status_is_one() {
     assert!(stderr.contains(&format!("error: {shown}:2: ")), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn route_test_names_the_routes_and_receivers_an_event_reaches() {
+    let dir = std::env::temp_dir().join(format!("herald-route-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("herald.yaml");
+    std::fs::write(
+        &file,
+        r#"receivers:
+  - {name: platform, webhook: {url: "http://127.0.0.1:1/"}}
+  - {name: dba, webhook: {url: "http://127.0.0.1:1/"}}
+routes:
+  - match: {kind: Kustomization, namespace: "prod-*"}
+    events: [unhealthy, recovered]
+    receivers: [platform]
+    routes:
+      - match: {name: "db-*"}
+        when: 'object.metadata.labels["tier"] == "critical"'
+        receivers: [dba]
+"#,
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = Command::new(herald_bin())
+            .args(["route", "test", "--config"])
+            .arg(&file)
+            .args(["--kind", "Kustomization", "-n", "prod-eu"])
+            .args(extra)
+            .output()
+            .expect("herald runs");
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(
+        run(&["--event", "unhealthy", "--name", "api"]),
+        "routes[0] -> platform\n"
+    );
+    assert_eq!(
+        run(&[
+            "--event",
+            "unhealthy",
+            "--name",
+            "db-main",
+            "-l",
+            "tier=critical"
+        ]),
+        "routes[0].routes[0] -> dba\n"
+    );
+    assert_eq!(
+        run(&["--event", "unhealthy", "--name", "db-main"]),
+        "routes[0] -> platform\n",
+        "the child's `when` fails (no such label): the parent takes it"
+    );
+    assert!(run(&["--event", "revision"]).starts_with("no route takes this event"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -4,6 +4,7 @@ pub mod check;
 pub mod config;
 pub mod demo;
 pub mod lua;
+pub mod route;
 pub mod run;
 
 use clap::{Parser, Subcommand};
@@ -33,4 +34,7 @@ pub enum Command {
     /// The configuration file: validate it.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Routing: which routes and receivers an example event reaches.
+    #[command(subcommand)]
+    Route(route::RouteCommand),
 }
