@@ -43,6 +43,30 @@ impl Clock for ManualClock {
     }
 }
 
+/// Wall time that follows tokio's clock, so that pausing and advancing tokio's time in a test
+/// moves it too.
+#[derive(Debug, Clone, Copy)]
+pub struct TokioClock {
+    base: Timestamp,
+    start: tokio::time::Instant,
+}
+
+impl TokioClock {
+    pub fn new(base: Timestamp) -> Self {
+        TokioClock {
+            base,
+            start: tokio::time::Instant::now(),
+        }
+    }
+}
+
+impl Clock for TokioClock {
+    fn now(&self) -> Timestamp {
+        let elapsed = SignedDuration::try_from(self.start.elapsed()).unwrap_or(SignedDuration::MAX);
+        self.base.saturating_add(elapsed).unwrap_or(self.base)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,9 @@ use serde_saphyr::Spanned;
 use crate::health::Health;
 
 /// What herald tells about: the events of PRODUCT.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum EventKind {
     Created,
@@ -92,6 +94,31 @@ pub struct Config {
     pub templates: Option<PathBuf>,
     /// Hold back a child's event while its parent's event for the same trouble is sent.
     pub inhibit_children: bool,
+    pub delivery: Delivery,
+}
+
+/// How notifications are kept and sent.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The outbox: every notification is written here before it is sent.
+    pub outbox: PathBuf,
+    /// The first retry waits this long; each next one twice as long (with jitter), up to
+    /// `retry_max`.
+    pub retry_initial: Duration,
+    pub retry_max: Duration,
+    /// One attempt's time limit.
+    pub timeout: Duration,
+}
+
+impl Default for Delivery {
+    fn default() -> Self {
+        Delivery {
+            outbox: PathBuf::from("herald-outbox.redb"),
+            retry_initial: Duration::from_secs(1),
+            retry_max: Duration::from_secs(300),
+            timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -338,6 +365,16 @@ struct RawConfig {
     silences: Vec<RawSilence>,
     templates: Option<RawTemplates>,
     inhibition: Option<RawInhibition>,
+    delivery: Option<RawDelivery>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawDelivery {
+    outbox: Option<PathBuf>,
+    retry_initial: Option<Spanned<String>>,
+    retry_max: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -524,7 +561,28 @@ impl Validator {
             silences,
             templates: raw.templates.map(|t| t.dir),
             inhibit_children: raw.inhibition.is_none_or(|i| i.children),
+            delivery: self.delivery(raw.delivery),
         }
+    }
+
+    fn delivery(&mut self, d: Option<RawDelivery>) -> Delivery {
+        let mut out = Delivery::default();
+        let Some(d) = d else {
+            return out;
+        };
+        if let Some(p) = d.outbox {
+            out.outbox = p;
+        }
+        if let Some(v) = self.duration("delivery.retryInitial".into(), d.retry_initial) {
+            out.retry_initial = v;
+        }
+        if let Some(v) = self.duration("delivery.retryMax".into(), d.retry_max) {
+            out.retry_max = v;
+        }
+        if let Some(v) = self.duration("delivery.timeout".into(), d.timeout) {
+            out.timeout = v;
+        }
+        out
     }
 
     fn secret(

@@ -3,15 +3,8 @@
 //! it depends on time and on each route's `stuckAfter`, not on one change.
 
 use crate::config::EventKind;
-use crate::health::{Assessment, Health};
-
-/// One side of a change: the assessment herald reports (rolled up) and whether its health comes
-/// from the object's children rather than from the object itself.
-#[derive(Debug, Clone, Copy)]
-pub struct Side<'a> {
-    pub assessment: &'a Assessment,
-    pub from_children: bool,
-}
+use crate::health::Health;
+use crate::store::Verdict;
 
 /// Statuses that say the controller failed to apply the desired state (Argo CD's sync, Flux's
 /// reconciliation, build, fetch or Helm action).
@@ -30,7 +23,7 @@ const APPLY_FAILED: &[&str] = &[
 /// The events of one change. `old` is None for an object herald has not seen before; `new` is
 /// None when the object was deleted. `initial`: the change is part of herald learning the
 /// cluster at start-up (or after a relist), which announces nothing new.
-pub fn detect(old: Option<Side>, new: Option<Side>, initial: bool) -> Vec<EventKind> {
+pub fn detect(old: Option<&Verdict>, new: Option<&Verdict>, initial: bool) -> Vec<EventKind> {
     let mut out = Vec::new();
     match (old, new) {
         (None, None) => {}
@@ -41,20 +34,20 @@ pub fn detect(old: Option<Side>, new: Option<Side>, initial: bool) -> Vec<EventK
             }
             out.push(EventKind::Created);
             // A new object is usually still reconciling (unknown): only trouble is worth telling.
-            match n.assessment.health {
+            match n.health {
                 Health::Unhealthy => out.push(EventKind::Unhealthy),
                 Health::Warning => out.push(EventKind::Warning),
                 Health::Healthy | Health::Unknown => {}
             }
-            if n.from_children && n.assessment.health == Health::Unhealthy {
+            if n.from_children && n.health == Health::Unhealthy {
                 out.push(EventKind::ChildUnhealthy);
             }
-            if n.assessment.suspended {
+            if n.suspended {
                 out.push(EventKind::Suspended);
             }
         }
         (Some(o), Some(n)) => {
-            let (a, b) = (o.assessment, n.assessment);
+            let (a, b) = (o, n);
             if a.health != b.health {
                 out.push(match b.health {
                     Health::Unhealthy => EventKind::Unhealthy,
@@ -63,19 +56,18 @@ pub fn detect(old: Option<Side>, new: Option<Side>, initial: bool) -> Vec<EventK
                     Health::Healthy => EventKind::Recovered,
                 });
             }
-            let child_trouble =
-                |s: Side| s.from_children && s.assessment.health == Health::Unhealthy;
+            let child_trouble = |v: &Verdict| v.from_children && v.health == Health::Unhealthy;
             if child_trouble(n) && !child_trouble(o) {
                 out.push(EventKind::ChildUnhealthy);
             }
             if b.revision.is_some() && a.revision != b.revision {
                 out.push(EventKind::Revision);
             }
-            let failed = |x: &Assessment| APPLY_FAILED.contains(&x.status.as_str());
+            let failed = |x: &Verdict| APPLY_FAILED.contains(&x.status.as_str());
             if failed(b) && !failed(a) {
                 out.push(EventKind::SyncFailed);
             }
-            let out_of_sync = |x: &Assessment| x.sync.as_deref() == Some("OutOfSync");
+            let out_of_sync = |x: &Verdict| x.sync.as_deref() == Some("OutOfSync");
             if out_of_sync(b) && !out_of_sync(a) {
                 out.push(EventKind::Drift);
             }
@@ -89,20 +81,61 @@ pub fn detect(old: Option<Side>, new: Option<Side>, initial: bool) -> Vec<EventK
     out
 }
 
+/// Events that say something is wrong (what a recovery later ends).
+pub fn is_trouble(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Unhealthy
+            | EventKind::Warning
+            | EventKind::Unknown
+            | EventKind::Stuck
+            | EventKind::SyncFailed
+            | EventKind::ChildUnhealthy
+    )
+}
+
+/// Whether what an event announced is still so, given the object's verdict now (None: gone).
+/// A notification held back by `waitFor` is sent only if it is.
+pub fn still_holds(kind: EventKind, announced: Option<&Verdict>, now: Option<&Verdict>) -> bool {
+    let Some(v) = now else {
+        return kind == EventKind::Deleted;
+    };
+    match kind {
+        EventKind::Deleted => false,
+        EventKind::Created => true,
+        EventKind::Unhealthy => v.health == Health::Unhealthy,
+        EventKind::Warning => v.health == Health::Warning,
+        EventKind::Unknown => v.health == Health::Unknown,
+        EventKind::Recovered => v.health == Health::Healthy,
+        EventKind::ChildUnhealthy => v.from_children && v.health == Health::Unhealthy,
+        EventKind::Stuck => !v.ready,
+        EventKind::Revision => announced.is_some_and(|a| a.revision == v.revision),
+        EventKind::SyncFailed => APPLY_FAILED.contains(&v.status.as_str()),
+        EventKind::Drift => v.sync.as_deref() == Some("OutOfSync"),
+        EventKind::Suspended => v.suspended,
+        EventKind::Resumed => !v.suspended,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use EventKind::*;
 
-    fn a(health: Health, status: &str) -> Assessment {
-        Assessment::new(health, health == Health::Healthy, status)
+    fn a(health: Health, status: &str) -> Verdict {
+        Verdict {
+            health,
+            ready: health == Health::Healthy,
+            status: status.into(),
+            revision: None,
+            suspended: false,
+            sync: None,
+            from_children: false,
+        }
     }
 
-    fn side(a: &Assessment) -> Option<Side<'_>> {
-        Some(Side {
-            assessment: a,
-            from_children: false,
-        })
+    fn side(v: &Verdict) -> Option<&Verdict> {
+        Some(v)
     }
 
     #[test]
@@ -163,12 +196,9 @@ mod tests {
         let ok = a(Health::Healthy, "ReconciliationSucceeded");
         let mut rolled = ok.clone();
         rolled.health = Health::Unhealthy;
-        let from_child = Some(Side {
-            assessment: &rolled,
-            from_children: true,
-        });
+        rolled.from_children = true;
         assert_eq!(
-            detect(side(&ok), from_child, false),
+            detect(side(&ok), side(&rolled), false),
             [Unhealthy, ChildUnhealthy]
         );
         // Its own failure is not a child's.

@@ -12,6 +12,20 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
+    // Logs go to standard error; RUST_LOG chooses what (`herald=debug`...). The agent tells
+    // what it does; the one-shot commands only what went wrong.
+    let default = if matches!(cli.command, Command::Run(_)) {
+        "info"
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_ansi(false)
+        .init();
     let code = match cli.command {
         Command::Demo(args) => demo::run(&args, &mut io::stdout().lock())?,
         Command::Run(args) => run::run(&args)?,

@@ -68,9 +68,19 @@ fn accepts(r: &Route, ev: &Routed) -> bool {
 /// Evaluates a route's CEL `when` with the given variables (`event`, `object`, `old`, `new`).
 pub fn eval_when(expr: &str, vars: &[(&str, &serde_json::Value)]) -> Result<bool, String> {
     let program = cel::Program::compile(expr).map_err(|e| e.to_string())?;
+    let owned: Vec<(&str, serde_json::Value)> =
+        vars.iter().map(|(n, v)| (*n, (*v).clone())).collect();
+    execute_when(&program, &owned)
+}
+
+/// Runs a compiled `when` with the given variables.
+pub fn execute_when(
+    program: &cel::Program,
+    vars: &[(&str, serde_json::Value)],
+) -> Result<bool, String> {
     let mut ctx = cel::Context::default();
     for (name, value) in vars {
-        ctx.add_variable(*name, *value)
+        ctx.add_variable(*name, value)
             .map_err(|e| format!("{name}: {e}"))?;
     }
     match program.execute(&ctx) {

@@ -20,7 +20,7 @@ pub const DEFAULT_RETENTION: SignedDuration = SignedDuration::from_hours(1);
 const TRANSITIONS_KEPT: usize = 20;
 
 /// Identifies one object: group, kind, namespace, name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 pub struct ObjectKey {
     pub group: String,
     pub kind: String,
@@ -72,7 +72,7 @@ impl fmt::Display for ObjectKey {
 /// An interned object key: the store, its links and its transitions share one allocation.
 pub type Key = Arc<ObjectKey>;
 
-/// A change of health, ready or status, as herald observed it.
+/// A change of what herald says about an object, as herald observed it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Transition {
     pub key: Key,
@@ -82,14 +82,63 @@ pub struct Transition {
     /// None when the object was deleted.
     pub to: Option<Verdict>,
     pub message: String,
+    /// Part of herald learning the cluster (its first list of the kind): nothing to announce.
+    #[serde(skip)]
+    pub initial: bool,
+    /// The object's labels and notification annotations at the time.
+    #[serde(skip)]
+    pub meta: Arc<Meta>,
+    /// The children its health was rolled up from, if it was.
+    #[serde(skip)]
+    pub children: Vec<Key>,
 }
 
 /// The parts of an assessment whose change is a transition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Verdict {
     pub health: Health,
     pub ready: bool,
     pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub suspended: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<String>,
+    /// The health is the children's, not the object's own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_children: bool,
+}
+
+/// What routing and subscriptions read of an object besides its assessment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Meta {
+    pub labels: BTreeMap<String, String>,
+    /// Only the notification annotations (`notifications.argoproj.io/…`, `herald.io/…`).
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl Meta {
+    pub fn of(obj: &Value) -> Meta {
+        let strings = |path: &[&str], keep: &dyn Fn(&str) -> bool| -> BTreeMap<String, String> {
+            obj.at(path)
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .filter(|(k, _)| keep(k))
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Meta {
+            labels: strings(&["metadata", "labels"], &|_| true),
+            annotations: strings(&["metadata", "annotations"], &|k| {
+                k.starts_with("notifications.argoproj.io/") || k.starts_with("herald.io/")
+            }),
+        }
+    }
 }
 
 /// Children made the object's health worse than its own check says.
@@ -115,6 +164,8 @@ pub struct Entry {
     pub since: Timestamp,
     pub deleted_at: Option<Timestamp>,
     pub transitions: VecDeque<Transition>,
+    /// Labels and notification annotations.
+    pub meta: Arc<Meta>,
     /// What the object declared: its children and parents, interned.
     children: Vec<Key>,
     parents: Vec<Node>,
@@ -159,6 +210,10 @@ impl Entry {
             health: self.health(),
             ready: self.own.ready,
             status: self.own.status.clone(),
+            revision: self.own.revision.clone(),
+            suspended: self.own.suspended,
+            sync: self.own.sync.clone(),
+            from_children: self.rollup.is_some(),
         }
     }
 
@@ -211,12 +266,15 @@ impl Store {
     /// Records the latest version of an object with its own assessment and the relatives it
     /// names. Returns the transitions: the object's, if its verdict changed (or it is new), and
     /// those of the ancestors its change rolls up into.
+    #[allow(clippy::too_many_arguments)]
     pub fn apply(
         &mut self,
         key: ObjectKey,
         resource_version: String,
         links: Links,
+        meta: Meta,
         own: Assessment,
+        initial: bool,
         now: Timestamp,
     ) -> Vec<Transition> {
         let key = self.intern(key);
@@ -273,6 +331,7 @@ impl Store {
                         since: now,
                         deleted_at: None,
                         transitions: VecDeque::new(),
+                        meta: Arc::default(),
                         children,
                         parents,
                         culprits: Vec::new(),
@@ -286,6 +345,9 @@ impl Store {
         // roll-up below needs to travel up.
         let own_changed = e.own != own;
         e.own = own;
+        if *e.meta != meta {
+            e.meta = Arc::new(meta);
+        }
         if before.is_none() {
             // New, or back after a deletion (its history stays).
             e.since = now;
@@ -294,7 +356,7 @@ impl Store {
             e.culprits.clear();
         }
         let fresh = before.is_none() || own_changed || !same_links;
-        if !self.reevaluate(&key, before, fresh, now, &mut out) {
+        if !self.reevaluate(&key, before, fresh, initial, now, &mut out) {
             return out;
         }
         let mut starts: Vec<Key> = self.parents_of(&key);
@@ -303,7 +365,7 @@ impl Store {
             .filter(|p| !starts.contains(p))
             .collect();
         starts.extend(dropped);
-        self.settle(starts, now, &mut out);
+        self.settle(starts, initial, now, &mut out);
         out
     }
 
@@ -324,13 +386,16 @@ impl Store {
             from: Some(e.verdict()),
             to: None,
             message: "deleted".into(),
+            initial: false,
+            meta: Arc::clone(&e.meta),
+            children: Vec::new(),
         };
         e.deleted_at = Some(now);
         e.since = now;
         push(&mut e.transitions, t.clone());
         let mut out = vec![t];
         let parents = self.parents_of(&k);
-        self.settle(parents, now, &mut out);
+        self.settle(parents, false, now, &mut out);
         out
     }
 
@@ -476,7 +541,13 @@ impl Store {
     }
 
     /// Walks up from `starts`, re-evaluating each ancestor; a path stops where nothing changed.
-    fn settle(&mut self, starts: Vec<Key>, now: Timestamp, out: &mut Vec<Transition>) {
+    fn settle(
+        &mut self,
+        starts: Vec<Key>,
+        initial: bool,
+        now: Timestamp,
+        out: &mut Vec<Transition>,
+    ) {
         let mut queue: VecDeque<(Key, usize)> = starts.into_iter().map(|k| (k, 1)).collect();
         let mut evaluations = 0;
         while let Some((key, depth)) = queue.pop_front() {
@@ -493,7 +564,7 @@ impl Store {
             if before.is_none() {
                 continue;
             }
-            if self.reevaluate(&key, before, false, now, out) && depth < MAX_DEPTH {
+            if self.reevaluate(&key, before, false, initial, now, out) && depth < MAX_DEPTH {
                 queue.extend(self.parents_of(&key).into_iter().map(|p| (p, depth + 1)));
             }
         }
@@ -506,6 +577,7 @@ impl Store {
         key: &Key,
         before: Option<Verdict>,
         fresh: bool,
+        initial: bool,
         now: Timestamp,
         out: &mut Vec<Transition>,
     ) -> bool {
@@ -524,6 +596,13 @@ impl Store {
                 from: before,
                 to: Some(to),
                 message: e.message().to_string(),
+                initial,
+                meta: Arc::clone(&e.meta),
+                children: e
+                    .rollup
+                    .as_ref()
+                    .map(|r| r.children.clone())
+                    .unwrap_or_default(),
             };
             e.since = now;
             push(&mut e.transitions, t.clone());
@@ -697,7 +776,7 @@ mod tests {
             .str_at(&["metadata", "resourceVersion"])
             .unwrap_or("1")
             .to_string();
-        s.apply(key, rv, links, a, now(at))
+        s.apply(key, rv, links, Meta::of(&o), a, false, now(at))
     }
 
     #[test]

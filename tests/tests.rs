@@ -8,4 +8,5 @@ mod config_cli;
 mod conformance;
 mod fake_api;
 mod lua_cli;
+mod notify_e2e;
 mod run_cli;

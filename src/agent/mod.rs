@@ -23,7 +23,7 @@ use crate::clock::Clock;
 use crate::health::{Assessment, Assessor};
 use crate::object::ValueExt;
 use crate::relations::{self, Links};
-use crate::store::{ObjectKey, Store, Transition};
+use crate::store::{Meta, ObjectKey, Store, Transition};
 pub use watch::Target;
 
 /// The kinds herald watches when the cluster serves them.
@@ -57,7 +57,8 @@ pub struct Stats {
 /// What watchers hand the evaluator.
 #[derive(Debug)]
 pub enum Update {
-    Apply(Arc<Value>),
+    /// An object as listed or watched; `initial` during the first list of its kind.
+    Apply(Arc<Value>, bool),
     Delete(ObjectKey),
     /// A (re)list finished: these are all the objects of the kind in scope.
     Listed {
@@ -90,6 +91,8 @@ pub struct Config {
     /// Watch Flux's kinds, Argo CD's kinds.
     pub flux: bool,
     pub argo: bool,
+    /// Keep every transition for a notifier ([`Agent::take_changes`]), none dropped.
+    pub notify: bool,
 }
 
 impl Default for Config {
@@ -104,6 +107,7 @@ impl Default for Config {
             max_child_kinds: 64,
             flux: true,
             argo: true,
+            notify: false,
         }
     }
 }
@@ -117,6 +121,11 @@ pub struct Agent {
     started: AtomicUsize,
     listed: AtomicUsize,
     discovered: AtomicBool,
+    /// Every transition, in order, for the notifier (the broadcast may drop some when readers lag).
+    changes_tx: Option<mpsc::UnboundedSender<Transition>>,
+    changes_rx: std::sync::Mutex<Option<mpsc::UnboundedReceiver<Transition>>>,
+    /// A subscription made before anything ran, so its holder misses nothing.
+    first_subscriber: std::sync::Mutex<Option<broadcast::Receiver<Transition>>>,
 }
 
 impl Agent {
@@ -129,6 +138,23 @@ impl Agent {
     pub fn subscribe(&self) -> broadcast::Receiver<Transition> {
         self.transitions.subscribe()
     }
+
+    /// Transitions from the very start (the first call; later ones get a fresh subscription).
+    pub fn subscribe_from_start(&self) -> broadcast::Receiver<Transition> {
+        self.first_subscriber
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .unwrap_or_else(|| self.subscribe())
+    }
+
+    /// The lossless stream of transitions, once (None without `Config::notify`, or taken).
+    pub fn take_changes(&self) -> Option<mpsc::UnboundedReceiver<Transition>> {
+        self.changes_rx
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
 }
 
 /// Starts discovery, the watchers and the evaluator; returns at once.
@@ -138,6 +164,12 @@ pub fn start(
     assessor: impl FnOnce() -> Assessor + Send + 'static,
     clock: Arc<dyn Clock>,
 ) -> Arc<Agent> {
+    let changes = if config.notify {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (Some(tx), Some(rx))
+    } else {
+        (None, None)
+    };
     let mut store = Store::new(config.retention);
     if !config.children {
         store = store.without_rollup();
@@ -149,7 +181,14 @@ pub fn start(
         started: AtomicUsize::new(0),
         listed: AtomicUsize::new(0),
         discovered: AtomicBool::new(false),
+        changes_tx: changes.0,
+        changes_rx: std::sync::Mutex::new(changes.1),
+        first_subscriber: std::sync::Mutex::new(None),
     });
+    *agent
+        .first_subscriber
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = Some(agent.transitions.subscribe());
     let (tx, rx) = mpsc::channel::<Update>(256);
     let (kinds_tx, kinds_rx) = mpsc::unbounded_channel();
     let kinds_tx = config.children.then_some(kinds_tx);
@@ -226,6 +265,9 @@ fn spawn_evaluator(
                     .fetch_add(batch.len() as u64, Ordering::Relaxed);
                 let transitions = apply(&agent, &mut ev, batch.drain(..), now);
                 for t in transitions {
+                    if let Some(tx) = &agent.changes_tx {
+                        let _ = tx.send(t.clone());
+                    }
                     let _ = agent.transitions.send(t);
                 }
             }
@@ -239,13 +281,17 @@ const PRUNE_EVERY: SignedDuration = SignedDuration::from_mins(1);
 /// Updates applied under one lock of the store, at most.
 const BATCH: usize = 256;
 
-/// What the store needs of an update, worked out before its lock is taken.
+/// What the store needs of an update, worked out before its lock is taken. (Short-lived, one
+/// batch at a time: the size of the largest variant does not matter.)
+#[allow(clippy::large_enum_variant)]
 enum Prepared {
     Apply {
         key: ObjectKey,
         resource_version: String,
         links: Links,
+        meta: Meta,
         assessment: Assessment,
+        initial: bool,
     },
     Delete(ObjectKey),
     Listed {
@@ -278,8 +324,18 @@ fn apply(
                 key,
                 resource_version,
                 links,
+                meta,
                 assessment,
-            } => out.extend(store.apply(key, resource_version, links, assessment, now)),
+                initial,
+            } => out.extend(store.apply(
+                key,
+                resource_version,
+                links,
+                meta,
+                assessment,
+                initial,
+                now,
+            )),
             Prepared::Delete(key) => out.extend(store.delete(&key, now)),
             Prepared::Listed {
                 group,
@@ -308,7 +364,7 @@ fn apply(
 impl Evaluator {
     fn prepare(&mut self, update: Update, now: Timestamp) -> Option<Prepared> {
         Some(match update {
-            Update::Apply(obj) => {
+            Update::Apply(obj, initial) => {
                 let key = ObjectKey::of(&obj)?;
                 let assessment = self.assessor.assess(&obj, now);
                 let links = if self.kinds.is_some() {
@@ -327,7 +383,9 @@ impl Evaluator {
                     key,
                     resource_version,
                     links,
+                    meta: Meta::of(&obj),
                     assessment,
+                    initial,
                 }
             }
             Update::Delete(key) => Prepared::Delete(key),

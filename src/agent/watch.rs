@@ -45,6 +45,8 @@ pub async fn run(
     }
     let mut stream = watcher::watcher(api, config).default_backoff().boxed();
     let mut listing: Option<BTreeSet<ObjectKey>> = None;
+    // Until the first list is complete, objects are what herald learns, not news.
+    let mut first_list_done = false;
     while let Some(event) = stream.next().await {
         let event = match event {
             Ok(e) => e,
@@ -66,15 +68,18 @@ pub async fn run(
                 if let (Some(keys), Some(key)) = (listing.as_mut(), ObjectKey::of(&value)) {
                     keys.insert(key);
                 }
-                Update::Apply(Arc::new(value))
+                Update::Apply(Arc::new(value), !first_list_done)
             }
-            Event::InitDone => Update::Listed {
-                group: ar.group.clone(),
-                kind: ar.kind.clone(),
-                namespace: target.namespace.clone(),
-                keys: listing.take().unwrap_or_default(),
-                gates_ready: target.gates_ready,
-            },
+            Event::InitDone => {
+                first_list_done = true;
+                Update::Listed {
+                    group: ar.group.clone(),
+                    kind: ar.kind.clone(),
+                    namespace: target.namespace.clone(),
+                    keys: listing.take().unwrap_or_default(),
+                    gates_ready: target.gates_ready,
+                }
+            }
             Event::Delete(o) => {
                 let Some(value) = accept(o, ar, &stats) else {
                     continue;

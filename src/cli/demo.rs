@@ -83,7 +83,7 @@ async fn play(args: &DemoArgs, out: &mut dyn Write) -> io::Result<i32> {
     // What the Flux and Argo CD objects deployed is watched as their children.
     let agent_config = agent::Config::default();
     let agent = agent::start(client, agent_config, assessor, Arc::new(SystemClock));
-    let mut transitions = agent.subscribe();
+    let mut transitions = agent.subscribe_from_start();
     let bound = crate::http::start(args.listen, Arc::clone(&agent)).await?;
     writeln!(
         out,

@@ -40,6 +40,9 @@ pub struct RunArgs {
     /// At most this many kinds are watched on demand because inventories list them (64).
     #[arg(long)]
     pub max_child_kinds: Option<usize>,
+    /// The notification outbox (default: the configuration's `delivery.outbox`).
+    #[arg(long, env = "HERALD_OUTBOX", value_name = "FILE")]
+    pub outbox: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub checks: UserChecks,
 }
@@ -89,8 +92,25 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         max_child_kinds: args.max_child_kinds.unwrap_or(watch.max_child_kinds),
         flux: watch.flux,
         argo: watch.argo,
+        notify: !file.receivers.is_empty(),
         ..agent::Config::default()
     };
+    let outbox_path = args
+        .outbox
+        .clone()
+        .unwrap_or_else(|| file.delivery.outbox.clone());
+    let outbox = if config.notify {
+        match crate::notify::outbox::Outbox::open(&outbox_path) {
+            Ok(o) => Some(Arc::new(o)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(2);
+            }
+        }
+    } else {
+        None
+    };
+    let file = Arc::new(file);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -98,9 +118,20 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         let client = kube::Client::try_default().await?;
         let assessor = move || checks.assessor().unwrap_or_else(|_| Assessor::builtin_only());
         let agent = agent::start(client, config, assessor, Arc::new(SystemClock));
+        if let (Some(outbox), Some(changes)) = (outbox, agent.take_changes()) {
+            let deliver = crate::notify::send::http(file.delivery.timeout);
+            crate::notify::start(
+                Arc::clone(&file),
+                Arc::clone(&agent.store),
+                changes,
+                outbox,
+                deliver,
+                Arc::new(SystemClock),
+            );
+        }
         let bound = crate::http::start(args.listen, Arc::clone(&agent)).await?;
         eprintln!("herald: serving on http://{bound}");
-        let mut transitions = agent.subscribe();
+        let mut transitions = agent.subscribe_from_start();
         // One line per transition, written in batches: a busy cluster makes many at once.
         let mut log = std::io::BufWriter::new(std::io::stderr());
         loop {

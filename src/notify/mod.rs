@@ -1,0 +1,486 @@
+//! Notifications: from the store's transitions to messages delivered, none lost, none repeated.
+//!
+//! The pipeline: each transition is turned into events ([`crate::events::detect`]); each event
+//! is routed ([`crate::route`]), checked against silences, and becomes one notification per
+//! receiver, written to the [`outbox::Outbox`] before anything else happens. A notification held
+//! by a route's `waitFor` waits in the outbox too, and is sent only if what it announces still
+//! holds when the wait ends. One worker per receiver sends in order, retrying with exponential
+//! backoff and jitter; `429` waits for `Retry-After`; other `4xx` are refused for good and
+//! reported. A notification leaves the outbox only when its receiver took it or refused it.
+
+pub mod outbox;
+pub mod send;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use crate::clock::Clock;
+use crate::config::{Config, EventKind, Receiver};
+use crate::events;
+use crate::route::{self, Routed};
+use crate::store::{ObjectKey, Store, Transition, Verdict};
+use outbox::Outbox;
+
+/// One thing that happened to one object, as receivers are told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Stable across retries and restarts: receivers may use it to drop a repeat.
+    pub id: String,
+    pub kind: EventKind,
+    pub cluster: String,
+    pub object: ObjectKey,
+    pub at: Timestamp,
+    pub from: Option<Verdict>,
+    pub to: Option<Verdict>,
+    pub message: String,
+    /// The children the health was rolled up from.
+    #[serde(default)]
+    pub children: Vec<ObjectKey>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Event {
+    /// `Kustomization flux-system/apps: healthy → unhealthy (HealthCheckFailed)`
+    pub fn summary(&self) -> String {
+        let o = &self.object;
+        let name = if o.namespace.is_empty() {
+            o.name.clone()
+        } else {
+            format!("{}/{}", o.namespace, o.name)
+        };
+        let verdict =
+            |v: &Option<Verdict>| v.as_ref().map_or("none".into(), |v| v.health.to_string());
+        let status = self.to.as_ref().map_or("deleted", |v| v.status.as_str());
+        format!(
+            "{} {name}: {} ({}: {} → {}, {status})",
+            o.kind,
+            self.kind,
+            self.cluster,
+            verdict(&self.from),
+            verdict(&self.to)
+        )
+    }
+}
+
+/// One event for one receiver.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    /// Given by the outbox.
+    #[serde(default)]
+    pub id: u64,
+    pub receiver: String,
+    /// The route that sent it, by its place in the configuration.
+    pub route: String,
+    pub event: Event,
+    /// Not sent before this.
+    pub due: Timestamp,
+    /// Held by `waitFor`: sent at `due` only if the event still holds.
+    pub recheck: bool,
+}
+
+/// What one attempt to deliver came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    /// Try again: after this long if the receiver said (`Retry-After`), else after the backoff.
+    Retry {
+        after: Option<Duration>,
+        why: String,
+    },
+    /// Refused for good (a 4xx other than 429, a receiver misconfigured): reported, not retried.
+    Refused(String),
+}
+
+/// Sends one notification to one receiver.
+pub type Deliver =
+    Arc<dyn Fn(Arc<Receiver>, Notification) -> BoxFuture<'static, Outcome> + Send + Sync>;
+
+/// Counters, for logs, tests and metrics.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub events: AtomicU64,
+    pub queued: AtomicU64,
+    pub delivered: AtomicU64,
+    pub retried: AtomicU64,
+    pub refused: AtomicU64,
+    pub silenced: AtomicU64,
+    /// Held by `waitFor` and no longer true when the wait ended.
+    pub superseded: AtomicU64,
+    pub errors: AtomicU64,
+}
+
+/// A running notifier.
+pub struct Notifier {
+    pub stats: Arc<Stats>,
+    pub outbox: Arc<Outbox>,
+}
+
+/// Starts the pipeline and one worker per receiver; returns at once. Notifications left in the
+/// outbox by an earlier run are picked up first.
+pub fn start(
+    config: Arc<Config>,
+    store: Arc<RwLock<Store>>,
+    changes: mpsc::UnboundedReceiver<Transition>,
+    outbox: Arc<Outbox>,
+    deliver: Deliver,
+    clock: Arc<dyn Clock>,
+) -> Arc<Notifier> {
+    let stats = Arc::new(Stats::default());
+    let mut workers = HashMap::new();
+    for r in &config.receivers {
+        let (tx, rx) = mpsc::unbounded_channel();
+        workers.insert(r.name.clone(), tx);
+        tokio::spawn(worker(
+            Arc::new(r.clone()),
+            rx,
+            Arc::clone(&outbox),
+            Arc::clone(&deliver),
+            Arc::clone(&stats),
+            config.delivery.clone(),
+        ));
+    }
+    let pipeline = Pipeline {
+        config,
+        store,
+        outbox: Arc::clone(&outbox),
+        stats: Arc::clone(&stats),
+        clock,
+        workers,
+        scheduled: BTreeMap::new(),
+        programs: HashMap::new(),
+        withheld: HashSet::new(),
+    };
+    tokio::spawn(pipeline.run(changes));
+    Arc::new(Notifier { stats, outbox })
+}
+
+struct Pipeline {
+    config: Arc<Config>,
+    store: Arc<RwLock<Store>>,
+    outbox: Arc<Outbox>,
+    stats: Arc<Stats>,
+    clock: Arc<dyn Clock>,
+    workers: HashMap<String, mpsc::UnboundedSender<Notification>>,
+    /// Held by `waitFor`, by when they are due.
+    scheduled: BTreeMap<(Timestamp, u64), Notification>,
+    /// Compiled CEL `when` expressions.
+    programs: HashMap<String, Option<cel::Program>>,
+    /// Troubles held by `waitFor` that were over before anyone heard of them, per receiver and
+    /// object: the recovery that follows is not news either.
+    withheld: HashSet<(String, ObjectKey)>,
+}
+
+impl Pipeline {
+    async fn run(mut self, mut changes: mpsc::UnboundedReceiver<Transition>) {
+        match self.outbox.pending() {
+            Ok(left) => {
+                if !left.is_empty() {
+                    tracing::info!(count = left.len(), "resuming notifications from the outbox");
+                }
+                for n in left {
+                    self.place(n);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read the outbox"),
+        }
+        loop {
+            let wait = self.scheduled.keys().next().map(|(due, _)| {
+                let d = due.duration_since(self.clock.now());
+                Duration::try_from(d).unwrap_or(Duration::ZERO)
+            });
+            tokio::select! {
+                t = changes.recv() => {
+                    let Some(t) = t else { return };
+                    let mut batch = vec![t];
+                    while let Ok(t) = changes.try_recv() {
+                        batch.push(t);
+                    }
+                    self.take(batch);
+                }
+                () = tokio::time::sleep(wait.unwrap_or(Duration::from_secs(3600))), if wait.is_some() => {
+                    self.release_due();
+                }
+            }
+        }
+    }
+
+    /// Turns transitions into notifications, writes them to the outbox, and passes them on.
+    fn take(&mut self, batch: Vec<Transition>) {
+        let now = self.clock.now();
+        let mut fresh = Vec::new();
+        for t in &batch {
+            for kind in events::detect(t.from.as_ref(), t.to.as_ref(), t.initial) {
+                self.stats.events.fetch_add(1, Ordering::Relaxed);
+                let event = self.event(t, kind);
+                fresh.extend(self.notifications(event, now));
+            }
+        }
+        if fresh.is_empty() {
+            return;
+        }
+        if let Err(e) = self.outbox.put(&mut fresh) {
+            // Not written, so not sent either: sending what cannot be tracked risks repeats.
+            self.stats.errors.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(error = %e, count = fresh.len(), "notifications lost: the outbox refused them");
+            return;
+        }
+        self.stats
+            .queued
+            .fetch_add(fresh.len() as u64, Ordering::Relaxed);
+        for n in fresh {
+            self.place(n);
+        }
+    }
+
+    fn event(&self, t: &Transition, kind: EventKind) -> Event {
+        let id_source = format!(
+            "{}|{}|{}|{}",
+            self.config.cluster,
+            t.key,
+            kind,
+            t.at.as_nanosecond()
+        );
+        let digest = ring::digest::digest(&ring::digest::SHA256, id_source.as_bytes());
+        let id: String = digest.as_ref()[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Event {
+            id,
+            kind,
+            cluster: self.config.cluster.clone(),
+            object: (*t.key).clone(),
+            at: t.at,
+            from: t.from.clone(),
+            to: t.to.clone(),
+            message: t.message.clone(),
+            children: t.children.iter().map(|k| (**k).clone()).collect(),
+            labels: t.meta.labels.clone(),
+        }
+    }
+
+    /// The notifications one event makes: one per receiver of the routes that take it, unless
+    /// a silence covers it.
+    fn notifications(&mut self, event: Event, now: Timestamp) -> Vec<Notification> {
+        let health = event.to.as_ref().or(event.from.as_ref()).map(|v| v.health);
+        let status = event
+            .to
+            .as_ref()
+            .map_or("", |v| v.status.as_str())
+            .to_string();
+        let routed = Routed {
+            event: event.kind,
+            kind: &event.object.kind,
+            namespace: &event.object.namespace,
+            name: &event.object.name,
+            labels: &event.labels,
+            health: health.unwrap_or(crate::health::Health::Unknown),
+            status: &status,
+        };
+        if self.config.silences.iter().any(|s| {
+            s.until > now
+                && (s.events.is_empty() || s.events.contains(&event.kind))
+                && route::matches(&s.matcher, &routed)
+        }) {
+            self.stats.silenced.fetch_add(1, Ordering::Relaxed);
+            return Vec::new();
+        }
+        let vars = cel_vars(&event);
+        let config = Arc::clone(&self.config);
+        let programs = &mut self.programs;
+        let stats = &self.stats;
+        let taken = route::routes(&config.routes, &routed, &mut |r| {
+            let Some(expr) = r.when.as_deref() else {
+                return true;
+            };
+            let program = programs
+                .entry(expr.to_string())
+                .or_insert_with(|| cel::Program::compile(expr).ok());
+            let Some(program) = program else {
+                return false;
+            };
+            match route::execute_when(program, &vars) {
+                Ok(b) => b,
+                Err(e) => {
+                    stats.errors.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(route = %r.path, error = %e, "when failed; the route does not take the event");
+                    false
+                }
+            }
+        });
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for r in taken {
+            for receiver in &r.receivers {
+                // Two routes naming the same receiver send it once.
+                if !seen.insert(receiver.clone()) {
+                    continue;
+                }
+                let wait = jiff::SignedDuration::try_from(r.wait_for).unwrap_or_default();
+                out.push(Notification {
+                    id: 0,
+                    receiver: receiver.clone(),
+                    route: r.path.clone(),
+                    event: event.clone(),
+                    due: now.saturating_add(wait).unwrap_or(now),
+                    recheck: !r.wait_for.is_zero(),
+                });
+            }
+        }
+        out
+    }
+
+    /// A notification from the outbox goes to its worker, or waits for its `waitFor`.
+    fn place(&mut self, n: Notification) {
+        if n.recheck {
+            self.scheduled.insert((n.due, n.id), n);
+        } else {
+            self.dispatch(n);
+        }
+    }
+
+    fn dispatch(&self, n: Notification) {
+        match self.workers.get(&n.receiver) {
+            Some(tx) => {
+                let _ = tx.send(n);
+            }
+            None => {
+                // The receiver left the configuration: nobody can take it any more.
+                tracing::warn!(receiver = %n.receiver, event = %n.event.id, "no such receiver any more; notification dropped");
+                let _ = self.outbox.done(n.id);
+            }
+        }
+    }
+
+    /// Notifications whose `waitFor` ended: sent if what they announce still holds.
+    fn release_due(&mut self) {
+        let now = self.clock.now();
+        while let Some(entry) = self.scheduled.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let mut n = entry.remove();
+            let current = {
+                let store = self.store.read().unwrap_or_else(|p| p.into_inner());
+                store
+                    .get(&n.event.object)
+                    .filter(|e| e.is_live())
+                    .map(|e| e.verdict())
+            };
+            let who = (n.receiver.clone(), n.event.object.clone());
+            let holds = events::still_holds(n.event.kind, n.event.to.as_ref(), current.as_ref());
+            let unheard_recovery =
+                n.event.kind == EventKind::Recovered && self.withheld.remove(&who);
+            if holds && !unheard_recovery {
+                if n.event.kind != EventKind::Recovered {
+                    self.withheld.remove(&who);
+                }
+                n.recheck = false;
+                if let Err(e) = self.outbox.update(&n) {
+                    tracing::error!(error = %e, "outbox update failed; sending anyway");
+                }
+                self.dispatch(n);
+            } else {
+                if !holds && events::is_trouble(n.event.kind) {
+                    self.withheld.insert(who);
+                }
+                self.stats.superseded.fetch_add(1, Ordering::Relaxed);
+                if let Err(e) = self.outbox.done(n.id) {
+                    tracing::error!(error = %e, "outbox update failed");
+                }
+            }
+        }
+    }
+}
+
+/// What a route's `when` sees: `event`, `object` (kind, name, namespace, labels), `old` and
+/// `new` (health, ready, status, revision, suspended, sync).
+fn cel_vars(e: &Event) -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "event",
+            json!({"type": e.kind.as_str(), "cluster": e.cluster, "message": e.message}),
+        ),
+        (
+            "object",
+            json!({"apiVersion": e.object.group, "kind": e.object.kind,
+                   "metadata": {"name": e.object.name, "namespace": e.object.namespace, "labels": e.labels}}),
+        ),
+        ("old", json!(e.from)),
+        ("new", json!(e.to)),
+    ]
+}
+
+/// Sends one receiver's notifications in order, each until it is taken or refused.
+async fn worker(
+    receiver: Arc<Receiver>,
+    mut rx: mpsc::UnboundedReceiver<Notification>,
+    outbox: Arc<Outbox>,
+    deliver: Deliver,
+    stats: Arc<Stats>,
+    delivery: crate::config::Delivery,
+) {
+    let spacing = receiver
+        .rate_per_minute
+        .map(|n| Duration::from_secs(60) / n.max(1));
+    let mut last_sent: Option<tokio::time::Instant> = None;
+    while let Some(n) = rx.recv().await {
+        let mut attempt: u32 = 0;
+        loop {
+            if let (Some(gap), Some(last)) = (spacing, last_sent) {
+                tokio::time::sleep_until(last + gap).await;
+            }
+            let outcome = deliver(Arc::clone(&receiver), n.clone()).await;
+            last_sent = Some(tokio::time::Instant::now());
+            match outcome {
+                Outcome::Delivered => {
+                    stats.delivered.fetch_add(1, Ordering::Relaxed);
+                    break;
+                }
+                Outcome::Refused(why) => {
+                    stats.refused.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(receiver = %receiver.name, event = %n.event.id, %why, "notification refused; not retried");
+                    break;
+                }
+                Outcome::Retry { after, why } => {
+                    attempt += 1;
+                    stats.retried.fetch_add(1, Ordering::Relaxed);
+                    let wait = after.unwrap_or_else(|| backoff(&delivery, attempt, n.id));
+                    tracing::warn!(receiver = %receiver.name, event = %n.event.id, attempt, ?wait, %why, "delivery failed; retrying");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+        if let Err(e) = outbox.done(n.id) {
+            tracing::error!(error = %e, "outbox update failed; the notification may be sent again after a restart");
+        }
+    }
+}
+
+/// `initial × 2^(attempt-1)`, at most `max`, minus up to a quarter at random so that receivers
+/// coming back are not hit by every herald at once.
+fn backoff(d: &crate::config::Delivery, attempt: u32, seed: u64) -> Duration {
+    let exp = d
+        .retry_initial
+        .saturating_mul(1u32 << (attempt.saturating_sub(1)).min(20));
+    let full = exp.min(d.retry_max);
+    // xorshift over the notification and the attempt: spread without a random source.
+    let mut x = seed ^ (u64::from(attempt) << 32) ^ 0x9E37_79B9_7F4A_7C15;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    let quarter = full / 4;
+    full - quarter.mul_f64((x % 1000) as f64 / 1000.0)
+}
+
+#[cfg(test)]
+mod tests;

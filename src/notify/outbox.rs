@@ -1,0 +1,138 @@
+//! The outbox: every notification is written (and synced to disk) before anything tries to send
+//! it, and removed once its receiver took it or refused it for good. After a restart, even a
+//! `kill -9`, what is still in the outbox is sent; what was removed is not sent again.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+
+use super::Notification;
+
+const PENDING: TableDefinition<u64, &[u8]> = TableDefinition::new("pending");
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const NEXT_ID: &str = "next-id";
+
+#[derive(Debug, thiserror::Error)]
+#[error("outbox {path}: {message}")]
+pub struct OutboxError {
+    path: String,
+    message: String,
+}
+
+pub struct Outbox {
+    db: Database,
+    path: String,
+    next: AtomicU64,
+}
+
+impl Outbox {
+    pub fn open(path: &Path) -> Result<Outbox, OutboxError> {
+        let shown = path.display().to_string();
+        let err = |e: &dyn std::fmt::Display| OutboxError {
+            path: shown.clone(),
+            message: e.to_string(),
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
+        }
+        let db = Database::create(path).map_err(|e| err(&e))?;
+        let txn = db.begin_write().map_err(|e| err(&e))?;
+        let next = {
+            txn.open_table(PENDING).map_err(|e| err(&e))?;
+            let meta = txn.open_table(META).map_err(|e| err(&e))?;
+            meta.get(NEXT_ID)
+                .map_err(|e| err(&e))?
+                .map_or(1, |v| v.value())
+        };
+        txn.commit().map_err(|e| err(&e))?;
+        Ok(Outbox {
+            db,
+            path: shown,
+            next: AtomicU64::new(next),
+        })
+    }
+
+    fn err(&self, e: impl std::fmt::Display) -> OutboxError {
+        OutboxError {
+            path: self.path.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Writes notifications durably, giving each its id. One transaction for all.
+    pub fn put(&self, items: &mut [Notification]) -> Result<(), OutboxError> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = txn.open_table(PENDING).map_err(|e| self.err(e))?;
+            for n in items.iter_mut() {
+                n.id = self.next.fetch_add(1, Ordering::SeqCst);
+                let bytes = serde_json::to_vec(n).map_err(|e| self.err(e))?;
+                table
+                    .insert(n.id, bytes.as_slice())
+                    .map_err(|e| self.err(e))?;
+            }
+            let mut meta = txn.open_table(META).map_err(|e| self.err(e))?;
+            meta.insert(NEXT_ID, self.next.load(Ordering::SeqCst))
+                .map_err(|e| self.err(e))?;
+        }
+        txn.commit().map_err(|e| self.err(e))
+    }
+
+    /// Rewrites a notification (after a waitFor check released it).
+    pub fn update(&self, n: &Notification) -> Result<(), OutboxError> {
+        let txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = txn.open_table(PENDING).map_err(|e| self.err(e))?;
+            let bytes = serde_json::to_vec(n).map_err(|e| self.err(e))?;
+            table
+                .insert(n.id, bytes.as_slice())
+                .map_err(|e| self.err(e))?;
+        }
+        txn.commit().map_err(|e| self.err(e))
+    }
+
+    /// Removes a notification: delivered, refused for good, or no longer true.
+    pub fn done(&self, id: u64) -> Result<(), OutboxError> {
+        let txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = txn.open_table(PENDING).map_err(|e| self.err(e))?;
+            table.remove(id).map_err(|e| self.err(e))?;
+        }
+        txn.commit().map_err(|e| self.err(e))
+    }
+
+    /// Everything not yet sent, oldest first. Entries that no longer parse are reported and
+    /// skipped (kept on disk, so nothing is lost silently).
+    pub fn pending(&self) -> Result<Vec<Notification>, OutboxError> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = txn.open_table(PENDING).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for item in table.iter().map_err(|e| self.err(e))? {
+            let (id, bytes) = item.map_err(|e| self.err(e))?;
+            match serde_json::from_slice::<Notification>(bytes.value()) {
+                Ok(n) => out.push(n),
+                Err(e) => {
+                    tracing::error!(id = id.value(), error = %e, "unreadable outbox entry kept aside")
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn len(&self) -> usize {
+        self.db
+            .begin_read()
+            .ok()
+            .and_then(|t| t.open_table(PENDING).ok())
+            .and_then(|t| t.len().ok())
+            .unwrap_or(0) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

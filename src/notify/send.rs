@@ -1,0 +1,228 @@
+//! Delivery to each kind of receiver over HTTP: webhooks (herald's JSON or a Flux event, signed
+//! with HMAC-SHA256 when a secret is set) and Alertmanager's v2 alerts API.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{Deliver, Event, Notification, Outcome};
+use crate::config::{EventKind, Receiver, ReceiverKind, Secret, WebhookFormat};
+
+/// The production deliverer.
+pub fn http(timeout: Duration) -> Deliver {
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .user_agent(concat!("herald/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("an HTTP client");
+    Arc::new(move |receiver: Arc<Receiver>, n: Notification| {
+        let client = client.clone();
+        Box::pin(async move { deliver(&client, &receiver, &n).await })
+    })
+}
+
+async fn deliver(client: &reqwest::Client, r: &Receiver, n: &Notification) -> Outcome {
+    match &r.kind {
+        ReceiverKind::Webhook {
+            url,
+            hmac_secret,
+            format,
+            headers,
+        } => {
+            let body = match format {
+                WebhookFormat::Herald => herald_payload(&n.event),
+                WebhookFormat::Flux => flux_payload(&n.event),
+            };
+            let body = serde_json::to_vec(&body).expect("JSON");
+            let mut req = client
+                .post(url)
+                .header("content-type", "application/json")
+                .header("x-herald-delivery", &n.event.id)
+                .header("x-herald-event", n.event.kind.as_str());
+            for (k, v) in headers {
+                req = req.header(k, v);
+            }
+            if let Some(secret) = hmac_secret {
+                let key = match read_secret(secret) {
+                    Ok(k) => k,
+                    Err(why) => return Outcome::Retry { after: None, why },
+                };
+                let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key.as_bytes());
+                let tag = ring::hmac::sign(&key, &body);
+                let hex: String = tag.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+                req = req.header("x-signature", format!("sha256={hex}"));
+            }
+            outcome(req.body(body).send().await).await
+        }
+        ReceiverKind::Alertmanager { url } => {
+            let Some(alert) = alert(&n.event) else {
+                // Not a trouble or a recovery: nothing for Alertmanager.
+                return Outcome::Delivered;
+            };
+            let req = client
+                .post(format!("{url}/api/v2/alerts"))
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(&json!([alert])).expect("JSON"));
+            outcome(req.send().await).await
+        }
+        ReceiverKind::Slack { .. } | ReceiverKind::Email { .. } => {
+            Outcome::Refused(format!("{} delivery is not built yet", r.kind.as_str()))
+        }
+    }
+}
+
+/// Reads a secret's value. The error names where it was looked for, never what it holds.
+pub fn read_secret(s: &Secret) -> Result<String, String> {
+    match s {
+        Secret::File(p) => std::fs::read_to_string(p)
+            .map(|v| v.trim_end_matches(['\n', '\r']).to_string())
+            .map_err(|e| format!("cannot read the secret file {}: {e}", p.display())),
+        Secret::Env(v) => {
+            std::env::var(v).map_err(|_| format!("the environment variable {v} is not set"))
+        }
+    }
+}
+
+/// 2xx: taken. 429: wait for Retry-After. 408 and 5xx, or no answer: retry. Other 4xx: refused.
+async fn outcome(res: reqwest::Result<reqwest::Response>) -> Outcome {
+    let res = match res {
+        Ok(r) => r,
+        Err(e) => {
+            return Outcome::Retry {
+                after: None,
+                why: without_url(&e),
+            };
+        }
+    };
+    let status = res.status();
+    if status.is_success() {
+        return Outcome::Delivered;
+    }
+    let retry_after = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body: String = res
+        .text()
+        .await
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
+    let why = format!("HTTP {status}: {body}");
+    if status.as_u16() == 429 {
+        Outcome::Retry {
+            after: Some(retry_after.unwrap_or(Duration::from_secs(1))),
+            why,
+        }
+    } else if status.as_u16() == 408 || status.is_server_error() {
+        Outcome::Retry { after: None, why }
+    } else {
+        Outcome::Refused(why)
+    }
+}
+
+/// The error without its URL, which may carry a token in its path or query.
+fn without_url(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else {
+        "request failed"
+    };
+    let mut source = std::error::Error::source(e);
+    let mut detail = String::new();
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    if detail.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind}: {detail}")
+    }
+}
+
+pub fn herald_payload(e: &Event) -> Value {
+    json!({
+        "id": e.id,
+        "event": e.kind.as_str(),
+        "cluster": e.cluster,
+        "object": {"group": e.object.group, "kind": e.object.kind,
+                   "namespace": e.object.namespace, "name": e.object.name},
+        "at": e.at,
+        "from": e.from,
+        "to": e.to,
+        "message": e.message,
+        "revision": e.to.as_ref().and_then(|v| v.revision.clone()),
+        "children": e.children,
+        "labels": e.labels,
+        "summary": e.summary(),
+    })
+}
+
+/// The shape of Flux notification-controller's events, so receivers written for Flux work.
+pub fn flux_payload(e: &Event) -> Value {
+    let trouble = matches!(
+        e.kind,
+        EventKind::Unhealthy
+            | EventKind::Warning
+            | EventKind::Stuck
+            | EventKind::SyncFailed
+            | EventKind::ChildUnhealthy
+    );
+    let api_version = if e.object.group.is_empty() {
+        "v1".to_string()
+    } else {
+        format!("{}/v1", e.object.group)
+    };
+    let mut metadata = json!({"herald.io/event": e.kind.as_str(), "herald.io/id": e.id});
+    if let Some(rev) = e.to.as_ref().and_then(|v| v.revision.as_ref()) {
+        metadata["revision"] = json!(rev);
+    }
+    json!({
+        "involvedObject": {"kind": e.object.kind, "namespace": e.object.namespace,
+                           "name": e.object.name, "apiVersion": api_version},
+        "severity": if trouble { "error" } else { "info" },
+        "timestamp": e.at,
+        "message": if e.message.is_empty() { e.summary() } else { e.message.clone() },
+        "reason": e.to.as_ref().map_or("Deleted", |v| v.status.as_str()),
+        "reportingController": "herald",
+        "reportingInstance": e.cluster,
+        "metadata": metadata,
+    })
+}
+
+/// The Alertmanager alert for an event: troubles fire, recoveries and deletions resolve (the
+/// same labels with `endsAt` now). Other events are not alerts.
+pub fn alert(e: &Event) -> Option<Value> {
+    let firing = match e.kind {
+        EventKind::Unhealthy
+        | EventKind::Warning
+        | EventKind::Stuck
+        | EventKind::SyncFailed
+        | EventKind::ChildUnhealthy => true,
+        EventKind::Recovered | EventKind::Deleted => false,
+        _ => return None,
+    };
+    let severity = match e.to.as_ref().map(|v| v.health) {
+        Some(crate::health::Health::Warning) => "warning",
+        _ => "critical",
+    };
+    let mut a = json!({
+        "labels": {"alertname": "HeraldObjectUnhealthy", "cluster": e.cluster,
+                   "group": e.object.group, "kind": e.object.kind,
+                   "namespace": e.object.namespace, "name": e.object.name},
+        "annotations": {"summary": e.summary(), "description": e.message,
+                        "event": e.kind.as_str(), "severity": severity},
+        "startsAt": e.at,
+    });
+    if !firing {
+        a["endsAt"] = json!(e.at);
+    }
+    Some(a)
+}

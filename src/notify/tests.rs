@@ -1,0 +1,298 @@
+//! The pipeline on tokio's paused clock, with a scripted receiver.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde_json::json;
+
+use super::*;
+use crate::clock::TokioClock;
+use crate::health::assess;
+use crate::relations::Links;
+use crate::store::{DEFAULT_RETENTION, Meta};
+
+const CONFIG: &str = r#"
+cluster: test
+receivers:
+  - {name: hook, webhook: {url: "http://127.0.0.1:1/"}}
+routes:
+  - match: {kind: Kustomization}
+    events: [unhealthy, recovered]
+    receivers: [hook]
+    waitFor: 2m
+  - match: {kind: HelmRelease}
+    receivers: [hook]
+silences:
+  - match: {namespace: quiet}
+    until: 2100-01-01T00:00:00Z
+delivery: {retryInitial: 1s, retryMax: 10s}
+"#;
+
+/// What the receiver saw: (event, object name).
+type Seen = Arc<Mutex<Vec<(EventKind, String)>>>;
+
+/// A receiver that answers from a script (then `Delivered` forever) and records what it took.
+fn scripted(script: Vec<Outcome>) -> (Deliver, Seen) {
+    let seen: Seen = Arc::default();
+    let script = Arc::new(Mutex::new(std::collections::VecDeque::from(script)));
+    let s = Arc::clone(&seen);
+    let deliver: Deliver = Arc::new(move |_r, n: Notification| {
+        let outcome = script
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or(Outcome::Delivered);
+        if outcome == Outcome::Delivered {
+            s.lock()
+                .unwrap()
+                .push((n.event.kind, n.event.object.name.clone()));
+        }
+        Box::pin(async move { outcome })
+    });
+    (deliver, seen)
+}
+
+struct Harness {
+    store: Arc<RwLock<Store>>,
+    tx: mpsc::UnboundedSender<Transition>,
+    notifier: Arc<Notifier>,
+    clock: Arc<TokioClock>,
+}
+
+fn outbox_path(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("herald-notify-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("outbox.redb")
+}
+
+fn start_with(path: &Path, deliver: Deliver) -> Harness {
+    let config = Arc::new(crate::config::parse(CONFIG, Path::new("t.yaml")).unwrap());
+    let store = Arc::new(RwLock::new(Store::new(DEFAULT_RETENTION)));
+    let (tx, rx) = mpsc::unbounded_channel();
+    let clock = Arc::new(TokioClock::new("2026-11-23T12:00:00Z".parse().unwrap()));
+    let outbox = Arc::new(Outbox::open(path).unwrap());
+    let notifier = start(
+        config,
+        Arc::clone(&store),
+        rx,
+        outbox,
+        deliver,
+        Arc::clone(&clock) as Arc<dyn Clock>,
+    );
+    Harness {
+        store,
+        tx,
+        notifier,
+        clock,
+    }
+}
+
+fn object(kind: &str, ns: &str, name: &str, ready: &str) -> Value {
+    let group = if kind == "HelmRelease" {
+        "helm.toolkit.fluxcd.io/v2"
+    } else {
+        "kustomize.toolkit.fluxcd.io/v1"
+    };
+    json!({"apiVersion": group, "kind": kind, "metadata": {"name": name, "namespace": ns},
+           "status": {"conditions": [{"type": "Ready", "status": ready, "reason": "R", "message": "m"}]}})
+}
+
+impl Harness {
+    /// Applies an object to the store and hands its transitions to the notifier.
+    fn apply(&self, obj: Value, initial: bool) {
+        let key = ObjectKey::of(&obj).unwrap();
+        let now = self.clock.now();
+        let a = assess(&obj, now);
+        let ts = self.store.write().unwrap().apply(
+            key,
+            "1".into(),
+            Links::default(),
+            Meta::of(&obj),
+            a,
+            initial,
+            now,
+        );
+        for t in ts {
+            self.tx.send(t).unwrap();
+        }
+    }
+
+    async fn settle(&self) {
+        // Let the pipeline and the workers run what is ready, without moving the clock much.
+        for _ in 0..50 {
+            tokio::task::yield_now().await;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        for _ in 0..50 {
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn flapping_inside_wait_for_sends_nothing_and_lasting_trouble_sends_once() {
+    let (deliver, seen) = scripted(vec![]);
+    let h = start_with(&outbox_path("flap"), deliver);
+    // Learned at start-up: nothing to say.
+    h.apply(object("Kustomization", "apps", "api", "True"), true);
+    h.settle().await;
+    // Unhealthy for 30 s, then back: inside the 2 m wait, so nobody hears of either.
+    h.apply(object("Kustomization", "apps", "api", "False"), false);
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    h.apply(object("Kustomization", "apps", "api", "True"), false);
+    tokio::time::sleep(Duration::from_secs(300)).await;
+    h.settle().await;
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+    assert_eq!(h.notifier.stats.superseded.load(Ordering::Relaxed), 2);
+
+    // Unhealthy and staying so: one message once the wait is over, and its recovery later.
+    h.apply(object("Kustomization", "apps", "api", "False"), false);
+    tokio::time::sleep(Duration::from_secs(119)).await;
+    h.settle().await;
+    assert!(seen.lock().unwrap().is_empty(), "not before the wait ends");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    h.settle().await;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(EventKind::Unhealthy, "api".to_string())]
+    );
+    h.apply(object("Kustomization", "apps", "api", "True"), false);
+    tokio::time::sleep(Duration::from_secs(121)).await;
+    h.settle().await;
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    assert_eq!(seen.lock().unwrap()[1].0, EventKind::Recovered);
+    assert!(h.notifier.outbox.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_receiver_failing_five_times_gets_the_message_once() {
+    let fail = || Outcome::Retry {
+        after: None,
+        why: "HTTP 503".into(),
+    };
+    let (deliver, seen) = scripted(vec![fail(), fail(), fail(), fail(), fail()]);
+    let h = start_with(&outbox_path("retry"), deliver);
+    h.apply(object("HelmRelease", "apps", "web", "True"), true);
+    h.apply(object("HelmRelease", "apps", "web", "False"), false);
+    // Backoff 1 s, 2 s, 4 s, 8 s, 10 s (capped), each less up to a quarter: within 30 s.
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    h.settle().await;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(EventKind::Unhealthy, "web".to_string())]
+    );
+    assert_eq!(h.notifier.stats.retried.load(Ordering::Relaxed), 5);
+    assert_eq!(h.notifier.stats.delivered.load(Ordering::Relaxed), 1);
+    assert!(h.notifier.outbox.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn too_many_requests_waits_and_other_refusals_are_not_retried() {
+    let (deliver, seen) = scripted(vec![
+        Outcome::Retry {
+            after: Some(Duration::from_secs(40)),
+            why: "HTTP 429".into(),
+        },
+        Outcome::Delivered,
+        Outcome::Refused("HTTP 400: bad payload".into()),
+    ]);
+    let h = start_with(&outbox_path("429"), deliver);
+    h.apply(object("HelmRelease", "apps", "a", "True"), true);
+    h.apply(object("HelmRelease", "apps", "a", "False"), false);
+    tokio::time::sleep(Duration::from_secs(39)).await;
+    h.settle().await;
+    assert!(seen.lock().unwrap().is_empty(), "Retry-After is respected");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    h.settle().await;
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    // The next one is refused: counted, removed, not retried.
+    h.apply(object("HelmRelease", "apps", "a", "True"), false);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    h.settle().await;
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    assert_eq!(h.notifier.stats.refused.load(Ordering::Relaxed), 1);
+    assert!(h.notifier.outbox.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn silenced_and_unrouted_events_send_nothing() {
+    let (deliver, seen) = scripted(vec![]);
+    let h = start_with(&outbox_path("silence"), deliver);
+    h.apply(object("HelmRelease", "quiet", "a", "True"), true);
+    h.apply(object("HelmRelease", "quiet", "a", "False"), false);
+    // A new Kustomization: its route takes only unhealthy and recovered.
+    h.apply(object("Kustomization", "apps", "b", "True"), false);
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    h.settle().await;
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+    assert_eq!(h.notifier.stats.silenced.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn what_is_in_the_outbox_at_a_crash_is_sent_once_after_the_restart() {
+    let path = outbox_path("restart");
+    // First run: the receiver never answers; the process dies with the message in flight.
+    {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let hang: Deliver = Arc::new(|_r, _n| Box::pin(futures::future::pending()));
+            let h = start_with(&path, hang);
+            h.apply(object("HelmRelease", "apps", "a", "True"), true);
+            h.apply(object("HelmRelease", "apps", "a", "False"), false);
+            h.apply(object("HelmRelease", "apps", "b", "True"), false);
+            h.settle().await;
+            assert_eq!(h.notifier.outbox.len(), 2);
+        });
+        // Dropping the runtime drops every task, as a kill would.
+    }
+    // Second run: the same outbox, a receiver that answers.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (deliver, seen) = scripted(vec![]);
+        let h = start_with(&path, deliver);
+        h.settle().await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        h.settle().await;
+        let mut got = seen.lock().unwrap().clone();
+        got.sort_by(|a, b| a.1.cmp(&b.1));
+        assert_eq!(
+            got,
+            [
+                (EventKind::Unhealthy, "a".to_string()),
+                (EventKind::Created, "b".to_string())
+            ]
+        );
+        assert!(h.notifier.outbox.is_empty());
+    });
+}
+
+#[test]
+fn backoff_doubles_up_to_the_limit_with_jitter_below() {
+    let d = crate::config::Delivery {
+        retry_initial: Duration::from_secs(1),
+        retry_max: Duration::from_secs(60),
+        ..crate::config::Delivery::default()
+    };
+    for (attempt, full) in [(1, 1), (2, 2), (3, 4), (7, 60), (30, 60)] {
+        let b = backoff(&d, attempt, 42);
+        let full = Duration::from_secs(full);
+        assert!(b <= full && b >= full * 3 / 4, "{attempt}: {b:?}");
+    }
+}

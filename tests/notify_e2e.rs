@@ -1,0 +1,369 @@
+//! Notifications end to end: the fake API server changes objects, `herald run` (the binary)
+//! watches it and notifies a webhook receiver on loopback that can fail, hang or answer.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use herald::fake::{FakeApiServer, Options, gitops_resources};
+use http_body_util::{BodyExt, Full};
+use serde_json::{Value, json};
+
+use crate::util::herald_bin;
+
+const SECRET: &str = "s3cr3t-hmac-key-do-not-print";
+
+/// How the receiver answers its next requests; once the script is out, 200.
+#[derive(Debug, Clone, Copy)]
+enum Answer {
+    Status(u16),
+    /// Never answers (herald is killed meanwhile).
+    Hang,
+}
+
+#[derive(Debug, Clone)]
+struct Received {
+    status: u16,
+    delivery: String,
+    signature: String,
+    body: Value,
+    raw: Vec<u8>,
+}
+
+#[derive(Clone, Default)]
+struct Sink {
+    script: Arc<Mutex<VecDeque<Answer>>>,
+    /// Requests answered (with their status), in order.
+    answered: Arc<Mutex<Vec<Received>>>,
+    /// Requests that arrived, answered or not.
+    arrived: Arc<Mutex<usize>>,
+}
+
+impl Sink {
+    async fn start(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let sink = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let sink = sink.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let sink = sink.clone();
+                        async move { Ok::<_, Infallible>(sink.answer(req).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        addr
+    }
+
+    async fn answer(
+        &self,
+        req: hyper::Request<hyper::body::Incoming>,
+    ) -> hyper::Response<Full<Bytes>> {
+        let header = |k: &str| {
+            req.headers()
+                .get(k)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (delivery, signature) = (header("x-herald-delivery"), header("x-signature"));
+        let raw = req.into_body().collect().await.unwrap().to_bytes().to_vec();
+        *self.arrived.lock().unwrap() += 1;
+        let answer = self
+            .script
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or(Answer::Status(200));
+        let status = match answer {
+            Answer::Hang => futures::future::pending::<u16>().await,
+            Answer::Status(s) => s,
+        };
+        self.answered.lock().unwrap().push(Received {
+            status,
+            delivery,
+            signature,
+            body: serde_json::from_slice(&raw).unwrap_or(Value::Null),
+            raw,
+        });
+        hyper::Response::builder()
+            .status(status)
+            .body(Full::new(Bytes::from_static(b"{}")))
+            .unwrap()
+    }
+
+    /// The deliveries taken (answered 200).
+    fn taken(&self) -> Vec<Received> {
+        self.answered
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.status == 200)
+            .cloned()
+            .collect()
+    }
+}
+
+struct Herald {
+    child: Child,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Drop for Herald {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Herald {
+    fn start(kubeconfig: &Path, config: &Path) -> Herald {
+        let mut child = Command::new(herald_bin())
+            .args(["run", "--listen", "127.0.0.1:0", "--config"])
+            .arg(config)
+            .env("KUBECONFIG", kubeconfig)
+            .env("HOOK_SECRET", SECRET)
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let sink = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let mut s = sink.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        Herald { child, stderr }
+    }
+
+    /// Kills it as `kill -9` would.
+    fn kill(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+/// Polls until `cond` holds (at most 30 s of real time).
+async fn until(what: &str, mut cond: impl FnMut() -> bool) {
+    for _ in 0..1500 {
+        if cond() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn ks(name: &str, ready: &str) -> Value {
+    json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+           "metadata": {"name": name, "namespace": "apps", "labels": {"team": "web"}},
+           "status": {"conditions": [{"type": "Ready", "status": ready,
+               "reason": if ready == "True" {"ReconciliationSucceeded"} else {"HealthCheckFailed"},
+               "message": format!("{name} is {ready}")}]}})
+}
+
+fn setup(name: &str, hook: std::net::SocketAddr, extra_receiver: &str) -> (PathBuf, PathBuf) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("herald.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"cluster: e2e
+receivers:
+  - name: hook
+    webhook: {{url: "http://{hook}/hook", hmacSecretEnv: HOOK_SECRET}}
+{extra_receiver}
+routes:
+  - match: {{kind: Kustomization, labels: {{team: web}}}}
+    events: [unhealthy, recovered]
+    receivers: [hook]
+delivery: {{outbox: "{}", retryInitial: 50ms, retryMax: 200ms, timeout: 5s}}
+"#,
+            dir.join("outbox.redb").display()
+        ),
+    )
+    .unwrap();
+    (dir, config)
+}
+
+fn verify(r: &Received) {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, SECRET.as_bytes());
+    let hex = r.signature.strip_prefix("sha256=").expect("signed");
+    let tag: Vec<u8> = (0..hex.len() / 2)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    ring::hmac::verify(&key, &r.raw, &tag).expect("the signature matches the body");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_story_sends_exactly_its_messages_through_a_failing_receiver() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sink = Sink::default();
+    // The first five attempts fail (503, 500, 503, 502, 503); then the receiver recovers.
+    sink.script.lock().unwrap().extend([
+        Answer::Status(503),
+        Answer::Status(500),
+        Answer::Status(503),
+        Answer::Status(502),
+        Answer::Status(503),
+    ]);
+    let hook = sink.start().await;
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    server.apply(ks("api", "True")).unwrap();
+    server.apply(ks("web", "False")).unwrap();
+    let (dir, config) = setup("notify_story", hook, "");
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    let herald = Herald::start(&kubeconfig, &config);
+    // Started with web already unhealthy: learned, not announced.
+    until("the first list", || {
+        herald.stderr.lock().unwrap().contains("apps/web")
+    })
+    .await;
+
+    server.apply(ks("api", "False")).unwrap(); // 1: api unhealthy
+    server.apply(ks("web", "True")).unwrap(); // 2: web recovered
+    server.apply(ks("api", "True")).unwrap(); // 3: api recovered
+    let mut other = ks("db", "False");
+    other["metadata"]["labels"] = json!({"team": "data"});
+    server.apply(other).unwrap(); // not routed: another team's
+    until("three deliveries", || sink.taken().len() == 3).await;
+    let taken = sink.taken();
+    let got: Vec<(String, String)> = taken
+        .iter()
+        .map(|r| {
+            (
+                r.body["object"]["name"].as_str().unwrap().to_string(),
+                r.body["event"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("api".to_string(), "unhealthy".to_string()),
+            ("web".to_string(), "recovered".to_string()),
+            ("api".to_string(), "recovered".to_string())
+        ]
+    );
+    for r in &taken {
+        verify(r);
+        assert_eq!(r.body["cluster"], "e2e");
+    }
+    let ids: std::collections::BTreeSet<&str> = taken.iter().map(|r| r.delivery.as_str()).collect();
+    assert_eq!(ids.len(), 3, "each message once");
+    assert_eq!(
+        sink.answered.lock().unwrap().len(),
+        8,
+        "five failures, three successes"
+    );
+
+    let logs = herald.kill();
+    assert!(logs.contains("retrying"), "{logs}");
+    assert!(!logs.contains(SECRET), "the secret appears in the logs");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_delivery_and_restarted_sends_each_pending_message_once() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sink = Sink::default();
+    sink.script.lock().unwrap().push_back(Answer::Hang);
+    let hook = sink.start().await;
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    server.apply(ks("api", "True")).unwrap();
+    server.apply(ks("web", "True")).unwrap();
+    let (dir, config) = setup("notify_kill", hook, "");
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+
+    let herald = Herald::start(&kubeconfig, &config);
+    until("the first list", || {
+        herald.stderr.lock().unwrap().contains("apps/web")
+    })
+    .await;
+    server.apply(ks("api", "False")).unwrap();
+    server.apply(ks("web", "False")).unwrap();
+    // The first delivery hangs at the receiver; the second waits behind it. Kill herald then.
+    until("the first attempt", || *sink.arrived.lock().unwrap() == 1).await;
+    herald.kill();
+    assert!(sink.taken().is_empty());
+
+    let herald = Herald::start(&kubeconfig, &config);
+    until("both messages", || sink.taken().len() == 2).await;
+    let mut got: Vec<String> = sink
+        .taken()
+        .iter()
+        .map(|r| r.body["object"]["name"].as_str().unwrap().to_string())
+        .collect();
+    got.sort();
+    assert_eq!(got, ["api", "web"], "each pending message, once");
+    // Nothing more arrives: the restart relisted the cluster without announcing it again.
+    server.apply(ks("other", "True")).unwrap();
+    until("herald saw the last change", || {
+        herald.stderr.lock().unwrap().contains("apps/other")
+    })
+    .await;
+    assert_eq!(sink.taken().len(), 2);
+    let _ = herald.kill();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_in_logs_or_errors_when_receivers_fail() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sink = Sink::default();
+    // Refused for good: the error is reported with the receiver's answer, not the secret.
+    sink.script.lock().unwrap().push_back(Answer::Status(400));
+    let hook = sink.start().await;
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    server.apply(ks("api", "True")).unwrap();
+    // A second receiver whose URL carries a token, on a port nothing listens on.
+    let extra = r#"  - name: down
+    webhook: {url: "http://127.0.0.1:9/hook?token=s3cr3t-hmac-key-do-not-print", hmacSecretEnv: HOOK_SECRET}"#;
+    let (dir, config) = setup("notify_secret", hook, extra);
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("receivers: [hook]", "receivers: [hook, down]");
+    std::fs::write(&config, text).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    let herald = Herald::start(&kubeconfig, &config);
+    until("the first list", || {
+        herald.stderr.lock().unwrap().contains("apps/api")
+    })
+    .await;
+    server.apply(ks("api", "False")).unwrap();
+    until("a refusal and a few failed attempts", || {
+        let logs = herald.stderr.lock().unwrap();
+        logs.contains("refused") && logs.matches("retrying").count() >= 2
+    })
+    .await;
+    let logs = herald.kill();
+    assert!(logs.contains("HTTP 400"), "{logs}");
+    assert!(!logs.contains(SECRET), "a secret leaked:\n{logs}");
+}
