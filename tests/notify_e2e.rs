@@ -367,3 +367,122 @@ async fn no_secret_in_logs_or_errors_when_receivers_fail() {
     assert!(logs.contains("HTTP 400"), "{logs}");
     assert!(!logs.contains(SECRET), "a secret leaked:\n{logs}");
 }
+
+/// Debian's Alertmanager on a free loopback port, stopped when dropped.
+struct Alertmanager {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Alertmanager {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Alertmanager {
+    async fn start(dir: &Path) -> Alertmanager {
+        let bin = ["/usr/bin/prometheus-alertmanager", "/usr/local/bin/prometheus-alertmanager"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("prometheus-alertmanager is not installed: tests/install-tools.sh installs it (bash tests/run runs it)");
+        std::fs::write(
+            dir.join("alertmanager.yml"),
+            "route:\n  receiver: \"null\"\n  group_wait: 1s\nreceivers:\n  - name: \"null\"\n",
+        )
+        .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(bin)
+            .arg(format!("--config.file={}", dir.join("alertmanager.yml").display()))
+            .arg(format!("--storage.path={}", dir.join("am-data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--cluster.listen-address=")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let am = Alertmanager {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let client = reqwest::Client::new();
+        for _ in 0..500 {
+            if let Ok(r) = client.get(format!("{}/-/ready", am.url)).send().await
+                && r.status().is_success()
+            {
+                return am;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("Alertmanager did not become ready");
+    }
+
+    /// The active alerts, as its API lists them.
+    async fn alerts(&self) -> Vec<Value> {
+        let body = reqwest::get(format!("{}/api/v2/alerts", self.url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        serde_json::from_str::<Vec<Value>>(&body).unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alertmanager_shows_the_alert_and_resolves_it_when_the_object_recovers() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sink = Sink::default();
+    let hook = sink.start().await;
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    server.apply(ks("api", "True")).unwrap();
+    let (dir, config) = setup("notify_am", hook, "");
+    let am = Alertmanager::start(&dir).await;
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "routes:",
+        &format!("  - name: am\n    alertmanager: {{url: \"{}\"}}\nroutes:", am.url),
+    );
+    let text = text.replace("receivers: [hook]", "receivers: [am]");
+    std::fs::write(&config, text).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    let herald = Herald::start(&kubeconfig, &config);
+    until("the first list", || herald.stderr.lock().unwrap().contains("apps/api")).await;
+
+    server.apply(ks("api", "False")).unwrap();
+    let mut firing = Vec::new();
+    for _ in 0..1500 {
+        firing = am.alerts().await;
+        if !firing.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(firing.len(), 1, "{firing:?}");
+    let labels = &firing[0]["labels"];
+    assert_eq!(labels["alertname"], "HeraldObjectUnhealthy");
+    assert_eq!(labels["kind"], "Kustomization");
+    assert_eq!(labels["namespace"], "apps");
+    assert_eq!(labels["name"], "api");
+    assert_eq!(labels["cluster"], "e2e");
+    assert_eq!(firing[0]["status"]["state"], "active");
+
+    server.apply(ks("api", "True")).unwrap();
+    let mut resolved = false;
+    for _ in 0..1500 {
+        if am.alerts().await.is_empty() {
+            resolved = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(resolved, "the alert resolves when the object recovers");
+    let _ = herald.kill();
+}
