@@ -2,7 +2,7 @@ use std::io;
 use std::process::ExitCode;
 
 use clap::Parser;
-use herald::cli::{Cli, Command, check, config, demo, lua, route, run};
+use herald::cli::{Cli, Command, check, config, demo, lua, notify, route, run};
 
 /// mimalloc: herald allocates and frees many small strings and maps (every watch event is
 /// parsed into one); glibc's allocator spent a third of herald's time on them. Built with
@@ -33,6 +33,7 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(&args, &mut io::stdout().lock(), &mut io::stderr())?,
         Command::Config(cmd) => config::run(&cmd, &mut io::stdout().lock(), &mut io::stderr())?,
         Command::Route(cmd) => route::run(&cmd, &mut io::stdout().lock(), &mut io::stderr())?,
+        Command::Notify(cmd) => notify::run(&cmd, &mut io::stdout().lock(), &mut io::stderr())?,
     };
     Ok(ExitCode::from(code as u8))
 }

@@ -398,7 +398,10 @@ impl Alertmanager {
             .unwrap()
             .port();
         let child = Command::new(bin)
-            .arg(format!("--config.file={}", dir.join("alertmanager.yml").display()))
+            .arg(format!(
+                "--config.file={}",
+                dir.join("alertmanager.yml").display()
+            ))
             .arg(format!("--storage.path={}", dir.join("am-data").display()))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .arg("--cluster.listen-address=")
@@ -447,14 +450,20 @@ async fn alertmanager_shows_the_alert_and_resolves_it_when_the_object_recovers()
     let am = Alertmanager::start(&dir).await;
     let text = std::fs::read_to_string(&config).unwrap().replace(
         "routes:",
-        &format!("  - name: am\n    alertmanager: {{url: \"{}\"}}\nroutes:", am.url),
+        &format!(
+            "  - name: am\n    alertmanager: {{url: \"{}\"}}\nroutes:",
+            am.url
+        ),
     );
     let text = text.replace("receivers: [hook]", "receivers: [am]");
     std::fs::write(&config, text).unwrap();
     let kubeconfig = dir.join("kubeconfig");
     std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
     let herald = Herald::start(&kubeconfig, &config);
-    until("the first list", || herald.stderr.lock().unwrap().contains("apps/api")).await;
+    until("the first list", || {
+        herald.stderr.lock().unwrap().contains("apps/api")
+    })
+    .await;
 
     server.apply(ks("api", "False")).unwrap();
     let mut firing = Vec::new();
@@ -485,4 +494,49 @@ async fn alertmanager_shows_the_alert_and_resolves_it_when_the_object_recovers()
     }
     assert!(resolved, "the alert resolves when the object recovers");
     let _ = herald.kill();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_test_sends_one_message_and_says_how_it_went() {
+    let sink = Sink::default();
+    sink.script.lock().unwrap().push_back(Answer::Status(200));
+    sink.script.lock().unwrap().push_back(Answer::Status(403));
+    let hook = sink.start().await;
+    let (_dir, config) = setup("notify_test_cmd", hook, "");
+    let run = |receiver: &str| {
+        let config = config.clone();
+        let receiver = receiver.to_string();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                Command::new(herald_bin())
+                    .args(["notify", "test", "--config"])
+                    .arg(&config)
+                    .arg(&receiver)
+                    .env("HOOK_SECRET", SECRET)
+                    .output()
+                    .unwrap()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let out = run("hook").await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hook: delivered\n");
+    let got = sink.taken();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].body["test"], true);
+    verify(&got[0]);
+
+    let out = run("hook").await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused: HTTP 403"));
+    let out = run("pager").await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no receiver is named \"pager\""));
 }

@@ -4,6 +4,7 @@ pub mod check;
 pub mod config;
 pub mod demo;
 pub mod lua;
+pub mod notify;
 pub mod route;
 pub mod run;
 
@@ -37,4 +38,7 @@ pub enum Command {
     /// Routing: which routes and receivers an example event reaches.
     #[command(subcommand)]
     Route(route::RouteCommand),
+    /// Receivers: send a test message.
+    #[command(subcommand)]
+    Notify(notify::NotifyCommand),
 }

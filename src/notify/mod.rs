@@ -46,6 +46,9 @@ pub struct Event {
     pub children: Vec<ObjectKey>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Sent by `herald notify test`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub test: bool,
 }
 
 impl Event {
@@ -265,6 +268,7 @@ impl Pipeline {
             message: t.message.clone(),
             children: t.children.iter().map(|k| (**k).clone()).collect(),
             labels: t.meta.labels.clone(),
+            test: false,
         }
     }
 

@@ -162,6 +162,7 @@ pub fn herald_payload(e: &Event) -> Value {
         "children": e.children,
         "labels": e.labels,
         "summary": e.summary(),
+        "test": e.test,
     })
 }
 
@@ -223,6 +224,9 @@ pub fn alert(e: &Event) -> Option<Value> {
     });
     if !firing {
         a["endsAt"] = json!(e.at);
+    } else if e.test {
+        // A test alert resolves by itself a minute later.
+        a["endsAt"] = json!(e.at.saturating_add(jiff::SignedDuration::from_mins(1)).ok());
     }
     Some(a)
 }
