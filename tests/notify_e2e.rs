@@ -540,3 +540,218 @@ async fn notify_test_sends_one_message_and_says_how_it_went() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no receiver is named \"pager\""));
 }
+
+/// A stand-in for Slack's Web API that checks what Slack checks for `chat.postMessage`: the bot
+/// token, a known channel, text or valid blocks, an existing thread; and answers as Slack does
+/// (HTTP 200 with `ok: false` and an error code, or 429 with `Retry-After`).
+#[derive(Clone, Default)]
+struct FakeSlack {
+    /// Messages posted: (channel, ts, body).
+    posted: Arc<Mutex<Vec<(String, String, Value)>>>,
+    errors: Arc<Mutex<Vec<String>>>,
+    rate_limit_next: Arc<Mutex<u32>>,
+}
+
+const SLACK_TOKEN: &str = "xoxb-0000-test-token-never-logged";
+
+impl FakeSlack {
+    async fn start(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let slack = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let slack = slack.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let slack = slack.clone();
+                        async move { Ok::<_, Infallible>(slack.answer(req).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        addr
+    }
+
+    async fn answer(
+        &self,
+        req: hyper::Request<hyper::body::Incoming>,
+    ) -> hyper::Response<Full<Bytes>> {
+        let reply = |status: u16, body: Value| {
+            hyper::Response::builder()
+                .status(status)
+                .header("content-type", "application/json")
+                .header("retry-after", "1")
+                .body(Full::new(Bytes::from(body.to_string())))
+                .unwrap()
+        };
+        let fail = |error: &str| {
+            self.errors.lock().unwrap().push(error.to_string());
+            reply(200, json!({"ok": false, "error": error}))
+        };
+        {
+            let mut limit = self.rate_limit_next.lock().unwrap();
+            if *limit > 0 {
+                *limit -= 1;
+                return reply(429, json!({"ok": false, "error": "ratelimited"}));
+            }
+        }
+        if req.method() != hyper::Method::POST || req.uri().path() != "/api/chat.postMessage" {
+            return fail("unknown_method");
+        }
+        let auth = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let json_body = req
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let raw = req.into_body().collect().await.unwrap().to_bytes();
+        if auth.is_empty() {
+            return fail("not_authed");
+        }
+        if auth != format!("Bearer {SLACK_TOKEN}") {
+            return fail("invalid_auth");
+        }
+        if !json_body {
+            return fail("invalid_form_data");
+        }
+        let Ok(body) = serde_json::from_slice::<Value>(&raw) else {
+            return fail("invalid_json");
+        };
+        let channel = match body["channel"].as_str() {
+            Some("#platform" | "C0PLATFORM") => "C0PLATFORM",
+            _ => return fail("channel_not_found"),
+        };
+        let text_ok = body["text"].as_str().is_some_and(|t| !t.is_empty());
+        let blocks = body["blocks"].as_array();
+        if !text_ok && blocks.is_none() {
+            return fail("no_text");
+        }
+        if let Some(blocks) = blocks {
+            let valid = blocks.len() <= 50
+                && blocks.iter().all(|b| match b["type"].as_str() {
+                    Some("section") => {
+                        matches!(b["text"]["type"].as_str(), Some("mrkdwn" | "plain_text"))
+                            && b["text"]["text"]
+                                .as_str()
+                                .is_some_and(|t| !t.is_empty() && t.chars().count() <= 3000)
+                    }
+                    Some("context") => b["elements"].as_array().is_some_and(|e| {
+                        !e.is_empty()
+                            && e.len() <= 10
+                            && e.iter()
+                                .all(|x| x["text"].as_str().is_some_and(|t| !t.is_empty()))
+                    }),
+                    Some("divider") => true,
+                    Some("header") => b["text"]["type"] == "plain_text",
+                    _ => false,
+                });
+            if !valid {
+                return fail("invalid_blocks");
+            }
+        }
+        let mut posted = self.posted.lock().unwrap();
+        if let Some(thread) = body["thread_ts"].as_str()
+            && !posted.iter().any(|(c, ts, _)| c == channel && ts == thread)
+        {
+            drop(posted);
+            return fail("thread_not_found");
+        }
+        let ts = format!("1763900000.{:06}", posted.len() + 1);
+        posted.push((channel.to_string(), ts.clone(), body));
+        reply(200, json!({"ok": true, "channel": channel, "ts": ts}))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slack_gets_blocks_and_the_recovery_in_the_thread_of_the_failure() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sink = Sink::default();
+    let hook = sink.start().await;
+    let slack = FakeSlack::default();
+    *slack.rate_limit_next.lock().unwrap() = 1;
+    let slack_addr = slack.start().await;
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    server.apply(ks("api", "True")).unwrap();
+    let (dir, config) = setup("notify_slack", hook, "");
+    std::fs::write(dir.join("slack-token"), format!("{SLACK_TOKEN}\n")).unwrap();
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(
+            "routes:",
+            &format!(
+                "  - name: platform\n    slack: {{tokenFile: \"{}\", channel: \"#platform\", apiUrl: \"http://{slack_addr}/api\"}}\nroutes:",
+                dir.join("slack-token").display()
+            ),
+        )
+        .replace("receivers: [hook]", "receivers: [platform]");
+    std::fs::write(&config, text).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    let herald = Herald::start(&kubeconfig, &config);
+    until("the first list", || {
+        herald.stderr.lock().unwrap().contains("apps/api")
+    })
+    .await;
+
+    server.apply(ks("api", "False")).unwrap();
+    until("the failure in Slack", || {
+        slack.posted.lock().unwrap().len() == 1
+    })
+    .await;
+    server.apply(ks("api", "True")).unwrap();
+    until("the recovery in Slack", || {
+        slack.posted.lock().unwrap().len() == 2
+    })
+    .await;
+
+    let posted = slack.posted.lock().unwrap().clone();
+    assert!(
+        slack.errors.lock().unwrap().is_empty(),
+        "{:?}",
+        slack.errors.lock().unwrap()
+    );
+    let (_, first_ts, failure) = &posted[0];
+    assert!(
+        failure.get("thread_ts").is_none(),
+        "the failure starts a thread"
+    );
+    let headline = failure["blocks"][0]["text"]["text"].as_str().unwrap();
+    assert!(
+        headline.contains("Kustomization apps/api: unhealthy"),
+        "{headline}"
+    );
+    let details = failure["blocks"][1]["text"]["text"].as_str().unwrap();
+    assert!(
+        details.contains("HealthCheckFailed") && details.contains("api is False"),
+        "{details}"
+    );
+    let (_, _, recovery) = &posted[1];
+    assert_eq!(
+        recovery["thread_ts"],
+        first_ts.as_str(),
+        "the recovery goes in its thread"
+    );
+    assert_eq!(recovery["reply_broadcast"], true);
+    assert!(
+        recovery["blocks"][0]["text"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("recovered")
+    );
+
+    let logs = herald.kill();
+    assert!(logs.contains("retrying"), "the 429 was waited out: {logs}");
+    assert!(!logs.contains(SLACK_TOKEN), "the token leaked:\n{logs}");
+}

@@ -119,7 +119,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         let assessor = move || checks.assessor().unwrap_or_else(|_| Assessor::builtin_only());
         let agent = agent::start(client, config, assessor, Arc::new(SystemClock));
         if let (Some(outbox), Some(changes)) = (outbox, agent.take_changes()) {
-            let deliver = crate::notify::send::http(file.delivery.timeout);
+            let deliver =
+                crate::notify::send::http(file.delivery.timeout, Some(Arc::clone(&outbox)));
             crate::notify::start(
                 Arc::clone(&file),
                 Arc::clone(&agent.store),

@@ -11,6 +11,8 @@ use super::Notification;
 
 const PENDING: TableDefinition<u64, &[u8]> = TableDefinition::new("pending");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// Open Slack threads: `<receiver>|<object>` → the `ts` of the message that began it.
+const THREADS: TableDefinition<&str, &str> = TableDefinition::new("threads");
 const NEXT_ID: &str = "next-id";
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +42,7 @@ impl Outbox {
         let txn = db.begin_write().map_err(|e| err(&e))?;
         let next = {
             txn.open_table(PENDING).map_err(|e| err(&e))?;
+            txn.open_table(THREADS).map_err(|e| err(&e))?;
             let meta = txn.open_table(META).map_err(|e| err(&e))?;
             meta.get(NEXT_ID)
                 .map_err(|e| err(&e))?
@@ -121,6 +124,30 @@ impl Outbox {
             }
         }
         Ok(out)
+    }
+
+    /// The thread a receiver's messages about an object go in, if one is open.
+    pub fn thread(&self, key: &str) -> Option<String> {
+        let txn = self.db.begin_read().ok()?;
+        let table = txn.open_table(THREADS).ok()?;
+        table.get(key).ok()?.map(|v| v.value().to_string())
+    }
+
+    /// Opens (Some) or closes (None) a thread.
+    pub fn set_thread(&self, key: &str, ts: Option<&str>) -> Result<(), OutboxError> {
+        let txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = txn.open_table(THREADS).map_err(|e| self.err(e))?;
+            match ts {
+                Some(ts) => {
+                    table.insert(key, ts).map_err(|e| self.err(e))?;
+                }
+                None => {
+                    table.remove(key).map_err(|e| self.err(e))?;
+                }
+            }
+        }
+        txn.commit().map_err(|e| self.err(e))
     }
 
     pub fn len(&self) -> usize {

@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::outbox::Outbox;
 use super::{Deliver, Event, Notification, Outcome};
 use crate::config::{EventKind, Receiver, ReceiverKind, Secret, WebhookFormat};
 
-/// The production deliverer.
-pub fn http(timeout: Duration) -> Deliver {
+/// The production deliverer. `threads` keeps Slack threads (the outbox's database) so that a
+/// recovery is posted in the thread of its failure, across restarts too.
+pub fn http(timeout: Duration, threads: Option<Arc<Outbox>>) -> Deliver {
     let client = reqwest::Client::builder()
         .timeout(timeout)
         .user_agent(concat!("herald/", env!("CARGO_PKG_VERSION")))
@@ -18,11 +20,17 @@ pub fn http(timeout: Duration) -> Deliver {
         .expect("an HTTP client");
     Arc::new(move |receiver: Arc<Receiver>, n: Notification| {
         let client = client.clone();
-        Box::pin(async move { deliver(&client, &receiver, &n).await })
+        let threads = threads.clone();
+        Box::pin(async move { deliver(&client, threads.as_deref(), &receiver, &n).await })
     })
 }
 
-async fn deliver(client: &reqwest::Client, r: &Receiver, n: &Notification) -> Outcome {
+async fn deliver(
+    client: &reqwest::Client,
+    threads: Option<&Outbox>,
+    r: &Receiver,
+    n: &Notification,
+) -> Outcome {
     match &r.kind {
         ReceiverKind::Webhook {
             url,
@@ -66,10 +74,140 @@ async fn deliver(client: &reqwest::Client, r: &Receiver, n: &Notification) -> Ou
                 .body(serde_json::to_vec(&json!([alert])).expect("JSON"));
             outcome(req.send().await).await
         }
-        ReceiverKind::Slack { .. } | ReceiverKind::Email { .. } => {
+        ReceiverKind::Slack {
+            token,
+            channel,
+            api_url,
+        } => {
+            let token = match read_secret(token) {
+                Ok(t) => t,
+                Err(why) => return Outcome::Retry { after: None, why },
+            };
+            let thread_key = format!("{}|{}", r.name, n.event.object);
+            let thread = threads.and_then(|t| t.thread(&thread_key));
+            let mut body = slack_message(&n.event);
+            body["channel"] = json!(channel);
+            if let Some(ts) = &thread {
+                body["thread_ts"] = json!(ts);
+                if n.event.kind == EventKind::Recovered {
+                    // The channel sees the recovery too, not only the thread.
+                    body["reply_broadcast"] = json!(true);
+                }
+            }
+            let res = client
+                .post(format!("{api_url}/chat.postMessage"))
+                .header("content-type", "application/json; charset=utf-8")
+                .bearer_auth(token)
+                .body(serde_json::to_vec(&body).expect("JSON"))
+                .send()
+                .await;
+            let res = match res {
+                Ok(r) if r.status().is_success() => r,
+                other => return outcome(other).await,
+            };
+            let answer: Value = match res.bytes().await {
+                Ok(b) => serde_json::from_slice(&b).unwrap_or(Value::Null),
+                Err(e) => {
+                    return Outcome::Retry {
+                        after: None,
+                        why: without_url(&e),
+                    };
+                }
+            };
+            if answer["ok"] != true {
+                let error = answer["error"].as_str().unwrap_or("unknown error");
+                return match error {
+                    "ratelimited"
+                    | "internal_error"
+                    | "fatal_error"
+                    | "service_unavailable"
+                    | "request_timeout" => Outcome::Retry {
+                        after: None,
+                        why: format!("Slack: {error}"),
+                    },
+                    _ => Outcome::Refused(format!("Slack: {error}")),
+                };
+            }
+            if let Some(threads) = threads {
+                let ts = answer["ts"].as_str();
+                let result =
+                    if n.event.kind == EventKind::Recovered || n.event.kind == EventKind::Deleted {
+                        threads.set_thread(&thread_key, None)
+                    } else if thread.is_none() && crate::events::is_trouble(n.event.kind) {
+                        threads.set_thread(&thread_key, ts)
+                    } else {
+                        Ok(())
+                    };
+                if let Err(e) = result {
+                    tracing::warn!(error = %e, "cannot record the Slack thread");
+                }
+            }
+            Outcome::Delivered
+        }
+        ReceiverKind::Email { .. } => {
             Outcome::Refused(format!("{} delivery is not built yet", r.kind.as_str()))
         }
     }
+}
+
+/// A Slack message: a header, the status and message, the children at fault, and a context
+/// line; `text` is the fallback notifications show.
+pub fn slack_message(e: &Event) -> Value {
+    let icon = match e.kind {
+        EventKind::Unhealthy | EventKind::SyncFailed | EventKind::ChildUnhealthy => ":red_circle:",
+        EventKind::Warning | EventKind::Stuck | EventKind::Drift => ":large_orange_circle:",
+        EventKind::Recovered => ":large_green_circle:",
+        EventKind::Deleted => ":wastebasket:",
+        _ => ":large_blue_circle:",
+    };
+    let o = &e.object;
+    let name = if o.namespace.is_empty() {
+        o.name.clone()
+    } else {
+        format!("{}/{}", o.namespace, o.name)
+    };
+    let headline: String = format!("{icon} {} {name}: {}", o.kind, e.kind)
+        .chars()
+        .take(150)
+        .collect();
+    let mut details = Vec::new();
+    if let Some(to) = &e.to {
+        details.push(format!("*Status:* {} ({})", to.status, to.health));
+        if let Some(rev) = &to.revision {
+            details.push(format!("*Revision:* `{rev}`"));
+        }
+    }
+    if !e.message.is_empty() {
+        let m: String = e.message.chars().take(2500).collect();
+        details.push(format!("*Message:* {m}"));
+    }
+    if !e.children.is_empty() {
+        let kids: Vec<String> = e
+            .children
+            .iter()
+            .take(10)
+            .map(|c| format!("`{c}`"))
+            .collect();
+        details.push(format!("*Children:* {}", kids.join(", ")));
+    }
+    let verdict = |v: &Option<crate::store::Verdict>| {
+        v.as_ref().map_or("none".into(), |v| v.health.to_string())
+    };
+    let context = format!(
+        "cluster *{}* · {} → {} · {}",
+        e.cluster,
+        verdict(&e.from),
+        verdict(&e.to),
+        e.at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    );
+    let mut blocks = vec![json!({"type": "section", "text": {"type": "mrkdwn", "text": headline}})];
+    if !details.is_empty() {
+        blocks.push(
+            json!({"type": "section", "text": {"type": "mrkdwn", "text": details.join("\n")}}),
+        );
+    }
+    blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]}));
+    json!({"text": e.summary(), "blocks": blocks, "unfurl_links": false})
 }
 
 /// Reads a secret's value. The error names where it was looked for, never what it holds.
