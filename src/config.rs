@@ -194,6 +194,8 @@ pub enum ReceiverKind {
         to: Vec<String>,
         username: Option<Secret>,
         password: Option<Secret>,
+        /// An extra certificate authority (PEM) to trust, for a server with a private one.
+        ca_file: Option<PathBuf>,
     },
     Webhook {
         url: String,
@@ -423,6 +425,7 @@ struct RawEmail {
     username_env: Option<String>,
     password_file: Option<PathBuf>,
     password_env: Option<String>,
+    ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -734,6 +737,7 @@ impl Validator {
                 to: e.to.into_iter().map(|t| t.value).collect(),
                 username,
                 password,
+                ca_file: e.ca_file,
             }
         } else if let Some(w) = r.webhook {
             self.url(

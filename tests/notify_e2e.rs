@@ -130,12 +130,17 @@ impl Drop for Herald {
 
 impl Herald {
     fn start(kubeconfig: &Path, config: &Path) -> Herald {
+        Herald::start_with_env(kubeconfig, config, &[])
+    }
+
+    fn start_with_env(kubeconfig: &Path, config: &Path, env: &[(&str, &str)]) -> Herald {
         let mut child = Command::new(herald_bin())
             .args(["run", "--listen", "127.0.0.1:0", "--config"])
             .arg(config)
             .env("KUBECONFIG", kubeconfig)
             .env("HOOK_SECRET", SECRET)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -754,4 +759,200 @@ async fn slack_gets_blocks_and_the_recovery_in_the_thread_of_the_failure() {
     let logs = herald.kill();
     assert!(logs.contains("retrying"), "the 429 was waited out: {logs}");
     assert!(!logs.contains(SLACK_TOKEN), "the token leaked:\n{logs}");
+}
+
+/// aiosmtpd (PyPI) with STARTTLS and AUTH, behind a certificate from a private authority.
+struct Smtp {
+    child: Child,
+    port: u16,
+    outbox: PathBuf,
+    ca: PathBuf,
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const SMTP_PASSWORD: &str = "smtp-password-never-logged";
+
+impl Smtp {
+    fn start(dir: &Path) -> Smtp {
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .expect("openssl runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        // A certificate authority, and the server's certificate for localhost signed by it.
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=herald test CA",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ]);
+        std::fs::write(
+            dir.join("san.ext"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ]);
+        let outbox = dir.join("mail");
+        std::fs::create_dir_all(&outbox).unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_server.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .args([
+                dir.join("server.pem"),
+                dir.join("server.key"),
+                outbox.clone(),
+            ])
+            .args(["herald", SMTP_PASSWORD])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().parse().unwrap_or_else(|_| {
+            panic!("the SMTP server did not start (is aiosmtpd installed? tests/install-tools.sh installs it): {line:?}")
+        });
+        Smtp {
+            child,
+            port,
+            outbox,
+            ca: dir.join("ca.pem"),
+        }
+    }
+
+    fn received(&self) -> Vec<Value> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.outbox)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_goes_through_starttls_and_auth_with_text_and_html() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sink = Sink::default();
+    let hook = sink.start().await;
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    server.apply(ks("api", "True")).unwrap();
+    let (dir, config) = setup("notify_email", hook, "");
+    let smtp = Smtp::start(&dir);
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(
+            "routes:",
+            &format!(
+                "  - name: oncall\n    email: {{server: \"localhost:{}\", starttls: true, caFile: \"{}\", from: \"herald <herald@example.com>\", to: [oncall@example.com], usernameEnv: SMTP_USER, passwordEnv: SMTP_PASSWORD}}\nroutes:",
+                smtp.port,
+                smtp.ca.display()
+            ),
+        )
+        .replace("receivers: [hook]", "receivers: [oncall]");
+    std::fs::write(&config, text).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    let herald_cmd = Herald::start_with_env(
+        &kubeconfig,
+        &config,
+        &[("SMTP_USER", "herald"), ("SMTP_PASSWORD", SMTP_PASSWORD)],
+    );
+    until("the first list", || {
+        herald_cmd.stderr.lock().unwrap().contains("apps/api")
+    })
+    .await;
+
+    server.apply(ks("api", "False")).unwrap();
+    until("the first email", || smtp.received().len() == 1).await;
+    server.apply(ks("api", "True")).unwrap();
+    until("the second email", || smtp.received().len() == 2).await;
+
+    let mails = smtp.received();
+    for m in &mails {
+        assert_eq!(m["tls"], true, "STARTTLS was used");
+        assert_eq!(m["authenticated"], true);
+        assert_eq!(m["from"], "herald@example.com");
+        assert_eq!(m["to"], json!(["oncall@example.com"]));
+        let data = m["data"].as_str().unwrap();
+        assert!(data.contains("Content-Type: text/plain"), "{data}");
+        assert!(data.contains("Content-Type: text/html"), "{data}");
+        assert!(data.contains("Message-ID: <"), "{data}");
+    }
+    assert!(
+        mails[0]["data"]
+            .as_str()
+            .unwrap()
+            .contains("Subject: Kustomization apps/api: unhealthy")
+    );
+    assert!(
+        mails[1]["data"]
+            .as_str()
+            .unwrap()
+            .contains("Subject: Kustomization apps/api: recovered")
+    );
+    let logs = herald_cmd.kill();
+    assert!(
+        !logs.contains(SMTP_PASSWORD),
+        "the password leaked:\n{logs}"
+    );
 }

@@ -21,7 +21,7 @@ pub fn http(timeout: Duration, threads: Option<Arc<Outbox>>) -> Deliver {
     Arc::new(move |receiver: Arc<Receiver>, n: Notification| {
         let client = client.clone();
         let threads = threads.clone();
-        Box::pin(async move { deliver(&client, threads.as_deref(), &receiver, &n).await })
+        Box::pin(async move { deliver(&client, threads.as_deref(), &receiver, &n, timeout).await })
     })
 }
 
@@ -30,6 +30,7 @@ async fn deliver(
     threads: Option<&Outbox>,
     r: &Receiver,
     n: &Notification,
+    timeout: Duration,
 ) -> Outcome {
     match &r.kind {
         ReceiverKind::Webhook {
@@ -144,10 +145,141 @@ async fn deliver(
             }
             Outcome::Delivered
         }
-        ReceiverKind::Email { .. } => {
-            Outcome::Refused(format!("{} delivery is not built yet", r.kind.as_str()))
+        ReceiverKind::Email {
+            host,
+            port,
+            tls,
+            from,
+            to,
+            username,
+            password,
+            ca_file,
+        } => {
+            let credentials = match (username, password) {
+                (Some(u), Some(p)) => match (read_secret(u), read_secret(p)) {
+                    (Ok(u), Ok(p)) => Some(
+                        lettre::transport::smtp::authentication::Credentials::new(u, p),
+                    ),
+                    (Err(why), _) | (_, Err(why)) => return Outcome::Retry { after: None, why },
+                },
+                _ => None,
+            };
+            let message = match email_message(&n.event, from, to) {
+                Ok(m) => m,
+                Err(why) => return Outcome::Refused(why),
+            };
+            let transport =
+                match smtp_transport(host, *port, *tls, ca_file.as_deref(), credentials, timeout) {
+                    Ok(t) => t,
+                    Err(why) => return Outcome::Refused(why),
+                };
+            use lettre::AsyncTransport;
+            match transport.send(message).await {
+                Ok(_) => Outcome::Delivered,
+                Err(e) if e.is_permanent() => Outcome::Refused(format!("SMTP: {e}")),
+                Err(e) => Outcome::Retry {
+                    after: None,
+                    why: format!("SMTP: {e}"),
+                },
+            }
         }
     }
+}
+
+fn smtp_transport(
+    host: &str,
+    port: u16,
+    tls: crate::config::EmailTls,
+    ca_file: Option<&std::path::Path>,
+    credentials: Option<lettre::transport::smtp::authentication::Credentials>,
+    timeout: Duration,
+) -> Result<lettre::AsyncSmtpTransport<lettre::Tokio1Executor>, String> {
+    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+    let parameters = || -> Result<TlsParameters, String> {
+        let mut b = TlsParameters::builder(host.to_string());
+        if let Some(path) = ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
+            let cert = Certificate::from_pem(&pem).map_err(|e| {
+                format!(
+                    "the CA file {} is not a PEM certificate: {e}",
+                    path.display()
+                )
+            })?;
+            b = b.add_root_certificate(cert);
+        }
+        b.build_rustls().map_err(|e| format!("TLS: {e}"))
+    };
+    let mut builder = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous(host)
+        .port(port)
+        .timeout(Some(timeout));
+    builder = match tls {
+        crate::config::EmailTls::None => builder.tls(Tls::None),
+        crate::config::EmailTls::StartTls => builder.tls(Tls::Required(parameters()?)),
+        crate::config::EmailTls::Tls => builder.tls(Tls::Wrapper(parameters()?)),
+    };
+    if let Some(c) = credentials {
+        builder = builder.credentials(c);
+    }
+    Ok(builder.build())
+}
+
+/// The email: the summary as subject, a text and an HTML part, the event id as Message-ID.
+fn email_message(e: &Event, from: &str, to: &[String]) -> Result<lettre::Message, String> {
+    use lettre::message::{Mailbox, MultiPart, header::ContentType};
+    let parse = |a: &str| {
+        a.parse::<Mailbox>()
+            .map_err(|err| format!("address {a:?}: {err}"))
+    };
+    let mut b = lettre::Message::builder()
+        .from(parse(from)?)
+        .subject(e.summary())
+        .message_id(Some(format!("<{}@herald>", e.id)));
+    for t in to {
+        b = b.to(parse(t)?);
+    }
+    let mut lines = vec![e.summary(), String::new()];
+    if let Some(v) = &e.to {
+        lines.push(format!("Status:   {} ({})", v.status, v.health));
+        if let Some(rev) = &v.revision {
+            lines.push(format!("Revision: {rev}"));
+        }
+    }
+    if !e.message.is_empty() {
+        lines.push(format!("Message:  {}", e.message));
+    }
+    for c in &e.children {
+        lines.push(format!("Child:    {c}"));
+    }
+    lines.push(format!("Cluster:  {}", e.cluster));
+    lines.push(format!("At:       {}", e.at));
+    let text = lines.join("\n");
+    let html = format!(
+        "<html><body><p><b>{}</b></p><pre>{}</pre></body></html>",
+        escape(&e.summary()),
+        escape(&lines[2..].join("\n"))
+    );
+    b.multipart(
+        MultiPart::alternative()
+            .singlepart(
+                lettre::message::SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(text),
+            )
+            .singlepart(
+                lettre::message::SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(html),
+            ),
+    )
+    .map_err(|err| format!("cannot build the email: {err}"))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A Slack message: a header, the status and message, the children at fault, and a context
