@@ -159,12 +159,37 @@ pub fn start(
         clock,
         workers,
         scheduled: BTreeMap::new(),
+        next_timer: 1 << 62,
+        not_ready: HashMap::new(),
         programs: HashMap::new(),
         withheld: HashSet::new(),
     };
     tokio::spawn(pipeline.run(changes));
     Arc::new(Notifier { stats, outbox })
 }
+
+/// Something the pipeline does at a time.
+enum Timer {
+    /// A notification held by `waitFor`.
+    Release(Notification),
+    /// Send a trouble again if it still holds (`repeatInterval`; Alertmanager's alerts every
+    /// minute so they stay firing).
+    Repeat {
+        n: Notification,
+        every: Duration,
+        count: u32,
+    },
+    /// `stuck` for the routes whose `stuckAfter` is `after`, if the object has not been ready
+    /// since `since`.
+    Stuck {
+        key: ObjectKey,
+        since: Timestamp,
+        after: Duration,
+    },
+}
+
+/// Alertmanager forgets a firing alert that is not sent again (its `resolve_timeout`, 5 m).
+const ALERTMANAGER_RESEND: Duration = Duration::from_secs(60);
 
 struct Pipeline {
     config: Arc<Config>,
@@ -173,8 +198,12 @@ struct Pipeline {
     stats: Arc<Stats>,
     clock: Arc<dyn Clock>,
     workers: HashMap<String, mpsc::UnboundedSender<Notification>>,
-    /// Held by `waitFor`, by when they are due.
-    scheduled: BTreeMap<(Timestamp, u64), Notification>,
+    /// What waits for a time: `waitFor` releases, repeats, stuck checks; by when they are due.
+    scheduled: BTreeMap<(Timestamp, u64), Timer>,
+    /// Keys for timers that are not outbox entries.
+    next_timer: u64,
+    /// Objects not ready, since when herald saw them become so.
+    not_ready: HashMap<ObjectKey, Timestamp>,
     /// Compiled CEL `when` expressions.
     programs: HashMap<String, Option<cel::Program>>,
     /// Troubles held by `waitFor` that were over before anyone heard of them, per receiver and
@@ -221,6 +250,10 @@ impl Pipeline {
         let now = self.clock.now();
         let mut fresh = Vec::new();
         for t in &batch {
+            self.track_readiness(t);
+            if t.initial {
+                fresh.extend(self.alerts_at_start(t, now));
+            }
             for kind in events::detect(t.from.as_ref(), t.to.as_ref(), t.initial) {
                 self.stats.events.fetch_add(1, Ordering::Relaxed);
                 let event = self.event(t, kind);
@@ -242,6 +275,39 @@ impl Pipeline {
         for n in fresh {
             self.place(n);
         }
+    }
+
+    /// At start-up nobody is told what herald learns, except Alertmanager: its alerts for the
+    /// troubles that exist are posted again (it de-duplicates them), or they would resolve by
+    /// themselves while the trouble lasts.
+    fn alerts_at_start(&mut self, t: &Transition, now: Timestamp) -> Vec<Notification> {
+        let Some(kind) = t.to.as_ref().and_then(|v| match v.health {
+            crate::health::Health::Unhealthy => Some(EventKind::Unhealthy),
+            crate::health::Health::Warning => Some(EventKind::Warning),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let am: HashSet<&str> = self
+            .config
+            .receivers
+            .iter()
+            .filter(|r| matches!(r.kind, crate::config::ReceiverKind::Alertmanager { .. }))
+            .map(|r| r.name.as_str())
+            .collect();
+        if am.is_empty() {
+            return Vec::new();
+        }
+        let am: HashSet<String> = am.into_iter().map(str::to_string).collect();
+        let event = self.event(t, kind);
+        self.notifications(event, now)
+            .into_iter()
+            .filter(|n| am.contains(&n.receiver))
+            .map(|mut n| {
+                n.recheck = false;
+                n
+            })
+            .collect()
     }
 
     fn event(&self, t: &Transition, kind: EventKind) -> Event {
@@ -346,13 +412,104 @@ impl Pipeline {
     /// A notification from the outbox goes to its worker, or waits for its `waitFor`.
     fn place(&mut self, n: Notification) {
         if n.recheck {
-            self.scheduled.insert((n.due, n.id), n);
+            self.scheduled.insert((n.due, n.id), Timer::Release(n));
         } else {
             self.dispatch(n);
         }
     }
 
-    fn dispatch(&self, n: Notification) {
+    fn timer(&mut self, at: Timestamp, t: Timer) {
+        self.next_timer += 1;
+        self.scheduled.insert((at, self.next_timer), t);
+    }
+
+    /// Starts and ends not-ready episodes, and schedules their `stuck` checks.
+    fn track_readiness(&mut self, t: &Transition) {
+        let key = (*t.key).clone();
+        let was_ready = t.from.as_ref().is_none_or(|v| v.ready);
+        match &t.to {
+            Some(v) if !v.ready => {
+                if was_ready || !self.not_ready.contains_key(&key) {
+                    self.not_ready.insert(key.clone(), t.at);
+                    let mut afters = Vec::new();
+                    stuck_afters(&self.config.routes, &mut afters);
+                    for after in afters {
+                        let at =
+                            t.at.saturating_add(
+                                jiff::SignedDuration::try_from(after).unwrap_or_default(),
+                            )
+                            .unwrap_or(t.at);
+                        self.timer(
+                            at,
+                            Timer::Stuck {
+                                key: key.clone(),
+                                since: t.at,
+                                after,
+                            },
+                        );
+                    }
+                }
+            }
+            _ => {
+                self.not_ready.remove(&key);
+            }
+        }
+    }
+
+    /// What the store says of an object now, as an event of `kind`.
+    fn event_now(&self, key: &ObjectKey, kind: EventKind, id: String) -> Option<Event> {
+        let store = self.store.read().unwrap_or_else(|p| p.into_inner());
+        let e = store.get(key).filter(|e| e.is_live())?;
+        let v = e.verdict();
+        Some(Event {
+            id,
+            kind,
+            cluster: self.config.cluster.clone(),
+            object: key.clone(),
+            at: self.clock.now(),
+            from: Some(v.clone()),
+            to: Some(v),
+            message: e.message().to_string(),
+            children: e
+                .rollup
+                .as_ref()
+                .map(|r| r.children.iter().map(|k| (**k).clone()).collect())
+                .unwrap_or_default(),
+            labels: e.meta.labels.clone(),
+            test: false,
+        })
+    }
+
+    fn dispatch(&mut self, n: Notification) {
+        // What stays broken is told again: every `repeatInterval`, and to Alertmanager every
+        // minute so that its alert stays firing.
+        if events::is_trouble(n.event.kind) {
+            let route = find_route(&self.config.routes, &n.route).and_then(|r| r.repeat_interval);
+            let am = self.config.receivers.iter().any(|r| {
+                r.name == n.receiver
+                    && matches!(r.kind, crate::config::ReceiverKind::Alertmanager { .. })
+            });
+            let every = match (route, am) {
+                (Some(r), true) => Some(r.min(ALERTMANAGER_RESEND)),
+                (None, true) => Some(ALERTMANAGER_RESEND),
+                (r, false) => r,
+            };
+            if let Some(every) = every {
+                let at = self
+                    .clock
+                    .now()
+                    .saturating_add(jiff::SignedDuration::try_from(every).unwrap_or_default())
+                    .unwrap_or_else(|_| self.clock.now());
+                self.timer(
+                    at,
+                    Timer::Repeat {
+                        n: n.clone(),
+                        every,
+                        count: 0,
+                    },
+                );
+            }
+        }
         match self.workers.get(&n.receiver) {
             Some(tx) => {
                 let _ = tx.send(n);
@@ -365,45 +522,170 @@ impl Pipeline {
         }
     }
 
-    /// Notifications whose `waitFor` ended: sent if what they announce still holds.
+    /// Timers that are due: `waitFor` releases, repeats and stuck checks.
     fn release_due(&mut self) {
         let now = self.clock.now();
         while let Some(entry) = self.scheduled.first_entry() {
             if entry.key().0 > now {
                 break;
             }
-            let mut n = entry.remove();
-            let current = {
-                let store = self.store.read().unwrap_or_else(|p| p.into_inner());
-                store
-                    .get(&n.event.object)
-                    .filter(|e| e.is_live())
-                    .map(|e| e.verdict())
-            };
-            let who = (n.receiver.clone(), n.event.object.clone());
-            let holds = events::still_holds(n.event.kind, n.event.to.as_ref(), current.as_ref());
-            let unheard_recovery =
-                n.event.kind == EventKind::Recovered && self.withheld.remove(&who);
-            if holds && !unheard_recovery {
-                if n.event.kind != EventKind::Recovered {
-                    self.withheld.remove(&who);
-                }
-                n.recheck = false;
-                if let Err(e) = self.outbox.update(&n) {
-                    tracing::error!(error = %e, "outbox update failed; sending anyway");
-                }
-                self.dispatch(n);
-            } else {
-                if !holds && events::is_trouble(n.event.kind) {
-                    self.withheld.insert(who);
-                }
-                self.stats.superseded.fetch_add(1, Ordering::Relaxed);
-                if let Err(e) = self.outbox.done(n.id) {
-                    tracing::error!(error = %e, "outbox update failed");
-                }
+            match entry.remove() {
+                Timer::Release(n) => self.release(n),
+                Timer::Repeat { n, every, count } => self.repeat(n, every, count),
+                Timer::Stuck { key, since, after } => self.stuck(key, since, after),
             }
         }
     }
+
+    fn current(&self, key: &ObjectKey) -> Option<Verdict> {
+        let store = self.store.read().unwrap_or_else(|p| p.into_inner());
+        store.get(key).filter(|e| e.is_live()).map(|e| e.verdict())
+    }
+
+    /// A notification whose `waitFor` ended: sent if what it announces still holds.
+    fn release(&mut self, mut n: Notification) {
+        let current = self.current(&n.event.object);
+        let who = (n.receiver.clone(), n.event.object.clone());
+        let holds = events::still_holds(n.event.kind, n.event.to.as_ref(), current.as_ref());
+        let unheard_recovery = n.event.kind == EventKind::Recovered && self.withheld.remove(&who);
+        if holds && !unheard_recovery {
+            if n.event.kind != EventKind::Recovered {
+                self.withheld.remove(&who);
+            }
+            n.recheck = false;
+            if let Err(e) = self.outbox.update(&n) {
+                tracing::error!(error = %e, "outbox update failed; sending anyway");
+            }
+            self.dispatch(n);
+        } else {
+            if !holds && events::is_trouble(n.event.kind) {
+                self.withheld.insert(who);
+            }
+            self.stats.superseded.fetch_add(1, Ordering::Relaxed);
+            if let Err(e) = self.outbox.done(n.id) {
+                tracing::error!(error = %e, "outbox update failed");
+            }
+        }
+    }
+
+    /// A trouble told before: told again if it still holds, and the next repeat scheduled.
+    fn repeat(&mut self, n: Notification, every: Duration, count: u32) {
+        let current = self.current(&n.event.object);
+        if !events::still_holds(n.event.kind, n.event.to.as_ref(), current.as_ref()) {
+            return;
+        }
+        let mut again = n.clone();
+        again.event.id = format!("{}-r{}", n.event.id, count + 1);
+        again.due = self.clock.now();
+        again.recheck = false;
+        let mut batch = [again];
+        if let Err(e) = self.outbox.put(&mut batch) {
+            tracing::error!(error = %e, "outbox refused a repeat");
+            return;
+        }
+        let [again] = batch;
+        // The repeat schedules the next one when it is dispatched, with its count.
+        match self.workers.get(&again.receiver) {
+            Some(tx) => {
+                let _ = tx.send(again.clone());
+            }
+            None => {
+                let _ = self.outbox.done(again.id);
+                return;
+            }
+        }
+        let at = self
+            .clock
+            .now()
+            .saturating_add(jiff::SignedDuration::try_from(every).unwrap_or_default())
+            .unwrap_or_else(|_| self.clock.now());
+        self.timer(
+            at,
+            Timer::Repeat {
+                n,
+                every,
+                count: count + 1,
+            },
+        );
+    }
+
+    /// `stuck`: the object has not been ready for `after`, for the routes that wait that long.
+    fn stuck(&mut self, key: ObjectKey, since: Timestamp, after: Duration) {
+        if self.not_ready.get(&key) != Some(&since) {
+            return;
+        }
+        let id = {
+            let source = format!(
+                "{}|{}|stuck|{}|{}",
+                self.config.cluster,
+                key,
+                since.as_nanosecond(),
+                after.as_secs()
+            );
+            let digest = ring::digest::digest(&ring::digest::SHA256, source.as_bytes());
+            digest.as_ref()[..12]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        };
+        let Some(event) = self.event_now(&key, EventKind::Stuck, id) else {
+            return;
+        };
+        self.stats.events.fetch_add(1, Ordering::Relaxed);
+        let now = self.clock.now();
+        let mut fresh: Vec<Notification> = self
+            .notifications(event, now)
+            .into_iter()
+            .filter(|n| {
+                find_route(&self.config.routes, &n.route).and_then(|r| r.stuck_after) == Some(after)
+            })
+            .map(|mut n| {
+                // Stuck has waited long enough already.
+                n.recheck = false;
+                n
+            })
+            .collect();
+        if fresh.is_empty() {
+            return;
+        }
+        if let Err(e) = self.outbox.put(&mut fresh) {
+            tracing::error!(error = %e, "outbox refused a stuck notification");
+            return;
+        }
+        for n in fresh {
+            self.dispatch(n);
+        }
+    }
+}
+
+/// Every distinct `stuckAfter` of the configuration's routes.
+fn stuck_afters(routes: &[crate::config::Route], out: &mut Vec<Duration>) {
+    for r in routes {
+        if let Some(a) = r.stuck_after
+            && !out.contains(&a)
+        {
+            out.push(a);
+        }
+        stuck_afters(&r.routes, out);
+    }
+}
+
+/// The route at `path` (`routes[0].routes[1]`).
+fn find_route<'a>(
+    routes: &'a [crate::config::Route],
+    path: &str,
+) -> Option<&'a crate::config::Route> {
+    for r in routes {
+        if r.path == path {
+            return Some(r);
+        }
+        if path.starts_with(&format!("{}.", r.path))
+            && let Some(found) = find_route(&r.routes, path)
+        {
+            return Some(found);
+        }
+    }
+    None
 }
 
 /// What a route's `when` sees: `event`, `object` (kind, name, namespace, labels), `old` and

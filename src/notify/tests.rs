@@ -67,7 +67,11 @@ fn outbox_path(name: &str) -> PathBuf {
 }
 
 fn start_with(path: &Path, deliver: Deliver) -> Harness {
-    let config = Arc::new(crate::config::parse(CONFIG, Path::new("t.yaml")).unwrap());
+    start_config(CONFIG, path, deliver)
+}
+
+fn start_config(config: &str, path: &Path, deliver: Deliver) -> Harness {
+    let config = Arc::new(crate::config::parse(config, Path::new("t.yaml")).unwrap());
     let store = Arc::new(RwLock::new(Store::new(DEFAULT_RETENTION)));
     let (tx, rx) = mpsc::unbounded_channel();
     let clock = Arc::new(TokioClock::new("2026-11-23T12:00:00Z".parse().unwrap()));
@@ -295,4 +299,82 @@ fn backoff_doubles_up_to_the_limit_with_jitter_below() {
         let full = Duration::from_secs(full);
         assert!(b <= full && b >= full * 3 / 4, "{attempt}: {b:?}");
     }
+}
+
+fn kustomization(name: &str, ready: &str) -> Value {
+    object("Kustomization", "apps", name, ready)
+}
+
+#[tokio::test(start_paused = true)]
+async fn stuck_fires_once_per_episode_after_stuck_after() {
+    let config = r#"
+receivers: [{name: hook, webhook: {url: "http://127.0.0.1:1/"}}]
+routes:
+  - match: {kind: Kustomization}
+    events: [stuck]
+    stuckAfter: 10m
+    receivers: [hook]
+"#;
+    let (deliver, seen) = scripted(vec![]);
+    let h = start_config(config, &outbox_path("stuck"), deliver);
+    h.apply(kustomization("api", "True"), true);
+    h.apply(kustomization("api", "Unknown"), false);
+    tokio::time::sleep(Duration::from_secs(9 * 60)).await;
+    h.settle().await;
+    assert!(seen.lock().unwrap().is_empty());
+    tokio::time::sleep(Duration::from_secs(2 * 60)).await;
+    h.settle().await;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(EventKind::Stuck, "api".to_string())]
+    );
+    tokio::time::sleep(Duration::from_secs(60 * 60)).await;
+    h.settle().await;
+    assert_eq!(seen.lock().unwrap().len(), 1, "once per episode");
+    // Ready, then not ready again: a new episode, measured from then.
+    h.apply(kustomization("api", "True"), false);
+    h.apply(kustomization("api", "Unknown"), false);
+    tokio::time::sleep(Duration::from_secs(5 * 60)).await;
+    h.settle().await;
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    tokio::time::sleep(Duration::from_secs(6 * 60)).await;
+    h.settle().await;
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn repeat_interval_repeats_what_stays_broken() {
+    let config = r#"
+receivers: [{name: hook, webhook: {url: "http://127.0.0.1:1/"}}]
+routes:
+  - match: {kind: HelmRelease}
+    events: [unhealthy, recovered]
+    repeatInterval: 1h
+    receivers: [hook]
+"#;
+    let (deliver, seen) = scripted(vec![]);
+    let h = start_config(config, &outbox_path("repeat"), deliver);
+    h.apply(object("HelmRelease", "apps", "web", "True"), true);
+    h.apply(object("HelmRelease", "apps", "web", "False"), false);
+    h.settle().await;
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    tokio::time::sleep(Duration::from_secs(3600 + 1)).await;
+    h.settle().await;
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    h.settle().await;
+    assert_eq!(seen.lock().unwrap().len(), 3);
+    h.apply(object("HelmRelease", "apps", "web", "True"), false);
+    tokio::time::sleep(Duration::from_secs(3 * 3600)).await;
+    h.settle().await;
+    let kinds: Vec<EventKind> = seen.lock().unwrap().iter().map(|s| s.0).collect();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::Unhealthy,
+            EventKind::Unhealthy,
+            EventKind::Unhealthy,
+            EventKind::Recovered
+        ]
+    );
 }
