@@ -17,3 +17,4 @@ pub mod object;
 pub mod relations;
 pub mod route;
 pub mod store;
+pub mod subscriptions;

@@ -62,6 +62,7 @@ pub fn run(cmd: &NotifyCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
         message: format!("A test message from herald to the receiver {receiver}."),
         children: Vec::new(),
         labels: Default::default(),
+        annotations: Default::default(),
         test: true,
     };
     let n = Notification {
@@ -71,6 +72,7 @@ pub fn run(cmd: &NotifyCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
         event,
         due: now,
         recheck: false,
+        target: None,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

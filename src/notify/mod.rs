@@ -46,6 +46,9 @@ pub struct Event {
     pub children: Vec<ObjectKey>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// The object's notification annotations (subscriptions).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
     /// Sent by `herald notify test`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub test: bool,
@@ -88,6 +91,10 @@ pub struct Notification {
     pub due: Timestamp,
     /// Held by `waitFor`: sent at `due` only if the event still holds.
     pub recheck: bool,
+    /// From a subscription: the Slack channel or the email address to use instead of the
+    /// receiver's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 /// What one attempt to deliver came to.
@@ -334,6 +341,7 @@ impl Pipeline {
             message: t.message.clone(),
             children: t.children.iter().map(|k| (**k).clone()).collect(),
             labels: t.meta.labels.clone(),
+            annotations: t.meta.annotations.clone(),
             test: false,
         }
     }
@@ -403,8 +411,27 @@ impl Pipeline {
                     event: event.clone(),
                     due: now.saturating_add(wait).unwrap_or(now),
                     recheck: !r.wait_for.is_zero(),
+                    target: None,
                 });
             }
+        }
+        for (receiver, target, annotation) in crate::subscriptions::subscribers(
+            &event.annotations,
+            event.kind,
+            &self.config.receivers,
+        ) {
+            if target.is_none() && !seen.insert(receiver.clone()) {
+                continue;
+            }
+            out.push(Notification {
+                id: 0,
+                receiver,
+                route: format!("subscription {annotation}"),
+                event: event.clone(),
+                due: now,
+                recheck: false,
+                target,
+            });
         }
         out
     }
@@ -476,6 +503,7 @@ impl Pipeline {
                 .map(|r| r.children.iter().map(|k| (**k).clone()).collect())
                 .unwrap_or_default(),
             labels: e.meta.labels.clone(),
+            annotations: e.meta.annotations.clone(),
             test: false,
         })
     }

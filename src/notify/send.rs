@@ -84,10 +84,15 @@ async fn deliver(
                 Ok(t) => t,
                 Err(why) => return Outcome::Retry { after: None, why },
             };
-            let thread_key = format!("{}|{}", r.name, n.event.object);
+            let thread_key = format!(
+                "{}|{}|{}",
+                r.name,
+                n.target.as_deref().unwrap_or(channel),
+                n.event.object
+            );
             let thread = threads.and_then(|t| t.thread(&thread_key));
             let mut body = slack_message(&n.event);
-            body["channel"] = json!(channel);
+            body["channel"] = json!(n.target.as_deref().unwrap_or(channel));
             if let Some(ts) = &thread {
                 body["thread_ts"] = json!(ts);
                 if n.event.kind == EventKind::Recovered {
@@ -163,6 +168,10 @@ async fn deliver(
                     (Err(why), _) | (_, Err(why)) => return Outcome::Retry { after: None, why },
                 },
                 _ => None,
+            };
+            let to = match &n.target {
+                Some(t) => std::slice::from_ref(t),
+                None => to.as_slice(),
             };
             let message = match email_message(&n.event, from, to) {
                 Ok(m) => m,

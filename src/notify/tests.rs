@@ -378,3 +378,32 @@ routes:
         ]
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn annotations_subscribe_beside_the_routes_once_per_receiver() {
+    let (deliver, seen) = scripted(vec![]);
+    let h = start_with(&outbox_path("subscribe"), deliver);
+    // The route for Kustomizations takes only unhealthy and recovered; the annotation adds
+    // `created` for this one.
+    let mut k = kustomization("api", "True");
+    k["metadata"]["annotations"] = json!({"herald.io/subscribe.created": "hook",
+                                          "unrelated.example.com/x": "y"});
+    h.apply(k, false);
+    // A HelmRelease both routed and subscribed to `unhealthy`: the receiver hears it once.
+    let mut hr = object("HelmRelease", "apps", "web", "True");
+    hr["metadata"]["annotations"] = json!({"herald.io/subscribe.unhealthy": "hook"});
+    h.apply(hr.clone(), true);
+    hr["status"]["conditions"][0]["status"] = json!("False");
+    h.apply(hr, false);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    h.settle().await;
+    let mut got = seen.lock().unwrap().clone();
+    got.sort_by(|a, b| a.1.cmp(&b.1));
+    assert_eq!(
+        got,
+        [
+            (EventKind::Created, "api".to_string()),
+            (EventKind::Unhealthy, "web".to_string())
+        ]
+    );
+}
