@@ -956,3 +956,82 @@ async fn email_goes_through_starttls_and_auth_with_text_and_html() {
         "the password leaked:\n{logs}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_reload_keeps_the_running_configuration_and_a_good_one_takes_over() {
+    let first = Sink::default();
+    let hook = first.start().await;
+    let second = Sink::default();
+    let hook2 = second.start().await;
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    server.apply(ks("api", "True")).unwrap();
+    let (dir, config) = setup("notify_reload", hook, "");
+    let good = std::fs::read_to_string(&config).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    let herald = Herald::start(&kubeconfig, &config);
+    let pid = herald.child.id().to_string();
+    let hup = || {
+        let ok = Command::new("kill").args(["-HUP", &pid]).status().unwrap();
+        assert!(ok.success());
+    };
+    until("the first list", || {
+        herald.stderr.lock().unwrap().contains("apps/api")
+    })
+    .await;
+
+    // A broken file: refused with its line and field; the running configuration stays.
+    std::fs::write(
+        &config,
+        good.replace("waitFor", "")
+            .replace("receivers: [hook]", "receivers: [hook]\n    waitFor: soon"),
+    )
+    .unwrap();
+    hup();
+    until("the refusal", || {
+        herald
+            .stderr
+            .lock()
+            .unwrap()
+            .contains("configuration not reloaded")
+    })
+    .await;
+    assert!(
+        herald.stderr.lock().unwrap().contains("routes[0].waitFor"),
+        "{}",
+        herald.stderr.lock().unwrap()
+    );
+    server.apply(ks("api", "False")).unwrap();
+    until("the message to the first receiver", || {
+        first.taken().len() == 1
+    })
+    .await;
+
+    // A good one sending to a second receiver instead.
+    let moved = good
+        .replace(
+            "routes:",
+            &format!("  - name: hook2\n    webhook: {{url: \"http://{hook2}/hook\"}}\nroutes:"),
+        )
+        .replace("receivers: [hook]", "receivers: [hook2]");
+    std::fs::write(&config, moved).unwrap();
+    hup();
+    until("the reload", || {
+        herald
+            .stderr
+            .lock()
+            .unwrap()
+            .contains("configuration reloaded")
+    })
+    .await;
+    server.apply(ks("api", "True")).unwrap();
+    until("the message to the second receiver", || {
+        second.taken().len() == 1
+    })
+    .await;
+    assert_eq!(first.taken().len(), 1);
+    assert_eq!(second.taken()[0].body["event"], "recovered");
+    let _ = herald.kill();
+}

@@ -92,7 +92,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         max_child_kinds: args.max_child_kinds.unwrap_or(watch.max_child_kinds),
         flux: watch.flux,
         argo: watch.argo,
-        notify: !file.receivers.is_empty(),
+        // With a configuration file, notifications can start later by a reload.
+        notify: args.config.is_some(),
         ..agent::Config::default()
     };
     let outbox_path = args
@@ -121,7 +122,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         if let (Some(outbox), Some(changes)) = (outbox, agent.take_changes()) {
             let deliver =
                 crate::notify::send::http(file.delivery.timeout, Some(Arc::clone(&outbox)));
-            crate::notify::start(
+            let notifier = crate::notify::start(
                 Arc::clone(&file),
                 Arc::clone(&agent.store),
                 changes,
@@ -129,6 +130,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                 deliver,
                 Arc::new(SystemClock),
             );
+            if let Some(path) = args.config.clone() {
+                tokio::spawn(reload_loop(path, notifier));
+            }
         }
         let bound = crate::http::start(args.listen, Arc::clone(&agent)).await?;
         eprintln!("herald: serving on http://{bound}");
@@ -167,5 +171,43 @@ fn log_transition(out: &mut impl Write, t: &crate::store::Transition) -> std::io
     match &t.to {
         Some(v) => writeln!(out, "{} {}: {} {}", t.at, t.key, v.health, v.status),
         None => writeln!(out, "{} {}: deleted", t.at, t.key),
+    }
+}
+
+/// Reloads the configuration on SIGHUP, or when the file changes (checked every 5 s, which also
+/// catches a ConfigMap update). A configuration that does not validate is refused with its
+/// mistakes and the running one stays.
+async fn reload_loop(path: std::path::PathBuf, notifier: Arc<crate::notify::Notifier>) {
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let mut last = modified(&path);
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let signalled = tokio::select! {
+            Some(()) = async {
+                match hangup.as_mut() {
+                    Some(h) => h.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => true,
+            _ = tick.tick() => false,
+        };
+        let now = modified(&path);
+        if !signalled && now == last {
+            continue;
+        }
+        last = now;
+        match crate::config::load(&path) {
+            Ok(c) => {
+                tracing::info!(file = %path.display(), "configuration reloaded");
+                notifier.reload(Arc::new(c));
+            }
+            Err(errors) => {
+                for e in &errors {
+                    tracing::error!(error = %e, "configuration not reloaded; the running one stays");
+                }
+            }
+        }
     }
 }

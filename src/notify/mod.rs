@@ -132,6 +132,15 @@ pub struct Stats {
 pub struct Notifier {
     pub stats: Arc<Stats>,
     pub outbox: Arc<Outbox>,
+    reload: mpsc::UnboundedSender<Arc<Config>>,
+}
+
+impl Notifier {
+    /// Routes, silences, receivers and subscriptions from a new configuration, from the next
+    /// event on. (The outbox and `delivery` settings stay as they started.)
+    pub fn reload(&self, config: Arc<Config>) {
+        let _ = self.reload.send(config);
+    }
 }
 
 /// Starts the pipeline and one worker per receiver; returns at once. Notifications left in the
@@ -145,35 +154,32 @@ pub fn start(
     clock: Arc<dyn Clock>,
 ) -> Arc<Notifier> {
     let stats = Arc::new(Stats::default());
-    let mut workers = HashMap::new();
-    for r in &config.receivers {
-        let (tx, rx) = mpsc::unbounded_channel();
-        workers.insert(r.name.clone(), tx);
-        tokio::spawn(worker(
-            Arc::new(r.clone()),
-            rx,
-            Arc::clone(&outbox),
-            Arc::clone(&deliver),
-            Arc::clone(&stats),
-            config.delivery.clone(),
-        ));
-    }
-    let pipeline = Pipeline {
-        config,
+    let (reload, reloads) = mpsc::unbounded_channel();
+    let mut pipeline = Pipeline {
+        config: Arc::clone(&config),
         store,
         outbox: Arc::clone(&outbox),
         stats: Arc::clone(&stats),
         clock,
-        workers,
+        deliver,
+        workers: HashMap::new(),
         scheduled: BTreeMap::new(),
         next_timer: 1 << 62,
         not_ready: HashMap::new(),
         programs: HashMap::new(),
         withheld: HashSet::new(),
     };
-    tokio::spawn(pipeline.run(changes));
-    Arc::new(Notifier { stats, outbox })
+    pipeline.spawn_workers();
+    tokio::spawn(pipeline.run(changes, reloads));
+    Arc::new(Notifier {
+        stats,
+        outbox,
+        reload,
+    })
 }
+
+/// A receiver's definition, shared with its worker and replaced by a reload.
+type Slot = Arc<RwLock<Arc<Receiver>>>;
 
 /// Something the pipeline does at a time.
 enum Timer {
@@ -204,7 +210,9 @@ struct Pipeline {
     outbox: Arc<Outbox>,
     stats: Arc<Stats>,
     clock: Arc<dyn Clock>,
-    workers: HashMap<String, mpsc::UnboundedSender<Notification>>,
+    deliver: Deliver,
+    /// Per receiver: its queue, and its definition (replaced by a reload).
+    workers: HashMap<String, (mpsc::UnboundedSender<Notification>, Slot)>,
     /// What waits for a time: `waitFor` releases, repeats, stuck checks; by when they are due.
     scheduled: BTreeMap<(Timestamp, u64), Timer>,
     /// Keys for timers that are not outbox entries.
@@ -219,7 +227,33 @@ struct Pipeline {
 }
 
 impl Pipeline {
-    async fn run(mut self, mut changes: mpsc::UnboundedReceiver<Transition>) {
+    /// A worker for every receiver of the configuration that has none; new definitions for the
+    /// others.
+    fn spawn_workers(&mut self) {
+        for r in &self.config.receivers {
+            if let Some((_, slot)) = self.workers.get(&r.name) {
+                *slot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(r.clone());
+                continue;
+            }
+            let (tx, rx) = mpsc::unbounded_channel();
+            let slot = Arc::new(RwLock::new(Arc::new(r.clone())));
+            self.workers.insert(r.name.clone(), (tx, Arc::clone(&slot)));
+            tokio::spawn(worker(
+                slot,
+                rx,
+                Arc::clone(&self.outbox),
+                Arc::clone(&self.deliver),
+                Arc::clone(&self.stats),
+                self.config.delivery.clone(),
+            ));
+        }
+    }
+
+    async fn run(
+        mut self,
+        mut changes: mpsc::UnboundedReceiver<Transition>,
+        mut reloads: mpsc::UnboundedReceiver<Arc<Config>>,
+    ) {
         match self.outbox.pending() {
             Ok(left) => {
                 if !left.is_empty() {
@@ -247,6 +281,14 @@ impl Pipeline {
                 }
                 () = tokio::time::sleep(wait.unwrap_or(Duration::from_secs(3600))), if wait.is_some() => {
                     self.release_due();
+                }
+                Some(config) = reloads.recv() => {
+                    // The delivery settings and the cluster name stay those of the start.
+                    let mut config = (*config).clone();
+                    config.delivery = self.config.delivery.clone();
+                    self.config = Arc::new(config);
+                    self.programs.clear();
+                    self.spawn_workers();
                 }
             }
         }
@@ -539,7 +581,7 @@ impl Pipeline {
             }
         }
         match self.workers.get(&n.receiver) {
-            Some(tx) => {
+            Some((tx, _)) => {
                 let _ = tx.send(n);
             }
             None => {
@@ -614,7 +656,7 @@ impl Pipeline {
         let [again] = batch;
         // The repeat schedules the next one when it is dispatched, with its count.
         match self.workers.get(&again.receiver) {
-            Some(tx) => {
+            Some((tx, _)) => {
                 let _ = tx.send(again.clone());
             }
             None => {
@@ -736,20 +778,21 @@ fn cel_vars(e: &Event) -> Vec<(&'static str, Value)> {
 
 /// Sends one receiver's notifications in order, each until it is taken or refused.
 async fn worker(
-    receiver: Arc<Receiver>,
+    slot: Slot,
     mut rx: mpsc::UnboundedReceiver<Notification>,
     outbox: Arc<Outbox>,
     deliver: Deliver,
     stats: Arc<Stats>,
     delivery: crate::config::Delivery,
 ) {
-    let spacing = receiver
-        .rate_per_minute
-        .map(|n| Duration::from_secs(60) / n.max(1));
     let mut last_sent: Option<tokio::time::Instant> = None;
     while let Some(n) = rx.recv().await {
         let mut attempt: u32 = 0;
         loop {
+            let receiver = Arc::clone(&slot.read().unwrap_or_else(|p| p.into_inner()));
+            let spacing = receiver
+                .rate_per_minute
+                .map(|n| Duration::from_secs(60) / n.max(1));
             if let (Some(gap), Some(last)) = (spacing, last_sent) {
                 tokio::time::sleep_until(last + gap).await;
             }
