@@ -100,10 +100,17 @@ impl Outbox {
 
     /// Removes a notification: delivered, refused for good, or no longer true.
     pub fn done(&self, id: u64) -> Result<(), OutboxError> {
+        self.done_many(&[id])
+    }
+
+    /// Removes several in one transaction (one sync to disk).
+    pub fn done_many(&self, ids: &[u64]) -> Result<(), OutboxError> {
         let txn = self.db.begin_write().map_err(|e| self.err(e))?;
         {
             let mut table = txn.open_table(PENDING).map_err(|e| self.err(e))?;
-            table.remove(id).map_err(|e| self.err(e))?;
+            for id in ids {
+                table.remove(*id).map_err(|e| self.err(e))?;
+            }
         }
         txn.commit().map_err(|e| self.err(e))
     }
