@@ -240,7 +240,7 @@ pub enum WebhookFormat {
 
 /// Which objects a route or silence applies to. Globs (`*`, `?`) on kind, namespace and name;
 /// every label must match. An empty list matches everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct Matcher {
     pub kinds: Vec<String>,
     pub namespaces: Vec<String>,
@@ -269,7 +269,7 @@ pub struct Route {
     pub routes: Vec<Route>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
 pub struct Silence {
     pub matcher: Matcher,
     pub events: BTreeSet<EventKind>,

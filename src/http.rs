@@ -6,6 +6,9 @@
 //! - `GET /api/v1/objects/{group}/{kind}/{namespace}/{name}`: one object (deleted ones within the
 //!   retention window too) with its own assessment, its children and parents, and its recent
 //!   transitions. `core` stands for the core group and `_` for no namespace.
+//! - `GET /api/v1/silences`, `POST /api/v1/silences` (`{"match": {...}, "events": [...],
+//!   "until": "<RFC 3339>" or "for": "2h", "comment": "..."}`), `DELETE /api/v1/silences/{id}`
+//!   (expires it): silences beside those of the configuration file, kept across restarts.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -31,9 +34,25 @@ pub async fn serve(listener: TcpListener, agent: Arc<Agent>) {
         };
         let agent = Arc::clone(&agent);
         tokio::spawn(async move {
-            let service = service_fn(move |req| {
+            let service = service_fn(move |req: Request<Incoming>| {
                 let agent = Arc::clone(&agent);
-                async move { Ok::<_, Infallible>(route(&agent, &req)) }
+                async move {
+                    if req.method() == http::Method::POST {
+                        let (parts, body) = req.into_parts();
+                        let limited = http_body_util::Limited::new(body, 64 * 1024);
+                        let bytes = match http_body_util::BodyExt::collect(limited).await {
+                            Ok(b) => b.to_bytes(),
+                            Err(_) => {
+                                return Ok::<_, Infallible>(reply(
+                                    StatusCode::PAYLOAD_TOO_LARGE,
+                                    &json!({"error": "the body is larger than 64 KiB"}),
+                                ));
+                            }
+                        };
+                        return Ok(post(&agent, parts.uri.path(), &bytes));
+                    }
+                    Ok::<_, Infallible>(route(&agent, &req))
+                }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -130,7 +149,131 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
                 ),
             }
         }
+        ["api", "v1", "silences"] => match agent.notifier.get() {
+            Some(n) => {
+                let items: Vec<Value> = n
+                    .silences()
+                    .into_iter()
+                    .map(|(id, s)| {
+                        let mut v = json!(s);
+                        v["id"] = json!(id);
+                        v["active"] = json!(s.until > jiff::Timestamp::now());
+                        v
+                    })
+                    .collect();
+                reply(StatusCode::OK, &json!({"items": items}))
+            }
+            None => no_notifier(),
+        },
+        ["api", "v1", "silences", id] if req.method() == http::Method::DELETE => {
+            match agent.notifier.get() {
+                Some(n) => match n.expire_silence(id, jiff::Timestamp::now()) {
+                    Ok(true) => reply(StatusCode::OK, &json!({"expired": id})),
+                    Ok(false) => reply(
+                        StatusCode::NOT_FOUND,
+                        &json!({"error": format!("no silence {id}")}),
+                    ),
+                    Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": e})),
+                },
+                None => no_notifier(),
+            }
+        }
         _ => reply(StatusCode::NOT_FOUND, &json!({"error": "no such endpoint"})),
+    }
+}
+
+fn no_notifier() -> Response<Full<Bytes>> {
+    reply(
+        StatusCode::NOT_FOUND,
+        &json!({"error": "notifications are off: start herald with --config"}),
+    )
+}
+
+/// A silence as the API takes it.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewSilence {
+    #[serde(rename = "match", default)]
+    matcher: NewMatch,
+    #[serde(default)]
+    events: Vec<crate::config::EventKind>,
+    until: Option<String>,
+    #[serde(rename = "for")]
+    duration: Option<String>,
+    #[serde(default)]
+    comment: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct NewMatch {
+    #[serde(default, deserialize_with = "one_or_many")]
+    kind: Vec<String>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    namespace: Vec<String>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    name: Vec<String>,
+    #[serde(default)]
+    labels: std::collections::BTreeMap<String, String>,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match <Either as serde::Deserialize>::deserialize(d)? {
+        Either::One(s) => vec![s],
+        Either::Many(v) => v,
+    })
+}
+
+fn post(agent: &Agent, path: &str, body: &[u8]) -> Response<Full<Bytes>> {
+    if path.trim_end_matches('/') != "/api/v1/silences" {
+        return reply(StatusCode::NOT_FOUND, &json!({"error": "no such endpoint"}));
+    }
+    let Some(notifier) = agent.notifier.get() else {
+        return no_notifier();
+    };
+    let bad = |m: String| reply(StatusCode::BAD_REQUEST, &json!({"error": m}));
+    let s: NewSilence = match serde_json::from_slice(body) {
+        Ok(s) => s,
+        Err(e) => return bad(format!("invalid silence: {e}")),
+    };
+    let now = jiff::Timestamp::now();
+    let until = match (s.until, s.duration) {
+        (Some(u), None) => match u.parse::<jiff::Timestamp>() {
+            Ok(t) => t,
+            Err(_) => return bad(format!("until: {u:?} is not an RFC 3339 time")),
+        },
+        (None, Some(d)) => match crate::config::parse_duration(&d)
+            .and_then(|d| jiff::SignedDuration::try_from(d).ok())
+            .and_then(|d| now.checked_add(d).ok())
+        {
+            Some(t) => t,
+            None => return bad(format!("for: {d:?} is not a duration (30m, 2h, 1d)")),
+        },
+        _ => return bad("give either until or for".into()),
+    };
+    if until <= now {
+        return bad("the silence would already be over".into());
+    }
+    let silence = crate::config::Silence {
+        matcher: crate::config::Matcher {
+            kinds: s.matcher.kind,
+            namespaces: s.matcher.namespace,
+            names: s.matcher.name,
+            labels: s.matcher.labels,
+        },
+        events: s.events.into_iter().collect(),
+        until,
+        comment: s.comment,
+    };
+    match notifier.add_silence(silence) {
+        Ok(id) => reply(StatusCode::CREATED, &json!({"id": id, "until": until})),
+        Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": e})),
     }
 }
 

@@ -124,6 +124,8 @@ pub struct Agent {
     /// Every transition, in order, for the notifier (the broadcast may drop some when readers lag).
     changes_tx: Option<mpsc::UnboundedSender<Transition>>,
     changes_rx: std::sync::Mutex<Option<mpsc::UnboundedReceiver<Transition>>>,
+    /// The notifier, once started (for the HTTP API's silences).
+    pub notifier: std::sync::OnceLock<Arc<crate::notify::Notifier>>,
     /// A subscription made before anything ran, so its holder misses nothing.
     first_subscriber: std::sync::Mutex<Option<broadcast::Receiver<Transition>>>,
 }
@@ -184,6 +186,7 @@ pub fn start(
         changes_tx: changes.0,
         changes_rx: std::sync::Mutex::new(changes.1),
         first_subscriber: std::sync::Mutex::new(None),
+        notifier: std::sync::OnceLock::new(),
     });
     *agent
         .first_subscriber

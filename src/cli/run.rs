@@ -130,6 +130,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                 deliver,
                 Arc::new(SystemClock),
             );
+            let _ = agent.notifier.set(Arc::clone(&notifier));
             if let Some(path) = args.config.clone() {
                 tokio::spawn(reload_loop(path, notifier));
             }

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::clock::Clock;
-use crate::config::{Config, EventKind, Receiver};
+use crate::config::{Config, EventKind, Receiver, Silence};
 use crate::events;
 use crate::route::{self, Routed};
 use crate::store::{ObjectKey, Store, Transition, Verdict};
@@ -133,9 +133,45 @@ pub struct Notifier {
     pub stats: Arc<Stats>,
     pub outbox: Arc<Outbox>,
     reload: mpsc::UnboundedSender<Arc<Config>>,
+    /// Silences added through the HTTP API, by id (kept in the outbox's database).
+    silences: Arc<RwLock<BTreeMap<String, Silence>>>,
 }
 
 impl Notifier {
+    /// The silences added through the API, with their ids.
+    pub fn silences(&self) -> Vec<(String, Silence)> {
+        self.silences
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Adds a silence; returns its id.
+    pub fn add_silence(&self, s: Silence) -> Result<String, String> {
+        let id = format!("s{}", Timestamp::now().as_nanosecond());
+        self.outbox
+            .put_silence(&id, &s)
+            .map_err(|e| e.to_string())?;
+        self.silences
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.clone(), s);
+        Ok(id)
+    }
+
+    /// Ends a silence now. False if there is no such silence.
+    pub fn expire_silence(&self, id: &str, now: Timestamp) -> Result<bool, String> {
+        let mut all = self.silences.write().unwrap_or_else(|p| p.into_inner());
+        let Some(s) = all.get_mut(id) else {
+            return Ok(false);
+        };
+        s.until = s.until.min(now);
+        self.outbox.put_silence(id, s).map_err(|e| e.to_string())?;
+        Ok(true)
+    }
+
     /// Routes, silences, receivers and subscriptions from a new configuration, from the next
     /// event on. (The outbox and `delivery` settings stay as they started.)
     pub fn reload(&self, config: Arc<Config>) {
@@ -156,6 +192,11 @@ pub fn start(
     let stats = Arc::new(Stats::default());
     let (reload, reloads) = mpsc::unbounded_channel();
     let (completed, completions) = mpsc::unbounded_channel();
+    let silences: BTreeMap<String, Silence> = outbox
+        .silences()
+        .map(|v| v.into_iter().collect())
+        .unwrap_or_default();
+    let silences = Arc::new(RwLock::new(silences));
     let mut pipeline = Pipeline {
         config: Arc::clone(&config),
         store,
@@ -164,6 +205,7 @@ pub fn start(
         clock,
         deliver,
         completed,
+        api_silences: Arc::clone(&silences),
         workers: HashMap::new(),
         scheduled: BTreeMap::new(),
         next_timer: 1 << 62,
@@ -178,6 +220,7 @@ pub fn start(
         stats,
         outbox,
         reload,
+        silences,
     })
 }
 
@@ -216,6 +259,7 @@ struct Pipeline {
     deliver: Deliver,
     /// Where workers report what left the outbox.
     completed: mpsc::UnboundedSender<u64>,
+    api_silences: Arc<RwLock<BTreeMap<String, Silence>>>,
     /// Per receiver: its queue, and its definition (replaced by a reload).
     workers: HashMap<String, (mpsc::UnboundedSender<Notification>, Slot)>,
     /// What waits for a time: `waitFor` releases, repeats, stuck checks; by when they are due.
@@ -411,11 +455,19 @@ impl Pipeline {
             health: health.unwrap_or(crate::health::Health::Unknown),
             status: &status,
         };
-        if self.config.silences.iter().any(|s| {
+        let covers = |s: &Silence| {
             s.until > now
                 && (s.events.is_empty() || s.events.contains(&event.kind))
                 && route::matches(&s.matcher, &routed)
-        }) {
+        };
+        let silenced = self.config.silences.iter().any(covers)
+            || self
+                .api_silences
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .values()
+                .any(covers);
+        if silenced {
             self.stats.silenced.fetch_add(1, Ordering::Relaxed);
             return Vec::new();
         }

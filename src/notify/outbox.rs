@@ -11,6 +11,8 @@ use super::Notification;
 
 const PENDING: TableDefinition<u64, &[u8]> = TableDefinition::new("pending");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// Silences added through the HTTP API: id → JSON.
+const SILENCES: TableDefinition<&str, &[u8]> = TableDefinition::new("silences");
 /// Open Slack threads: `<receiver>|<object>` → the `ts` of the message that began it.
 const THREADS: TableDefinition<&str, &str> = TableDefinition::new("threads");
 const NEXT_ID: &str = "next-id";
@@ -43,6 +45,7 @@ impl Outbox {
         let next = {
             txn.open_table(PENDING).map_err(|e| err(&e))?;
             txn.open_table(THREADS).map_err(|e| err(&e))?;
+            txn.open_table(SILENCES).map_err(|e| err(&e))?;
             let meta = txn.open_table(META).map_err(|e| err(&e))?;
             meta.get(NEXT_ID)
                 .map_err(|e| err(&e))?
@@ -153,6 +156,32 @@ impl Outbox {
                     table.remove(key).map_err(|e| self.err(e))?;
                 }
             }
+        }
+        txn.commit().map_err(|e| self.err(e))
+    }
+
+    /// The silences added through the API (expired ones too, until removed).
+    pub fn silences(&self) -> Result<Vec<(String, crate::config::Silence)>, OutboxError> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = txn.open_table(SILENCES).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for item in table.iter().map_err(|e| self.err(e))? {
+            let (id, bytes) = item.map_err(|e| self.err(e))?;
+            if let Ok(s) = serde_json::from_slice(bytes.value()) {
+                out.push((id.value().to_string(), s));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn put_silence(&self, id: &str, s: &crate::config::Silence) -> Result<(), OutboxError> {
+        let txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = txn.open_table(SILENCES).map_err(|e| self.err(e))?;
+            let bytes = serde_json::to_vec(s).map_err(|e| self.err(e))?;
+            table
+                .insert(id, bytes.as_slice())
+                .map_err(|e| self.err(e))?;
         }
         txn.commit().map_err(|e| self.err(e))
     }
