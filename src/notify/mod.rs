@@ -125,6 +125,8 @@ pub struct Stats {
     pub silenced: AtomicU64,
     /// Held by `waitFor` and no longer true when the wait ended.
     pub superseded: AtomicU64,
+    /// Held back because an ancestor's trouble is told.
+    pub inhibited: AtomicU64,
     pub errors: AtomicU64,
 }
 
@@ -212,6 +214,8 @@ pub fn start(
         not_ready: HashMap::new(),
         programs: HashMap::new(),
         withheld: HashSet::new(),
+        troubled: HashSet::new(),
+        inhibited: HashSet::new(),
     };
     pipeline.spawn_workers();
     tokio::spawn(pipeline.run(changes, reloads));
@@ -270,6 +274,10 @@ struct Pipeline {
     not_ready: HashMap<ObjectKey, Timestamp>,
     /// Compiled CEL `when` expressions.
     programs: HashMap<String, Option<cel::Program>>,
+    /// Objects whose trouble was told (or is being told) and has not recovered.
+    troubled: HashSet<ObjectKey>,
+    /// Objects whose trouble was held back because an ancestor's was told.
+    inhibited: HashSet<ObjectKey>,
     /// Troubles held by `waitFor` that were over before anyone heard of them, per receiver and
     /// object: the recovery that follows is not news either.
     withheld: HashSet<(String, ObjectKey)>,
@@ -349,6 +357,12 @@ impl Pipeline {
         let mut fresh = Vec::new();
         for t in &batch {
             self.track_readiness(t);
+            if t.to
+                .as_ref()
+                .is_none_or(|v| v.health == crate::health::Health::Healthy)
+            {
+                self.troubled.remove(&*t.key);
+            }
             if t.initial {
                 fresh.extend(self.alerts_at_start(t, now));
             }
@@ -357,6 +371,9 @@ impl Pipeline {
                 let event = self.event(t, kind);
                 fresh.extend(self.notifications(event, now));
             }
+        }
+        if self.config.inhibit_children {
+            fresh = self.inhibit(fresh);
         }
         if fresh.is_empty() {
             return;
@@ -373,6 +390,60 @@ impl Pipeline {
         for n in fresh {
             self.place(n);
         }
+    }
+
+    /// Inhibition: a child's trouble is not told while an ancestor's trouble is (in this batch,
+    /// or told before and not recovered): the parent's message already names its children.
+    /// The recovery of an inhibited trouble is not told either.
+    fn inhibit(&mut self, fresh: Vec<Notification>) -> Vec<Notification> {
+        for n in &fresh {
+            if events::is_trouble(n.event.kind) {
+                self.troubled.insert(n.event.object.clone());
+            }
+        }
+        let store = Arc::clone(&self.store);
+        let store = store.read().unwrap_or_else(|p| p.into_inner());
+        let mut out = Vec::with_capacity(fresh.len());
+        for n in fresh {
+            let key = &n.event.object;
+            if n.event.kind == EventKind::Recovered && self.inhibited.remove(key) {
+                self.stats.inhibited.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            if events::is_trouble(n.event.kind) {
+                // Walk up (bounded): is an ancestor in trouble that was told?
+                let mut frontier = vec![key.clone()];
+                let mut seen = HashSet::new();
+                let mut held = false;
+                for _ in 0..8 {
+                    let mut next = Vec::new();
+                    for k in frontier {
+                        for p in store.parents(&k) {
+                            if seen.insert((*p).clone()) {
+                                if self.troubled.contains(p.as_ref()) {
+                                    held = true;
+                                }
+                                next.push((*p).clone());
+                            }
+                        }
+                    }
+                    if held || next.is_empty() {
+                        break;
+                    }
+                    frontier = next;
+                }
+                if held {
+                    self.inhibited.insert(key.clone());
+                    self.stats.inhibited.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+            }
+            if n.event.kind == EventKind::Recovered || n.event.kind == EventKind::Deleted {
+                self.troubled.remove(key);
+            }
+            out.push(n);
+        }
+        out
     }
 
     /// At start-up nobody is told what herald learns, except Alertmanager: its alerts for the

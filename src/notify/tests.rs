@@ -108,10 +108,11 @@ impl Harness {
         let key = ObjectKey::of(&obj).unwrap();
         let now = self.clock.now();
         let a = assess(&obj, now);
+        let links = Links::of(&obj, &key);
         let ts = self.store.write().unwrap().apply(
             key,
             "1".into(),
-            Links::default(),
+            links,
             Meta::of(&obj),
             a,
             initial,
@@ -406,4 +407,45 @@ async fn annotations_subscribe_beside_the_routes_once_per_receiver() {
             (EventKind::Unhealthy, "web".to_string())
         ]
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_childs_trouble_is_held_back_while_its_parents_is_told() {
+    let config = r#"
+receivers: [{name: hook, webhook: {url: "http://127.0.0.1:1/"}}]
+routes:
+  - events: [unhealthy, recovered]
+    receivers: [hook]
+"#;
+    let (deliver, seen) = scripted(vec![]);
+    let h = start_config(config, &outbox_path("inhibit"), deliver);
+    let mut apps = kustomization("apps", "True");
+    apps["status"]["inventory"] =
+        json!({"entries": [{"id": "apps_api_apps_Deployment", "v": "v1"}]});
+    h.apply(apps, true);
+    let deploy = |ready: i64| {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+               "metadata": {"name": "api", "namespace": "apps", "generation": 1},
+               "spec": {"replicas": 1},
+               "status": {"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1,
+                          "readyReplicas": ready, "availableReplicas": ready,
+                          "conditions": [{"type": "Available", "status": if ready == 1 {"True"} else {"False"}}]}})
+    };
+    h.apply(deploy(1), true);
+    h.apply(deploy(0), false);
+    h.settle().await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    h.apply(deploy(1), false);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    h.settle().await;
+    let got = seen.lock().unwrap().clone();
+    assert_eq!(
+        got,
+        [
+            (EventKind::Unhealthy, "apps".to_string()),
+            (EventKind::Recovered, "apps".to_string())
+        ],
+        "the Deployment's own trouble and recovery are held back"
+    );
+    assert_eq!(h.notifier.stats.inhibited.load(Ordering::Relaxed), 2);
 }
