@@ -92,6 +92,8 @@ pub struct Config {
     pub silences: Vec<Silence>,
     /// A directory of minijinja templates overriding the built-in ones.
     pub templates: Option<PathBuf>,
+    /// The message templates: the built-in ones and those of `templates`.
+    pub messages: std::sync::Arc<crate::notify::templates::Templates>,
     /// Hold back a child's event while its parent's event for the same trouble is sent.
     pub inhibit_children: bool,
     pub delivery: Delivery,
@@ -562,9 +564,38 @@ impl Validator {
             receivers,
             routes,
             silences,
+            messages: self.templates(raw.templates.as_ref().map(|t| t.dir.as_path())),
             templates: raw.templates.map(|t| t.dir),
             inhibit_children: raw.inhibition.is_none_or(|i| i.children),
             delivery: self.delivery(raw.delivery),
+        }
+    }
+
+    fn templates(
+        &mut self,
+        dir: Option<&Path>,
+    ) -> std::sync::Arc<crate::notify::templates::Templates> {
+        let Some(dir) = dir else {
+            return std::sync::Arc::default();
+        };
+        // Relative to the configuration file.
+        let dir = self
+            .file
+            .parent()
+            .map_or_else(|| dir.to_path_buf(), |base| base.join(dir));
+        match crate::notify::templates::Templates::load(&dir) {
+            Ok(t) => std::sync::Arc::new(t),
+            Err(errors) => {
+                for (file, line, message) in errors {
+                    self.errors.push(ConfigError {
+                        file: PathBuf::from(file),
+                        line,
+                        field: "templates.dir".into(),
+                        message,
+                    });
+                }
+                std::sync::Arc::default()
+            }
         }
     }
 

@@ -77,7 +77,7 @@ pub fn run(cmd: &NotifyCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let deliver = crate::notify::send::http(c.delivery.timeout, None);
+    let deliver = crate::notify::send::http(c.delivery.timeout, None, Arc::clone(&c.messages));
     let outcome = runtime.block_on(deliver(Arc::new(r.clone()), n));
     match outcome {
         Outcome::Delivered => {

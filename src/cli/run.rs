@@ -121,7 +121,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         let agent = agent::start(client, config, assessor, Arc::new(SystemClock));
         if let (Some(outbox), Some(changes)) = (outbox, agent.take_changes()) {
             let deliver =
-                crate::notify::send::http(file.delivery.timeout, Some(Arc::clone(&outbox)));
+                crate::notify::send::http(
+                    file.delivery.timeout,
+                    Some(Arc::clone(&outbox)),
+                    Arc::clone(&file.messages),
+                );
             let notifier = crate::notify::start(
                 Arc::clone(&file),
                 Arc::clone(&agent.store),

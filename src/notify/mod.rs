@@ -10,6 +10,7 @@
 
 pub mod outbox;
 pub mod send;
+pub mod templates;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -7,12 +7,13 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::outbox::Outbox;
+use super::templates::Templates;
 use super::{Deliver, Event, Notification, Outcome};
 use crate::config::{EventKind, Receiver, ReceiverKind, Secret, WebhookFormat};
 
 /// The production deliverer. `threads` keeps Slack threads (the outbox's database) so that a
 /// recovery is posted in the thread of its failure, across restarts too.
-pub fn http(timeout: Duration, threads: Option<Arc<Outbox>>) -> Deliver {
+pub fn http(timeout: Duration, threads: Option<Arc<Outbox>>, templates: Arc<Templates>) -> Deliver {
     let client = reqwest::Client::builder()
         .timeout(timeout)
         .user_agent(concat!("herald/", env!("CARGO_PKG_VERSION")))
@@ -21,13 +22,25 @@ pub fn http(timeout: Duration, threads: Option<Arc<Outbox>>) -> Deliver {
     Arc::new(move |receiver: Arc<Receiver>, n: Notification| {
         let client = client.clone();
         let threads = threads.clone();
-        Box::pin(async move { deliver(&client, threads.as_deref(), &receiver, &n, timeout).await })
+        let templates = Arc::clone(&templates);
+        Box::pin(async move {
+            deliver(
+                &client,
+                threads.as_deref(),
+                &templates,
+                &receiver,
+                &n,
+                timeout,
+            )
+            .await
+        })
     })
 }
 
 async fn deliver(
     client: &reqwest::Client,
     threads: Option<&Outbox>,
+    templates: &Templates,
     r: &Receiver,
     n: &Notification,
     timeout: Duration,
@@ -40,7 +53,9 @@ async fn deliver(
             headers,
         } => {
             let body = match format {
-                WebhookFormat::Herald => herald_payload(&n.event),
+                WebhookFormat::Herald => {
+                    herald_payload(&n.event, templates.render("subject", &n.event))
+                }
                 WebhookFormat::Flux => flux_payload(&n.event),
             };
             let body = serde_json::to_vec(&body).expect("JSON");
@@ -91,7 +106,7 @@ async fn deliver(
                 n.event.object
             );
             let thread = threads.and_then(|t| t.thread(&thread_key));
-            let mut body = slack_message(&n.event);
+            let mut body = slack_message(&n.event, templates);
             body["channel"] = json!(n.target.as_deref().unwrap_or(channel));
             if let Some(ts) = &thread {
                 body["thread_ts"] = json!(ts);
@@ -173,7 +188,7 @@ async fn deliver(
                 Some(t) => std::slice::from_ref(t),
                 None => to.as_slice(),
             };
-            let message = match email_message(&n.event, from, to) {
+            let message = match email_message(&n.event, templates, from, to) {
                 Ok(m) => m,
                 Err(why) => return Outcome::Refused(why),
             };
@@ -234,66 +249,49 @@ fn smtp_transport(
 }
 
 /// The email: the summary as subject, a text and an HTML part, the event id as Message-ID.
-fn email_message(e: &Event, from: &str, to: &[String]) -> Result<lettre::Message, String> {
-    use lettre::message::{Mailbox, MultiPart, header::ContentType};
+fn email_message(
+    e: &Event,
+    templates: &Templates,
+    from: &str,
+    to: &[String],
+) -> Result<lettre::Message, String> {
+    use lettre::message::{Mailbox, MultiPart, SinglePart, header::ContentType};
     let parse = |a: &str| {
         a.parse::<Mailbox>()
             .map_err(|err| format!("address {a:?}: {err}"))
     };
+    let subject: String = templates
+        .render("subject", e)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let mut b = lettre::Message::builder()
         .from(parse(from)?)
-        .subject(e.summary())
+        .subject(subject)
         .message_id(Some(format!("<{}@herald>", e.id)));
     for t in to {
         b = b.to(parse(t)?);
     }
-    let mut lines = vec![e.summary(), String::new()];
-    if let Some(v) = &e.to {
-        lines.push(format!("Status:   {} ({})", v.status, v.health));
-        if let Some(rev) = &v.revision {
-            lines.push(format!("Revision: {rev}"));
-        }
-    }
-    if !e.message.is_empty() {
-        lines.push(format!("Message:  {}", e.message));
-    }
-    for c in &e.children {
-        lines.push(format!("Child:    {c}"));
-    }
-    lines.push(format!("Cluster:  {}", e.cluster));
-    lines.push(format!("At:       {}", e.at));
-    let text = lines.join("\n");
-    let html = format!(
-        "<html><body><p><b>{}</b></p><pre>{}</pre></body></html>",
-        escape(&e.summary()),
-        escape(&lines[2..].join("\n"))
-    );
     b.multipart(
         MultiPart::alternative()
             .singlepart(
-                lettre::message::SinglePart::builder()
+                SinglePart::builder()
                     .header(ContentType::TEXT_PLAIN)
-                    .body(text),
+                    .body(templates.render("text", e)),
             )
             .singlepart(
-                lettre::message::SinglePart::builder()
+                SinglePart::builder()
                     .header(ContentType::TEXT_HTML)
-                    .body(html),
+                    .body(templates.render("html", e)),
             ),
     )
     .map_err(|err| format!("cannot build the email: {err}"))
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// A Slack message: a header, the status and message, the children at fault, and a context
 /// line; `text` is the fallback notifications show.
-pub fn slack_message(e: &Event) -> Value {
+pub fn slack_message(e: &Event, templates: &Templates) -> Value {
     let icon = match e.kind {
         EventKind::Unhealthy | EventKind::SyncFailed | EventKind::ChildUnhealthy => ":red_circle:",
         EventKind::Warning | EventKind::Stuck | EventKind::Drift => ":large_orange_circle:",
@@ -311,26 +309,7 @@ pub fn slack_message(e: &Event) -> Value {
         .chars()
         .take(150)
         .collect();
-    let mut details = Vec::new();
-    if let Some(to) = &e.to {
-        details.push(format!("*Status:* {} ({})", to.status, to.health));
-        if let Some(rev) = &to.revision {
-            details.push(format!("*Revision:* `{rev}`"));
-        }
-    }
-    if !e.message.is_empty() {
-        let m: String = e.message.chars().take(2500).collect();
-        details.push(format!("*Message:* {m}"));
-    }
-    if !e.children.is_empty() {
-        let kids: Vec<String> = e
-            .children
-            .iter()
-            .take(10)
-            .map(|c| format!("`{c}`"))
-            .collect();
-        details.push(format!("*Children:* {}", kids.join(", ")));
-    }
+    let details = templates.render("slack", e).trim().to_string();
     let verdict = |v: &Option<crate::store::Verdict>| {
         v.as_ref().map_or("none".into(), |v| v.health.to_string())
     };
@@ -343,12 +322,11 @@ pub fn slack_message(e: &Event) -> Value {
     );
     let mut blocks = vec![json!({"type": "section", "text": {"type": "mrkdwn", "text": headline}})];
     if !details.is_empty() {
-        blocks.push(
-            json!({"type": "section", "text": {"type": "mrkdwn", "text": details.join("\n")}}),
-        );
+        let details: String = details.chars().take(2990).collect();
+        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": details}}));
     }
     blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]}));
-    json!({"text": e.summary(), "blocks": blocks, "unfurl_links": false})
+    json!({"text": templates.render("subject", e), "blocks": blocks, "unfurl_links": false})
 }
 
 /// Reads a secret's value. The error names where it was looked for, never what it holds.
@@ -426,7 +404,7 @@ fn without_url(e: &reqwest::Error) -> String {
     }
 }
 
-pub fn herald_payload(e: &Event) -> Value {
+pub fn herald_payload(e: &Event, summary: String) -> Value {
     json!({
         "id": e.id,
         "event": e.kind.as_str(),
@@ -440,7 +418,7 @@ pub fn herald_payload(e: &Event) -> Value {
         "revision": e.to.as_ref().and_then(|v| v.revision.clone()),
         "children": e.children,
         "labels": e.labels,
-        "summary": e.summary(),
+        "summary": summary,
         "test": e.test,
     })
 }

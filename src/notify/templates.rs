@@ -1,0 +1,281 @@
+//! Message templates (minijinja): the email subject and bodies, the Slack details and the
+//! webhook summary. herald ships defaults; a `templates.dir` of the configuration may replace
+//! any of them with a file of the same name:
+//!
+//! - `subject.jinja`: one line (email subject, Slack fallback text, webhook `summary`);
+//! - `text.jinja`: the plain-text email body;
+//! - `html.jinja`: the HTML email body (autoescaped);
+//! - `slack.jinja`: the Slack message's details (mrkdwn).
+//!
+//! Every template sees `event` (`unhealthy`…), `id`, `cluster`, `object` (`group`, `kind`,
+//! `namespace`, `name`, `ref`), `from` and `to` (`health`, `ready`, `status`, `revision`,
+//! `suspended`, `sync`, or none), `message`, `revision`, `children` (`group/Kind ns/name`),
+//! `labels` and `at`.
+
+use std::path::Path;
+
+use minijinja::{AutoEscape, Environment};
+use serde_json::{Value, json};
+
+use super::Event;
+
+pub const NAMES: [&str; 4] = ["subject", "text", "html", "slack"];
+
+const SUBJECT: &str = "{{ object.kind }} {{ object.ref }}: {{ event }}\
+{% if to %} ({{ to.status }}){% endif %} [{{ cluster }}]";
+
+const TEXT: &str = "{{ object.kind }} {{ object.ref }} in {{ cluster }}: {{ event }}
+
+Health:   {{ from.health if from else 'none' }} -> {{ to.health if to else 'deleted' }}
+{% if to %}Status:   {{ to.status }}{% if not to.ready %} (not ready){% endif %}
+{% endif %}{% if revision %}Revision: {{ revision }}
+{% endif %}{% if message %}Message:  {{ message }}
+{% endif %}{% for c in children %}Child:    {{ c }}
+{% endfor %}At:       {{ at }}
+Object:   {{ object.group ~ '/' if object.group }}{{ object.kind }} {{ object.ref }}
+";
+
+const HTML: &str = "<html><body>
+<p><b>{{ object.kind }} {{ object.ref }}</b> in <b>{{ cluster }}</b>: {{ event }}</p>
+<table>
+<tr><td>Health</td><td>{{ from.health if from else 'none' }} &rarr; {{ to.health if to else 'deleted' }}</td></tr>
+{% if to %}<tr><td>Status</td><td>{{ to.status }}{% if not to.ready %} (not ready){% endif %}</td></tr>{% endif %}
+{% if revision %}<tr><td>Revision</td><td><code>{{ revision }}</code></td></tr>{% endif %}
+{% if message %}<tr><td>Message</td><td>{{ message }}</td></tr>{% endif %}
+{% for c in children %}<tr><td>Child</td><td>{{ c }}</td></tr>{% endfor %}
+<tr><td>At</td><td>{{ at }}</td></tr>
+</table>
+</body></html>
+";
+
+const SLACK: &str = "{% if to %}*Status:* {{ to.status }} ({{ to.health }})
+{% endif %}{% if revision %}*Revision:* `{{ revision }}`
+{% endif %}{% if message %}*Message:* {{ message }}
+{% endif %}{% if children %}*Children:* {% for c in children[:10] %}`{{ c }}`{% if not loop.last %}, {% endif %}{% endfor %}
+{% endif %}";
+
+/// The templates in use: the defaults, and the user's where given.
+pub struct Templates {
+    env: Environment<'static>,
+    defaults: Environment<'static>,
+}
+
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Templates")
+    }
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|name| {
+        if name == "html" {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_keep_trailing_newline(true);
+    env
+}
+
+fn with_defaults() -> Environment<'static> {
+    let mut env = environment();
+    for (name, source) in NAMES.iter().zip([SUBJECT, TEXT, HTML, SLACK]) {
+        env.add_template(name, source)
+            .expect("the built-in templates parse");
+    }
+    env
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Templates {
+            env: with_defaults(),
+            defaults: with_defaults(),
+        }
+    }
+}
+
+impl Templates {
+    /// The defaults, with `<name>.jinja` from `dir` in place of each default it replaces. An
+    /// error names the file and line.
+    pub fn load(dir: &Path) -> Result<Templates, Vec<(String, Option<usize>, String)>> {
+        let mut env = with_defaults();
+        let mut errors = Vec::new();
+        for name in NAMES {
+            let path = dir.join(format!("{name}.jinja"));
+            let Ok(source) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            if let Err(e) = env.add_template_owned(name, source) {
+                errors.push((path.display().to_string(), e.line(), e.to_string()));
+            }
+        }
+        if !dir.is_dir() {
+            errors.push((
+                dir.display().to_string(),
+                None,
+                "not a directory".to_string(),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(Templates {
+                env,
+                defaults: with_defaults(),
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Renders one template for an event; a user template that fails falls back to the default
+    /// (and says so in the log).
+    pub fn render(&self, name: &str, e: &Event) -> String {
+        let ctx = context(e);
+        let user = self.env.get_template(name).and_then(|t| t.render(&ctx));
+        match user {
+            Ok(s) => s,
+            Err(err) => {
+                tracing::warn!(template = name, error = %err, "template failed; using the default");
+                self.defaults
+                    .get_template(name)
+                    .and_then(|t| t.render(&ctx))
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+fn context(e: &Event) -> Value {
+    let o = &e.object;
+    let reference = if o.namespace.is_empty() {
+        o.name.clone()
+    } else {
+        format!("{}/{}", o.namespace, o.name)
+    };
+    json!({
+        "event": e.kind.as_str(),
+        "id": e.id,
+        "cluster": e.cluster,
+        "object": {"group": o.group, "kind": o.kind, "namespace": o.namespace, "name": o.name,
+                   "ref": reference},
+        "from": e.from,
+        "to": e.to,
+        "message": e.message,
+        "revision": e.to.as_ref().and_then(|v| v.revision.clone()),
+        "children": e.children.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "labels": e.labels,
+        "at": e.at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::EventKind;
+    use crate::health::Health;
+    use crate::store::{ObjectKey, Verdict};
+
+    fn event() -> Event {
+        let v = |health| Verdict {
+            health,
+            ready: health == Health::Healthy,
+            status: "HealthCheckFailed".into(),
+            revision: Some("main@sha1:4f1c2a9".into()),
+            suspended: false,
+            sync: None,
+            from_children: false,
+        };
+        Event {
+            id: "abc".into(),
+            kind: EventKind::Unhealthy,
+            cluster: "prod".into(),
+            object: ObjectKey::new(
+                "kustomize.toolkit.fluxcd.io",
+                "Kustomization",
+                "flux-system",
+                "apps",
+            ),
+            at: "2026-11-23T12:00:00Z".parse().unwrap(),
+            from: Some(v(Health::Healthy)),
+            to: Some(v(Health::Unhealthy)),
+            message: "health check failed <timeout>".into(),
+            children: vec![ObjectKey::new("apps", "Deployment", "apps", "api")],
+            labels: Default::default(),
+            annotations: Default::default(),
+            test: false,
+        }
+    }
+
+    #[test]
+    fn the_defaults_say_what_changed() {
+        let t = Templates::default();
+        let e = event();
+        assert_eq!(
+            t.render("subject", &e),
+            "Kustomization flux-system/apps: unhealthy (HealthCheckFailed) [prod]"
+        );
+        let text = t.render("text", &e);
+        assert!(text.contains("Health:   healthy -> unhealthy"), "{text}");
+        assert!(text.contains("Revision: main@sha1:4f1c2a9"), "{text}");
+        assert!(
+            text.contains("Child:    apps/Deployment apps/api"),
+            "{text}"
+        );
+        let html = t.render("html", &e);
+        assert!(
+            html.contains("health check failed &lt;timeout&gt;"),
+            "escaped: {html}"
+        );
+        let slack = t.render("slack", &e);
+        assert!(
+            slack.contains("*Status:* HealthCheckFailed (unhealthy)"),
+            "{slack}"
+        );
+    }
+
+    #[test]
+    fn every_default_renders_for_every_shape_of_event() {
+        let t = Templates::default();
+        let mut deleted = event();
+        deleted.kind = EventKind::Deleted;
+        deleted.to = None;
+        deleted.children.clear();
+        deleted.message.clear();
+        let mut created = event();
+        created.kind = EventKind::Created;
+        created.from = None;
+        for e in [event(), deleted, created] {
+            let ctx = context(&e);
+            for name in NAMES {
+                let out = t.defaults.get_template(name).unwrap().render(&ctx);
+                assert!(out.is_ok(), "{name} for {}: {out:?}", e.kind);
+            }
+        }
+    }
+
+    #[test]
+    fn user_templates_replace_defaults_and_mistakes_name_file_and_line() {
+        let dir = std::env::temp_dir().join(format!("herald-templates-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("subject.jinja"),
+            "[{{ cluster | upper }}] {{ object.name }} is {{ event }}",
+        )
+        .unwrap();
+        let t = Templates::load(&dir).unwrap();
+        assert_eq!(t.render("subject", &event()), "[PROD] apps is unhealthy");
+        assert!(
+            t.render("text", &event()).contains("Health:"),
+            "others stay the defaults"
+        );
+
+        std::fs::write(dir.join("slack.jinja"), "line one\n{% if %}").unwrap();
+        let errors = Templates::load(&dir).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].0.ends_with("slack.jinja"));
+        assert_eq!(errors[0].1, Some(2));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
