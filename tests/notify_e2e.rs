@@ -1111,3 +1111,54 @@ async fn silences_added_and_expired_through_the_api() {
     assert_eq!(sink.taken()[1].body["event"], "recovered");
     let _ = herald.kill();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flapping_inside_wait_for_sends_nothing_through_the_whole_pipeline() {
+    let sink = Sink::default();
+    let hook = sink.start().await;
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    server.apply(ks("api", "True")).unwrap();
+    server.apply(ks("web", "True")).unwrap();
+    let (dir, config) = setup("notify_flap", hook, "");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("receivers: [hook]", "receivers: [hook]\n    waitFor: 1s");
+    std::fs::write(&config, text).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    let herald = Herald::start(&kubeconfig, &config);
+    until("the first list", || {
+        herald.stderr.lock().unwrap().contains("apps/web")
+    })
+    .await;
+
+    // api flaps: unhealthy and back at once, well inside the 1 s wait.
+    server.apply(ks("api", "False")).unwrap();
+    server.apply(ks("api", "True")).unwrap();
+    // web breaks after it and stays broken. The receiver's worker sends in order of release, so
+    // once web's message is in, api's would have come first had it been sent.
+    until("api's flap seen", || {
+        herald
+            .stderr
+            .lock()
+            .unwrap()
+            .matches("apps/api: healthy")
+            .count()
+            >= 2
+    })
+    .await;
+    server.apply(ks("web", "False")).unwrap();
+    until("web's message", || !sink.taken().is_empty()).await;
+    let taken = sink.taken();
+    assert_eq!(
+        taken.len(),
+        1,
+        "{:?}",
+        taken.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    assert_eq!(taken[0].body["object"]["name"], "web");
+    assert_eq!(taken[0].body["event"], "unhealthy");
+    let _ = herald.kill();
+}
