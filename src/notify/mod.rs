@@ -96,6 +96,16 @@ pub struct Notification {
     /// receiver's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// Grouping: the other events told in the same message, with their outbox ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grouped: Vec<(u64, Event)>,
+}
+
+impl Notification {
+    /// Every event this message tells: its own, then those grouped with it.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        std::iter::once(&self.event).chain(self.grouped.iter().map(|(_, e)| e))
+    }
 }
 
 /// What one attempt to deliver came to.
@@ -217,6 +227,7 @@ pub fn start(
         withheld: HashSet::new(),
         troubled: HashSet::new(),
         inhibited: HashSet::new(),
+        groups: HashMap::new(),
     };
     pipeline.spawn_workers();
     tokio::spawn(pipeline.run(changes, reloads));
@@ -227,6 +238,14 @@ pub fn start(
         reload,
         silences,
     })
+}
+
+/// One group of a route's notifications for one receiver (`groupBy`).
+#[derive(Default)]
+struct Group {
+    pending: Vec<Notification>,
+    flush_due: bool,
+    last_sent: Option<Timestamp>,
 }
 
 /// A receiver's definition, shared with its worker and replaced by a reload.
@@ -243,6 +262,8 @@ enum Timer {
         every: Duration,
         count: u32,
     },
+    /// A group's notifications go out together.
+    Flush(String),
     /// `stuck` for the routes whose `stuckAfter` is `after`, if the object has not been ready
     /// since `since`.
     Stuck {
@@ -275,6 +296,8 @@ struct Pipeline {
     not_ready: HashMap<ObjectKey, Timestamp>,
     /// Compiled CEL `when` expressions.
     programs: HashMap<String, Option<cel::Program>>,
+    /// Grouping: notifications waiting for their group's next message.
+    groups: HashMap<String, Group>,
     /// Objects whose trouble was told (or is being told) and has not recovered.
     troubled: HashSet<ObjectKey>,
     /// Objects whose trouble was held back because an ancestor's was told.
@@ -583,6 +606,7 @@ impl Pipeline {
                     due: now.saturating_add(wait).unwrap_or(now),
                     recheck: !r.wait_for.is_zero(),
                     target: None,
+                    grouped: Vec::new(),
                 });
             }
         }
@@ -602,6 +626,7 @@ impl Pipeline {
                 due: now,
                 recheck: false,
                 target,
+                grouped: Vec::new(),
             });
         }
         out
@@ -709,6 +734,16 @@ impl Pipeline {
                 );
             }
         }
+        let grouping = find_route(&self.config.routes, &n.route)
+            .filter(|r| !r.group_by.is_empty() || !r.group_wait.is_zero())
+            .map(|r| (r.group_by.clone(), r.group_wait, r.group_interval));
+        match grouping {
+            Some((by, wait, interval)) => self.group(n, &by, wait, interval),
+            None => self.send(n),
+        }
+    }
+
+    fn send(&self, n: Notification) {
         match self.workers.get(&n.receiver) {
             Some((tx, _)) => {
                 let _ = tx.send(n);
@@ -716,9 +751,69 @@ impl Pipeline {
             None => {
                 // The receiver left the configuration: nobody can take it any more.
                 tracing::warn!(receiver = %n.receiver, event = %n.event.id, "no such receiver any more; notification dropped");
-                let _ = self.outbox.done(n.id);
+                let ids: Vec<u64> = std::iter::once(n.id)
+                    .chain(n.grouped.iter().map(|(id, _)| *id))
+                    .collect();
+                let _ = self.outbox.done_many(&ids);
             }
         }
+    }
+
+    /// Grouping: the first notification of a group waits `groupWait`; those that come while
+    /// a message of the group went out less than `groupInterval` ago wait for the interval.
+    fn group(&mut self, n: Notification, by: &[String], wait: Duration, interval: Duration) {
+        let e = &n.event;
+        let values: Vec<String> = by
+            .iter()
+            .map(|k| match k.as_str() {
+                "cluster" => e.cluster.clone(),
+                "kind" => e.object.kind.clone(),
+                "namespace" => e.object.namespace.clone(),
+                "name" => e.object.name.clone(),
+                "event" => e.kind.as_str().to_string(),
+                "health" => {
+                    e.to.as_ref()
+                        .map_or("none".to_string(), |v| v.health.to_string())
+                }
+                other => other
+                    .strip_prefix("label:")
+                    .and_then(|l| e.labels.get(l).cloned())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let key = format!("{}|{}|{}", n.route, n.receiver, values.join("|"));
+        let now = self.clock.now();
+        let group = self.groups.entry(key.clone()).or_default();
+        group.pending.push(n);
+        if group.flush_due {
+            return;
+        }
+        group.flush_due = true;
+        let after = |t: Timestamp, d: Duration| {
+            t.saturating_add(jiff::SignedDuration::try_from(d).unwrap_or_default())
+                .unwrap_or(t)
+        };
+        let at = match group.last_sent {
+            Some(last) if after(last, interval) > now => after(last, interval),
+            _ => after(now, wait),
+        };
+        self.timer(at, Timer::Flush(key));
+    }
+
+    fn flush(&mut self, key: &str) {
+        let Some(group) = self.groups.get_mut(key) else {
+            return;
+        };
+        group.flush_due = false;
+        group.last_sent = Some(self.clock.now());
+        let mut pending = std::mem::take(&mut group.pending).into_iter();
+        let Some(mut first) = pending.next() else {
+            return;
+        };
+        first.grouped = pending
+            .flat_map(|n| std::iter::once((n.id, n.event)).chain(n.grouped))
+            .collect();
+        self.send(first);
     }
 
     /// Timers that are due: `waitFor` releases, repeats and stuck checks.
@@ -732,6 +827,7 @@ impl Pipeline {
                 Timer::Release(n) => self.release(n),
                 Timer::Repeat { n, every, count } => self.repeat(n, every, count),
                 Timer::Stuck { key, since, after } => self.stuck(key, since, after),
+                Timer::Flush(group) => self.flush(&group),
             }
         }
     }
@@ -961,7 +1057,9 @@ async fn worker(
                 }
             }
         }
-        let _ = completed.send(n.id);
+        for id in std::iter::once(n.id).chain(n.grouped.iter().map(|(id, _)| *id)) {
+            let _ = completed.send(id);
+        }
     }
 }
 

@@ -52,11 +52,24 @@ async fn deliver(
             format,
             headers,
         } => {
-            let body = match format {
-                WebhookFormat::Herald => {
-                    herald_payload(&n.event, templates.render("subject", &n.event))
+            let payload = |e: &Event| match format {
+                WebhookFormat::Herald => herald_payload(e, templates.render("subject", e)),
+                WebhookFormat::Flux => flux_payload(e),
+            };
+            let body = if n.grouped.is_empty() {
+                payload(&n.event)
+            } else {
+                // A group: herald's format carries every event; Flux's, a list of its events.
+                let events: Vec<Value> = n.events().map(payload).collect();
+                match format {
+                    WebhookFormat::Herald => json!({
+                        "group": true,
+                        "count": events.len(),
+                        "summary": format!("{} events: {}", events.len(), templates.render("subject", &n.event)),
+                        "events": events,
+                    }),
+                    WebhookFormat::Flux => json!(events),
                 }
-                WebhookFormat::Flux => flux_payload(&n.event),
             };
             let body = serde_json::to_vec(&body).expect("JSON");
             let mut req = client
@@ -80,14 +93,15 @@ async fn deliver(
             outcome(req.body(body).send().await).await
         }
         ReceiverKind::Alertmanager { url } => {
-            let Some(alert) = alert(&n.event) else {
+            let alerts: Vec<Value> = n.events().filter_map(alert).collect();
+            if alerts.is_empty() {
                 // Not a trouble or a recovery: nothing for Alertmanager.
                 return Outcome::Delivered;
-            };
+            }
             let req = client
                 .post(format!("{url}/api/v2/alerts"))
                 .header("content-type", "application/json")
-                .body(serde_json::to_vec(&json!([alert])).expect("JSON"));
+                .body(serde_json::to_vec(&json!(alerts)).expect("JSON"));
             outcome(req.send().await).await
         }
         ReceiverKind::Slack {
@@ -105,8 +119,15 @@ async fn deliver(
                 n.target.as_deref().unwrap_or(channel),
                 n.event.object
             );
+            // A group is one message about several objects: it has no thread of its own.
+            let grouped = !n.grouped.is_empty();
+            let threads = threads.filter(|_| !grouped);
             let thread = threads.and_then(|t| t.thread(&thread_key));
-            let mut body = slack_message(&n.event, templates);
+            let mut body = if grouped {
+                slack_group(n, templates)
+            } else {
+                slack_message(&n.event, templates)
+            };
             body["channel"] = json!(n.target.as_deref().unwrap_or(channel));
             if let Some(ts) = &thread {
                 body["thread_ts"] = json!(ts);
@@ -188,7 +209,7 @@ async fn deliver(
                 Some(t) => std::slice::from_ref(t),
                 None => to.as_slice(),
             };
-            let message = match email_message(&n.event, templates, from, to) {
+            let message = match email_message(n, templates, from, to) {
                 Ok(m) => m,
                 Err(why) => return Outcome::Refused(why),
             };
@@ -250,22 +271,29 @@ fn smtp_transport(
 
 /// The email: the summary as subject, a text and an HTML part, the event id as Message-ID.
 fn email_message(
-    e: &Event,
+    n: &Notification,
     templates: &Templates,
     from: &str,
     to: &[String],
 ) -> Result<lettre::Message, String> {
     use lettre::message::{Mailbox, MultiPart, SinglePart, header::ContentType};
+    let e = &n.event;
     let parse = |a: &str| {
         a.parse::<Mailbox>()
             .map_err(|err| format!("address {a:?}: {err}"))
     };
-    let subject: String = templates
-        .render("subject", e)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let first_line = |s: String| s.lines().next().unwrap_or_default().to_string();
+    let count = n.events().count();
+    let subject = if count == 1 {
+        first_line(templates.render("subject", e))
+    } else {
+        format!(
+            "{count} events: {}",
+            first_line(templates.render("subject", e))
+        )
+    };
+    let text: Vec<String> = n.events().map(|e| templates.render("text", e)).collect();
+    let html: Vec<String> = n.events().map(|e| templates.render("html", e)).collect();
     let mut b = lettre::Message::builder()
         .from(parse(from)?)
         .subject(subject)
@@ -278,15 +306,28 @@ fn email_message(
             .singlepart(
                 SinglePart::builder()
                     .header(ContentType::TEXT_PLAIN)
-                    .body(templates.render("text", e)),
+                    .body(text.join("\n----\n\n")),
             )
             .singlepart(
                 SinglePart::builder()
                     .header(ContentType::TEXT_HTML)
-                    .body(templates.render("html", e)),
+                    .body(html.join("<hr>\n")),
             ),
     )
     .map_err(|err| format!("cannot build the email: {err}"))
+}
+
+/// A Slack message for a group: a headline, then one line per event (45 at most).
+fn slack_group(n: &Notification, templates: &Templates) -> Value {
+    let count = n.events().count();
+    let mut blocks = vec![json!({"type": "section", "text": {"type": "mrkdwn",
+        "text": format!("*{count} events* in *{}*", n.event.cluster)}})];
+    for e in n.events().take(45) {
+        let line: String = templates.render("subject", e).chars().take(2900).collect();
+        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": line}}));
+    }
+    json!({"text": format!("{count} events: {}", templates.render("subject", &n.event)),
+           "blocks": blocks, "unfurl_links": false})
 }
 
 /// A Slack message: a header, the status and message, the children at fault, and a context

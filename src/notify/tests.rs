@@ -449,3 +449,61 @@ routes:
     );
     assert_eq!(h.notifier.stats.inhibited.load(Ordering::Relaxed), 2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn group_by_sends_one_message_per_group_and_interval() {
+    let config = r#"
+receivers: [{name: hook, webhook: {url: "http://127.0.0.1:1/"}}]
+routes:
+  - match: {kind: HelmRelease}
+    events: [unhealthy]
+    groupBy: [namespace]
+    groupWait: 30s
+    groupInterval: 5m
+    receivers: [hook]
+"#;
+    let messages: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
+    let m = Arc::clone(&messages);
+    let deliver: Deliver = Arc::new(move |_r, n: Notification| {
+        m.lock()
+            .unwrap()
+            .push(n.events().map(|e| e.object.name.clone()).collect());
+        Box::pin(async { Outcome::Delivered })
+    });
+    let h = start_config(config, &outbox_path("group"), deliver);
+    for (ns, name) in [
+        ("apps", "a"),
+        ("apps", "b"),
+        ("apps", "c"),
+        ("data", "d"),
+        ("apps", "e"),
+    ] {
+        h.apply(object("HelmRelease", ns, name, "True"), true);
+    }
+    h.apply(object("HelmRelease", "apps", "a", "False"), false);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    h.apply(object("HelmRelease", "apps", "b", "False"), false);
+    h.apply(object("HelmRelease", "data", "d", "False"), false);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    h.apply(object("HelmRelease", "apps", "c", "False"), false);
+    h.settle().await;
+    assert!(messages.lock().unwrap().is_empty(), "groupWait holds them");
+    tokio::time::sleep(Duration::from_secs(25)).await;
+    h.settle().await;
+    let mut got = messages.lock().unwrap().clone();
+    got.sort();
+    assert_eq!(got, [vec!["a", "b", "c"], vec!["d"]]);
+    // The next one in apps waits for the group's interval, counted from its last message.
+    h.apply(object("HelmRelease", "apps", "e", "False"), false);
+    tokio::time::sleep(Duration::from_secs(4 * 60)).await;
+    h.settle().await;
+    assert_eq!(messages.lock().unwrap().len(), 2);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    h.settle().await;
+    assert_eq!(messages.lock().unwrap().len(), 3);
+    assert_eq!(messages.lock().unwrap()[2], ["e"]);
+    assert!(
+        h.notifier.outbox.is_empty(),
+        "every grouped notification left the outbox"
+    );
+}
