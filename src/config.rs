@@ -370,6 +370,17 @@ struct RawConfig {
     templates: Option<RawTemplates>,
     inhibition: Option<RawInhibition>,
     delivery: Option<RawDelivery>,
+    links: Vec<RawLink>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLink {
+    name: String,
+    /// A minijinja template over the message variables.
+    url: Spanned<String>,
+    #[serde(default)]
+    kinds: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -564,7 +575,7 @@ impl Validator {
             receivers,
             routes,
             silences,
-            messages: self.templates(raw.templates.as_ref().map(|t| t.dir.as_path())),
+            messages: self.templates(raw.templates.as_ref().map(|t| t.dir.as_path()), raw.links),
             templates: raw.templates.map(|t| t.dir),
             inhibit_children: raw.inhibition.is_none_or(|i| i.children),
             delivery: self.delivery(raw.delivery),
@@ -574,9 +585,24 @@ impl Validator {
     fn templates(
         &mut self,
         dir: Option<&Path>,
+        links: Vec<RawLink>,
     ) -> std::sync::Arc<crate::notify::templates::Templates> {
+        let mut t = self.template_dir(dir);
+        for (i, l) in links.into_iter().enumerate() {
+            if let Err(e) = t.add_link(&l.name, &l.url.value, l.kinds) {
+                self.error(
+                    l.url.referenced.line() as usize,
+                    format!("links[{i}].url"),
+                    format!("not a template: {e}"),
+                );
+            }
+        }
+        std::sync::Arc::new(t)
+    }
+
+    fn template_dir(&mut self, dir: Option<&Path>) -> crate::notify::templates::Templates {
         let Some(dir) = dir else {
-            return std::sync::Arc::default();
+            return crate::notify::templates::Templates::default();
         };
         // Relative to the configuration file.
         let dir = self
@@ -584,7 +610,7 @@ impl Validator {
             .parent()
             .map_or_else(|| dir.to_path_buf(), |base| base.join(dir));
         match crate::notify::templates::Templates::load(&dir) {
-            Ok(t) => std::sync::Arc::new(t),
+            Ok(t) => t,
             Err(errors) => {
                 for (file, line, message) in errors {
                     self.errors.push(ConfigError {
@@ -594,7 +620,7 @@ impl Validator {
                         message,
                     });
                 }
-                std::sync::Arc::default()
+                crate::notify::templates::Templates::default()
             }
         }
     }
@@ -1123,6 +1149,19 @@ silences:
         ] {
             assert!(all.contains(want), "{want} missing from:\n{all}");
         }
+    }
+
+    #[test]
+    fn links_are_url_templates() {
+        let c = check(
+            "links:\n  - {name: Argo CD, url: \"https://argocd.example.com/applications/{{ object.namespace }}/{{ object.name }}\", kinds: [Application]}\n",
+        );
+        assert!(c.is_ok());
+        let e = errors("cluster: a\nlinks:\n  - name: broken\n    url: \"{{ oops\"\n");
+        assert!(
+            e[0].starts_with("herald.yaml:4: links[0].url: not a template"),
+            "{e:?}"
+        );
     }
 
     #[test]

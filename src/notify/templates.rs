@@ -9,8 +9,9 @@
 //!
 //! Every template sees `event` (`unhealthy`…), `id`, `cluster`, `object` (`group`, `kind`,
 //! `namespace`, `name`, `ref`), `from` and `to` (`health`, `ready`, `status`, `revision`,
-//! `suspended`, `sync`, or none), `message`, `revision`, `children` (`group/Kind ns/name`),
-//! `labels` and `at`.
+//! `suspended`, `sync`, or none), `message`, `revision`, `commit` (the revision's hash),
+//! `children` (`group/Kind ns/name`), `labels`, `at` and `links` (`name`, `url`: the
+//! configuration's `links`, each a URL template of its own, for the kinds it names).
 
 use std::path::Path;
 
@@ -31,6 +32,7 @@ Health:   {{ from.health if from else 'none' }} -> {{ to.health if to else 'dele
 {% endif %}{% if revision %}Revision: {{ revision }}
 {% endif %}{% if message %}Message:  {{ message }}
 {% endif %}{% for c in children %}Child:    {{ c }}
+{% endfor %}{% for l in links %}{{ l.name }}: {{ l.url }}
 {% endfor %}At:       {{ at }}
 Object:   {{ object.group ~ '/' if object.group }}{{ object.kind }} {{ object.ref }}
 ";
@@ -43,6 +45,7 @@ const HTML: &str = "<html><body>
 {% if revision %}<tr><td>Revision</td><td><code>{{ revision }}</code></td></tr>{% endif %}
 {% if message %}<tr><td>Message</td><td>{{ message }}</td></tr>{% endif %}
 {% for c in children %}<tr><td>Child</td><td>{{ c }}</td></tr>{% endfor %}
+{% for l in links %}<tr><td>{{ l.name }}</td><td><a href=\"{{ l.url }}\">{{ l.url }}</a></td></tr>{% endfor %}
 <tr><td>At</td><td>{{ at }}</td></tr>
 </table>
 </body></html>
@@ -52,12 +55,15 @@ const SLACK: &str = "{% if to %}*Status:* {{ to.status }} ({{ to.health }})
 {% endif %}{% if revision %}*Revision:* `{{ revision }}`
 {% endif %}{% if message %}*Message:* {{ message }}
 {% endif %}{% if children %}*Children:* {% for c in children[:10] %}`{{ c }}`{% if not loop.last %}, {% endif %}{% endfor %}
+{% endif %}{% if links %}{% for l in links %}<{{ l.url }}|{{ l.name }}>{% if not loop.last %} · {% endif %}{% endfor %}
 {% endif %}";
 
 /// The templates in use: the defaults, and the user's where given.
 pub struct Templates {
     env: Environment<'static>,
     defaults: Environment<'static>,
+    /// (name, kinds it applies to: all when empty); the URL template is `link:<index>`.
+    links: Vec<(String, Vec<String>)>,
 }
 
 impl std::fmt::Debug for Templates {
@@ -93,6 +99,7 @@ impl Default for Templates {
         Templates {
             env: with_defaults(),
             defaults: with_defaults(),
+            links: Vec::new(),
         }
     }
 }
@@ -123,16 +130,50 @@ impl Templates {
             Ok(Templates {
                 env,
                 defaults: with_defaults(),
+                links: Vec::new(),
             })
         } else {
             Err(errors)
         }
     }
 
+    /// Adds a link: `url` is a template over the same variables. An error says what is wrong.
+    pub fn add_link(&mut self, name: &str, url: &str, kinds: Vec<String>) -> Result<(), String> {
+        let id = format!("link:{}", self.links.len());
+        self.env
+            .add_template_owned(id, url.to_string())
+            .map_err(|e| e.to_string())?;
+        self.links.push((name.to_string(), kinds));
+        Ok(())
+    }
+
+    /// The links for an event, rendered.
+    fn links(&self, e: &Event, ctx: &Value) -> Vec<Value> {
+        let mut out = Vec::new();
+        for (i, (name, kinds)) in self.links.iter().enumerate() {
+            if !kinds.is_empty() && !kinds.iter().any(|k| k == &e.object.kind) {
+                continue;
+            }
+            match self
+                .env
+                .get_template(&format!("link:{i}"))
+                .and_then(|t| t.render(ctx))
+            {
+                Ok(url) if !url.trim().is_empty() => {
+                    out.push(json!({"name": name, "url": url.trim()}))
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(link = %name, error = %err, "link template failed"),
+            }
+        }
+        out
+    }
+
     /// Renders one template for an event; a user template that fails falls back to the default
     /// (and says so in the log).
     pub fn render(&self, name: &str, e: &Event) -> String {
-        let ctx = context(e);
+        let mut ctx = context(e);
+        ctx["links"] = json!(self.links(e, &ctx));
         let user = self.env.get_template(name).and_then(|t| t.render(&ctx));
         match user {
             Ok(s) => s,
@@ -145,6 +186,15 @@ impl Templates {
             }
         }
     }
+}
+
+/// The hash in a revision: `main@sha1:4f1c2a9` → `4f1c2a9`; `v1.2.3@sha256:ab…` → `ab…`.
+fn commit(revision: &str) -> String {
+    let after_at = revision.rsplit_once('@').map_or(revision, |(_, r)| r);
+    after_at
+        .split_once(':')
+        .map_or(after_at, |(_, h)| h)
+        .to_string()
 }
 
 fn context(e: &Event) -> Value {
@@ -164,6 +214,7 @@ fn context(e: &Event) -> Value {
         "to": e.to,
         "message": e.message,
         "revision": e.to.as_ref().and_then(|v| v.revision.clone()),
+        "commit": e.to.as_ref().and_then(|v| v.revision.as_deref()).map(commit),
         "children": e.children.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "labels": e.labels,
         "at": e.at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
@@ -253,6 +304,35 @@ mod tests {
                 assert!(out.is_ok(), "{name} for {}: {out:?}", e.kind);
             }
         }
+    }
+
+    #[test]
+    fn links_are_templates_for_the_kinds_they_name() {
+        let mut t = Templates::default();
+        t.add_link(
+            "Commit",
+            "https://git.example.com/fleet/commit/{{ commit }}",
+            vec![],
+        )
+        .unwrap();
+        t.add_link(
+            "Argo CD",
+            "https://argocd.example.com/applications/{{ object.namespace }}/{{ object.name }}",
+            vec!["Application".into()],
+        )
+        .unwrap();
+        let text = t.render("text", &event());
+        assert!(
+            text.contains("Commit: https://git.example.com/fleet/commit/4f1c2a9"),
+            "{text}"
+        );
+        assert!(!text.contains("Argo CD"), "not for a Kustomization: {text}");
+        let slack = t.render("slack", &event());
+        assert!(
+            slack.contains("<https://git.example.com/fleet/commit/4f1c2a9|Commit>"),
+            "{slack}"
+        );
+        assert!(t.add_link("bad", "{{ oops", vec![]).is_err());
     }
 
     #[test]
