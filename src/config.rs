@@ -90,9 +90,7 @@ pub struct Config {
     pub receivers: Vec<Receiver>,
     pub routes: Vec<Route>,
     pub silences: Vec<Silence>,
-    /// A directory of minijinja templates overriding the built-in ones.
-    pub templates: Option<PathBuf>,
-    /// The message templates: the built-in ones and those of `templates`.
+    /// The message templates: the built-in ones and those of `templates.dir`.
     pub messages: std::sync::Arc<crate::notify::templates::Templates>,
     /// Hold back a child's event while its parent's event for the same trouble is sent.
     pub inhibit_children: bool,
@@ -466,6 +464,17 @@ enum OneOrMany {
     Many(Vec<String>),
 }
 
+impl RawMatch {
+    pub(crate) fn into_matcher(self) -> Matcher {
+        Matcher {
+            kinds: self.kind.map(OneOrMany::into_vec).unwrap_or_default(),
+            namespaces: self.namespace.map(OneOrMany::into_vec).unwrap_or_default(),
+            names: self.name.map(OneOrMany::into_vec).unwrap_or_default(),
+            labels: self.labels,
+        }
+    }
+}
+
 impl OneOrMany {
     fn into_vec(self) -> Vec<String> {
         match self {
@@ -475,9 +484,11 @@ impl OneOrMany {
     }
 }
 
+/// A matcher as written (in the file, or in a silence posted to the HTTP API): each of kind,
+/// namespace and name a string or a list.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-struct RawMatch {
+pub(crate) struct RawMatch {
     kind: Option<OneOrMany>,
     namespace: Option<OneOrMany>,
     name: Option<OneOrMany>,
@@ -576,7 +587,6 @@ impl Validator {
             routes,
             silences,
             messages: self.templates(raw.templates.as_ref().map(|t| t.dir.as_path()), raw.links),
-            templates: raw.templates.map(|t| t.dir),
             inhibit_children: raw.inhibition.is_none_or(|i| i.children),
             delivery: self.delivery(raw.delivery),
         }
@@ -859,12 +869,7 @@ impl Validator {
     }
 
     fn matcher(&mut self, m: RawMatch) -> Matcher {
-        Matcher {
-            kinds: m.kind.map(OneOrMany::into_vec).unwrap_or_default(),
-            namespaces: m.namespace.map(OneOrMany::into_vec).unwrap_or_default(),
-            names: m.name.map(OneOrMany::into_vec).unwrap_or_default(),
-            labels: m.labels,
-        }
+        m.into_matcher()
     }
 
     fn route(&mut self, at: &str, r: RawRoute, receivers: &BTreeSet<String>) -> Route {

@@ -194,7 +194,7 @@ fn no_notifier() -> Response<Full<Bytes>> {
 #[serde(deny_unknown_fields)]
 struct NewSilence {
     #[serde(rename = "match", default)]
-    matcher: NewMatch,
+    matcher: crate::config::RawMatch,
     #[serde(default)]
     events: Vec<crate::config::EventKind>,
     until: Option<String>,
@@ -202,32 +202,6 @@ struct NewSilence {
     duration: Option<String>,
     #[serde(default)]
     comment: String,
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct NewMatch {
-    #[serde(default, deserialize_with = "one_or_many")]
-    kind: Vec<String>,
-    #[serde(default, deserialize_with = "one_or_many")]
-    namespace: Vec<String>,
-    #[serde(default, deserialize_with = "one_or_many")]
-    name: Vec<String>,
-    #[serde(default)]
-    labels: std::collections::BTreeMap<String, String>,
-}
-
-fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match <Either as serde::Deserialize>::deserialize(d)? {
-        Either::One(s) => vec![s],
-        Either::Many(v) => v,
-    })
 }
 
 fn post(agent: &Agent, path: &str, body: &[u8]) -> Response<Full<Bytes>> {
@@ -261,12 +235,7 @@ fn post(agent: &Agent, path: &str, body: &[u8]) -> Response<Full<Bytes>> {
         return bad("the silence would already be over".into());
     }
     let silence = crate::config::Silence {
-        matcher: crate::config::Matcher {
-            kinds: s.matcher.kind,
-            namespaces: s.matcher.namespace,
-            names: s.matcher.name,
-            labels: s.matcher.labels,
-        },
+        matcher: s.matcher.into_matcher(),
         events: s.events.into_iter().collect(),
         until,
         comment: s.comment,

@@ -514,11 +514,7 @@ impl Store {
     }
 
     fn link(&mut self, key: &Key, children: &[Key], parents: &[Node]) {
-        let edges = children
-            .iter()
-            .map(|c| (Node::Key(Arc::clone(key)), Arc::clone(c)))
-            .chain(parents.iter().map(|p| (p.clone(), Arc::clone(key))));
-        for (parent, child) in edges.collect::<Vec<_>>() {
+        for (parent, child) in edges(key, children, parents) {
             *self
                 .down
                 .entry(parent.clone())
@@ -530,11 +526,7 @@ impl Store {
     }
 
     fn unlink(&mut self, key: &Key, children: &[Key], parents: &[Node]) {
-        let edges = children
-            .iter()
-            .map(|c| (Node::Key(Arc::clone(key)), Arc::clone(c)))
-            .chain(parents.iter().map(|p| (p.clone(), Arc::clone(key))));
-        for (parent, child) in edges.collect::<Vec<_>>() {
+        for (parent, child) in edges(key, children, parents) {
             decrement(&mut self.down, &parent, &child);
             decrement(&mut self.up, &child, &parent);
         }
@@ -718,6 +710,15 @@ fn own_message(e: &Entry) -> String {
     } else {
         m.to_string()
     }
+}
+
+/// The (parent, child) edges an object declares: to its children, and from its parents.
+fn edges(key: &Key, children: &[Key], parents: &[Node]) -> Vec<(Node, Key)> {
+    children
+        .iter()
+        .map(|c| (Node::Key(Arc::clone(key)), Arc::clone(c)))
+        .chain(parents.iter().map(|p| (p.clone(), Arc::clone(key))))
+        .collect()
 }
 
 fn decrement<A, B>(map: &mut HashMap<A, BTreeMap<B, u32>>, a: &A, b: &B)

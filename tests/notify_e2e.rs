@@ -44,29 +44,43 @@ struct Sink {
     arrived: Arc<Mutex<usize>>,
 }
 
+/// A local HTTP server's answers, one request at a time.
+trait Answers: Clone + Send + Sync + 'static {
+    fn answer(
+        &self,
+        req: hyper::Request<hyper::body::Incoming>,
+    ) -> impl std::future::Future<Output = hyper::Response<Full<Bytes>>> + Send;
+}
+
+/// Serves HTTP/1 on a free loopback port with `answers`; returns the address.
+async fn serve(answers: impl Answers) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let answers = answers.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req| {
+                    let answers = answers.clone();
+                    async move { Ok::<_, Infallible>(answers.answer(req).await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
 impl Sink {
     async fn start(&self) -> std::net::SocketAddr {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let sink = self.clone();
-        tokio::spawn(async move {
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                let sink = sink.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        let sink = sink.clone();
-                        async move { Ok::<_, Infallible>(sink.answer(req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        addr
+        serve(self.clone()).await
     }
+}
 
+impl Answers for Sink {
     async fn answer(
         &self,
         req: hyper::Request<hyper::body::Incoming>,
@@ -103,7 +117,9 @@ impl Sink {
             .body(Full::new(Bytes::from_static(b"{}")))
             .unwrap()
     }
+}
 
+impl Sink {
     /// The deliveries taken (answered 200).
     fn taken(&self) -> Vec<Received> {
         self.answered
@@ -158,6 +174,17 @@ impl Herald {
         Herald { child, stderr }
     }
 
+    /// Starts it and waits until it has listed the cluster (its log names `apps/<last>`).
+    async fn learned(kubeconfig: &Path, config: &Path, env: &[(&str, &str)], last: &str) -> Herald {
+        let herald = Herald::start_with_env(kubeconfig, config, env);
+        let marker = format!("apps/{last}");
+        until("the first list", || {
+            herald.stderr.lock().unwrap().contains(&marker)
+        })
+        .await;
+        herald
+    }
+
     /// Kills it as `kill -9` would.
     fn kill(mut self) -> String {
         let _ = self.child.kill();
@@ -185,7 +212,25 @@ fn ks(name: &str, ready: &str) -> Value {
                "message": format!("{name} is {ready}")}]}})
 }
 
-fn setup(name: &str, hook: std::net::SocketAddr, extra_receiver: &str) -> (PathBuf, PathBuf) {
+/// The fake API server with these Kustomizations (name, Ready) in `apps`.
+async fn cluster(objects: &[(&str, &str)]) -> FakeApiServer {
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    for (name, ready) in objects {
+        server.apply(ks(name, ready)).unwrap();
+    }
+    server
+}
+
+/// A directory for one test with herald's configuration (the webhook `hook`, any extra
+/// receivers, one route for the team's Kustomizations) and a kubeconfig for `server`.
+fn setup(
+    name: &str,
+    hook: std::net::SocketAddr,
+    extra_receiver: &str,
+    server: &FakeApiServer,
+) -> (PathBuf, PathBuf, PathBuf) {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -208,7 +253,9 @@ delivery: {{outbox: "{}", retryInitial: 50ms, retryMax: 200ms, timeout: 5s}}
         ),
     )
     .unwrap();
-    (dir, config)
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    (dir, config, kubeconfig)
 }
 
 fn verify(r: &Received) {
@@ -233,20 +280,10 @@ async fn a_story_sends_exactly_its_messages_through_a_failing_receiver() {
         Answer::Status(503),
     ]);
     let hook = sink.start().await;
-    let server = FakeApiServer::start(gitops_resources(), Options::default())
-        .await
-        .unwrap();
-    server.apply(ks("api", "True")).unwrap();
-    server.apply(ks("web", "False")).unwrap();
-    let (dir, config) = setup("notify_story", hook, "");
-    let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
-    let herald = Herald::start(&kubeconfig, &config);
+    let server = cluster(&[("api", "True"), ("web", "False")]).await;
+    let (_dir, config, kubeconfig) = setup("notify_story", hook, "", &server);
     // Started with web already unhealthy: learned, not announced.
-    until("the first list", || {
-        herald.stderr.lock().unwrap().contains("apps/web")
-    })
-    .await;
+    let herald = Herald::learned(&kubeconfig, &config, &[], "web").await;
 
     server.apply(ks("api", "False")).unwrap(); // 1: api unhealthy
     server.apply(ks("web", "True")).unwrap(); // 2: web recovered
@@ -296,20 +333,10 @@ async fn killed_mid_delivery_and_restarted_sends_each_pending_message_once() {
     let sink = Sink::default();
     sink.script.lock().unwrap().push_back(Answer::Hang);
     let hook = sink.start().await;
-    let server = FakeApiServer::start(gitops_resources(), Options::default())
-        .await
-        .unwrap();
-    server.apply(ks("api", "True")).unwrap();
-    server.apply(ks("web", "True")).unwrap();
-    let (dir, config) = setup("notify_kill", hook, "");
-    let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    let server = cluster(&[("api", "True"), ("web", "True")]).await;
+    let (_dir, config, kubeconfig) = setup("notify_kill", hook, "", &server);
 
-    let herald = Herald::start(&kubeconfig, &config);
-    until("the first list", || {
-        herald.stderr.lock().unwrap().contains("apps/web")
-    })
-    .await;
+    let herald = Herald::learned(&kubeconfig, &config, &[], "web").await;
     server.apply(ks("api", "False")).unwrap();
     server.apply(ks("web", "False")).unwrap();
     // The first delivery hangs at the receiver; the second waits behind it. Kill herald then.
@@ -343,25 +370,16 @@ async fn no_secret_in_logs_or_errors_when_receivers_fail() {
     // Refused for good: the error is reported with the receiver's answer, not the secret.
     sink.script.lock().unwrap().push_back(Answer::Status(400));
     let hook = sink.start().await;
-    let server = FakeApiServer::start(gitops_resources(), Options::default())
-        .await
-        .unwrap();
-    server.apply(ks("api", "True")).unwrap();
+    let server = cluster(&[("api", "True")]).await;
     // A second receiver whose URL carries a token, on a port nothing listens on.
     let extra = r#"  - name: down
     webhook: {url: "http://127.0.0.1:9/hook?token=s3cr3t-hmac-key-do-not-print", hmacSecretEnv: HOOK_SECRET}"#;
-    let (dir, config) = setup("notify_secret", hook, extra);
+    let (_dir, config, kubeconfig) = setup("notify_secret", hook, extra, &server);
     let text = std::fs::read_to_string(&config)
         .unwrap()
         .replace("receivers: [hook]", "receivers: [hook, down]");
     std::fs::write(&config, text).unwrap();
-    let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
-    let herald = Herald::start(&kubeconfig, &config);
-    until("the first list", || {
-        herald.stderr.lock().unwrap().contains("apps/api")
-    })
-    .await;
+    let herald = Herald::learned(&kubeconfig, &config, &[], "api").await;
     server.apply(ks("api", "False")).unwrap();
     until("a refusal and a few failed attempts", || {
         let logs = herald.stderr.lock().unwrap();
@@ -447,11 +465,8 @@ async fn alertmanager_shows_the_alert_and_resolves_it_when_the_object_recovers()
     let _ = rustls::crypto::ring::default_provider().install_default();
     let sink = Sink::default();
     let hook = sink.start().await;
-    let server = FakeApiServer::start(gitops_resources(), Options::default())
-        .await
-        .unwrap();
-    server.apply(ks("api", "True")).unwrap();
-    let (dir, config) = setup("notify_am", hook, "");
+    let server = cluster(&[("api", "True")]).await;
+    let (dir, config, kubeconfig) = setup("notify_am", hook, "", &server);
     let am = Alertmanager::start(&dir).await;
     let text = std::fs::read_to_string(&config).unwrap().replace(
         "routes:",
@@ -462,13 +477,7 @@ async fn alertmanager_shows_the_alert_and_resolves_it_when_the_object_recovers()
     );
     let text = text.replace("receivers: [hook]", "receivers: [am]");
     std::fs::write(&config, text).unwrap();
-    let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
-    let herald = Herald::start(&kubeconfig, &config);
-    until("the first list", || {
-        herald.stderr.lock().unwrap().contains("apps/api")
-    })
-    .await;
+    let herald = Herald::learned(&kubeconfig, &config, &[], "api").await;
 
     server.apply(ks("api", "False")).unwrap();
     let mut firing = Vec::new();
@@ -507,7 +516,8 @@ async fn notify_test_sends_one_message_and_says_how_it_went() {
     sink.script.lock().unwrap().push_back(Answer::Status(200));
     sink.script.lock().unwrap().push_back(Answer::Status(403));
     let hook = sink.start().await;
-    let (_dir, config) = setup("notify_test_cmd", hook, "");
+    let server = cluster(&[]).await;
+    let (_dir, config, _) = setup("notify_test_cmd", hook, "", &server);
     let run = |receiver: &str| {
         let config = config.clone();
         let receiver = receiver.to_string();
@@ -561,27 +571,11 @@ const SLACK_TOKEN: &str = "xoxb-0000-test-token-never-logged";
 
 impl FakeSlack {
     async fn start(&self) -> std::net::SocketAddr {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let slack = self.clone();
-        tokio::spawn(async move {
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                let slack = slack.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        let slack = slack.clone();
-                        async move { Ok::<_, Infallible>(slack.answer(req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        addr
+        serve(self.clone()).await
     }
+}
 
+impl Answers for FakeSlack {
     async fn answer(
         &self,
         req: hyper::Request<hyper::body::Incoming>,
@@ -685,11 +679,8 @@ async fn slack_gets_blocks_and_the_recovery_in_the_thread_of_the_failure() {
     let slack = FakeSlack::default();
     *slack.rate_limit_next.lock().unwrap() = 1;
     let slack_addr = slack.start().await;
-    let server = FakeApiServer::start(gitops_resources(), Options::default())
-        .await
-        .unwrap();
-    server.apply(ks("api", "True")).unwrap();
-    let (dir, config) = setup("notify_slack", hook, "");
+    let server = cluster(&[("api", "True")]).await;
+    let (dir, config, kubeconfig) = setup("notify_slack", hook, "", &server);
     std::fs::write(dir.join("slack-token"), format!("{SLACK_TOKEN}\n")).unwrap();
     let text = std::fs::read_to_string(&config)
         .unwrap()
@@ -702,13 +693,7 @@ async fn slack_gets_blocks_and_the_recovery_in_the_thread_of_the_failure() {
         )
         .replace("receivers: [hook]", "receivers: [platform]");
     std::fs::write(&config, text).unwrap();
-    let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
-    let herald = Herald::start(&kubeconfig, &config);
-    until("the first list", || {
-        herald.stderr.lock().unwrap().contains("apps/api")
-    })
-    .await;
+    let herald = Herald::learned(&kubeconfig, &config, &[], "api").await;
 
     server.apply(ks("api", "False")).unwrap();
     until("the failure in Slack", || {
@@ -892,11 +877,8 @@ async fn email_goes_through_starttls_and_auth_with_text_and_html() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let sink = Sink::default();
     let hook = sink.start().await;
-    let server = FakeApiServer::start(gitops_resources(), Options::default())
-        .await
-        .unwrap();
-    server.apply(ks("api", "True")).unwrap();
-    let (dir, config) = setup("notify_email", hook, "");
+    let server = cluster(&[("api", "True")]).await;
+    let (dir, config, kubeconfig) = setup("notify_email", hook, "", &server);
     let smtp = Smtp::start(&dir);
     let text = std::fs::read_to_string(&config)
         .unwrap()
@@ -910,16 +892,12 @@ async fn email_goes_through_starttls_and_auth_with_text_and_html() {
         )
         .replace("receivers: [hook]", "receivers: [oncall]");
     std::fs::write(&config, text).unwrap();
-    let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
-    let herald_cmd = Herald::start_with_env(
+    let herald_cmd = Herald::learned(
         &kubeconfig,
         &config,
         &[("SMTP_USER", "herald"), ("SMTP_PASSWORD", SMTP_PASSWORD)],
-    );
-    until("the first list", || {
-        herald_cmd.stderr.lock().unwrap().contains("apps/api")
-    })
+        "api",
+    )
     .await;
 
     server.apply(ks("api", "False")).unwrap();
@@ -963,24 +941,15 @@ async fn a_bad_reload_keeps_the_running_configuration_and_a_good_one_takes_over(
     let hook = first.start().await;
     let second = Sink::default();
     let hook2 = second.start().await;
-    let server = FakeApiServer::start(gitops_resources(), Options::default())
-        .await
-        .unwrap();
-    server.apply(ks("api", "True")).unwrap();
-    let (dir, config) = setup("notify_reload", hook, "");
+    let server = cluster(&[("api", "True")]).await;
+    let (_dir, config, kubeconfig) = setup("notify_reload", hook, "", &server);
     let good = std::fs::read_to_string(&config).unwrap();
-    let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
-    let herald = Herald::start(&kubeconfig, &config);
+    let herald = Herald::learned(&kubeconfig, &config, &[], "api").await;
     let pid = herald.child.id().to_string();
     let hup = || {
         let ok = Command::new("kill").args(["-HUP", &pid]).status().unwrap();
         assert!(ok.success());
     };
-    until("the first list", || {
-        herald.stderr.lock().unwrap().contains("apps/api")
-    })
-    .await;
 
     // A broken file: refused with its line and field; the running configuration stays.
     std::fs::write(
@@ -1041,19 +1010,9 @@ async fn silences_added_and_expired_through_the_api() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let sink = Sink::default();
     let hook = sink.start().await;
-    let server = FakeApiServer::start(gitops_resources(), Options::default())
-        .await
-        .unwrap();
-    server.apply(ks("api", "True")).unwrap();
-    server.apply(ks("web", "True")).unwrap();
-    let (dir, config) = setup("notify_silence_api", hook, "");
-    let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
-    let herald = Herald::start(&kubeconfig, &config);
-    until("the first list", || {
-        herald.stderr.lock().unwrap().contains("apps/web")
-    })
-    .await;
+    let server = cluster(&[("api", "True"), ("web", "True")]).await;
+    let (_dir, config, kubeconfig) = setup("notify_silence_api", hook, "", &server);
+    let herald = Herald::learned(&kubeconfig, &config, &[], "web").await;
     let base = {
         let logs = herald.stderr.lock().unwrap();
         let url = logs.split("serving on ").nth(1).unwrap();
@@ -1116,23 +1075,13 @@ async fn silences_added_and_expired_through_the_api() {
 async fn flapping_inside_wait_for_sends_nothing_through_the_whole_pipeline() {
     let sink = Sink::default();
     let hook = sink.start().await;
-    let server = FakeApiServer::start(gitops_resources(), Options::default())
-        .await
-        .unwrap();
-    server.apply(ks("api", "True")).unwrap();
-    server.apply(ks("web", "True")).unwrap();
-    let (dir, config) = setup("notify_flap", hook, "");
+    let server = cluster(&[("api", "True"), ("web", "True")]).await;
+    let (_dir, config, kubeconfig) = setup("notify_flap", hook, "", &server);
     let text = std::fs::read_to_string(&config)
         .unwrap()
         .replace("receivers: [hook]", "receivers: [hook]\n    waitFor: 1s");
     std::fs::write(&config, text).unwrap();
-    let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
-    let herald = Herald::start(&kubeconfig, &config);
-    until("the first list", || {
-        herald.stderr.lock().unwrap().contains("apps/web")
-    })
-    .await;
+    let herald = Herald::learned(&kubeconfig, &config, &[], "web").await;
 
     // api flaps: unhealthy and back at once, well inside the 1 s wait.
     server.apply(ks("api", "False")).unwrap();

@@ -60,15 +60,19 @@ pub enum Update {
     /// An object as listed or watched; `initial` during the first list of its kind.
     Apply(Arc<Value>, bool),
     Delete(ObjectKey),
-    /// A (re)list finished: these are all the objects of the kind in scope.
-    Listed {
-        group: String,
-        kind: String,
-        namespace: Option<String>,
-        keys: BTreeSet<ObjectKey>,
-        /// Whether readiness waits for this watch (children's watches do not).
-        gates_ready: bool,
-    },
+    /// A (re)list finished.
+    Listed(Listing),
+}
+
+/// All the objects of one kind in a watch's scope, as a (re)list found them.
+#[derive(Debug)]
+pub struct Listing {
+    pub group: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub keys: BTreeSet<ObjectKey>,
+    /// Whether readiness waits for this watch (children's watches do not).
+    pub gates_ready: bool,
 }
 
 /// Where the agent looks.
@@ -215,6 +219,8 @@ struct Evaluator {
     kinds: Option<mpsc::UnboundedSender<(String, String)>>,
     asked: HashSet<(String, String)>,
     last_prune: Timestamp,
+    /// Labels and notification annotations are read only for a notifier.
+    keep_meta: bool,
 }
 
 impl Evaluator {
@@ -250,6 +256,7 @@ fn spawn_evaluator(
                 kinds,
                 asked: HashSet::new(),
                 last_prune: clock.now(),
+                keep_meta: agent.changes_tx.is_some(),
             };
             let mut batch = Vec::with_capacity(BATCH);
             while let Some(first) = rx.blocking_recv() {
@@ -297,13 +304,7 @@ enum Prepared {
         initial: bool,
     },
     Delete(ObjectKey),
-    Listed {
-        group: String,
-        kind: String,
-        namespace: Option<String>,
-        keys: BTreeSet<ObjectKey>,
-        gates_ready: bool,
-    },
+    Listed(Listing),
 }
 
 /// Assesses a batch of updates (outside the lock: readers never wait on Lua), then records
@@ -340,13 +341,13 @@ fn apply(
                 now,
             )),
             Prepared::Delete(key) => out.extend(store.delete(&key, now)),
-            Prepared::Listed {
+            Prepared::Listed(Listing {
                 group,
                 kind,
                 namespace,
                 keys,
                 gates_ready,
-            } => {
+            }) => {
                 out.extend(store.reconcile(
                     &group,
                     &kind,
@@ -386,25 +387,17 @@ impl Evaluator {
                     key,
                     resource_version,
                     links,
-                    meta: Meta::of(&obj),
+                    meta: if self.keep_meta {
+                        Meta::of(&obj)
+                    } else {
+                        Meta::default()
+                    },
                     assessment,
                     initial,
                 }
             }
             Update::Delete(key) => Prepared::Delete(key),
-            Update::Listed {
-                group,
-                kind,
-                namespace,
-                keys,
-                gates_ready,
-            } => Prepared::Listed {
-                group,
-                kind,
-                namespace,
-                keys,
-                gates_ready,
-            },
+            Update::Listed(listing) => Prepared::Listed(listing),
         })
     }
 }

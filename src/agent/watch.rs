@@ -72,13 +72,13 @@ pub async fn run(
             }
             Event::InitDone => {
                 first_list_done = true;
-                Update::Listed {
+                Update::Listed(super::Listing {
                     group: ar.group.clone(),
                     kind: ar.kind.clone(),
                     namespace: target.namespace.clone(),
                     keys: listing.take().unwrap_or_default(),
                     gates_ready: target.gates_ready,
-                }
+                })
             }
             Event::Delete(o) => {
                 let Some(value) = accept(o, ar, &stats) else {

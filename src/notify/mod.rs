@@ -55,29 +55,6 @@ pub struct Event {
     pub test: bool,
 }
 
-impl Event {
-    /// `Kustomization flux-system/apps: healthy → unhealthy (HealthCheckFailed)`
-    pub fn summary(&self) -> String {
-        let o = &self.object;
-        let name = if o.namespace.is_empty() {
-            o.name.clone()
-        } else {
-            format!("{}/{}", o.namespace, o.name)
-        };
-        let verdict =
-            |v: &Option<Verdict>| v.as_ref().map_or("none".into(), |v| v.health.to_string());
-        let status = self.to.as_ref().map_or("deleted", |v| v.status.as_str());
-        format!(
-            "{} {name}: {} ({}: {} → {}, {status})",
-            o.kind,
-            self.kind,
-            self.cluster,
-            verdict(&self.from),
-            verdict(&self.to)
-        )
-    }
-}
-
 /// One event for one receiver.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
@@ -481,21 +458,19 @@ impl Pipeline {
         }) else {
             return Vec::new();
         };
-        let am: HashSet<&str> = self
-            .config
-            .receivers
-            .iter()
-            .filter(|r| matches!(r.kind, crate::config::ReceiverKind::Alertmanager { .. }))
-            .map(|r| r.name.as_str())
-            .collect();
-        if am.is_empty() {
+        if !self.config.receivers.iter().any(is_alertmanager) {
             return Vec::new();
         }
-        let am: HashSet<String> = am.into_iter().map(str::to_string).collect();
         let event = self.event(t, kind);
+        let config = Arc::clone(&self.config);
         self.notifications(event, now)
             .into_iter()
-            .filter(|n| am.contains(&n.receiver))
+            .filter(|n| {
+                config
+                    .receivers
+                    .iter()
+                    .any(|r| r.name == n.receiver && is_alertmanager(r))
+            })
             .map(|mut n| {
                 n.recheck = false;
                 n
@@ -504,18 +479,13 @@ impl Pipeline {
     }
 
     fn event(&self, t: &Transition, kind: EventKind) -> Event {
-        let id_source = format!(
+        let id = event_id(&format!(
             "{}|{}|{}|{}",
             self.config.cluster,
             t.key,
             kind,
             t.at.as_nanosecond()
-        );
-        let digest = ring::digest::digest(&ring::digest::SHA256, id_source.as_bytes());
-        let id: String = digest.as_ref()[..12]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        ));
         Event {
             id,
             kind,
@@ -597,13 +567,12 @@ impl Pipeline {
                 if !seen.insert(receiver.clone()) {
                     continue;
                 }
-                let wait = jiff::SignedDuration::try_from(r.wait_for).unwrap_or_default();
                 out.push(Notification {
                     id: 0,
                     receiver: receiver.clone(),
                     route: r.path.clone(),
                     event: event.clone(),
-                    due: now.saturating_add(wait).unwrap_or(now),
+                    due: later(now, r.wait_for),
                     recheck: !r.wait_for.is_zero(),
                     target: None,
                     grouped: Vec::new(),
@@ -657,13 +626,8 @@ impl Pipeline {
                     let mut afters = Vec::new();
                     stuck_afters(&self.config.routes, &mut afters);
                     for after in afters {
-                        let at =
-                            t.at.saturating_add(
-                                jiff::SignedDuration::try_from(after).unwrap_or_default(),
-                            )
-                            .unwrap_or(t.at);
                         self.timer(
-                            at,
+                            later(t.at, after),
                             Timer::Stuck {
                                 key: key.clone(),
                                 since: t.at,
@@ -709,23 +673,19 @@ impl Pipeline {
         // minute so that its alert stays firing.
         if events::is_trouble(n.event.kind) {
             let route = find_route(&self.config.routes, &n.route).and_then(|r| r.repeat_interval);
-            let am = self.config.receivers.iter().any(|r| {
-                r.name == n.receiver
-                    && matches!(r.kind, crate::config::ReceiverKind::Alertmanager { .. })
-            });
+            let am = self
+                .config
+                .receivers
+                .iter()
+                .any(|r| r.name == n.receiver && is_alertmanager(r));
             let every = match (route, am) {
                 (Some(r), true) => Some(r.min(ALERTMANAGER_RESEND)),
                 (None, true) => Some(ALERTMANAGER_RESEND),
                 (r, false) => r,
             };
             if let Some(every) = every {
-                let at = self
-                    .clock
-                    .now()
-                    .saturating_add(jiff::SignedDuration::try_from(every).unwrap_or_default())
-                    .unwrap_or_else(|_| self.clock.now());
                 self.timer(
-                    at,
+                    later(self.clock.now(), every),
                     Timer::Repeat {
                         n: n.clone(),
                         every,
@@ -789,13 +749,9 @@ impl Pipeline {
             return;
         }
         group.flush_due = true;
-        let after = |t: Timestamp, d: Duration| {
-            t.saturating_add(jiff::SignedDuration::try_from(d).unwrap_or_default())
-                .unwrap_or(t)
-        };
         let at = match group.last_sent {
-            Some(last) if after(last, interval) > now => after(last, interval),
-            _ => after(now, wait),
+            Some(last) if later(last, interval) > now => later(last, interval),
+            _ => later(now, wait),
         };
         self.timer(at, Timer::Flush(key));
     }
@@ -889,13 +845,8 @@ impl Pipeline {
                 return;
             }
         }
-        let at = self
-            .clock
-            .now()
-            .saturating_add(jiff::SignedDuration::try_from(every).unwrap_or_default())
-            .unwrap_or_else(|_| self.clock.now());
         self.timer(
-            at,
+            later(self.clock.now(), every),
             Timer::Repeat {
                 n,
                 every,
@@ -909,20 +860,13 @@ impl Pipeline {
         if self.not_ready.get(&key) != Some(&since) {
             return;
         }
-        let id = {
-            let source = format!(
-                "{}|{}|stuck|{}|{}",
-                self.config.cluster,
-                key,
-                since.as_nanosecond(),
-                after.as_secs()
-            );
-            let digest = ring::digest::digest(&ring::digest::SHA256, source.as_bytes());
-            digest.as_ref()[..12]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        };
+        let id = event_id(&format!(
+            "{}|{}|stuck|{}|{}",
+            self.config.cluster,
+            key,
+            since.as_nanosecond(),
+            after.as_secs()
+        ));
         let Some(event) = self.event_now(&key, EventKind::Stuck, id) else {
             return;
         };
@@ -981,6 +925,25 @@ fn find_route<'a>(
         }
     }
     None
+}
+
+fn is_alertmanager(r: &Receiver) -> bool {
+    matches!(r.kind, crate::config::ReceiverKind::Alertmanager { .. })
+}
+
+/// `t` plus `d` (saturating).
+fn later(t: Timestamp, d: Duration) -> Timestamp {
+    t.saturating_add(jiff::SignedDuration::try_from(d).unwrap_or(jiff::SignedDuration::MAX))
+        .unwrap_or(t)
+}
+
+/// A stable id from what makes an event that event.
+fn event_id(source: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, source.as_bytes());
+    digest.as_ref()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// What a route's `when` sees: `event`, `object` (kind, name, namespace, labels), `old` and

@@ -54,7 +54,7 @@ async fn deliver(
         } => {
             let payload = |e: &Event| match format {
                 WebhookFormat::Herald => herald_payload(e, templates.render("subject", e)),
-                WebhookFormat::Flux => flux_payload(e),
+                WebhookFormat::Flux => flux_payload(e, templates.render("subject", e)),
             };
             let body = if n.grouped.is_empty() {
                 payload(&n.event)
@@ -93,7 +93,10 @@ async fn deliver(
             outcome(req.body(body).send().await).await
         }
         ReceiverKind::Alertmanager { url } => {
-            let alerts: Vec<Value> = n.events().filter_map(alert).collect();
+            let alerts: Vec<Value> = n
+                .events()
+                .filter_map(|e| alert(e, templates.render("subject", e)))
+                .collect();
             if alerts.is_empty() {
                 // Not a trouble or a recovery: nothing for Alertmanager.
                 return Outcome::Delivered;
@@ -465,7 +468,7 @@ pub fn herald_payload(e: &Event, summary: String) -> Value {
 }
 
 /// The shape of Flux notification-controller's events, so receivers written for Flux work.
-pub fn flux_payload(e: &Event) -> Value {
+pub fn flux_payload(e: &Event, summary: String) -> Value {
     let trouble = matches!(
         e.kind,
         EventKind::Unhealthy
@@ -488,7 +491,7 @@ pub fn flux_payload(e: &Event) -> Value {
                            "name": e.object.name, "apiVersion": api_version},
         "severity": if trouble { "error" } else { "info" },
         "timestamp": e.at,
-        "message": if e.message.is_empty() { e.summary() } else { e.message.clone() },
+        "message": if e.message.is_empty() { summary } else { e.message.clone() },
         "reason": e.to.as_ref().map_or("Deleted", |v| v.status.as_str()),
         "reportingController": "herald",
         "reportingInstance": e.cluster,
@@ -498,7 +501,7 @@ pub fn flux_payload(e: &Event) -> Value {
 
 /// The Alertmanager alert for an event: troubles fire, recoveries and deletions resolve (the
 /// same labels with `endsAt` now). Other events are not alerts.
-pub fn alert(e: &Event) -> Option<Value> {
+pub fn alert(e: &Event, summary: String) -> Option<Value> {
     let firing = match e.kind {
         EventKind::Unhealthy
         | EventKind::Warning
@@ -516,7 +519,7 @@ pub fn alert(e: &Event) -> Option<Value> {
         "labels": {"alertname": "HeraldObjectUnhealthy", "cluster": e.cluster,
                    "group": e.object.group, "kind": e.object.kind,
                    "namespace": e.object.namespace, "name": e.object.name},
-        "annotations": {"summary": e.summary(), "description": e.message,
+        "annotations": {"summary": summary, "description": e.message,
                         "event": e.kind.as_str(), "severity": severity},
         "startsAt": e.at,
     });

@@ -123,6 +123,12 @@ impl Harness {
         }
     }
 
+    /// Moves the paused clock on, then lets everything due run.
+    async fn advance(&self, by: Duration) {
+        tokio::time::sleep(by).await;
+        self.settle().await;
+    }
+
     async fn settle(&self) {
         // Let the pipeline and the workers run what is ready, without moving the clock much.
         for _ in 0..50 {
@@ -146,8 +152,7 @@ async fn flapping_inside_wait_for_sends_nothing_and_lasting_trouble_sends_once()
     h.apply(object("Kustomization", "apps", "api", "False"), false);
     tokio::time::sleep(Duration::from_secs(30)).await;
     h.apply(object("Kustomization", "apps", "api", "True"), false);
-    tokio::time::sleep(Duration::from_secs(300)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(300)).await;
     assert!(
         seen.lock().unwrap().is_empty(),
         "{:?}",
@@ -157,18 +162,15 @@ async fn flapping_inside_wait_for_sends_nothing_and_lasting_trouble_sends_once()
 
     // Unhealthy and staying so: one message once the wait is over, and its recovery later.
     h.apply(object("Kustomization", "apps", "api", "False"), false);
-    tokio::time::sleep(Duration::from_secs(119)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(119)).await;
     assert!(seen.lock().unwrap().is_empty(), "not before the wait ends");
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(2)).await;
     assert_eq!(
         *seen.lock().unwrap(),
         [(EventKind::Unhealthy, "api".to_string())]
     );
     h.apply(object("Kustomization", "apps", "api", "True"), false);
-    tokio::time::sleep(Duration::from_secs(121)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(121)).await;
     assert_eq!(seen.lock().unwrap().len(), 2);
     assert_eq!(seen.lock().unwrap()[1].0, EventKind::Recovered);
     assert!(h.notifier.outbox.is_empty());
@@ -185,8 +187,7 @@ async fn a_receiver_failing_five_times_gets_the_message_once() {
     h.apply(object("HelmRelease", "apps", "web", "True"), true);
     h.apply(object("HelmRelease", "apps", "web", "False"), false);
     // Backoff 1 s, 2 s, 4 s, 8 s, 10 s (capped), each less up to a quarter: within 30 s.
-    tokio::time::sleep(Duration::from_secs(30)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(30)).await;
     assert_eq!(
         *seen.lock().unwrap(),
         [(EventKind::Unhealthy, "web".to_string())]
@@ -209,16 +210,13 @@ async fn too_many_requests_waits_and_other_refusals_are_not_retried() {
     let h = start_with(&outbox_path("429"), deliver);
     h.apply(object("HelmRelease", "apps", "a", "True"), true);
     h.apply(object("HelmRelease", "apps", "a", "False"), false);
-    tokio::time::sleep(Duration::from_secs(39)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(39)).await;
     assert!(seen.lock().unwrap().is_empty(), "Retry-After is respected");
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(2)).await;
     assert_eq!(seen.lock().unwrap().len(), 1);
     // The next one is refused: counted, removed, not retried.
     h.apply(object("HelmRelease", "apps", "a", "True"), false);
-    tokio::time::sleep(Duration::from_secs(60)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(60)).await;
     assert_eq!(seen.lock().unwrap().len(), 1);
     assert_eq!(h.notifier.stats.refused.load(Ordering::Relaxed), 1);
     assert!(h.notifier.outbox.is_empty());
@@ -232,8 +230,7 @@ async fn silenced_and_unrouted_events_send_nothing() {
     h.apply(object("HelmRelease", "quiet", "a", "False"), false);
     // A new Kustomization: its route takes only unhealthy and recovered.
     h.apply(object("Kustomization", "apps", "b", "True"), false);
-    tokio::time::sleep(Duration::from_secs(600)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(600)).await;
     assert!(
         seen.lock().unwrap().is_empty(),
         "{:?}",
@@ -273,8 +270,7 @@ fn what_is_in_the_outbox_at_a_crash_is_sent_once_after_the_restart() {
         let (deliver, seen) = scripted(vec![]);
         let h = start_with(&path, deliver);
         h.settle().await;
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        h.settle().await;
+        h.advance(Duration::from_secs(5)).await;
         let mut got = seen.lock().unwrap().clone();
         got.sort_by(|a, b| a.1.cmp(&b.1));
         assert_eq!(
@@ -320,26 +316,21 @@ routes:
     let h = start_config(config, &outbox_path("stuck"), deliver);
     h.apply(kustomization("api", "True"), true);
     h.apply(kustomization("api", "Unknown"), false);
-    tokio::time::sleep(Duration::from_secs(9 * 60)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(9 * 60)).await;
     assert!(seen.lock().unwrap().is_empty());
-    tokio::time::sleep(Duration::from_secs(2 * 60)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(2 * 60)).await;
     assert_eq!(
         *seen.lock().unwrap(),
         [(EventKind::Stuck, "api".to_string())]
     );
-    tokio::time::sleep(Duration::from_secs(60 * 60)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(60 * 60)).await;
     assert_eq!(seen.lock().unwrap().len(), 1, "once per episode");
     // Ready, then not ready again: a new episode, measured from then.
     h.apply(kustomization("api", "True"), false);
     h.apply(kustomization("api", "Unknown"), false);
-    tokio::time::sleep(Duration::from_secs(5 * 60)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(5 * 60)).await;
     assert_eq!(seen.lock().unwrap().len(), 1);
-    tokio::time::sleep(Duration::from_secs(6 * 60)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(6 * 60)).await;
     assert_eq!(seen.lock().unwrap().len(), 2);
 }
 
@@ -359,15 +350,12 @@ routes:
     h.apply(object("HelmRelease", "apps", "web", "False"), false);
     h.settle().await;
     assert_eq!(seen.lock().unwrap().len(), 1);
-    tokio::time::sleep(Duration::from_secs(3600 + 1)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(3600 + 1)).await;
     assert_eq!(seen.lock().unwrap().len(), 2);
-    tokio::time::sleep(Duration::from_secs(3600)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(3600)).await;
     assert_eq!(seen.lock().unwrap().len(), 3);
     h.apply(object("HelmRelease", "apps", "web", "True"), false);
-    tokio::time::sleep(Duration::from_secs(3 * 3600)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(3 * 3600)).await;
     let kinds: Vec<EventKind> = seen.lock().unwrap().iter().map(|s| s.0).collect();
     assert_eq!(
         kinds,
@@ -396,8 +384,7 @@ async fn annotations_subscribe_beside_the_routes_once_per_receiver() {
     h.apply(hr.clone(), true);
     hr["status"]["conditions"][0]["status"] = json!("False");
     h.apply(hr, false);
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(5)).await;
     let mut got = seen.lock().unwrap().clone();
     got.sort_by(|a, b| a.1.cmp(&b.1));
     assert_eq!(
@@ -436,8 +423,7 @@ routes:
     h.settle().await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     h.apply(deploy(1), false);
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(1)).await;
     let got = seen.lock().unwrap().clone();
     assert_eq!(
         got,
@@ -488,18 +474,15 @@ routes:
     h.apply(object("HelmRelease", "apps", "c", "False"), false);
     h.settle().await;
     assert!(messages.lock().unwrap().is_empty(), "groupWait holds them");
-    tokio::time::sleep(Duration::from_secs(25)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(25)).await;
     let mut got = messages.lock().unwrap().clone();
     got.sort();
     assert_eq!(got, [vec!["a", "b", "c"], vec!["d"]]);
     // The next one in apps waits for the group's interval, counted from its last message.
     h.apply(object("HelmRelease", "apps", "e", "False"), false);
-    tokio::time::sleep(Duration::from_secs(4 * 60)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(4 * 60)).await;
     assert_eq!(messages.lock().unwrap().len(), 2);
-    tokio::time::sleep(Duration::from_secs(60)).await;
-    h.settle().await;
+    h.advance(Duration::from_secs(60)).await;
     assert_eq!(messages.lock().unwrap().len(), 3);
     assert_eq!(messages.lock().unwrap()[2], ["e"]);
     assert!(
