@@ -111,6 +111,19 @@ pub struct Verdict {
     pub from_children: bool,
 }
 
+/// One version of an object as the store takes it: what herald concluded, not the object.
+#[derive(Debug)]
+pub struct Observed {
+    pub key: ObjectKey,
+    pub resource_version: String,
+    pub links: Links,
+    pub meta: Meta,
+    /// The object's own assessment.
+    pub assessment: Assessment,
+    /// Part of the first list of its kind.
+    pub initial: bool,
+}
+
 /// What routing and subscriptions read of an object besides its assessment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Meta {
@@ -266,17 +279,15 @@ impl Store {
     /// Records the latest version of an object with its own assessment and the relatives it
     /// names. Returns the transitions: the object's, if its verdict changed (or it is new), and
     /// those of the ancestors its change rolls up into.
-    #[allow(clippy::too_many_arguments)]
-    pub fn apply(
-        &mut self,
-        key: ObjectKey,
-        resource_version: String,
-        links: Links,
-        meta: Meta,
-        own: Assessment,
-        initial: bool,
-        now: Timestamp,
-    ) -> Vec<Transition> {
+    pub fn apply(&mut self, seen: Observed, now: Timestamp) -> Vec<Transition> {
+        let Observed {
+            key,
+            resource_version,
+            links,
+            meta,
+            assessment: own,
+            initial,
+        } = seen;
         let key = self.intern(key);
         let mut out = Vec::new();
         let old_parents = self.parents_of(&key);
@@ -777,7 +788,15 @@ mod tests {
             .str_at(&["metadata", "resourceVersion"])
             .unwrap_or("1")
             .to_string();
-        s.apply(key, rv, links, Meta::of(&o), a, false, now(at))
+        let seen = Observed {
+            key,
+            resource_version: rv,
+            links,
+            meta: Meta::of(&o),
+            assessment: a,
+            initial: false,
+        };
+        s.apply(seen, now(at))
     }
 
     #[test]

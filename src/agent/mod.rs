@@ -20,10 +20,10 @@ use serde_json::Value;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::clock::Clock;
-use crate::health::{Assessment, Assessor};
+use crate::health::Assessor;
 use crate::object::ValueExt;
 use crate::relations::{self, Links};
-use crate::store::{Meta, ObjectKey, Store, Transition};
+use crate::store::{Meta, ObjectKey, Observed, Store, Transition};
 pub use watch::Target;
 
 /// The kinds herald watches when the cluster serves them.
@@ -295,14 +295,7 @@ const BATCH: usize = 256;
 /// batch at a time: the size of the largest variant does not matter.)
 #[allow(clippy::large_enum_variant)]
 enum Prepared {
-    Apply {
-        key: ObjectKey,
-        resource_version: String,
-        links: Links,
-        meta: Meta,
-        assessment: Assessment,
-        initial: bool,
-    },
+    Apply(Observed),
     Delete(ObjectKey),
     Listed(Listing),
 }
@@ -324,22 +317,7 @@ fn apply(
     let mut out = Vec::new();
     for p in prepared {
         match p {
-            Prepared::Apply {
-                key,
-                resource_version,
-                links,
-                meta,
-                assessment,
-                initial,
-            } => out.extend(store.apply(
-                key,
-                resource_version,
-                links,
-                meta,
-                assessment,
-                initial,
-                now,
-            )),
+            Prepared::Apply(seen) => out.extend(store.apply(seen, now)),
             Prepared::Delete(key) => out.extend(store.delete(&key, now)),
             Prepared::Listed(Listing {
                 group,
@@ -383,7 +361,7 @@ impl Evaluator {
                 for c in &links.children {
                     self.want(&c.group, &c.kind);
                 }
-                Prepared::Apply {
+                Prepared::Apply(Observed {
                     key,
                     resource_version,
                     links,
@@ -394,7 +372,7 @@ impl Evaluator {
                     },
                     assessment,
                     initial,
-                }
+                })
             }
             Update::Delete(key) => Prepared::Delete(key),
             Update::Listed(listing) => Prepared::Listed(listing),

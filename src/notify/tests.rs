@@ -9,7 +9,7 @@ use super::*;
 use crate::clock::TokioClock;
 use crate::health::assess;
 use crate::relations::Links;
-use crate::store::{DEFAULT_RETENTION, Meta};
+use crate::store::{DEFAULT_RETENTION, Meta, Observed};
 
 const CONFIG: &str = r#"
 cluster: test
@@ -109,15 +109,15 @@ impl Harness {
         let now = self.clock.now();
         let a = assess(&obj, now);
         let links = Links::of(&obj, &key);
-        let ts = self.store.write().unwrap().apply(
+        let seen = Observed {
             key,
-            "1".into(),
+            resource_version: "1".into(),
             links,
-            Meta::of(&obj),
-            a,
+            meta: Meta::of(&obj),
+            assessment: a,
             initial,
-            now,
-        );
+        };
+        let ts = self.store.write().unwrap().apply(seen, now);
         for t in ts {
             self.tx.send(t).unwrap();
         }
