@@ -1,6 +1,7 @@
 //! herald's HTTP API: probes and read-only views of the store.
 //!
 //! - `GET /healthz`: the process is up.
+//! - `GET /metrics`: Prometheus metrics (see [`crate::metrics`]).
 //! - `GET /readyz`: 200 once discovery ran and every watch delivered its first list, else 503.
 //! - `GET /api/v1/objects?kind=&namespace=&health=`: every live object with its assessment.
 //! - `GET /api/v1/objects/{group}/{kind}/{namespace}/{name}`: one object (deleted ones within the
@@ -77,6 +78,30 @@ fn reply(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
         .expect("valid response")
 }
 
+/// The Prometheus text exposition format (0.0.4).
+fn metrics(agent: &Agent) -> Response<Full<Bytes>> {
+    let outbox = agent
+        .notifier
+        .get()
+        .map(|n| n.outbox_depth())
+        .unwrap_or_default();
+    let text = {
+        let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
+        crate::metrics::render(
+            &agent.metrics,
+            &store,
+            &agent.cluster,
+            agent.is_ready(),
+            &outbox,
+        )
+    };
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "text/plain; version=0.0.4; charset=utf-8")
+        .body(Full::new(Bytes::from(text)))
+        .expect("valid response")
+}
+
 fn query(req: &Request<Incoming>) -> Vec<(String, String)> {
     query_pairs(req.uri().query().unwrap_or_default()).collect()
 }
@@ -116,6 +141,7 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     match segs.as_slice() {
         ["healthz"] => reply(StatusCode::OK, &json!({"status": "ok"})),
+        ["metrics"] => metrics(agent),
         ["readyz"] => {
             if agent.is_ready() {
                 reply(StatusCode::OK, &json!({"status": "ready"}))

@@ -12,6 +12,7 @@ pub mod health;
 pub mod http;
 pub mod load;
 pub mod lua;
+pub mod metrics;
 pub mod notify;
 pub mod object;
 pub mod relations;

@@ -122,6 +122,8 @@ pub struct Observed {
     pub assessment: Assessment,
     /// Part of the first list of its kind.
     pub initial: bool,
+    /// What the compatibility metrics need (Flux objects and Argo CD Applications).
+    pub compat: Option<crate::metrics::Compat>,
 }
 
 /// What routing and subscriptions read of an object besides its assessment.
@@ -179,6 +181,8 @@ pub struct Entry {
     pub transitions: VecDeque<Transition>,
     /// Labels and notification annotations.
     pub meta: Arc<Meta>,
+    /// What the compatibility metrics need of the object.
+    pub compat: Option<crate::metrics::Compat>,
     /// What the object declared: its children and parents, interned.
     children: Vec<Key>,
     parents: Vec<Node>,
@@ -287,6 +291,7 @@ impl Store {
             meta,
             assessment: own,
             initial,
+            compat,
         } = seen;
         let key = self.intern(key);
         let mut out = Vec::new();
@@ -343,6 +348,7 @@ impl Store {
                         deleted_at: None,
                         transitions: VecDeque::new(),
                         meta: Arc::default(),
+                        compat: None,
                         children,
                         parents,
                         culprits: Vec::new(),
@@ -352,6 +358,7 @@ impl Store {
         }
         let e = self.entries.get_mut(&key).expect("inserted above");
         e.resource_version = resource_version;
+        e.compat = compat;
         // Parents read the child's own assessment; if it did not change, only a changed
         // roll-up below needs to travel up.
         let own_changed = e.own != own;
@@ -795,6 +802,7 @@ mod tests {
             meta: Meta::of(&o),
             assessment: a,
             initial: false,
+            compat: crate::metrics::Compat::of(&o),
         };
         s.apply(seen, now(at))
     }

@@ -67,13 +67,7 @@ async fn every_transition_once_through_drops_restarts_and_bad_objects() {
     assert_eq!(first[0].key.name, "apps");
     assert_eq!(first[1].key.name, "infra");
     assert!(first.iter().all(|t| t.from.is_none()));
-    assert!(
-        agent
-            .stats
-            .malformed
-            .load(std::sync::atomic::Ordering::Relaxed)
-            >= 1
-    );
+    assert!(agent.metrics.watch_events("Kustomization", "malformed") >= 1);
 
     // A plain update.
     server.apply(ks("apps", "True")).unwrap();

@@ -289,6 +289,14 @@ fn demo_plays_its_story_against_the_fake_api_server() {
             "{expected} missing from the demo's output:\n{stdout}"
         );
     }
+    // Notifications are printed as the terminal receiver takes them.
+    for told in [
+        ">> notify terminal: Application argocd/billing: sync-failed",
+        ">> notify terminal: Application argocd/billing: recovered",
+        ">> notify terminal: Kustomization flux-system/tenants: suspended",
+    ] {
+        assert!(stdout.contains(told), "{told} missing:\n{stdout}");
+    }
     // Every step of the story printed its caption.
     assert_eq!(stdout.matches("\n# ").count(), herald::demo::story().len());
     // The crash-looping web Pod rolls up into the Kustomization Flux calls Ready.

@@ -8,5 +8,6 @@ mod config_cli;
 mod conformance;
 mod fake_api;
 mod lua_cli;
+mod metrics_e2e;
 mod notify_e2e;
 mod run_cli;

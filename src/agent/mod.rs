@@ -9,7 +9,7 @@ pub mod raw;
 pub mod watch;
 
 use std::collections::{BTreeSet, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -21,6 +21,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::clock::Clock;
 use crate::health::Assessor;
+use crate::metrics::{ENGINES, Metrics, engine};
 use crate::object::ValueExt;
 use crate::relations::{self, Links};
 use crate::store::{Meta, ObjectKey, Observed, Store, Transition};
@@ -45,14 +46,6 @@ pub const GITOPS_KINDS: &[(&str, &str)] = &[
     ("argoproj.io", "ApplicationSet"),
     ("argoproj.io", "AppProject"),
 ];
-
-/// Counters of what went wrong, for logs and metrics.
-#[derive(Debug, Default)]
-pub struct Stats {
-    pub malformed: AtomicU64,
-    pub watch_errors: AtomicU64,
-    pub updates: AtomicU64,
-}
 
 /// What watchers hand the evaluator.
 #[derive(Debug)]
@@ -97,6 +90,8 @@ pub struct Config {
     pub argo: bool,
     /// Keep every transition for a notifier ([`Agent::take_changes`]), none dropped.
     pub notify: bool,
+    /// The `cluster` label of the metrics.
+    pub cluster: String,
 }
 
 impl Default for Config {
@@ -112,6 +107,7 @@ impl Default for Config {
             flux: true,
             argo: true,
             notify: false,
+            cluster: String::new(),
         }
     }
 }
@@ -120,7 +116,9 @@ impl Default for Config {
 pub struct Agent {
     pub store: Arc<RwLock<Store>>,
     pub transitions: broadcast::Sender<Transition>,
-    pub stats: Arc<Stats>,
+    pub metrics: Arc<Metrics>,
+    /// The `cluster` label of the metrics.
+    pub cluster: String,
     /// Watchers started and those whose first list is complete.
     started: AtomicUsize,
     listed: AtomicUsize,
@@ -183,7 +181,8 @@ pub fn start(
     let agent = Arc::new(Agent {
         store: Arc::new(RwLock::new(store)),
         transitions: broadcast::channel(4096).0,
-        stats: Arc::new(Stats::default()),
+        metrics: Arc::new(Metrics::new()),
+        cluster: config.cluster.clone(),
         started: AtomicUsize::new(0),
         listed: AtomicUsize::new(0),
         discovered: AtomicBool::new(false),
@@ -221,6 +220,8 @@ struct Evaluator {
     last_prune: Timestamp,
     /// Labels and notification annotations are read only for a notifier.
     keep_meta: bool,
+    /// Check durations by engine (builtin, lua, fallback), flushed to the metrics per batch.
+    durations: [prometheus::local::LocalHistogram; 3],
 }
 
 impl Evaluator {
@@ -257,6 +258,8 @@ fn spawn_evaluator(
                 asked: HashSet::new(),
                 last_prune: clock.now(),
                 keep_meta: agent.changes_tx.is_some(),
+                durations: ENGINES
+                    .map(|e| agent.metrics.check_duration.with_label_values(&[e]).local()),
             };
             let mut batch = Vec::with_capacity(BATCH);
             while let Some(first) = rx.blocking_recv() {
@@ -269,12 +272,16 @@ fn spawn_evaluator(
                     }
                 }
                 let now = clock.now();
-                agent
-                    .stats
-                    .updates
-                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
                 let transitions = apply(&agent, &mut ev, batch.drain(..), now);
+                for d in &ev.durations {
+                    d.flush();
+                }
                 for t in transitions {
+                    agent.metrics.transition(
+                        &t.key.kind,
+                        t.from.as_ref().map(|v| v.health),
+                        t.to.as_ref().map(|v| v.health),
+                    );
                     if let Some(tx) = &agent.changes_tx {
                         let _ = tx.send(t.clone());
                     }
@@ -348,7 +355,9 @@ impl Evaluator {
         Some(match update {
             Update::Apply(obj, initial) => {
                 let key = ObjectKey::of(&obj)?;
+                let started = std::time::Instant::now();
                 let assessment = self.assessor.assess(&obj, now);
+                self.durations[engine(&assessment.check)].observe(started.elapsed().as_secs_f64());
                 let links = if self.kinds.is_some() {
                     Links::of(&obj, &key)
                 } else {
@@ -370,6 +379,7 @@ impl Evaluator {
                     } else {
                         Meta::default()
                     },
+                    compat: crate::metrics::Compat::of(&obj),
                     assessment,
                     initial,
                 })
@@ -432,7 +442,7 @@ async fn discover_loop(
                             client.clone(),
                             target,
                             tx.clone(),
-                            Arc::clone(&agent.stats),
+                            agent.metrics.watch_counters(&ar.kind),
                         ));
                     }
                 }

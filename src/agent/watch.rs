@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use futures::StreamExt;
 use kube::api::{Api, ApiResource};
@@ -12,8 +11,9 @@ use kube::runtime::watcher::{self, Event};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use super::Update;
 use super::raw::RawObject;
-use super::{Stats, Update};
+use crate::metrics::WatchCounters;
 use crate::store::ObjectKey;
 
 /// What one watcher covers.
@@ -32,7 +32,7 @@ pub async fn run(
     client: kube::Client,
     target: Target,
     updates: mpsc::Sender<Update>,
-    stats: Arc<Stats>,
+    counters: WatchCounters,
 ) {
     let ar = &target.resource;
     let api: Api<RawObject> = match &target.namespace {
@@ -51,7 +51,7 @@ pub async fn run(
         let event = match event {
             Ok(e) => e,
             Err(e) => {
-                stats.watch_errors.fetch_add(1, Ordering::Relaxed);
+                counters.error.inc();
                 tracing::warn!(kind = %ar.kind, error = %e, "watch failed; retrying with backoff");
                 continue;
             }
@@ -62,9 +62,10 @@ pub async fn run(
                 continue;
             }
             Event::InitApply(o) | Event::Apply(o) => {
-                let Some(value) = accept(o, ar, &stats) else {
+                let Some(value) = accept(o, ar, &counters) else {
                     continue;
                 };
+                counters.apply.inc();
                 if let (Some(keys), Some(key)) = (listing.as_mut(), ObjectKey::of(&value)) {
                     keys.insert(key);
                 }
@@ -81,9 +82,10 @@ pub async fn run(
                 })
             }
             Event::Delete(o) => {
-                let Some(value) = accept(o, ar, &stats) else {
+                let Some(value) = accept(o, ar, &counters) else {
                     continue;
                 };
+                counters.delete.inc();
                 match ObjectKey::of(&value) {
                     Some(key) => Update::Delete(key),
                     None => continue,
@@ -97,9 +99,9 @@ pub async fn run(
 }
 
 /// The object as herald handles it. None when malformed.
-fn accept(o: RawObject, ar: &ApiResource, stats: &Stats) -> Option<Value> {
+fn accept(o: RawObject, ar: &ApiResource, counters: &WatchCounters) -> Option<Value> {
     if let Some(error) = &o.malformed {
-        stats.malformed.fetch_add(1, Ordering::Relaxed);
+        counters.malformed.inc();
         tracing::warn!(
             kind = %ar.kind,
             namespace = o.metadata.namespace.as_deref().unwrap_or(""),

@@ -5,6 +5,7 @@
 //! that matter, and every transition herald sees is printed as it happens. The HTTP API serves
 //! on localhost meanwhile.
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,7 +20,10 @@ use crate::fake::{FakeApiServer, Options, gitops_resources};
 use crate::health::{Assessor, Health};
 use crate::load::Document;
 use crate::lua::{Limits, LuaChecks};
+use crate::notify::outbox::Outbox;
+use crate::notify::{Deliver, Notification, Outcome};
 use crate::store::Transition;
+use tokio::sync::mpsc;
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -81,9 +85,14 @@ async fn play(args: &DemoArgs, out: &mut dyn Write) -> io::Result<i32> {
     let config = kube::Config::new(server.url().parse().map_err(io::Error::other)?);
     let client = kube::Client::try_from(config).map_err(io::Error::other)?;
     // What the Flux and Argo CD objects deployed is watched as their children.
-    let agent_config = agent::Config::default();
+    let agent_config = agent::Config {
+        cluster: "demo".into(),
+        notify: true,
+        ..agent::Config::default()
+    };
     let agent = agent::start(client, agent_config, assessor, Arc::new(SystemClock));
     let mut transitions = agent.subscribe_from_start();
+    let mut told = notifications(&agent)?;
     let bound = crate::http::start(args.listen, Arc::clone(&agent)).await?;
     writeln!(
         out,
@@ -92,7 +101,11 @@ async fn play(args: &DemoArgs, out: &mut dyn Write) -> io::Result<i32> {
     )?;
     writeln!(
         out,
-        "herald's API: http://{bound}/api/v1/objects  (also /readyz, /healthz)"
+        "herald's API: http://{bound}/api/v1/objects  (also /metrics, /readyz, /healthz)"
+    )?;
+    writeln!(
+        out,
+        "notifications: printed here (receiver `terminal`); a `webhook` receiver refuses some first attempts, so the metrics show retries"
     )?;
     writeln!(out)?;
     wait_caught_up(&agent, &server).await;
@@ -116,6 +129,12 @@ async fn play(args: &DemoArgs, out: &mut dyn Write) -> io::Result<i32> {
             while let Ok(t) = transitions.try_recv() {
                 print_transition(out, &t)?;
             }
+            // Notifications follow their transitions within milliseconds (no waitFor here).
+            while let Ok(Some(line)) =
+                tokio::time::timeout(Duration::from_millis(150), told.recv()).await
+            {
+                writeln!(out, "{line}")?;
+            }
             out.flush()?;
         }
         if args.rounds != 0 && round >= args.rounds {
@@ -123,6 +142,70 @@ async fn play(args: &DemoArgs, out: &mut dyn Write) -> io::Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// The demo's routes: every trouble and recovery goes to the terminal, and to a webhook that
+/// refuses the first attempt of one message in three.
+const NOTIFICATIONS: &str = r#"
+cluster: demo
+receivers:
+  - name: terminal
+    webhook: {url: "http://127.0.0.1:9/not-used"}
+  - name: webhook
+    webhook: {url: "http://127.0.0.1:9/not-used"}
+routes:
+  - match: {}
+    events: [unhealthy, warning, recovered, sync-failed, suspended, resumed]
+    receivers: [terminal, webhook]
+delivery: {retryInitial: 1s, retryMax: 2s}
+"#;
+
+/// Starts the demo's notifier (an outbox in the temporary directory, the receivers above);
+/// returns the lines the `terminal` receiver prints.
+fn notifications(agent: &Arc<Agent>) -> io::Result<mpsc::UnboundedReceiver<String>> {
+    let config = crate::config::parse(NOTIFICATIONS, std::path::Path::new("demo.yaml"))
+        .map_err(|e| io::Error::other(format!("the demo's configuration: {e:?}")))?;
+    let config = Arc::new(config);
+    let path = std::env::temp_dir().join(format!("herald-demo-{}.redb", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let outbox = Outbox::open(&path).map_err(io::Error::other)?;
+    let (tx, rx) = mpsc::unbounded_channel();
+    let templates = Arc::clone(&config.messages);
+    let attempts = Arc::new(std::sync::Mutex::new(HashSet::new()));
+    let deliver: Deliver = Arc::new(move |receiver, n: Notification| {
+        let outcome = if receiver.name == "terminal" {
+            let subject = templates.render("subject", &n.event);
+            let _ = tx.send(format!("         >> notify {}: {subject}", receiver.name));
+            Outcome::Delivered
+        } else if n.id.is_multiple_of(3)
+            && attempts
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(n.id)
+        {
+            Outcome::Retry {
+                after: None,
+                why: "HTTP 503 (the demo's webhook refuses some first attempts)".into(),
+            }
+        } else {
+            Outcome::Delivered
+        };
+        Box::pin(async move { outcome })
+    });
+    let changes = agent
+        .take_changes()
+        .ok_or_else(|| io::Error::other("the agent keeps no changes"))?;
+    let notifier = crate::notify::start(
+        config,
+        Arc::clone(&agent.store),
+        changes,
+        Arc::new(outbox),
+        deliver,
+        Arc::new(SystemClock),
+        Arc::clone(&agent.metrics),
+    );
+    let _ = agent.notifier.set(notifier);
+    Ok(rx)
 }
 
 /// Waits (bounded) until the store holds every object at the server's version.

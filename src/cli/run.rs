@@ -94,6 +94,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         argo: watch.argo,
         // With a configuration file, notifications can start later by a reload.
         notify: args.config.is_some(),
+        cluster: file.cluster.clone(),
         ..agent::Config::default()
     };
     let outbox_path = args
@@ -133,6 +134,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                 outbox,
                 deliver,
                 Arc::new(SystemClock),
+                Arc::clone(&agent.metrics),
             );
             let _ = agent.notifier.set(Arc::clone(&notifier));
             if let Some(path) = args.config.clone() {

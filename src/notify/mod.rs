@@ -26,6 +26,7 @@ use tokio::sync::mpsc;
 use crate::clock::Clock;
 use crate::config::{Config, EventKind, Receiver, Silence};
 use crate::events;
+use crate::metrics::{self, Metrics};
 use crate::route::{self, Routed};
 use crate::store::{ObjectKey, Store, Transition, Verdict};
 use outbox::Outbox;
@@ -122,6 +123,9 @@ pub struct Stats {
 pub struct Notifier {
     pub stats: Arc<Stats>,
     pub outbox: Arc<Outbox>,
+    /// The configured receivers' names (for the outbox depth at zero).
+    receivers: RwLock<Vec<String>>,
+    metrics: Arc<Metrics>,
     reload: mpsc::UnboundedSender<Arc<Config>>,
     /// Silences added through the HTTP API, by id (kept in the outbox's database).
     silences: Arc<RwLock<BTreeMap<String, Silence>>>,
@@ -165,7 +169,22 @@ impl Notifier {
     /// Routes, silences, receivers and subscriptions from a new configuration, from the next
     /// event on. (The outbox and `delivery` settings stay as they started.)
     pub fn reload(&self, config: Arc<Config>) {
+        self.known(&config);
         let _ = self.reload.send(config);
+    }
+
+    fn known(&self, config: &Config) {
+        for r in &config.receivers {
+            self.metrics.receiver(&r.name);
+        }
+        *self.receivers.write().unwrap_or_else(|p| p.into_inner()) =
+            config.receivers.iter().map(|r| r.name.clone()).collect();
+    }
+
+    /// Notifications waiting in the outbox, by receiver (configured ones at zero too).
+    pub fn outbox_depth(&self) -> BTreeMap<String, usize> {
+        let names = self.receivers.read().unwrap_or_else(|p| p.into_inner());
+        self.outbox.depth(names.iter().map(String::as_str))
     }
 }
 
@@ -178,6 +197,7 @@ pub fn start(
     outbox: Arc<Outbox>,
     deliver: Deliver,
     clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
 ) -> Arc<Notifier> {
     let stats = Arc::new(Stats::default());
     let (reload, reloads) = mpsc::unbounded_channel();
@@ -192,6 +212,7 @@ pub fn start(
         store,
         outbox: Arc::clone(&outbox),
         stats: Arc::clone(&stats),
+        metrics: Arc::clone(&metrics),
         clock,
         deliver,
         completed,
@@ -209,12 +230,16 @@ pub fn start(
     pipeline.spawn_workers();
     tokio::spawn(pipeline.run(changes, reloads));
     tokio::spawn(complete(Arc::clone(&outbox), completions));
-    Arc::new(Notifier {
+    let notifier = Arc::new(Notifier {
         stats,
         outbox,
+        receivers: RwLock::new(Vec::new()),
+        metrics,
         reload,
         silences,
-    })
+    });
+    notifier.known(&config);
+    notifier
 }
 
 /// One group of a route's notifications for one receiver (`groupBy`).
@@ -258,6 +283,7 @@ struct Pipeline {
     store: Arc<RwLock<Store>>,
     outbox: Arc<Outbox>,
     stats: Arc<Stats>,
+    metrics: Arc<Metrics>,
     clock: Arc<dyn Clock>,
     deliver: Deliver,
     /// Where workers report what left the outbox.
@@ -301,7 +327,11 @@ impl Pipeline {
                 rx,
                 self.completed.clone(),
                 Arc::clone(&self.deliver),
-                Arc::clone(&self.stats),
+                Counters {
+                    stats: Arc::clone(&self.stats),
+                    metrics: Arc::clone(&self.metrics),
+                    clock: Arc::clone(&self.clock),
+                },
                 self.config.delivery.clone(),
             ));
         }
@@ -980,14 +1010,27 @@ async fn complete(outbox: Arc<Outbox>, mut ids: mpsc::UnboundedReceiver<u64>) {
     }
 }
 
+/// Where a worker counts what happened to its notifications.
+struct Counters {
+    stats: Arc<Stats>,
+    metrics: Arc<Metrics>,
+    /// For the delay from the change to its delivery.
+    clock: Arc<dyn Clock>,
+}
+
 async fn worker(
     slot: Slot,
     mut rx: mpsc::UnboundedReceiver<Notification>,
     completed: mpsc::UnboundedSender<u64>,
     deliver: Deliver,
-    stats: Arc<Stats>,
+    counters: Counters,
     delivery: crate::config::Delivery,
 ) {
+    let Counters {
+        stats,
+        metrics,
+        clock,
+    } = counters;
     let mut last_sent: Option<tokio::time::Instant> = None;
     while let Some(n) = rx.recv().await {
         let mut attempt: u32 = 0;
@@ -1004,16 +1047,20 @@ async fn worker(
             match outcome {
                 Outcome::Delivered => {
                     stats.delivered.fetch_add(1, Ordering::Relaxed);
+                    let delay = clock.now().duration_since(n.event.at).as_secs_f64();
+                    metrics.notification(&receiver.name, metrics::Outcome::Delivered, delay);
                     break;
                 }
                 Outcome::Refused(why) => {
                     stats.refused.fetch_add(1, Ordering::Relaxed);
+                    metrics.notification(&receiver.name, metrics::Outcome::Failed, 0.0);
                     tracing::error!(receiver = %receiver.name, event = %n.event.id, %why, "notification refused; not retried");
                     break;
                 }
                 Outcome::Retry { after, why } => {
                     attempt += 1;
                     stats.retried.fetch_add(1, Ordering::Relaxed);
+                    metrics.notification(&receiver.name, metrics::Outcome::Retried, 0.0);
                     let wait = after.unwrap_or_else(|| backoff(&delivery, attempt, n.id));
                     tracing::warn!(receiver = %receiver.name, event = %n.event.id, attempt, ?wait, %why, "delivery failed; retrying");
                     tokio::time::sleep(wait).await;

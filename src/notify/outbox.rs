@@ -2,8 +2,10 @@
 //! it, and removed once its receiver took it or refused it for good. After a restart, even a
 //! `kill -9`, what is still in the outbox is sent; what was removed is not sent again.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
@@ -28,6 +30,8 @@ pub struct Outbox {
     db: Database,
     path: String,
     next: AtomicU64,
+    /// The receiver of each pending entry, for the outbox depth by receiver.
+    receivers: Mutex<HashMap<u64, Arc<str>>>,
 }
 
 impl Outbox {
@@ -56,6 +60,7 @@ impl Outbox {
             db,
             path: shown,
             next: AtomicU64::new(next),
+            receivers: Mutex::new(HashMap::new()),
         })
     }
 
@@ -85,7 +90,33 @@ impl Outbox {
             meta.insert(NEXT_ID, self.next.load(Ordering::SeqCst))
                 .map_err(|e| self.err(e))?;
         }
-        txn.commit().map_err(|e| self.err(e))
+        txn.commit().map_err(|e| self.err(e))?;
+        self.track(items.iter());
+        Ok(())
+    }
+
+    fn track<'a>(&self, items: impl Iterator<Item = &'a Notification>) {
+        let mut receivers = self.receivers.lock().unwrap_or_else(|p| p.into_inner());
+        let mut last: Option<Arc<str>> = None;
+        for n in items {
+            let name = match &last {
+                Some(l) if **l == *n.receiver => Arc::clone(l),
+                _ => Arc::from(n.receiver.as_str()),
+            };
+            last = Some(Arc::clone(&name));
+            receivers.insert(n.id, name);
+        }
+    }
+
+    /// How many entries wait per receiver; every name in `known` appears, at zero if need be.
+    pub fn depth<'a>(&self, known: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, usize> {
+        let mut out: BTreeMap<String, usize> =
+            known.into_iter().map(|r| (r.to_string(), 0)).collect();
+        let receivers = self.receivers.lock().unwrap_or_else(|p| p.into_inner());
+        for r in receivers.values() {
+            *out.entry(r.to_string()).or_default() += 1;
+        }
+        out
     }
 
     /// Rewrites a notification (after a waitFor check released it).
@@ -115,7 +146,12 @@ impl Outbox {
                 table.remove(*id).map_err(|e| self.err(e))?;
             }
         }
-        txn.commit().map_err(|e| self.err(e))
+        txn.commit().map_err(|e| self.err(e))?;
+        let mut receivers = self.receivers.lock().unwrap_or_else(|p| p.into_inner());
+        for id in ids {
+            receivers.remove(id);
+        }
+        Ok(())
     }
 
     /// Everything not yet sent, oldest first. Entries that no longer parse are reported and
@@ -133,6 +169,7 @@ impl Outbox {
                 }
             }
         }
+        self.track(out.iter());
         Ok(out)
     }
 

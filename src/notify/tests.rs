@@ -57,6 +57,7 @@ struct Harness {
     tx: mpsc::UnboundedSender<Transition>,
     notifier: Arc<Notifier>,
     clock: Arc<TokioClock>,
+    metrics: Arc<Metrics>,
 }
 
 fn outbox_path(name: &str) -> PathBuf {
@@ -76,6 +77,7 @@ fn start_config(config: &str, path: &Path, deliver: Deliver) -> Harness {
     let (tx, rx) = mpsc::unbounded_channel();
     let clock = Arc::new(TokioClock::new("2026-11-23T12:00:00Z".parse().unwrap()));
     let outbox = Arc::new(Outbox::open(path).unwrap());
+    let metrics = Arc::new(Metrics::new());
     let notifier = start(
         config,
         Arc::clone(&store),
@@ -83,12 +85,14 @@ fn start_config(config: &str, path: &Path, deliver: Deliver) -> Harness {
         outbox,
         deliver,
         Arc::clone(&clock) as Arc<dyn Clock>,
+        Arc::clone(&metrics),
     );
     Harness {
         store,
         tx,
         notifier,
         clock,
+        metrics,
     }
 }
 
@@ -116,6 +120,7 @@ impl Harness {
             meta: Meta::of(&obj),
             assessment: a,
             initial,
+            compat: None,
         };
         let ts = self.store.write().unwrap().apply(seen, now);
         for t in ts {
@@ -195,6 +200,14 @@ async fn a_receiver_failing_five_times_gets_the_message_once() {
     assert_eq!(h.notifier.stats.retried.load(Ordering::Relaxed), 5);
     assert_eq!(h.notifier.stats.delivered.load(Ordering::Relaxed), 1);
     assert!(h.notifier.outbox.is_empty());
+    // The metrics: five retries, one delivery, its delay the backoff's 25 s less the jitter.
+    assert_eq!(h.metrics.notifications("hook", "retried"), 5);
+    assert_eq!(h.metrics.notifications("hook", "delivered"), 1);
+    assert_eq!(h.metrics.notifications("hook", "failed"), 0);
+    let (count, seconds) = h.metrics.notification_delay("hook");
+    assert_eq!(count, 1);
+    assert!((18.75..=25.0).contains(&seconds), "delay {seconds} s");
+    assert_eq!(h.notifier.outbox_depth().get("hook"), Some(&0));
 }
 
 #[tokio::test(start_paused = true)]
@@ -219,6 +232,7 @@ async fn too_many_requests_waits_and_other_refusals_are_not_retried() {
     h.advance(Duration::from_secs(60)).await;
     assert_eq!(seen.lock().unwrap().len(), 1);
     assert_eq!(h.notifier.stats.refused.load(Ordering::Relaxed), 1);
+    assert_eq!(h.metrics.notifications("hook", "failed"), 1);
     assert!(h.notifier.outbox.is_empty());
 }
 

@@ -1,0 +1,796 @@
+//! Prometheus metrics, served at `/metrics` in the text exposition format.
+//!
+//! Counters and histograms (transitions, watch events, check durations, notifications and their
+//! delay) live in a [`prometheus::Registry`] and are updated where things happen. The per-object
+//! series (`herald_resource_info`, the compatibility `gotk_resource_info` and `argocd_app_info`),
+//! the counts by kind and health and the outbox depth are written from the store at scrape time,
+//! so they can never go stale: an object deleted is a series gone.
+//!
+//! Cardinality: one info series per live object (Pods, ReplicaSets and Jobs, whose names change
+//! with every rollout, are only counted; their health shows in their owners' series), four
+//! `herald_resources` series per kind, transitions by kind × health × health, and per receiver.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+};
+use serde_json::Value;
+
+use crate::health::{CheckSource, Health};
+use crate::object::ValueExt;
+use crate::store::{Entry, Key, Store};
+
+/// Kinds whose objects are counted in `herald_resources` but get no info series.
+const COUNTED_ONLY: &[(&str, &str)] = &[("", "Pod"), ("apps", "ReplicaSet"), ("batch", "Job")];
+
+const CHECK_BUCKETS: &[f64] = &[
+    1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 1e-2, 0.1,
+];
+const DELAY_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0,
+    1800.0, 3600.0,
+];
+
+/// herald's counters and histograms.
+pub struct Metrics {
+    registry: Registry,
+    /// `herald_health_transitions_total{kind,from,to}`.
+    transitions: IntCounterVec,
+    /// `herald_watch_events_total{kind,type}`.
+    watch_events: IntCounterVec,
+    /// `herald_check_duration_seconds{engine}`.
+    pub check_duration: HistogramVec,
+    /// `herald_notifications_total{receiver,outcome}`.
+    notifications: IntCounterVec,
+    /// `herald_notification_delay_seconds{receiver}`.
+    notification_delay: HistogramVec,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+/// What a watcher counts for its kind.
+#[derive(Clone)]
+pub struct WatchCounters {
+    pub apply: IntCounter,
+    pub delete: IntCounter,
+    pub malformed: IntCounter,
+    pub error: IntCounter,
+}
+
+/// How a notification attempt ended, for `herald_notifications_total`.
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome {
+    Delivered,
+    Retried,
+    Failed,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let registry = Registry::new();
+        let transitions = IntCounterVec::new(
+            Opts::new(
+                "herald_health_transitions_total",
+                "Changes of health herald observed, by kind; from is none for an object new to herald, to is deleted when it went away.",
+            ),
+            &["kind", "from", "to"],
+        )
+        .expect("valid metric");
+        let watch_events = IntCounterVec::new(
+            Opts::new(
+                "herald_watch_events_total",
+                "Objects received from the Kubernetes API by kind: apply, delete, malformed (skipped), and watch errors.",
+            ),
+            &["kind", "type"],
+        )
+        .expect("valid metric");
+        let check_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "herald_check_duration_seconds",
+                "Time to assess one object, by engine (builtin, lua, fallback).",
+            )
+            .buckets(CHECK_BUCKETS.to_vec()),
+            &["engine"],
+        )
+        .expect("valid metric");
+        let notifications = IntCounterVec::new(
+            Opts::new(
+                "herald_notifications_total",
+                "Delivery attempts by receiver and outcome: delivered, retried (will be tried again), failed (refused, not retried).",
+            ),
+            &["receiver", "outcome"],
+        )
+        .expect("valid metric");
+        let notification_delay = HistogramVec::new(
+            HistogramOpts::new(
+                "herald_notification_delay_seconds",
+                "From the change herald observed to its notification being delivered, waitFor and grouping included.",
+            )
+            .buckets(DELAY_BUCKETS.to_vec()),
+            &["receiver"],
+        )
+        .expect("valid metric");
+        for c in [&transitions, &watch_events, &notifications] {
+            registry.register(Box::new(c.clone())).expect("unique");
+        }
+        for h in [&check_duration, &notification_delay] {
+            registry.register(Box::new(h.clone())).expect("unique");
+        }
+        // Memory, CPU and file descriptors of the process (Linux).
+        #[cfg(target_os = "linux")]
+        registry
+            .register(Box::new(
+                prometheus::process_collector::ProcessCollector::for_self(),
+            ))
+            .expect("unique");
+        // Engines appear from the start, so rates exist before the first Lua check runs.
+        for e in ENGINES {
+            check_duration.with_label_values(&[e]);
+        }
+        Metrics {
+            registry,
+            transitions,
+            watch_events,
+            check_duration,
+            notifications,
+            notification_delay,
+        }
+    }
+
+    /// The counters of one watched kind.
+    pub fn watch_counters(&self, kind: &str) -> WatchCounters {
+        let c = |t: &str| self.watch_events.with_label_values(&[kind, t]);
+        WatchCounters {
+            apply: c("apply"),
+            delete: c("delete"),
+            malformed: c("malformed"),
+            error: c("error"),
+        }
+    }
+
+    /// One watch-event counter's value (for tests and logs).
+    pub fn watch_events(&self, kind: &str, type_: &str) -> u64 {
+        self.watch_events.with_label_values(&[kind, type_]).get()
+    }
+
+    /// Counts a change of health; `None` stands for "new" (from) and "deleted" (to).
+    pub fn transition(&self, kind: &str, from: Option<Health>, to: Option<Health>) {
+        if from.is_some() && from == to {
+            return;
+        }
+        let from = from.map_or("none", Health::as_str);
+        let to = to.map_or("deleted", Health::as_str);
+        self.transitions.with_label_values(&[kind, from, to]).inc();
+    }
+
+    /// Counts one delivery attempt; a delivered one also records its delay.
+    pub fn notification(&self, receiver: &str, outcome: Outcome, delay_seconds: f64) {
+        let label = match outcome {
+            Outcome::Delivered => "delivered",
+            Outcome::Retried => "retried",
+            Outcome::Failed => "failed",
+        };
+        self.notifications
+            .with_label_values(&[receiver, label])
+            .inc();
+        if let Outcome::Delivered = outcome {
+            self.notification_delay
+                .with_label_values(&[receiver])
+                .observe(delay_seconds.max(0.0));
+        }
+    }
+
+    /// One notification counter's value (for tests).
+    pub fn notifications(&self, receiver: &str, outcome: &str) -> u64 {
+        self.notifications
+            .with_label_values(&[receiver, outcome])
+            .get()
+    }
+
+    /// How many deliveries a receiver's delay histogram holds, and their total seconds.
+    pub fn notification_delay(&self, receiver: &str) -> (u64, f64) {
+        let h = self.notification_delay.with_label_values(&[receiver]);
+        (h.get_sample_count(), h.get_sample_sum())
+    }
+
+    /// Makes a receiver's series exist (at zero) before its first notification.
+    pub fn receiver(&self, name: &str) {
+        for o in ["delivered", "retried", "failed"] {
+            self.notifications.with_label_values(&[name, o]);
+        }
+        self.notification_delay.with_label_values(&[name]);
+    }
+
+    /// The registry's families in the text format.
+    fn encode_registry(&self, out: &mut String) {
+        let mut buf = Vec::new();
+        if TextEncoder::new()
+            .encode(&self.registry.gather(), &mut buf)
+            .is_ok()
+        {
+            out.push_str(&String::from_utf8_lossy(&buf));
+        }
+    }
+}
+
+/// The values of the `engine` label of `herald_check_duration_seconds`.
+pub const ENGINES: [&str; 3] = ["builtin", "lua", "fallback"];
+
+/// Which of [`ENGINES`] ran a check.
+pub fn engine(check: &CheckSource) -> usize {
+    match check {
+        CheckSource::Builtin => 0,
+        CheckSource::Lua(_) => 1,
+        CheckSource::Fallback => 2,
+    }
+}
+
+/// What the compatibility series need of an object that herald does not otherwise keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compat {
+    family: Family,
+    /// Labels besides the object's name and namespace, in output order.
+    labels: Box<[(&'static str, Box<str>)]>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    /// `gotk_resource_info`, as Flux's kube-state-metrics configuration makes it.
+    Gotk,
+    /// `argocd_app_info`, as Argo CD's application controller makes it.
+    ArgoApp,
+}
+
+impl Compat {
+    /// The compatibility labels of a Flux object or an Argo CD Application; None for others.
+    pub fn of(obj: &Value) -> Option<Compat> {
+        let api_version = obj.str_at(&["apiVersion"])?;
+        let kind = obj.str_at(&["kind"])?;
+        let (group, version) = api_version.rsplit_once('/')?;
+        if group == "argoproj.io" && kind == "Application" {
+            return Some(argo_app(obj));
+        }
+        let (with_ready, extra): (bool, &[(&'static str, &[&str])]) = match (group, kind) {
+            ("kustomize.toolkit.fluxcd.io", "Kustomization") => (
+                true,
+                &[
+                    ("revision", &["status", "lastAppliedRevision"]),
+                    ("source_name", &["spec", "sourceRef", "name"]),
+                ],
+            ),
+            ("helm.toolkit.fluxcd.io", "HelmRelease") => (
+                true,
+                &[
+                    ("chart_ref_name", &["spec", "chartRef", "name"]),
+                    (
+                        "chart_source_name",
+                        &["spec", "chart", "spec", "sourceRef", "name"],
+                    ),
+                ],
+            ),
+            ("source.toolkit.fluxcd.io", "GitRepository" | "OCIRepository" | "HelmRepository") => (
+                true,
+                &[
+                    ("revision", &["status", "artifact", "revision"]),
+                    ("url", &["spec", "url"]),
+                ],
+            ),
+            ("source.toolkit.fluxcd.io", "Bucket") => (
+                true,
+                &[
+                    ("revision", &["status", "artifact", "revision"]),
+                    ("endpoint", &["spec", "endpoint"]),
+                    ("bucket_name", &["spec", "bucketName"]),
+                ],
+            ),
+            ("source.toolkit.fluxcd.io", "HelmChart") => (
+                true,
+                &[
+                    ("revision", &["status", "artifact", "revision"]),
+                    ("chart_name", &["spec", "chart"]),
+                ],
+            ),
+            ("notification.toolkit.fluxcd.io", "Alert" | "Provider") => (false, &[]),
+            ("notification.toolkit.fluxcd.io", "Receiver") => {
+                (true, &[("webhook_path", &["status", "webhookPath"])])
+            }
+            ("image.toolkit.fluxcd.io", "ImageRepository") => {
+                (true, &[("image", &["spec", "image"])])
+            }
+            ("image.toolkit.fluxcd.io", "ImagePolicy") => (
+                true,
+                &[("source_name", &["spec", "imageRepositoryRef", "name"])],
+            ),
+            ("image.toolkit.fluxcd.io", "ImageUpdateAutomation") => {
+                (true, &[("source_name", &["spec", "sourceRef", "name"])])
+            }
+            _ => return None,
+        };
+        let mut labels: Vec<(&'static str, Box<str>)> = vec![
+            ("customresource_group", group.into()),
+            ("customresource_kind", kind.into()),
+            ("customresource_version", version.into()),
+        ];
+        if with_ready {
+            let ready = obj
+                .array_at(&["status", "conditions"])
+                .iter()
+                .find(|c| c.str_at(&["type"]) == Some("Ready"))
+                .and_then(|c| c.str_at(&["status"]));
+            if let Some(status) = ready.filter(|s| !s.is_empty()) {
+                labels.push(("ready", status.into()));
+            }
+        }
+        if let Some(s) = obj.bool_at(&["spec", "suspend"]) {
+            labels.push(("suspended", if s { "true" } else { "false" }.into()));
+        }
+        if kind == "HelmRelease" {
+            // The latest release in the history: its chart, version and app version.
+            let latest = obj.array_at(&["status", "history"]).first();
+            for (label, field) in [
+                ("revision", "chartVersion"),
+                ("chart_name", "chartName"),
+                ("chart_app_version", "appVersion"),
+            ] {
+                if let Some(v) = latest
+                    .and_then(|h| h.str_at(&[field]))
+                    .filter(|v| !v.is_empty())
+                {
+                    labels.push((label, v.into()));
+                }
+            }
+        }
+        for (label, path) in extra {
+            if let Some(v) = scalar(obj, path) {
+                labels.push((label, v.into()));
+            }
+        }
+        Some(Compat {
+            family: Family::Gotk,
+            labels: labels.into_boxed_slice(),
+        })
+    }
+}
+
+impl Compat {
+    fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.labels.iter().map(|(k, v)| (*k, &**v))
+    }
+}
+
+fn argo_app(obj: &Value) -> Compat {
+    let repo = obj.str_at(&["spec", "source", "repoURL"]).or_else(|| {
+        obj.array_at(&["spec", "sources"])
+            .first()
+            .and_then(|s| s.str_at(&["repoURL"]))
+    });
+    let automated = obj
+        .at(&["spec", "syncPolicy", "automated"])
+        .is_some_and(|a| !a.is_null() && a.bool_at(&["enabled"]) != Some(false));
+    let mut labels: Vec<(&'static str, Box<str>)> = Vec::new();
+    for (label, value) in [
+        ("project", obj.str_at(&["spec", "project"])),
+        ("repo", repo),
+        (
+            "dest_server",
+            obj.str_at(&["spec", "destination", "server"]),
+        ),
+        (
+            "dest_namespace",
+            obj.str_at(&["spec", "destination", "namespace"]),
+        ),
+        ("health_status", obj.str_at(&["status", "health", "status"])),
+        ("sync_status", obj.str_at(&["status", "sync", "status"])),
+    ] {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            labels.push((label, v.into()));
+        }
+    }
+    labels.push((
+        "autosync_enabled",
+        if automated { "true" } else { "false" }.into(),
+    ));
+    Compat {
+        family: Family::ArgoApp,
+        labels: labels.into_boxed_slice(),
+    }
+}
+
+/// A string, number or boolean at `path`, as text.
+fn scalar(obj: &Value, path: &[&str]) -> Option<String> {
+    match obj.at(path)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Everything herald exports, in the text exposition format.
+pub fn render(
+    metrics: &Metrics,
+    store: &Store,
+    cluster: &str,
+    ready: bool,
+    outbox: &BTreeMap<String, usize>,
+) -> String {
+    let mut out = String::with_capacity(4096 + store.len() * 200);
+    per_object(&mut out, store, cluster);
+    family(
+        &mut out,
+        "herald_ready",
+        "gauge",
+        "1 once discovery ran and every watch delivered its first list.",
+    );
+    let _ = writeln!(out, "herald_ready {}", u8::from(ready));
+    family(
+        &mut out,
+        "herald_build_info",
+        "gauge",
+        "herald's version, always 1.",
+    );
+    let _ = writeln!(
+        out,
+        "herald_build_info{{version=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION")
+    );
+    if !outbox.is_empty() {
+        family(
+            &mut out,
+            "herald_outbox_pending",
+            "gauge",
+            "Notifications written to the outbox and not yet taken or refused, by receiver.",
+        );
+        for (receiver, n) in outbox {
+            out.push_str("herald_outbox_pending{");
+            labels(&mut out, [("receiver", receiver.as_str())]);
+            let _ = writeln!(out, "}} {n}");
+        }
+    }
+    metrics.encode_registry(&mut out);
+    out
+}
+
+fn per_object(out: &mut String, store: &Store, cluster: &str) {
+    let mut counts: BTreeMap<&str, [u64; 4]> = BTreeMap::new();
+    let mut gotk: Vec<(&Key, &Compat)> = Vec::new();
+    let mut argo: Vec<(&Key, &Compat)> = Vec::new();
+    family(
+        out,
+        "herald_resource_info",
+        "gauge",
+        "One series per object herald watches (Pods, ReplicaSets and Jobs excepted): its health, status, readiness, suspension and revision.",
+    );
+    for (key, entry) in store.live() {
+        let health = entry.health();
+        counts.entry(key.kind.as_str()).or_default()[health_index(health)] += 1;
+        match entry.compat.as_ref().map(|c| c.family) {
+            Some(Family::Gotk) => gotk.push((key, entry.compat.as_ref().expect("some"))),
+            Some(Family::ArgoApp) => argo.push((key, entry.compat.as_ref().expect("some"))),
+            None => {}
+        }
+        if COUNTED_ONLY.contains(&(key.group.as_str(), key.kind.as_str())) {
+            continue;
+        }
+        resource_info(out, cluster, key, entry, health);
+    }
+    family(
+        out,
+        "herald_resources",
+        "gauge",
+        "Live objects by kind and health.",
+    );
+    for (kind, by_health) in &counts {
+        for h in Health::ALL {
+            out.push_str("herald_resources{");
+            labels(
+                out,
+                [("cluster", cluster), ("kind", kind), ("health", h.as_str())],
+            );
+            let _ = writeln!(out, "}} {}", by_health[health_index(h)]);
+        }
+    }
+    if !gotk.is_empty() {
+        family(
+            out,
+            "gotk_resource_info",
+            "gauge",
+            "The current state of a Flux resource (the labels of Flux's kube-state-metrics configuration).",
+        );
+        for (key, c) in gotk {
+            out.push_str("gotk_resource_info{");
+            let own = [
+                ("name", key.name.as_str()),
+                ("exported_namespace", key.namespace.as_str()),
+            ];
+            labels(out, own.into_iter().chain(c.pairs()));
+            out.push_str("} 1\n");
+        }
+    }
+    if !argo.is_empty() {
+        family(
+            out,
+            "argocd_app_info",
+            "gauge",
+            "Information about an Argo CD Application (the labels of Argo CD's own series).",
+        );
+        for (key, c) in argo {
+            out.push_str("argocd_app_info{");
+            let own = [
+                ("name", key.name.as_str()),
+                ("namespace", key.namespace.as_str()),
+            ];
+            labels(out, own.into_iter().chain(c.pairs()));
+            out.push_str("} 1\n");
+        }
+    }
+}
+
+fn resource_info(out: &mut String, cluster: &str, key: &Key, entry: &Entry, health: Health) {
+    out.push_str("herald_resource_info{");
+    labels(
+        out,
+        [
+            ("cluster", cluster),
+            ("group", key.group.as_str()),
+            ("kind", key.kind.as_str()),
+            ("namespace", key.namespace.as_str()),
+            ("name", key.name.as_str()),
+            ("health", health.as_str()),
+            ("status", entry.own.status.as_str()),
+            ("ready", if entry.own.ready { "true" } else { "false" }),
+            (
+                "suspended",
+                if entry.own.suspended { "true" } else { "false" },
+            ),
+            ("revision", entry.own.revision.as_deref().unwrap_or("")),
+        ],
+    );
+    out.push_str("} 1\n");
+}
+
+fn health_index(h: Health) -> usize {
+    Health::ALL.iter().position(|x| *x == h).unwrap_or(0)
+}
+
+fn family(out: &mut String, name: &str, type_: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {type_}");
+}
+
+/// `k="v",k="v"` with the values escaped; empty values are left out (Prometheus reads an empty
+/// label as an absent one).
+fn labels<'a>(out: &mut String, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
+    let mut first = true;
+    for (k, v) in pairs {
+        if v.is_empty() {
+            continue;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        out.push_str(k);
+        out.push_str("=\"");
+        for ch in v.chars() {
+            match ch {
+                '\\' => out.push_str("\\\\"),
+                '"' => out.push_str("\\\""),
+                '\n' => out.push_str("\\n"),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::health::assess;
+    use crate::relations::Links;
+    use crate::store::{DEFAULT_RETENTION, Meta, ObjectKey, Observed};
+
+    fn at(s: &str) -> jiff::Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn observe(store: &mut Store, obj: &Value) {
+        let key = ObjectKey::of(obj).unwrap();
+        let now = at("2026-11-23T12:00:00Z");
+        store.apply(
+            Observed {
+                links: Links::of(obj, &key),
+                key,
+                resource_version: "1".into(),
+                meta: Meta::default(),
+                assessment: assess(obj, now),
+                initial: false,
+                compat: Compat::of(obj),
+            },
+            now,
+        );
+    }
+
+    fn kustomization(name: &str, ready: &str, suspend: bool) -> Value {
+        json!({
+            "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": name, "namespace": "flux-system", "generation": 1},
+            "spec": {"suspend": suspend, "sourceRef": {"kind": "GitRepository", "name": "fleet"}},
+            "status": {"observedGeneration": 1, "lastAppliedRevision": "main@sha1:abc",
+                "conditions": [{"type": "Ready", "status": ready, "reason": "Because",
+                    "message": "a \"quoted\" message\nwith a line break"}]}
+        })
+    }
+
+    fn lines<'a>(text: &'a str, name: &str) -> Vec<&'a str> {
+        text.lines()
+            .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+            .collect()
+    }
+
+    fn compat_labels(obj: &Value) -> BTreeMap<String, String> {
+        Compat::of(obj)
+            .unwrap()
+            .pairs()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn flux_objects_get_the_labels_of_fluxs_kube_state_metrics_configuration() {
+        let c = Compat::of(&kustomization("apps", "False", true)).unwrap();
+        assert_eq!(c.family, Family::Gotk);
+        let labels: BTreeMap<&str, &str> = c.pairs().collect();
+        assert_eq!(labels["customresource_kind"], "Kustomization");
+        assert_eq!(labels["customresource_version"], "v1");
+        assert_eq!(labels["ready"], "False");
+        assert_eq!(labels["suspended"], "true");
+        assert_eq!(labels["revision"], "main@sha1:abc");
+        assert_eq!(labels["source_name"], "fleet");
+
+        let hr = json!({
+            "apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+            "metadata": {"name": "redis", "namespace": "data"},
+            "spec": {"chart": {"spec": {"chart": "redis", "sourceRef": {"name": "bitnami"}}}},
+            "status": {"history": [{"chartName": "redis", "chartVersion": "19.0.2", "appVersion": "7.2"},
+                                   {"chartName": "redis", "chartVersion": "18.0.0"}]}
+        });
+        let labels = compat_labels(&hr);
+        assert_eq!(labels["revision"], "19.0.2");
+        assert_eq!(labels["chart_name"], "redis");
+        assert_eq!(labels["chart_app_version"], "7.2");
+        assert_eq!(labels["chart_source_name"], "bitnami");
+        // No Ready condition and no spec.suspend: the labels are absent, not invented.
+        assert!(!labels.contains_key("ready") && !labels.contains_key("suspended"));
+
+        let provider = json!({"apiVersion": "notification.toolkit.fluxcd.io/v1beta3",
+            "kind": "Provider", "metadata": {"name": "slack", "namespace": "flux-system"},
+            "status": {"conditions": [{"type": "Ready", "status": "True"}]}});
+        let labels = compat_labels(&provider);
+        assert!(
+            !labels.contains_key("ready"),
+            "Flux's configuration reads no Ready for Providers"
+        );
+
+        let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "apps"}});
+        assert!(Compat::of(&deployment).is_none());
+    }
+
+    #[test]
+    fn argo_applications_get_argo_cds_own_labels() {
+        let app = json!({
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": {"name": "billing", "namespace": "argocd"},
+            "spec": {"project": "payments",
+                "sources": [{"repoURL": "https://git.example.com/billing"}],
+                "destination": {"server": "https://kubernetes.default.svc", "namespace": "billing"},
+                "syncPolicy": {"automated": {"prune": true}}},
+            "status": {"health": {"status": "Degraded"}, "sync": {"status": "OutOfSync"}}
+        });
+        let c = Compat::of(&app).unwrap();
+        assert_eq!(c.family, Family::ArgoApp);
+        let labels: BTreeMap<&str, &str> = c.pairs().collect();
+        assert_eq!(labels["project"], "payments");
+        assert_eq!(labels["repo"], "https://git.example.com/billing");
+        assert_eq!(labels["dest_namespace"], "billing");
+        assert_eq!(labels["health_status"], "Degraded");
+        assert_eq!(labels["sync_status"], "OutOfSync");
+        assert_eq!(labels["autosync_enabled"], "true");
+    }
+
+    #[test]
+    fn the_store_is_rendered_one_series_per_object_with_escaped_values() {
+        let mut store = Store::new(DEFAULT_RETENTION);
+        observe(&mut store, &kustomization("apps", "False", false));
+        observe(&mut store, &kustomization("infra", "True", true));
+        let pod = json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "web-1", "namespace": "apps"},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}});
+        observe(&mut store, &pod);
+        let metrics = Metrics::new();
+        let outbox = BTreeMap::from([("slack".to_string(), 2)]);
+        let text = render(&metrics, &store, "prod \"eu\"", true, &outbox);
+
+        let info = lines(&text, "herald_resource_info");
+        assert_eq!(info.len(), 2, "Pods are only counted: {info:?}");
+        assert!(
+            info[0].contains("cluster=\"prod \\\"eu\\\"\""),
+            "{}",
+            info[0]
+        );
+        assert!(info[0].contains("name=\"apps\",health=\"unhealthy\",status=\"Because\",ready=\"true\",suspended=\"false\""), "{}", info[0]);
+        assert!(info[1].contains("suspended=\"true\""), "{}", info[1]);
+        let counts = lines(&text, "herald_resources");
+        assert!(counts.contains(&"herald_resources{cluster=\"prod \\\"eu\\\"\",kind=\"Kustomization\",health=\"unhealthy\"} 1"));
+        assert!(counts.contains(
+            &"herald_resources{cluster=\"prod \\\"eu\\\"\",kind=\"Pod\",health=\"healthy\"} 1"
+        ));
+        assert_eq!(counts.len(), 8, "four healths for each of two kinds");
+        assert_eq!(lines(&text, "gotk_resource_info").len(), 2);
+        assert!(lines(&text, "argocd_app_info").is_empty());
+        assert_eq!(lines(&text, "herald_ready"), ["herald_ready 1"]);
+        assert_eq!(
+            lines(&text, "herald_outbox_pending"),
+            ["herald_outbox_pending{receiver=\"slack\"} 2"]
+        );
+
+        // A deleted object's series goes with it.
+        store.delete(
+            &ObjectKey::new(
+                "kustomize.toolkit.fluxcd.io",
+                "Kustomization",
+                "flux-system",
+                "apps",
+            ),
+            at("2026-11-23T12:01:00Z"),
+        );
+        let text = render(&metrics, &store, "c", false, &BTreeMap::new());
+        assert_eq!(lines(&text, "herald_resource_info").len(), 1);
+        assert_eq!(lines(&text, "gotk_resource_info").len(), 1);
+        assert_eq!(lines(&text, "herald_ready"), ["herald_ready 0"]);
+    }
+
+    #[test]
+    fn transitions_count_changes_of_health_only() {
+        let m = Metrics::new();
+        m.transition("Kustomization", None, Some(Health::Healthy));
+        m.transition(
+            "Kustomization",
+            Some(Health::Healthy),
+            Some(Health::Healthy),
+        );
+        m.transition(
+            "Kustomization",
+            Some(Health::Healthy),
+            Some(Health::Unhealthy),
+        );
+        m.transition("Kustomization", Some(Health::Unhealthy), None);
+        let mut text = String::new();
+        m.encode_registry(&mut text);
+        let t = lines(&text, "herald_health_transitions_total");
+        assert_eq!(
+            t,
+            [
+                "herald_health_transitions_total{from=\"healthy\",kind=\"Kustomization\",to=\"unhealthy\"} 1",
+                "herald_health_transitions_total{from=\"none\",kind=\"Kustomization\",to=\"healthy\"} 1",
+                "herald_health_transitions_total{from=\"unhealthy\",kind=\"Kustomization\",to=\"deleted\"} 1",
+            ]
+        );
+    }
+}
