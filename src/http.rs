@@ -319,7 +319,7 @@ fn entry_json(key: &ObjectKey, e: &Entry, with_transitions: bool) -> Value {
         v["deletedAt"] = json!(d);
     }
     if with_transitions {
-        v["transitions"] = json!(e.transitions);
+        v["transitions"] = json!(e.history.iter().collect::<Vec<_>>());
     }
     v
 }

@@ -241,8 +241,9 @@ pub fn engine(check: &CheckSource) -> usize {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compat {
     family: Family,
-    /// Labels besides the object's name and namespace, in output order.
-    labels: Box<[(&'static str, Box<str>)]>,
+    /// Labels besides the object's name and namespace, written out (`,k="v"` each, escaped):
+    /// one allocation per object, copied as it is at each scrape.
+    text: Box<str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,11 +319,10 @@ impl Compat {
             }
             _ => return None,
         };
-        let mut labels: Vec<(&'static str, Box<str>)> = vec![
-            ("customresource_group", group.into()),
-            ("customresource_kind", kind.into()),
-            ("customresource_version", version.into()),
-        ];
+        let mut labels = String::with_capacity(256);
+        label(&mut labels, "customresource_group", group);
+        label(&mut labels, "customresource_kind", kind);
+        label(&mut labels, "customresource_version", version);
         if with_ready {
             let ready = obj
                 .array_at(&["status", "conditions"])
@@ -330,16 +330,16 @@ impl Compat {
                 .find(|c| c.str_at(&["type"]) == Some("Ready"))
                 .and_then(|c| c.str_at(&["status"]));
             if let Some(status) = ready.filter(|s| !s.is_empty()) {
-                labels.push(("ready", status.into()));
+                label(&mut labels, "ready", status);
             }
         }
         if let Some(s) = obj.bool_at(&["spec", "suspend"]) {
-            labels.push(("suspended", if s { "true" } else { "false" }.into()));
+            label(&mut labels, "suspended", if s { "true" } else { "false" });
         }
         if kind == "HelmRelease" {
             // The latest release in the history: its chart, version and app version.
             let latest = obj.array_at(&["status", "history"]).first();
-            for (label, field) in [
+            for (name, field) in [
                 ("revision", "chartVersion"),
                 ("chart_name", "chartName"),
                 ("chart_app_version", "appVersion"),
@@ -348,25 +348,19 @@ impl Compat {
                     .and_then(|h| h.str_at(&[field]))
                     .filter(|v| !v.is_empty())
                 {
-                    labels.push((label, v.into()));
+                    label(&mut labels, name, v);
                 }
             }
         }
-        for (label, path) in extra {
+        for (name, path) in extra {
             if let Some(v) = scalar(obj, path) {
-                labels.push((label, v.into()));
+                label(&mut labels, name, &v);
             }
         }
         Some(Compat {
             family: Family::Gotk,
-            labels: labels.into_boxed_slice(),
+            text: labels.into_boxed_str(),
         })
-    }
-}
-
-impl Compat {
-    fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.labels.iter().map(|(k, v)| (*k, &**v))
     }
 }
 
@@ -379,8 +373,8 @@ fn argo_app(obj: &Value) -> Compat {
     let automated = obj
         .at(&["spec", "syncPolicy", "automated"])
         .is_some_and(|a| !a.is_null() && a.bool_at(&["enabled"]) != Some(false));
-    let mut labels: Vec<(&'static str, Box<str>)> = Vec::new();
-    for (label, value) in [
+    let mut labels = String::with_capacity(256);
+    for (name, value) in [
         ("project", obj.str_at(&["spec", "project"])),
         ("repo", repo),
         (
@@ -394,17 +388,18 @@ fn argo_app(obj: &Value) -> Compat {
         ("health_status", obj.str_at(&["status", "health", "status"])),
         ("sync_status", obj.str_at(&["status", "sync", "status"])),
     ] {
-        if let Some(v) = value.filter(|v| !v.is_empty()) {
-            labels.push((label, v.into()));
+        if let Some(v) = value {
+            label(&mut labels, name, v);
         }
     }
-    labels.push((
+    label(
+        &mut labels,
         "autosync_enabled",
-        if automated { "true" } else { "false" }.into(),
-    ));
+        if automated { "true" } else { "false" },
+    );
     Compat {
         family: Family::ArgoApp,
-        labels: labels.into_boxed_slice(),
+        text: labels.into_boxed_str(),
     }
 }
 
@@ -426,7 +421,9 @@ pub fn render(
     ready: bool,
     outbox: &BTreeMap<String, usize>,
 ) -> String {
-    let mut out = String::with_capacity(4096 + store.len() * 200);
+    // About 450 bytes per object (its info series, a compatibility series for most): one
+    // allocation, no doubling of a multi-megabyte buffer.
+    let mut out = String::with_capacity(65_536 + store.len() * 512);
     per_object(&mut out, store, cluster);
     family(
         &mut out,
@@ -515,7 +512,8 @@ fn per_object(out: &mut String, store: &Store, cluster: &str) {
                 ("name", key.name.as_str()),
                 ("exported_namespace", key.namespace.as_str()),
             ];
-            labels(out, own.into_iter().chain(c.pairs()));
+            labels(out, own);
+            out.push_str(&c.text);
             out.push_str("} 1\n");
         }
     }
@@ -532,7 +530,8 @@ fn per_object(out: &mut String, store: &Store, cluster: &str) {
                 ("name", key.name.as_str()),
                 ("namespace", key.namespace.as_str()),
             ];
-            labels(out, own.into_iter().chain(c.pairs()));
+            labels(out, own);
+            out.push_str(&c.text);
             out.push_str("} 1\n");
         }
     }
@@ -573,27 +572,33 @@ fn family(out: &mut String, name: &str, type_: &str, help: &str) {
 /// `k="v",k="v"` with the values escaped; empty values are left out (Prometheus reads an empty
 /// label as an absent one).
 fn labels<'a>(out: &mut String, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
-    let mut first = true;
+    let start = out.len();
     for (k, v) in pairs {
-        if v.is_empty() {
-            continue;
-        }
-        if !first {
-            out.push(',');
-        }
-        first = false;
-        out.push_str(k);
-        out.push_str("=\"");
-        for ch in v.chars() {
-            match ch {
-                '\\' => out.push_str("\\\\"),
-                '"' => out.push_str("\\\""),
-                '\n' => out.push_str("\\n"),
-                c => out.push(c),
-            }
-        }
-        out.push('"');
+        label(out, k, v);
     }
+    // No comma before the first.
+    if out[start..].starts_with(',') {
+        out.remove(start);
+    }
+}
+
+/// `,k="v"` with the value escaped; nothing for an empty value.
+fn label(out: &mut String, k: &str, v: &str) {
+    if v.is_empty() {
+        return;
+    }
+    out.push(',');
+    out.push_str(k);
+    out.push_str("=\"");
+    for ch in v.chars() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 #[cfg(test)]
@@ -643,11 +648,17 @@ mod tests {
             .collect()
     }
 
+    /// The labels of an object's compatibility series (values without commas or escapes).
     fn compat_labels(obj: &Value) -> BTreeMap<String, String> {
         Compat::of(obj)
             .unwrap()
-            .pairs()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .text
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap();
+                (k.to_string(), v.trim_matches('"').to_string())
+            })
             .collect()
     }
 
@@ -655,7 +666,7 @@ mod tests {
     fn flux_objects_get_the_labels_of_fluxs_kube_state_metrics_configuration() {
         let c = Compat::of(&kustomization("apps", "False", true)).unwrap();
         assert_eq!(c.family, Family::Gotk);
-        let labels: BTreeMap<&str, &str> = c.pairs().collect();
+        let labels = compat_labels(&kustomization("apps", "False", true));
         assert_eq!(labels["customresource_kind"], "Kustomization");
         assert_eq!(labels["customresource_version"], "v1");
         assert_eq!(labels["ready"], "False");
@@ -703,9 +714,8 @@ mod tests {
                 "syncPolicy": {"automated": {"prune": true}}},
             "status": {"health": {"status": "Degraded"}, "sync": {"status": "OutOfSync"}}
         });
-        let c = Compat::of(&app).unwrap();
-        assert_eq!(c.family, Family::ArgoApp);
-        let labels: BTreeMap<&str, &str> = c.pairs().collect();
+        assert_eq!(Compat::of(&app).unwrap().family, Family::ArgoApp);
+        let labels = compat_labels(&app);
         assert_eq!(labels["project"], "payments");
         assert_eq!(labels["repo"], "https://git.example.com/billing");
         assert_eq!(labels["dest_namespace"], "billing");

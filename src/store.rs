@@ -178,7 +178,8 @@ pub struct Entry {
     /// When health, ready or status last changed.
     pub since: Timestamp,
     pub deleted_at: Option<Timestamp>,
-    pub transitions: VecDeque<Transition>,
+    /// Its recent transitions.
+    pub history: History,
     /// Labels and notification annotations.
     pub meta: Arc<Meta>,
     /// What the compatibility metrics need of the object.
@@ -346,7 +347,7 @@ impl Store {
                         rollup: None,
                         since: now,
                         deleted_at: None,
-                        transitions: VecDeque::new(),
+                        history: History::default(),
                         meta: Arc::default(),
                         compat: None,
                         children,
@@ -410,7 +411,7 @@ impl Store {
         };
         e.deleted_at = Some(now);
         e.since = now;
-        push(&mut e.transitions, t.clone());
+        e.history.push(&t);
         let mut out = vec![t];
         let parents = self.parents_of(&k);
         self.settle(parents, false, now, &mut out);
@@ -615,7 +616,7 @@ impl Store {
                     .unwrap_or_default(),
             };
             e.since = now;
-            push(&mut e.transitions, t.clone());
+            e.history.push(&t);
             out.push(t);
         }
         changed
@@ -758,11 +759,67 @@ where
     }
 }
 
-fn push(q: &mut VecDeque<Transition>, t: Transition) {
-    if q.len() == TRANSITIONS_KEPT {
-        q.pop_front();
+/// An object's last [`TRANSITIONS_KEPT`] transitions, kept small: each keeps only the verdict
+/// it led to (the one before is its predecessor's), the time and the message.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// The verdict before the oldest change kept.
+    before: Option<Verdict>,
+    changes: VecDeque<Change>,
+}
+
+#[derive(Debug, Clone)]
+struct Change {
+    at: Timestamp,
+    to: Option<Verdict>,
+    message: Box<str>,
+}
+
+/// One transition of an object's history, as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct Past<'a> {
+    pub at: Timestamp,
+    pub from: Option<&'a Verdict>,
+    pub to: Option<&'a Verdict>,
+    pub message: &'a str,
+}
+
+impl History {
+    fn push(&mut self, t: &Transition) {
+        if self.changes.is_empty() {
+            self.before.clone_from(&t.from);
+        }
+        if self.changes.len() == TRANSITIONS_KEPT
+            && let Some(oldest) = self.changes.pop_front()
+        {
+            self.before = oldest.to;
+        }
+        self.changes.push_back(Change {
+            at: t.at,
+            to: t.to.clone(),
+            message: t.message.as_str().into(),
+        });
     }
-    q.push_back(t);
+
+    pub fn len(&self) -> usize {
+        self.changes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// Oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = Past<'_>> {
+        let befores =
+            std::iter::once(self.before.as_ref()).chain(self.changes.iter().map(|c| c.to.as_ref()));
+        self.changes.iter().zip(befores).map(|(c, from)| Past {
+            at: c.at,
+            from,
+            to: c.to.as_ref(),
+            message: &c.message,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -827,7 +884,7 @@ mod tests {
             .unwrap();
         assert_eq!(e.resource_version, "3");
         assert_eq!(e.since, now(2));
-        assert_eq!(e.transitions.len(), 2);
+        assert_eq!(e.history.len(), 2);
     }
 
     #[test]
@@ -887,7 +944,37 @@ mod tests {
         s.delete(&key, now(1));
         let t = apply(&mut s, ks("apps", "True", "5"), 2).unwrap();
         assert!(t.from.is_none());
-        assert_eq!(s.get(&key).unwrap().transitions.len(), 3);
+        let history: Vec<Past<'_>> = s.get(&key).unwrap().history.iter().collect();
+        assert_eq!(history.len(), 3);
+        // Each transition starts where the one before ended.
+        assert!(history[0].from.is_none());
+        assert_eq!(history[1].from, history[0].to);
+        assert!(history[1].to.is_none(), "deleted");
+        assert!(history[2].from.is_none() && history[2].to.is_some());
+    }
+
+    #[test]
+    fn the_history_keeps_the_last_transitions_each_from_where_the_one_before_ended() {
+        let mut s = Store::new(DEFAULT_RETENTION);
+        for i in 0..25 {
+            let ready = if i % 2 == 0 { "True" } else { "False" };
+            apply(&mut s, ks("apps", ready, &i.to_string()), i);
+        }
+        let key = key(
+            "kustomize.toolkit.fluxcd.io",
+            "Kustomization",
+            "flux-system",
+            "apps",
+        );
+        let history: Vec<Past<'_>> = s.get(&key).unwrap().history.iter().collect();
+        assert_eq!(history.len(), TRANSITIONS_KEPT);
+        assert_eq!(history[0].at, now(5));
+        // The oldest kept starts from the verdict of the one dropped before it (step 4: healthy).
+        assert_eq!(history[0].from.unwrap().health, Health::Healthy);
+        assert_eq!(history[0].to.unwrap().health, Health::Unhealthy);
+        for w in history.windows(2) {
+            assert_eq!(w[1].from, w[0].to);
+        }
     }
 
     fn key(group: &str, kind: &str, ns: &str, name: &str) -> ObjectKey {
