@@ -1,5 +1,7 @@
 //! herald's HTTP API: probes and read-only views of the store.
 //!
+//! - `GET /` (or `/status`): the read-only status page (`src/status/`), built on the API below.
+//! - `GET /api/v1/status`: the cluster's name, readiness, and live objects by health.
 //! - `GET /healthz`: the process is up.
 //! - `GET /metrics`: Prometheus metrics (see [`crate::metrics`]).
 //! - `GET /readyz`: 200 once discovery ran and every watch delivered its first list, else 503.
@@ -78,6 +80,53 @@ fn reply(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
         .expect("valid response")
 }
 
+const STATUS_HTML: &str = include_str!("status/index.html");
+const STATUS_JS: &str = include_str!("status/app.js");
+const STATUS_CSS: &str = include_str!("status/style.css");
+
+/// One of the status page's files, built into the binary. The page loads nothing from elsewhere
+/// and may not be framed.
+fn page(body: &'static str, content_type: &str) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", content_type)
+        .header(
+            "content-security-policy",
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        )
+        .header("x-content-type-options", "nosniff")
+        .header("cache-control", "no-cache")
+        .body(Full::new(Bytes::from_static(body.as_bytes())))
+        .expect("valid response")
+}
+
+/// What the status page's header shows: the cluster, readiness and counts by health.
+fn status(agent: &Agent) -> Response<Full<Bytes>> {
+    let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
+    let mut health = serde_json::Map::new();
+    for h in crate::health::Health::ALL {
+        health.insert(h.as_str().to_string(), json!(0));
+    }
+    let mut objects = 0u64;
+    for (_, e) in store.live() {
+        objects += 1;
+        if let Some(n) = health.get_mut(e.health().as_str()) {
+            *n = json!(n.as_u64().unwrap_or(0) + 1);
+        }
+    }
+    reply(
+        StatusCode::OK,
+        &json!({
+            "cluster": agent.cluster,
+            "ready": agent.is_ready(),
+            "version": env!("CARGO_PKG_VERSION"),
+            "objects": objects,
+            "health": health,
+            "notifications": agent.notifier.get().is_some(),
+        }),
+    )
+}
+
 /// The Prometheus text exposition format (0.0.4).
 fn metrics(agent: &Agent) -> Response<Full<Bytes>> {
     let outbox = agent
@@ -139,7 +188,20 @@ fn decode(s: &str) -> String {
 fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
     let path = req.uri().path();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    // Everything is read-only but the silences.
+    let deletes_silence = req.method() == http::Method::DELETE
+        && matches!(segs.as_slice(), ["api", "v1", "silences", _]);
+    if !matches!(*req.method(), http::Method::GET | http::Method::HEAD) && !deletes_silence {
+        return reply(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &json!({"error": format!("{} is not allowed here: herald only reads", req.method())}),
+        );
+    }
     match segs.as_slice() {
+        [] | ["status"] => page(STATUS_HTML, "text/html; charset=utf-8"),
+        ["status", "app.js"] => page(STATUS_JS, "text/javascript; charset=utf-8"),
+        ["status", "style.css"] => page(STATUS_CSS, "text/css; charset=utf-8"),
+        ["api", "v1", "status"] => status(agent),
         ["healthz"] => reply(StatusCode::OK, &json!({"status": "ok"})),
         ["metrics"] => metrics(agent),
         ["readyz"] => {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs, on Debian bookworm, what tests/check-manifests.sh and the notification tests need,
 # and only what is missing, so a second run changes nothing:
-#   promtool (Debian `prometheus`), prometheus-alertmanager, PyYAML, kubernetes-validate, aiosmtpd
-#   (PyPI), and a kubectl whose `kubectl kustomize` works (the machine's own, else Debian's
-#   kubernetes-client unpacked under target/tools/ without installing it).
+#   promtool and Prometheus (Debian `prometheus`), prometheus-alertmanager, chromium, PyYAML,
+#   kubernetes-validate, aiosmtpd (PyPI), and a kubectl whose `kubectl kustomize` works (the
+#   machine's own, else Debian's kubernetes-client unpacked under target/tools/ without
+#   installing it).
 # Quiet: prints nothing but errors, and on standard output one line, the kubectl to use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,10 +54,12 @@ apt_install() {
     [ "$rc" = 0 ] || fail "failed: apt-get install $*"
 }
 
-# --- promtool and alertmanager -------------------------------------------------------------
+# --- promtool, Prometheus, Alertmanager, Chromium -------------------------------------------
 debs=()
 command -v promtool >/dev/null || debs+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || debs+=(prometheus-alertmanager)
+# The status page's test drives Debian's Chromium headless.
+command -v chromium >/dev/null || debs+=(chromium)
 if [ ${#debs[@]} -gt 0 ]; then apt_install "${debs[@]}"; fi
 command -v promtool >/dev/null || fail "promtool still missing after installing prometheus"
 

@@ -11,3 +11,4 @@ mod lua_cli;
 mod metrics_e2e;
 mod notify_e2e;
 mod run_cli;
+mod status_page;

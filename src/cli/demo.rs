@@ -99,6 +99,7 @@ async fn play(args: &DemoArgs, out: &mut dyn Write) -> io::Result<i32> {
         "herald demo: a simulated cluster at {} (fake Kubernetes API)",
         server.url()
     )?;
+    writeln!(out, "status page: http://{bound}/")?;
     writeln!(
         out,
         "herald's API: http://{bound}/api/v1/objects  (also /metrics, /readyz, /healthz)"

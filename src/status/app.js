@@ -1,0 +1,271 @@
+// herald's status page: a read-only view of /api/v1. Every value from the API goes into the
+// page as text (never as HTML). Views: the object list (#/?health=&kind=&q=) and one object
+// (#/object/<group>/<kind>/<namespace>/<name>, `core` and `_` as in the API).
+"use strict";
+
+const HEALTHS = ["unhealthy", "warning", "unknown", "healthy"];
+const REFRESH_MS = 5000;
+const MAX_ROWS = 1000;
+
+let objects = [];
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null) continue;
+    if (k === "class") e.className = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) {
+    if (c === undefined || c === null) continue;
+    e.append(c instanceof Node ? c : String(c));
+  }
+  return e;
+}
+
+function ref(o) {
+  return o.namespace ? `${o.namespace}/${o.name}` : o.name;
+}
+
+function label(o) {
+  return `${o.kind} ${ref(o)}`;
+}
+
+function hrefOf(o) {
+  const parts = [o.group || "core", o.kind, o.namespace || "_", o.name];
+  return "#/object/" + parts.map(encodeURIComponent).join("/");
+}
+
+function healthCell(h) {
+  return el("td", { class: `health ${h}` }, h || "");
+}
+
+function ago(iso) {
+  if (!iso) return "";
+  const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
+  if (s < 90) return `${Math.round(s)} s ago`;
+  if (s < 5400) return `${Math.round(s / 60)} min ago`;
+  if (s < 129600) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
+}
+
+async function getJSON(path) {
+  const r = await fetch(path, { headers: { Accept: "application/json" } });
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.json();
+}
+
+function route() {
+  const h = location.hash.replace(/^#/, "") || "/";
+  if (h.startsWith("/object/")) {
+    return { view: "object", path: h.slice("/object/".length) };
+  }
+  const query = h.includes("?") ? h.slice(h.indexOf("?") + 1) : "";
+  return { view: "list", params: new URLSearchParams(query) };
+}
+
+function renderHeader(status, r) {
+  document.getElementById("cluster").textContent = status.cluster ? `cluster ${status.cluster}` : "";
+  const agent = document.getElementById("agent");
+  agent.textContent = status.ready ? "ready" : "waiting for the first lists";
+  agent.className = "pill " + (status.ready ? "ready" : "waiting");
+  const current = r.view === "list" ? r.params.get("health") || "" : null;
+  const nav = document.getElementById("summary");
+  nav.replaceChildren(
+    el("a", { href: "#/", class: current === "" ? "active" : null, "data-health": "all" },
+      el("span", { class: "count" }, status.objects), "objects"),
+    ...HEALTHS.map((h) =>
+      el("a", { href: `#/?health=${h}`, class: current === h ? "active" : null, "data-health": h },
+        el("span", { class: "count" }, status.health[h] || 0),
+        el("span", { class: `health ${h}` }, h))),
+  );
+}
+
+function rank(h) {
+  const i = HEALTHS.indexOf(h);
+  return i < 0 ? HEALTHS.length : i;
+}
+
+function setParams(params) {
+  const q = params.toString();
+  history.replaceState(null, "", q ? `#/?${q}` : "#/");
+}
+
+// The list's filters are built once per visit, so a refresh never steals the focus.
+function listSkeleton(params) {
+  const view = document.getElementById("view");
+  if (view.dataset.view === "list") return;
+  const health = el("select", { id: "filter-health", "aria-label": "health" },
+    el("option", { value: "" }, "every health"),
+    ...HEALTHS.map((h) => el("option", { value: h }, h)));
+  const kind = el("select", { id: "filter-kind", "aria-label": "kind" },
+    el("option", { value: "" }, "every kind"));
+  const text = el("input", { id: "filter-text", type: "search", placeholder: "namespace or name contains…", "aria-label": "search" });
+  health.value = params.get("health") || "";
+  text.value = params.get("q") || "";
+  const changed = () => {
+    const p = new URLSearchParams();
+    if (health.value) p.set("health", health.value);
+    if (kind.value) p.set("kind", kind.value);
+    if (text.value) p.set("q", text.value);
+    setParams(p);
+    renderHeaderActive(p.get("health") || "");
+    renderRows(p);
+  };
+  health.addEventListener("change", changed);
+  kind.addEventListener("change", changed);
+  text.addEventListener("input", changed);
+  view.dataset.view = "list";
+  view.replaceChildren(
+    el("div", { class: "filters" }, health, kind, text),
+    el("p", { id: "shown", class: "note" }),
+    el("table", { id: "objects" },
+      el("thead", {}, el("tr", {},
+        ...["health", "kind", "object", "ready", "status", "revision", "message", "since"].map((h) => el("th", {}, h)))),
+      el("tbody", {})),
+  );
+}
+
+function renderHeaderActive(health) {
+  for (const a of document.querySelectorAll("#summary a")) {
+    const h = a.dataset.health === "all" ? "" : a.dataset.health;
+    a.className = h === health ? "active" : "";
+  }
+}
+
+function renderRows(params) {
+  const health = params.get("health") || "";
+  const kind = params.get("kind") || "";
+  const text = (params.get("q") || "").toLowerCase();
+  const kinds = [...new Set(objects.map((o) => o.kind))].sort();
+  const kindSelect = document.getElementById("filter-kind");
+  const keep = kind || kindSelect.value;
+  kindSelect.replaceChildren(el("option", { value: "" }, "every kind"), ...kinds.map((k) => el("option", { value: k }, k)));
+  kindSelect.value = kinds.includes(keep) ? keep : "";
+  document.getElementById("filter-health").value = health;
+
+  const shown = objects
+    .filter((o) => !health || o.assessment.health === health)
+    .filter((o) => !kind || o.kind === kind)
+    .filter((o) => !text || ref(o).toLowerCase().includes(text))
+    .sort((a, b) => rank(a.assessment.health) - rank(b.assessment.health)
+      || a.kind.localeCompare(b.kind) || ref(a).localeCompare(ref(b)));
+  const rows = shown.slice(0, MAX_ROWS).map((o) => {
+    const a = o.assessment;
+    const ready = (a.ready ? "yes" : "no") + (a.suspended ? " · suspended" : "");
+    return el("tr", { "data-object": label(o), "data-health": a.health },
+      healthCell(a.health),
+      el("td", {}, o.kind),
+      el("td", {}, el("a", { href: hrefOf(o) }, ref(o))),
+      el("td", {}, ready),
+      el("td", {}, a.status),
+      el("td", {}, a.revision || ""),
+      el("td", { class: "message" }, a.message || ""),
+      el("td", { title: o.since }, ago(o.since)));
+  });
+  document.querySelector("#objects tbody").replaceChildren(...rows);
+  document.getElementById("shown").textContent = shown.length > MAX_ROWS
+    ? `${MAX_ROWS} of ${shown.length} objects shown: narrow the filter to see the rest.`
+    : `${shown.length} of ${objects.length} objects.`;
+}
+
+async function renderList(params) {
+  const data = await getJSON("/api/v1/objects");
+  objects = data.items || [];
+  listSkeleton(params);
+  renderRows(params);
+}
+
+function facts(pairs) {
+  return el("dl", { class: "facts" },
+    ...pairs.filter(([, v]) => v !== undefined && v !== null && v !== "")
+      .flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+}
+
+function relativesTable(id, list) {
+  if (!list || list.length === 0) return el("p", { id, class: "note" }, "none");
+  return el("table", { id },
+    el("thead", {}, el("tr", {}, ...["health", "object", "ready", "status"].map((h) => el("th", {}, h)))),
+    el("tbody", {}, ...list.map((o) => o.watched === false
+      ? el("tr", { "data-object": label(o) }, el("td", { class: "muted" }, "not watched"), el("td", {}, label(o)), el("td"), el("td"))
+      : el("tr", { "data-object": label(o), "data-health": o.health },
+        healthCell(o.health),
+        el("td", {}, el("a", { href: hrefOf(o) }, label(o))),
+        el("td", {}, o.ready ? "yes" : "no"),
+        el("td", {}, o.status || "")))));
+}
+
+function verdict(v) {
+  if (!v) return "—";
+  return `${v.health}${v.ready ? "" : " (not ready)"} ${v.status}`;
+}
+
+async function renderObject(path) {
+  const o = await getJSON("/api/v1/objects/" + path);
+  const a = o.assessment;
+  const view = document.getElementById("view");
+  view.dataset.view = "object";
+  const own = o.rolledUpFrom
+    ? `${o.own.health}: ${o.own.message || o.own.status}`
+    : null;
+  const transitions = (o.transitions || []).slice().reverse();
+  const parts = [
+    el("p", {}, el("a", { href: "#/" }, "← every object")),
+    el("h2", { id: "object", "data-object": label(o), "data-health": a.health }, label(o)),
+    facts([
+      ["health", el("span", { class: `health ${a.health}` }, a.health)],
+      ["ready", a.ready ? "yes" : "no"],
+      ["status", a.status],
+      ["message", a.message],
+      ["revision", a.revision],
+      ["sync", a.sync],
+      ["suspended", a.suspended ? "yes" : null],
+      ["its own health", own],
+      ["judged by", a.check],
+      ["since", o.since ? `${o.since} (${ago(o.since)})` : null],
+      ["deleted", o.deletedAt],
+      ["group", o.group || "core"],
+    ]),
+    o.rolledUpFrom ? el("h3", {}, "Health rolled up from") : null,
+    o.rolledUpFrom ? relativesTable("rolled-up-from", o.rolledUpFrom.map((c) => Object.assign({ watched: true }, c))) : null,
+    el("h3", {}, "Children"),
+    relativesTable("children", o.children),
+    el("h3", {}, "Parents"),
+    relativesTable("parents", o.parents),
+    el("h3", {}, "Transitions (newest first)"),
+    transitions.length === 0 ? el("p", { class: "note" }, "none") : el("table", { id: "transitions" },
+      el("thead", {}, el("tr", {}, ...["at", "from", "to", "message"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, ...transitions.map((t) => el("tr", {},
+        el("td", { title: t.at }, `${t.at} (${ago(t.at)})`),
+        el("td", {}, verdict(t.from)),
+        el("td", { class: t.to ? `health ${t.to.health}` : "" }, t.to ? verdict(t.to) : "deleted"),
+        el("td", { class: "message" }, t.message || ""))))),
+  ];
+  view.replaceChildren(...parts.filter((p) => p !== null));
+}
+
+let timer = null;
+
+async function refresh() {
+  clearTimeout(timer);
+  const r = route();
+  try {
+    const status = await getJSON("/api/v1/status");
+    renderHeader(status, r);
+    if (r.view === "object") await renderObject(r.path);
+    else await renderList(r.params);
+    document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
+  } catch (e) {
+    const view = document.getElementById("view");
+    view.dataset.view = "error";
+    view.replaceChildren(el("p", { id: "error", class: "note" }, `Cannot read herald's API: ${e.message}`),
+      el("p", {}, el("a", { href: "#/" }, "← every object")));
+  }
+  timer = setTimeout(refresh, REFRESH_MS);
+}
+
+window.addEventListener("hashchange", () => {
+  document.getElementById("view").dataset.view = "";
+  refresh();
+});
+refresh();

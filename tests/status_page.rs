@@ -1,0 +1,309 @@
+//! The status page in a real browser: Debian's Chromium, headless, loads it from `herald run`
+//! watching the fake API server, runs its script, and the test reads the DOM it built.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use herald::fake::{FakeApiServer, Options, gitops_resources};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::util::herald_bin;
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// (status, headers, body) of one request.
+async fn request(addr: &str, method: &str, path: &str) -> (u16, String, String) {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(
+        format!("{method} {path} HTTP/1.1\r\nHost: herald\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).await.unwrap();
+    let status: u16 = raw[9..12].parse().unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    (status, head.to_ascii_lowercase(), body.to_string())
+}
+
+/// The DOM Chromium built for `url` once the page's script ran.
+fn dom(url: &str, profile: &Path) -> String {
+    let bin = ["/usr/bin/chromium", "/usr/local/bin/chromium"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("chromium is not installed: tests/install-tools.sh installs it (bash tests/run runs it)");
+    let _ = std::fs::remove_dir_all(profile);
+    let out = Command::new(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            // Virtual time waits for the page's requests, then runs its script to completion.
+            "--virtual-time-budget=4000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(url)
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chromium failed on {url}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The values of `attr` on the elements of the DOM that carry it, in document order.
+fn attrs(dom: &str, attr: &str) -> Vec<String> {
+    let needle = format!(" {attr}=\"");
+    dom.match_indices(&needle)
+        .map(|(i, _)| {
+            let rest = &dom[i + needle.len()..];
+            rest[..rest.find('"').unwrap()].replace("&amp;", "&")
+        })
+        .collect()
+}
+
+/// The text of the element with id `id` (tags removed).
+fn text_of(dom: &str, id: &str) -> String {
+    let start = dom
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in:\n{dom}"));
+    let open_end = start + dom[start..].find('>').unwrap() + 1;
+    let tag = dom[..start]
+        .rsplit('<')
+        .next()
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    let close = open_end + dom[open_end..].find(&format!("</{tag}>")).unwrap();
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in dom[open_end..close].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn objects() -> Vec<Value> {
+    let ready = |status: &str, reason: &str, message: &str| json!([{"type": "Ready", "status": status, "reason": reason, "message": message}]);
+    vec![
+        json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+            "metadata": {"name": "fleet", "namespace": "flux-system"},
+            "status": {"artifact": {"revision": "main@sha1:4f1c2a9"},
+                "conditions": ready("True", "Succeeded", "stored artifact")}}),
+        // Flux calls apps Ready; its Deployment is failing: herald rolls that up.
+        json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "apps", "namespace": "flux-system"},
+            "status": {"lastAppliedRevision": "main@sha1:4f1c2a9",
+                "conditions": ready("True", "ReconciliationSucceeded", "Applied revision: main@sha1:4f1c2a9"),
+                "inventory": {"entries": [{"id": "apps_web_apps_Deployment", "v": "v1"}]}}}),
+        json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "infra", "namespace": "flux-system"},
+            "status": {"conditions": [
+                {"type": "Ready", "status": "False", "reason": "BuildFailed", "message": "kustomize build failed: <script>alert(1)</script>"},
+                {"type": "Stalled", "status": "True", "reason": "BuildFailed", "message": "kustomize build failed: <script>alert(1)</script>"}]}}),
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            // Created long ago: past the start grace in which an unavailable rollout is only
+            // starting.
+            "metadata": {"name": "web", "namespace": "apps", "generation": 2,
+                         "creationTimestamp": "2026-01-01T00:00:00Z"},
+            "spec": {"replicas": 2},
+            "status": {"observedGeneration": 2, "replicas": 2, "updatedReplicas": 2,
+                "readyReplicas": 0, "availableReplicas": 0, "unavailableReplicas": 2,
+                "conditions": [
+                    {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+                     "message": "ReplicaSet \"web-5c6b1\" has timed out progressing."},
+                    {"type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable",
+                     "message": "Deployment does not have minimum availability."}]}}),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in_chromium() {
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    for o in objects() {
+        server.apply(o).unwrap();
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("status_page");
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    let config = dir.join("herald.yaml");
+    std::fs::write(&config, "cluster: staging-eu\n").unwrap();
+    let mut child = Command::new(herald_bin())
+        .args(["run", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .arg("--outbox")
+        .arg(dir.join("outbox.redb"))
+        .env("KUBECONFIG", &kubeconfig)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let _guard = Killed(child);
+    let addr = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stderr).lines();
+        loop {
+            let line = lines
+                .next()
+                .expect("herald prints where it serves")
+                .unwrap();
+            if let Some(url) = line.strip_prefix("herald: serving on http://") {
+                std::thread::spawn(move || for _ in lines {});
+                return url.to_string();
+            }
+        }
+    })
+    .await
+    .unwrap();
+    // Until herald has rolled the Deployment's trouble up into apps.
+    let apps = "/api/v1/objects/kustomize.toolkit.fluxcd.io/Kustomization/flux-system/apps";
+    let mut last = String::new();
+    for _ in 0..400 {
+        let (status, _, body) = request(&addr, "GET", apps).await;
+        last = body;
+        if status == 200 && last.contains("\"rolledUpFrom\"") && last.contains("\"unhealthy\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(
+        last.contains("\"rolledUpFrom\""),
+        "apps never showed its Deployment's trouble: {last}"
+    );
+
+    // The page and its files: served with a policy that loads nothing from elsewhere.
+    let (status, head, _) = request(&addr, "GET", "/").await;
+    assert_eq!(status, 200);
+    assert!(head.contains("content-type: text/html"), "{head}");
+    assert!(
+        head.contains("content-security-policy: default-src 'self'"),
+        "{head}"
+    );
+    for path in ["/status/app.js", "/status/style.css", "/api/v1/status"] {
+        assert_eq!(request(&addr, "GET", path).await.0, 200, "{path}");
+    }
+    // Read-only: nothing but GET (and the silences API) is accepted.
+    for (method, path) in [
+        ("POST", "/"),
+        ("PUT", "/status"),
+        ("DELETE", "/api/v1/objects"),
+    ] {
+        let (status, _, _) = request(&addr, method, path).await;
+        assert!(status == 404 || status == 405, "{method} {path}: {status}");
+    }
+
+    let page = format!("http://{addr}/");
+    let profile = dir.join("chromium-profile");
+    let (list, unhealthy, one) = tokio::task::spawn_blocking(move || {
+        (
+            dom(&page, &profile),
+            dom(&format!("{page}#/?health=unhealthy"), &profile),
+            dom(
+                &format!(
+                    "{page}#/object/kustomize.toolkit.fluxcd.io/Kustomization/flux-system/apps"
+                ),
+                &profile,
+            ),
+        )
+    })
+    .await
+    .unwrap();
+
+    // The list: every object, the unhealthy first, the summary counting them.
+    assert_eq!(text_of(&list, "cluster"), "cluster staging-eu");
+    assert_eq!(text_of(&list, "agent"), "ready");
+    let rows = attrs(&list, "data-object");
+    for o in [
+        "Kustomization flux-system/apps",
+        "Kustomization flux-system/infra",
+        "GitRepository flux-system/fleet",
+        "Deployment apps/web",
+    ] {
+        assert!(rows.iter().any(|r| r == o), "{o} not listed: {rows:?}");
+    }
+    let healths: Vec<String> = attrs(&list, "data-health")
+        .into_iter()
+        .filter(|h| h != "all")
+        .skip(4) // the summary's four links come first
+        .collect();
+    assert_eq!(healths.len(), rows.len(), "{healths:?} {rows:?}");
+    let first_healthy = healths.iter().position(|h| h == "healthy").unwrap();
+    assert!(
+        healths[..first_healthy].iter().all(|h| h == "unhealthy")
+            && healths[first_healthy..].iter().all(|h| h == "healthy"),
+        "unhealthy first: {healths:?} {rows:?}"
+    );
+    assert_eq!(
+        first_healthy, 3,
+        "apps (rolled up), infra and web: {rows:?}"
+    );
+    let summary = text_of(&list, "summary");
+    assert!(summary.contains("3unhealthy"), "{summary}");
+    assert!(text_of(&list, "shown").contains(&format!("{} of {}", rows.len(), rows.len())));
+    // What the API says is shown as text: markup in a message is not markup on the page.
+    assert!(list.contains("kustomize build failed: &lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!list.contains("<script>alert(1)"));
+
+    // The filtered list: only the unhealthy.
+    let filtered = attrs(&unhealthy, "data-object");
+    assert_eq!(filtered.len(), 3, "{filtered:?}");
+    assert!(
+        !filtered
+            .iter()
+            .any(|r| r == "GitRepository flux-system/fleet")
+    );
+
+    // One object: its rolled-up health, the child behind it, and its history.
+    assert_eq!(
+        attrs(&one, "data-object").first().map(String::as_str),
+        Some("Kustomization flux-system/apps")
+    );
+    assert!(
+        one.contains(
+            "id=\"object\" data-object=\"Kustomization flux-system/apps\" data-health=\"unhealthy\""
+        ),
+        "{one}"
+    );
+    let children = text_of(&one, "children");
+    assert!(
+        children.contains("unhealthyDeployment apps/web"),
+        "{children}"
+    );
+    let from = text_of(&one, "rolled-up-from");
+    assert!(from.contains("Deployment apps/web"), "{from}");
+    let history = text_of(&one, "transitions");
+    assert!(
+        history.contains("unhealthy ReconciliationSucceeded"),
+        "{history}"
+    );
+    assert!(
+        !one.contains(">null<") && !one.contains("null<h3"),
+        "stray null: {one}"
+    );
+}
