@@ -9,6 +9,8 @@
 //! - `GET /api/v1/objects/{group}/{kind}/{namespace}/{name}`: one object (deleted ones within the
 //!   retention window too) with its own assessment, its children and parents, and its recent
 //!   transitions. `core` stands for the core group and `_` for no namespace.
+//! - `GET /api/v1/events?kind=&namespace=&name=&event=&limit=`: the latest events herald detected
+//!   (the last 1,000 are kept), newest first.
 //! - `GET /api/v1/silences`, `POST /api/v1/silences` (`{"match": {...}, "events": [...],
 //!   "until": "<RFC 3339>" or "for": "2h", "comment": "..."}`), `DELETE /api/v1/silences/{id}`
 //!   (expires it): silences beside those of the configuration file, kept across restarts.
@@ -215,6 +217,7 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             }
         }
         ["api", "v1", "objects"] => objects(agent, &query(req)),
+        ["api", "v1", "events"] => events(agent, &query(req)),
         ["api", "v1", "objects", group, kind, namespace, name] => {
             let key = ObjectKey::new(
                 if *group == "core" { "" } else { group },
@@ -343,6 +346,41 @@ fn objects(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
         .filter(|(k, _)| get("namespace").is_none_or(|ns| k.namespace == ns))
         .filter(|(_, e)| get("health").is_none_or(|h| e.health().as_str() == h))
         .map(|(k, e)| entry_json(k, e, false))
+        .collect();
+    reply(StatusCode::OK, &json!({"items": items}))
+}
+
+/// The latest events, newest first, filtered by `kind`, `namespace`, `name` and `event`; at most
+/// `limit` (100 unless asked).
+fn events(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let limit = match get("limit").map(str::parse::<usize>) {
+        None => 100,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => {
+            return reply(
+                StatusCode::BAD_REQUEST,
+                &json!({"error": "limit: not a whole number"}),
+            );
+        }
+    };
+    if let Some(e) = get("event")
+        && crate::config::EventKind::parse(e).is_none()
+    {
+        return reply(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": format!("event: {e:?} is not an event herald detects")}),
+        );
+    }
+    let log = agent.events.lock().unwrap_or_else(|p| p.into_inner());
+    let items: Vec<&crate::agent::Logged> = log
+        .iter()
+        .rev()
+        .filter(|l| get("kind").is_none_or(|k| l.object.kind.eq_ignore_ascii_case(k)))
+        .filter(|l| get("namespace").is_none_or(|ns| l.object.namespace == ns))
+        .filter(|l| get("name").is_none_or(|n| l.object.name == n))
+        .filter(|l| get("event").is_none_or(|e| l.event.as_str() == e))
+        .take(limit)
         .collect();
     reply(StatusCode::OK, &json!({"items": items}))
 }

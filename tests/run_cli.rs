@@ -98,4 +98,37 @@ async fn run_serves_probes_and_objects_from_a_kubeconfig_cluster() {
     assert_eq!(status, 200);
     assert_eq!(one["transitions"].as_array().unwrap().len(), 1);
     assert_eq!(get(&addr, "/api/v1/objects/core/Pod/x/y").await.0, 404);
+
+    // What herald learned at start is no event; a fix is.
+    let (status, events) = get(&addr, "/api/v1/events").await;
+    assert_eq!(status, 200);
+    assert_eq!(events["items"], json!([]));
+    server
+        .apply(json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "apps", "namespace": "flux-system"},
+            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded", "message": "Applied revision: main@sha1:1"}]}}))
+        .unwrap();
+    let mut events = Value::Null;
+    for _ in 0..200 {
+        events = get(
+            &addr,
+            "/api/v1/events?kind=Kustomization&namespace=flux-system",
+        )
+        .await
+        .1;
+        if !events["items"].as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let items = events["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{events}");
+    assert_eq!(items[0]["event"], "recovered");
+    assert_eq!(items[0]["object"]["name"], "apps");
+    assert_eq!(items[0]["from"]["health"], "unhealthy");
+    assert_eq!(items[0]["to"]["status"], "ReconciliationSucceeded");
+    let (_, none) = get(&addr, "/api/v1/events?event=unhealthy").await;
+    assert_eq!(none["items"], json!([]));
+    assert_eq!(get(&addr, "/api/v1/events?event=exploded").await.0, 400);
+    assert_eq!(get(&addr, "/api/v1/events?limit=many").await.0, 400);
 }

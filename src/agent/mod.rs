@@ -47,6 +47,20 @@ pub const GITOPS_KINDS: &[(&str, &str)] = &[
     ("argoproj.io", "AppProject"),
 ];
 
+/// Events kept for `/api/v1/events`, at most.
+pub const EVENTS_KEPT: usize = 1000;
+
+/// One event herald detected in a transition, as `/api/v1/events` lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Logged {
+    pub at: Timestamp,
+    pub event: crate::config::EventKind,
+    pub object: crate::store::Key,
+    pub from: Option<crate::store::Verdict>,
+    pub to: Option<crate::store::Verdict>,
+    pub message: String,
+}
+
 /// What watchers hand the evaluator.
 #[derive(Debug)]
 pub enum Update {
@@ -126,6 +140,8 @@ pub struct Agent {
     /// Every transition, in order, for the notifier (the broadcast may drop some when readers lag).
     changes_tx: Option<mpsc::UnboundedSender<Transition>>,
     changes_rx: std::sync::Mutex<Option<mpsc::UnboundedReceiver<Transition>>>,
+    /// The last [`EVENTS_KEPT`] events detected in transitions, oldest first.
+    pub events: std::sync::Mutex<std::collections::VecDeque<Logged>>,
     /// The notifier, once started (for the HTTP API's silences).
     pub notifier: std::sync::OnceLock<Arc<crate::notify::Notifier>>,
     /// A subscription made before anything ran, so its holder misses nothing.
@@ -190,6 +206,7 @@ pub fn start(
         changes_rx: std::sync::Mutex::new(changes.1),
         first_subscriber: std::sync::Mutex::new(None),
         notifier: std::sync::OnceLock::new(),
+        events: std::sync::Mutex::new(std::collections::VecDeque::new()),
     });
     *agent
         .first_subscriber
@@ -276,6 +293,7 @@ fn spawn_evaluator(
                 for d in &ev.durations {
                     d.flush();
                 }
+                log_events(&agent, &transitions);
                 for t in transitions {
                     agent.metrics.transition(
                         &t.key.kind,
@@ -290,6 +308,27 @@ fn spawn_evaluator(
             }
         })
         .expect("spawn the evaluator thread");
+}
+
+/// Keeps the events of a batch's transitions (what a notifier would be told, `stuck` aside,
+/// which the notifier finds by time per route).
+fn log_events(agent: &Agent, transitions: &[Transition]) {
+    let mut log = agent.events.lock().unwrap_or_else(|p| p.into_inner());
+    for t in transitions.iter().filter(|t| !t.initial) {
+        for event in crate::events::detect(t.from.as_ref(), t.to.as_ref(), t.initial) {
+            if log.len() == EVENTS_KEPT {
+                log.pop_front();
+            }
+            log.push_back(Logged {
+                at: t.at,
+                event,
+                object: Arc::clone(&t.key),
+                from: t.from.clone(),
+                to: t.to.clone(),
+                message: t.message.clone(),
+            });
+        }
+    }
 }
 
 /// Deleted objects past retention are pruned at least this often.
