@@ -499,41 +499,41 @@ fn per_object(out: &mut String, store: &Store, cluster: &str) {
             let _ = writeln!(out, "}} {}", by_health[health_index(h)]);
         }
     }
-    if !gotk.is_empty() {
-        family(
-            out,
-            "gotk_resource_info",
-            "gauge",
-            "The current state of a Flux resource (the labels of Flux's kube-state-metrics configuration).",
-        );
-        for (key, c) in gotk {
-            out.push_str("gotk_resource_info{");
-            let own = [
-                ("name", key.name.as_str()),
-                ("exported_namespace", key.namespace.as_str()),
-            ];
-            labels(out, own);
-            out.push_str(&c.text);
-            out.push_str("} 1\n");
-        }
+    compat(
+        out,
+        "gotk_resource_info",
+        "The current state of a Flux resource (the labels of Flux's kube-state-metrics configuration).",
+        "exported_namespace",
+        &gotk,
+    );
+    compat(
+        out,
+        "argocd_app_info",
+        "Information about an Argo CD Application (the labels of Argo CD's own series).",
+        "namespace",
+        &argo,
+    );
+}
+
+/// One compatibility family: the object's name and namespace (under `namespace_label`), then
+/// the labels its [`Compat`] wrote out.
+fn compat(out: &mut String, name: &str, help: &str, namespace_label: &str, of: &[(&Key, &Compat)]) {
+    if of.is_empty() {
+        return;
     }
-    if !argo.is_empty() {
-        family(
+    family(out, name, "gauge", help);
+    for (key, c) in of {
+        out.push_str(name);
+        out.push('{');
+        labels(
             out,
-            "argocd_app_info",
-            "gauge",
-            "Information about an Argo CD Application (the labels of Argo CD's own series).",
-        );
-        for (key, c) in argo {
-            out.push_str("argocd_app_info{");
-            let own = [
+            [
                 ("name", key.name.as_str()),
-                ("namespace", key.namespace.as_str()),
-            ];
-            labels(out, own);
-            out.push_str(&c.text);
-            out.push_str("} 1\n");
-        }
+                (namespace_label, key.namespace.as_str()),
+            ],
+        );
+        out.push_str(&c.text);
+        out.push_str("} 1\n");
     }
 }
 

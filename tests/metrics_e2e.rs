@@ -5,25 +5,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::herald_bin;
+use crate::util::{Killed, free_port, herald_bin, tool};
 
 /// `herald demo` on a free port, its story played in a loop; killed when dropped.
 struct Demo {
-    child: Child,
+    _child: Killed,
     addr: String,
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Demo {
@@ -48,7 +41,10 @@ impl Demo {
         let addr = rx
             .recv_timeout(Duration::from_secs(60))
             .expect("herald demo printed its address");
-        let demo = Demo { child, addr };
+        let demo = Demo {
+            _child: Killed(child),
+            addr,
+        };
         poll("herald demo ready", Duration::from_secs(60), || {
             get(&format!("http://{}/readyz", demo.addr)).map(|_| ())
         });
@@ -115,19 +111,6 @@ fn poll<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
         assert!(Instant::now() < end, "{what}: not within {limit:?}");
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-fn tool(names: &[&str]) -> String {
-    names
-        .iter()
-        .find(|p| Path::new(p).exists())
-        .unwrap_or_else(|| {
-            panic!(
-                "{} is not installed: tests/install-tools.sh installs it (bash tests/run runs it)",
-                names[0]
-            )
-        })
-        .to_string()
 }
 
 #[test]
@@ -303,15 +286,8 @@ fn parse(text: &str) -> Vec<(String, BTreeMap<String, String>, f64)> {
 
 /// Debian's Prometheus, scraping one target every second; killed when dropped.
 struct Prometheus {
-    child: Child,
+    _child: Killed,
     url: String,
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Prometheus {
@@ -325,11 +301,7 @@ impl Prometheus {
             ),
         )
         .unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let child = Command::new(bin)
             .arg(format!("--config.file={}", config.display()))
             .arg(format!(
@@ -342,7 +314,7 @@ impl Prometheus {
             .spawn()
             .unwrap();
         let p = Prometheus {
-            child,
+            _child: Killed(child),
             url: format!("http://127.0.0.1:{port}"),
         };
         poll("Prometheus ready", Duration::from_secs(60), || {

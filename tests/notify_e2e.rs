@@ -14,7 +14,7 @@ use herald::fake::{FakeApiServer, Options, gitops_resources};
 use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 
-use crate::util::herald_bin;
+use crate::util::{Killed, free_port, herald_bin, tool};
 
 const SECRET: &str = "s3cr3t-hmac-key-do-not-print";
 
@@ -393,33 +393,22 @@ async fn no_secret_in_logs_or_errors_when_receivers_fail() {
 
 /// Debian's Alertmanager on a free loopback port, stopped when dropped.
 struct Alertmanager {
-    child: Child,
+    _child: Killed,
     url: String,
-}
-
-impl Drop for Alertmanager {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Alertmanager {
     async fn start(dir: &Path) -> Alertmanager {
-        let bin = ["/usr/bin/prometheus-alertmanager", "/usr/local/bin/prometheus-alertmanager"]
-            .into_iter()
-            .find(|p| Path::new(p).exists())
-            .expect("prometheus-alertmanager is not installed: tests/install-tools.sh installs it (bash tests/run runs it)");
+        let bin = tool(&[
+            "/usr/bin/prometheus-alertmanager",
+            "/usr/local/bin/prometheus-alertmanager",
+        ]);
         std::fs::write(
             dir.join("alertmanager.yml"),
             "route:\n  receiver: \"null\"\n  group_wait: 1s\nreceivers:\n  - name: \"null\"\n",
         )
         .unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let child = Command::new(bin)
             .arg(format!(
                 "--config.file={}",
@@ -433,7 +422,7 @@ impl Alertmanager {
             .spawn()
             .unwrap();
         let am = Alertmanager {
-            child,
+            _child: Killed(child),
             url: format!("http://127.0.0.1:{port}"),
         };
         let client = reqwest::Client::new();
@@ -748,17 +737,10 @@ async fn slack_gets_blocks_and_the_recovery_in_the_thread_of_the_failure() {
 
 /// aiosmtpd (PyPI) with STARTTLS and AUTH, behind a certificate from a private authority.
 struct Smtp {
-    child: Child,
+    _child: Killed,
     port: u16,
     outbox: PathBuf,
     ca: PathBuf,
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 const SMTP_PASSWORD: &str = "smtp-password-never-logged";
@@ -851,7 +833,7 @@ impl Smtp {
             panic!("the SMTP server did not start (is aiosmtpd installed? tests/install-tools.sh installs it): {line:?}")
         });
         Smtp {
-            child,
+            _child: Killed(child),
             port,
             outbox,
             ca: dir.join("ca.pem"),

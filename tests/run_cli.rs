@@ -1,25 +1,14 @@
 //! `herald run` as deployed: a kubeconfig pointing at a cluster (the fake API server here), the
 //! HTTP API answering probes and queries.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use herald::fake::{FakeApiServer, Options, gitops_resources};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::util::herald_bin;
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::util::herald_run;
 
 async fn get(addr: &str, path: &str) -> (u16, Value) {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -50,31 +39,9 @@ async fn run_serves_probes_and_objects_from_a_kubeconfig_cluster() {
     std::fs::create_dir_all(&dir).unwrap();
     let kubeconfig = dir.join("kubeconfig");
     std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
-    let mut child = Command::new(herald_bin())
-        .args(["run", "--listen", "127.0.0.1:0"])
-        .env("KUBECONFIG", &kubeconfig)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
+    let (_herald, addr) = tokio::task::spawn_blocking(move || herald_run(&kubeconfig, &[]))
+        .await
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let _guard = Killed(child);
-    let addr = tokio::task::spawn_blocking(move || {
-        let mut lines = BufReader::new(stderr).lines();
-        loop {
-            let line = lines
-                .next()
-                .expect("herald prints where it serves")
-                .unwrap();
-            if let Some(url) = line.strip_prefix("herald: serving on http://") {
-                // Keep draining stderr so herald never blocks on it.
-                std::thread::spawn(move || for _ in lines {});
-                return url.to_string();
-            }
-        }
-    })
-    .await
-    .unwrap();
 
     assert_eq!(get(&addr, "/healthz").await.0, 200);
     let mut ready = false;

@@ -1,25 +1,15 @@
 //! The status page in a real browser: Debian's Chromium, headless, loads it from `herald run`
 //! watching the fake API server, runs its script, and the test reads the DOM it built.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use herald::fake::{FakeApiServer, Options, gitops_resources};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::util::herald_bin;
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::util::{herald_run, tool};
 
 /// (status, headers, body) of one request.
 async fn request(addr: &str, method: &str, path: &str) -> (u16, String, String) {
@@ -39,10 +29,7 @@ async fn request(addr: &str, method: &str, path: &str) -> (u16, String, String) 
 
 /// The DOM Chromium built for `url` once the page's script ran.
 fn dom(url: &str, profile: &Path) -> String {
-    let bin = ["/usr/bin/chromium", "/usr/local/bin/chromium"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .expect("chromium is not installed: tests/install-tools.sh installs it (bash tests/run runs it)");
+    let bin = tool(&["/usr/bin/chromium", "/usr/local/bin/chromium"]);
     let _ = std::fs::remove_dir_all(profile);
     let out = Command::new(bin)
         .args([
@@ -154,30 +141,15 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
     std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
     let config = dir.join("herald.yaml");
     std::fs::write(&config, "cluster: staging-eu\n").unwrap();
-    let mut child = Command::new(herald_bin())
-        .args(["run", "--listen", "127.0.0.1:0", "--config"])
-        .arg(&config)
-        .arg("--outbox")
-        .arg(dir.join("outbox.redb"))
-        .env("KUBECONFIG", &kubeconfig)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let _guard = Killed(child);
-    let addr = tokio::task::spawn_blocking(move || {
-        let mut lines = BufReader::new(stderr).lines();
-        loop {
-            let line = lines
-                .next()
-                .expect("herald prints where it serves")
-                .unwrap();
-            if let Some(url) = line.strip_prefix("herald: serving on http://") {
-                std::thread::spawn(move || for _ in lines {});
-                return url.to_string();
-            }
-        }
+    let outbox = dir.join("outbox.redb");
+    let (_herald, addr) = tokio::task::spawn_blocking(move || {
+        let args = [
+            "--config".as_ref(),
+            config.as_os_str(),
+            "--outbox".as_ref(),
+            outbox.as_os_str(),
+        ];
+        herald_run(&kubeconfig, &args)
     })
     .await
     .unwrap();

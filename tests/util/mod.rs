@@ -14,3 +14,63 @@ pub fn corpus() -> PathBuf {
 pub fn herald_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_herald"))
 }
+
+/// A child process, killed (and reaped) when dropped.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The first of `paths` that exists: a tool `tests/install-tools.sh` installs.
+pub fn tool(paths: &[&str]) -> String {
+    paths
+        .iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or_else(|| {
+            panic!(
+                "{} is not installed: tests/install-tools.sh installs it (bash tests/run runs it)",
+                paths[0]
+            )
+        })
+        .to_string()
+}
+
+/// A loopback port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `herald run --listen 127.0.0.1:0 ARGS` with `kubeconfig`; returns the process and the
+/// address it serves on (what it logs afterwards is read and dropped, so it never blocks).
+pub fn herald_run(kubeconfig: &std::path::Path, args: &[&std::ffi::OsStr]) -> (Killed, String) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(herald_bin())
+        .args(["run", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let child = Killed(child);
+    loop {
+        let line = lines
+            .next()
+            .expect("herald prints where it serves")
+            .unwrap();
+        if let Some(url) = line.strip_prefix("herald: serving on http://") {
+            std::thread::spawn(move || for _ in lines {});
+            return (child, url.to_string());
+        }
+    }
+}
