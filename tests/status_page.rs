@@ -66,8 +66,8 @@ fn attrs(dom: &str, attr: &str) -> Vec<String> {
         .collect()
 }
 
-/// The text of the element with id `id` (tags removed).
-fn text_of(dom: &str, id: &str) -> String {
+/// The inner HTML of the element with id `id` (one without a descendant of its own tag).
+fn inner<'a>(dom: &'a str, id: &str) -> &'a str {
     let start = dom
         .find(&format!("id=\"{id}\""))
         .unwrap_or_else(|| panic!("no #{id} in:\n{dom}"));
@@ -80,9 +80,14 @@ fn text_of(dom: &str, id: &str) -> String {
         .next()
         .unwrap();
     let close = open_end + dom[open_end..].find(&format!("</{tag}>")).unwrap();
+    &dom[open_end..close]
+}
+
+/// The text of the element with id `id` (tags removed).
+fn text_of(dom: &str, id: &str) -> String {
     let mut out = String::new();
     let mut in_tag = false;
-    for c in dom[open_end..close].chars() {
+    for c in inner(dom, id).chars() {
         match c {
             '<' => in_tag = true,
             '>' => in_tag = false,
@@ -169,6 +174,21 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
         "apps never showed its Deployment's trouble: {last}"
     );
 
+    // A new revision of the source: an event the page lists among the latest.
+    let mut fleet = objects().remove(0);
+    fleet["status"]["artifact"]["revision"] = json!("main@sha1:5e6f7a8");
+    server.apply(fleet).unwrap();
+    let mut seen = false;
+    for _ in 0..400 {
+        let (_, _, body) = request(&addr, "GET", "/api/v1/events?event=revision").await;
+        if body.contains("fleet") {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(seen, "no revision event for the GitRepository");
+
     // The page and its files: served with a policy that loads nothing from elsewhere.
     let (status, head, _) = request(&addr, "GET", "/").await;
     assert_eq!(status, 200);
@@ -210,7 +230,8 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
     // The list: every object, the unhealthy first, the summary counting them.
     assert_eq!(text_of(&list, "cluster"), "cluster staging-eu");
     assert_eq!(text_of(&list, "agent"), "ready");
-    let rows = attrs(&list, "data-object");
+    let table = inner(&list, "objects");
+    let rows = attrs(table, "data-object");
     for o in [
         "Kustomization flux-system/apps",
         "Kustomization flux-system/infra",
@@ -219,11 +240,7 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
     ] {
         assert!(rows.iter().any(|r| r == o), "{o} not listed: {rows:?}");
     }
-    let healths: Vec<String> = attrs(&list, "data-health")
-        .into_iter()
-        .filter(|h| h != "all")
-        .skip(4) // the summary's four links come first
-        .collect();
+    let healths = attrs(table, "data-health");
     assert_eq!(healths.len(), rows.len(), "{healths:?} {rows:?}");
     let first_healthy = healths.iter().position(|h| h == "healthy").unwrap();
     assert!(
@@ -242,8 +259,17 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
     assert!(list.contains("kustomize build failed: &lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!list.contains("<script>alert(1)"));
 
+    // The latest events: the new revision, linked to its object.
+    let latest = inner(&list, "latest");
+    assert_eq!(attrs(latest, "data-event"), ["revision"], "{latest}");
+    assert!(
+        latest
+            .contains("href=\"#/object/source.toolkit.fluxcd.io/GitRepository/flux-system/fleet\""),
+        "{latest}"
+    );
+
     // The filtered list: only the unhealthy.
-    let filtered = attrs(&unhealthy, "data-object");
+    let filtered = attrs(inner(&unhealthy, "objects"), "data-object");
     assert_eq!(filtered.len(), 3, "{filtered:?}");
     assert!(
         !filtered

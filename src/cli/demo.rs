@@ -170,6 +170,9 @@ fn notifications(agent: &Arc<Agent>) -> io::Result<mpsc::UnboundedReceiver<Strin
     let path = std::env::temp_dir().join(format!("herald-demo-{}.redb", std::process::id()));
     let _ = std::fs::remove_file(&path);
     let outbox = Outbox::open(&path).map_err(io::Error::other)?;
+    // The demo's outbox lives as long as the process: unlinked now, it leaves nothing behind
+    // however the demo ends (the open database keeps working).
+    let _ = std::fs::remove_file(&path);
     let (tx, rx) = mpsc::unbounded_channel();
     let templates = Arc::clone(&config.messages);
     let attempts = Arc::new(std::sync::Mutex::new(HashSet::new()));

@@ -6,6 +6,7 @@
 const HEALTHS = ["unhealthy", "warning", "unknown", "healthy"];
 const REFRESH_MS = 5000;
 const MAX_ROWS = 1000;
+const LATEST_EVENTS = 10;
 
 let objects = [];
 
@@ -117,6 +118,9 @@ function listSkeleton(params) {
   text.addEventListener("input", changed);
   view.dataset.view = "list";
   view.replaceChildren(
+    el("h3", {}, "Latest events"),
+    el("div", { id: "latest" }),
+    el("h3", {}, "Objects"),
     el("div", { class: "filters" }, health, kind, text),
     el("p", { id: "shown", class: "note" }),
     el("table", { id: "objects" },
@@ -170,10 +174,30 @@ function renderRows(params) {
 }
 
 async function renderList(params) {
-  const data = await getJSON("/api/v1/objects");
+  const [data, events] = await Promise.all([
+    getJSON("/api/v1/objects"),
+    getJSON(`/api/v1/events?limit=${LATEST_EVENTS}`),
+  ]);
   objects = data.items || [];
   listSkeleton(params);
   renderRows(params);
+  renderEvents(events.items || []);
+}
+
+function renderEvents(events) {
+  const latest = document.getElementById("latest");
+  if (events.length === 0) {
+    latest.replaceChildren(el("p", { class: "note" }, "No event since herald started."));
+    return;
+  }
+  latest.replaceChildren(el("table", { id: "events" },
+    el("thead", {}, el("tr", {}, ...["when", "event", "object", "now", "message"].map((h) => el("th", {}, h)))),
+    el("tbody", {}, ...events.map((e) => el("tr", { "data-event": e.event, "data-object": label(e.object) },
+      el("td", { title: e.at }, ago(e.at)),
+      el("td", {}, e.event),
+      el("td", {}, el("a", { href: hrefOf(e.object) }, label(e.object))),
+      el("td", { class: e.to ? `health ${e.to.health}` : "" }, e.to ? verdict(e.to) : "deleted"),
+      el("td", { class: "message" }, e.message || ""))))));
 }
 
 function facts(pairs) {
