@@ -50,6 +50,11 @@ function ago(iso) {
   return `${Math.round(s / 86400)} d ago`;
 }
 
+// `2026-11-23 15:52:13Z` from an RFC 3339 time (seconds are enough to read).
+function when(iso) {
+  return iso ? iso.replace("T", " ").slice(0, 19) + "Z" : "";
+}
+
 async function getJSON(path) {
   const r = await fetch(path, { headers: { Accept: "application/json" } });
   if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
@@ -165,7 +170,7 @@ function renderRows(params) {
       el("td", {}, a.status),
       el("td", {}, a.revision || ""),
       el("td", { class: "message" }, a.message || ""),
-      el("td", { title: o.since }, ago(o.since)));
+      el("td", { class: "when", title: o.since }, ago(o.since)));
   });
   document.querySelector("#objects tbody").replaceChildren(...rows);
   document.getElementById("shown").textContent = shown.length > MAX_ROWS
@@ -193,7 +198,7 @@ function renderEvents(events) {
   latest.replaceChildren(el("table", { id: "events" },
     el("thead", {}, el("tr", {}, ...["when", "event", "object", "now", "message"].map((h) => el("th", {}, h)))),
     el("tbody", {}, ...events.map((e) => el("tr", { "data-event": e.event, "data-object": label(e.object) },
-      el("td", { title: e.at }, ago(e.at)),
+      el("td", { class: "when", title: e.at }, ago(e.at)),
       el("td", {}, e.event),
       el("td", {}, el("a", { href: hrefOf(e.object) }, label(e.object))),
       el("td", { class: e.to ? `health ${e.to.health}` : "" }, e.to ? verdict(e.to) : "deleted"),
@@ -246,8 +251,8 @@ async function renderObject(path) {
       ["suspended", a.suspended ? "yes" : null],
       ["its own health", own],
       ["judged by", a.check],
-      ["since", o.since ? `${o.since} (${ago(o.since)})` : null],
-      ["deleted", o.deletedAt],
+      ["since", o.since ? `${when(o.since)} (${ago(o.since)})` : null],
+      ["deleted", o.deletedAt ? `${when(o.deletedAt)} (${ago(o.deletedAt)})` : null],
       ["group", o.group || "core"],
     ]),
     o.rolledUpFrom ? el("h3", {}, "Health rolled up from") : null,
@@ -260,7 +265,7 @@ async function renderObject(path) {
     transitions.length === 0 ? el("p", { class: "note" }, "none") : el("table", { id: "transitions" },
       el("thead", {}, el("tr", {}, ...["at", "from", "to", "message"].map((h) => el("th", {}, h)))),
       el("tbody", {}, ...transitions.map((t) => el("tr", {},
-        el("td", { title: t.at }, `${t.at} (${ago(t.at)})`),
+        el("td", { class: "when", title: t.at }, `${when(t.at)} (${ago(t.at)})`),
         el("td", {}, verdict(t.from)),
         el("td", { class: t.to ? `health ${t.to.health}` : "" }, t.to ? verdict(t.to) : "deleted"),
         el("td", { class: "message" }, t.message || ""))))),
