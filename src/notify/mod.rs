@@ -397,11 +397,13 @@ impl Pipeline {
             if t.initial {
                 fresh.extend(self.alerts_at_start(t, now));
             }
+            let mut told = Vec::new();
             for kind in events::detect(t.from.as_ref(), t.to.as_ref(), t.initial) {
                 self.stats.events.fetch_add(1, Ordering::Relaxed);
                 let event = self.event(t, kind);
-                fresh.extend(self.notifications(event, now));
+                told.extend(self.notifications(event, now));
             }
+            fresh.extend(one_trouble_per_receiver(told));
         }
         if self.config.inhibit_children {
             fresh = self.inhibit(fresh);
@@ -992,6 +994,25 @@ fn cel_vars(e: &Event) -> Vec<(&'static str, Value)> {
         ("old", json!(e.from)),
         ("new", json!(e.to)),
     ]
+}
+
+/// Of what one transition tells, a receiver that hears `unhealthy` does not also hear
+/// `child-unhealthy`: the health is the children's then, and that message already names them.
+fn one_trouble_per_receiver(told: Vec<Notification>) -> Vec<Notification> {
+    let hears_unhealthy: HashSet<(String, Option<String>)> = told
+        .iter()
+        .filter(|n| n.event.kind == EventKind::Unhealthy)
+        .map(|n| (n.receiver.clone(), n.target.clone()))
+        .collect();
+    if hears_unhealthy.is_empty() {
+        return told;
+    }
+    told.into_iter()
+        .filter(|n| {
+            n.event.kind != EventKind::ChildUnhealthy
+                || !hears_unhealthy.contains(&(n.receiver.clone(), n.target.clone()))
+        })
+        .collect()
 }
 
 /// Sends one receiver's notifications in order, each until it is taken or refused.

@@ -451,6 +451,54 @@ routes:
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_receiver_hears_unhealthy_or_child_unhealthy_for_one_change_not_both() {
+    let config = r#"
+receivers:
+  - {name: hook, webhook: {url: "http://127.0.0.1:1/"}}
+  - {name: children, webhook: {url: "http://127.0.0.1:2/"}}
+routes:
+  - events: [unhealthy, child-unhealthy]
+    receivers: [hook]
+    continue: true
+  - events: [child-unhealthy]
+    receivers: [children]
+inhibition: {children: false}
+"#;
+    let seen: Arc<Mutex<Vec<(String, EventKind)>>> = Arc::default();
+    let s = Arc::clone(&seen);
+    let deliver: Deliver = Arc::new(move |r, n: Notification| {
+        if n.event.object.name == "apps" {
+            s.lock().unwrap().push((r.name.clone(), n.event.kind));
+        }
+        Box::pin(async { Outcome::Delivered })
+    });
+    let h = start_config(config, &outbox_path("one-trouble"), deliver);
+    let mut apps = kustomization("apps", "True");
+    apps["status"]["inventory"] =
+        json!({"entries": [{"id": "apps_api_apps_Deployment", "v": "v1"}]});
+    h.apply(apps, true);
+    let failing = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "api", "namespace": "apps", "generation": 1},
+        "spec": {"replicas": 1},
+        "status": {"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1,
+                   "readyReplicas": 0, "availableReplicas": 0,
+                   "conditions": [{"type": "Available", "status": "False"}]}});
+    h.apply(failing, false);
+    h.settle().await;
+    let mut got = seen.lock().unwrap().clone();
+    got.sort();
+    // The Kustomization's health is its Deployment's: `hook` takes both events and hears
+    // `unhealthy` once; `children` takes only `child-unhealthy` and hears that.
+    assert_eq!(
+        got,
+        [
+            ("children".to_string(), EventKind::ChildUnhealthy),
+            ("hook".to_string(), EventKind::Unhealthy),
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn group_by_sends_one_message_per_group_and_interval() {
     let config = r#"
 receivers: [{name: hook, webhook: {url: "http://127.0.0.1:1/"}}]
