@@ -152,6 +152,28 @@ pub struct HealthConfig {
     pub lua_checks: Vec<PathBuf>,
     /// An argocd-cm ConfigMap, as a YAML file, whose custom health checks herald also runs.
     pub argo_config_map: Option<PathBuf>,
+    /// The same, read from the cluster when herald starts.
+    pub argo_config_map_ref: Option<ConfigMapRef>,
+}
+
+/// A ConfigMap in the cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ConfigMapRef {
+    #[serde(default = "ConfigMapRef::default_namespace")]
+    pub namespace: String,
+    #[serde(default = "ConfigMapRef::default_name")]
+    pub name: String,
+}
+
+impl ConfigMapRef {
+    fn default_namespace() -> String {
+        "argocd".into()
+    }
+
+    fn default_name() -> String {
+        "argocd-cm".into()
+    }
 }
 
 /// A secret: read from a file (re-read on each use, so a rotated Secret is picked up) or from an

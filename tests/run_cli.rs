@@ -99,3 +99,108 @@ async fn run_serves_probes_and_objects_from_a_kubeconfig_cluster() {
     assert_eq!(get(&addr, "/api/v1/events?event=exploded").await.0, 400);
     assert_eq!(get(&addr, "/api/v1/events?limit=many").await.0, 400);
 }
+
+/// Argo CD's ConfigMap with one health customization for a CRD kind.
+fn argocd_cm(script: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "argocd-cm", "namespace": "argocd"},
+        "data": {"resource.customizations.health.example.com_Widget": script}})
+}
+
+const WIDGET_CHECK: &str = r#"
+hs = {status = "Healthy", message = "widget works"}
+if obj.status ~= nil and obj.status.broken then
+  hs.status = "Degraded"
+  hs.message = "widget broken: " .. obj.status.broken
+end
+return hs
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn argo_cds_config_map_is_read_from_the_cluster_at_start() {
+    let mut types = gitops_resources();
+    types.push(herald::fake::ResourceType::new(
+        "example.com",
+        "v1",
+        "Widget",
+        "widgets",
+        true,
+    ));
+    let server = FakeApiServer::start(types, Options::default())
+        .await
+        .unwrap();
+    server.apply(argocd_cm(WIDGET_CHECK)).unwrap();
+    // The Widget is a child of a Kustomization, so herald watches its kind.
+    server
+        .apply(json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "apps", "namespace": "flux-system"},
+            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded"}],
+                       "inventory": {"entries": [{"id": "apps_w1_example.com_Widget", "v": "v1"}]}}}))
+        .unwrap();
+    server
+        .apply(json!({"apiVersion": "example.com/v1", "kind": "Widget",
+            "metadata": {"name": "w1", "namespace": "apps"}, "status": {"broken": "gear missing"}}))
+        .unwrap();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("run_cli_argocd_cm");
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    let config = dir.join("herald.yaml");
+    std::fs::write(
+        &config,
+        "health:\n  argoConfigMapRef: {namespace: argocd, name: argocd-cm}\n",
+    )
+    .unwrap();
+    let args: Vec<std::ffi::OsString> = vec![
+        "--config".into(),
+        config.into_os_string(),
+        "--outbox".into(),
+        dir.join("outbox.redb").into_os_string(),
+    ];
+    let (kc, a) = (kubeconfig.clone(), args.clone());
+    let (herald, addr) = tokio::task::spawn_blocking(move || {
+        let a: Vec<&std::ffi::OsStr> = a.iter().map(|s| s.as_os_str()).collect();
+        herald_run(&kc, &a)
+    })
+    .await
+    .unwrap();
+    let path = "/api/v1/objects/example.com/Widget/apps/w1";
+    let mut widget = Value::Null;
+    for _ in 0..200 {
+        let (status, v) = get(&addr, path).await;
+        if status == 200 {
+            widget = v;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(widget["assessment"]["health"], "unhealthy", "{widget}");
+    assert_eq!(
+        widget["assessment"]["message"],
+        "widget broken: gear missing"
+    );
+    assert_eq!(
+        widget["assessment"]["check"],
+        "lua:argocd/argocd-cm: data.resource.customizations.health.example.com_Widget"
+    );
+    drop(herald);
+
+    // A script that does not compile stops start-up, named by ConfigMap and key.
+    server.apply(argocd_cm("hs = {status = ")).unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(crate::util::herald_bin())
+            .args(["run", "--listen", "127.0.0.1:0"])
+            .args(&args)
+            .env("KUBECONFIG", &kubeconfig)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("argocd/argocd-cm: data.resource.customizations.health.example.com_Widget"),
+        "{stderr}"
+    );
+}

@@ -34,6 +34,9 @@ pub struct UserChecks {
     /// Memory limit of one Lua state, in MiB.
     #[arg(long, default_value_t = 16, value_name = "MIB")]
     pub lua_memory_mib: usize,
+    /// Checks found elsewhere (an argocd-cm read from the cluster), after the others.
+    #[arg(skip)]
+    pub extra: Vec<lua::ScriptSource>,
 }
 
 impl UserChecks {
@@ -76,6 +79,7 @@ impl UserChecks {
                 Err(e) => errors.push(format!("{name}: cannot read: {e}")),
             }
         }
+        sources.extend(self.extra.iter().cloned());
         if let Err(load_errors) = checks.add_user(sources) {
             errors.extend(load_errors.iter().map(ToString::to_string));
         }

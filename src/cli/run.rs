@@ -116,8 +116,28 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let argo_cm = file.health.argo_config_map_ref.clone();
     runtime.block_on(async {
         let client = kube::Client::try_default().await?;
+        if let Some(r) = &argo_cm {
+            match argo_config_map(&client, r).await {
+                Ok(found) => {
+                    tracing::info!(configmap = %format!("{}/{}", r.namespace, r.name), checks = found.len(), "health checks read from Argo CD's ConfigMap");
+                    checks.extra = found;
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(2);
+                }
+            }
+            // Like the files: a broken script stops start-up, named.
+            if let Err(errors) = checks.assessor() {
+                for e in &errors {
+                    eprintln!("error: {e}");
+                }
+                return Ok(2);
+            }
+        }
         let assessor = move || checks.assessor().unwrap_or_else(|_| Assessor::builtin_only());
         let agent = agent::start(client, config, assessor, Arc::new(SystemClock));
         if let (Some(outbox), Some(changes)) = (outbox, agent.take_changes()) {
@@ -172,6 +192,27 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
             }
         }
     })
+}
+
+/// The health checks of Argo CD's ConfigMap, read once at start-up. A ConfigMap that does not
+/// exist has none (Argo CD runs without one too); one herald may not read is an error.
+async fn argo_config_map(
+    client: &kube::Client,
+    r: &crate::config::ConfigMapRef,
+) -> Result<Vec<crate::lua::ScriptSource>, String> {
+    use k8s_openapi::api::core::v1::ConfigMap;
+    let origin = format!("{}/{}", r.namespace, r.name);
+    let api: kube::Api<ConfigMap> = kube::Api::namespaced(client.clone(), &r.namespace);
+    let cm = match api.get_opt(&r.name).await {
+        Ok(Some(cm)) => cm,
+        Ok(None) => {
+            tracing::warn!(configmap = %origin, "Argo CD's ConfigMap does not exist: no custom health checks from it");
+            return Ok(Vec::new());
+        }
+        Err(e) => return Err(format!("{origin}: cannot read the ConfigMap: {e}")),
+    };
+    let value = serde_json::to_value(&cm).map_err(|e| format!("{origin}: {e}"))?;
+    crate::lua::argocd_cm::health_checks(&value, &origin)
 }
 
 fn log_transition(out: &mut impl Write, t: &crate::store::Transition) -> std::io::Result<()> {
