@@ -13,10 +13,17 @@ use crate::util::{herald_run, tool};
 
 /// (status, headers, body) of one request.
 async fn request(addr: &str, method: &str, path: &str) -> (u16, String, String) {
+    send(addr, method, path, "").await
+}
+
+async fn send(addr: &str, method: &str, path: &str, body: &str) -> (u16, String, String) {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     s.write_all(
-        format!("{method} {path} HTTP/1.1\r\nHost: herald\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            .as_bytes(),
+        format!(
+            "{method} {path} HTTP/1.1\r\nHost: herald\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
     )
     .await
     .unwrap();
@@ -189,6 +196,16 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
     }
     assert!(seen, "no revision event for the GitRepository");
 
+    // A silence added through the API, which the page lists.
+    let (status, _, body) = send(
+        &addr,
+        "POST",
+        "/api/v1/silences",
+        r#"{"match": {"namespace": "prod-*"}, "events": ["unhealthy"], "for": "2h", "comment": "migration"}"#,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+
     // The page and its files: served with a policy that loads nothing from elsewhere.
     let (status, head, _) = request(&addr, "GET", "/").await;
     assert_eq!(status, 200);
@@ -267,6 +284,11 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
             .contains("href=\"#/object/source.toolkit.fluxcd.io/GitRepository/flux-system/fleet\""),
         "{latest}"
     );
+
+    // The active silence.
+    let silences = text_of(&list, "silence-list");
+    assert!(silences.contains("namespace prod-*unhealthy"), "{silences}");
+    assert!(silences.contains("migration"), "{silences}");
 
     // The filtered list: only the unhealthy.
     let filtered = attrs(inner(&unhealthy, "objects"), "data-object");

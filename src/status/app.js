@@ -125,6 +125,7 @@ function listSkeleton(params) {
   view.replaceChildren(
     el("h3", {}, "Latest events"),
     el("div", { id: "latest" }),
+    el("div", { id: "silences" }),
     el("h3", {}, "Objects"),
     el("div", { class: "filters" }, health, kind, text),
     el("p", { id: "shown", class: "note" }),
@@ -178,15 +179,44 @@ function renderRows(params) {
     : `${shown.length} of ${objects.length} objects.`;
 }
 
-async function renderList(params) {
-  const [data, events] = await Promise.all([
+async function renderList(params, status) {
+  const [data, events, silences] = await Promise.all([
     getJSON("/api/v1/objects"),
     getJSON(`/api/v1/events?limit=${LATEST_EVENTS}`),
+    status.notifications ? getJSON("/api/v1/silences") : { items: [] },
   ]);
   objects = data.items || [];
   listSkeleton(params);
   renderRows(params);
   renderEvents(events.items || []);
+  renderSilences((silences.items || []).filter((s) => s.active));
+}
+
+// Active silences added through the API (those of the configuration file are in the file).
+function renderSilences(silences) {
+  const box = document.getElementById("silences");
+  if (silences.length === 0) {
+    box.replaceChildren();
+    return;
+  }
+  const matcher = (m) => {
+    const parts = [];
+    if (m.kinds && m.kinds.length) parts.push(`kind ${m.kinds.join("|")}`);
+    if (m.namespaces && m.namespaces.length) parts.push(`namespace ${m.namespaces.join("|")}`);
+    if (m.names && m.names.length) parts.push(`name ${m.names.join("|")}`);
+    for (const [k, v] of Object.entries(m.labels || {})) parts.push(`${k}=${v}`);
+    return parts.length ? parts.join(", ") : "everything";
+  };
+  box.replaceChildren(
+    el("h3", {}, "Active silences"),
+    el("table", { id: "silence-list" },
+      el("thead", {}, el("tr", {}, ...["matching", "events", "until", "comment"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, ...silences.map((s) => el("tr", { "data-silence": s.id },
+        el("td", {}, matcher(s.matcher || {})),
+        el("td", {}, s.events && s.events.length ? s.events.join(", ") : "every event"),
+        el("td", { class: "when", title: s.until }, when(s.until)),
+        el("td", { class: "message" }, s.comment || ""))))),
+  );
 }
 
 function renderEvents(events) {
@@ -282,7 +312,7 @@ async function refresh() {
     const status = await getJSON("/api/v1/status");
     renderHeader(status, r);
     if (r.view === "object") await renderObject(r.path);
-    else await renderList(r.params);
+    else await renderList(r.params, status);
     document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
   } catch (e) {
     const view = document.getElementById("view");
