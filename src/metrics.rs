@@ -473,10 +473,11 @@ fn per_object(out: &mut String, store: &Store, cluster: &str) {
     for (key, entry) in store.live() {
         let health = entry.health();
         counts.entry(key.kind.as_str()).or_default()[health_index(health)] += 1;
-        match entry.compat.as_ref().map(|c| c.family) {
-            Some(Family::Gotk) => gotk.push((key, entry.compat.as_ref().expect("some"))),
-            Some(Family::ArgoApp) => argo.push((key, entry.compat.as_ref().expect("some"))),
-            None => {}
+        if let Some(c) = &entry.compat {
+            match c.family {
+                Family::Gotk => gotk.push((key, c)),
+                Family::ArgoApp => argo.push((key, c)),
+            }
         }
         if COUNTED_ONLY.contains(&(key.group.as_str(), key.kind.as_str())) {
             continue;
