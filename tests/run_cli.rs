@@ -117,7 +117,7 @@ return hs
 "#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn argo_cds_config_map_is_read_from_the_cluster_at_start() {
+async fn argo_cds_config_map_is_read_from_the_cluster_and_followed() {
     let mut types = gitops_resources();
     types.push(herald::fake::ResourceType::new(
         "example.com",
@@ -183,6 +183,41 @@ async fn argo_cds_config_map_is_read_from_the_cluster_at_start() {
         widget["assessment"]["check"],
         "lua:argocd/argocd-cm: data.resource.customizations.health.example.com_Widget"
     );
+
+    // A new version of the ConfigMap: the Widget is judged by it at its next change.
+    server
+        .apply(argocd_cm(
+            r#"return {status = "Healthy", message = "judged by version 2"}"#,
+        ))
+        .unwrap();
+    let mut version = 0;
+    let mut message = Value::Null;
+    for _ in 0..400 {
+        version += 1;
+        server
+            .apply(json!({"apiVersion": "example.com/v1", "kind": "Widget",
+                "metadata": {"name": "w1", "namespace": "apps"},
+                "status": {"broken": "gear missing", "seen": version}}))
+            .unwrap();
+        message = get(&addr, path).await.1["assessment"]["message"].clone();
+        if message == "judged by version 2" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(message, "judged by version 2");
+    // A version that does not compile is refused; the running checks stay.
+    server.apply(argocd_cm("return {status = ")).unwrap();
+    for seen in 0..20 {
+        server
+            .apply(json!({"apiVersion": "example.com/v1", "kind": "Widget",
+                "metadata": {"name": "w1", "namespace": "apps"},
+                "status": {"seen": 1000 + seen}}))
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let (_, w) = get(&addr, path).await;
+    assert_eq!(w["assessment"]["message"], "judged by version 2", "{w}");
     drop(herald);
 
     // A script that does not compile stops start-up, named by ConfigMap and key.

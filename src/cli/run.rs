@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use k8s_openapi::api::core::v1::ConfigMap;
+
 use super::lua::UserChecks;
 use crate::agent;
 use crate::clock::SystemClock;
@@ -119,9 +121,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     let argo_cm = file.health.argo_config_map_ref.clone();
     runtime.block_on(async {
         let client = kube::Client::try_default().await?;
+        let (updates, updated) = std::sync::mpsc::channel();
         if let Some(r) = &argo_cm {
             match argo_config_map(&client, r).await {
-                Ok(found) => {
+                Ok((found, version)) => {
+                    tokio::spawn(follow_argo_config_map(client.clone(), r.clone(), version, updates));
                     tracing::info!(configmap = %format!("{}/{}", r.namespace, r.name), checks = found.len(), "health checks read from Argo CD's ConfigMap");
                     checks.extra = found;
                 }
@@ -138,7 +142,16 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                 return Ok(2);
             }
         }
-        let assessor = move || checks.assessor().unwrap_or_else(|_| Assessor::builtin_only());
+        let assessor = move || {
+            let running = checks.assessor().unwrap_or_else(|_| Assessor::builtin_only());
+            // A changed argocd-cm: the same checks with its new scripts.
+            let rebuild = move |extra| {
+                let mut next = checks.clone();
+                next.extra = extra;
+                next.assessor()
+            };
+            running.reloading(updated, Box::new(rebuild))
+        };
         let agent = agent::start(client, config, assessor, Arc::new(SystemClock));
         if let (Some(outbox), Some(changes)) = (outbox, agent.take_changes()) {
             let deliver =
@@ -194,25 +207,75 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     })
 }
 
-/// The health checks of Argo CD's ConfigMap, read once at start-up. A ConfigMap that does not
-/// exist has none (Argo CD runs without one too); one herald may not read is an error.
+/// The health checks of Argo CD's ConfigMap at start-up, and the version read. A ConfigMap that
+/// does not exist has none (Argo CD runs without one too); one herald may not read is an error.
 async fn argo_config_map(
     client: &kube::Client,
     r: &crate::config::ConfigMapRef,
-) -> Result<Vec<crate::lua::ScriptSource>, String> {
-    use k8s_openapi::api::core::v1::ConfigMap;
+) -> Result<(Vec<crate::lua::ScriptSource>, Option<String>), String> {
     let origin = format!("{}/{}", r.namespace, r.name);
     let api: kube::Api<ConfigMap> = kube::Api::namespaced(client.clone(), &r.namespace);
-    let cm = match api.get_opt(&r.name).await {
-        Ok(Some(cm)) => cm,
+    match api.get_opt(&r.name).await {
+        Ok(Some(cm)) => {
+            let version = cm.metadata.resource_version.clone();
+            Ok((health_checks(&cm, &origin)?, version))
+        }
         Ok(None) => {
             tracing::warn!(configmap = %origin, "Argo CD's ConfigMap does not exist: no custom health checks from it");
-            return Ok(Vec::new());
+            Ok((Vec::new(), None))
         }
-        Err(e) => return Err(format!("{origin}: cannot read the ConfigMap: {e}")),
-    };
-    let value = serde_json::to_value(&cm).map_err(|e| format!("{origin}: {e}"))?;
-    crate::lua::argocd_cm::health_checks(&value, &origin)
+        Err(e) => Err(format!("{origin}: cannot read the ConfigMap: {e}")),
+    }
+}
+
+fn health_checks(cm: &ConfigMap, origin: &str) -> Result<Vec<crate::lua::ScriptSource>, String> {
+    let value = serde_json::to_value(cm).map_err(|e| format!("{origin}: {e}"))?;
+    crate::lua::argocd_cm::health_checks(&value, origin)
+}
+
+/// Watches Argo CD's ConfigMap and hands each new version's checks to the evaluator, which
+/// uses them from the next assessment on (an object is judged by them at its next change). A
+/// version whose checks cannot be read is logged and skipped; the running checks stay.
+async fn follow_argo_config_map(
+    client: kube::Client,
+    r: crate::config::ConfigMapRef,
+    mut version: Option<String>,
+    updates: std::sync::mpsc::Sender<Vec<crate::lua::ScriptSource>>,
+) {
+    use futures::StreamExt;
+    use kube::runtime::{WatchStreamExt, watcher};
+    let origin = format!("{}/{}", r.namespace, r.name);
+    let api: kube::Api<ConfigMap> = kube::Api::namespaced(client, &r.namespace);
+    let config = watcher::Config::default().fields(&format!("metadata.name={}", r.name));
+    let mut stream = watcher::watcher(api, config)
+        .default_backoff()
+        .applied_objects()
+        .boxed();
+    while let Some(event) = stream.next().await {
+        let cm = match event {
+            Ok(cm) if cm.metadata.name.as_deref() == Some(r.name.as_str()) => cm,
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::warn!(configmap = %origin, error = %e, "watching Argo CD's ConfigMap failed; retrying");
+                continue;
+            }
+        };
+        if cm.metadata.resource_version == version {
+            continue;
+        }
+        version.clone_from(&cm.metadata.resource_version);
+        match health_checks(&cm, &origin) {
+            Ok(found) => {
+                tracing::info!(configmap = %origin, checks = found.len(), "Argo CD's ConfigMap changed");
+                if updates.send(found).is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "Argo CD's ConfigMap changed but cannot be read; the running checks stay")
+            }
+        }
+    }
 }
 
 fn log_transition(out: &mut impl Write, t: &crate::store::Transition) -> std::io::Result<()> {

@@ -164,19 +164,70 @@ pub fn assess(obj: &Value, now: Timestamp) -> Assessment {
 /// check, the built-in check, a shipped Lua check, the generic rule.
 pub struct Assessor {
     lua: Option<LuaChecks>,
+    reload: Option<Reload>,
 }
+
+/// New user checks arriving while herald runs (Argo CD's ConfigMap changed), and how to build
+/// the checks from them.
+struct Reload {
+    updates: std::sync::mpsc::Receiver<Vec<crate::lua::ScriptSource>>,
+    build: Rebuild,
+}
+
+/// Builds an assessor with these extra user checks; errors name the script.
+pub type Rebuild =
+    Box<dyn Fn(Vec<crate::lua::ScriptSource>) -> Result<Assessor, Vec<String>> + Send>;
 
 impl Assessor {
     pub fn new(lua: LuaChecks) -> Assessor {
-        Assessor { lua: Some(lua) }
+        Assessor {
+            lua: Some(lua),
+            reload: None,
+        }
     }
 
     /// Built-in checks and the generic rule only.
     pub fn builtin_only() -> Assessor {
-        Assessor { lua: None }
+        Assessor {
+            lua: None,
+            reload: None,
+        }
+    }
+
+    /// Takes new user checks from `updates` before the next assessment, built by `build`. Checks
+    /// that fail to build are logged and the running ones stay.
+    pub fn reloading(
+        mut self,
+        updates: std::sync::mpsc::Receiver<Vec<crate::lua::ScriptSource>>,
+        build: Rebuild,
+    ) -> Assessor {
+        self.reload = Some(Reload { updates, build });
+        self
+    }
+
+    fn take_updates(&mut self) {
+        let Some(r) = &self.reload else {
+            return;
+        };
+        // Only the latest counts.
+        let Some(sources) = r.updates.try_iter().last() else {
+            return;
+        };
+        match (r.build)(sources) {
+            Ok(next) => {
+                self.lua = next.lua;
+                tracing::info!("user checks reloaded");
+            }
+            Err(errors) => {
+                for e in &errors {
+                    tracing::error!(error = %e, "user checks not reloaded; the running ones stay");
+                }
+            }
+        }
     }
 
     pub fn assess(&mut self, obj: &Value, now: Timestamp) -> Assessment {
+        self.take_updates();
         let t = TypeRef::of(obj);
         if let Some(lua) = &mut self.lua
             && let Some(choice) = lua.user_choice(t.group, t.kind)
