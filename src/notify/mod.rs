@@ -396,6 +396,7 @@ impl Pipeline {
             }
             if t.initial {
                 fresh.extend(self.alerts_at_start(t, now));
+                self.repeats_at_start(t, now);
             }
             let mut told = Vec::new();
             for kind in events::detect(t.from.as_ref(), t.to.as_ref(), t.initial) {
@@ -483,11 +484,7 @@ impl Pipeline {
     /// troubles that exist are posted again (it de-duplicates them), or they would resolve by
     /// themselves while the trouble lasts.
     fn alerts_at_start(&mut self, t: &Transition, now: Timestamp) -> Vec<Notification> {
-        let Some(kind) = t.to.as_ref().and_then(|v| match v.health {
-            crate::health::Health::Unhealthy => Some(EventKind::Unhealthy),
-            crate::health::Health::Warning => Some(EventKind::Warning),
-            _ => None,
-        }) else {
+        let Some(kind) = trouble_at_start(t) else {
             return Vec::new();
         };
         if !self.config.receivers.iter().any(is_alertmanager) {
@@ -508,6 +505,36 @@ impl Pipeline {
                 n
             })
             .collect()
+    }
+
+    /// After a restart, what is still broken keeps being told every `repeatInterval` of the
+    /// routes that take it, counted from now: when it was last told before is not kept. (Nothing
+    /// is sent at start: a restart makes no storm.)
+    fn repeats_at_start(&mut self, t: &Transition, now: Timestamp) {
+        let Some(kind) = trouble_at_start(t) else {
+            return;
+        };
+        if !self.config.routes.iter().any(has_repeat) {
+            return;
+        }
+        let event = self.event(t, kind);
+        for n in self.notifications(event, now) {
+            let Some(every) =
+                find_route(&self.config.routes, &n.route).and_then(|r| r.repeat_interval)
+            else {
+                continue;
+            };
+            // Alertmanager's alerts are re-posted at start already, then every minute.
+            if self
+                .config
+                .receivers
+                .iter()
+                .any(|r| r.name == n.receiver && is_alertmanager(r))
+            {
+                continue;
+            }
+            self.timer(later(now, every), Timer::Repeat { n, every, count: 0 });
+        }
     }
 
     fn event(&self, t: &Transition, kind: EventKind) -> Event {
@@ -994,6 +1021,20 @@ fn cel_vars(e: &Event) -> Vec<(&'static str, Value)> {
         ("old", json!(e.from)),
         ("new", json!(e.to)),
     ]
+}
+
+/// The trouble an object was in when herald (re)started: `unhealthy` or `warning`.
+fn trouble_at_start(t: &Transition) -> Option<EventKind> {
+    t.to.as_ref().and_then(|v| match v.health {
+        crate::health::Health::Unhealthy => Some(EventKind::Unhealthy),
+        crate::health::Health::Warning => Some(EventKind::Warning),
+        _ => None,
+    })
+}
+
+/// Whether a route, or one below it, repeats.
+fn has_repeat(r: &crate::config::Route) -> bool {
+    r.repeat_interval.is_some() || r.routes.iter().any(has_repeat)
 }
 
 /// Of what one transition tells, a receiver that hears `unhealthy` does not also hear

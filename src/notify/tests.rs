@@ -383,6 +383,45 @@ routes:
 }
 
 #[tokio::test(start_paused = true)]
+async fn repeats_go_on_after_a_restart_without_a_message_at_start() {
+    let config = r#"
+receivers: [{name: hook, webhook: {url: "http://127.0.0.1:1/"}}]
+routes:
+  - match: {kind: HelmRelease}
+    events: [unhealthy, recovered]
+    repeatInterval: 1h
+    receivers: [hook]
+"#;
+    let (deliver, seen) = scripted(vec![]);
+    let h = start_config(config, &outbox_path("repeat-restart"), deliver);
+    // herald starts and learns that web is broken (and api is fine): nothing at start.
+    h.apply(object("HelmRelease", "apps", "web", "False"), true);
+    h.apply(object("HelmRelease", "apps", "api", "True"), true);
+    h.settle().await;
+    assert!(seen.lock().unwrap().is_empty());
+    // An hour on, web is told again; api never.
+    h.advance(Duration::from_secs(3600 + 1)).await;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(EventKind::Unhealthy, "web".to_string())]
+    );
+    h.advance(Duration::from_secs(3600)).await;
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    // Fixed: the recovery, and no more repeats.
+    h.apply(object("HelmRelease", "apps", "web", "True"), false);
+    h.advance(Duration::from_secs(3 * 3600)).await;
+    let kinds: Vec<EventKind> = seen.lock().unwrap().iter().map(|s| s.0).collect();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::Unhealthy,
+            EventKind::Unhealthy,
+            EventKind::Recovered
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn annotations_subscribe_beside_the_routes_once_per_receiver() {
     let (deliver, seen) = scripted(vec![]);
     let h = start_with(&outbox_path("subscribe"), deliver);
