@@ -760,19 +760,21 @@ where
 }
 
 /// An object's last [`TRANSITIONS_KEPT`] transitions, kept small: each keeps only the verdict
-/// it led to (the one before is its predecessor's), the time and the message.
+/// it led to (the one before is its predecessor's), the time and the message, and a verdict or
+/// message already in the history is shared, not copied: an object that goes back and forth
+/// between two states keeps two verdicts and two messages however often it does.
 #[derive(Debug, Clone, Default)]
 pub struct History {
     /// The verdict before the oldest change kept.
-    before: Option<Verdict>,
+    before: Option<Arc<Verdict>>,
     changes: VecDeque<Change>,
 }
 
 #[derive(Debug, Clone)]
 struct Change {
     at: Timestamp,
-    to: Option<Verdict>,
-    message: Box<str>,
+    to: Option<Arc<Verdict>>,
+    message: Arc<str>,
 }
 
 /// One transition of an object's history, as the API shows it.
@@ -787,8 +789,15 @@ pub struct Past<'a> {
 impl History {
     fn push(&mut self, t: &Transition) {
         if self.changes.is_empty() {
-            self.before.clone_from(&t.from);
+            self.before = t.from.as_ref().map(|v| self.shared(v));
         }
+        let to = t.to.as_ref().map(|v| self.shared(v));
+        let message = self
+            .changes
+            .iter()
+            .rev()
+            .find(|c| *c.message == *t.message)
+            .map_or_else(|| Arc::from(t.message.as_str()), |c| Arc::clone(&c.message));
         if self.changes.len() == TRANSITIONS_KEPT
             && let Some(oldest) = self.changes.pop_front()
         {
@@ -796,9 +805,18 @@ impl History {
         }
         self.changes.push_back(Change {
             at: t.at,
-            to: t.to.clone(),
-            message: t.message.as_str().into(),
+            to,
+            message,
         });
+    }
+
+    /// The history's own copy of `v` if it holds one, else a new one.
+    fn shared(&self, v: &Verdict) -> Arc<Verdict> {
+        self.before
+            .iter()
+            .chain(self.changes.iter().filter_map(|c| c.to.as_ref()))
+            .find(|known| ***known == *v)
+            .map_or_else(|| Arc::new(v.clone()), Arc::clone)
     }
 
     pub fn len(&self) -> usize {
@@ -811,12 +829,12 @@ impl History {
 
     /// Oldest first.
     pub fn iter(&self) -> impl Iterator<Item = Past<'_>> {
-        let befores =
-            std::iter::once(self.before.as_ref()).chain(self.changes.iter().map(|c| c.to.as_ref()));
+        let befores = std::iter::once(self.before.as_deref())
+            .chain(self.changes.iter().map(|c| c.to.as_deref()));
         self.changes.iter().zip(befores).map(|(c, from)| Past {
             at: c.at,
             from,
-            to: c.to.as_ref(),
+            to: c.to.as_deref(),
             message: &c.message,
         })
     }
@@ -951,6 +969,27 @@ mod tests {
         assert_eq!(history[1].from, history[0].to);
         assert!(history[1].to.is_none(), "deleted");
         assert!(history[2].from.is_none() && history[2].to.is_some());
+    }
+
+    #[test]
+    fn a_flapping_objects_history_shares_its_two_states() {
+        let mut s = Store::new(DEFAULT_RETENTION);
+        for i in 0..25 {
+            let ready = if i % 2 == 0 { "True" } else { "False" };
+            apply(&mut s, ks("apps", ready, &i.to_string()), i);
+        }
+        let key = key("kustomize.toolkit.fluxcd.io", "Kustomization", "flux-system", "apps");
+        let h = &s.get(&key).unwrap().history;
+        let verdicts: Vec<*const Verdict> = h
+            .changes
+            .iter()
+            .filter_map(|c| c.to.as_ref().map(Arc::as_ptr))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(verdicts.len(), 2, "two states, two verdicts kept");
+        let messages: HashSet<*const u8> = h.changes.iter().map(|c| c.message.as_ptr()).collect();
+        assert!(messages.len() <= 2, "{} messages kept", messages.len());
     }
 
     #[test]
