@@ -978,7 +978,12 @@ mod tests {
             let ready = if i % 2 == 0 { "True" } else { "False" };
             apply(&mut s, ks("apps", ready, &i.to_string()), i);
         }
-        let key = key("kustomize.toolkit.fluxcd.io", "Kustomization", "flux-system", "apps");
+        let key = key(
+            "kustomize.toolkit.fluxcd.io",
+            "Kustomization",
+            "flux-system",
+            "apps",
+        );
         let h = &s.get(&key).unwrap().history;
         let verdicts: Vec<*const Verdict> = h
             .changes
