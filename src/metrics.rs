@@ -80,54 +80,38 @@ pub enum Outcome {
 impl Metrics {
     pub fn new() -> Metrics {
         let registry = Registry::new();
-        let transitions = IntCounterVec::new(
-            Opts::new(
-                "herald_health_transitions_total",
-                "Changes of health herald observed, by kind; from is none for an object new to herald, to is deleted when it went away.",
-            ),
+        let transitions = counter(
+            &registry,
+            "herald_health_transitions_total",
+            "Changes of health herald observed, by kind; from is none for an object new to herald, to is deleted when it went away.",
             &["kind", "from", "to"],
-        )
-        .expect("valid metric");
-        let watch_events = IntCounterVec::new(
-            Opts::new(
-                "herald_watch_events_total",
-                "Objects received from the Kubernetes API by kind: apply, delete, malformed (skipped), and watch errors.",
-            ),
+        );
+        let watch_events = counter(
+            &registry,
+            "herald_watch_events_total",
+            "Objects received from the Kubernetes API by kind: apply, delete, malformed (skipped), and watch errors.",
             &["kind", "type"],
-        )
-        .expect("valid metric");
-        let check_duration = HistogramVec::new(
-            HistogramOpts::new(
-                "herald_check_duration_seconds",
-                "Time to assess one object, by engine (builtin, lua, fallback).",
-            )
-            .buckets(CHECK_BUCKETS.to_vec()),
+        );
+        let check_duration = histogram(
+            &registry,
+            "herald_check_duration_seconds",
+            "Time to assess one object, by engine (builtin, lua, fallback).",
+            CHECK_BUCKETS,
             &["engine"],
-        )
-        .expect("valid metric");
-        let notifications = IntCounterVec::new(
-            Opts::new(
-                "herald_notifications_total",
-                "Delivery attempts by receiver and outcome: delivered, retried (will be tried again), failed (refused, not retried).",
-            ),
+        );
+        let notifications = counter(
+            &registry,
+            "herald_notifications_total",
+            "Delivery attempts by receiver and outcome: delivered, retried (will be tried again), failed (refused, not retried).",
             &["receiver", "outcome"],
-        )
-        .expect("valid metric");
-        let notification_delay = HistogramVec::new(
-            HistogramOpts::new(
-                "herald_notification_delay_seconds",
-                "From the change herald observed to its notification being delivered, waitFor and grouping included.",
-            )
-            .buckets(DELAY_BUCKETS.to_vec()),
+        );
+        let notification_delay = histogram(
+            &registry,
+            "herald_notification_delay_seconds",
+            "From the change herald observed to its notification being delivered, waitFor and grouping included.",
+            DELAY_BUCKETS,
             &["receiver"],
-        )
-        .expect("valid metric");
-        for c in [&transitions, &watch_events, &notifications] {
-            registry.register(Box::new(c.clone())).expect("unique");
-        }
-        for h in [&check_duration, &notification_delay] {
-            registry.register(Box::new(h.clone())).expect("unique");
-        }
+        );
         // Memory, CPU and file descriptors of the process (Linux).
         #[cfg(target_os = "linux")]
         registry
@@ -223,6 +207,27 @@ impl Metrics {
             out.push_str(&String::from_utf8_lossy(&buf));
         }
     }
+}
+
+/// A counter family, registered.
+fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    let c = IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric");
+    registry.register(Box::new(c.clone())).expect("unique");
+    c
+}
+
+/// A histogram family, registered.
+fn histogram(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    buckets: &[f64],
+    labels: &[&str],
+) -> HistogramVec {
+    let opts = HistogramOpts::new(name, help).buckets(buckets.to_vec());
+    let h = HistogramVec::new(opts, labels).expect("valid metric");
+    registry.register(Box::new(h.clone())).expect("unique");
+    h
 }
 
 /// The values of the `engine` label of `herald_check_duration_seconds`.

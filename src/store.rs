@@ -971,8 +971,8 @@ mod tests {
         assert!(history[2].from.is_none() && history[2].to.is_some());
     }
 
-    #[test]
-    fn a_flapping_objects_history_shares_its_two_states() {
+    /// `apps` flips between Ready and not 25 times, one second apart; its key.
+    fn flapping() -> (Store, ObjectKey) {
         let mut s = Store::new(DEFAULT_RETENTION);
         for i in 0..25 {
             let ready = if i % 2 == 0 { "True" } else { "False" };
@@ -984,6 +984,12 @@ mod tests {
             "flux-system",
             "apps",
         );
+        (s, key)
+    }
+
+    #[test]
+    fn a_flapping_objects_history_shares_its_two_states() {
+        let (s, key) = flapping();
         let h = &s.get(&key).unwrap().history;
         let verdicts: Vec<*const Verdict> = h
             .changes
@@ -999,17 +1005,7 @@ mod tests {
 
     #[test]
     fn the_history_keeps_the_last_transitions_each_from_where_the_one_before_ended() {
-        let mut s = Store::new(DEFAULT_RETENTION);
-        for i in 0..25 {
-            let ready = if i % 2 == 0 { "True" } else { "False" };
-            apply(&mut s, ks("apps", ready, &i.to_string()), i);
-        }
-        let key = key(
-            "kustomize.toolkit.fluxcd.io",
-            "Kustomization",
-            "flux-system",
-            "apps",
-        );
+        let (s, key) = flapping();
         let history: Vec<Past<'_>> = s.get(&key).unwrap().history.iter().collect();
         assert_eq!(history.len(), TRANSITIONS_KEPT);
         assert_eq!(history[0].at, now(5));

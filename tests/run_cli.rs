@@ -4,24 +4,14 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::util::{herald_run, request};
 use herald::fake::{FakeApiServer, Options, gitops_resources};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::util::herald_run;
-
+/// A GET and its JSON body (null when it has none).
 async fn get(addr: &str, path: &str) -> (u16, Value) {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(
-        format!("GET {path} HTTP/1.1\r\nHost: herald\r\nConnection: close\r\n\r\n").as_bytes(),
-    )
-    .await
-    .unwrap();
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).await.unwrap();
-    let status: u16 = raw[9..12].parse().unwrap();
-    let body = raw.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    let (status, _, body) = request(addr, "GET", path).await;
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,34 +5,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::util::{herald_run, request, send, tool};
 use herald::fake::{FakeApiServer, Options, gitops_resources};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-use crate::util::{herald_run, tool};
-
-/// (status, headers, body) of one request.
-async fn request(addr: &str, method: &str, path: &str) -> (u16, String, String) {
-    send(addr, method, path, "").await
-}
-
-async fn send(addr: &str, method: &str, path: &str, body: &str) -> (u16, String, String) {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(
-        format!(
-            "{method} {path} HTTP/1.1\r\nHost: herald\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .as_bytes(),
-    )
-    .await
-    .unwrap();
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).await.unwrap();
-    let status: u16 = raw[9..12].parse().unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    (status, head.to_ascii_lowercase(), body.to_string())
-}
 
 /// The DOM Chromium built for `url` once the page's script ran.
 fn dom(url: &str, profile: &Path) -> String {

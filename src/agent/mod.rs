@@ -289,6 +289,7 @@ fn spawn_evaluator(
                     }
                 }
                 let now = clock.now();
+                ev.assessor.take_updates();
                 let transitions = apply(&agent, &mut ev, batch.drain(..), now);
                 for d in &ev.durations {
                     d.flush();

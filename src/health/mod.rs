@@ -194,8 +194,8 @@ impl Assessor {
         }
     }
 
-    /// Takes new user checks from `updates` before the next assessment, built by `build`. Checks
-    /// that fail to build are logged and the running ones stay.
+    /// Takes new user checks from `updates` at [`Assessor::take_updates`], built by `build`.
+    /// Checks that fail to build are logged and the running ones stay.
     pub fn reloading(
         mut self,
         updates: std::sync::mpsc::Receiver<Vec<crate::lua::ScriptSource>>,
@@ -205,7 +205,8 @@ impl Assessor {
         self
     }
 
-    fn take_updates(&mut self) {
+    /// Takes the latest user checks sent, if any (the evaluator asks once per batch).
+    pub fn take_updates(&mut self) {
         let Some(r) = &self.reload else {
             return;
         };
@@ -227,7 +228,6 @@ impl Assessor {
     }
 
     pub fn assess(&mut self, obj: &Value, now: Timestamp) -> Assessment {
-        self.take_updates();
         let t = TypeRef::of(obj);
         if let Some(lua) = &mut self.lua
             && let Some(choice) = lua.user_choice(t.group, t.kind)

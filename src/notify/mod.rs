@@ -395,8 +395,7 @@ impl Pipeline {
                 self.troubled.remove(&*t.key);
             }
             if t.initial {
-                fresh.extend(self.alerts_at_start(t, now));
-                self.repeats_at_start(t, now);
+                fresh.extend(self.at_start(t, now));
             }
             let mut told = Vec::new();
             for kind in events::detect(t.from.as_ref(), t.to.as_ref(), t.initial) {
@@ -480,61 +479,38 @@ impl Pipeline {
         out
     }
 
-    /// At start-up nobody is told what herald learns, except Alertmanager: its alerts for the
-    /// troubles that exist are posted again (it de-duplicates them), or they would resolve by
-    /// themselves while the trouble lasts.
-    fn alerts_at_start(&mut self, t: &Transition, now: Timestamp) -> Vec<Notification> {
+    /// What herald learns at start-up is told to nobody, with two exceptions for a trouble
+    /// that is already there: Alertmanager's alert is posted again now (it de-duplicates; else
+    /// the alert would resolve by itself while the trouble lasts), and a route's
+    /// `repeatInterval` goes on, counted from now (when it was last told is not kept).
+    fn at_start(&mut self, t: &Transition, now: Timestamp) -> Vec<Notification> {
         let Some(kind) = trouble_at_start(t) else {
             return Vec::new();
         };
-        if !self.config.receivers.iter().any(is_alertmanager) {
+        if !self.config.receivers.iter().any(is_alertmanager)
+            && !self.config.routes.iter().any(has_repeat)
+        {
             return Vec::new();
         }
         let event = self.event(t, kind);
-        let config = Arc::clone(&self.config);
-        self.notifications(event, now)
-            .into_iter()
-            .filter(|n| {
-                config
-                    .receivers
-                    .iter()
-                    .any(|r| r.name == n.receiver && is_alertmanager(r))
-            })
-            .map(|mut n| {
-                n.recheck = false;
-                n
-            })
-            .collect()
-    }
-
-    /// After a restart, what is still broken keeps being told every `repeatInterval` of the
-    /// routes that take it, counted from now: when it was last told before is not kept. (Nothing
-    /// is sent at start: a restart makes no storm.)
-    fn repeats_at_start(&mut self, t: &Transition, now: Timestamp) {
-        let Some(kind) = trouble_at_start(t) else {
-            return;
-        };
-        if !self.config.routes.iter().any(has_repeat) {
-            return;
-        }
-        let event = self.event(t, kind);
-        for n in self.notifications(event, now) {
-            let Some(every) =
-                find_route(&self.config.routes, &n.route).and_then(|r| r.repeat_interval)
-            else {
-                continue;
-            };
-            // Alertmanager's alerts are re-posted at start already, then every minute.
-            if self
+        let mut now_due = Vec::new();
+        for mut n in self.notifications(event, now) {
+            let am = self
                 .config
                 .receivers
                 .iter()
-                .any(|r| r.name == n.receiver && is_alertmanager(r))
+                .any(|r| r.name == n.receiver && is_alertmanager(r));
+            if am {
+                // Then re-sent every minute, as any Alertmanager alert.
+                n.recheck = false;
+                now_due.push(n);
+            } else if let Some(every) =
+                find_route(&self.config.routes, &n.route).and_then(|r| r.repeat_interval)
             {
-                continue;
+                self.timer(later(now, every), Timer::Repeat { n, every, count: 0 });
             }
-            self.timer(later(now, every), Timer::Repeat { n, every, count: 0 });
         }
+        now_due
     }
 
     fn event(&self, t: &Transition, kind: EventKind) -> Event {

@@ -348,9 +348,8 @@ routes:
     assert_eq!(seen.lock().unwrap().len(), 2);
 }
 
-#[tokio::test(start_paused = true)]
-async fn repeat_interval_repeats_what_stays_broken() {
-    let config = r#"
+/// HelmReleases' trouble and recovery, the trouble told again every hour.
+const REPEATING: &str = r#"
 receivers: [{name: hook, webhook: {url: "http://127.0.0.1:1/"}}]
 routes:
   - match: {kind: HelmRelease}
@@ -358,8 +357,11 @@ routes:
     repeatInterval: 1h
     receivers: [hook]
 "#;
+
+#[tokio::test(start_paused = true)]
+async fn repeat_interval_repeats_what_stays_broken() {
     let (deliver, seen) = scripted(vec![]);
-    let h = start_config(config, &outbox_path("repeat"), deliver);
+    let h = start_config(REPEATING, &outbox_path("repeat"), deliver);
     h.apply(object("HelmRelease", "apps", "web", "True"), true);
     h.apply(object("HelmRelease", "apps", "web", "False"), false);
     h.settle().await;
@@ -384,16 +386,8 @@ routes:
 
 #[tokio::test(start_paused = true)]
 async fn repeats_go_on_after_a_restart_without_a_message_at_start() {
-    let config = r#"
-receivers: [{name: hook, webhook: {url: "http://127.0.0.1:1/"}}]
-routes:
-  - match: {kind: HelmRelease}
-    events: [unhealthy, recovered]
-    repeatInterval: 1h
-    receivers: [hook]
-"#;
     let (deliver, seen) = scripted(vec![]);
-    let h = start_config(config, &outbox_path("repeat-restart"), deliver);
+    let h = start_config(REPEATING, &outbox_path("repeat-restart"), deliver);
     // herald starts and learns that web is broken (and api is fine): nothing at start.
     h.apply(object("HelmRelease", "apps", "web", "False"), true);
     h.apply(object("HelmRelease", "apps", "api", "True"), true);

@@ -74,3 +74,28 @@ pub fn herald_run(kubeconfig: &std::path::Path, args: &[&std::ffi::OsStr]) -> (K
         }
     }
 }
+
+/// One HTTP/1.1 request on loopback: (status, headers in lower case, body).
+pub async fn request(addr: &str, method: &str, path: &str) -> (u16, String, String) {
+    send(addr, method, path, "").await
+}
+
+/// The same with a JSON body.
+pub async fn send(addr: &str, method: &str, path: &str, body: &str) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(
+        format!(
+            "{method} {path} HTTP/1.1\r\nHost: herald\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).await.unwrap();
+    let status: u16 = raw[9..12].parse().unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    (status, head.to_ascii_lowercase(), body.to_string())
+}
