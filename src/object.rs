@@ -15,18 +15,30 @@ pub trait ValueExt {
     }
 
     /// An integer, also when it was written as a string (`"3"`), as YAML often has it.
+    /// Anything else but null is noted as a wrong type (see [`take_wrong_type`]).
     fn i64_at(&self, path: &[&str]) -> Option<i64> {
-        self.at(path).and_then(as_i64)
+        let v = self.at(path)?;
+        let n = as_i64(v);
+        if n.is_none() {
+            note_wrong_type(path, "an integer", v);
+        }
+        n
     }
 
-    /// A boolean, also when it was written as a string (`"true"`).
+    /// A boolean, also when it was written as a string (`"true"`). Anything else but null is
+    /// noted as a wrong type.
     fn bool_at(&self, path: &[&str]) -> Option<bool> {
-        match self.at(path)? {
+        let v = self.at(path)?;
+        let b = match v {
             Value::Bool(b) => Some(*b),
             Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
             Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
             _ => None,
+        };
+        if b.is_none() {
+            note_wrong_type(path, "true or false", v);
         }
+        b
     }
 
     /// The items of an array, or nothing when the field is absent or not an array.
@@ -51,12 +63,53 @@ impl ValueExt for Value {
     }
 }
 
+/// A whole number that fits; a fraction or a number out of range is not one (a saturated
+/// `i64::MAX` replicas would be judged as if it were real).
 pub fn as_i64(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= i64::MIN as f64 && *f < i64::MAX as f64)
+                .map(|f| f as i64)
+        }),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
+}
+
+thread_local! {
+    /// The first field read with the wrong type since the last [`take_wrong_type`]. The checks
+    /// read fields in many places and carry on with a default; noting it here lets the one
+    /// caller of the checks say the object is malformed instead of judging a made-up value.
+    static WRONG_TYPE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+fn note_wrong_type(path: &[&str], expected: &str, found: &Value) {
+    if found.is_null() {
+        return;
+    }
+    let found = match found {
+        Value::String(s) if s.chars().count() > 40 => {
+            let start: String = s.chars().take(40).collect();
+            format!("the string {start:?}…")
+        }
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::Bool(b) => b.to_string(),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a mapping".into(),
+        Value::Null => "null".into(),
+    };
+    WRONG_TYPE.with(|w| {
+        w.borrow_mut().get_or_insert_with(|| {
+            format!("{}: expected {expected}, found {found}", path.join("."))
+        });
+    });
+}
+
+/// The first field read with the wrong type since the last call, and forgets it.
+pub fn take_wrong_type() -> Option<String> {
+    WRONG_TYPE.with(|w| w.borrow_mut().take())
 }
 
 /// Kubernetes timestamps are RFC 3339; an unparsable one counts as absent.
@@ -193,6 +246,26 @@ mod tests {
         assert_eq!(o.i64_at(&["a", "m"]), Some(4));
         assert_eq!(o.bool_at(&["a", "b"]), Some(true));
         assert_eq!(o.i64_at(&["a", "x"]), None);
+        assert_eq!(take_wrong_type(), None);
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_type_is_noted_not_guessed() {
+        take_wrong_type();
+        let o = json!({"s": {"ready": "abc", "big": 1e30, "half": 2.5, "n": null, "b": "yes"}});
+        assert_eq!(o.i64_at(&["s", "n"]), None);
+        assert_eq!(take_wrong_type(), None, "null is absent, not wrong");
+        assert_eq!(o.i64_at(&["s", "ready"]), None);
+        assert_eq!(o.i64_at(&["s", "big"]), None);
+        assert_eq!(
+            take_wrong_type().as_deref(),
+            Some(r#"s.ready: expected an integer, found the string "abc""#),
+            "the first one is told"
+        );
+        assert_eq!(o.i64_at(&["s", "half"]), None);
+        assert!(take_wrong_type().is_some_and(|m| m.contains("found the number 2.5")));
+        assert_eq!(o.bool_at(&["s", "b"]), None);
+        assert!(take_wrong_type().is_some_and(|m| m.starts_with("s.b: expected true or false")));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `herald lua test DIR`: Argo CD's `health_test.yaml` suites against the checks herald would use.
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -145,7 +146,7 @@ pub fn run(cmd: &LuaCommand, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
         }
     };
     let mut suites = Vec::new();
-    find_suites(&args.dir, &mut suites)?;
+    find_suites(&args.dir, &mut suites, &mut HashSet::new())?;
     suites.sort();
     if suites.is_empty() {
         writeln!(
@@ -229,11 +230,19 @@ pub fn run(cmd: &LuaCommand, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
     })
 }
 
-fn find_suites(dir: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
+/// Each real directory is searched once, so a symbolic link back up the tree does not loop.
+fn find_suites(
+    dir: &Path,
+    found: &mut Vec<PathBuf>,
+    visited: &mut HashSet<PathBuf>,
+) -> io::Result<()> {
+    if !visited.insert(std::fs::canonicalize(dir)?) {
+        return Ok(());
+    }
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            find_suites(&path, found)?;
+            find_suites(&path, found, visited)?;
         } else if path.file_name().is_some_and(|n| n == "health_test.yaml") {
             found.push(path);
         }

@@ -15,6 +15,10 @@ use serde_json::Value;
 use crate::lua::LuaChecks;
 use crate::object::{TypeRef, ValueExt};
 
+/// The status of an object a built-in check cannot judge: a field it reads has the wrong type
+/// (the message names it).
+pub const INVALID_FIELD: &str = "InvalidField";
+
 /// The longest message an assessment carries, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 1024;
 
@@ -253,20 +257,35 @@ pub fn has_builtin(group: &str, kind: &str) -> bool {
 
 /// The built-in check for the object's kind, if herald has one.
 pub fn builtin(obj: &Value, t: &TypeRef<'_>, now: Timestamp) -> Option<Assessment> {
-    if flux::handles(t.group, t.kind) {
-        Some(flux::check(obj, t))
+    crate::object::take_wrong_type();
+    let a = if flux::handles(t.group, t.kind) {
+        flux::check(obj, t)
     } else if argo::handles(t.group, t.kind) {
-        Some(argo::check(obj, t))
+        argo::check(obj, t)
     } else if core::handles(t.group, t.kind) {
-        Some(core::check(obj, t, now))
+        core::check(obj, t, now)
     } else {
-        None
+        return None;
+    };
+    Some(unless_invalid(a))
+}
+
+/// An assessment made from a field of the wrong type judges a value the object does not have:
+/// the object is `unknown`, and the message says which field is wrong.
+fn unless_invalid(a: Assessment) -> Assessment {
+    match crate::object::take_wrong_type() {
+        Some(problem) => Assessment {
+            check: a.check,
+            ..Assessment::new(Health::Unknown, false, INVALID_FIELD).with_message(problem)
+        },
+        None => a,
     }
 }
 
 /// The rule for kinds no check knows: kstatus conditions, then generation lag, then existence.
 pub fn generic(obj: &Value) -> Assessment {
-    let mut a = if is_deleting(obj) {
+    crate::object::take_wrong_type();
+    let a = if is_deleting(obj) {
         Assessment::terminating()
     } else if let Some(a) = conditions::kstatus(obj) {
         conditions::apply_generation_lag(obj, a)
@@ -276,6 +295,7 @@ pub fn generic(obj: &Value) -> Assessment {
     } else {
         Assessment::new(Health::Healthy, true, "Exists")
     };
+    let mut a = unless_invalid(a);
     a.check = CheckSource::Fallback;
     a.finish()
 }

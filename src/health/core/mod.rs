@@ -112,7 +112,9 @@ fn is_starting<'a>(
             let get = |f: &str| p.i64_at(&[f]).unwrap_or(0);
             SignedDuration::from_secs(
                 get("initialDelaySeconds")
-                    + get("failureThreshold") * (get("periodSeconds") + get("timeoutSeconds")),
+                    .saturating_add(get("failureThreshold").saturating_mul(
+                        get("periodSeconds").saturating_add(get("timeoutSeconds")),
+                    )),
             )
         })
         .fold(MIN_START_WINDOW, SignedDuration::max);

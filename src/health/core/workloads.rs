@@ -30,10 +30,16 @@ impl Replicas {
     fn message(&self) -> String {
         let mut m = format!("{}/{} ready", self.ready, self.desired);
         if self.current != self.updated {
-            m.push_str(&format!(", {} updating", self.current - self.updated));
+            m.push_str(&format!(
+                ", {} updating",
+                self.current.saturating_sub(self.updated)
+            ));
         }
         if self.current > self.desired {
-            m.push_str(&format!(", {} terminating", self.current - self.desired));
+            m.push_str(&format!(
+                ", {} terminating",
+                self.current.saturating_sub(self.desired)
+            ));
         }
         m
     }
