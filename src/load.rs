@@ -325,12 +325,13 @@ fn yaml_options(duplicate_keys: DuplicateKeyPolicy) -> serde_saphyr::Options {
 fn yaml_error(e: serde_saphyr::Error) -> YamlError {
     let line = e.location().map(|l| l.line() as usize).filter(|l| *l > 0);
     let message = e.to_string();
-    // The location is reported separately, so drop the crate's own position suffix.
-    let message = message
-        .split_once(" at line ")
-        .map_or(message.as_str(), |(m, _)| m)
-        .trim()
-        .to_string();
+    // The location is reported separately, so drop the crate's own position suffixes.
+    let end = [" (defined at line ", " at line "]
+        .iter()
+        .filter_map(|suffix| message.find(suffix))
+        .min()
+        .unwrap_or(message.len());
+    let message = message[..end].trim().to_string();
     YamlError { line, message }
 }
 
@@ -356,8 +357,8 @@ fn charge<E: de::Error>(bytes: usize) -> Result<(), E> {
         if left.nodes == 0 || left.bytes < bytes {
             cell.set(Some(Allowance { bytes: 0, nodes: 0 }));
             return Err(E::custom(format!(
-                "YAML aliases expand the text beyond what herald reads (its own size plus \
-                 {} MiB, or {} values more than it has bytes)",
+                "YAML aliases expand the text too far (herald reads at most {} MiB and {} \
+                 values more than the text's own size)",
                 ALIAS_BYTES >> 20,
                 ALIAS_NODES
             )));

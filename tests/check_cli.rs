@@ -7,7 +7,10 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-use crate::util::{corpus, herald_bin};
+use std::ffi::OsStr;
+use std::time::Duration;
+
+use crate::util::{Bounded, corpus, herald_bin, herald_bounded};
 
 const NOW: &str = "2026-11-23T12:00:00Z";
 
@@ -350,4 +353,232 @@ fn a_directory_stands_for_the_manifests_below_it() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let manifests = fs::read_dir(&dir).unwrap().count();
     assert_eq!(json_rows(&out).len(), manifests);
+}
+
+/// Nested lists of ten, `levels` deep, of a 64 KiB string: a file of a few hundred KiB that
+/// YAML aliases expand to `64 KiB * 10^levels`.
+fn laughs(levels: usize) -> String {
+    let mut text = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: lol}}\nl0: &l0 \"{}\"\n",
+        "x".repeat(64 << 10)
+    );
+    for i in 1..=levels {
+        let refs = vec![format!("*l{}", i - 1); 10].join(", ");
+        text.push_str(&format!("l{i}: &l{i} [{refs}]\n"));
+    }
+    text
+}
+
+fn bounded(args: &[&str], limit_mib: u64) -> Bounded {
+    let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+    herald_bounded(&args, None, limit_mib, Duration::from_secs(120))
+}
+
+#[test]
+fn alias_bombs_are_refused_in_bounded_memory() {
+    let bomb = scratch("laughs.yaml", &laughs(7)).display().to_string();
+    let run = bounded(&["check", "-o", "json", &bomb], 200);
+    let stderr = text(&run.output.stderr);
+    assert!(run.peak_mib < 200, "peak {} MiB: {stderr}", run.peak_mib);
+    assert_eq!(run.output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("{bomb}:")), "{stderr}");
+    assert!(stderr.contains("aliases expand"), "{stderr}");
+    // The same reading path takes an argocd-cm ConfigMap.
+    let run = bounded(
+        &["check", "--argocd-cm", &bomb, &gitops("ks-ready.yaml")],
+        200,
+    );
+    let stderr = text(&run.output.stderr);
+    assert!(run.peak_mib < 200, "peak {} MiB: {stderr}", run.peak_mib);
+    assert_eq!(run.output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("{bomb}:")), "{stderr}");
+    assert!(stderr.contains("aliases expand"), "{stderr}");
+}
+
+#[test]
+fn a_large_input_is_checked_in_flat_memory() {
+    // About 25 MB of Deployments, written once and reused by later runs of the test.
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("check_cli/large-50k-v2.yaml");
+    let objects = 50_000;
+    if !path.exists() {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let mut out = std::io::BufWriter::new(fs::File::create(&path).unwrap());
+        for i in 0..objects {
+            write!(
+                out,
+                "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-{i}\n  namespace: team-{}\n  labels: {{app: web, tier: frontend, owner: team-{}}}\n  annotations:\n    description: a deployment written to make the input large enough to measure how much memory reading it takes\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n      - {{name: web, image: \"registry.example.com/web:1.{i}\", ports: [{{containerPort: 8080}}]}}\nstatus: {{replicas: 3, readyReplicas: {}, updatedReplicas: 3, availableReplicas: 3, observedGeneration: 1}}\n",
+                i % 50,
+                i % 50,
+                if i % 1000 == 0 { 0 } else { 3 },
+            )
+            .unwrap();
+        }
+        out.flush().unwrap();
+    }
+    let size_mib = fs::metadata(&path).unwrap().len() >> 20;
+    assert!(size_mib >= 20, "{size_mib} MiB");
+    let file = path.display().to_string();
+    // Reading it whole took several times its size; one object at a time takes a fraction.
+    let run = bounded(&["check", "--now", NOW, "-o", "json", &file], 150);
+    let stderr = text(&run.output.stderr);
+    assert!(
+        run.peak_mib < 100,
+        "peak {} MiB for a {size_mib} MiB input: {stderr}",
+        run.peak_mib
+    );
+    assert_eq!(run.output.status.code(), Some(0), "{stderr}");
+    let rows = json_rows(&run.output);
+    assert_eq!(rows.len(), objects);
+    assert_eq!(rows[objects - 1]["name"], format!("web-{}", objects - 1));
+    assert_eq!(rows[1000]["health"], "unhealthy");
+    assert_eq!(rows[1001]["health"], "healthy");
+    // The table keeps its rows until the end, small ones.
+    let run = bounded(&["check", "--now", NOW, &file], 150);
+    assert!(run.peak_mib < 100, "table: peak {} MiB", run.peak_mib);
+    assert_eq!(text(&run.output.stdout).lines().count(), objects + 1);
+}
+
+#[test]
+fn directory_symlink_loops_are_read_once() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("check_cli/loop");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("sub")).unwrap();
+    fs::write(
+        dir.join("sub/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n",
+    )
+    .unwrap();
+    // Two ways back up from below: without a visited set the walk branches forever.
+    std::os::unix::fs::symlink("..", dir.join("sub/up")).unwrap();
+    std::os::unix::fs::symlink(&dir, dir.join("sub/root")).unwrap();
+    let run = bounded(&["check", "-o", "json", &dir.display().to_string()], 500);
+    let stderr = text(&run.output.stderr);
+    assert_eq!(run.output.status.code(), Some(0), "{stderr}");
+    assert_eq!(json_rows(&run.output).len(), 1);
+}
+
+#[test]
+fn empty_input_is_an_error_unless_allowed() {
+    let empty_file = scratch("empty.yaml", "# nothing here\n")
+        .display()
+        .to_string();
+    let empty_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("check_cli/empty-dir");
+    fs::create_dir_all(empty_dir.join("nested")).unwrap();
+    fs::write(empty_dir.join("README.md"), "not a manifest\n").unwrap();
+    let empty_dir = empty_dir.display().to_string();
+    for (args, stdin, named) in [
+        (
+            vec!["check", empty_file.as_str()],
+            None,
+            empty_file.as_str(),
+        ),
+        (vec!["check", empty_dir.as_str()], None, empty_dir.as_str()),
+        (vec!["check", "-"], Some(""), "standard input"),
+    ] {
+        let out = herald(&args, stdin);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(&format!("no objects found in {named}")),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        let mut allowed = args.clone();
+        allowed.insert(1, "--allow-empty");
+        assert_eq!(
+            herald(&allowed, stdin).status.code(),
+            Some(0),
+            "{allowed:?}"
+        );
+    }
+    // One empty path among good ones is still named: it may be the mistyped one.
+    let out = herald(&["check", &gitops("ks-ready.yaml"), &empty_dir], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stdout).contains("Kustomization"));
+}
+
+#[test]
+fn wrong_types_and_missing_names_are_input_errors_with_file_and_line() {
+    let file = scratch(
+        "wrong-types.yaml",
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ok, namespace: default}
+spec: {replicas: 1}
+status: {replicas: 1, readyReplicas: 1, updatedReplicas: 1, availableReplicas: 1}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec: {replicas: 3}
+status: {replicas: 3, readyReplicas: "abc", updatedReplicas: 3}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: huge, namespace: default}
+spec: {replicas: 1e30}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {namespace: default}
+---
+apiVersion: v1
+metadata: {name: kindless}
+"#,
+    )
+    .display()
+    .to_string();
+    let out = herald(&["check", "--now", NOW, "-o", "json", &file], None);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for expected in [
+        format!(
+            "{file}:6: Deployment default/web: status.readyReplicas: expected an integer, found the string \"abc\""
+        ),
+        format!("{file}:12: Deployment default/huge: spec.replicas: expected an integer"),
+        format!("{file}:17: not a Kubernetes object: missing metadata.name"),
+        format!("{file}:21: not a Kubernetes object: missing kind"),
+    ] {
+        assert!(
+            stderr.contains(&expected),
+            "{expected} missing from:\n{stderr}"
+        );
+    }
+    let rows = json_rows(&out);
+    let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["ok", "web", "huge"]);
+    assert_eq!(rows[0]["health"], "healthy");
+    for row in &rows[1..] {
+        assert_eq!(row["health"], "unknown");
+        assert_eq!(row["status"], "InvalidField");
+        assert!(
+            !row["message"]
+                .as_str()
+                .unwrap()
+                .contains("9223372036854775807")
+        );
+    }
+}
+
+#[test]
+fn table_output_neutralises_terminal_control_characters() {
+    let file = scratch(
+        "escapes.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: \"web\\e[2J\\e]0;pwned\\a\", namespace: \"a\\u202Eb\"}\nstatus: {phase: Failed, message: \"bad\\rnews\\x9b31m\"}\n",
+    )
+    .display()
+    .to_string();
+    let out = herald(&["check", "--now", NOW, "-o", "wide", &file], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        !stdout
+            .chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains("a\\u{202e}b/web\\u{1b}[2J\\u{1b}]0;pwned\\u{7}"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("bad\\u{d}news\\u{9b}31m"), "{stdout}");
 }

@@ -132,3 +132,28 @@ routes:
     assert!(run(&["--event", "revision"]).starts_with("no route takes this event"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn an_alias_bomb_is_refused_in_bounded_memory() {
+    let dir = std::env::temp_dir().join(format!("herald-config-bomb-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("herald.yaml");
+    // 400 KB that aliases expand to 20,000 copies of a 300 KB string: 6 GB.
+    let refs = vec!["*s"; 20_000].join(", ");
+    std::fs::write(
+        &file,
+        format!(
+            "cluster: &s \"{}\"\nlinks:\n  - name: bomb\n    url: \"https://example.com\"\n    kinds: [{refs}]\n",
+            "x".repeat(300_000)
+        ),
+    )
+    .unwrap();
+    let args = ["config".as_ref(), "validate".as_ref(), file.as_os_str()];
+    let run = crate::util::herald_bounded(&args, None, 200, std::time::Duration::from_secs(120));
+    let stderr = String::from_utf8_lossy(&run.output.stderr);
+    assert!(run.peak_mib < 200, "peak {} MiB: {stderr}", run.peak_mib);
+    assert_eq!(run.output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+    assert!(stderr.contains("alias"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -212,3 +212,29 @@ fn a_hostile_user_check_only_hurts_its_own_objects() {
     assert!(rows[0]["message"].as_str().unwrap().contains("time limit"));
     assert_eq!(rows[1]["health"], "healthy");
 }
+
+#[test]
+fn directory_symlink_loops_are_searched_once() {
+    let root = tree(
+        "symlink-loop",
+        &[
+            (
+                "suite/example.com/Widget/health_test.yaml",
+                "tests:\n- healthStatus: {status: Healthy}\n  inputPath: testdata/w.yaml\n",
+            ),
+            (
+                "suite/example.com/Widget/testdata/w.yaml",
+                "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n",
+            ),
+        ],
+    );
+    let suite = root.join("suite");
+    // Two ways back up from below: without a visited set the search branches forever.
+    std::os::unix::fs::symlink("../..", suite.join("example.com/Widget/up")).unwrap();
+    std::os::unix::fs::symlink(&suite, suite.join("example.com/back")).unwrap();
+    let args: Vec<&std::ffi::OsStr> = vec!["lua".as_ref(), "test".as_ref(), suite.as_os_str()];
+    let run = crate::util::herald_bounded(&args, None, 500, std::time::Duration::from_secs(60));
+    let o = &run.output;
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(o), stderr(o));
+    assert_eq!(summary(o), (1, 0));
+}

@@ -322,6 +322,48 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_field_of_the_wrong_type_makes_the_object_unknown_and_is_named() {
+        let now = Timestamp::UNIX_EPOCH;
+        let deployment = json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "default", "generation": 2},
+            "spec": {"replicas": 3},
+            "status": {"replicas": 3, "readyReplicas": "abc", "updatedReplicas": 3,
+                       "observedGeneration": 2}
+        });
+        let mut assessor = Assessor::builtin_only();
+        let a = assessor.assess(&deployment, now);
+        assert_eq!(a.health, Health::Unknown);
+        assert_eq!(a.status, INVALID_FIELD);
+        assert_eq!(
+            a.message,
+            r#"status.readyReplicas: expected an integer, found the string "abc""#
+        );
+        // The generic rule for kinds without a check reads fields too.
+        let widget = json!({
+            "apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "generation": true}
+        });
+        let a = assessor.assess(&widget, now);
+        assert_eq!(
+            (a.health, a.status.as_str()),
+            (Health::Unknown, INVALID_FIELD)
+        );
+        assert_eq!(a.check, CheckSource::Fallback);
+        assert!(
+            a.message
+                .starts_with("metadata.generation: expected an integer, found true")
+        );
+        // A number too large to be real is not judged either.
+        let mut huge = deployment.clone();
+        huge["status"]["readyReplicas"] = json!(1e30);
+        assert_eq!(assessor.assess(&huge, now).status, INVALID_FIELD);
+        // Numbers written as strings are still read, and nothing is left over for the next.
+        let mut quoted = deployment;
+        quoted["status"]["readyReplicas"] = json!("3");
+        assert_eq!(assessor.assess(&quoted, now).health, Health::Healthy);
+    }
+
+    #[test]
     fn worst_of_order() {
         assert_eq!(Health::Healthy.max(Health::Unknown), Health::Unknown);
         assert_eq!(Health::Unknown.max(Health::Warning), Health::Warning);

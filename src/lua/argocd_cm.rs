@@ -62,3 +62,25 @@ pub fn health_checks(cm: &Value, origin: &str) -> Result<Vec<ScriptSource>, Stri
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_alias_bomb_in_the_customizations_block_is_refused() {
+        // As a live ConfigMap has it: the block is one string of YAML.
+        let mut block = format!("l0: &l0 \"{}\"\n", "x".repeat(64 << 10));
+        for i in 1..=3 {
+            let refs = vec![format!("*l{}", i - 1); 10].join(", ");
+            block.push_str(&format!("l{i}: &l{i} [{refs}]\n"));
+        }
+        let cm = serde_json::json!({"data": {BLOCK_KEY: block}});
+        let e = health_checks(&cm, "argocd/argocd-cm").unwrap_err();
+        assert!(
+            e.starts_with("argocd/argocd-cm: data.resource.customizations:"),
+            "{e}"
+        );
+        assert!(e.contains("aliases expand"), "{e}");
+    }
+}

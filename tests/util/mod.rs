@@ -99,3 +99,79 @@ pub async fn send(addr: &str, method: &str, path: &str, body: &str) -> (u16, Str
     let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
     (status, head.to_ascii_lowercase(), body.to_string())
 }
+
+/// What a bounded child process did: its output and its peak resident memory.
+pub struct Bounded {
+    pub output: std::process::Output,
+    pub peak_mib: u64,
+}
+
+/// Runs `herald ARGS` (standard input from `stdin`, or empty) and measures its peak resident
+/// memory (`VmHWM`, which only grows, read until it exits). A child that passes `limit_mib`
+/// or runs past `deadline` is killed at once, so that a regression fails the test instead of
+/// exhausting the machine; the output then says so.
+pub fn herald_bounded(
+    args: &[&std::ffi::OsStr],
+    stdin: Option<std::path::PathBuf>,
+    limit_mib: u64,
+    deadline: std::time::Duration,
+) -> Bounded {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(herald_bin())
+        .args(args)
+        .stdin(match stdin {
+            Some(path) => Stdio::from(std::fs::File::open(path).unwrap()),
+            None => Stdio::null(),
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("herald runs");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut all = Vec::new();
+            let _ = pipe.read_to_end(&mut all);
+            all
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let status_file = format!("/proc/{}/status", child.id());
+    let started = std::time::Instant::now();
+    let mut peak_kib = 0;
+    let mut killed = None;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file)
+            && let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            peak_kib = peak_kib.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if killed.is_none() && peak_kib > limit_mib << 10 {
+            killed = Some(format!("killed: over {limit_mib} MiB"));
+            let _ = child.kill();
+        } else if killed.is_none() && started.elapsed() > deadline {
+            killed = Some(format!("killed: still running after {deadline:?}"));
+            let _ = child.kill();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    let mut stderr = stderr.join().unwrap();
+    if let Some(why) = killed {
+        stderr.extend_from_slice(format!("\n[{why}]\n").as_bytes());
+    }
+    Bounded {
+        output: std::process::Output {
+            status,
+            stdout: stdout.join().unwrap(),
+            stderr,
+        },
+        peak_mib: peak_kib >> 10,
+    }
+}
