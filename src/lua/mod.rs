@@ -6,6 +6,7 @@
 pub mod argocd_cm;
 mod convert;
 pub mod outcome;
+mod pattern;
 pub mod vm;
 
 use std::fmt;
