@@ -8,6 +8,7 @@ mod config_cli;
 mod conformance;
 mod fake_api;
 mod lua_cli;
+mod lua_hostile;
 mod metrics_e2e;
 mod notify_e2e;
 mod run_cli;
