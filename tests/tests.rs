@@ -13,3 +13,4 @@ mod metrics_e2e;
 mod notify_e2e;
 mod run_cli;
 mod status_page;
+mod watchdog;

@@ -315,6 +315,15 @@ impl Vm {
         install().map_err(|e| error_text(&e))
     }
 
+    /// Makes `f` callable from scripts as the global `name`.
+    pub(crate) fn set_native(&self, name: &str, f: impl Fn() + 'static) -> mlua::Result<()> {
+        let function = self.lua.create_function(move |_, ()| {
+            f();
+            Ok(())
+        })?;
+        self.lua.globals().raw_set(name, function)
+    }
+
     /// Compiles `source` (text only, never bytecode). `name` appears in error messages.
     /// A syntax error reads `LINE: message`.
     pub fn compile(&self, name: &str, source: &str) -> Result<Script, String> {
