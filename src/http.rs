@@ -2,7 +2,8 @@
 //!
 //! - `GET /` (or `/status`): the read-only status page (`src/status/`), built on the API below.
 //! - `GET /api/v1/status`: the cluster's name, readiness, and live objects by health.
-//! - `GET /healthz`: the process is up.
+//! - `GET /healthz`: 200 while the process is up and its evaluator gets on with its work; 503
+//!   once the evaluator has done nothing for 30 s while work waits (a stuck check).
 //! - `GET /metrics`: Prometheus metrics (see [`crate::metrics`]).
 //! - `GET /readyz`: 200 once discovery ran and every watch delivered its first list, else 503.
 //! - `GET /api/v1/objects?kind=&namespace=&health=`: every live object with its assessment.
@@ -204,7 +205,16 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
         ["status", "app.js"] => page(STATUS_JS, "text/javascript; charset=utf-8"),
         ["status", "style.css"] => page(STATUS_CSS, "text/css; charset=utf-8"),
         ["api", "v1", "status"] => status(agent),
-        ["healthz"] => reply(StatusCode::OK, &json!({"status": "ok"})),
+        ["healthz"] => match agent.progress.stalled() {
+            None => reply(StatusCode::OK, &json!({"status": "ok"})),
+            Some(idle) => reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &json!({"status": format!(
+                    "stalled: the evaluator has done nothing for {} s while work is waiting",
+                    idle.as_secs()
+                )}),
+            ),
+        },
         ["metrics"] => metrics(agent),
         ["readyz"] => {
             if agent.is_ready() {

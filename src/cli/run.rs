@@ -142,15 +142,26 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                 return Ok(2);
             }
         }
+        // The evaluator may build its checks more than once (after the watchdog abandoned a
+        // stuck one): each time from the latest argocd-cm scripts that were accepted.
+        let updated = Arc::new(std::sync::Mutex::new(updated));
+        let accepted = Arc::new(std::sync::Mutex::new(std::mem::take(&mut checks.extra)));
         let assessor = move || {
-            let running = checks.assessor().unwrap_or_else(|_| Assessor::builtin_only());
+            let mut current = checks.clone();
+            current.extra = accepted.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let running = current.assessor().unwrap_or_else(|_| Assessor::builtin_only());
             // A changed argocd-cm: the same checks with its new scripts.
-            let rebuild = move |extra| {
-                let mut next = checks.clone();
-                next.extra = extra;
-                next.assessor()
+            let accepted = Arc::clone(&accepted);
+            let rebuild = move |extra: Vec<crate::lua::ScriptSource>| {
+                let mut next = current.clone();
+                next.extra.clone_from(&extra);
+                let built = next.assessor();
+                if built.is_ok() {
+                    *accepted.lock().unwrap_or_else(|p| p.into_inner()) = extra;
+                }
+                built
             };
-            running.reloading(updated, Box::new(rebuild))
+            running.reloading(Arc::clone(&updated), Box::new(rebuild))
         };
         let agent = agent::start(client, config, assessor, Arc::new(SystemClock));
         if let (Some(outbox), Some(changes)) = (outbox, agent.take_changes()) {
