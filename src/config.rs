@@ -95,6 +95,59 @@ pub struct Config {
     /// Hold back a child's event while its parent's event for the same trouble is sent.
     pub inhibit_children: bool,
     pub delivery: Delivery,
+    pub api: Api,
+}
+
+/// The HTTP API: how long and how many clients it keeps, and who may write. Taken when herald
+/// starts (a reload does not change it).
+#[derive(Debug, Clone)]
+pub struct Api {
+    /// Connections kept at once; past it, the connection idle the longest is closed.
+    pub max_connections: usize,
+    /// A request's headers must arrive within this time; an idle keep-alive connection is closed
+    /// after it too.
+    pub header_timeout: Duration,
+    /// A request (its body read and its answer made) must be done within this time.
+    pub request_timeout: Duration,
+    /// A connection on which no byte moves for this long is closed (a client that stopped
+    /// reading its answer).
+    pub idle_timeout: Duration,
+    pub writes: Writes,
+}
+
+impl Default for Api {
+    fn default() -> Self {
+        Api {
+            max_connections: 256,
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            writes: Writes::default(),
+        }
+    }
+}
+
+/// Who may add and expire silences through the API, and within which limits.
+#[derive(Debug, Clone)]
+pub struct Writes {
+    /// One bearer token per file, named by the file's name in the audit log; none: writes are
+    /// off.
+    pub token_files: Vec<PathBuf>,
+    /// Silences added through the API and still running, at most.
+    pub max_silences: usize,
+    pub max_comment_bytes: usize,
+    pub max_duration: Duration,
+}
+
+impl Default for Writes {
+    fn default() -> Self {
+        Writes {
+            token_files: Vec::new(),
+            max_silences: 1000,
+            max_comment_bytes: 1024,
+            max_duration: Duration::from_secs(7 * 86_400),
+        }
+    }
 }
 
 /// How notifications are kept and sent.
@@ -391,6 +444,26 @@ struct RawConfig {
     inhibition: Option<RawInhibition>,
     delivery: Option<RawDelivery>,
     links: Vec<RawLink>,
+    api: Option<RawApi>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawApi {
+    max_connections: Option<Spanned<u64>>,
+    header_timeout: Option<Spanned<String>>,
+    request_timeout: Option<Spanned<String>>,
+    idle_timeout: Option<Spanned<String>>,
+    writes: Option<RawWrites>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawWrites {
+    token_files: Vec<Spanned<PathBuf>>,
+    max_silences: Option<Spanned<u64>>,
+    max_comment_bytes: Option<Spanned<u64>>,
+    max_duration: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -611,7 +684,126 @@ impl Validator {
             messages: self.templates(raw.templates.as_ref().map(|t| t.dir.as_path()), raw.links),
             inhibit_children: raw.inhibition.is_none_or(|i| i.children),
             delivery: self.delivery(raw.delivery),
+            api: self.api(raw.api),
         }
+    }
+
+    fn api(&mut self, a: Option<RawApi>) -> Api {
+        let mut out = Api::default();
+        let Some(a) = a else {
+            return out;
+        };
+        if let Some(n) = self.count("api.maxConnections", a.max_connections, 1..=65_536) {
+            out.max_connections = n;
+        }
+        let bounded =
+            |v: &mut Self, field: &str, d| v.bounded_duration(field, d, Duration::from_secs(3600));
+        if let Some(d) = bounded(self, "api.headerTimeout", a.header_timeout) {
+            out.header_timeout = d;
+        }
+        if let Some(d) = bounded(self, "api.requestTimeout", a.request_timeout) {
+            out.request_timeout = d;
+        }
+        if let Some(d) = bounded(self, "api.idleTimeout", a.idle_timeout) {
+            out.idle_timeout = d;
+        }
+        let Some(w) = a.writes else {
+            return out;
+        };
+        let writes = &mut out.writes;
+        if w.token_files.is_empty() {
+            self.error(
+                0,
+                "api.writes.tokenFiles",
+                "no token file: name at least one, or leave writes out to keep them off",
+            );
+        }
+        let mut names = BTreeSet::new();
+        for (i, f) in w.token_files.into_iter().enumerate() {
+            let line = f.referenced.line() as usize;
+            let field = format!("api.writes.tokenFiles[{i}]");
+            // Relative to the configuration file, as the templates are.
+            let path = self
+                .file
+                .parent()
+                .map_or_else(|| f.value.clone(), |base| base.join(&f.value));
+            if let Err(e) = crate::writes::read_token(&path) {
+                self.error(line, &field, e);
+            }
+            let name = crate::writes::token_name(&path);
+            if !names.insert(name.clone()) {
+                self.error(
+                    line,
+                    &field,
+                    format!(
+                        "a second token named {name:?}: the audit log could not tell them apart"
+                    ),
+                );
+            }
+            writes.token_files.push(path);
+        }
+        if let Some(n) = self.count("api.writes.maxSilences", w.max_silences, 1..=100_000) {
+            writes.max_silences = n;
+        }
+        if let Some(n) = self.count(
+            "api.writes.maxCommentBytes",
+            w.max_comment_bytes,
+            1..=16_384,
+        ) {
+            writes.max_comment_bytes = n;
+        }
+        if let Some(d) = self.bounded_duration(
+            "api.writes.maxDuration",
+            w.max_duration,
+            Duration::from_secs(366 * 86_400),
+        ) {
+            writes.max_duration = d;
+        }
+        out
+    }
+
+    /// A number within `range`.
+    fn count(
+        &mut self,
+        field: &str,
+        n: Option<Spanned<u64>>,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Option<usize> {
+        let n = n?;
+        if !range.contains(&n.value) {
+            self.error(
+                n.referenced.line() as usize,
+                field,
+                format!(
+                    "{} is out of bounds: from {} to {}",
+                    n.value,
+                    range.start(),
+                    range.end()
+                ),
+            );
+            return None;
+        }
+        usize::try_from(n.value).ok()
+    }
+
+    /// A duration above zero and at most `max`.
+    fn bounded_duration(
+        &mut self,
+        field: &str,
+        d: Option<Spanned<String>>,
+        max: Duration,
+    ) -> Option<Duration> {
+        let line = d.as_ref().map_or(0, |d| d.referenced.line() as usize);
+        let v = self.duration(field.to_string(), d)?;
+        if v.is_zero() || v > max {
+            self.error(
+                line,
+                field,
+                format!("must be above zero and at most {}", show_duration(max)),
+            );
+            return None;
+        }
+        Some(v)
     }
 
     fn templates(
@@ -1030,6 +1222,19 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     Some(total)
 }
 
+/// A duration as the configuration writes it: `7d`, `2h`, `90s`, `500ms`.
+pub fn show_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s, d.subsec_millis()) {
+        (0, ms) => format!("{ms}ms"),
+        (s, 0) if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        (s, 0) if s % 3600 == 0 => format!("{}h", s / 3600),
+        (s, 0) if s % 60 == 0 => format!("{}m", s / 60),
+        (s, 0) => format!("{s}s"),
+        _ => format!("{}ms", d.as_millis()),
+    }
+}
+
 /// `10/m` → 10 per minute (`/s` and `/h` too).
 fn parse_rate(s: &str) -> Option<u32> {
     let (n, per) = s.trim().split_once('/')?;
@@ -1203,6 +1408,66 @@ silences:
         assert_eq!(parse_rate("2/s"), Some(120));
         assert_eq!(parse_rate("30/h"), Some(1));
         assert_eq!(parse_rate("0/m"), None);
+    }
+
+    #[test]
+    fn the_api_section_is_read_strictly_with_sane_defaults() {
+        let c = check("cluster: a\n").unwrap();
+        assert!(
+            c.api.writes.token_files.is_empty(),
+            "writes are off unless asked"
+        );
+        assert_eq!(c.api.writes.max_silences, 1000);
+        assert_eq!(c.api.writes.max_comment_bytes, 1024);
+        assert_eq!(c.api.writes.max_duration, Duration::from_secs(7 * 86_400));
+        assert_eq!(c.api.max_connections, 256);
+
+        let dir = std::env::temp_dir().join(format!("herald-config-api-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("alice"), "0123456789abcdef0123\n").unwrap();
+        std::fs::write(dir.join("weak"), "abc\n").unwrap();
+        let file = dir.join("herald.yaml");
+        let c = parse(
+            "api:\n  maxConnections: 64\n  headerTimeout: 2s\n  writes:\n    tokenFiles: [alice]\n    maxSilences: 5\n    maxDuration: 1d\n",
+            &file,
+        )
+        .unwrap();
+        assert_eq!(c.api.writes.token_files, [dir.join("alice")]);
+        assert_eq!(c.api.writes.max_silences, 5);
+        assert_eq!(c.api.header_timeout, Duration::from_secs(2));
+        assert_eq!(c.api.max_connections, 64);
+
+        let e: Vec<String> = parse(
+            "api:\n  maxConnections: 0\n  idleTimeout: 0\n  requestTimeout: 2y\n  writes:\n    tokenFiles: [weak, missing, alice, alice]\n    maxCommentBytes: 100000\n    maxDuration: 400d\n    colour: red\n",
+            &file,
+        )
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        assert_eq!(e.len(), 1, "the unknown field first: {e:?}");
+        assert!(e[0].contains(":9") && e[0].contains("colour"), "{e:?}");
+        let e: Vec<String> = parse(
+            "api:\n  maxConnections: 0\n  idleTimeout: 0\n  requestTimeout: 2y\n  writes:\n    tokenFiles: [weak, missing, alice, alice]\n    maxCommentBytes: 100000\n    maxDuration: 400d\n",
+            &file,
+        )
+        .unwrap_err()
+        .iter()
+        .map(|e| e.to_string().replace(&format!("{}/", dir.display()), ""))
+        .collect();
+        let all = e.join("\n");
+        for want in [
+            "herald.yaml:2: api.maxConnections: 0 is out of bounds: from 1 to 65536",
+            "herald.yaml:3: api.idleTimeout: must be above zero",
+            "herald.yaml:4: api.requestTimeout: \"2y\" is not a duration",
+            "herald.yaml:6: api.writes.tokenFiles[0]: weak: the token has 3 characters; at least 16",
+            "herald.yaml:6: api.writes.tokenFiles[1]: cannot read missing",
+            "herald.yaml:6: api.writes.tokenFiles[3]: a second token named \"alice\"",
+            "herald.yaml:7: api.writes.maxCommentBytes: 100000 is out of bounds",
+            "herald.yaml:8: api.writes.maxDuration: must be above zero and at most 366d",
+        ] {
+            assert!(all.contains(want), "{want} missing from:\n{all}");
+        }
     }
 
     #[test]

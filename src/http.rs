@@ -24,53 +24,143 @@ use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use crate::agent::Agent;
 use crate::store::{Entry, Key, ObjectKey, Store};
 
-/// Serves the API on `listener` until the task is dropped.
+/// Serves the API on `listener` until the task is dropped, with the default limits.
 pub async fn serve(listener: TcpListener, agent: Arc<Agent>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
+    serve_with(listener, agent, Arc::new(crate::config::Api::default())).await;
+}
+
+/// Serves the API on `listener` within `api`'s limits (see [`crate::listener`]), with writes
+/// as `api.writes` allows them (see [`crate::writes`]).
+pub async fn serve_with(listener: TcpListener, agent: Arc<Agent>, api: Arc<crate::config::Api>) {
+    let limits = Arc::clone(&api);
+    crate::listener::accept(listener, &limits, move |io, peer, conn| {
         let agent = Arc::clone(&agent);
-        tokio::spawn(async move {
-            let service = service_fn(move |req: Request<Incoming>| {
-                let agent = Arc::clone(&agent);
-                async move {
-                    if req.method() == http::Method::POST {
-                        let (parts, body) = req.into_parts();
-                        let limited = http_body_util::Limited::new(body, 64 * 1024);
-                        let bytes = match http_body_util::BodyExt::collect(limited).await {
-                            Ok(b) => b.to_bytes(),
-                            Err(_) => {
-                                return Ok::<_, Infallible>(reply(
-                                    StatusCode::PAYLOAD_TOO_LARGE,
-                                    &json!({"error": "the body is larger than 64 KiB"}),
-                                ));
-                            }
-                        };
-                        return Ok(post(&agent, parts.uri.path(), &bytes));
-                    }
-                    Ok::<_, Infallible>(route(&agent, &req))
-                }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+        let api = Arc::clone(&api);
+        let header_timeout = api.header_timeout;
+        let service = service_fn(move |req: Request<Incoming>| {
+            let agent = Arc::clone(&agent);
+            let api = Arc::clone(&api);
+            let busy = conn.busy();
+            async move {
+                let bound = api.request_timeout;
+                let answer = tokio::time::timeout(bound, handle(&agent, &api, peer, req)).await;
+                drop(busy);
+                Ok::<_, Infallible>(answer.unwrap_or_else(|_| {
+                    reply(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        &json!({"error": format!(
+                            "the request took longer than {} (api.requestTimeout)",
+                            crate::config::show_duration(bound)
+                        )}),
+                    )
+                }))
+            }
         });
+        async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .max_buf_size(64 * 1024)
+                .serve_connection(TokioIo::new(io), service)
+                .await;
+        }
+    })
+    .await;
+}
+
+async fn handle(
+    agent: &Agent,
+    api: &crate::config::Api,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let path = req.uri().path();
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let writes = matches!(
+        (req.method(), segs.as_slice()),
+        (&http::Method::POST, ["api", "v1", "silences"])
+            | (&http::Method::DELETE, ["api", "v1", "silences", _])
+    );
+    if writes {
+        write(agent, &api.writes, peer, req).await
+    } else {
+        route(agent, &req)
     }
 }
 
-/// Binds `addr` and serves in the background; returns the bound address.
+/// Adds or expires a silence, for a writer with a token.
+async fn write(
+    agent: &Agent,
+    writes: &crate::config::Writes,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let refused = |status: StatusCode, message: String| {
+        tracing::warn!(%peer, method = %parts.method, path = parts.uri.path(), reason = %message, "write refused");
+        let mut r = reply(status, &json!({"error": message}));
+        if status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                http::header::WWW_AUTHENTICATE,
+                http::HeaderValue::from_static("Bearer realm=\"herald\""),
+            );
+        }
+        r
+    };
+    let who = match crate::writes::authorise(writes, &parts.headers) {
+        Ok(who) => who,
+        Err(r) => return refused(r.status, r.message),
+    };
+    if parts.method == http::Method::DELETE {
+        let id = parts
+            .uri
+            .path()
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default();
+        return expire(agent, &who, id);
+    }
+    if !crate::writes::is_json(&parts.headers) {
+        return refused(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "a silence is JSON: send Content-Type: application/json".into(),
+        );
+    }
+    let limited = http_body_util::Limited::new(body, 64 * 1024);
+    let bytes = match http_body_util::BodyExt::collect(limited).await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return reply(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &json!({"error": "the body is larger than 64 KiB (or was cut short)"}),
+            );
+        }
+    };
+    post(agent, writes, &who, &bytes)
+}
+
+/// Binds `addr` and serves in the background with the default limits; returns the bound address.
 pub async fn start(addr: SocketAddr, agent: Arc<Agent>) -> std::io::Result<SocketAddr> {
+    start_with(addr, agent, crate::config::Api::default()).await
+}
+
+/// The same within `api`'s limits and with its writes.
+pub async fn start_with(
+    addr: SocketAddr,
+    agent: Arc<Agent>,
+    api: crate::config::Api,
+) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    tokio::spawn(serve(listener, agent));
+    tokio::spawn(serve_with(listener, agent, Arc::new(api)));
     Ok(bound)
 }
 
@@ -136,7 +226,7 @@ fn metrics(agent: &Agent) -> Response<Full<Bytes>> {
         .get()
         .map(|n| n.outbox_depth())
         .unwrap_or_default();
-    let text = {
+    let mut text = {
         let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
         crate::metrics::render(
             &agent.metrics,
@@ -146,6 +236,12 @@ fn metrics(agent: &Agent) -> Response<Full<Bytes>> {
             &outbox,
         )
     };
+    let (configured, api) = agent
+        .notifier
+        .get()
+        .map(|n| n.silences_active(jiff::Timestamp::now()))
+        .unwrap_or_default();
+    crate::metrics::silences_active(&mut text, configured, api);
     Response::builder()
         .status(StatusCode::OK)
         .header("content-type", "text/plain; version=0.0.4; charset=utf-8")
@@ -190,10 +286,8 @@ fn decode(s: &str) -> String {
 fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
     let path = req.uri().path();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    // Everything is read-only but the silences.
-    let deletes_silence = req.method() == http::Method::DELETE
-        && matches!(segs.as_slice(), ["api", "v1", "silences", _]);
-    if !matches!(*req.method(), http::Method::GET | http::Method::HEAD) && !deletes_silence {
+    // Everything is read-only but the silences (see `write`).
+    if !matches!(*req.method(), http::Method::GET | http::Method::HEAD) {
         return reply(
             StatusCode::METHOD_NOT_ALLOWED,
             &json!({"error": format!("{} is not allowed here: herald only reads", req.method())}),
@@ -256,19 +350,6 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             }
             None => no_notifier(),
         },
-        ["api", "v1", "silences", id] if req.method() == http::Method::DELETE => {
-            match agent.notifier.get() {
-                Some(n) => match n.expire_silence(id, jiff::Timestamp::now()) {
-                    Ok(true) => reply(StatusCode::OK, &json!({"expired": id})),
-                    Ok(false) => reply(
-                        StatusCode::NOT_FOUND,
-                        &json!({"error": format!("no silence {id}")}),
-                    ),
-                    Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": e})),
-                },
-                None => no_notifier(),
-            }
-        }
         _ => reply(StatusCode::NOT_FOUND, &json!({"error": "no such endpoint"})),
     }
 }
@@ -286,6 +367,9 @@ fn no_notifier() -> Response<Full<Bytes>> {
 struct NewSilence {
     #[serde(rename = "match", default)]
     matcher: crate::config::RawMatch,
+    /// Says that a matcher that covers every object is meant.
+    #[serde(rename = "matchAll", default)]
+    match_all: bool,
     #[serde(default)]
     events: Vec<crate::config::EventKind>,
     until: Option<String>,
@@ -295,10 +379,12 @@ struct NewSilence {
     comment: String,
 }
 
-fn post(agent: &Agent, path: &str, body: &[u8]) -> Response<Full<Bytes>> {
-    if path.trim_end_matches('/') != "/api/v1/silences" {
-        return reply(StatusCode::NOT_FOUND, &json!({"error": "no such endpoint"}));
-    }
+fn post(
+    agent: &Agent,
+    writes: &crate::config::Writes,
+    who: &str,
+    body: &[u8],
+) -> Response<Full<Bytes>> {
     let Some(notifier) = agent.notifier.get() else {
         return no_notifier();
     };
@@ -325,16 +411,89 @@ fn post(agent: &Agent, path: &str, body: &[u8]) -> Response<Full<Bytes>> {
     if until <= now {
         return bad("the silence would already be over".into());
     }
+    let longest = jiff::SignedDuration::try_from(writes.max_duration).unwrap_or_default();
+    if now.duration_until(until) > longest {
+        return bad(format!(
+            "the silence would last past {}: at most {} (api.writes.maxDuration)",
+            now.checked_add(longest).unwrap_or(now),
+            crate::config::show_duration(writes.max_duration)
+        ));
+    }
+    if s.comment.len() > writes.max_comment_bytes {
+        return bad(format!(
+            "comment: {} bytes; at most {} (api.writes.maxCommentBytes)",
+            s.comment.len(),
+            writes.max_comment_bytes
+        ));
+    }
+    let matcher = s.matcher.into_matcher();
+    match (crate::writes::matches_everything(&matcher), s.match_all) {
+        (true, false) => {
+            return bad(
+                "this silence matches every object: add \"matchAll\": true if that is meant".into(),
+            );
+        }
+        (false, true) => {
+            return bad("matchAll with a match that narrows it: give one or the other".into());
+        }
+        _ => {}
+    }
     let silence = crate::config::Silence {
-        matcher: s.matcher.into_matcher(),
+        matcher,
         events: s.events.into_iter().collect(),
         until,
         comment: s.comment,
     };
-    match notifier.add_silence(silence) {
-        Ok(id) => reply(StatusCode::CREATED, &json!({"id": id, "until": until})),
+    match notifier.add_silence(silence.clone(), writes.max_silences, now) {
+        Ok(id) => {
+            audit("silence created", who, &id, &silence);
+            reply(StatusCode::CREATED, &json!({"id": id, "until": until}))
+        }
+        Err(crate::notify::AddSilenceError::TooMany(n)) => reply(
+            StatusCode::CONFLICT,
+            &json!({"error": format!("{n} silences are running, the most allowed (api.writes.maxSilences): expire one first")}),
+        ),
+        Err(crate::notify::AddSilenceError::Store(e)) => {
+            reply(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": e}))
+        }
+    }
+}
+
+/// Ends a silence now.
+fn expire(agent: &Agent, who: &str, id: &str) -> Response<Full<Bytes>> {
+    let Some(notifier) = agent.notifier.get() else {
+        return no_notifier();
+    };
+    match notifier.expire_silence(id, jiff::Timestamp::now()) {
+        Ok(Some(was)) => {
+            audit("silence expired", who, id, &was);
+            reply(StatusCode::OK, &json!({"expired": id}))
+        }
+        Ok(None) => reply(
+            StatusCode::NOT_FOUND,
+            &json!({"error": format!("no silence {id}")}),
+        ),
         Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": e})),
     }
+}
+
+/// The audit log of writes: who did what. Values are quoted, so no comment can forge a line.
+fn audit(what: &str, who: &str, id: &str, s: &crate::config::Silence) {
+    let m = &s.matcher;
+    let events: Vec<&str> = s.events.iter().map(|e| e.as_str()).collect();
+    tracing::info!(
+        target: "herald::audit",
+        who,
+        id,
+        kinds = ?m.kinds,
+        namespaces = ?m.namespaces,
+        names = ?m.names,
+        labels = ?m.labels,
+        events = ?events,
+        until = %s.until,
+        comment = ?s.comment,
+        "{what}"
+    );
 }
 
 fn objects(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {

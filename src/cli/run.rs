@@ -45,6 +45,16 @@ pub struct RunArgs {
     /// The notification outbox (default: the configuration's `delivery.outbox`).
     #[arg(long, env = "HERALD_OUTBOX", value_name = "FILE")]
     pub outbox: Option<std::path::PathBuf>,
+    /// Allows writes to the HTTP API (silences) with the bearer token in FILE, named by the
+    /// file's name in the audit log (repeatable; beside the configuration's
+    /// `api.writes.tokenFiles`). Without any, writes are refused.
+    #[arg(
+        long = "api-token-file",
+        env = "HERALD_API_TOKEN_FILES",
+        value_delimiter = ',',
+        value_name = "FILE"
+    )]
+    pub api_token_files: Vec<std::path::PathBuf>,
     #[command(flatten)]
     pub checks: UserChecks,
 }
@@ -63,6 +73,28 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         },
         None => crate::config::Config::default(),
     };
+    let mut file = file;
+    for path in &args.api_token_files {
+        let name = crate::writes::token_name(path);
+        let taken = file
+            .api
+            .writes
+            .token_files
+            .iter()
+            .any(|p| crate::writes::token_name(p) == name);
+        if let Err(e) = crate::writes::read_token(path) {
+            eprintln!("error: --api-token-file: {e}");
+            return Ok(2);
+        }
+        if taken {
+            eprintln!(
+                "error: --api-token-file {}: a second token named {name:?}: the audit log could not tell them apart",
+                path.display()
+            );
+            return Ok(2);
+        }
+        file.api.writes.token_files.push(path.clone());
+    }
     let mut checks = args.checks.clone();
     if checks.scripts.is_empty() {
         checks.scripts.clone_from(&file.health.lua_checks);
@@ -174,7 +206,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                 tokio::spawn(reload_loop(path, notifier));
             }
         }
-        let bound = crate::http::start(args.listen, Arc::clone(&agent)).await?;
+        let bound =
+            crate::http::start_with(args.listen, Arc::clone(&agent), file.api.clone()).await?;
+        if file.api.writes.token_files.is_empty() {
+            tracing::info!("the HTTP API is read-only: no token allows writes");
+        } else {
+            let names: Vec<String> = file.api.writes.token_files.iter().map(|p| crate::writes::token_name(p)).collect();
+            tracing::info!(tokens = ?names, "silences may be added and expired through the HTTP API with a token");
+        }
         eprintln!("herald: serving on http://{bound}");
         let mut transitions = agent.subscribe_from_start();
         // One line per transition, written in batches: a busy cluster makes many at once.
