@@ -993,7 +993,16 @@ async fn silences_added_and_expired_through_the_api() {
     let sink = Sink::default();
     let hook = sink.start().await;
     let server = cluster(&[("api", "True"), ("web", "True")]).await;
-    let (_dir, config, kubeconfig) = setup("notify_silence_api", hook, "", &server);
+    let (dir, config, kubeconfig) = setup("notify_silence_api", hook, "", &server);
+    // Writes need a token; its file's name stands for the writer in the audit log.
+    let token = "e2e-token-0123456789abcdef";
+    std::fs::write(dir.join("ops"), format!("{token}\n")).unwrap();
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{text}api:\n  writes:\n    tokenFiles: [ops]\n"),
+    )
+    .unwrap();
     let herald = Herald::learned(&kubeconfig, &config, &[], "web").await;
     let base = {
         let logs = herald.stderr.lock().unwrap();
@@ -1003,6 +1012,8 @@ async fn silences_added_and_expired_through_the_api() {
     let client = reqwest::Client::new();
     let bad = client
         .post(format!("{base}/api/v1/silences"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
         .body(r#"{"match": {"name": "api"}, "for": "soon"}"#)
         .send()
         .await
@@ -1011,6 +1022,8 @@ async fn silences_added_and_expired_through_the_api() {
     assert!(bad.text().await.unwrap().contains("not a duration"));
     let created = client
         .post(format!("{base}/api/v1/silences"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
         .body(r#"{"match": {"kind": "Kustomization", "name": "api"}, "for": "1h", "comment": "maintenance"}"#)
         .send()
         .await
@@ -1029,10 +1042,23 @@ async fn silences_added_and_expired_through_the_api() {
 
     let expired = client
         .delete(format!("{base}/api/v1/silences/{id}"))
+        .bearer_auth(token)
         .send()
         .await
         .unwrap();
     assert_eq!(expired.status(), 200);
+    // Both writes are in the audit log, with who made them.
+    until("the audit log", || {
+        let logs = herald.stderr.lock().unwrap();
+        logs.lines().any(|l| {
+            l.contains("silence created")
+                && l.contains("who=\"ops\"")
+                && l.contains("\"maintenance\"")
+        }) && logs
+            .lines()
+            .any(|l| l.contains("silence expired") && l.contains("who=\"ops\"") && l.contains(&id))
+    })
+    .await;
     let list: Value = serde_json::from_str(
         &client
             .get(format!("{base}/api/v1/silences"))
