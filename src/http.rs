@@ -13,7 +13,11 @@
 //!   (the last 1,000 are kept), newest first.
 //! - `GET /api/v1/silences`, `POST /api/v1/silences` (`{"match": {...}, "events": [...],
 //!   "until": "<RFC 3339>" or "for": "2h", "comment": "..."}`), `DELETE /api/v1/silences/{id}`
-//!   (expires it): silences beside those of the configuration file, kept across restarts.
+//!   (expires it): silences beside those of the configuration file, kept across restarts. The
+//!   only writes: off unless token files are configured, then with a bearer token, JSON and no
+//!   cross-origin marks (see [`crate::writes`]), within `api.writes`' limits, and audited.
+//!
+//! Connections are bounded in number and time (see [`crate::listener`]).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
