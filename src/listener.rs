@@ -178,15 +178,17 @@ where
         tokio::spawn(async move {
             tokio::pin!(served);
             loop {
+                // A request being answered is bounded by requestTimeout, not by this.
+                let busy = conn.busy.load(Ordering::Relaxed) > 0;
                 let quiet = conn.quiet_for();
+                if !busy && quiet >= idle {
+                    break;
+                }
+                let wait = if busy { idle } else { idle - quiet };
                 tokio::select! {
                     () = &mut served => break,
                     () = conn.close.notified() => break,
-                    () = tokio::time::sleep(idle.saturating_sub(quiet)) => {
-                        if conn.busy.load(Ordering::Relaxed) == 0 && conn.quiet_for() >= idle {
-                            break;
-                        }
-                    }
+                    () = tokio::time::sleep(wait) => {}
                 }
             }
             registry.remove(id);
@@ -257,5 +259,67 @@ impl AsyncWrite for Tracked {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry() -> Registry {
+        Registry {
+            open: Mutex::new(Open::default()),
+            epoch: Instant::now() - Duration::from_secs(100),
+        }
+    }
+
+    /// Makes a connection look quiet for `secs`.
+    fn quiet(c: &Conn, secs: u64) {
+        let now = c.epoch.elapsed().as_millis() as u64;
+        c.last.store(now - secs * 1000, Ordering::Relaxed);
+    }
+
+    #[test]
+    fn past_the_cap_the_quietest_idle_connection_makes_room() {
+        let r = registry();
+        let (a, ca) = r.admit(3).unwrap();
+        let (b, cb) = r.admit(3).unwrap();
+        let (c, cc) = r.admit(3).unwrap();
+        quiet(&ca, 30);
+        quiet(&cb, 50);
+        quiet(&cc, 10);
+        // b is the quietest, but answering a request: a goes.
+        let busy = cb.busy();
+        let (d, _) = r.admit(3).unwrap();
+        let open: Vec<u64> = r.open.lock().unwrap().conns.keys().copied().collect();
+        assert_eq!(open, [b, c, d]);
+        assert_eq!(ca.busy.load(Ordering::Relaxed), 0);
+        drop(busy);
+        // b, quiet no more since its request ended, stays; c goes.
+        quiet(&cc, 10);
+        r.admit(3).unwrap();
+        let open: Vec<u64> = r.open.lock().unwrap().conns.keys().copied().collect();
+        assert_eq!(open.len(), 3);
+        assert!(open.contains(&b) && !open.contains(&c) && !open.contains(&a));
+    }
+
+    #[test]
+    fn with_every_connection_in_a_request_the_new_one_is_refused() {
+        let r = registry();
+        let (_, c1) = r.admit(2).unwrap();
+        let (_, c2) = r.admit(2).unwrap();
+        let _b1 = c1.busy();
+        let _b2 = c2.busy();
+        assert!(r.admit(2).is_none());
+        assert!(!r.evict_one());
+    }
+
+    #[test]
+    fn only_resource_errors_pause_accepting() {
+        for code in [24, 23, 105, 12] {
+            assert!(out_of_resources(&std::io::Error::from_raw_os_error(code)));
+        }
+        // ECONNABORTED: that one connection's trouble.
+        assert!(!out_of_resources(&std::io::Error::from_raw_os_error(103)));
     }
 }

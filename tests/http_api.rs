@@ -323,10 +323,22 @@ async fn probes_answer_through_a_flood_of_idle_and_half_sent_connections() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_half_sent_request_and_an_idle_connection_are_closed_after_the_header_timeout() {
+async fn half_sent_requests_idle_connections_and_slow_bodies_are_cut_off_in_time() {
     let (_server, dir, kubeconfig) = cluster("http_api_header_timeout").await;
-    let (_herald, addr, _) = herald(&dir, &kubeconfig, "api: {headerTimeout: 1s}\n").await;
+    std::fs::write(dir.join("ops"), format!("{TOKEN}\n")).unwrap();
+    let (_herald, addr, _) = herald(
+        &dir,
+        &kubeconfig,
+        "api: {headerTimeout: 1s, requestTimeout: 1s, writes: {tokenFiles: [ops]}}\n",
+    )
+    .await;
     let started = Instant::now();
+    // A body that never comes: the request's time bound answers.
+    let mut slow = open(
+        &addr,
+        &format!("POST /api/v1/silences HTTP/1.1\r\nHost: herald\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"for\""),
+    )
+    .await;
     let mut half = open(&addr, "GET /healthz HTTP/1.1\r\nHost: herald\r\n").await;
     let mut idle = open(&addr, "").await;
     assert!(
@@ -337,6 +349,13 @@ async fn a_half_sent_request_and_an_idle_connection_are_closed_after_the_header_
         closed(&mut idle, Duration::from_secs(10)).await,
         "an idle connection stays open"
     );
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(10), slow.read_to_string(&mut answer))
+        .await
+        .expect("an answer to the slow body")
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("took longer than 1s"), "{answer}");
     let took = started.elapsed();
     assert!(
         took >= Duration::from_millis(900) && took < Duration::from_secs(5),
