@@ -450,7 +450,7 @@ fn post(
     };
     match notifier.add_silence(silence.clone(), writes.max_silences, now) {
         Ok(id) => {
-            audit("silence created", who, &id, &silence);
+            audit("silence created", who, &id, &silence, None);
             reply(StatusCode::CREATED, &json!({"id": id, "until": until}))
         }
         Err(crate::notify::AddSilenceError::TooMany(n)) => reply(
@@ -468,9 +468,10 @@ fn expire(agent: &Agent, who: &str, id: &str) -> Response<Full<Bytes>> {
     let Some(notifier) = agent.notifier.get() else {
         return no_notifier();
     };
-    match notifier.expire_silence(id, jiff::Timestamp::now()) {
+    let now = jiff::Timestamp::now();
+    match notifier.expire_silence(id, now) {
         Ok(Some(was)) => {
-            audit("silence expired", who, id, &was);
+            audit("silence expired", who, id, &was, Some(now));
             reply(StatusCode::OK, &json!({"expired": id}))
         }
         Ok(None) => reply(
@@ -481,8 +482,15 @@ fn expire(agent: &Agent, who: &str, id: &str) -> Response<Full<Bytes>> {
     }
 }
 
-/// The audit log of writes: who did what. Values are quoted, so no comment can forge a line.
-fn audit(what: &str, who: &str, id: &str, s: &crate::config::Silence) {
+/// The audit log of writes: who did what (and, for an expiry, when it ended instead of `until`).
+/// Values are quoted, so no comment can forge a line.
+fn audit(
+    what: &str,
+    who: &str,
+    id: &str,
+    s: &crate::config::Silence,
+    ended: Option<jiff::Timestamp>,
+) {
     let m = &s.matcher;
     let events: Vec<&str> = s.events.iter().map(|e| e.as_str()).collect();
     tracing::info!(
@@ -495,6 +503,7 @@ fn audit(what: &str, who: &str, id: &str, s: &crate::config::Silence) {
         labels = ?m.labels,
         events = ?events,
         until = %s.until,
+        ended = ended.map(tracing::field::display),
         comment = ?s.comment,
         "{what}"
     );

@@ -235,6 +235,7 @@ async fn writes_need_a_token_json_and_the_same_origin_and_stay_within_limits() {
                 l.contains("silence expired")
                     && l.contains("who=\"ops\"")
                     && l.contains(&all_id)
+                    && l.contains(" ended=")
                     && l.contains("\"freeze\"")
             })
             && log.lines().any(|l| {
