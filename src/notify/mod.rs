@@ -59,6 +59,16 @@ pub struct Event {
     pub test: bool,
 }
 
+impl Event {
+    /// The child behind the health this event tells, when that health was rolled up from
+    /// children (None for an event about anything else, such as a new revision).
+    pub fn via(&self) -> Option<&str> {
+        self.via.as_deref().filter(|_| {
+            events::tells_health(self.kind) && self.to.as_ref().is_some_and(|v| v.from_children)
+        })
+    }
+}
+
 /// One event for one receiver.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {

@@ -205,9 +205,7 @@ fn commit(revision: &str) -> String {
 
 fn context(e: &Event) -> Value {
     let o = &e.object;
-    let via = e.via.as_deref().filter(|_| {
-        crate::events::tells_health(e.kind) && e.to.as_ref().is_some_and(|v| v.from_children)
-    });
+    let via = e.via();
     let reference = if o.namespace.is_empty() {
         o.name.clone()
     } else {
@@ -357,6 +355,17 @@ mod tests {
             t.render("subject", &revision),
             "Kustomization flux-system/apps: revision (ReconciliationSucceeded) [prod]"
         );
+        // A webhook gets the child too, beside the summary.
+        let payload = crate::notify::send::herald_payload(&e, t.render("subject", &e));
+        assert_eq!(payload["via"], json!(e.via));
+        assert!(
+            payload["summary"]
+                .as_str()
+                .unwrap()
+                .contains(" via apps/Deployment apps/api: ")
+        );
+        let payload = crate::notify::send::herald_payload(&revision, String::new());
+        assert!(payload["via"].is_null(), "{payload}");
         // The object's own trouble reads as before.
         let own = t.render("text", &event());
         assert!(own.contains("Health:   healthy -> unhealthy\n"), "{own}");
