@@ -341,6 +341,54 @@ fn post(agent: &Agent, path: &str, body: &[u8]) -> Response<Full<Bytes>> {
     }
 }
 
+fn objects(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
+    let f = match filters(q, OBJECT_FILTERS) {
+        Ok(f) => f,
+        Err(e) => return reply(StatusCode::BAD_REQUEST, &e),
+    };
+    let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
+    let items: Vec<Value> = store
+        .live()
+        .filter(|(k, _)| {
+            f.kind
+                .as_ref()
+                .is_none_or(|kind| k.kind.eq_ignore_ascii_case(kind))
+        })
+        .filter(|(k, _)| f.namespace.as_ref().is_none_or(|ns| k.namespace == *ns))
+        .filter(|(_, e)| f.health.is_none_or(|h| e.health() == h))
+        .map(|(k, e)| entry_json(&store, k, e, false))
+        .collect();
+    reply(StatusCode::OK, &json!({"items": items}))
+}
+
+/// The latest events, newest first, filtered by `kind`, `namespace`, `name` and `event`; at most
+/// `limit` (100 unless asked).
+fn events(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
+    let f = match filters(q, EVENT_FILTERS) {
+        Ok(f) => f,
+        Err(e) => return reply(StatusCode::BAD_REQUEST, &e),
+    };
+    let log = agent.events.lock().unwrap_or_else(|p| p.into_inner());
+    let items: Vec<&crate::agent::Logged> = log
+        .iter()
+        .rev()
+        .filter(|l| {
+            f.kind
+                .as_ref()
+                .is_none_or(|k| l.object.kind.eq_ignore_ascii_case(k))
+        })
+        .filter(|l| {
+            f.namespace
+                .as_ref()
+                .is_none_or(|ns| l.object.namespace == *ns)
+        })
+        .filter(|l| f.name.as_ref().is_none_or(|n| l.object.name == *n))
+        .filter(|l| f.event.is_none_or(|e| l.event == e))
+        .take(f.limit.unwrap_or(100))
+        .collect();
+    reply(StatusCode::OK, &json!({"items": items}))
+}
+
 /// The filters of `/api/v1/objects` and `/api/v1/events`, checked.
 #[derive(Debug, Default, PartialEq)]
 struct Filters {
@@ -454,54 +502,6 @@ fn filters(q: &[(String, String)], allowed: &[&str]) -> Result<Filters, Value> {
         }
     }
     Ok(f)
-}
-
-fn objects(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
-    let f = match filters(q, OBJECT_FILTERS) {
-        Ok(f) => f,
-        Err(e) => return reply(StatusCode::BAD_REQUEST, &e),
-    };
-    let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
-    let items: Vec<Value> = store
-        .live()
-        .filter(|(k, _)| {
-            f.kind
-                .as_ref()
-                .is_none_or(|kind| k.kind.eq_ignore_ascii_case(kind))
-        })
-        .filter(|(k, _)| f.namespace.as_ref().is_none_or(|ns| k.namespace == *ns))
-        .filter(|(_, e)| f.health.is_none_or(|h| e.health() == h))
-        .map(|(k, e)| entry_json(&store, k, e, false))
-        .collect();
-    reply(StatusCode::OK, &json!({"items": items}))
-}
-
-/// The latest events, newest first, filtered by `kind`, `namespace`, `name` and `event`; at most
-/// `limit` (100 unless asked).
-fn events(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
-    let f = match filters(q, EVENT_FILTERS) {
-        Ok(f) => f,
-        Err(e) => return reply(StatusCode::BAD_REQUEST, &e),
-    };
-    let log = agent.events.lock().unwrap_or_else(|p| p.into_inner());
-    let items: Vec<&crate::agent::Logged> = log
-        .iter()
-        .rev()
-        .filter(|l| {
-            f.kind
-                .as_ref()
-                .is_none_or(|k| l.object.kind.eq_ignore_ascii_case(k))
-        })
-        .filter(|l| {
-            f.namespace
-                .as_ref()
-                .is_none_or(|ns| l.object.namespace == *ns)
-        })
-        .filter(|l| f.name.as_ref().is_none_or(|n| l.object.name == *n))
-        .filter(|l| f.event.is_none_or(|e| l.event == e))
-        .take(f.limit.unwrap_or(100))
-        .collect();
-    reply(StatusCode::OK, &json!({"items": items}))
 }
 
 /// Children or parents with what herald knows of them (health, ready, status, message);
