@@ -6,6 +6,7 @@ mod agent;
 mod check_cli;
 mod config_cli;
 mod conformance;
+mod docs;
 mod fake_api;
 mod lua_cli;
 mod lua_hostile;

@@ -248,19 +248,29 @@ fn print_transition(out: &mut dyn Write, t: &Transition) -> io::Result<()> {
         (None, Some(_)) => verdict(&t.to),
         _ => format!("{} -> {}", verdict(&t.from), verdict(&t.to)),
     };
-    let status = t.to.as_ref().map_or("deleted", |v| v.status.as_str());
     let marker = match t.to.as_ref().map(|v| v.health) {
         Some(Health::Unhealthy) => "!!",
         Some(Health::Warning) => "! ",
         _ => "  ",
     };
-    let mut message = t.message.replace('\n', " ");
-    if message.chars().count() > 100 {
-        message = message.chars().take(99).collect::<String>() + "…";
-    }
+    // A health rolled up from children names the child first: its own status next to it
+    // (`ReconciliationSucceeded`) would read as the reason.
+    let short = |s: &str| {
+        let s = s.replace('\n', " ");
+        if s.chars().count() > 100 {
+            s.chars().take(99).collect::<String>() + "…"
+        } else {
+            s
+        }
+    };
+    let said = match &t.to {
+        Some(v) if v.from_children => v.explained(t.via.as_deref().map(short).as_deref()),
+        Some(v) => format!("{}: {}", v.status, short(&t.message)),
+        None => format!("deleted: {}", short(&t.message)),
+    };
     writeln!(
         out,
-        "{time} {marker} {:<15} {:<28} {:<34} {status}: {message}",
+        "{time} {marker} {:<15} {:<28} {:<34} {said}",
         t.key.kind, name, arrow
     )
 }

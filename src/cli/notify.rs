@@ -61,6 +61,7 @@ pub fn run(cmd: &NotifyCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
         to: Some(verdict(crate::health::Health::Warning)),
         message: format!("A test message from herald to the receiver {receiver}."),
         children: Vec::new(),
+        via: None,
         labels: Default::default(),
         annotations: Default::default(),
         test: true,
