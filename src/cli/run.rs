@@ -63,6 +63,24 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         },
         None => crate::config::Config::default(),
     };
+    // The flags are held to what the file is held to.
+    let flags = args
+        .namespaces
+        .iter()
+        .map(|ns| crate::config::check_namespace(ns).map_err(|why| format!("--namespace: {why}")))
+        .chain(
+            args.selector.iter().map(|s| {
+                crate::config::check_selector(s).map_err(|why| format!("--selector: {why}"))
+            }),
+        );
+    let mut refused = false;
+    for why in flags.filter_map(Result::err) {
+        eprintln!("error: {why}");
+        refused = true;
+    }
+    if refused {
+        return Ok(2);
+    }
     let mut checks = args.checks.clone();
     if checks.scripts.is_empty() {
         checks.scripts.clone_from(&file.health.lua_checks);
