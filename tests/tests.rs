@@ -7,6 +7,7 @@ mod check_cli;
 mod config_cli;
 mod conformance;
 mod fake_api;
+mod help_cli;
 mod lua_cli;
 mod metrics_e2e;
 mod notify_e2e;
