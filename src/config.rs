@@ -789,13 +789,6 @@ impl Validator {
         if let Err(why) = check_selector(&w.label_selector) {
             self.error(0, "watch.labelSelector", why);
         }
-        if w.max_child_kinds == 0 {
-            self.error(
-                0,
-                "watch.maxChildKinds",
-                "must be at least 1 (to watch no children, write children: false)",
-            );
-        }
     }
 
     /// The user checks must be there, and load, as `herald run` requires at start.
@@ -1599,7 +1592,6 @@ delivery: {retryInitial: 10m, retryMax: 1m, timeout: 0ms}
             "herald.yaml:2: watch.namespaces[2]: \"-x\" is not a namespace name",
             "herald.yaml:2: watch.namespaces[3]: \"\" is not a namespace name",
             "herald.yaml:3: watch.labelSelector: \"team in web\" is not a label selector",
-            "herald.yaml:4: watch.maxChildKinds: must be at least 1",
             "herald.yaml:6: health.luaChecks[0]: no such directory: /no/such/checks",
             "herald.yaml:7: health.argoConfigMap: no such file: /no/such/argocd-cm.yaml",
             "herald.yaml:8: health.argoConfigMapRef.namespace: \"Argo_CD\" is not a namespace name",
