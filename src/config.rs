@@ -359,7 +359,13 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<ConfigError>> {
         vec![empty.clone()]
     } else {
         crate::load::parse_yaml::<strict::Node>(text, crate::load::DuplicateKeyPolicy::PassThrough)
-            .map_err(|e| vec![error(e.line, String::new(), e.message)])?
+            .map_err(|e| {
+                vec![error(
+                    e.line,
+                    String::new(),
+                    format!("not valid YAML: {}", e.message),
+                )]
+            })?
     };
     if docs.len() > 1 {
         return Err(vec![error(
@@ -1508,9 +1514,9 @@ silences:
 ";
         let e = errors(text);
         let expect = [
-            "herald.yaml:1: cluster: expected a text, got a list",
+            "herald.yaml:1: cluster: expected text, got a list",
             "herald.yaml:2: watch.flux: expected true or false, got the text \"yes\"",
-            "herald.yaml:2: watch.maxChildKinds: expected a whole number from 0 to 18446744073709551615, got -1",
+            "herald.yaml:2: watch.maxChildKinds: expected a whole number of at least 0, got -1",
             "herald.yaml:2: watch.namespace: unknown field: did you mean namespaces?",
             "herald.yaml:5: receivers[0].slack.channel: missing: this field is required",
             "herald.yaml:8: receivers[1].rateLimit: \"5\" is not a rate",

@@ -530,7 +530,11 @@ macro_rules! integers {
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
             let parsed = match &self.node.value {
                 Value::Int(s) => s.parse::<$t>().map_err(|_| {
-                    format!("expected a whole number from {} to {}, got {s}", <$t>::MIN, <$t>::MAX)
+                    if s.starts_with('-') {
+                        format!("expected a whole number of at least {}, got {s}", <$t>::MIN)
+                    } else {
+                        format!("expected a whole number up to {}, got {s}", <$t>::MAX)
+                    }
                 }),
                 _ => Err(format!("expected a whole number, got {}", self.node.describe())),
             };
@@ -617,7 +621,7 @@ impl<'de, 'a> de::Deserializer<'de> for Walker<'a> {
         match &self.node.value {
             Value::Null => self.settle(visitor.visit_str("")),
             Value::Seq(_) | Value::Map(_) => {
-                self.mismatch("a text");
+                self.mismatch("text");
                 Self::quiet(visitor.visit_str(""))
             }
             _ => {
@@ -921,5 +925,46 @@ impl<'de, 'a> de::MapAccess<'de> for SpannedFields<'a> {
             .take()
             .ok_or_else(|| Error::Message("a value read twice".into()))?;
         seed.deserialize(walker)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(text: &str) -> Node {
+        crate::load::parse_yaml::<Node>(text, crate::load::DuplicateKeyPolicy::PassThrough)
+            .unwrap()
+            .remove(0)
+    }
+
+    #[test]
+    fn the_tree_knows_the_line_of_every_field() {
+        let t = tree("a: 1\nroutes:\n  - receivers:\n      - x\n      - y\n  - {b: [1, 2]}\n");
+        assert_eq!(t.line_of("a"), Some(1));
+        assert_eq!(t.line_of("routes[0].receivers[1]"), Some(5));
+        assert_eq!(t.line_of("routes[1].b[0]"), Some(6));
+        // What is not in the file: the nearest part that is.
+        assert_eq!(t.line_of("routes[0].when"), Some(3));
+        assert_eq!(t.line_of("missing.x"), None);
+    }
+
+    #[test]
+    fn a_typo_is_matched_to_the_name_it_meant() {
+        let fields = ["name", "slack", "email", "webhook", "alertmanager", "rateLimit"];
+        assert_eq!(closest("slak", &fields), Some("slack"));
+        assert_eq!(closest("ratelimit", &fields), Some("rateLimit"));
+        assert_eq!(closest("webhok", &fields), Some("webhook"));
+        assert_eq!(closest("colour", &fields), None);
+        assert_eq!(closest("x", &fields), None);
+    }
+
+    #[test]
+    fn duplicate_keys_reach_the_tree() {
+        let t = tree("a: 1\na: 2\n");
+        let Value::Map(entries) = &t.value else {
+            panic!("{t:?}")
+        };
+        assert_eq!(entries.len(), 2);
     }
 }
