@@ -951,7 +951,14 @@ mod tests {
 
     #[test]
     fn a_typo_is_matched_to_the_name_it_meant() {
-        let fields = ["name", "slack", "email", "webhook", "alertmanager", "rateLimit"];
+        let fields = [
+            "name",
+            "slack",
+            "email",
+            "webhook",
+            "alertmanager",
+            "rateLimit",
+        ];
         assert_eq!(closest("slak", &fields), Some("slack"));
         assert_eq!(closest("ratelimit", &fields), Some("rateLimit"));
         assert_eq!(closest("webhok", &fields), Some("webhook"));
