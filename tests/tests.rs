@@ -9,6 +9,7 @@ mod conformance;
 mod fake_api;
 mod help_cli;
 mod lua_cli;
+mod lua_hostile;
 mod metrics_e2e;
 mod notify_e2e;
 mod run_cli;

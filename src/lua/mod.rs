@@ -6,6 +6,7 @@
 pub mod argocd_cm;
 mod convert;
 pub mod outcome;
+mod pattern;
 pub mod vm;
 
 use std::fmt;
@@ -94,7 +95,9 @@ pub struct ScriptSource {
 struct Compiled {
     pattern: KindPattern,
     origin: String,
-    script: vm::Script,
+    /// The compiled script, or why it cannot run (it does not compile, or it was quarantined):
+    /// the objects of its kinds are then judged unknown with that reason.
+    script: Result<vm::Script, String>,
 }
 
 struct UserCheck {
@@ -161,7 +164,7 @@ impl LuaChecks {
             shipped.push(Compiled {
                 pattern: KindPattern::from_folders(group, kind),
                 origin,
-                script,
+                script: Ok(script),
             });
         }
         Ok(LuaChecks {
@@ -194,7 +197,8 @@ impl LuaChecks {
     }
 
     /// Adds user checks; later ones for the same pattern replace earlier ones. Every script is
-    /// compiled now, so a broken one is reported at start-up with its origin and line.
+    /// compiled now, so a broken one is reported at start-up with its origin and line; it stays
+    /// in place, judging its kinds unknown with that error, so they do not fall to another check.
     pub fn add_user(&mut self, sources: Vec<ScriptSource>) -> Result<(), Vec<LoadError>> {
         let mut errors = Vec::new();
         for s in sources {
@@ -215,23 +219,24 @@ impl LuaChecks {
                 });
                 continue;
             }
-            match vm.compile(&s.origin, &s.source) {
-                Ok(script) => {
-                    self.user.retain(|u| u.check.pattern != s.pattern);
-                    self.user.push(UserCheck {
-                        vm,
-                        check: Compiled {
-                            pattern: s.pattern,
-                            origin: s.origin,
-                            script,
-                        },
-                    });
-                }
-                Err(message) => errors.push(LoadError {
-                    origin: s.origin,
+            let script = vm.compile(&s.origin, &s.source).map_err(|message| {
+                let e = LoadError {
+                    origin: s.origin.clone(),
                     message,
-                }),
-            }
+                };
+                let reason = format!("the Lua check does not compile: {e}");
+                errors.push(e);
+                reason
+            });
+            self.user.retain(|u| u.check.pattern != s.pattern);
+            self.user.push(UserCheck {
+                vm,
+                check: Compiled {
+                    pattern: s.pattern,
+                    origin: s.origin,
+                    script,
+                },
+            });
         }
         if errors.is_empty() {
             Ok(())
@@ -261,10 +266,28 @@ impl LuaChecks {
             Choice::Shipped(i) => (&mut self.shipped_vm, &self.shipped[i]),
         };
         let origin = check.origin.as_str();
-        match vm.eval(&check.script, obj, |v| outcome::read(v, origin)) {
+        let script = match &check.script {
+            Ok(script) => script,
+            Err(reason) => return outcome::failed(reason.clone(), origin),
+        };
+        match vm.eval(script, obj, |v| outcome::read(v, origin)) {
             Ok(a) => a,
             Err(e) => outcome::failed(e.to_string(), origin),
         }
+    }
+
+    /// Stops running the check from `origin`: its kinds are judged unknown with `reason`.
+    /// Returns whether such a check exists.
+    pub fn quarantine(&mut self, origin: &str, reason: &str) -> bool {
+        let mut found = false;
+        let checks = self.user.iter_mut().map(|u| &mut u.check);
+        for c in checks.chain(self.shipped.iter_mut()) {
+            if c.origin == origin {
+                c.script = Err(reason.to_string());
+                found = true;
+            }
+        }
+        found
     }
 
     /// The origin (file or key) of a check.
