@@ -8,6 +8,7 @@ mod config_cli;
 mod conformance;
 mod docs;
 mod fake_api;
+mod help_cli;
 mod lua_cli;
 mod lua_hostile;
 mod metrics_e2e;

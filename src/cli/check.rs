@@ -45,13 +45,14 @@ pub struct CheckArgs {
     /// standard input.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// How to print the objects and their assessments.
     #[arg(short, long, value_enum, default_value = "table")]
     pub output: Output,
     /// Exit with status 1 when an object is this unhealthy or worse.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, value_name = "HEALTH")]
     pub fail_on: Option<FailOn>,
-    /// Judge as if it were this time (RFC 3339), for time-based rules.
-    #[arg(long)]
+    /// Judge as if it were this time (RFC 3339), for time-based rules [default: now].
+    #[arg(long, value_name = "TIME")]
     pub now: Option<Timestamp>,
     #[command(flatten)]
     pub checks: UserChecks,

@@ -13,7 +13,7 @@ pub enum NotifyCommand {
     /// Send a test message to one receiver, now, without the outbox; say how it went.
     Test {
         /// The configuration file.
-        #[arg(long)]
+        #[arg(long, env = "HERALD_CONFIG", value_name = "FILE")]
         config: PathBuf,
         /// The receiver's name.
         receiver: String,

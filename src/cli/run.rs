@@ -19,30 +19,45 @@ pub struct RunArgs {
     #[arg(long, env = "HERALD_CONFIG", value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
     /// Address of the HTTP API (/healthz, /readyz, /api/v1/objects).
-    #[arg(long, env = "HERALD_LISTEN", default_value = "0.0.0.0:8080")]
+    #[arg(
+        long,
+        env = "HERALD_LISTEN",
+        default_value = "0.0.0.0:8080",
+        value_name = "ADDR"
+    )]
     pub listen: SocketAddr,
-    /// Namespaces to watch (repeatable); all when none is given.
+    /// Namespaces to watch (repeatable, or separated by commas) [default: the configuration's
+    /// `watch.namespaces`, else all].
     #[arg(
         long = "namespace",
         short = 'n',
         env = "HERALD_NAMESPACES",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_name = "NAMESPACE"
     )]
     pub namespaces: Vec<String>,
-    /// Only objects matching this label selector.
-    #[arg(long, short = 'l', env = "HERALD_SELECTOR")]
+    /// Only objects matching this label selector [default: the configuration's
+    /// `watch.labelSelector`].
+    #[arg(long, short = 'l', env = "HERALD_SELECTOR", value_name = "SELECTOR")]
     pub selector: Option<String>,
     /// How long deleted objects stay visible, in minutes.
-    #[arg(long, default_value_t = 60)]
+    #[arg(
+        long,
+        env = "HERALD_RETENTION_MINUTES",
+        default_value_t = 60,
+        value_name = "MINUTES"
+    )]
     pub retention_minutes: i64,
     /// Do not follow children (inventories, Argo CD resources, owners): every object shows
     /// its own health and only Flux and Argo CD kinds are watched.
     #[arg(long, env = "HERALD_NO_CHILDREN")]
     pub no_children: bool,
-    /// At most this many kinds are watched on demand because inventories list them (64).
-    #[arg(long)]
+    /// At most this many kinds are watched on demand because inventories list them
+    /// [default: the configuration's `watch.maxChildKinds`, else 64].
+    #[arg(long, env = "HERALD_MAX_CHILD_KINDS", value_name = "N")]
     pub max_child_kinds: Option<usize>,
-    /// The notification outbox (default: the configuration's `delivery.outbox`).
+    /// The notification outbox [default: the configuration's `delivery.outbox`, else
+    /// herald-outbox.redb].
     #[arg(long, env = "HERALD_OUTBOX", value_name = "FILE")]
     pub outbox: Option<std::path::PathBuf>,
     #[command(flatten)]
@@ -63,6 +78,28 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         },
         None => crate::config::Config::default(),
     };
+    // The flags are held to what the file is held to.
+    let flags = args
+        .namespaces
+        .iter()
+        .map(|ns| crate::config::check_namespace(ns).map_err(|why| format!("--namespace: {why}")))
+        .chain(
+            args.selector.iter().map(|s| {
+                crate::config::check_selector(s).map_err(|why| format!("--selector: {why}"))
+            }),
+        );
+    let mut refused = false;
+    for why in flags.filter_map(Result::err) {
+        eprintln!("error: {why}");
+        refused = true;
+    }
+    if refused {
+        return Ok(2);
+    }
+    if let Err(why) = super::can_listen(args.listen, Some("HERALD_LISTEN")) {
+        eprintln!("error: {why}");
+        return Ok(2);
+    }
     let mut checks = args.checks.clone();
     if checks.scripts.is_empty() {
         checks.scripts.clone_from(&file.health.lua_checks);
@@ -185,7 +222,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                 tokio::spawn(reload_loop(path, notifier));
             }
         }
-        let bound = crate::http::start(args.listen, Arc::clone(&agent)).await?;
+        let bound = match crate::http::start(args.listen, Arc::clone(&agent)).await {
+            Ok(bound) => bound,
+            Err(e) => {
+                let why = super::listen_error(args.listen, &e, Some("HERALD_LISTEN"));
+                eprintln!("error: {why}");
+                return Ok(2);
+            }
+        };
         eprintln!("herald: serving on http://{bound}");
         let mut transitions = agent.subscribe_from_start();
         // One line per transition, written in batches: a busy cluster makes many at once.
