@@ -2,10 +2,13 @@
 //!
 //! - `GET /` (or `/status`): the read-only status page (`src/status/`), built on the API below.
 //! - `GET /api/v1/status`: the cluster's name, readiness, and live objects by health.
-//! - `GET /healthz`: the process is up.
+//! - `GET /healthz`: 200 while the process is up and its evaluator gets on with its work; 503
+//!   once the evaluator has done nothing for 30 s while work waits (a stuck check).
 //! - `GET /metrics`: Prometheus metrics (see [`crate::metrics`]).
 //! - `GET /readyz`: 200 once discovery ran and every watch delivered its first list, else 503.
 //! - `GET /api/v1/objects?kind=&namespace=&health=`: every live object with its assessment.
+//!   A filter these endpoints do not take, or a value that cannot match (`?health=sick`), is
+//!   answered 400 with what is allowed.
 //! - `GET /api/v1/objects/{group}/{kind}/{namespace}/{name}`: one object (deleted ones within the
 //!   retention window too) with its own assessment, its children and parents, and its recent
 //!   transitions. `core` stands for the core group and `_` for no namespace.
@@ -33,6 +36,8 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use crate::agent::Agent;
+use crate::config::EventKind;
+use crate::health::Health;
 use crate::store::{Entry, Key, ObjectKey, Store};
 
 /// Serves the API on `listener` until the task is dropped, with the default limits.
@@ -302,7 +307,16 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
         ["status", "app.js"] => page(STATUS_JS, "text/javascript; charset=utf-8"),
         ["status", "style.css"] => page(STATUS_CSS, "text/css; charset=utf-8"),
         ["api", "v1", "status"] => status(agent),
-        ["healthz"] => reply(StatusCode::OK, &json!({"status": "ok"})),
+        ["healthz"] => match agent.progress.stalled() {
+            None => reply(StatusCode::OK, &json!({"status": "ok"})),
+            Some(idle) => reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &json!({"status": format!(
+                    "stalled: the evaluator has done nothing for {} s while work is waiting",
+                    idle.as_secs()
+                )}),
+            ),
+        },
         ["metrics"] => metrics(agent),
         ["readyz"] => {
             if agent.is_ready() {
@@ -326,7 +340,7 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
             match store.get(&key) {
                 Some(e) => {
-                    let mut v = entry_json(&key, e, true);
+                    let mut v = entry_json(&store, &key, e, true);
                     v["own"] = json!(e.own);
                     v["children"] = relatives(&store, &store.children(&key));
                     v["parents"] = relatives(&store, &store.parents(&key));
@@ -510,14 +524,21 @@ fn audit(
 }
 
 fn objects(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
-    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let f = match filters(q, OBJECT_FILTERS) {
+        Ok(f) => f,
+        Err(e) => return reply(StatusCode::BAD_REQUEST, &e),
+    };
     let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
     let items: Vec<Value> = store
         .live()
-        .filter(|(k, _)| get("kind").is_none_or(|kind| k.kind.eq_ignore_ascii_case(kind)))
-        .filter(|(k, _)| get("namespace").is_none_or(|ns| k.namespace == ns))
-        .filter(|(_, e)| get("health").is_none_or(|h| e.health().as_str() == h))
-        .map(|(k, e)| entry_json(k, e, false))
+        .filter(|(k, _)| {
+            f.kind
+                .as_ref()
+                .is_none_or(|kind| k.kind.eq_ignore_ascii_case(kind))
+        })
+        .filter(|(k, _)| f.namespace.as_ref().is_none_or(|ns| k.namespace == *ns))
+        .filter(|(_, e)| f.health.is_none_or(|h| e.health() == h))
+        .map(|(k, e)| entry_json(&store, k, e, false))
         .collect();
     reply(StatusCode::OK, &json!({"items": items}))
 }
@@ -525,40 +546,149 @@ fn objects(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
 /// The latest events, newest first, filtered by `kind`, `namespace`, `name` and `event`; at most
 /// `limit` (100 unless asked).
 fn events(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
-    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let limit = match get("limit").map(str::parse::<usize>) {
-        None => 100,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => {
-            return reply(
-                StatusCode::BAD_REQUEST,
-                &json!({"error": "limit: not a whole number"}),
-            );
-        }
+    let f = match filters(q, EVENT_FILTERS) {
+        Ok(f) => f,
+        Err(e) => return reply(StatusCode::BAD_REQUEST, &e),
     };
-    if let Some(e) = get("event")
-        && crate::config::EventKind::parse(e).is_none()
-    {
-        return reply(
-            StatusCode::BAD_REQUEST,
-            &json!({"error": format!("event: {e:?} is not an event herald detects")}),
-        );
-    }
     let log = agent.events.lock().unwrap_or_else(|p| p.into_inner());
     let items: Vec<&crate::agent::Logged> = log
         .iter()
         .rev()
-        .filter(|l| get("kind").is_none_or(|k| l.object.kind.eq_ignore_ascii_case(k)))
-        .filter(|l| get("namespace").is_none_or(|ns| l.object.namespace == ns))
-        .filter(|l| get("name").is_none_or(|n| l.object.name == n))
-        .filter(|l| get("event").is_none_or(|e| l.event.as_str() == e))
-        .take(limit)
+        .filter(|l| {
+            f.kind
+                .as_ref()
+                .is_none_or(|k| l.object.kind.eq_ignore_ascii_case(k))
+        })
+        .filter(|l| {
+            f.namespace
+                .as_ref()
+                .is_none_or(|ns| l.object.namespace == *ns)
+        })
+        .filter(|l| f.name.as_ref().is_none_or(|n| l.object.name == *n))
+        .filter(|l| f.event.is_none_or(|e| l.event == e))
+        .take(f.limit.unwrap_or(100))
         .collect();
     reply(StatusCode::OK, &json!({"items": items}))
 }
 
-/// Children or parents with what herald knows of them; `watched: false` for those it does
-/// not watch (their kind is not watched, or they are out of scope or gone).
+/// The filters of `/api/v1/objects` and `/api/v1/events`, checked.
+#[derive(Debug, Default, PartialEq)]
+struct Filters {
+    kind: Option<String>,
+    namespace: Option<String>,
+    name: Option<String>,
+    health: Option<Health>,
+    event: Option<EventKind>,
+    limit: Option<usize>,
+}
+
+const OBJECT_FILTERS: &[&str] = &["kind", "namespace", "health"];
+const EVENT_FILTERS: &[&str] = &["kind", "namespace", "name", "event", "limit"];
+const MAX_KIND: usize = 100;
+const MAX_NAME: usize = 253;
+
+/// Reads a query's filters. A parameter the endpoint does not take, one given twice, or a value
+/// that cannot match anything is refused with what is allowed (the body of a 400): an answer
+/// of "nothing matches" to `?health=sick` or `?helth=unhealthy` would hide the typo.
+fn filters(q: &[(String, String)], allowed: &[&str]) -> Result<Filters, Value> {
+    let mut f = Filters::default();
+    let mut seen: Vec<&str> = Vec::new();
+    for (k, v) in q {
+        if !allowed.contains(&k.as_str()) {
+            return Err(json!({"error": format!("unknown parameter {k:?}"),
+                              "parameter": k, "allowed": allowed}));
+        }
+        if seen.contains(&k.as_str()) {
+            return Err(json!({"error": format!("{k}: given twice; give it once"),
+                              "parameter": k, "allowed": allowed}));
+        }
+        seen.push(k);
+        let refuse = |what: &str, allowed: Value| json!({"error": format!("{k}: {v:?} is not {what}"), "parameter": k, "allowed": allowed});
+        match k.as_str() {
+            "health" => {
+                let all = Health::ALL.map(Health::as_str);
+                f.health = Some(Health::parse(v).ok_or_else(|| refuse("a health", json!(all)))?);
+            }
+            "event" => {
+                // `stuck` is found per route by the notifier and never logged here.
+                let listed: Vec<&str> = EventKind::ALL
+                    .into_iter()
+                    .filter(|e| *e != EventKind::Stuck)
+                    .map(EventKind::as_str)
+                    .collect();
+                f.event = Some(
+                    EventKind::parse(v)
+                        .filter(|e| *e != EventKind::Stuck)
+                        .ok_or_else(|| refuse("an event this log lists", json!(listed)))?,
+                );
+            }
+            "limit" => {
+                let max = crate::agent::EVENTS_KEPT;
+                f.limit = Some(
+                    v.parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=max).contains(n))
+                        .ok_or_else(|| {
+                            refuse(
+                                &format!("a whole number from 1 to {max}"),
+                                json!({"min": 1, "max": max}),
+                            )
+                        })?,
+                );
+            }
+            "kind" => {
+                let mut chars = v.chars();
+                let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && chars.all(|c| c.is_ascii_alphanumeric())
+                    && v.len() <= MAX_KIND;
+                if !valid {
+                    return Err(refuse(
+                        "a kind",
+                        json!(format!(
+                            "a kind's name, in any case: a letter, then letters and digits, \
+                             at most {MAX_KIND} (Kustomization, deployment)"
+                        )),
+                    ));
+                }
+                f.kind = Some(v.clone());
+            }
+            "namespace" => {
+                // Empty: objects without a namespace.
+                let valid = v.is_empty()
+                    || (v.len() <= 63
+                        && v.bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                        && !v.starts_with('-')
+                        && !v.ends_with('-'));
+                if !valid {
+                    return Err(refuse(
+                        "a namespace",
+                        json!(
+                            "a namespace's name: lowercase letters, digits and '-', at most \
+                               63; empty for objects without a namespace"
+                        ),
+                    ));
+                }
+                f.namespace = Some(v.clone());
+            }
+            "name" => {
+                if v.is_empty() || v.len() > MAX_NAME {
+                    return Err(refuse(
+                        "a name",
+                        json!(format!("an object's name: 1 to {MAX_NAME} characters")),
+                    ));
+                }
+                f.name = Some(v.clone());
+            }
+            _ => unreachable!("every allowed filter is read above"),
+        }
+    }
+    Ok(f)
+}
+
+/// Children or parents with what herald knows of them (health, ready, status, message);
+/// `watched: false` for those it does not watch (their kind is not watched, or they are out of
+/// scope or gone).
 fn relatives(store: &Store, keys: &[Key]) -> Value {
     keys.iter()
         .map(|k| {
@@ -569,6 +699,7 @@ fn relatives(store: &Store, keys: &[Key]) -> Value {
                     v["health"] = json!(e.health());
                     v["ready"] = json!(e.own.ready);
                     v["status"] = json!(e.own.status);
+                    v["message"] = json!(e.message());
                 }
                 None => v["watched"] = json!(false),
             }
@@ -577,15 +708,16 @@ fn relatives(store: &Store, keys: &[Key]) -> Value {
         .collect()
 }
 
-fn entry_json(key: &ObjectKey, e: &Entry, with_transitions: bool) -> Value {
+fn entry_json(store: &Store, key: &ObjectKey, e: &Entry, with_transitions: bool) -> Value {
     let mut v = json!({
         "group": key.group, "kind": key.kind, "namespace": key.namespace, "name": key.name,
         "resourceVersion": e.resource_version,
         "assessment": e.assessment(),
         "since": e.since,
     });
+    // With each child's verdict: a list of names alone leaves a reader to look each one up.
     if let Some(r) = &e.rollup {
-        v["rolledUpFrom"] = json!(r.children);
+        v["rolledUpFrom"] = relatives(store, &r.children);
     }
     if let Some(d) = e.deleted_at {
         v["deletedAt"] = json!(d);
@@ -594,4 +726,113 @@ fn entry_json(key: &ObjectKey, e: &Entry, with_transitions: bool) -> Value {
         v["transitions"] = json!(e.history.iter().collect::<Vec<_>>());
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(s: &str) -> Vec<(String, String)> {
+        query_pairs(s).collect()
+    }
+
+    #[test]
+    fn good_filters_are_read() {
+        let f = filters(
+            &q("kind=kustomization&namespace=flux-system&health=unhealthy"),
+            OBJECT_FILTERS,
+        )
+        .unwrap();
+        assert_eq!(f.kind.as_deref(), Some("kustomization"));
+        assert_eq!(f.namespace.as_deref(), Some("flux-system"));
+        assert_eq!(f.health, Some(Health::Unhealthy));
+        let f = filters(
+            &q("event=child-unhealthy&limit=1000&name=web-1.a&namespace="),
+            EVENT_FILTERS,
+        )
+        .unwrap();
+        assert_eq!(f.event, Some(EventKind::ChildUnhealthy));
+        assert_eq!(f.limit, Some(1000));
+        assert_eq!(f.name.as_deref(), Some("web-1.a"));
+        assert_eq!(f.namespace.as_deref(), Some(""), "cluster-scoped objects");
+        assert_eq!(filters(&[], EVENT_FILTERS).unwrap(), Filters::default());
+    }
+
+    /// The refusal of `query` on an endpoint taking `allowed`: (error, allowed).
+    fn refused(query: &str, allowed: &[&str]) -> (String, Value) {
+        let e = filters(&q(query), allowed).expect_err(query);
+        (
+            e["error"].as_str().unwrap().to_string(),
+            e["allowed"].clone(),
+        )
+    }
+
+    #[test]
+    fn a_filter_that_cannot_match_is_refused_with_what_is_allowed() {
+        let (error, allowed) = refused("health=sick", OBJECT_FILTERS);
+        assert_eq!(error, "health: \"sick\" is not a health");
+        assert_eq!(
+            allowed,
+            json!(["healthy", "unknown", "warning", "unhealthy"])
+        );
+        let (error, allowed) = refused("helth=unhealthy", OBJECT_FILTERS);
+        assert_eq!(error, "unknown parameter \"helth\"");
+        assert_eq!(allowed, json!(["kind", "namespace", "health"]));
+        // `name` and `limit` filter events, not objects.
+        assert_eq!(
+            refused("name=web", OBJECT_FILTERS).0,
+            "unknown parameter \"name\""
+        );
+        assert_eq!(
+            refused("health=unhealthy", EVENT_FILTERS).0,
+            "unknown parameter \"health\""
+        );
+        assert!(
+            refused("health=unhealthy&health=warning", OBJECT_FILTERS)
+                .0
+                .contains("twice")
+        );
+
+        let (error, allowed) = refused("event=exploded", EVENT_FILTERS);
+        assert_eq!(error, "event: \"exploded\" is not an event this log lists");
+        let listed = allowed.as_array().unwrap();
+        assert!(listed.contains(&json!("child-unhealthy")), "{allowed}");
+        // Found per route by the notifier, never in this log: asking for it is a mistake too.
+        assert!(!listed.contains(&json!("stuck")), "{allowed}");
+        assert!(
+            refused("event=stuck", EVENT_FILTERS)
+                .0
+                .starts_with("event: \"stuck\"")
+        );
+
+        for limit in ["many", "0", "-1", "1001", "1e3", ""] {
+            let (error, allowed) = refused(&format!("limit={limit}"), EVENT_FILTERS);
+            assert!(
+                error.ends_with("is not a whole number from 1 to 1000"),
+                "{error}"
+            );
+            assert_eq!(allowed, json!({"min": 1, "max": 1000}));
+        }
+        for kind in [
+            "",
+            "Kustomization;",
+            "1Pod",
+            "apps/Deployment",
+            &"K".repeat(101),
+        ] {
+            let (error, _) = refused(&format!("kind={kind}"), OBJECT_FILTERS);
+            assert!(error.starts_with("kind: "), "{error}");
+        }
+        for ns in ["Flux-System", "-a", "a-", "a_b", &"a".repeat(64)] {
+            let (error, _) = refused(&format!("namespace={ns}"), EVENT_FILTERS);
+            assert!(error.starts_with("namespace: "), "{error}");
+        }
+        for name in ["", &"n".repeat(254)] {
+            assert!(
+                refused(&format!("name={name}"), EVENT_FILTERS)
+                    .0
+                    .starts_with("name: ")
+            );
+        }
+    }
 }

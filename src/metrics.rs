@@ -46,6 +46,10 @@ pub struct Metrics {
     notifications: IntCounterVec,
     /// `herald_notification_delay_seconds{receiver}`.
     notification_delay: HistogramVec,
+    /// `herald_lua_checks_quarantined`: Lua checks the watchdog stopped running.
+    pub lua_quarantined: prometheus::IntGauge,
+    /// `herald_evaluations_abandoned_total`: assessments the watchdog gave up waiting for.
+    pub evaluations_abandoned: prometheus::IntCounter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -123,6 +127,22 @@ impl Metrics {
         for e in ENGINES {
             check_duration.with_label_values(&[e]);
         }
+        let lua_quarantined = prometheus::IntGauge::new(
+            "herald_lua_checks_quarantined",
+            "Lua checks the watchdog stopped running after one overran its time limit; their kinds are judged unknown.",
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(lua_quarantined.clone()))
+            .expect("unique");
+        let evaluations_abandoned = prometheus::IntCounter::new(
+            "herald_evaluations_abandoned_total",
+            "Assessments the watchdog abandoned because a Lua check overran its time limit; the evaluator started again.",
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(evaluations_abandoned.clone()))
+            .expect("unique");
         Metrics {
             registry,
             transitions,
@@ -130,6 +150,8 @@ impl Metrics {
             check_duration,
             notifications,
             notification_delay,
+            lua_quarantined,
+            evaluations_abandoned,
         }
     }
 

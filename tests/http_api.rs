@@ -101,7 +101,10 @@ async fn writes_need_a_token_json_and_the_same_origin_and_stay_within_limits() {
     let (_herald, addr, log) = herald(
         &dir,
         &kubeconfig,
-        "api:\n  writes:\n    tokenFiles: [ops]\n    maxSilences: 2\n    maxCommentBytes: 16\n    maxDuration: 1d\n",
+        &format!(
+            "api:\n  writes:\n    tokenFiles: [\"{}\"]\n    maxSilences: 2\n    maxCommentBytes: 16\n    maxDuration: 1d\n",
+            dir.join("ops").display()
+        ),
     )
     .await;
     let silence = r#"{"match": {"namespace": "prod"}, "for": "1h", "comment": "deploy"}"#;
@@ -333,7 +336,10 @@ async fn half_sent_requests_idle_connections_and_slow_bodies_are_cut_off_in_time
     let (_herald, addr, _) = herald(
         &dir,
         &kubeconfig,
-        "api: {headerTimeout: 1s, requestTimeout: 1s, writes: {tokenFiles: [ops]}}\n",
+        &format!(
+            "api: {{headerTimeout: 1s, requestTimeout: 1s, writes: {{tokenFiles: [\"{}\"]}}}}\n",
+            dir.join("ops").display()
+        ),
     )
     .await;
     let started = Instant::now();
@@ -453,6 +459,28 @@ async fn run_refuses_a_token_file_it_cannot_use() {
             "{err}"
         );
     }
+    // The configuration's token files are checked as herald starts.
+    let config = dir.join("herald.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "api:\n  writes:\n    tokenFiles: [\"{}\"]\n",
+            dir.join("missing").display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(herald_bin())
+        .args(["run", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .env("KUBECONFIG", &kubeconfig)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("api.writes.tokenFiles") && err.contains("missing"),
+        "{err}"
+    );
     // A good one turns writes on without a configuration file (silences then need notifications).
     std::fs::write(dir.join("ci"), format!("{TOKEN}\n")).unwrap();
     let token = dir.join("ci");

@@ -6,18 +6,18 @@ use std::process::{Command, Output};
 
 use crate::util::{corpus, herald_bin};
 
-fn herald(args: &[&str]) -> Output {
+pub(crate) fn herald(args: &[&str]) -> Output {
     Command::new(herald_bin())
         .args(args)
         .output()
         .expect("herald runs")
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
@@ -29,7 +29,7 @@ fn repo(rel: &str) -> String {
 }
 
 /// A scratch tree of files, fresh for each test.
-fn tree(name: &str, files: &[(&str, &str)]) -> PathBuf {
+pub(crate) fn tree(name: &str, files: &[(&str, &str)]) -> PathBuf {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("lua_cli")
         .join(name);

@@ -933,27 +933,25 @@ async fn a_bad_reload_keeps_the_running_configuration_and_a_good_one_takes_over(
         assert!(ok.success());
     };
 
-    // A broken file: refused with its line and field; the running configuration stays.
+    // A broken file: refused with every mistake's line and field (an unknown field does not
+    // hide the next mistake); the running configuration stays.
     std::fs::write(
         &config,
-        good.replace("waitFor", "")
-            .replace("receivers: [hook]", "receivers: [hook]\n    waitFor: soon"),
+        good.replace("waitFor", "").replace(
+            "receivers: [hook]",
+            "receivers: [hook]\n    colour: red\n    waitFor: soon",
+        ),
     )
     .unwrap();
     hup();
-    until("the refusal", || {
-        herald
-            .stderr
-            .lock()
-            .unwrap()
-            .contains("configuration not reloaded")
+    // One log line per mistake: wait for both.
+    until("the refusal naming both mistakes", || {
+        let logs = herald.stderr.lock().unwrap();
+        logs.contains("configuration not reloaded")
+            && logs.contains("routes[0].colour: unknown field")
+            && logs.contains("routes[0].waitFor")
     })
     .await;
-    assert!(
-        herald.stderr.lock().unwrap().contains("routes[0].waitFor"),
-        "{}",
-        herald.stderr.lock().unwrap()
-    );
     server.apply(ks("api", "False")).unwrap();
     until("the message to the first receiver", || {
         first.taken().len() == 1
@@ -1000,7 +998,10 @@ async fn silences_added_and_expired_through_the_api() {
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(
         &config,
-        format!("{text}api:\n  writes:\n    tokenFiles: [ops]\n"),
+        format!(
+            "{text}api:\n  writes:\n    tokenFiles: [\"{}\"]\n",
+            dir.join("ops").display()
+        ),
     )
     .unwrap();
     let herald = Herald::learned(&kubeconfig, &config, &[], "web").await;

@@ -298,11 +298,20 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
         children.contains("unhealthyDeployment apps/web"),
         "{children}"
     );
+    // Each child it was rolled up from, with its verdict: health, ready, status, message.
     let from = text_of(&one, "rolled-up-from");
-    assert!(from.contains("Deployment apps/web"), "{from}");
-    let history = text_of(&one, "transitions");
     assert!(
-        history.contains("unhealthy ReconciliationSucceeded"),
+        from.contains("unhealthyDeployment apps/webnoRollout Failed0/2 ready"),
+        "{from}"
+    );
+    assert_eq!(
+        attrs(inner(&one, "rolled-up-from"), "data-health"),
+        ["unhealthy"]
+    );
+    let history = text_of(&one, "transitions");
+    // The rolled-up health is said to be the children's, the status the object's own.
+    assert!(
+        history.contains("unhealthy from its children (own: ready, ReconciliationSucceeded)"),
         "{history}"
     );
     assert!(

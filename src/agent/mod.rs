@@ -9,9 +9,9 @@ pub mod raw;
 pub mod watch;
 
 use std::collections::{BTreeSet, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
 use kube::api::ApiResource;
@@ -20,7 +20,8 @@ use serde_json::Value;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::clock::Clock;
-use crate::health::Assessor;
+use crate::health::{Assessor, Quarantine};
+use crate::lua::Heartbeat;
 use crate::metrics::{ENGINES, Metrics, engine};
 use crate::object::ValueExt;
 use crate::relations::{self, Links};
@@ -59,6 +60,12 @@ pub struct Logged {
     pub from: Option<crate::store::Verdict>,
     pub to: Option<crate::store::Verdict>,
     pub message: String,
+    /// For an event about a health rolled up from children: the first child behind it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// The event in one line, the child behind a rolled-up health named
+    /// ([`crate::events::headline`]).
+    pub summary: String,
 }
 
 /// What watchers hand the evaluator.
@@ -106,6 +113,12 @@ pub struct Config {
     pub notify: bool,
     /// The `cluster` label of the metrics.
     pub cluster: String,
+    /// The evaluator counts as stalled (`/healthz` and `/readyz` fail) after doing nothing for
+    /// this long while work waits.
+    pub stall_after: Duration,
+    /// How long a Lua check may run past its own time limit before the watchdog abandons it
+    /// (the VM enforces the limit itself; this catches what escapes the VM).
+    pub watchdog_margin: Duration,
 }
 
 impl Default for Config {
@@ -122,6 +135,8 @@ impl Default for Config {
             argo: true,
             notify: false,
             cluster: String::new(),
+            stall_after: Duration::from_secs(30),
+            watchdog_margin: Duration::from_secs(5),
         }
     }
 }
@@ -146,12 +161,55 @@ pub struct Agent {
     pub notifier: std::sync::OnceLock<Arc<crate::notify::Notifier>>,
     /// A subscription made before anything ran, so its holder misses nothing.
     first_subscriber: std::sync::Mutex<Option<broadcast::Receiver<Transition>>>,
+    /// Whether the evaluator gets on with its work, for the probes.
+    pub progress: Progress,
+}
+
+/// The evaluator's progress: herald must not look healthy while it is stuck.
+#[derive(Debug)]
+pub struct Progress {
+    base: Instant,
+    /// When the evaluator last got something done (an assessment, a batch written), in
+    /// nanoseconds after `base`.
+    last: AtomicU64,
+    /// A batch has been taken and is not written yet.
+    busy: AtomicBool,
+    stall_after: Duration,
+}
+
+impl Progress {
+    fn new(stall_after: Duration) -> Progress {
+        Progress {
+            base: Instant::now(),
+            last: AtomicU64::new(0),
+            busy: AtomicBool::new(false),
+            stall_after,
+        }
+    }
+
+    fn tick(&self) {
+        let at = u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.last.store(at, Ordering::Relaxed);
+    }
+
+    /// How long the evaluator has done nothing while work waits, once that is
+    /// [`Config::stall_after`] or longer.
+    pub fn stalled(&self) -> Option<Duration> {
+        if !self.busy.load(Ordering::SeqCst) {
+            return None;
+        }
+        let last = Duration::from_nanos(self.last.load(Ordering::Relaxed));
+        let idle = self.base.elapsed().saturating_sub(last);
+        (idle >= self.stall_after).then_some(idle)
+    }
 }
 
 impl Agent {
-    /// Ready once discovery ran and every watcher delivered its first list.
+    /// Ready once discovery ran and every watcher delivered its first list, while the
+    /// evaluator is not stalled.
     pub fn is_ready(&self) -> bool {
-        self.discovered.load(Ordering::SeqCst)
+        self.progress.stalled().is_none()
+            && self.discovered.load(Ordering::SeqCst)
             && self.listed.load(Ordering::SeqCst) >= self.started.load(Ordering::SeqCst)
     }
 
@@ -177,11 +235,12 @@ impl Agent {
     }
 }
 
-/// Starts discovery, the watchers and the evaluator; returns at once.
+/// Starts discovery, the watchers and the evaluator; returns at once. `assessor` builds the
+/// checks, again each time the watchdog replaces an evaluator stuck in one.
 pub fn start(
     client: kube::Client,
     config: Config,
-    assessor: impl FnOnce() -> Assessor + Send + 'static,
+    assessor: impl Fn() -> Assessor + Send + Sync + 'static,
     clock: Arc<dyn Clock>,
 ) -> Arc<Agent> {
     let changes = if config.notify {
@@ -207,6 +266,7 @@ pub fn start(
         first_subscriber: std::sync::Mutex::new(None),
         notifier: std::sync::OnceLock::new(),
         events: std::sync::Mutex::new(std::collections::VecDeque::new()),
+        progress: Progress::new(config.stall_after),
     });
     *agent
         .first_subscriber
@@ -215,7 +275,14 @@ pub fn start(
     let (tx, rx) = mpsc::channel::<Update>(256);
     let (kinds_tx, kinds_rx) = mpsc::unbounded_channel();
     let kinds_tx = config.children.then_some(kinds_tx);
-    spawn_evaluator(Arc::clone(&agent), rx, kinds_tx, assessor, clock);
+    spawn_evaluator(
+        Arc::clone(&agent),
+        rx,
+        kinds_tx,
+        assessor,
+        clock,
+        config.watchdog_margin,
+    );
     tokio::spawn(discover_loop(
         client,
         config,
@@ -226,12 +293,37 @@ pub fn start(
     agent
 }
 
-/// The evaluator's state between updates.
+/// How often the watchdog looks at the running check.
+const WATCHDOG_EVERY: Duration = Duration::from_millis(100);
+
+/// What every generation of the evaluator shares. A generation ends when the watchdog abandons
+/// it (stuck in a Lua check beyond the VM's own limits); the next one takes over the queue and
+/// the batch in flight.
+struct Shared {
+    rx: std::sync::Mutex<mpsc::Receiver<Update>>,
+    /// The batch being assessed, until it is written to the store.
+    inflight: std::sync::Mutex<Option<Arc<Vec<Update>>>>,
+    /// Kinds whose first list has arrived (per namespace), for readiness.
+    first_lists: std::sync::Mutex<HashSet<(String, String, Option<String>)>>,
+    make: Box<dyn Fn() -> Assessor + Send + Sync>,
+    /// Where to ask for children's kinds to be watched; None when children are not followed.
+    kinds: Option<mpsc::UnboundedSender<(String, String)>>,
+    clock: Arc<dyn Clock>,
+    /// The generation allowed to write the store; an abandoned one finds it changed and stops.
+    generation: AtomicU64,
+    /// What the current generation's Lua checks run.
+    heartbeat: std::sync::Mutex<Arc<Heartbeat>>,
+    quarantine: Arc<std::sync::Mutex<Quarantine>>,
+    watchdog_margin: Duration,
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One generation's state between updates.
 struct Evaluator {
     assessor: Assessor,
-    /// Kinds whose first list has arrived (per namespace), for readiness.
-    first_lists: HashSet<(String, String, Option<String>)>,
-    /// Where to ask for children's kinds to be watched; None when children are not followed.
     kinds: Option<mpsc::UnboundedSender<(String, String)>>,
     asked: HashSet<(String, String)>,
     last_prune: Timestamp,
@@ -260,55 +352,157 @@ impl Evaluator {
 
 fn spawn_evaluator(
     agent: Arc<Agent>,
-    mut rx: mpsc::Receiver<Update>,
+    rx: mpsc::Receiver<Update>,
     kinds: Option<mpsc::UnboundedSender<(String, String)>>,
-    assessor: impl FnOnce() -> Assessor + Send + 'static,
+    assessor: impl Fn() -> Assessor + Send + Sync + 'static,
     clock: Arc<dyn Clock>,
+    watchdog_margin: Duration,
 ) {
+    let shared = Arc::new(Shared {
+        watchdog_margin,
+        rx: std::sync::Mutex::new(rx),
+        inflight: std::sync::Mutex::new(None),
+        first_lists: std::sync::Mutex::new(HashSet::new()),
+        make: Box::new(assessor),
+        kinds,
+        clock,
+        generation: AtomicU64::new(0),
+        heartbeat: std::sync::Mutex::new(Arc::new(Heartbeat::default())),
+        quarantine: Arc::new(std::sync::Mutex::new(Quarantine::new())),
+    });
+    let weak = Arc::downgrade(&agent);
+    spawn_generation(agent, Arc::clone(&shared), 0);
+    std::thread::Builder::new()
+        .name("herald-watchdog".into())
+        .spawn(move || watchdog(&weak, &shared))
+        .expect("spawn the watchdog thread");
+}
+
+fn spawn_generation(agent: Arc<Agent>, shared: Arc<Shared>, generation: u64) {
     std::thread::Builder::new()
         .name("herald-evaluator".into())
-        .spawn(move || {
-            let mut ev = Evaluator {
-                assessor: assessor(),
-                first_lists: HashSet::new(),
-                kinds,
-                asked: HashSet::new(),
-                last_prune: clock.now(),
-                keep_meta: agent.changes_tx.is_some(),
-                durations: ENGINES
-                    .map(|e| agent.metrics.check_duration.with_label_values(&[e]).local()),
-            };
-            let mut batch = Vec::with_capacity(BATCH);
-            while let Some(first) = rx.blocking_recv() {
-                // Take what else is waiting, so the store's lock is taken once per batch.
-                batch.push(first);
-                while batch.len() < BATCH {
-                    match rx.try_recv() {
-                        Ok(u) => batch.push(u),
-                        Err(_) => break,
-                    }
-                }
-                let now = clock.now();
-                ev.assessor.take_updates();
-                let transitions = apply(&agent, &mut ev, batch.drain(..), now);
-                for d in &ev.durations {
-                    d.flush();
-                }
-                log_events(&agent, &transitions);
-                for t in transitions {
-                    agent.metrics.transition(
-                        &t.key.kind,
-                        t.from.as_ref().map(|v| v.health),
-                        t.to.as_ref().map(|v| v.health),
-                    );
-                    if let Some(tx) = &agent.changes_tx {
-                        let _ = tx.send(t.clone());
-                    }
-                    let _ = agent.transitions.send(t);
-                }
-            }
-        })
+        .spawn(move || evaluate(&agent, &shared, generation))
         .expect("spawn the evaluator thread");
+}
+
+fn evaluate(agent: &Agent, shared: &Shared, generation: u64) {
+    let mut assessor = (shared.make)();
+    let heartbeat = Arc::new(Heartbeat::default());
+    *lock(&shared.heartbeat) = Arc::clone(&heartbeat);
+    assessor.supervised(heartbeat, Arc::clone(&shared.quarantine));
+    let mut ev = Evaluator {
+        assessor,
+        kinds: shared.kinds.clone(),
+        asked: HashSet::new(),
+        last_prune: shared.clock.now(),
+        keep_meta: agent.changes_tx.is_some(),
+        durations: ENGINES.map(|e| agent.metrics.check_duration.with_label_values(&[e]).local()),
+    };
+    while let Some(batch) = take_batch(agent, shared, generation) {
+        let now = shared.clock.now();
+        ev.assessor.take_updates();
+        let Some(transitions) = apply(agent, shared, generation, &mut ev, &batch, now) else {
+            // Abandoned: a later generation has the batch.
+            return;
+        };
+        for d in &ev.durations {
+            d.flush();
+        }
+        log_events(agent, &transitions);
+        for t in transitions {
+            agent.metrics.transition(
+                &t.key.kind,
+                t.from.as_ref().map(|v| v.health),
+                t.to.as_ref().map(|v| v.health),
+            );
+            if let Some(tx) = &agent.changes_tx {
+                let _ = tx.send(t.clone());
+            }
+            let _ = agent.transitions.send(t);
+        }
+    }
+}
+
+/// The batch an abandoned generation left, or the next one from the queue (what else is
+/// waiting is taken with it, so the store's lock is taken once per batch). None when the queue
+/// is closed or this generation was superseded.
+fn take_batch(agent: &Agent, shared: &Shared, generation: u64) -> Option<Arc<Vec<Update>>> {
+    let superseded = || shared.generation.load(Ordering::SeqCst) != generation;
+    if superseded() {
+        return None;
+    }
+    if let Some(left) = lock(&shared.inflight).clone() {
+        return Some(left);
+    }
+    let mut rx = lock(&shared.rx);
+    // Looked at again under the queue's lock: a superseded generation may have put one back.
+    if let Some(left) = lock(&shared.inflight).clone() {
+        return Some(left);
+    }
+    let first = rx.blocking_recv()?;
+    let mut batch = Vec::with_capacity(BATCH);
+    batch.push(first);
+    while batch.len() < BATCH {
+        match rx.try_recv() {
+            Ok(u) => batch.push(u),
+            Err(_) => break,
+        }
+    }
+    let batch = Arc::new(batch);
+    *lock(&shared.inflight) = Some(Arc::clone(&batch));
+    agent.progress.tick();
+    agent.progress.busy.store(true, Ordering::SeqCst);
+    if superseded() {
+        return None;
+    }
+    Some(batch)
+}
+
+/// Keeps an eye on the running Lua check, trusting nothing inside the VM: one that overruns its
+/// time limit by [`Config::watchdog_margin`] has its evaluation abandoned, is quarantined, and a new
+/// evaluator takes over.
+fn watchdog(agent: &std::sync::Weak<Agent>, shared: &Arc<Shared>) {
+    loop {
+        std::thread::sleep(WATCHDOG_EVERY);
+        let Some(agent) = agent.upgrade() else {
+            return;
+        };
+        let heartbeat = Arc::clone(&lock(&shared.heartbeat));
+        let Some(running) = heartbeat.running() else {
+            continue;
+        };
+        let ran = running.since.elapsed();
+        if ran < running.limit + shared.watchdog_margin {
+            continue;
+        }
+        let reason = format!(
+            "the Lua check {} was abandoned after running for {:.1} s, past its time limit of {:?}: \
+             it is quarantined, and objects of its kinds are judged unknown until its script \
+             changes or herald restarts",
+            running.origin,
+            ran.as_secs_f64(),
+            running.limit,
+        );
+        tracing::error!(check = %running.origin, ran_seconds = ran.as_secs_f64(), limit = ?running.limit,
+            "a Lua check overran its time limit beyond the VM's reach; its evaluation is abandoned, the check quarantined and the evaluator started again");
+        let quarantined = {
+            let mut q = lock(&shared.quarantine);
+            q.insert((running.origin.to_string(), running.digest), reason);
+            q.len()
+        };
+        agent
+            .metrics
+            .lua_quarantined
+            .set(i64::try_from(quarantined).unwrap_or(i64::MAX));
+        agent.metrics.evaluations_abandoned.inc();
+        // Under the store's lock, so the abandoned generation cannot be halfway through writing.
+        let generation = {
+            let _store = agent.store.write().unwrap_or_else(|p| p.into_inner());
+            shared.generation.fetch_add(1, Ordering::SeqCst) + 1
+        };
+        heartbeat.clear();
+        spawn_generation(Arc::clone(&agent), Arc::clone(shared), generation);
+    }
 }
 
 /// Keeps the events of a batch's transitions (what a notifier would be told, `stuck` aside,
@@ -317,6 +511,10 @@ fn log_events(agent: &Agent, transitions: &[Transition]) {
     let mut log = agent.events.lock().unwrap_or_else(|p| p.into_inner());
     for t in transitions.iter().filter(|t| !t.initial) {
         for event in crate::events::detect(t.from.as_ref(), t.to.as_ref(), t.initial) {
+            let via = t
+                .via
+                .as_deref()
+                .filter(|_| crate::events::tells_health(event));
             if log.len() == EVENTS_KEPT {
                 log.pop_front();
             }
@@ -327,6 +525,8 @@ fn log_events(agent: &Agent, transitions: &[Transition]) {
                 from: t.from.clone(),
                 to: t.to.clone(),
                 message: t.message.clone(),
+                via: via.map(str::to_string),
+                summary: crate::events::headline(event, &t.key, t.to.as_ref(), via),
             });
         }
     }
@@ -341,22 +541,34 @@ const BATCH: usize = 256;
 /// What the store needs of an update, worked out before its lock is taken. (Short-lived, one
 /// batch at a time: the size of the largest variant does not matter.)
 #[allow(clippy::large_enum_variant)]
-enum Prepared {
+enum Prepared<'a> {
     Apply(Observed),
-    Delete(ObjectKey),
-    Listed(Listing),
+    Delete(&'a ObjectKey),
+    Listed(&'a Listing),
 }
 
 /// Assesses a batch of updates (outside the lock: readers never wait on Lua), then records
-/// them in the store.
+/// them in the store, unless this generation was abandoned meanwhile (None).
 fn apply(
     agent: &Agent,
+    shared: &Shared,
+    generation: u64,
     ev: &mut Evaluator,
-    updates: impl Iterator<Item = Update>,
+    updates: &[Update],
     now: Timestamp,
-) -> Vec<Transition> {
-    let prepared: Vec<Prepared> = updates.filter_map(|u| ev.prepare(u, now)).collect();
+) -> Option<Vec<Transition>> {
+    let prepared: Vec<Prepared<'_>> = updates
+        .iter()
+        .filter_map(|u| {
+            let p = ev.prepare(u, now);
+            agent.progress.tick();
+            p
+        })
+        .collect();
     let mut store = agent.store.write().unwrap_or_else(|p| p.into_inner());
+    if shared.generation.load(Ordering::SeqCst) != generation {
+        return None;
+    }
     if now.duration_since(ev.last_prune) >= PRUNE_EVERY {
         ev.last_prune = now;
         store.prune(now);
@@ -365,7 +577,7 @@ fn apply(
     for p in prepared {
         match p {
             Prepared::Apply(seen) => out.extend(store.apply(seen, now)),
-            Prepared::Delete(key) => out.extend(store.delete(&key, now)),
+            Prepared::Delete(key) => out.extend(store.delete(key, now)),
             Prepared::Listed(Listing {
                 group,
                 kind,
@@ -374,32 +586,40 @@ fn apply(
                 gates_ready,
             }) => {
                 out.extend(store.reconcile(
-                    &group,
-                    &kind,
-                    &keys,
+                    group,
+                    kind,
+                    keys,
                     |k| namespace.as_deref().is_none_or(|ns| k.namespace == ns),
                     now,
                 ));
                 store.prune(now);
-                if ev.first_lists.insert((group, kind, namespace)) && gates_ready {
+                let first = lock(&shared.first_lists).insert((
+                    group.clone(),
+                    kind.clone(),
+                    namespace.clone(),
+                ));
+                if first && *gates_ready {
                     agent.listed.fetch_add(1, Ordering::SeqCst);
                 }
             }
         }
     }
-    out
+    *lock(&shared.inflight) = None;
+    agent.progress.busy.store(false, Ordering::SeqCst);
+    agent.progress.tick();
+    Some(out)
 }
 
 impl Evaluator {
-    fn prepare(&mut self, update: Update, now: Timestamp) -> Option<Prepared> {
+    fn prepare<'a>(&mut self, update: &'a Update, now: Timestamp) -> Option<Prepared<'a>> {
         Some(match update {
             Update::Apply(obj, initial) => {
-                let key = ObjectKey::of(&obj)?;
+                let key = ObjectKey::of(obj)?;
                 let started = std::time::Instant::now();
-                let assessment = self.assessor.assess(&obj, now);
+                let assessment = self.assessor.assess(obj, now);
                 self.durations[engine(&assessment.check)].observe(started.elapsed().as_secs_f64());
                 let links = if self.kinds.is_some() {
-                    Links::of(&obj, &key)
+                    Links::of(obj, &key)
                 } else {
                     Links::default()
                 };
@@ -415,13 +635,13 @@ impl Evaluator {
                     resource_version,
                     links,
                     meta: if self.keep_meta {
-                        Meta::of(&obj)
+                        Meta::of(obj)
                     } else {
                         Meta::default()
                     },
-                    compat: crate::metrics::Compat::of(&obj),
+                    compat: crate::metrics::Compat::of(obj),
                     assessment,
-                    initial,
+                    initial: *initial,
                 })
             }
             Update::Delete(key) => Prepared::Delete(key),

@@ -45,13 +45,14 @@ pub struct CheckArgs {
     /// standard input.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// How to print the objects and their assessments.
     #[arg(short, long, value_enum, default_value = "table")]
     pub output: Output,
     /// Exit with status 1 when an object is this unhealthy or worse.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, value_name = "HEALTH")]
     pub fail_on: Option<FailOn>,
-    /// Judge as if it were this time (RFC 3339), for time-based rules.
-    #[arg(long)]
+    /// Judge as if it were this time (RFC 3339), for time-based rules [default: now].
+    #[arg(long, value_name = "TIME")]
     pub now: Option<Timestamp>,
     #[command(flatten)]
     pub checks: UserChecks,
@@ -60,15 +61,12 @@ pub struct CheckArgs {
 /// Exit status: 0 all good, 1 `--fail-on` matched, 2 some input could not be read.
 pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
     let now = args.now.unwrap_or_else(Timestamp::now);
-    let mut assessor = match args.checks.assessor() {
-        Ok(a) => a,
-        Err(errors) => {
-            for e in errors {
-                writeln!(err, "error: {e}")?;
-            }
-            return Ok(2);
-        }
-    };
+    // A user check that does not compile is reported; its kinds are judged unknown with its
+    // error and everything else is still assessed.
+    let (mut assessor, check_errors) = args.checks.loaded();
+    for e in &check_errors {
+        writeln!(err, "error: {e}")?;
+    }
     let mut docs = Vec::new();
     let mut errors = Vec::new();
     let mut paths = Vec::new();
@@ -87,7 +85,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
     let failed = args
         .fail_on
         .is_some_and(|f| rows.iter().any(|r| f.fails(r.assessment.health)));
-    Ok(if !errors.is_empty() {
+    Ok(if !errors.is_empty() || !check_errors.is_empty() {
         2
     } else if failed {
         1

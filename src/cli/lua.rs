@@ -28,12 +28,14 @@ pub struct UserChecks {
     /// An argocd-cm ConfigMap (YAML or JSON) whose health customizations become user checks.
     #[arg(long = "argocd-cm", value_name = "FILE")]
     pub argocd_cm: Option<PathBuf>,
-    /// Time limit of one Lua evaluation, in milliseconds.
-    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    /// Time limit of one Lua evaluation, in milliseconds (1 to 60000).
+    #[arg(long, default_value_t = 1000, value_name = "MS",
+          value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub lua_timeout_ms: u64,
-    /// Memory limit of one Lua state, in MiB.
-    #[arg(long, default_value_t = 16, value_name = "MIB")]
-    pub lua_memory_mib: usize,
+    /// Memory limit of one Lua state, in MiB (1 to 1024).
+    #[arg(long, default_value_t = 16, value_name = "MIB",
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub lua_memory_mib: u64,
     /// Checks found elsewhere (an argocd-cm read from the cluster), after the others.
     #[arg(skip)]
     pub extra: Vec<lua::ScriptSource>,
@@ -42,11 +44,25 @@ pub struct UserChecks {
 impl UserChecks {
     /// An assessor with the shipped checks and these user checks; errors name file and line.
     pub fn assessor(&self) -> Result<Assessor, Vec<String>> {
+        let (assessor, errors) = self.loaded();
+        if errors.is_empty() {
+            Ok(assessor)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// An assessor with every check that loaded, and what did not: a user check that does not
+    /// compile judges its kinds unknown with its error.
+    pub fn loaded(&self) -> (Assessor, Vec<String>) {
         let limits = Limits {
             time: Duration::from_millis(self.lua_timeout_ms),
-            memory: self.lua_memory_mib << 20,
+            memory: usize::try_from(self.lua_memory_mib << 20).unwrap_or(usize::MAX),
         };
-        let mut checks = LuaChecks::shipped(limits).map_err(|e| vec![e.to_string()])?;
+        let mut checks = match LuaChecks::shipped(limits) {
+            Ok(c) => c,
+            Err(e) => return (Assessor::builtin_only(), vec![e.to_string()]),
+        };
         let mut sources = Vec::new();
         let mut errors = Vec::new();
         for dir in &self.scripts {
@@ -83,11 +99,7 @@ impl UserChecks {
         if let Err(load_errors) = checks.add_user(sources) {
             errors.extend(load_errors.iter().map(ToString::to_string));
         }
-        if errors.is_empty() {
-            Ok(Assessor::new(checks))
-        } else {
-            Err(errors)
-        }
+        (Assessor::new(checks), errors)
     }
 }
 
@@ -135,18 +147,40 @@ const ARGO_WORDS: [&str; 6] = [
 /// Exit status: 0 every case passed, 1 a case failed, 2 a suite or input could not be read.
 pub fn run(cmd: &LuaCommand, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
     let LuaCommand::Test(args) = cmd;
-    let mut assessor = match args.checks.assessor() {
-        Ok(a) => a,
-        Err(errors) => {
-            for e in errors {
-                writeln!(err, "error: {e}")?;
-            }
-            return Ok(2);
-        }
-    };
+    let (mut assessor, load_errors) = args.checks.loaded();
+    for e in &load_errors {
+        writeln!(err, "error: {e}")?;
+    }
+    if !args.dir.is_dir() {
+        let what = if args.dir.exists() {
+            "is not a directory"
+        } else {
+            "does not exist"
+        };
+        writeln!(err, "error: {}: {what}", args.dir.display())?;
+        return Ok(2);
+    }
     let mut suites = Vec::new();
-    find_suites(&args.dir, &mut suites)?;
+    if let Err(e) = find_suites(&args.dir, &mut suites) {
+        writeln!(err, "error: {}: {e}", args.dir.display())?;
+        return Ok(2);
+    }
     suites.sort();
+    // Scripts beside the suites are only tested when they are the checks herald would run.
+    let beside = suites
+        .iter()
+        .map(|s| s.with_file_name("health.lua"))
+        .filter(|p| p.is_file() && !is_shipped(p))
+        .count();
+    if beside > 0 && args.checks.scripts.is_empty() {
+        writeln!(
+            err,
+            "note: the {beside} health.lua file(s) beside these suites are not in use: the suites \
+             test the checks herald would run (built-in, shipped, --scripts, --argocd-cm); \
+             add --scripts {} to test them",
+            args.dir.display()
+        )?;
+    }
     if suites.is_empty() {
         writeln!(
             err,
@@ -220,13 +254,27 @@ pub fn run(cmd: &LuaCommand, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
             String::new()
         }
     )?;
-    Ok(if broken > 0 {
+    Ok(if broken > 0 || !load_errors.is_empty() {
         2
     } else if failed > 0 {
         1
     } else {
         0
     })
+}
+
+/// Whether `path` (`.../<group>/<Kind>/health.lua`) holds the check herald ships for that kind.
+fn is_shipped(path: &Path) -> bool {
+    let folder = |p: Option<&Path>| {
+        p.and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned())
+    };
+    let kind = path.parent();
+    let (Some(k), Some(g)) = (folder(kind), folder(kind.and_then(Path::parent))) else {
+        return false;
+    };
+    lua::shipped_source(&g, &k)
+        .is_some_and(|shipped| std::fs::read_to_string(path).is_ok_and(|s| s == shipped))
 }
 
 fn find_suites(dir: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {

@@ -19,30 +19,45 @@ pub struct RunArgs {
     #[arg(long, env = "HERALD_CONFIG", value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
     /// Address of the HTTP API (/healthz, /readyz, /api/v1/objects).
-    #[arg(long, env = "HERALD_LISTEN", default_value = "0.0.0.0:8080")]
+    #[arg(
+        long,
+        env = "HERALD_LISTEN",
+        default_value = "0.0.0.0:8080",
+        value_name = "ADDR"
+    )]
     pub listen: SocketAddr,
-    /// Namespaces to watch (repeatable); all when none is given.
+    /// Namespaces to watch (repeatable, or separated by commas) [default: the configuration's
+    /// `watch.namespaces`, else all].
     #[arg(
         long = "namespace",
         short = 'n',
         env = "HERALD_NAMESPACES",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_name = "NAMESPACE"
     )]
     pub namespaces: Vec<String>,
-    /// Only objects matching this label selector.
-    #[arg(long, short = 'l', env = "HERALD_SELECTOR")]
+    /// Only objects matching this label selector [default: the configuration's
+    /// `watch.labelSelector`].
+    #[arg(long, short = 'l', env = "HERALD_SELECTOR", value_name = "SELECTOR")]
     pub selector: Option<String>,
     /// How long deleted objects stay visible, in minutes.
-    #[arg(long, default_value_t = 60)]
+    #[arg(
+        long,
+        env = "HERALD_RETENTION_MINUTES",
+        default_value_t = 60,
+        value_name = "MINUTES"
+    )]
     pub retention_minutes: i64,
     /// Do not follow children (inventories, Argo CD resources, owners): every object shows
     /// its own health and only Flux and Argo CD kinds are watched.
     #[arg(long, env = "HERALD_NO_CHILDREN")]
     pub no_children: bool,
-    /// At most this many kinds are watched on demand because inventories list them (64).
-    #[arg(long)]
+    /// At most this many kinds are watched on demand because inventories list them
+    /// [default: the configuration's `watch.maxChildKinds`, else 64].
+    #[arg(long, env = "HERALD_MAX_CHILD_KINDS", value_name = "N")]
     pub max_child_kinds: Option<usize>,
-    /// The notification outbox (default: the configuration's `delivery.outbox`).
+    /// The notification outbox [default: the configuration's `delivery.outbox`, else
+    /// herald-outbox.redb].
     #[arg(long, env = "HERALD_OUTBOX", value_name = "FILE")]
     pub outbox: Option<std::path::PathBuf>,
     /// Allows writes to the HTTP API (silences) with the bearer token in FILE, named by the
@@ -74,6 +89,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         None => crate::config::Config::default(),
     };
     let mut file = file;
+    // Token files are secrets, checked where herald runs: here, not by `config validate`.
+    for path in &file.api.writes.token_files {
+        if let Err(e) = crate::writes::read_token(path) {
+            eprintln!("error: api.writes.tokenFiles: {e}");
+            return Ok(2);
+        }
+    }
     for path in &args.api_token_files {
         let name = crate::writes::token_name(path);
         let taken = file
@@ -94,6 +116,28 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
             return Ok(2);
         }
         file.api.writes.token_files.push(path.clone());
+    }
+    // The flags are held to what the file is held to.
+    let flags = args
+        .namespaces
+        .iter()
+        .map(|ns| crate::config::check_namespace(ns).map_err(|why| format!("--namespace: {why}")))
+        .chain(
+            args.selector.iter().map(|s| {
+                crate::config::check_selector(s).map_err(|why| format!("--selector: {why}"))
+            }),
+        );
+    let mut refused = false;
+    for why in flags.filter_map(Result::err) {
+        eprintln!("error: {why}");
+        refused = true;
+    }
+    if refused {
+        return Ok(2);
+    }
+    if let Err(why) = super::can_listen(args.listen, Some("HERALD_LISTEN")) {
+        eprintln!("error: {why}");
+        return Ok(2);
     }
     let mut checks = args.checks.clone();
     if checks.scripts.is_empty() {
@@ -174,15 +218,26 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                 return Ok(2);
             }
         }
+        // The evaluator may build its checks more than once (after the watchdog abandoned a
+        // stuck one): each time from the latest argocd-cm scripts that were accepted.
+        let updated = Arc::new(std::sync::Mutex::new(updated));
+        let accepted = Arc::new(std::sync::Mutex::new(std::mem::take(&mut checks.extra)));
         let assessor = move || {
-            let running = checks.assessor().unwrap_or_else(|_| Assessor::builtin_only());
+            let mut current = checks.clone();
+            current.extra = accepted.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let running = current.assessor().unwrap_or_else(|_| Assessor::builtin_only());
             // A changed argocd-cm: the same checks with its new scripts.
-            let rebuild = move |extra| {
-                let mut next = checks.clone();
-                next.extra = extra;
-                next.assessor()
+            let accepted = Arc::clone(&accepted);
+            let rebuild = move |extra: Vec<crate::lua::ScriptSource>| {
+                let mut next = current.clone();
+                next.extra.clone_from(&extra);
+                let built = next.assessor();
+                if built.is_ok() {
+                    *accepted.lock().unwrap_or_else(|p| p.into_inner()) = extra;
+                }
+                built
             };
-            running.reloading(updated, Box::new(rebuild))
+            running.reloading(Arc::clone(&updated), Box::new(rebuild))
         };
         let agent = agent::start(client, config, assessor, Arc::new(SystemClock));
         if let (Some(outbox), Some(changes)) = (outbox, agent.take_changes()) {
@@ -206,8 +261,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                 tokio::spawn(reload_loop(path, notifier));
             }
         }
-        let bound =
-            crate::http::start_with(args.listen, Arc::clone(&agent), file.api.clone()).await?;
+        let bound = match crate::http::start_with(args.listen, Arc::clone(&agent), file.api.clone()).await {
+            Ok(bound) => bound,
+            Err(e) => {
+                let why = super::listen_error(args.listen, &e, Some("HERALD_LISTEN"));
+                eprintln!("error: {why}");
+                return Ok(2);
+            }
+        };
         if file.api.writes.token_files.is_empty() {
             tracing::info!("the HTTP API is read-only: no token allows writes");
         } else {

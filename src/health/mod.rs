@@ -165,14 +165,40 @@ pub fn assess(obj: &Value, now: Timestamp) -> Assessment {
 pub struct Assessor {
     lua: Option<LuaChecks>,
     reload: Option<Reload>,
+    supervision: Option<Supervision>,
+}
+
+/// Lua checks a watchdog abandoned: (origin, source digest) → why. They judge their kinds
+/// unknown with that reason until their script changes.
+pub type Quarantine = std::collections::HashMap<(String, u64), String>;
+
+/// The watchdog's view of an assessor: what it runs, and what it must no longer run.
+struct Supervision {
+    heartbeat: std::sync::Arc<crate::lua::Heartbeat>,
+    quarantine: std::sync::Arc<std::sync::Mutex<Quarantine>>,
+}
+
+impl Supervision {
+    fn apply(&self, lua: &mut LuaChecks) {
+        lua.set_heartbeat(std::sync::Arc::clone(&self.heartbeat));
+        let quarantine = self.quarantine.lock().unwrap_or_else(|p| p.into_inner());
+        for ((origin, digest), reason) in quarantine.iter() {
+            lua.quarantine(origin, *digest, reason);
+        }
+    }
 }
 
 /// New user checks arriving while herald runs (Argo CD's ConfigMap changed), and how to build
 /// the checks from them.
 struct Reload {
-    updates: std::sync::mpsc::Receiver<Vec<crate::lua::ScriptSource>>,
+    updates: Updates,
     build: Rebuild,
 }
+
+/// Where new user checks arrive; shared, so an assessor built again (after the watchdog
+/// abandoned one) goes on taking them.
+pub type Updates =
+    std::sync::Arc<std::sync::Mutex<std::sync::mpsc::Receiver<Vec<crate::lua::ScriptSource>>>>;
 
 /// Builds an assessor with these extra user checks; errors name the script.
 pub type Rebuild =
@@ -183,6 +209,7 @@ impl Assessor {
         Assessor {
             lua: Some(lua),
             reload: None,
+            supervision: None,
         }
     }
 
@@ -191,18 +218,32 @@ impl Assessor {
         Assessor {
             lua: None,
             reload: None,
+            supervision: None,
         }
     }
 
     /// Takes new user checks from `updates` at [`Assessor::take_updates`], built by `build`.
     /// Checks that fail to build are logged and the running ones stay.
-    pub fn reloading(
-        mut self,
-        updates: std::sync::mpsc::Receiver<Vec<crate::lua::ScriptSource>>,
-        build: Rebuild,
-    ) -> Assessor {
+    pub fn reloading(mut self, updates: Updates, build: Rebuild) -> Assessor {
         self.reload = Some(Reload { updates, build });
         self
+    }
+
+    /// Reports what its Lua checks run to `heartbeat`, and leaves the checks in `quarantine`
+    /// unrun (now and after every reload).
+    pub fn supervised(
+        &mut self,
+        heartbeat: std::sync::Arc<crate::lua::Heartbeat>,
+        quarantine: std::sync::Arc<std::sync::Mutex<Quarantine>>,
+    ) {
+        let supervision = Supervision {
+            heartbeat,
+            quarantine,
+        };
+        if let Some(lua) = &mut self.lua {
+            supervision.apply(lua);
+        }
+        self.supervision = Some(supervision);
     }
 
     /// Takes the latest user checks sent, if any (the evaluator asks once per batch).
@@ -211,12 +252,21 @@ impl Assessor {
             return;
         };
         // Only the latest counts.
-        let Some(sources) = r.updates.try_iter().last() else {
+        let latest = r
+            .updates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .try_iter()
+            .last();
+        let Some(sources) = latest else {
             return;
         };
         match (r.build)(sources) {
             Ok(next) => {
                 self.lua = next.lua;
+                if let (Some(s), Some(lua)) = (&self.supervision, &mut self.lua) {
+                    s.apply(lua);
+                }
                 tracing::info!("user checks reloaded");
             }
             Err(errors) => {

@@ -6,10 +6,13 @@
 pub mod argocd_cm;
 mod convert;
 pub mod outcome;
+mod pattern;
 pub mod vm;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -93,8 +96,13 @@ pub struct ScriptSource {
 
 struct Compiled {
     pattern: KindPattern,
-    origin: String,
-    script: vm::Script,
+    /// Shared with the [`Heartbeat`] while the check runs.
+    origin: Arc<str>,
+    /// A digest of the source: a quarantine holds until the script changes.
+    digest: u64,
+    /// The compiled script, or why it cannot run (it does not compile, or it was quarantined):
+    /// the objects of its kinds are then judged unknown with that reason.
+    script: Result<vm::Script, String>,
 }
 
 struct UserCheck {
@@ -122,6 +130,53 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+fn digest(source: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    source.hash(&mut h);
+    h.finish()
+}
+
+/// The Lua check running now, as a [`Heartbeat`] shows it.
+#[derive(Debug, Clone)]
+pub struct RunningCheck {
+    pub origin: Arc<str>,
+    pub digest: u64,
+    pub since: Instant,
+    /// Its time limit.
+    pub limit: Duration,
+}
+
+/// What the evaluator's Lua checks are running, readable from another thread: a watchdog that
+/// does not trust the VM's own limits looks here for a check that overran them.
+#[derive(Debug, Default)]
+pub struct Heartbeat {
+    running: Mutex<Option<RunningCheck>>,
+}
+
+impl Heartbeat {
+    fn enter(&self, check: RunningCheck) {
+        *self.running.lock().unwrap_or_else(|p| p.into_inner()) = Some(check);
+    }
+
+    fn leave(&self) {
+        *self.running.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// The check running now, if any.
+    pub fn running(&self) -> Option<RunningCheck> {
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Forgets the running check (its evaluation was abandoned).
+    pub fn clear(&self) {
+        self.leave();
+    }
+}
+
 /// Which Lua check judges an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Choice {
@@ -137,6 +192,7 @@ pub struct LuaChecks {
     user: Vec<UserCheck>,
     shipped_vm: Vm,
     shipped: Vec<Compiled>,
+    heartbeat: Option<Arc<Heartbeat>>,
 }
 
 impl LuaChecks {
@@ -160,8 +216,9 @@ impl LuaChecks {
             })?;
             shipped.push(Compiled {
                 pattern: KindPattern::from_folders(group, kind),
-                origin,
-                script,
+                digest: digest(source),
+                origin: origin.into(),
+                script: Ok(script),
             });
         }
         Ok(LuaChecks {
@@ -170,6 +227,7 @@ impl LuaChecks {
             user: Vec::new(),
             shipped_vm: vm,
             shipped,
+            heartbeat: None,
         })
     }
 
@@ -194,7 +252,8 @@ impl LuaChecks {
     }
 
     /// Adds user checks; later ones for the same pattern replace earlier ones. Every script is
-    /// compiled now, so a broken one is reported at start-up with its origin and line.
+    /// compiled now, so a broken one is reported at start-up with its origin and line; it stays
+    /// in place, judging its kinds unknown with that error, so they do not fall to another check.
     pub fn add_user(&mut self, sources: Vec<ScriptSource>) -> Result<(), Vec<LoadError>> {
         let mut errors = Vec::new();
         for s in sources {
@@ -215,23 +274,25 @@ impl LuaChecks {
                 });
                 continue;
             }
-            match vm.compile(&s.origin, &s.source) {
-                Ok(script) => {
-                    self.user.retain(|u| u.check.pattern != s.pattern);
-                    self.user.push(UserCheck {
-                        vm,
-                        check: Compiled {
-                            pattern: s.pattern,
-                            origin: s.origin,
-                            script,
-                        },
-                    });
-                }
-                Err(message) => errors.push(LoadError {
-                    origin: s.origin,
+            let script = vm.compile(&s.origin, &s.source).map_err(|message| {
+                let e = LoadError {
+                    origin: s.origin.clone(),
                     message,
-                }),
-            }
+                };
+                let reason = format!("the Lua check does not compile: {e}");
+                errors.push(e);
+                reason
+            });
+            self.user.retain(|u| u.check.pattern != s.pattern);
+            self.user.push(UserCheck {
+                vm,
+                check: Compiled {
+                    pattern: s.pattern,
+                    digest: digest(&s.source),
+                    origin: s.origin.into(),
+                    script,
+                },
+            });
         }
         if errors.is_empty() {
             Ok(())
@@ -260,11 +321,55 @@ impl LuaChecks {
             }
             Choice::Shipped(i) => (&mut self.shipped_vm, &self.shipped[i]),
         };
-        let origin = check.origin.as_str();
-        match vm.eval(&check.script, obj, |v| outcome::read(v, origin)) {
+        let origin = &*check.origin;
+        let script = match &check.script {
+            Ok(script) => script,
+            Err(reason) => return outcome::failed(reason.clone(), origin),
+        };
+        if let Some(h) = &self.heartbeat {
+            h.enter(RunningCheck {
+                origin: Arc::clone(&check.origin),
+                digest: check.digest,
+                since: Instant::now(),
+                limit: self.limits.time,
+            });
+        }
+        let result = match vm.eval(script, obj, |v| outcome::read(v, origin)) {
             Ok(a) => a,
             Err(e) => outcome::failed(e.to_string(), origin),
+        };
+        if let Some(h) = &self.heartbeat {
+            h.leave();
         }
+        result
+    }
+
+    /// Makes `f` callable as the global `name` in every user check's state: tests use it for a
+    /// check stuck where the VM's own limits cannot reach, which the sandbox no longer offers.
+    #[doc(hidden)]
+    pub fn add_native_for_tests(&mut self, name: &str, f: impl Fn() + Clone + 'static) {
+        for u in &self.user {
+            u.vm.set_native(name, f.clone()).expect("a native function");
+        }
+    }
+
+    /// Reports every evaluation to `heartbeat`, for a watchdog on another thread.
+    pub fn set_heartbeat(&mut self, heartbeat: Arc<Heartbeat>) {
+        self.heartbeat = Some(heartbeat);
+    }
+
+    /// Stops running the check with this origin and source digest: its kinds are judged
+    /// unknown with `reason`. Returns whether such a check exists.
+    pub fn quarantine(&mut self, origin: &str, digest: u64, reason: &str) -> bool {
+        let mut found = false;
+        let checks = self.user.iter_mut().map(|u| &mut u.check);
+        for c in checks.chain(self.shipped.iter_mut()) {
+            if &*c.origin == origin && c.digest == digest {
+                c.script = Err(reason.to_string());
+                found = true;
+            }
+        }
+        found
     }
 
     /// The origin (file or key) of a check.

@@ -49,7 +49,7 @@ fn text(t: &mlua::Table, key: &str) -> Option<String> {
 }
 
 /// Lua 5.1 prints whole numbers without a fraction.
-fn format_number(n: f64) -> String {
+pub(crate) fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)
     } else {

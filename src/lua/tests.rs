@@ -329,3 +329,142 @@ fn argocd_cm_keys_and_block() {
     let gizmo = checks.user_choice("example.com", "Gizmo").unwrap();
     assert_eq!(checks.run(gizmo, &widget()).status, "Suspended");
 }
+
+#[test]
+fn regression_an_endless_coroutine_does_not_escape_the_time_limit() {
+    for script in [
+        "coroutine.resume(coroutine.create(function() while true do end end)) while true do end",
+        "while true do coroutine.resume(coroutine.create(function() while true do end end)) end",
+        "while true do pcall(coroutine.wrap(function() while true do end end)) end",
+        "local co = coroutine.wrap(function() while true do coroutine.yield() end end) while true do co() end",
+    ] {
+        assert_contained(script, "time limit");
+    }
+    // Coroutines still work as Lua 5.1 says.
+    let a = run(
+        "local f = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i) end end) \
+         local co = coroutine.create(function() error('x', 0) end) \
+         local ok, e = coroutine.resume(co) \
+         return {status = 'Healthy', message = (f() + f() + f()) .. tostring(ok) .. e}",
+    );
+    assert_eq!(a.message, "6falsex");
+}
+
+#[test]
+fn regression_backtracking_patterns_hit_the_time_limit() {
+    for script in [
+        "return {status = tostring(string.rep('a', 30):find(string.rep('a*', 30) .. 'b'))}",
+        "return {status = tostring(string.rep('a', 30):match(string.rep('a-', 30) .. 'b'))}",
+        "for m in string.rep('a', 30):gmatch(string.rep('a*', 30) .. 'b') do end",
+        "return {status = string.gsub(string.rep('a', 30), string.rep('.-', 30) .. 'b', '')}",
+        "while true do pcall(string.find, string.rep('a', 30), string.rep('a*', 30) .. 'b') end",
+    ] {
+        assert_contained(script, "time limit");
+    }
+}
+
+/// Lua 5.1's pattern semantics, as herald's matcher implements them.
+#[test]
+fn patterns_match_like_lua_5_1() {
+    let cases: &[(&str, &str)] = &[
+        ("string.find('hello world', 'o w')", "5 7"),
+        ("string.find('hello', 'l+')", "3 4"),
+        ("string.find('a.b', '.', 1, true)", "2 2"),
+        ("string.find('abc', 'b', -1)", "nil"),
+        ("string.find('abc', '', 10)", "nil"),
+        ("string.find('abc', '')", "1 0"),
+        ("string.find('key=val', '(%w+)=(%w+)')", "1 7 key val"),
+        ("string.match('  trim  ', '^%s*(.-)%s*$')", "trim"),
+        (
+            "string.match('2024-01-02', '(%d+)-(%d+)-(%d+)')",
+            "2024 01 02",
+        ),
+        ("string.match('abc', '()b()')", "2 3"),
+        ("string.match('[x]', '%[(.)%]')", "x"),
+        ("string.match('f(a(b)c)d', '%b()')", "(a(b)c)"),
+        ("string.match('THE (quick) fox', '%f[%a]%a+', 5)", "quick"),
+        ("string.match('abcabc', '(abc)%1')", "abc"),
+        ("string.match('x^y', 'x^y')", "x^y"),
+        ("string.match('a]b', '[]]')", "]"),
+        ("string.match('a-b', '[%-]')", "-"),
+        ("string.match('Z9', '[^%d]')", "Z"),
+        ("string.match('hello', 'xyz')", "nil"),
+        ("string.match('end$', 'd%$')", "d$"),
+        ("string.match('abc', 'c$')", "c"),
+        ("string.match('ab', '^b')", "nil"),
+        ("string.match(12345, '3(4)')", "4"),
+        ("string.gsub('hello world', 'o', '0')", "hell0 w0rld 2"),
+        ("string.gsub('abc', '%w', '%0%0')", "aabbcc 3"),
+        ("string.gsub('abc', '', '-')", "-a-b-c- 4"),
+        (
+            "string.gsub('hello world', '(%w+)', '<%1>', 1)",
+            "<hello> world 1",
+        ),
+        (
+            "string.gsub('$name is $age', '%$(%w+)', {name = 'bob', age = 3})",
+            "bob is 3 2",
+        ),
+        (
+            "string.gsub('a b', '%w', function(c) return c:upper() end)",
+            "A B 2",
+        ),
+        (
+            "string.gsub('a b', '%w', function(c) if c == 'a' then return nil end return 'x' end)",
+            "a x 2",
+        ),
+        ("string.gsub('^^', '^^', 'x')", "x^ 1"),
+        ("string.gsub('50%', '%%', ' percent')", "50 percent 1"),
+    ];
+    for (expr, want) in cases {
+        let script = format!(
+            "local t = {{{expr}}} local n = select('#', {expr}) local out = {{}} \
+             for i = 1, n do out[#out + 1] = tostring(t[i]) end \
+             return {{status = 'Healthy', message = table.concat(out, ' ')}}"
+        );
+        assert_eq!(run(&script).message, *want, "{expr}");
+    }
+    let collected = run(
+        "local out = {} for k, v in string.gmatch('a=1, b=2', '(%w+)=(%w+)') do out[#out + 1] = k .. v end \
+         for w in string.gmatch('one two', '%a+') do out[#out + 1] = w end \
+         for e in string.gmatch('abc', '') do out[#out + 1] = '.' end \
+         return {status = 'Healthy', message = table.concat(out, ' ')}",
+    );
+    assert_eq!(collected.message, "a1 b2 one two . . . .");
+    for (expr, error) in [
+        ("string.find('a', '%')", "malformed pattern (ends with '%')"),
+        ("string.find('a', '[a')", "malformed pattern (missing ']')"),
+        ("string.find('a', '(a')", "unfinished capture"),
+        ("string.match('a', 'a)')", "invalid pattern capture"),
+        ("string.find('a', '%1')", "invalid capture index"),
+        ("string.find('a', '%b')", "missing arguments to '%b'"),
+        (
+            "string.gsub('a', 'a', true)",
+            "string/function/table expected",
+        ),
+        ("string.find(nil, 'a')", "bad argument #1 to 'find'"),
+    ] {
+        assert_contained(&format!("return {{status = {expr}}}"), error);
+    }
+}
+
+#[test]
+fn errors_without_a_message_read_as_such() {
+    assert_contained("error()", "the check raised an error without a message");
+    assert_contained(
+        "error({})",
+        "the check raised an error with a table instead of a message",
+    );
+    assert_contained("error('boom')", "boom");
+    // A script may still catch and inspect the values it raises.
+    let a = run(
+        "local ok, e = pcall(error, {code = 7}) return {status = 'Healthy', message = tostring(e.code)}",
+    );
+    assert_eq!(a.message, "7");
+}
+
+#[test]
+fn print_does_not_write_to_standard_output() {
+    // The output of a check is its table; `print` only logs (checked end to end in check_cli).
+    let a = run("print('to the log', 1, nil) return {status = 'Healthy', message = 'printed'}");
+    assert_eq!(a.message, "printed");
+}

@@ -14,7 +14,7 @@ use mlua::chunk::ChunkMode;
 use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, Table, VmState};
 use serde_json::Value;
 
-use super::convert;
+use super::{convert, pattern};
 
 /// The limits one evaluation runs under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +46,9 @@ pub enum Trust {
 /// VM instructions between two looks at the clock.
 const HOOK_EVERY: u32 = 1000;
 
+/// Bytes of one `print` kept for the log.
+const PRINT_MAX: usize = 1024;
+
 /// A compiled script in a [`Vm`].
 #[derive(Debug, Clone)]
 pub struct Script {
@@ -71,6 +74,8 @@ pub struct Vm {
     /// The metatable of every evaluation's environment: reads fall through to the sandbox's
     /// globals, writes stay in the evaluation.
     env_meta: Table,
+    /// Calls a check, rewording errors raised without a message.
+    runner: Function,
 }
 
 impl Vm {
@@ -78,6 +83,7 @@ impl Vm {
         let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::OS | StdLib::BIT;
         let lua = Lua::new_with(libs, LuaOptions::default())?;
         let globals = lua.globals();
+        let collect: Function = globals.get("collectgarbage")?;
         for name in [
             "dofile",
             "loadfile",
@@ -129,24 +135,31 @@ impl Vm {
 
         let deadline: Rc<Cell<Option<Instant>>> = Rc::new(Cell::new(None));
         let hook_deadline = Rc::clone(&deadline);
-        lua.set_hook(
+        // A global hook: LuaJIT keeps one hook for all coroutines, and mlua's per-thread hook
+        // removes it for good the first time it fires in a coroutine it was not set for.
+        lua.set_global_hook(
             HookTriggers::new().every_nth_instruction(HOOK_EVERY),
             move |_, _| match hook_deadline.get() {
-                Some(d) if Instant::now() >= d => Err(mlua::Error::runtime("herald: time limit")),
+                Some(d) if Instant::now() >= d => Err(mlua::Error::runtime(pattern::TIME_LIMIT)),
                 _ => Ok(VmState::Continue),
             },
         )?;
 
+        // Pattern matching runs in C, out of the hook's reach: herald's own matcher watches the
+        // clock instead.
+        pattern::install(&lua, &deadline)?;
+
         // A script must not outlive its deadline by catching the hook's error: once time is up,
-        // pcall and xpcall pass the error on.
+        // pcall, xpcall and coroutine.resume (whose coroutine the error ended) pass it on.
         let expired_deadline = Rc::clone(&deadline);
         let expired = lua.create_function(move |_, ()| {
             Ok(expired_deadline.get().is_some_and(|d| Instant::now() >= d))
         })?;
+        let coroutine: Table = globals.get("coroutine")?;
         let guards = lua
             .load(
                 r#"
-                local expired, pcall, xpcall, error, select = ...
+                local expired, pcall, xpcall, error, resume = ...
                 local function pass(ok, ...)
                     if not ok and expired() then error((...), 0) end
                     return ok, ...
@@ -157,19 +170,97 @@ impl Vm {
                             if expired() then return e end
                             return h(e)
                         end, ...))
-                    end
+                    end,
+                    function(co, ...) return pass(resume(co, ...)) end
                 "#,
             )
             .set_name("=herald-sandbox")
-            .call::<(Function, Function)>((
+            .call::<(Function, Function, Function)>((
                 expired,
                 globals.get::<Function>("pcall")?,
                 globals.get::<Function>("xpcall")?,
                 globals.get::<Function>("error")?,
-                globals.get::<Function>("select")?,
+                coroutine.get::<Function>("resume")?,
             ))?;
         globals.raw_set("pcall", guards.0)?;
         globals.raw_set("xpcall", guards.1)?;
+        // `coroutine.wrap` resumes through the C API, not through the table: it gets a
+        // version built on the guarded resume.
+        coroutine.raw_set("resume", guards.2.clone())?;
+        let wrap = lua
+            .load(
+                r#"
+                local create, resume, error, select = ...
+                local function unwrap(ok, ...)
+                    if not ok then error((...), 0) end
+                    return ...
+                end
+                return function(f)
+                    local co = create(f)
+                    return function(...) return unwrap(resume(co, ...)) end
+                end
+                "#,
+            )
+            .set_name("=herald-sandbox")
+            .call::<Function>((
+                coroutine.get::<Function>("create")?,
+                guards.2,
+                globals.get::<Function>("error")?,
+                globals.get::<Function>("select")?,
+            ))?;
+        coroutine.raw_set("wrap", wrap)?;
+        // A check's output is its returned table; what it prints goes to herald's log (at
+        // debug level), never to standard output, where it would corrupt `check -o json`.
+        let print = lua.create_function(|lua, args: mlua::MultiValue| {
+            let tostring: Function = lua.globals().get("tostring")?;
+            let mut line = String::new();
+            for (i, v) in args.into_iter().enumerate() {
+                if i > 0 {
+                    line.push('\t');
+                }
+                line.push_str(&tostring.call::<mlua::LuaString>(v)?.to_string_lossy());
+                if line.len() > PRINT_MAX {
+                    break;
+                }
+            }
+            if line.len() > PRINT_MAX {
+                let mut cut = PRINT_MAX;
+                while !line.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                line.truncate(cut);
+            }
+            tracing::debug!(target: "herald::lua", "{line}");
+            Ok(())
+        })?;
+        globals.raw_set("print", print)?;
+
+        // Runs a check and turns what it raised into a message a person can read: `error()`
+        // and `error({})` would otherwise say "nil" and "table: 0x...".
+        let runner = lua
+            .load(
+                r#"
+                local pcall, error, type, collect = ...
+                local function finish(ok, ...)
+                    if ok then return ... end
+                    local e = ...
+                    -- What a memory bomb left is garbage now; without room, raising fails.
+                    if e == "not enough memory" then collect() end
+                    local t = type(e)
+                    if t == "string" or t == "number" or t == "userdata" then error(e, 0) end
+                    if e == nil then error("the check raised an error without a message", 0) end
+                    error("the check raised an error with a " .. t .. " instead of a message", 0)
+                end
+                return function(f) return finish(pcall(f)) end
+                "#,
+            )
+            .set_name("=herald-sandbox")
+            .call::<Function>((
+                globals.get::<Function>("pcall")?,
+                globals.get::<Function>("error")?,
+                globals.get::<Function>("type")?,
+                collect,
+            ))?;
 
         let env_meta = lua.create_table()?;
         env_meta.raw_set("__index", globals)?;
@@ -178,6 +269,7 @@ impl Vm {
             limits,
             deadline,
             env_meta,
+            runner,
         })
     }
 
@@ -221,6 +313,15 @@ impl Vm {
             self.lua.globals().raw_set("require", require)
         };
         install().map_err(|e| error_text(&e))
+    }
+
+    /// Makes `f` callable from scripts as the global `name`.
+    pub(crate) fn set_native(&self, name: &str, f: impl Fn() + 'static) -> mlua::Result<()> {
+        let function = self.lua.create_function(move |_, ()| {
+            f();
+            Ok(())
+        })?;
+        self.lua.globals().raw_set(name, function)
     }
 
     /// Compiles `source` (text only, never bytecode). `name` appears in error messages.
@@ -274,7 +375,7 @@ impl Vm {
         env.set_metatable(Some(self.env_meta.clone()))?;
         let f = script.function.clone();
         f.set_environment(env)?;
-        f.call::<mlua::Value>(())
+        self.runner.call::<mlua::Value>(f)
     }
 
     /// Called before the deadline is cleared: an error after it passed is the time limit.
@@ -306,6 +407,8 @@ fn chunk_name(name: &str) -> &str {
 fn is_memory_error(e: &mlua::Error) -> bool {
     match e {
         mlua::Error::MemoryError(_) => true,
+        // Re-raised by the runner, the allocator's error arrives as a plain one.
+        mlua::Error::RuntimeError(m) => m.lines().next() == Some("not enough memory"),
         mlua::Error::CallbackError { cause, .. } | mlua::Error::WithContext { cause, .. } => {
             is_memory_error(cause)
         }

@@ -46,6 +46,9 @@ pub struct Event {
     /// The children the health was rolled up from.
     #[serde(default)]
     pub children: Vec<ObjectKey>,
+    /// When the health was rolled up: the first child behind it, with its message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
     /// The object's notification annotations (subscriptions).
@@ -54,6 +57,16 @@ pub struct Event {
     /// Sent by `herald notify test`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub test: bool,
+}
+
+impl Event {
+    /// The child behind the health this event tells, when that health was rolled up from
+    /// children (None for an event about anything else, such as a new revision).
+    pub fn via(&self) -> Option<&str> {
+        self.via.as_deref().filter(|_| {
+            events::tells_health(self.kind) && self.to.as_ref().is_some_and(|v| v.from_children)
+        })
+    }
 }
 
 /// One event for one receiver.
@@ -593,6 +606,7 @@ impl Pipeline {
             to: t.to.clone(),
             message: t.message.clone(),
             children: t.children.iter().map(|k| (**k).clone()).collect(),
+            via: t.via.clone(),
             labels: t.meta.labels.clone(),
             annotations: t.meta.annotations.clone(),
             test: false,
@@ -759,6 +773,7 @@ impl Pipeline {
                 .as_ref()
                 .map(|r| r.children.iter().map(|k| (**k).clone()).collect())
                 .unwrap_or_default(),
+            via: e.rollup.as_ref().map(|r| r.via.clone()),
             labels: e.meta.labels.clone(),
             annotations: e.meta.annotations.clone(),
             test: false,
