@@ -103,7 +103,8 @@ impl Registry {
             .conns
             .iter()
             .filter(|(_, c)| c.busy.load(Ordering::Relaxed) == 0)
-            .max_by_key(|(_, c)| c.quiet_for())
+            // Of those quiet equally long (to the millisecond), the oldest.
+            .max_by_key(|(id, c)| (c.quiet_for(), std::cmp::Reverse(**id)))
             .map(|(id, _)| *id);
         match quietest.and_then(|id| open.conns.remove(&id)) {
             Some(c) => {
@@ -301,6 +302,19 @@ mod tests {
         let open: Vec<u64> = r.open.lock().unwrap().conns.keys().copied().collect();
         assert_eq!(open.len(), 3);
         assert!(open.contains(&b) && !open.contains(&c) && !open.contains(&a));
+    }
+
+    #[test]
+    fn of_connections_quiet_equally_long_the_oldest_goes() {
+        let r = registry();
+        let conns: Vec<(u64, Arc<Conn>)> = (0..3).map(|_| r.admit(3).unwrap()).collect();
+        for (_, c) in &conns {
+            quiet(c, 5);
+        }
+        r.admit(3).unwrap();
+        let open: Vec<u64> = r.open.lock().unwrap().conns.keys().copied().collect();
+        assert!(!open.contains(&conns[0].0), "{open:?}");
+        assert!(open.contains(&conns[2].0), "{open:?}");
     }
 
     #[test]
