@@ -6,7 +6,9 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use herald::load::parse_objects;
-use herald::lua::{Limits, LuaChecks, Trust, Vm, outcome, shipped_libs, shipped_source};
+use herald::lua::{
+    KindPattern, Limits, LuaChecks, ScriptSource, Trust, Vm, outcome, shipped_libs, shipped_source,
+};
 use serde_json::Value;
 
 const INPUT: &str = "lua-checks/cert-manager.io/Certificate/testdata/healthy_issued.yaml";
@@ -46,5 +48,44 @@ fn certificate(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, certificate);
+/// herald's pattern matcher (Rust, under the deadline) on what checks do with messages: a plain
+/// search, an anchored capture, and a substitution.
+fn patterns(c: &mut Criterion) {
+    let obj: Value = serde_json::json!({
+        "apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
+        "status": {"message": "Back-off pulling image \"registry.example.com/team/api:1.42.0\": ErrImagePull 3 times"}
+    });
+    let mut group = c.benchmark_group("lua/patterns");
+    group.throughput(Throughput::Elements(1));
+    for (name, expr) in [
+        ("baseline (no pattern)", "#msg"),
+        ("plain find", "string.find(msg, 'ErrImagePull', 1, true)"),
+        (
+            "match with captures",
+            "msg:match('^(%a+)%-(%a+) .-\"([^\"]+):(%d+)%.(%d+)')",
+        ),
+        ("gsub", "(msg:gsub('%s+', ' '))"),
+    ] {
+        let mut checks = LuaChecks::shipped(Limits::default()).unwrap();
+        checks
+            .add_user(vec![ScriptSource {
+                pattern: KindPattern {
+                    group: "example.com".into(),
+                    kind: "Widget".into(),
+                },
+                origin: "bench.lua".into(),
+                source: format!(
+                    "local msg = obj.status.message local r = {expr} \
+                     return {{status = 'Healthy', message = tostring(r)}}"
+                ),
+            }])
+            .unwrap();
+        let choice = checks.user_choice("example.com", "Widget").unwrap();
+        assert_eq!(checks.run(choice, &obj).status, "Healthy");
+        group.bench_function(name, |b| b.iter(|| checks.run(choice, black_box(&obj))));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, certificate, patterns);
 criterion_main!(benches);

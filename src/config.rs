@@ -10,9 +10,11 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use serde::Deserialize;
-use serde_saphyr::Spanned;
+use strict::{Lenient, Spanned, present};
 
 use crate::health::Health;
+
+mod strict;
 
 /// What herald tells about: the events of PRODUCT.md.
 #[derive(
@@ -95,6 +97,59 @@ pub struct Config {
     /// Hold back a child's event while its parent's event for the same trouble is sent.
     pub inhibit_children: bool,
     pub delivery: Delivery,
+    pub api: Api,
+}
+
+/// The HTTP API: how long and how many clients it keeps, and who may write. Taken when herald
+/// starts (a reload does not change it).
+#[derive(Debug, Clone)]
+pub struct Api {
+    /// Connections kept at once; past it, the connection idle the longest is closed.
+    pub max_connections: usize,
+    /// A request's headers must arrive within this time; an idle keep-alive connection is closed
+    /// after it too.
+    pub header_timeout: Duration,
+    /// A request (its body read and its answer made) must be done within this time.
+    pub request_timeout: Duration,
+    /// A connection on which no byte moves for this long is closed (a client that stopped
+    /// reading its answer).
+    pub idle_timeout: Duration,
+    pub writes: Writes,
+}
+
+impl Default for Api {
+    fn default() -> Self {
+        Api {
+            max_connections: 256,
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            writes: Writes::default(),
+        }
+    }
+}
+
+/// Who may add and expire silences through the API, and within which limits.
+#[derive(Debug, Clone)]
+pub struct Writes {
+    /// One bearer token per file, named by the file's name in the audit log; none: writes are
+    /// off.
+    pub token_files: Vec<PathBuf>,
+    /// Silences added through the API and still running, at most.
+    pub max_silences: usize,
+    pub max_comment_bytes: usize,
+    pub max_duration: Duration,
+}
+
+impl Default for Writes {
+    fn default() -> Self {
+        Writes {
+            token_files: Vec::new(),
+            max_silences: 1000,
+            max_comment_bytes: 1024,
+            max_duration: Duration::from_secs(7 * 86_400),
+        }
+    }
 }
 
 /// How notifications are kept and sent.
@@ -340,40 +395,79 @@ pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
 
 /// Checks a configuration given as text; `file` names it in errors.
 pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<ConfigError>> {
-    let raw: RawConfig = if text.trim().is_empty() {
-        RawConfig::default()
-    } else {
-        let mut docs =
-            crate::load::parse_yaml::<RawConfig>(text, crate::load::DuplicateKeyPolicy::Error)
-                .map_err(|e| {
-                    vec![ConfigError {
-                        file: file.to_path_buf(),
-                        line: e.line,
-                        field: String::new(),
-                        message: e.message,
-                    }]
-                })?;
-        if docs.len() != 1 {
-            return Err(vec![ConfigError {
-                file: file.to_path_buf(),
-                line: None,
-                field: String::new(),
-                message: format!("expected one YAML document, found {}", docs.len()),
-            }]);
-        }
-        docs.remove(0)
+    let error = |line: Option<usize>, field: String, message: String| ConfigError {
+        file: file.to_path_buf(),
+        line,
+        field,
+        message,
     };
+    let empty = strict::Node {
+        line: 1,
+        value: strict::Value::Null,
+    };
+    // The file is read into a tree first (YAML syntax, nesting and alias limits), then the
+    // configuration is filled from the tree, every mistake noted; the checks that need the
+    // whole configuration come last.
+    let mut docs = if text.trim().is_empty() {
+        vec![empty.clone()]
+    } else {
+        crate::load::parse_yaml::<strict::Node>(text, crate::load::DuplicateKeyPolicy::PassThrough)
+            .map_err(|e| {
+                vec![error(
+                    e.line,
+                    String::new(),
+                    format!("not valid YAML: {}", e.message),
+                )]
+            })?
+    };
+    if docs.len() > 1 {
+        return Err(vec![error(
+            None,
+            String::new(),
+            format!(
+                "expected one YAML document, found {}: remove the `---` lines",
+                docs.len()
+            ),
+        )]);
+    }
+    let tree = docs.pop().unwrap_or(empty);
+    let (raw, problems) = strict::read::<RawConfig>(&tree);
     let mut v = Validator {
         file: file.to_path_buf(),
-        errors: Vec::new(),
+        unreadable: problems.iter().map(|p| p.field.clone()).collect(),
+        errors: problems
+            .into_iter()
+            .map(|p| error(Some(p.line).filter(|l| *l > 0), p.field, p.message))
+            .collect(),
+        declared: receiver_names(&tree),
     };
-    let config = v.config(raw);
-    if v.errors.is_empty() {
-        Ok(config)
-    } else {
-        v.errors.sort_by_key(|e| e.line);
-        Err(v.errors)
+    let config = raw.map(|raw| v.config(raw));
+    // Checks that know the field but not the line: the tree knows it.
+    for e in &mut v.errors {
+        if e.line.is_none() && e.file == v.file && !e.field.is_empty() {
+            e.line = tree.line_of(&e.field);
+        }
     }
+    match config {
+        Some(config) if v.errors.is_empty() => Ok(config),
+        _ => {
+            v.errors.sort_by_key(|e| e.line);
+            v.errors.dedup();
+            Err(v.errors)
+        }
+    }
+}
+
+/// Every receiver name written in the file, even of receivers with mistakes: a route naming
+/// one is not told that it does not exist.
+fn receiver_names(tree: &strict::Node) -> BTreeSet<String> {
+    tree.get("receivers")
+        .map(strict::Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| r.get("name")?.scalar())
+        .map(str::to_string)
+        .collect()
 }
 
 // The file as written. Fields that later checks must point at are `Spanned`.
@@ -384,13 +478,34 @@ struct RawConfig {
     cluster: String,
     watch: Watch,
     health: HealthConfig,
-    receivers: Vec<RawReceiver>,
-    routes: Vec<RawRoute>,
-    silences: Vec<RawSilence>,
-    templates: Option<RawTemplates>,
-    inhibition: Option<RawInhibition>,
+    // One broken item (a required field missing) is left out; the others are still checked.
+    receivers: Vec<Lenient<RawReceiver>>,
+    routes: Vec<Lenient<RawRoute>>,
+    silences: Vec<Lenient<RawSilence>>,
+    templates: Lenient<RawTemplates>,
+    inhibition: Lenient<RawInhibition>,
     delivery: Option<RawDelivery>,
-    links: Vec<RawLink>,
+    links: Vec<Lenient<RawLink>>,
+    api: Option<RawApi>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawApi {
+    max_connections: Option<Spanned<u64>>,
+    header_timeout: Option<Spanned<String>>,
+    request_timeout: Option<Spanned<String>>,
+    idle_timeout: Option<Spanned<String>>,
+    writes: Option<RawWrites>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawWrites {
+    token_files: Vec<Spanned<PathBuf>>,
+    max_silences: Option<Spanned<u64>>,
+    max_comment_bytes: Option<Spanned<u64>>,
+    max_duration: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -479,11 +594,43 @@ struct RawAlertmanager {
 }
 
 /// A string or a list of strings.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 enum OneOrMany {
     One(String),
     Many(Vec<String>),
+}
+
+// By hand rather than `untagged`, whose mistake reads "data did not match any variant".
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a name or a list of names")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<OneOrMany, E> {
+                Ok(OneOrMany::One(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<OneOrMany, A::Error> {
+                let mut all = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    all.push(s);
+                }
+                Ok(OneOrMany::Many(all))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl RawMatch {
@@ -541,7 +688,7 @@ struct RawRoute {
     #[serde(rename = "continue", default)]
     continue_matching: bool,
     #[serde(default)]
-    routes: Vec<RawRoute>,
+    routes: Vec<Lenient<RawRoute>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -559,23 +706,40 @@ struct RawSilence {
 struct Validator {
     file: PathBuf,
     errors: Vec<ConfigError>,
+    /// The receiver names the file gives, read from the tree.
+    declared: BTreeSet<String>,
+    /// The fields that could not be read.
+    unreadable: Vec<String>,
 }
 
 impl Validator {
     fn error(&mut self, line: usize, field: impl Into<String>, message: impl Into<String>) {
+        let field = field.into();
+        // A field already reported as unreadable holds a stand-in value: what the later checks
+        // would say of it is not news.
+        let within = |broken: &String| {
+            field
+                .strip_prefix(broken.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        };
+        if self.unreadable.iter().any(within) {
+            return;
+        }
         self.errors.push(ConfigError {
             file: self.file.clone(),
             line: (line > 0).then_some(line),
-            field: field.into(),
+            field,
             message: message.into(),
         });
     }
 
     fn config(&mut self, raw: RawConfig) -> Config {
         // Routes are checked against every name given, even of receivers with mistakes.
-        let mut names = BTreeSet::new();
-        for (i, r) in raw.receivers.iter().enumerate() {
-            if !names.insert(r.name.value.clone()) {
+        let raw_receivers: Vec<(usize, RawReceiver)> = present(raw.receivers).collect();
+        let mut names = std::mem::take(&mut self.declared);
+        let mut seen = BTreeSet::new();
+        for (i, r) in &raw_receivers {
+            if !seen.insert(r.name.value.clone()) {
                 self.error(
                     r.name.referenced.line() as usize,
                     format!("receivers[{i}].name"),
@@ -583,24 +747,20 @@ impl Validator {
                 );
             }
         }
-        let receivers: Vec<Receiver> = raw
-            .receivers
+        names.extend(seen);
+        let receivers: Vec<Receiver> = raw_receivers
             .into_iter()
-            .enumerate()
             .filter_map(|(i, r)| self.receiver(i, r))
             .collect();
-        let routes = raw
-            .routes
-            .into_iter()
-            .enumerate()
+        let routes = present(raw.routes)
             .map(|(i, r)| self.route(&format!("routes[{i}]"), r, &names))
             .collect();
-        let silences = raw
-            .silences
-            .into_iter()
-            .enumerate()
+        let silences = present(raw.silences)
             .filter_map(|(i, s)| self.silence(i, s))
             .collect();
+        self.watch(&raw.watch);
+        self.health(&raw.health);
+        let templates = raw.templates.into_inner();
         Config {
             cluster: raw.cluster,
             watch: raw.watch,
@@ -608,19 +768,133 @@ impl Validator {
             receivers,
             routes,
             silences,
-            messages: self.templates(raw.templates.as_ref().map(|t| t.dir.as_path()), raw.links),
-            inhibit_children: raw.inhibition.is_none_or(|i| i.children),
+            messages: self.templates(
+                templates.as_ref().map(|t| t.dir.as_path()),
+                present(raw.links).collect(),
+            ),
+            inhibit_children: raw.inhibition.into_inner().is_none_or(|i| i.children),
             delivery: self.delivery(raw.delivery),
+            api: self.api(raw.api),
         }
+    }
+
+    fn api(&mut self, a: Option<RawApi>) -> Api {
+        let mut out = Api::default();
+        let Some(a) = a else {
+            return out;
+        };
+        if let Some(n) = self.count("api.maxConnections", a.max_connections, 1..=65_536) {
+            out.max_connections = n;
+        }
+        let bounded =
+            |v: &mut Self, field: &str, d| v.bounded_duration(field, d, Duration::from_secs(3600));
+        if let Some(d) = bounded(self, "api.headerTimeout", a.header_timeout) {
+            out.header_timeout = d;
+        }
+        if let Some(d) = bounded(self, "api.requestTimeout", a.request_timeout) {
+            out.request_timeout = d;
+        }
+        if let Some(d) = bounded(self, "api.idleTimeout", a.idle_timeout) {
+            out.idle_timeout = d;
+        }
+        let Some(w) = a.writes else {
+            return out;
+        };
+        let writes = &mut out.writes;
+        if w.token_files.is_empty() {
+            self.error(
+                0,
+                "api.writes.tokenFiles",
+                "no token file: name at least one, or leave writes out to keep them off",
+            );
+        }
+        // The files themselves are secrets, which may only exist where herald runs: `run` reads
+        // them at start and at each write.
+        let mut names = BTreeSet::new();
+        for (i, f) in w.token_files.into_iter().enumerate() {
+            let name = crate::writes::token_name(&f.value);
+            if !names.insert(name.clone()) {
+                self.error(
+                    f.referenced.line() as usize,
+                    format!("api.writes.tokenFiles[{i}]"),
+                    format!(
+                        "a second token named {name:?}: the audit log could not tell them apart"
+                    ),
+                );
+            }
+            writes.token_files.push(f.value);
+        }
+        if let Some(n) = self.count("api.writes.maxSilences", w.max_silences, 1..=100_000) {
+            writes.max_silences = n;
+        }
+        if let Some(n) = self.count(
+            "api.writes.maxCommentBytes",
+            w.max_comment_bytes,
+            1..=16_384,
+        ) {
+            writes.max_comment_bytes = n;
+        }
+        if let Some(d) = self.bounded_duration(
+            "api.writes.maxDuration",
+            w.max_duration,
+            Duration::from_secs(366 * 86_400),
+        ) {
+            writes.max_duration = d;
+        }
+        out
+    }
+
+    /// A number within `range`.
+    fn count(
+        &mut self,
+        field: &str,
+        n: Option<Spanned<u64>>,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Option<usize> {
+        let n = n?;
+        if !range.contains(&n.value) {
+            self.error(
+                n.referenced.line() as usize,
+                field,
+                format!(
+                    "{} is out of bounds: from {} to {}",
+                    n.value,
+                    range.start(),
+                    range.end()
+                ),
+            );
+            return None;
+        }
+        usize::try_from(n.value).ok()
+    }
+
+    /// A duration above zero and at most `max`.
+    fn bounded_duration(
+        &mut self,
+        field: &str,
+        d: Option<Spanned<String>>,
+        max: Duration,
+    ) -> Option<Duration> {
+        let line = d.as_ref().map_or(0, |d| d.referenced.line() as usize);
+        let v = self.duration(field.to_string(), d)?;
+        if v.is_zero() || v > max {
+            self.error(
+                line,
+                field,
+                format!("must be above zero and at most {}", show_duration(max)),
+            );
+            return None;
+        }
+        Some(v)
     }
 
     fn templates(
         &mut self,
         dir: Option<&Path>,
-        links: Vec<RawLink>,
+        links: Vec<(usize, RawLink)>,
     ) -> std::sync::Arc<crate::notify::templates::Templates> {
         let mut t = self.template_dir(dir);
-        for (i, l) in links.into_iter().enumerate() {
+        for (i, l) in links {
             if let Err(e) = t.add_link(&l.name, &l.url.value, l.kinds) {
                 self.error(
                     l.url.referenced.line() as usize,
@@ -665,36 +939,117 @@ impl Validator {
         if let Some(p) = d.outbox {
             out.outbox = p;
         }
-        if let Some(v) = self.duration("delivery.retryInitial".into(), d.retry_initial) {
+        let initial = self.positive("delivery.retryInitial".into(), d.retry_initial);
+        let max = self.positive("delivery.retryMax".into(), d.retry_max);
+        if let Some(v) = initial {
             out.retry_initial = v;
         }
-        if let Some(v) = self.duration("delivery.retryMax".into(), d.retry_max) {
+        if let Some(v) = max {
             out.retry_max = v;
         }
-        if let Some(v) = self.duration("delivery.timeout".into(), d.timeout) {
+        if out.retry_initial > out.retry_max {
+            let field = if initial.is_some() {
+                "delivery.retryInitial"
+            } else {
+                "delivery.retryMax"
+            };
+            self.error(
+                0,
+                field,
+                format!(
+                    "the first retry ({}) waits longer than the longest wait, retryMax ({})",
+                    show_duration(out.retry_initial),
+                    show_duration(out.retry_max)
+                ),
+            );
+        }
+        if let Some(v) = self.positive("delivery.timeout".into(), d.timeout) {
             out.timeout = v;
         }
         out
     }
 
+    /// What `herald run` would refuse about what to watch.
+    fn watch(&mut self, w: &Watch) {
+        for (i, ns) in w.namespaces.iter().enumerate() {
+            if let Err(why) = check_namespace(ns) {
+                self.error(0, format!("watch.namespaces[{i}]"), why);
+            }
+        }
+        if let Err(why) = check_selector(&w.label_selector) {
+            self.error(0, "watch.labelSelector", why);
+        }
+    }
+
+    /// The user checks must be there, and load, as `herald run` requires at start.
+    fn health(&mut self, h: &HealthConfig) {
+        let mut present = true;
+        for (i, dir) in h.lua_checks.iter().enumerate() {
+            if !dir.is_dir() {
+                present = false;
+                self.error(
+                    0,
+                    format!("health.luaChecks[{i}]"),
+                    missing_path(dir, "directory"),
+                );
+            }
+        }
+        if let Some(file) = &h.argo_config_map
+            && !file.is_file()
+        {
+            present = false;
+            self.error(0, "health.argoConfigMap", missing_path(file, "file"));
+        }
+        if let Some(r) = &h.argo_config_map_ref {
+            if let Err(why) = check_namespace(&r.namespace) {
+                self.error(0, "health.argoConfigMapRef.namespace", why);
+            }
+            if let Err(why) = check_object_name(&r.name) {
+                self.error(0, "health.argoConfigMapRef.name", why);
+            }
+        }
+        if present && (!h.lua_checks.is_empty() || h.argo_config_map.is_some()) {
+            let checks = crate::cli::lua::UserChecks {
+                scripts: h.lua_checks.clone(),
+                argocd_cm: h.argo_config_map.clone(),
+                lua_timeout_ms: 1000,
+                lua_memory_mib: 16,
+                extra: Vec::new(),
+            };
+            if let Err(errors) = checks.assessor() {
+                let field = if h.lua_checks.is_empty() {
+                    "health.argoConfigMap"
+                } else {
+                    "health.luaChecks"
+                };
+                for e in errors {
+                    self.error(0, field, e);
+                }
+            }
+        }
+    }
+
+    /// `Err` when both sources are given: reported here, so that the caller does not also
+    /// say that none is.
     fn secret(
         &mut self,
         line: usize,
+        at: &str,
         field: &str,
         file: Option<PathBuf>,
         env: Option<String>,
-    ) -> Option<Secret> {
+    ) -> Result<Option<Secret>, ()> {
         match (file, env) {
-            (Some(f), None) => Some(Secret::File(f)),
-            (None, Some(e)) => Some(Secret::Env(e)),
-            (None, None) => None,
+            (Some(f), None) => Ok(Some(Secret::File(f))),
+            (None, Some(e)) => Ok(Some(Secret::Env(e))),
+            (None, None) => Ok(None),
             (Some(_), Some(_)) => {
                 self.error(
                     line,
-                    field,
+                    at,
                     format!("give {field}File or {field}Env, not both"),
                 );
-                None
+                Err(())
             }
         }
     }
@@ -737,14 +1092,16 @@ impl Validator {
             }
         });
         let kind = if let Some(s) = r.slack {
-            let token = self.secret(line, "token", s.token_file, s.token_env);
-            if token.is_none() {
+            let slack = format!("{at}.slack");
+            let token = self.secret(line, &slack, "token", s.token_file, s.token_env);
+            if token == Ok(None) {
                 self.error(
                     line,
-                    format!("{at}.slack"),
+                    slack,
                     "needs tokenFile or tokenEnv (a bot token with chat:write)",
                 );
             }
+            let token = token.ok().flatten();
             if s.channel.value.trim().is_empty() {
                 self.error(
                     s.channel.referenced.line() as usize,
@@ -809,15 +1166,19 @@ impl Validator {
             if e.to.is_empty() {
                 self.error(line, format!("{at}.email.to"), "no recipient");
             }
-            let username = self.secret(line, "username", e.username_file, e.username_env);
-            let password = self.secret(line, "password", e.password_file, e.password_env);
-            if username.is_some() != password.is_some() {
+            let email = format!("{at}.email");
+            let username = self.secret(line, &email, "username", e.username_file, e.username_env);
+            let password = self.secret(line, &email, "password", e.password_file, e.password_env);
+            if let (Ok(u), Ok(p)) = (&username, &password)
+                && u.is_some() != p.is_some()
+            {
                 self.error(
                     line,
                     format!("{at}.email"),
                     "give both a username and a password, or neither",
                 );
             }
+            let (username, password) = (username.ok().flatten(), password.ok().flatten());
             ReceiverKind::Email {
                 host,
                 port,
@@ -836,7 +1197,16 @@ impl Validator {
             );
             ReceiverKind::Webhook {
                 url: w.url.value,
-                hmac_secret: self.secret(line, "hmacSecret", w.hmac_secret_file, w.hmac_secret_env),
+                hmac_secret: self
+                    .secret(
+                        line,
+                        &format!("{at}.webhook"),
+                        "hmacSecret",
+                        w.hmac_secret_file,
+                        w.hmac_secret_env,
+                    )
+                    .ok()
+                    .flatten(),
                 format: w.format.unwrap_or(WebhookFormat::Herald),
                 headers: w.headers,
             }
@@ -870,6 +1240,17 @@ impl Validator {
                 format!("{url:?} is not an http:// or https:// URL"),
             );
         }
+    }
+
+    /// A duration where 0 makes no sense (a retry, a timeout, an interval).
+    fn positive(&mut self, field: String, d: Option<Spanned<String>>) -> Option<Duration> {
+        let line = d.as_ref().map_or(0, |d| d.referenced.line() as usize);
+        let v = self.duration(field.clone(), d)?;
+        if v.is_zero() {
+            self.error(line, field, "must be longer than 0");
+            return None;
+        }
+        Some(v)
     }
 
     fn duration(&mut self, field: String, d: Option<Spanned<String>>) -> Option<Duration> {
@@ -930,7 +1311,7 @@ impl Validator {
                 );
             }
         }
-        let stuck_after = self.duration(format!("{at}.stuckAfter"), r.stuck_after);
+        let stuck_after = self.positive(format!("{at}.stuckAfter"), r.stuck_after);
         let events: BTreeSet<EventKind> = r.events.into_iter().collect();
         if stuck_after.is_some() && !events.is_empty() && !events.contains(&EventKind::Stuck) {
             self.error(
@@ -955,15 +1336,12 @@ impl Validator {
                 .duration(format!("{at}.groupWait"), r.group_wait)
                 .unwrap_or_default(),
             group_interval: self
-                .duration(format!("{at}.groupInterval"), r.group_interval)
+                .positive(format!("{at}.groupInterval"), r.group_interval)
                 .unwrap_or(Duration::from_secs(5 * 60)),
-            repeat_interval: self.duration(format!("{at}.repeatInterval"), r.repeat_interval),
+            repeat_interval: self.positive(format!("{at}.repeatInterval"), r.repeat_interval),
             stuck_after,
             continue_matching: r.continue_matching,
-            routes: r
-                .routes
-                .into_iter()
-                .enumerate()
+            routes: present(r.routes)
                 .map(|(i, child)| self.route(&format!("{at}.routes[{i}]"), child, receivers))
                 .collect(),
         }
@@ -1028,6 +1406,148 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
         rest = &rest[unit_len..];
     }
     Some(total)
+}
+
+/// `1m30s`, `7d`, `500ms`: a duration as the configuration writes it, for messages.
+pub fn show_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if !ms.is_multiple_of(1000) {
+        return format!("{ms}ms");
+    }
+    let mut s = d.as_secs();
+    let mut out = String::new();
+    for (unit, len) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
+        if s >= len {
+            out.push_str(&format!("{}{unit}", s / len));
+            s %= len;
+        }
+    }
+    if out.is_empty() { "0".into() } else { out }
+}
+
+fn missing_path(p: &Path, what: &str) -> String {
+    match std::fs::metadata(p) {
+        Ok(_) => format!("{} is not a {what}", p.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            format!("no such {what}: {}", p.display())
+        }
+        Err(e) => format!("cannot read {}: {e}", p.display()),
+    }
+}
+
+/// A namespace name: an RFC 1123 label (what the API server accepts).
+pub fn check_namespace(name: &str) -> Result<(), String> {
+    if is_dns_label(name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not a namespace name: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit"
+        ))
+    }
+}
+
+fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// An object name: an RFC 1123 subdomain.
+fn check_object_name(name: &str) -> Result<(), String> {
+    if name.len() <= 253 && name.split('.').all(is_dns_label) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not an object name: lowercase letters, digits, '-' and '.'"
+        ))
+    }
+}
+
+/// A label selector as the API server parses it: `a=b`, `a==b`, `a!=b`, `a in (x,y)`,
+/// `a notin (x,y)`, `a`, `!a`, joined by commas; keys and values as Kubernetes allows them.
+pub fn check_selector(selector: &str) -> Result<(), String> {
+    let bad = |part: &str, why: &str| {
+        Err(format!(
+            "{selector:?} is not a label selector: {part:?} {why}; write e.g. team=web,tier in (api, worker),!legacy"
+        ))
+    };
+    if selector.trim().is_empty() {
+        return Ok(());
+    }
+    let mut depth = 0i32;
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, c) in selector.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&selector[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        if !(0..=1).contains(&depth) {
+            return bad(selector, "has unbalanced parentheses");
+        }
+    }
+    if depth != 0 {
+        return bad(selector, "has unbalanced parentheses");
+    }
+    parts.push(&selector[start..]);
+    for part in parts {
+        let p = part.trim();
+        let (key, values): (&str, Vec<&str>) = if let Some(k) = p.strip_prefix('!') {
+            (k, Vec::new())
+        } else if let Some((k, v)) = p.split_once("!=") {
+            (k, vec![v])
+        } else if let Some((k, v)) = p.split_once("==").or_else(|| p.split_once('=')) {
+            (k, vec![v])
+        } else if let Some((k, set)) = p.split_once(" notin ").or_else(|| p.split_once(" in ")) {
+            let Some(inner) = set
+                .trim()
+                .strip_prefix('(')
+                .and_then(|s| s.strip_suffix(')'))
+            else {
+                return bad(p, "needs its values in parentheses");
+            };
+            (k, inner.split(',').collect())
+        } else {
+            (p, Vec::new())
+        };
+        if !is_label_key(key.trim()) {
+            return bad(p, "does not start with a valid label key");
+        }
+        if let Some(v) = values.iter().find(|v| !is_label_value(v.trim())) {
+            return bad(p, &format!("has an invalid value {:?}", v.trim()));
+        }
+    }
+    Ok(())
+}
+
+fn is_label_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+fn is_label_value(s: &str) -> bool {
+    s.is_empty() || is_label_name(s)
+}
+
+fn is_label_key(s: &str) -> bool {
+    match s.split_once('/') {
+        Some((prefix, name)) => {
+            prefix.len() <= 253 && prefix.split('.').all(is_dns_label) && is_label_name(name)
+        }
+        None => is_label_name(s),
+    }
 }
 
 /// `10/m` → 10 per minute (`/s` and `/h` too).
@@ -1131,9 +1651,13 @@ silences:
     #[test]
     fn mistakes_are_named_with_file_line_and_field() {
         let e = errors("cluster: a\nreceivers:\n  - name: x\n    slak: {channel: c}\n");
-        assert_eq!(e.len(), 1);
-        assert!(e[0].starts_with("herald.yaml:4: "), "{e:?}");
-        assert!(e[0].contains("slak"), "{e:?}");
+        assert_eq!(
+            e,
+            [
+                "herald.yaml:3: receivers[0]: receiver \"x\" needs exactly one of slack, email, webhook, alertmanager",
+                "herald.yaml:4: receivers[0].slak: unknown field: did you mean slack?",
+            ]
+        );
 
         let text = "receivers:\n  - name: a\n    webhook: {url: \"ftp://x\"}\nroutes:\n  - receivers: [a, b]\n    waitFor: 2x\n    when: 'object.metadata.name =='\n    groupBy: [color]\nsilences:\n  - until: tomorrow\n";
         let e = errors(text);
@@ -1148,6 +1672,156 @@ silences:
         assert_eq!(e.len(), expect.len(), "{e:#?}");
         for (got, want) in e.iter().zip(expect) {
             assert!(got.starts_with(want), "{got}\n  should start with\n{want}");
+        }
+    }
+
+    #[test]
+    fn structural_mistakes_do_not_hide_the_others() {
+        let text = "\
+cluster: [a]
+watch: {flux: yes, maxChildKinds: -1, namespace: [a]}
+receivers:
+  - name: broken
+    slack: {tokenFile: /t}
+  - name: hook
+    webhook: {url: \"http://x\"}
+    rateLimit: 5
+routes:
+  - receivers: hook
+  - receivers: [broken, hook]
+    continue: 1
+    events: [unhealty]
+silences:
+  - comment: no until
+  - until: 2026-12-01T00:00:00Z
+    until: 2027-01-01T00:00:00Z
+";
+        let e = errors(text);
+        let expect = [
+            "herald.yaml:1: cluster: expected text, got a list",
+            "herald.yaml:2: watch.flux: expected true or false, got the text \"yes\"",
+            "herald.yaml:2: watch.maxChildKinds: expected a whole number of at least 0, got -1",
+            "herald.yaml:2: watch.namespace: unknown field: did you mean namespaces?",
+            "herald.yaml:5: receivers[0].slack.channel: missing: this field is required",
+            "herald.yaml:8: receivers[1].rateLimit: \"5\" is not a rate",
+            "herald.yaml:10: routes[0].receivers: expected a list of receiver names, got the text \"hook\"",
+            "herald.yaml:12: routes[1].continue: expected true or false, got the number 1",
+            "herald.yaml:13: routes[1].events[0]: \"unhealty\" is not one of created, deleted, unhealthy,",
+            "herald.yaml:15: silences[0].until: missing: this field is required",
+            "herald.yaml:17: silences[1].until: given twice (first on line 16); give it once",
+        ];
+        assert_eq!(e.len(), expect.len(), "{e:#?}");
+        for (got, want) in e.iter().zip(expect) {
+            assert!(got.starts_with(want), "{got}\n  should start with\n{want}");
+        }
+        assert!(e[8].ends_with("did you mean unhealthy?"), "{}", e[8]);
+        // The receiver left out for its mistake is still a name routes may use.
+        assert!(
+            !e.iter().any(|e| e.contains("no receiver is named")),
+            "{e:#?}"
+        );
+        for e in &e {
+            for serde_words in [
+                "invalid type",
+                "u64",
+                "mapping start",
+                "DuplicateKeyPolicy",
+                "usize",
+            ] {
+                assert!(!e.contains(serde_words), "{e}");
+            }
+        }
+
+        let e = errors("just text\n");
+        assert_eq!(e.len(), 1);
+        assert!(
+            e[0].starts_with("herald.yaml:1: expected a mapping (with cluster, watch"),
+            "{e:?}"
+        );
+        // Nesting is bounded: refused, not a stack overflow.
+        let deep = format!("cluster: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(errors(&deep).len(), 1);
+    }
+
+    #[test]
+    fn a_secret_given_twice_is_told_once() {
+        let e = errors(
+            "receivers:\n  - name: s\n    slack: {tokenFile: /t, tokenEnv: T, channel: c}\n  - name: m\n    email: {server: \"h:25\", from: a@b.c, to: [d@e.f], usernameFile: /u, usernameEnv: U, passwordEnv: P}\n",
+        );
+        assert_eq!(
+            e,
+            [
+                "herald.yaml:2: receivers[0].slack: give tokenFile or tokenEnv, not both",
+                "herald.yaml:4: receivers[1].email: give usernameFile or usernameEnv, not both",
+            ]
+        );
+    }
+
+    #[test]
+    fn what_run_would_refuse_is_refused() {
+        let text = "\
+watch:
+  namespaces: [apps, Apps, -x, \"\"]
+  labelSelector: \"team in web\"
+  maxChildKinds: 0
+health:
+  luaChecks: [/no/such/checks]
+  argoConfigMap: /no/such/argocd-cm.yaml
+  argoConfigMapRef: {namespace: Argo_CD}
+routes:
+  - groupInterval: 0s
+    repeatInterval: \"0\"
+    stuckAfter: 0m
+    waitFor: 0s
+    groupWait: \"0\"
+delivery: {retryInitial: 10m, retryMax: 1m, timeout: 0ms}
+";
+        let e = errors(text);
+        let expect = [
+            "herald.yaml:2: watch.namespaces[1]: \"Apps\" is not a namespace name",
+            "herald.yaml:2: watch.namespaces[2]: \"-x\" is not a namespace name",
+            "herald.yaml:2: watch.namespaces[3]: \"\" is not a namespace name",
+            "herald.yaml:3: watch.labelSelector: \"team in web\" is not a label selector",
+            "herald.yaml:6: health.luaChecks[0]: no such directory: /no/such/checks",
+            "herald.yaml:7: health.argoConfigMap: no such file: /no/such/argocd-cm.yaml",
+            "herald.yaml:8: health.argoConfigMapRef.namespace: \"Argo_CD\" is not a namespace name",
+            "herald.yaml:10: routes[0].groupInterval: must be longer than 0",
+            "herald.yaml:11: routes[0].repeatInterval: must be longer than 0",
+            "herald.yaml:12: routes[0].stuckAfter: must be longer than 0",
+            "herald.yaml:15: delivery.retryInitial: the first retry (10m) waits longer than the longest wait, retryMax (1m)",
+            "herald.yaml:15: delivery.timeout: must be longer than 0",
+        ];
+        assert_eq!(e.len(), expect.len(), "{e:#?}");
+        for (got, want) in e.iter().zip(expect) {
+            assert!(got.starts_with(want), "{got}\n  should start with\n{want}");
+        }
+    }
+
+    #[test]
+    fn label_selectors_are_read_as_the_api_server_reads_them() {
+        for good in [
+            "",
+            "app=web",
+            "app==web,tier!=db",
+            "app.kubernetes.io/name in (api, worker),!legacy",
+            "tier notin (a,b)",
+            "env",
+            "x=",
+        ] {
+            assert_eq!(check_selector(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "team in web",
+            "a in (x",
+            "a=b=c",
+            "=b",
+            "a b",
+            "-a=b",
+            "a=b c",
+            "a/b/c=d",
+            "a in (x))",
+        ] {
+            assert!(check_selector(bad).is_err(), "{bad}");
         }
     }
 
@@ -1203,6 +1877,48 @@ silences:
         assert_eq!(parse_rate("2/s"), Some(120));
         assert_eq!(parse_rate("30/h"), Some(1));
         assert_eq!(parse_rate("0/m"), None);
+    }
+
+    #[test]
+    fn the_api_section_is_read_strictly_with_sane_defaults() {
+        let c = check("cluster: a\n").unwrap();
+        assert!(
+            c.api.writes.token_files.is_empty(),
+            "writes are off unless asked"
+        );
+        assert_eq!(c.api.writes.max_silences, 1000);
+        assert_eq!(c.api.writes.max_comment_bytes, 1024);
+        assert_eq!(c.api.writes.max_duration, Duration::from_secs(7 * 86_400));
+        assert_eq!(c.api.max_connections, 256);
+
+        let c = check(
+            "api:\n  maxConnections: 64\n  headerTimeout: 2s\n  writes:\n    tokenFiles: [/run/alice]\n    maxSilences: 5\n    maxDuration: 1d\n",
+        )
+        .unwrap();
+        assert_eq!(c.api.writes.token_files, [PathBuf::from("/run/alice")]);
+        assert_eq!(c.api.writes.max_silences, 5);
+        assert_eq!(c.api.writes.max_duration, Duration::from_secs(86_400));
+        assert_eq!(c.api.header_timeout, Duration::from_secs(2));
+        assert_eq!(c.api.max_connections, 64);
+
+        let all = errors(
+            "api:\n  maxConnections: 0\n  idleTimeout: 0\n  requestTimeout: 2y\n  writes:\n    tokenFiles: [/a/alice, /b/alice]\n    maxCommentBytes: 100000\n    maxDuration: 400d\n    colour: red\n",
+        )
+        .join("\n");
+        for want in [
+            "herald.yaml:2: api.maxConnections: 0 is out of bounds: from 1 to 65536",
+            "herald.yaml:3: api.idleTimeout: must be above zero",
+            "herald.yaml:4: api.requestTimeout: \"2y\" is not a duration",
+            "herald.yaml:6: api.writes.tokenFiles[1]: a second token named \"alice\"",
+            "herald.yaml:7: api.writes.maxCommentBytes: 100000 is out of bounds",
+            "herald.yaml:8: api.writes.maxDuration: must be above zero and at most 366d",
+            "herald.yaml:9: api.writes.colour",
+        ] {
+            assert!(all.contains(want), "{want} missing from:\n{all}");
+        }
+        let all = errors("api:\n  writes: {maxSilences: 3}\n").join("\n");
+        assert!(all.contains("herald.yaml:2"), "{all}");
+        assert!(all.contains("tokenFiles"), "{all}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use crate::config::EventKind;
 use crate::health::Health;
-use crate::store::Verdict;
+use crate::store::{ObjectKey, Verdict};
 
 /// Statuses that say the controller failed to apply the desired state (Argo CD's sync, Flux's
 /// reconciliation, build, fetch or Helm action).
@@ -92,6 +92,43 @@ pub fn is_trouble(kind: EventKind) -> bool {
             | EventKind::SyncFailed
             | EventKind::ChildUnhealthy
     )
+}
+
+/// Events that tell the health an object shows: when that health is its children's, they name
+/// the child behind it.
+pub fn tells_health(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Unhealthy | EventKind::Warning | EventKind::Unknown | EventKind::ChildUnhealthy
+    )
+}
+
+/// An event in one line, as the default subject and `/api/v1/events` say it:
+/// `Kustomization flux-system/apps: unhealthy (HealthCheckFailed)`; for a health rolled up from
+/// children, `Kustomization flux-system/apps: unhealthy via apps/Deployment apps/web: Pod
+/// apps/web-1: back-off … (own: ready, ReconciliationSucceeded)` (see [`Verdict::explained`]).
+/// `to` is None for a deletion; `via` is the roll-up's first child, when there is one.
+pub fn headline(
+    kind: EventKind,
+    object: &ObjectKey,
+    to: Option<&Verdict>,
+    via: Option<&str>,
+) -> String {
+    let reference = if object.namespace.is_empty() {
+        object.name.clone()
+    } else {
+        format!("{}/{}", object.namespace, object.name)
+    };
+    let mut line = format!("{} {reference}: {}", object.kind, kind.as_str());
+    if let Some(v) = to {
+        line.push(' ');
+        if tells_health(kind) {
+            line.push_str(&v.explained(via));
+        } else {
+            line.push_str(&format!("({})", v.status));
+        }
+    }
+    line
 }
 
 /// Whether what an event announced is still so, given the object's verdict now (None: gone).
@@ -204,5 +241,52 @@ mod tests {
         // Its own failure is not a child's.
         let own = a(Health::Unhealthy, "HealthCheckFailed");
         assert_eq!(detect(side(&ok), side(&own), false), [Unhealthy]);
+    }
+
+    #[test]
+    fn a_rolled_up_trouble_reads_as_the_childs_not_as_its_own_status() {
+        let apps = ObjectKey::new(
+            "kustomize.toolkit.fluxcd.io",
+            "Kustomization",
+            "flux-system",
+            "apps",
+        );
+        let via =
+            "apps/Deployment apps/web: Pod apps/web-1: back-off 5m0s restarting failed container";
+        let mut rolled = a(Health::Unhealthy, "ReconciliationSucceeded");
+        rolled.ready = true;
+        rolled.from_children = true;
+        assert_eq!(
+            headline(Unhealthy, &apps, side(&rolled), Some(via)),
+            format!(
+                "Kustomization flux-system/apps: unhealthy via {via} (own: ready, ReconciliationSucceeded)"
+            )
+        );
+        assert_eq!(
+            headline(ChildUnhealthy, &apps, side(&rolled), Some(via)),
+            format!(
+                "Kustomization flux-system/apps: child-unhealthy via {via} (own: ready, ReconciliationSucceeded)"
+            )
+        );
+        // Without the child's name (an event written before herald kept it), still not the
+        // status alone.
+        assert_eq!(
+            headline(Unhealthy, &apps, side(&rolled), None),
+            "Kustomization flux-system/apps: unhealthy via its children (own: ready, ReconciliationSucceeded)"
+        );
+        // Events that are not about health say the status, as do verdicts of the object's own.
+        let mut revised = rolled.clone();
+        revised.revision = Some("main@sha1:2".into());
+        assert_eq!(
+            headline(Revision, &apps, side(&revised), Some(via)),
+            "Kustomization flux-system/apps: revision (ReconciliationSucceeded)"
+        );
+        let own = a(Health::Unhealthy, "HealthCheckFailed");
+        assert_eq!(
+            headline(Unhealthy, &apps, side(&own), None),
+            "Kustomization flux-system/apps: unhealthy (HealthCheckFailed)"
+        );
+        let node = ObjectKey::new("", "Node", "", "n1");
+        assert_eq!(headline(Deleted, &node, None, None), "Node n1: deleted");
     }
 }

@@ -7,6 +7,8 @@
 //! - `GET /metrics`: Prometheus metrics (see [`crate::metrics`]).
 //! - `GET /readyz`: 200 once discovery ran and every watch delivered its first list, else 503.
 //! - `GET /api/v1/objects?kind=&namespace=&health=`: every live object with its assessment.
+//!   A filter these endpoints do not take, or a value that cannot match (`?health=sick`), is
+//!   answered 400 with what is allowed.
 //! - `GET /api/v1/objects/{group}/{kind}/{namespace}/{name}`: one object (deleted ones within the
 //!   retention window too) with its own assessment, its children and parents, and its recent
 //!   transitions. `core` stands for the core group and `_` for no namespace.
@@ -14,7 +16,11 @@
 //!   (the last 1,000 are kept), newest first.
 //! - `GET /api/v1/silences`, `POST /api/v1/silences` (`{"match": {...}, "events": [...],
 //!   "until": "<RFC 3339>" or "for": "2h", "comment": "..."}`), `DELETE /api/v1/silences/{id}`
-//!   (expires it): silences beside those of the configuration file, kept across restarts.
+//!   (expires it): silences beside those of the configuration file, kept across restarts. The
+//!   only writes: off unless token files are configured, then with a bearer token, JSON and no
+//!   cross-origin marks (see [`crate::writes`]), within `api.writes`' limits, and audited.
+//!
+//! Connections are bounded in number and time (see [`crate::listener`]).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -25,53 +31,145 @@ use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use crate::agent::Agent;
+use crate::config::EventKind;
+use crate::health::Health;
 use crate::store::{Entry, Key, ObjectKey, Store};
 
-/// Serves the API on `listener` until the task is dropped.
+/// Serves the API on `listener` until the task is dropped, with the default limits.
 pub async fn serve(listener: TcpListener, agent: Arc<Agent>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
+    serve_with(listener, agent, Arc::new(crate::config::Api::default())).await;
+}
+
+/// Serves the API on `listener` within `api`'s limits (see [`crate::listener`]), with writes
+/// as `api.writes` allows them (see [`crate::writes`]).
+pub async fn serve_with(listener: TcpListener, agent: Arc<Agent>, api: Arc<crate::config::Api>) {
+    let limits = Arc::clone(&api);
+    crate::listener::accept(listener, &limits, move |io, peer, conn| {
         let agent = Arc::clone(&agent);
-        tokio::spawn(async move {
-            let service = service_fn(move |req: Request<Incoming>| {
-                let agent = Arc::clone(&agent);
-                async move {
-                    if req.method() == http::Method::POST {
-                        let (parts, body) = req.into_parts();
-                        let limited = http_body_util::Limited::new(body, 64 * 1024);
-                        let bytes = match http_body_util::BodyExt::collect(limited).await {
-                            Ok(b) => b.to_bytes(),
-                            Err(_) => {
-                                return Ok::<_, Infallible>(reply(
-                                    StatusCode::PAYLOAD_TOO_LARGE,
-                                    &json!({"error": "the body is larger than 64 KiB"}),
-                                ));
-                            }
-                        };
-                        return Ok(post(&agent, parts.uri.path(), &bytes));
-                    }
-                    Ok::<_, Infallible>(route(&agent, &req))
-                }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+        let api = Arc::clone(&api);
+        let header_timeout = api.header_timeout;
+        let service = service_fn(move |req: Request<Incoming>| {
+            let agent = Arc::clone(&agent);
+            let api = Arc::clone(&api);
+            let busy = conn.busy();
+            async move {
+                let bound = api.request_timeout;
+                let answer = tokio::time::timeout(bound, handle(&agent, &api, peer, req)).await;
+                drop(busy);
+                Ok::<_, Infallible>(answer.unwrap_or_else(|_| {
+                    reply(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        &json!({"error": format!(
+                            "the request took longer than {} (api.requestTimeout)",
+                            crate::config::show_duration(bound)
+                        )}),
+                    )
+                }))
+            }
         });
+        async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .max_buf_size(64 * 1024)
+                .serve_connection(TokioIo::new(io), service)
+                .await;
+        }
+    })
+    .await;
+}
+
+async fn handle(
+    agent: &Agent,
+    api: &crate::config::Api,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let path = req.uri().path();
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let writes = matches!(
+        (req.method(), segs.as_slice()),
+        (&http::Method::POST, ["api", "v1", "silences"])
+            | (&http::Method::DELETE, ["api", "v1", "silences", _])
+    );
+    if writes {
+        write(agent, &api.writes, peer, req).await
+    } else {
+        route(agent, &req)
     }
 }
 
-/// Binds `addr` and serves in the background; returns the bound address.
+/// Adds or expires a silence, for a writer with a token.
+async fn write(
+    agent: &Agent,
+    writes: &crate::config::Writes,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let refused = |status: StatusCode, message: String| {
+        tracing::warn!(%peer, method = %parts.method, path = parts.uri.path(), reason = %message, "write refused");
+        let mut r = reply(status, &json!({"error": message}));
+        if status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                http::header::WWW_AUTHENTICATE,
+                http::HeaderValue::from_static("Bearer realm=\"herald\""),
+            );
+        }
+        r
+    };
+    let who = match crate::writes::authorise(writes, &parts.headers) {
+        Ok(who) => who,
+        Err(r) => return refused(r.status, r.message),
+    };
+    if parts.method == http::Method::DELETE {
+        let id = parts
+            .uri
+            .path()
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default();
+        return expire(agent, &who, id);
+    }
+    if !crate::writes::is_json(&parts.headers) {
+        return refused(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "a silence is JSON: send Content-Type: application/json".into(),
+        );
+    }
+    let limited = http_body_util::Limited::new(body, 64 * 1024);
+    let bytes = match http_body_util::BodyExt::collect(limited).await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return reply(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &json!({"error": "the body is larger than 64 KiB (or was cut short)"}),
+            );
+        }
+    };
+    post(agent, writes, &who, &bytes)
+}
+
+/// Binds `addr` and serves in the background with the default limits; returns the bound address.
 pub async fn start(addr: SocketAddr, agent: Arc<Agent>) -> std::io::Result<SocketAddr> {
+    start_with(addr, agent, crate::config::Api::default()).await
+}
+
+/// The same within `api`'s limits and with its writes.
+pub async fn start_with(
+    addr: SocketAddr,
+    agent: Arc<Agent>,
+    api: crate::config::Api,
+) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    tokio::spawn(serve(listener, agent));
+    tokio::spawn(serve_with(listener, agent, Arc::new(api)));
     Ok(bound)
 }
 
@@ -137,7 +235,7 @@ fn metrics(agent: &Agent) -> Response<Full<Bytes>> {
         .get()
         .map(|n| n.outbox_depth())
         .unwrap_or_default();
-    let text = {
+    let mut text = {
         let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
         crate::metrics::render(
             &agent.metrics,
@@ -147,6 +245,12 @@ fn metrics(agent: &Agent) -> Response<Full<Bytes>> {
             &outbox,
         )
     };
+    let (configured, api) = agent
+        .notifier
+        .get()
+        .map(|n| n.silences_active(jiff::Timestamp::now()))
+        .unwrap_or_default();
+    crate::metrics::silences_active(&mut text, configured, api);
     Response::builder()
         .status(StatusCode::OK)
         .header("content-type", "text/plain; version=0.0.4; charset=utf-8")
@@ -191,10 +295,8 @@ fn decode(s: &str) -> String {
 fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
     let path = req.uri().path();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    // Everything is read-only but the silences.
-    let deletes_silence = req.method() == http::Method::DELETE
-        && matches!(segs.as_slice(), ["api", "v1", "silences", _]);
-    if !matches!(*req.method(), http::Method::GET | http::Method::HEAD) && !deletes_silence {
+    // Everything is read-only but the silences (see `write`).
+    if !matches!(*req.method(), http::Method::GET | http::Method::HEAD) {
         return reply(
             StatusCode::METHOD_NOT_ALLOWED,
             &json!({"error": format!("{} is not allowed here: herald only reads", req.method())}),
@@ -238,7 +340,7 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
             match store.get(&key) {
                 Some(e) => {
-                    let mut v = entry_json(&key, e, true);
+                    let mut v = entry_json(&store, &key, e, true);
                     v["own"] = json!(e.own);
                     v["children"] = relatives(&store, &store.children(&key));
                     v["parents"] = relatives(&store, &store.parents(&key));
@@ -266,19 +368,6 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             }
             None => no_notifier(),
         },
-        ["api", "v1", "silences", id] if req.method() == http::Method::DELETE => {
-            match agent.notifier.get() {
-                Some(n) => match n.expire_silence(id, jiff::Timestamp::now()) {
-                    Ok(true) => reply(StatusCode::OK, &json!({"expired": id})),
-                    Ok(false) => reply(
-                        StatusCode::NOT_FOUND,
-                        &json!({"error": format!("no silence {id}")}),
-                    ),
-                    Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": e})),
-                },
-                None => no_notifier(),
-            }
-        }
         _ => reply(StatusCode::NOT_FOUND, &json!({"error": "no such endpoint"})),
     }
 }
@@ -296,6 +385,9 @@ fn no_notifier() -> Response<Full<Bytes>> {
 struct NewSilence {
     #[serde(rename = "match", default)]
     matcher: crate::config::RawMatch,
+    /// Says that a matcher that covers every object is meant.
+    #[serde(rename = "matchAll", default)]
+    match_all: bool,
     #[serde(default)]
     events: Vec<crate::config::EventKind>,
     until: Option<String>,
@@ -305,10 +397,12 @@ struct NewSilence {
     comment: String,
 }
 
-fn post(agent: &Agent, path: &str, body: &[u8]) -> Response<Full<Bytes>> {
-    if path.trim_end_matches('/') != "/api/v1/silences" {
-        return reply(StatusCode::NOT_FOUND, &json!({"error": "no such endpoint"}));
-    }
+fn post(
+    agent: &Agent,
+    writes: &crate::config::Writes,
+    who: &str,
+    body: &[u8],
+) -> Response<Full<Bytes>> {
     let Some(notifier) = agent.notifier.get() else {
         return no_notifier();
     };
@@ -335,27 +429,116 @@ fn post(agent: &Agent, path: &str, body: &[u8]) -> Response<Full<Bytes>> {
     if until <= now {
         return bad("the silence would already be over".into());
     }
+    let longest = jiff::SignedDuration::try_from(writes.max_duration).unwrap_or_default();
+    if now.duration_until(until) > longest {
+        return bad(format!(
+            "the silence would last past {}: at most {} (api.writes.maxDuration)",
+            now.checked_add(longest).unwrap_or(now),
+            crate::config::show_duration(writes.max_duration)
+        ));
+    }
+    if s.comment.len() > writes.max_comment_bytes {
+        return bad(format!(
+            "comment: {} bytes; at most {} (api.writes.maxCommentBytes)",
+            s.comment.len(),
+            writes.max_comment_bytes
+        ));
+    }
+    let matcher = s.matcher.into_matcher();
+    match (crate::writes::matches_everything(&matcher), s.match_all) {
+        (true, false) => {
+            return bad(
+                "this silence matches every object: add \"matchAll\": true if that is meant".into(),
+            );
+        }
+        (false, true) => {
+            return bad("matchAll with a match that narrows it: give one or the other".into());
+        }
+        _ => {}
+    }
     let silence = crate::config::Silence {
-        matcher: s.matcher.into_matcher(),
+        matcher,
         events: s.events.into_iter().collect(),
         until,
         comment: s.comment,
     };
-    match notifier.add_silence(silence) {
-        Ok(id) => reply(StatusCode::CREATED, &json!({"id": id, "until": until})),
+    match notifier.add_silence(silence.clone(), writes.max_silences, now) {
+        Ok(id) => {
+            audit("silence created", who, &id, &silence, None);
+            reply(StatusCode::CREATED, &json!({"id": id, "until": until}))
+        }
+        Err(crate::notify::AddSilenceError::TooMany(n)) => reply(
+            StatusCode::CONFLICT,
+            &json!({"error": format!("{n} silences are running, the most allowed (api.writes.maxSilences): expire one first")}),
+        ),
+        Err(crate::notify::AddSilenceError::Store(e)) => {
+            reply(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": e}))
+        }
+    }
+}
+
+/// Ends a silence now.
+fn expire(agent: &Agent, who: &str, id: &str) -> Response<Full<Bytes>> {
+    let Some(notifier) = agent.notifier.get() else {
+        return no_notifier();
+    };
+    let now = jiff::Timestamp::now();
+    match notifier.expire_silence(id, now) {
+        Ok(Some(was)) => {
+            audit("silence expired", who, id, &was, Some(now));
+            reply(StatusCode::OK, &json!({"expired": id}))
+        }
+        Ok(None) => reply(
+            StatusCode::NOT_FOUND,
+            &json!({"error": format!("no silence {id}")}),
+        ),
         Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": e})),
     }
 }
 
+/// The audit log of writes: who did what (and, for an expiry, when it ended instead of `until`).
+/// Values are quoted, so no comment can forge a line.
+fn audit(
+    what: &str,
+    who: &str,
+    id: &str,
+    s: &crate::config::Silence,
+    ended: Option<jiff::Timestamp>,
+) {
+    let m = &s.matcher;
+    let events: Vec<&str> = s.events.iter().map(|e| e.as_str()).collect();
+    tracing::info!(
+        target: "herald::audit",
+        who,
+        id,
+        kinds = ?m.kinds,
+        namespaces = ?m.namespaces,
+        names = ?m.names,
+        labels = ?m.labels,
+        events = ?events,
+        until = %s.until,
+        ended = ended.map(tracing::field::display),
+        comment = ?s.comment,
+        "{what}"
+    );
+}
+
 fn objects(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
-    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let f = match filters(q, OBJECT_FILTERS) {
+        Ok(f) => f,
+        Err(e) => return reply(StatusCode::BAD_REQUEST, &e),
+    };
     let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
     let items: Vec<Value> = store
         .live()
-        .filter(|(k, _)| get("kind").is_none_or(|kind| k.kind.eq_ignore_ascii_case(kind)))
-        .filter(|(k, _)| get("namespace").is_none_or(|ns| k.namespace == ns))
-        .filter(|(_, e)| get("health").is_none_or(|h| e.health().as_str() == h))
-        .map(|(k, e)| entry_json(k, e, false))
+        .filter(|(k, _)| {
+            f.kind
+                .as_ref()
+                .is_none_or(|kind| k.kind.eq_ignore_ascii_case(kind))
+        })
+        .filter(|(k, _)| f.namespace.as_ref().is_none_or(|ns| k.namespace == *ns))
+        .filter(|(_, e)| f.health.is_none_or(|h| e.health() == h))
+        .map(|(k, e)| entry_json(&store, k, e, false))
         .collect();
     reply(StatusCode::OK, &json!({"items": items}))
 }
@@ -363,40 +546,149 @@ fn objects(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
 /// The latest events, newest first, filtered by `kind`, `namespace`, `name` and `event`; at most
 /// `limit` (100 unless asked).
 fn events(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
-    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let limit = match get("limit").map(str::parse::<usize>) {
-        None => 100,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => {
-            return reply(
-                StatusCode::BAD_REQUEST,
-                &json!({"error": "limit: not a whole number"}),
-            );
-        }
+    let f = match filters(q, EVENT_FILTERS) {
+        Ok(f) => f,
+        Err(e) => return reply(StatusCode::BAD_REQUEST, &e),
     };
-    if let Some(e) = get("event")
-        && crate::config::EventKind::parse(e).is_none()
-    {
-        return reply(
-            StatusCode::BAD_REQUEST,
-            &json!({"error": format!("event: {e:?} is not an event herald detects")}),
-        );
-    }
     let log = agent.events.lock().unwrap_or_else(|p| p.into_inner());
     let items: Vec<&crate::agent::Logged> = log
         .iter()
         .rev()
-        .filter(|l| get("kind").is_none_or(|k| l.object.kind.eq_ignore_ascii_case(k)))
-        .filter(|l| get("namespace").is_none_or(|ns| l.object.namespace == ns))
-        .filter(|l| get("name").is_none_or(|n| l.object.name == n))
-        .filter(|l| get("event").is_none_or(|e| l.event.as_str() == e))
-        .take(limit)
+        .filter(|l| {
+            f.kind
+                .as_ref()
+                .is_none_or(|k| l.object.kind.eq_ignore_ascii_case(k))
+        })
+        .filter(|l| {
+            f.namespace
+                .as_ref()
+                .is_none_or(|ns| l.object.namespace == *ns)
+        })
+        .filter(|l| f.name.as_ref().is_none_or(|n| l.object.name == *n))
+        .filter(|l| f.event.is_none_or(|e| l.event == e))
+        .take(f.limit.unwrap_or(100))
         .collect();
     reply(StatusCode::OK, &json!({"items": items}))
 }
 
-/// Children or parents with what herald knows of them; `watched: false` for those it does
-/// not watch (their kind is not watched, or they are out of scope or gone).
+/// The filters of `/api/v1/objects` and `/api/v1/events`, checked.
+#[derive(Debug, Default, PartialEq)]
+struct Filters {
+    kind: Option<String>,
+    namespace: Option<String>,
+    name: Option<String>,
+    health: Option<Health>,
+    event: Option<EventKind>,
+    limit: Option<usize>,
+}
+
+const OBJECT_FILTERS: &[&str] = &["kind", "namespace", "health"];
+const EVENT_FILTERS: &[&str] = &["kind", "namespace", "name", "event", "limit"];
+const MAX_KIND: usize = 100;
+const MAX_NAME: usize = 253;
+
+/// Reads a query's filters. A parameter the endpoint does not take, one given twice, or a value
+/// that cannot match anything is refused with what is allowed (the body of a 400): an answer
+/// of "nothing matches" to `?health=sick` or `?helth=unhealthy` would hide the typo.
+fn filters(q: &[(String, String)], allowed: &[&str]) -> Result<Filters, Value> {
+    let mut f = Filters::default();
+    let mut seen: Vec<&str> = Vec::new();
+    for (k, v) in q {
+        if !allowed.contains(&k.as_str()) {
+            return Err(json!({"error": format!("unknown parameter {k:?}"),
+                              "parameter": k, "allowed": allowed}));
+        }
+        if seen.contains(&k.as_str()) {
+            return Err(json!({"error": format!("{k}: given twice; give it once"),
+                              "parameter": k, "allowed": allowed}));
+        }
+        seen.push(k);
+        let refuse = |what: &str, allowed: Value| json!({"error": format!("{k}: {v:?} is not {what}"), "parameter": k, "allowed": allowed});
+        match k.as_str() {
+            "health" => {
+                let all = Health::ALL.map(Health::as_str);
+                f.health = Some(Health::parse(v).ok_or_else(|| refuse("a health", json!(all)))?);
+            }
+            "event" => {
+                // `stuck` is found per route by the notifier and never logged here.
+                let listed: Vec<&str> = EventKind::ALL
+                    .into_iter()
+                    .filter(|e| *e != EventKind::Stuck)
+                    .map(EventKind::as_str)
+                    .collect();
+                f.event = Some(
+                    EventKind::parse(v)
+                        .filter(|e| *e != EventKind::Stuck)
+                        .ok_or_else(|| refuse("an event this log lists", json!(listed)))?,
+                );
+            }
+            "limit" => {
+                let max = crate::agent::EVENTS_KEPT;
+                f.limit = Some(
+                    v.parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=max).contains(n))
+                        .ok_or_else(|| {
+                            refuse(
+                                &format!("a whole number from 1 to {max}"),
+                                json!({"min": 1, "max": max}),
+                            )
+                        })?,
+                );
+            }
+            "kind" => {
+                let mut chars = v.chars();
+                let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && chars.all(|c| c.is_ascii_alphanumeric())
+                    && v.len() <= MAX_KIND;
+                if !valid {
+                    return Err(refuse(
+                        "a kind",
+                        json!(format!(
+                            "a kind's name, in any case: a letter, then letters and digits, \
+                             at most {MAX_KIND} (Kustomization, deployment)"
+                        )),
+                    ));
+                }
+                f.kind = Some(v.clone());
+            }
+            "namespace" => {
+                // Empty: objects without a namespace.
+                let valid = v.is_empty()
+                    || (v.len() <= 63
+                        && v.bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                        && !v.starts_with('-')
+                        && !v.ends_with('-'));
+                if !valid {
+                    return Err(refuse(
+                        "a namespace",
+                        json!(
+                            "a namespace's name: lowercase letters, digits and '-', at most \
+                               63; empty for objects without a namespace"
+                        ),
+                    ));
+                }
+                f.namespace = Some(v.clone());
+            }
+            "name" => {
+                if v.is_empty() || v.len() > MAX_NAME {
+                    return Err(refuse(
+                        "a name",
+                        json!(format!("an object's name: 1 to {MAX_NAME} characters")),
+                    ));
+                }
+                f.name = Some(v.clone());
+            }
+            _ => unreachable!("every allowed filter is read above"),
+        }
+    }
+    Ok(f)
+}
+
+/// Children or parents with what herald knows of them (health, ready, status, message);
+/// `watched: false` for those it does not watch (their kind is not watched, or they are out of
+/// scope or gone).
 fn relatives(store: &Store, keys: &[Key]) -> Value {
     keys.iter()
         .map(|k| {
@@ -407,6 +699,7 @@ fn relatives(store: &Store, keys: &[Key]) -> Value {
                     v["health"] = json!(e.health());
                     v["ready"] = json!(e.own.ready);
                     v["status"] = json!(e.own.status);
+                    v["message"] = json!(e.message());
                 }
                 None => v["watched"] = json!(false),
             }
@@ -415,15 +708,16 @@ fn relatives(store: &Store, keys: &[Key]) -> Value {
         .collect()
 }
 
-fn entry_json(key: &ObjectKey, e: &Entry, with_transitions: bool) -> Value {
+fn entry_json(store: &Store, key: &ObjectKey, e: &Entry, with_transitions: bool) -> Value {
     let mut v = json!({
         "group": key.group, "kind": key.kind, "namespace": key.namespace, "name": key.name,
         "resourceVersion": e.resource_version,
         "assessment": e.assessment(),
         "since": e.since,
     });
+    // With each child's verdict: a list of names alone leaves a reader to look each one up.
     if let Some(r) = &e.rollup {
-        v["rolledUpFrom"] = json!(r.children);
+        v["rolledUpFrom"] = relatives(store, &r.children);
     }
     if let Some(d) = e.deleted_at {
         v["deletedAt"] = json!(d);
@@ -432,4 +726,113 @@ fn entry_json(key: &ObjectKey, e: &Entry, with_transitions: bool) -> Value {
         v["transitions"] = json!(e.history.iter().collect::<Vec<_>>());
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(s: &str) -> Vec<(String, String)> {
+        query_pairs(s).collect()
+    }
+
+    #[test]
+    fn good_filters_are_read() {
+        let f = filters(
+            &q("kind=kustomization&namespace=flux-system&health=unhealthy"),
+            OBJECT_FILTERS,
+        )
+        .unwrap();
+        assert_eq!(f.kind.as_deref(), Some("kustomization"));
+        assert_eq!(f.namespace.as_deref(), Some("flux-system"));
+        assert_eq!(f.health, Some(Health::Unhealthy));
+        let f = filters(
+            &q("event=child-unhealthy&limit=1000&name=web-1.a&namespace="),
+            EVENT_FILTERS,
+        )
+        .unwrap();
+        assert_eq!(f.event, Some(EventKind::ChildUnhealthy));
+        assert_eq!(f.limit, Some(1000));
+        assert_eq!(f.name.as_deref(), Some("web-1.a"));
+        assert_eq!(f.namespace.as_deref(), Some(""), "cluster-scoped objects");
+        assert_eq!(filters(&[], EVENT_FILTERS).unwrap(), Filters::default());
+    }
+
+    /// The refusal of `query` on an endpoint taking `allowed`: (error, allowed).
+    fn refused(query: &str, allowed: &[&str]) -> (String, Value) {
+        let e = filters(&q(query), allowed).expect_err(query);
+        (
+            e["error"].as_str().unwrap().to_string(),
+            e["allowed"].clone(),
+        )
+    }
+
+    #[test]
+    fn a_filter_that_cannot_match_is_refused_with_what_is_allowed() {
+        let (error, allowed) = refused("health=sick", OBJECT_FILTERS);
+        assert_eq!(error, "health: \"sick\" is not a health");
+        assert_eq!(
+            allowed,
+            json!(["healthy", "unknown", "warning", "unhealthy"])
+        );
+        let (error, allowed) = refused("helth=unhealthy", OBJECT_FILTERS);
+        assert_eq!(error, "unknown parameter \"helth\"");
+        assert_eq!(allowed, json!(["kind", "namespace", "health"]));
+        // `name` and `limit` filter events, not objects.
+        assert_eq!(
+            refused("name=web", OBJECT_FILTERS).0,
+            "unknown parameter \"name\""
+        );
+        assert_eq!(
+            refused("health=unhealthy", EVENT_FILTERS).0,
+            "unknown parameter \"health\""
+        );
+        assert!(
+            refused("health=unhealthy&health=warning", OBJECT_FILTERS)
+                .0
+                .contains("twice")
+        );
+
+        let (error, allowed) = refused("event=exploded", EVENT_FILTERS);
+        assert_eq!(error, "event: \"exploded\" is not an event this log lists");
+        let listed = allowed.as_array().unwrap();
+        assert!(listed.contains(&json!("child-unhealthy")), "{allowed}");
+        // Found per route by the notifier, never in this log: asking for it is a mistake too.
+        assert!(!listed.contains(&json!("stuck")), "{allowed}");
+        assert!(
+            refused("event=stuck", EVENT_FILTERS)
+                .0
+                .starts_with("event: \"stuck\"")
+        );
+
+        for limit in ["many", "0", "-1", "1001", "1e3", ""] {
+            let (error, allowed) = refused(&format!("limit={limit}"), EVENT_FILTERS);
+            assert!(
+                error.ends_with("is not a whole number from 1 to 1000"),
+                "{error}"
+            );
+            assert_eq!(allowed, json!({"min": 1, "max": 1000}));
+        }
+        for kind in [
+            "",
+            "Kustomization;",
+            "1Pod",
+            "apps/Deployment",
+            &"K".repeat(101),
+        ] {
+            let (error, _) = refused(&format!("kind={kind}"), OBJECT_FILTERS);
+            assert!(error.starts_with("kind: "), "{error}");
+        }
+        for ns in ["Flux-System", "-a", "a-", "a_b", &"a".repeat(64)] {
+            let (error, _) = refused(&format!("namespace={ns}"), EVENT_FILTERS);
+            assert!(error.starts_with("namespace: "), "{error}");
+        }
+        for name in ["", &"n".repeat(254)] {
+            assert!(
+                refused(&format!("name={name}"), EVENT_FILTERS)
+                    .0
+                    .starts_with("name: ")
+            );
+        }
+    }
 }

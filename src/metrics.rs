@@ -592,6 +592,22 @@ fn health_index(h: Health) -> usize {
     Health::ALL.iter().position(|x| *x == h).unwrap_or(0)
 }
 
+/// `herald_silences_active{source}`: silences running now, from the configuration file and
+/// added through the API (counted when scraped, so one that ends by its time leaves at once).
+pub fn silences_active(out: &mut String, configured: usize, api: usize) {
+    family(
+        out,
+        "herald_silences_active",
+        "gauge",
+        "Silences running now, by source: the configuration file or the HTTP API.",
+    );
+    let _ = writeln!(
+        out,
+        "herald_silences_active{{source=\"config\"}} {configured}"
+    );
+    let _ = writeln!(out, "herald_silences_active{{source=\"api\"}} {api}");
+}
+
 fn family(out: &mut String, name: &str, type_: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {type_}");

@@ -91,6 +91,9 @@ pub struct Transition {
     /// The children its health was rolled up from, if it was.
     #[serde(skip)]
     pub children: Vec<Key>,
+    /// When its health was rolled up: the first child behind it (see [`Rollup::via`]).
+    #[serde(skip)]
+    pub via: Option<String>,
 }
 
 /// The parts of an assessment whose change is a transition.
@@ -109,6 +112,25 @@ pub struct Verdict {
     /// The health is the children's, not the object's own.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub from_children: bool,
+}
+
+impl Verdict {
+    /// What a one-line summary says after the health: the status, `(HealthCheckFailed)`; or,
+    /// when the health is the children's, the child behind it first and the object's own word
+    /// after, so that a status such as `ReconciliationSucceeded` is not read as the reason for
+    /// `unhealthy`: `via apps/Deployment apps/web: Pod apps/web-1: back-off … (own: ready,
+    /// ReconciliationSucceeded)`. `via` is [`Rollup::via`].
+    pub fn explained(&self, via: Option<&str>) -> String {
+        if !self.from_children {
+            return format!("({})", self.status);
+        }
+        format!(
+            "via {} (own: {}, {})",
+            via.unwrap_or("its children"),
+            if self.ready { "ready" } else { "not ready" },
+            self.status
+        )
+    }
 }
 
 /// One version of an object as the store takes it: what herald concluded, not the object.
@@ -162,6 +184,8 @@ pub struct Rollup {
     pub health: Health,
     /// Names up to three of `children`.
     pub message: String,
+    /// The first child of `message` alone, with `(+N more)`: what a one-line summary names.
+    pub via: String,
     /// The direct children at that health.
     pub children: Vec<Key>,
 }
@@ -408,6 +432,7 @@ impl Store {
             initial: false,
             meta: Arc::clone(&e.meta),
             children: Vec::new(),
+            via: None,
         };
         e.deleted_at = Some(now);
         e.since = now;
@@ -614,6 +639,7 @@ impl Store {
                     .as_ref()
                     .map(|r| r.children.clone())
                     .unwrap_or_default(),
+                via: e.rollup.as_ref().map(|r| r.via.clone()),
             };
             e.since = now;
             e.history.push(&t);
@@ -679,19 +705,24 @@ impl Store {
         }
         let named: Vec<&(Key, &Entry, Health, bool)> =
             kids.iter().filter(|k| k.2 == worst).collect();
-        let mut message = named
+        let quoted: Vec<String> = named
             .iter()
             .take(NAMED_CHILDREN)
             .map(|(c, ce, _, _)| format!("{c}: {}", self.child_message(ce)))
-            .collect::<Vec<_>>()
-            .join("; ");
+            .collect();
+        let mut message = quoted.join("; ");
         if named.len() > NAMED_CHILDREN {
             message.push_str(&format!(" (+{} more)", named.len() - NAMED_CHILDREN));
         }
         crate::health::truncate_message(&mut message);
+        let mut via = quoted.into_iter().next().unwrap_or_default();
+        if named.len() > 1 {
+            via.push_str(&format!(" (+{} more)", named.len() - 1));
+        }
         let rollup = Rollup {
             health: worst,
             message,
+            via,
             children: named.iter().map(|k| Arc::clone(&k.0)).collect(),
         };
         (Some(rollup), culprits)
@@ -1099,6 +1130,14 @@ mod tests {
             e.message()
         );
         assert_eq!(e.rollup.as_ref().unwrap().children[0].name, "api");
+        // The transition names the child behind it, down to the Pod at the root.
+        assert_eq!(
+            ts[3].via.as_deref(),
+            Some(
+                "apps/Deployment apps/api: Pod apps/api-5f-1: back-off 5m0s restarting failed container"
+            )
+        );
+        assert!(ts[0].via.is_none(), "the Pod's health is its own");
 
         // Walk from the Pod up to the Kustomization.
         let mut at = key("", "Pod", "apps", "api-5f-1");
@@ -1145,6 +1184,13 @@ mod tests {
         assert!(!m.contains("apps/d"), "{m}");
         assert!(m.ends_with(" (+2 more)"), "{m}");
         assert_eq!(e.rollup.as_ref().unwrap().children.len(), 5);
+        // A one-line summary names the first alone, and counts the others.
+        let via = &e.rollup.as_ref().unwrap().via;
+        assert!(via.starts_with("apps/Deployment apps/a: "), "{via}");
+        assert!(
+            via.ends_with(" (+4 more)") && !via.contains("apps/b"),
+            "{via}"
+        );
     }
 
     #[test]

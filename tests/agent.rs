@@ -317,7 +317,31 @@ async fn children_are_watched_on_demand_and_roll_up_into_their_kustomization() {
     assert_eq!(v["own"]["health"], "healthy");
     assert_eq!(v["children"][0]["name"], "api");
     assert_eq!(v["children"][0]["health"], "unhealthy");
-    assert_eq!(v["rolledUpFrom"][0]["name"], "api");
+    // Each child it was rolled up from, with its verdict.
+    let from = &v["rolledUpFrom"][0];
+    assert_eq!(from["name"], "api");
+    assert_eq!(from["health"], "unhealthy");
+    assert_eq!(from["ready"], json!(false), "{from}");
+    assert_eq!(from["status"], "Running", "{from}");
+    assert!(
+        from["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("apps/ReplicaSet apps/api-5f: Pod apps/api-5f-x: back-off"),
+        "{from}"
+    );
+    // The event names the child behind the trouble, and the status as the object's own.
+    let events = http_get(addr, "/api/v1/events?kind=Kustomization&event=unhealthy").await;
+    let event = &events["items"][0];
+    assert_eq!(
+        event["via"],
+        "apps/Deployment apps/api: Pod apps/api-5f-x: back-off 5m0s restarting failed container"
+    );
+    assert_eq!(
+        event["summary"],
+        "Kustomization flux-system/apps: unhealthy via apps/Deployment apps/api: Pod \
+         apps/api-5f-x: back-off 5m0s restarting failed container (own: ready, Test)"
+    );
     let mut at = pod_key.clone();
     let mut path = Vec::new();
     loop {

@@ -302,7 +302,8 @@ fn demo_plays_its_story_against_the_fake_api_server() {
     }
     // Every step of the story printed its caption.
     assert_eq!(stdout.matches("\n# ").count(), herald::demo::story().len());
-    // The crash-looping web Pod rolls up into the Kustomization Flux calls Ready.
+    // The crash-looping web Pod rolls up into the Kustomization Flux calls Ready: the line
+    // names the child behind it, and says that `ReconciliationSucceeded` is the object's own.
     let crash = stdout
         .split("\n# ")
         .find(|step| step.starts_with("a web Pod crash-loops"))
@@ -311,10 +312,16 @@ fn demo_plays_its_story_against_the_fake_api_server() {
         crash.lines().any(|l| l.contains("Kustomization")
             && l.contains("flux-system/apps")
             && l.contains("-> unhealthy")
-            && l.contains(
-                "ReconciliationSucceeded: apps/Deployment apps/web: Pod apps/web-5c6b1-1"
-            )),
+            && l.contains("via apps/Deployment apps/web: Pod apps/web-5c6b1-1: back-off")
+            && l.ends_with("(own: ready, ReconciliationSucceeded)")),
         "{crash}"
+    );
+    // So does its notification.
+    assert!(
+        stdout.lines().any(|l| l.contains(
+            ">> notify terminal: Kustomization flux-system/apps: unhealthy via apps/Deployment apps/web: Pod apps/web-5c6b1-1: back-off"
+        ) && l.ends_with("(own: ready, ReconciliationSucceeded) [demo]")),
+        "{stdout}"
     );
 }
 

@@ -77,6 +77,134 @@ fn every_mistake_is_named_and_the_exit_status_is_one() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// One file with a mistake of every kind: each is told, with its line and field, in one run.
+#[test]
+fn every_kind_of_mistake_is_told_at_once_in_plain_words() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("config-all-mistakes");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("herald.yaml");
+    std::fs::write(
+        &file,
+        r##"cluster: test
+watch:
+  namespaces: [apps, Prod_EU]
+  labelSelector: "team in web"
+  chidren: false
+health:
+  luaChecks: [./no-such-checks]
+receivers:
+  - name: hook
+    webhook: {url: "http://127.0.0.1:1/"}
+  - name: chat
+    slack: {tokenFile: /run/slack, tokenEnv: SLACK_TOKEN, channel: "#c"}
+routes:
+  - receivers: 3
+    waitFor: soon
+  - receivers: [hook, pager]
+    groupInterval: 0s
+    match: {kind: Kustomization, kind: HelmRelease}
+delivery:
+  retryInitial: 10m
+  retryMax: 1m
+"##,
+    )
+    .unwrap();
+    let (code, stdout, stderr) = validate(&file);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let shown = file.display().to_string();
+    let expect = [
+        "3: watch.namespaces[1]: \"Prod_EU\" is not a namespace name",
+        "4: watch.labelSelector: \"team in web\" is not a label selector",
+        "5: watch.chidren: unknown field: did you mean children?",
+        "7: health.luaChecks[0]: no such directory: ./no-such-checks",
+        "11: receivers[1].slack: give tokenFile or tokenEnv, not both",
+        "14: routes[0].receivers: expected a list of receiver names, got the number 3",
+        "15: routes[0].waitFor: \"soon\" is not a duration",
+        "16: routes[1].receivers: no receiver is named \"pager\"",
+        "17: routes[1].groupInterval: must be longer than 0",
+        "18: routes[1].match.kind: given twice",
+        "20: delivery.retryInitial: the first retry (10m) waits longer than the longest wait, retryMax (1m)",
+    ];
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), expect.len() + 1, "{stderr}");
+    for (line, want) in lines.iter().zip(expect) {
+        let want = format!("error: {shown}:{want}");
+        assert!(
+            line.starts_with(&want),
+            "{line}\n  should start with\n{want}"
+        );
+    }
+    assert!(
+        stderr.ends_with(&format!("{shown}: 11 mistakes\n")),
+        "{stderr}"
+    );
+    for serde_words in [
+        "invalid type",
+        "u64",
+        "mapping start",
+        "DuplicateKeyPolicy",
+        "duplicate entry",
+        "needs tokenFile or tokenEnv",
+    ] {
+        assert!(!stderr.contains(serde_words), "{serde_words}: {stderr}");
+    }
+}
+
+/// What `herald run` refuses at start, `config validate` refuses: user checks that do not load,
+/// and a file that is not there (exit 2, as for `check`).
+#[test]
+fn validate_loads_the_user_checks_and_names_a_missing_file() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("config-user-checks");
+    let _ = std::fs::remove_dir_all(&dir);
+    let script = dir.join("checks/example.com/Widget/health.lua");
+    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+    std::fs::write(&script, "hs = {\nreturn hs end end\n").unwrap();
+    let file = dir.join("herald.yaml");
+    std::fs::write(
+        &file,
+        format!("health:\n  luaChecks: [{}]\n", dir.join("checks").display()),
+    )
+    .unwrap();
+    let (code, _, stderr) = validate(&file);
+    assert_eq!(code, 1, "{stderr}");
+    let shown = file.display().to_string();
+    assert!(
+        stderr.contains(&format!("error: {shown}:2: health.luaChecks: ")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Widget/health.lua"), "{stderr}");
+
+    let missing = dir.join("no-such.yaml");
+    let (code, _, stderr) = validate(&missing);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}: cannot read", missing.display())),
+        "{stderr}"
+    );
+}
+
+/// The flags of `herald run` are held to what the file is held to.
+#[test]
+fn run_refuses_a_bad_namespace_or_selector_flag_before_starting() {
+    let out = Command::new(herald_bin())
+        .args(["run", "--listen", "127.0.0.1:0", "-n", "apps,Bad_NS"])
+        .args(["-l", "team in web"])
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .output()
+        .expect("herald runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: --namespace: \"Bad_NS\" is not a namespace name"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: --selector: \"team in web\" is not a label selector"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn route_test_names_the_routes_and_receivers_an_event_reaches() {
     let dir = std::env::temp_dir().join(format!("herald-route-{}", std::process::id()));

@@ -180,6 +180,7 @@ fn metrics_pass_promtool_check_and_keep_the_contract() {
             &["receiver", "le"],
         ),
         ("herald_outbox_pending", &["receiver"]),
+        ("herald_silences_active", &["source"]),
         ("herald_check_duration_seconds_bucket", &["engine", "le"]),
         ("herald_watch_events_total", &["kind", "type"]),
         ("herald_ready", &[]),

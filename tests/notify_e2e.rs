@@ -933,27 +933,25 @@ async fn a_bad_reload_keeps_the_running_configuration_and_a_good_one_takes_over(
         assert!(ok.success());
     };
 
-    // A broken file: refused with its line and field; the running configuration stays.
+    // A broken file: refused with every mistake's line and field (an unknown field does not
+    // hide the next mistake); the running configuration stays.
     std::fs::write(
         &config,
-        good.replace("waitFor", "")
-            .replace("receivers: [hook]", "receivers: [hook]\n    waitFor: soon"),
+        good.replace("waitFor", "").replace(
+            "receivers: [hook]",
+            "receivers: [hook]\n    colour: red\n    waitFor: soon",
+        ),
     )
     .unwrap();
     hup();
-    until("the refusal", || {
-        herald
-            .stderr
-            .lock()
-            .unwrap()
-            .contains("configuration not reloaded")
+    // One log line per mistake: wait for both.
+    until("the refusal naming both mistakes", || {
+        let logs = herald.stderr.lock().unwrap();
+        logs.contains("configuration not reloaded")
+            && logs.contains("routes[0].colour: unknown field")
+            && logs.contains("routes[0].waitFor")
     })
     .await;
-    assert!(
-        herald.stderr.lock().unwrap().contains("routes[0].waitFor"),
-        "{}",
-        herald.stderr.lock().unwrap()
-    );
     server.apply(ks("api", "False")).unwrap();
     until("the message to the first receiver", || {
         first.taken().len() == 1
@@ -993,7 +991,19 @@ async fn silences_added_and_expired_through_the_api() {
     let sink = Sink::default();
     let hook = sink.start().await;
     let server = cluster(&[("api", "True"), ("web", "True")]).await;
-    let (_dir, config, kubeconfig) = setup("notify_silence_api", hook, "", &server);
+    let (dir, config, kubeconfig) = setup("notify_silence_api", hook, "", &server);
+    // Writes need a token; its file's name stands for the writer in the audit log.
+    let token = "e2e-token-0123456789abcdef";
+    std::fs::write(dir.join("ops"), format!("{token}\n")).unwrap();
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "{text}api:\n  writes:\n    tokenFiles: [\"{}\"]\n",
+            dir.join("ops").display()
+        ),
+    )
+    .unwrap();
     let herald = Herald::learned(&kubeconfig, &config, &[], "web").await;
     let base = {
         let logs = herald.stderr.lock().unwrap();
@@ -1003,6 +1013,8 @@ async fn silences_added_and_expired_through_the_api() {
     let client = reqwest::Client::new();
     let bad = client
         .post(format!("{base}/api/v1/silences"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
         .body(r#"{"match": {"name": "api"}, "for": "soon"}"#)
         .send()
         .await
@@ -1011,6 +1023,8 @@ async fn silences_added_and_expired_through_the_api() {
     assert!(bad.text().await.unwrap().contains("not a duration"));
     let created = client
         .post(format!("{base}/api/v1/silences"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
         .body(r#"{"match": {"kind": "Kustomization", "name": "api"}, "for": "1h", "comment": "maintenance"}"#)
         .send()
         .await
@@ -1029,10 +1043,23 @@ async fn silences_added_and_expired_through_the_api() {
 
     let expired = client
         .delete(format!("{base}/api/v1/silences/{id}"))
+        .bearer_auth(token)
         .send()
         .await
         .unwrap();
     assert_eq!(expired.status(), 200);
+    // Both writes are in the audit log, with who made them.
+    until("the audit log", || {
+        let logs = herald.stderr.lock().unwrap();
+        logs.lines().any(|l| {
+            l.contains("silence created")
+                && l.contains("who=\"ops\"")
+                && l.contains("\"maintenance\"")
+        }) && logs
+            .lines()
+            .any(|l| l.contains("silence expired") && l.contains("who=\"ops\"") && l.contains(&id))
+    })
+    .await;
     let list: Value = serde_json::from_str(
         &client
             .get(format!("{base}/api/v1/silences"))

@@ -88,6 +88,25 @@ async fn run_serves_probes_and_objects_from_a_kubeconfig_cluster() {
     assert_eq!(none["items"], json!([]));
     assert_eq!(get(&addr, "/api/v1/events?event=exploded").await.0, 400);
     assert_eq!(get(&addr, "/api/v1/events?limit=many").await.0, 400);
+    // A filter that cannot match is a mistake, answered with what is allowed, not an empty list.
+    let (status, sick) = get(&addr, "/api/v1/objects?health=sick").await;
+    assert_eq!(status, 400, "{sick}");
+    assert_eq!(
+        sick["allowed"],
+        json!(["healthy", "unknown", "warning", "unhealthy"])
+    );
+    let (status, typo) = get(&addr, "/api/v1/objects?helth=unhealthy").await;
+    assert_eq!(status, 400, "{typo}");
+    assert_eq!(typo["allowed"], json!(["kind", "namespace", "health"]));
+    let (status, zero) = get(&addr, "/api/v1/events?limit=0").await;
+    assert_eq!(status, 400, "{zero}");
+    assert_eq!(zero["allowed"], json!({"min": 1, "max": 1000}));
+    for bad in [
+        "/api/v1/events?kind=apps/Deployment",
+        "/api/v1/events?namespace=Flux",
+    ] {
+        assert_eq!(get(&addr, bad).await.0, 400, "{bad}");
+    }
 }
 
 /// Argo CD's ConfigMap with one health customization for a CRD kind.

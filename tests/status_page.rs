@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::util::{herald_run, request, send, tool};
+use crate::util::{exchange, herald_run, request, tool};
 use herald::fake::{FakeApiServer, Options, gitops_resources};
 use serde_json::{Value, json};
 
@@ -129,12 +129,16 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
     let config = dir.join("herald.yaml");
     std::fs::write(&config, "cluster: staging-eu\n").unwrap();
     let outbox = dir.join("outbox.redb");
+    let token = dir.join("page-test");
+    std::fs::write(&token, "status-page-token-0123456789\n").unwrap();
     let (_herald, addr) = tokio::task::spawn_blocking(move || {
         let args = [
             "--config".as_ref(),
             config.as_os_str(),
             "--outbox".as_ref(),
             outbox.as_os_str(),
+            "--api-token-file".as_ref(),
+            token.as_os_str(),
         ];
         herald_run(&kubeconfig, &args)
     })
@@ -172,10 +176,14 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
     assert!(seen, "no revision event for the GitRepository");
 
     // A silence added through the API, which the page lists.
-    let (status, _, body) = send(
+    let (status, _, body) = exchange(
         &addr,
         "POST",
         "/api/v1/silences",
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", "Bearer status-page-token-0123456789"),
+        ],
         r#"{"match": {"namespace": "prod-*"}, "events": ["unhealthy"], "for": "2h", "comment": "migration"}"#,
     )
     .await;
@@ -290,11 +298,20 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
         children.contains("unhealthyDeployment apps/web"),
         "{children}"
     );
+    // Each child it was rolled up from, with its verdict: health, ready, status, message.
     let from = text_of(&one, "rolled-up-from");
-    assert!(from.contains("Deployment apps/web"), "{from}");
-    let history = text_of(&one, "transitions");
     assert!(
-        history.contains("unhealthy ReconciliationSucceeded"),
+        from.contains("unhealthyDeployment apps/webnoRollout Failed0/2 ready"),
+        "{from}"
+    );
+    assert_eq!(
+        attrs(inner(&one, "rolled-up-from"), "data-health"),
+        ["unhealthy"]
+    );
+    let history = text_of(&one, "transitions");
+    // The rolled-up health is said to be the children's, the status the object's own.
+    assert!(
+        history.contains("unhealthy from its children (own: ready, ReconciliationSucceeded)"),
         "{history}"
     );
     assert!(

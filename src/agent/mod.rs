@@ -60,6 +60,12 @@ pub struct Logged {
     pub from: Option<crate::store::Verdict>,
     pub to: Option<crate::store::Verdict>,
     pub message: String,
+    /// For an event about a health rolled up from children: the first child behind it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// The event in one line, the child behind a rolled-up health named
+    /// ([`crate::events::headline`]).
+    pub summary: String,
 }
 
 /// What watchers hand the evaluator.
@@ -505,6 +511,10 @@ fn log_events(agent: &Agent, transitions: &[Transition]) {
     let mut log = agent.events.lock().unwrap_or_else(|p| p.into_inner());
     for t in transitions.iter().filter(|t| !t.initial) {
         for event in crate::events::detect(t.from.as_ref(), t.to.as_ref(), t.initial) {
+            let via = t
+                .via
+                .as_deref()
+                .filter(|_| crate::events::tells_health(event));
             if log.len() == EVENTS_KEPT {
                 log.pop_front();
             }
@@ -515,6 +525,8 @@ fn log_events(agent: &Agent, transitions: &[Transition]) {
                 from: t.from.clone(),
                 to: t.to.clone(),
                 message: t.message.clone(),
+                via: via.map(str::to_string),
+                summary: crate::events::headline(event, &t.key, t.to.as_ref(), via),
             });
         }
     }

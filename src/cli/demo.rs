@@ -28,17 +28,18 @@ use tokio::sync::mpsc;
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// Address of herald's HTTP API during the demo.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: SocketAddr,
     /// Time between two steps of the story, in milliseconds.
-    #[arg(long, default_value_t = 3000)]
+    #[arg(long, default_value_t = 3000, value_name = "MS")]
     pub step_ms: u64,
     /// How many times to play the story; 0 plays it until interrupted.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_name = "N")]
     pub rounds: u32,
     /// Print the assessment of the demo cluster's initial objects and exit.
     #[arg(long)]
     pub snapshot: bool,
+    /// How `--snapshot` prints the objects.
     #[arg(short, long, value_enum, default_value = "table")]
     pub output: Output,
 }
@@ -67,6 +68,10 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> io::Result<i32> {
         write_report(out, &docs, args.output, &mut assessor(), Timestamp::now())?;
         return Ok(0);
     }
+    if let Err(why) = super::can_listen(args.listen, None) {
+        eprintln!("error: {why}");
+        return Ok(2);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -93,7 +98,13 @@ async fn play(args: &DemoArgs, out: &mut dyn Write) -> io::Result<i32> {
     let agent = agent::start(client, agent_config, assessor, Arc::new(SystemClock));
     let mut transitions = agent.subscribe_from_start();
     let mut told = notifications(&agent)?;
-    let bound = crate::http::start(args.listen, Arc::clone(&agent)).await?;
+    let bound = match crate::http::start(args.listen, Arc::clone(&agent)).await {
+        Ok(bound) => bound,
+        Err(e) => {
+            eprintln!("error: {}", super::listen_error(args.listen, &e, None));
+            return Ok(2);
+        }
+    };
     writeln!(
         out,
         "herald demo: a simulated cluster at {} (fake Kubernetes API)",
@@ -248,19 +259,29 @@ fn print_transition(out: &mut dyn Write, t: &Transition) -> io::Result<()> {
         (None, Some(_)) => verdict(&t.to),
         _ => format!("{} -> {}", verdict(&t.from), verdict(&t.to)),
     };
-    let status = t.to.as_ref().map_or("deleted", |v| v.status.as_str());
     let marker = match t.to.as_ref().map(|v| v.health) {
         Some(Health::Unhealthy) => "!!",
         Some(Health::Warning) => "! ",
         _ => "  ",
     };
-    let mut message = t.message.replace('\n', " ");
-    if message.chars().count() > 100 {
-        message = message.chars().take(99).collect::<String>() + "…";
-    }
+    // A health rolled up from children names the child first: its own status next to it
+    // (`ReconciliationSucceeded`) would read as the reason.
+    let short = |s: &str| {
+        let s = s.replace('\n', " ");
+        if s.chars().count() > 100 {
+            s.chars().take(99).collect::<String>() + "…"
+        } else {
+            s
+        }
+    };
+    let said = match &t.to {
+        Some(v) if v.from_children => v.explained(t.via.as_deref().map(short).as_deref()),
+        Some(v) => format!("{}: {}", v.status, short(&t.message)),
+        None => format!("deleted: {}", short(&t.message)),
+    };
     writeln!(
         out,
-        "{time} {marker} {:<15} {:<28} {:<34} {status}: {message}",
+        "{time} {marker} {:<15} {:<28} {:<34} {said}",
         t.key.kind, name, arrow
     )
 }

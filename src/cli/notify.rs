@@ -13,7 +13,7 @@ pub enum NotifyCommand {
     /// Send a test message to one receiver, now, without the outbox; say how it went.
     Test {
         /// The configuration file.
-        #[arg(long)]
+        #[arg(long, env = "HERALD_CONFIG", value_name = "FILE")]
         config: PathBuf,
         /// The receiver's name.
         receiver: String,
@@ -61,6 +61,7 @@ pub fn run(cmd: &NotifyCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
         to: Some(verdict(crate::health::Health::Warning)),
         message: format!("A test message from herald to the receiver {receiver}."),
         children: Vec::new(),
+        via: None,
         labels: Default::default(),
         annotations: Default::default(),
         test: true,

@@ -20,24 +20,28 @@ pub enum RouteCommand {
 #[derive(Debug, clap::Args)]
 pub struct RouteTestArgs {
     /// The configuration file.
-    #[arg(long)]
+    #[arg(long, env = "HERALD_CONFIG", value_name = "FILE")]
     pub config: PathBuf,
     /// The event: created, deleted, unhealthy, warning, recovered, unknown, stuck, revision,
     /// sync-failed, drift, suspended, resumed, child-unhealthy.
     #[arg(long)]
     pub event: String,
+    /// The object's kind (Kustomization, HelmRelease, Application...).
     #[arg(long)]
     pub kind: String,
+    /// The object's namespace; empty for a cluster-scoped object.
     #[arg(long, short = 'n', default_value = "")]
     pub namespace: String,
+    /// The object's name.
     #[arg(long, default_value = "example")]
     pub name: String,
     /// A label of the object, `key=value` (repeatable).
-    #[arg(long = "label", short = 'l')]
+    #[arg(long = "label", short = 'l', value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
-    /// The object's health after the event (default: what the event implies).
+    /// The object's health after the event [default: what the event implies].
     #[arg(long)]
     pub health: Option<String>,
+    /// The object's status after the event (Ready, ReconciliationFailed...).
     #[arg(long, default_value = "")]
     pub status: String,
 }

@@ -19,32 +19,57 @@ pub struct RunArgs {
     #[arg(long, env = "HERALD_CONFIG", value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
     /// Address of the HTTP API (/healthz, /readyz, /api/v1/objects).
-    #[arg(long, env = "HERALD_LISTEN", default_value = "0.0.0.0:8080")]
+    #[arg(
+        long,
+        env = "HERALD_LISTEN",
+        default_value = "0.0.0.0:8080",
+        value_name = "ADDR"
+    )]
     pub listen: SocketAddr,
-    /// Namespaces to watch (repeatable); all when none is given.
+    /// Namespaces to watch (repeatable, or separated by commas) [default: the configuration's
+    /// `watch.namespaces`, else all].
     #[arg(
         long = "namespace",
         short = 'n',
         env = "HERALD_NAMESPACES",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_name = "NAMESPACE"
     )]
     pub namespaces: Vec<String>,
-    /// Only objects matching this label selector.
-    #[arg(long, short = 'l', env = "HERALD_SELECTOR")]
+    /// Only objects matching this label selector [default: the configuration's
+    /// `watch.labelSelector`].
+    #[arg(long, short = 'l', env = "HERALD_SELECTOR", value_name = "SELECTOR")]
     pub selector: Option<String>,
     /// How long deleted objects stay visible, in minutes.
-    #[arg(long, default_value_t = 60)]
+    #[arg(
+        long,
+        env = "HERALD_RETENTION_MINUTES",
+        default_value_t = 60,
+        value_name = "MINUTES"
+    )]
     pub retention_minutes: i64,
     /// Do not follow children (inventories, Argo CD resources, owners): every object shows
     /// its own health and only Flux and Argo CD kinds are watched.
     #[arg(long, env = "HERALD_NO_CHILDREN")]
     pub no_children: bool,
-    /// At most this many kinds are watched on demand because inventories list them (64).
-    #[arg(long)]
+    /// At most this many kinds are watched on demand because inventories list them
+    /// [default: the configuration's `watch.maxChildKinds`, else 64].
+    #[arg(long, env = "HERALD_MAX_CHILD_KINDS", value_name = "N")]
     pub max_child_kinds: Option<usize>,
-    /// The notification outbox (default: the configuration's `delivery.outbox`).
+    /// The notification outbox [default: the configuration's `delivery.outbox`, else
+    /// herald-outbox.redb].
     #[arg(long, env = "HERALD_OUTBOX", value_name = "FILE")]
     pub outbox: Option<std::path::PathBuf>,
+    /// Allows writes to the HTTP API (silences) with the bearer token in FILE, named by the
+    /// file's name in the audit log (repeatable; beside the configuration's
+    /// `api.writes.tokenFiles`). Without any, writes are refused.
+    #[arg(
+        long = "api-token-file",
+        env = "HERALD_API_TOKEN_FILES",
+        value_delimiter = ',',
+        value_name = "FILE"
+    )]
+    pub api_token_files: Vec<std::path::PathBuf>,
     #[command(flatten)]
     pub checks: UserChecks,
 }
@@ -63,6 +88,57 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         },
         None => crate::config::Config::default(),
     };
+    let mut file = file;
+    // Token files are secrets, checked where herald runs: here, not by `config validate`.
+    for path in &file.api.writes.token_files {
+        if let Err(e) = crate::writes::read_token(path) {
+            eprintln!("error: api.writes.tokenFiles: {e}");
+            return Ok(2);
+        }
+    }
+    for path in &args.api_token_files {
+        let name = crate::writes::token_name(path);
+        let taken = file
+            .api
+            .writes
+            .token_files
+            .iter()
+            .any(|p| crate::writes::token_name(p) == name);
+        if let Err(e) = crate::writes::read_token(path) {
+            eprintln!("error: --api-token-file: {e}");
+            return Ok(2);
+        }
+        if taken {
+            eprintln!(
+                "error: --api-token-file {}: a second token named {name:?}: the audit log could not tell them apart",
+                path.display()
+            );
+            return Ok(2);
+        }
+        file.api.writes.token_files.push(path.clone());
+    }
+    // The flags are held to what the file is held to.
+    let flags = args
+        .namespaces
+        .iter()
+        .map(|ns| crate::config::check_namespace(ns).map_err(|why| format!("--namespace: {why}")))
+        .chain(
+            args.selector.iter().map(|s| {
+                crate::config::check_selector(s).map_err(|why| format!("--selector: {why}"))
+            }),
+        );
+    let mut refused = false;
+    for why in flags.filter_map(Result::err) {
+        eprintln!("error: {why}");
+        refused = true;
+    }
+    if refused {
+        return Ok(2);
+    }
+    if let Err(why) = super::can_listen(args.listen, Some("HERALD_LISTEN")) {
+        eprintln!("error: {why}");
+        return Ok(2);
+    }
     let mut checks = args.checks.clone();
     if checks.scripts.is_empty() {
         checks.scripts.clone_from(&file.health.lua_checks);
@@ -185,7 +261,20 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                 tokio::spawn(reload_loop(path, notifier));
             }
         }
-        let bound = crate::http::start(args.listen, Arc::clone(&agent)).await?;
+        let bound = match crate::http::start_with(args.listen, Arc::clone(&agent), file.api.clone()).await {
+            Ok(bound) => bound,
+            Err(e) => {
+                let why = super::listen_error(args.listen, &e, Some("HERALD_LISTEN"));
+                eprintln!("error: {why}");
+                return Ok(2);
+            }
+        };
+        if file.api.writes.token_files.is_empty() {
+            tracing::info!("the HTTP API is read-only: no token allows writes");
+        } else {
+            let names: Vec<String> = file.api.writes.token_files.iter().map(|p| crate::writes::token_name(p)).collect();
+            tracing::info!(tokens = ?names, "silences may be added and expired through the HTTP API with a token");
+        }
         eprintln!("herald: serving on http://{bound}");
         let mut transitions = agent.subscribe_from_start();
         // One line per transition, written in batches: a busy cluster makes many at once.

@@ -46,6 +46,9 @@ pub struct Event {
     /// The children the health was rolled up from.
     #[serde(default)]
     pub children: Vec<ObjectKey>,
+    /// When the health was rolled up: the first child behind it, with its message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
     /// The object's notification annotations (subscriptions).
@@ -54,6 +57,16 @@ pub struct Event {
     /// Sent by `herald notify test`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub test: bool,
+}
+
+impl Event {
+    /// The child behind the health this event tells, when that health was rolled up from
+    /// children (None for an event about anything else, such as a new revision).
+    pub fn via(&self) -> Option<&str> {
+        self.via.as_deref().filter(|_| {
+            events::tells_health(self.kind) && self.to.as_ref().is_some_and(|v| v.from_children)
+        })
+    }
 }
 
 /// One event for one receiver.
@@ -129,6 +142,16 @@ pub struct Notifier {
     reload: mpsc::UnboundedSender<Arc<Config>>,
     /// Silences added through the HTTP API, by id (kept in the outbox's database).
     silences: Arc<RwLock<BTreeMap<String, Silence>>>,
+    /// When the configuration's silences end (for `herald_silences_active`).
+    configured_silences: RwLock<Vec<Timestamp>>,
+}
+
+/// Why a silence was not added.
+#[derive(Debug)]
+pub enum AddSilenceError {
+    /// This many are running already, the most allowed.
+    TooMany(usize),
+    Store(String),
 }
 
 impl Notifier {
@@ -142,28 +165,75 @@ impl Notifier {
             .collect()
     }
 
-    /// Adds a silence; returns its id.
-    pub fn add_silence(&self, s: Silence) -> Result<String, String> {
-        let id = format!("s{}", Timestamp::now().as_nanosecond());
+    /// Adds a silence unless `max` of those added through the API are running at `now`;
+    /// returns its id. Ended silences stay listed, the latest `max` of them: the rest are
+    /// forgotten, so adding and expiring cannot grow the database for ever.
+    pub fn add_silence(
+        &self,
+        s: Silence,
+        max: usize,
+        now: Timestamp,
+    ) -> Result<String, AddSilenceError> {
+        let mut all = self.silences.write().unwrap_or_else(|p| p.into_inner());
+        let running = all.values().filter(|s| s.until > now).count();
+        if running >= max {
+            return Err(AddSilenceError::TooMany(running));
+        }
+        let mut ended: Vec<(Timestamp, String)> = all
+            .iter()
+            .filter(|(_, s)| s.until <= now)
+            .map(|(id, s)| (s.until, id.clone()))
+            .collect();
+        if ended.len() >= max {
+            ended.sort();
+            for (_, id) in &ended[..=ended.len() - max] {
+                self.outbox
+                    .remove_silence(id)
+                    .map_err(|e| AddSilenceError::Store(e.to_string()))?;
+                all.remove(id);
+            }
+        }
+        // Ids are unique even when two writes come in the same nanosecond.
+        let mut id = format!("s{}", now.as_nanosecond());
+        while all.contains_key(&id) {
+            id.push('x');
+        }
         self.outbox
             .put_silence(&id, &s)
-            .map_err(|e| e.to_string())?;
-        self.silences
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(id.clone(), s);
+            .map_err(|e| AddSilenceError::Store(e.to_string()))?;
+        all.insert(id.clone(), s);
         Ok(id)
     }
 
-    /// Ends a silence now. False if there is no such silence.
-    pub fn expire_silence(&self, id: &str, now: Timestamp) -> Result<bool, String> {
+    /// Ends a silence now; what it was, or None if there is no such silence.
+    pub fn expire_silence(&self, id: &str, now: Timestamp) -> Result<Option<Silence>, String> {
         let mut all = self.silences.write().unwrap_or_else(|p| p.into_inner());
         let Some(s) = all.get_mut(id) else {
-            return Ok(false);
+            return Ok(None);
         };
+        let was = s.clone();
         s.until = s.until.min(now);
         self.outbox.put_silence(id, s).map_err(|e| e.to_string())?;
-        Ok(true)
+        Ok(Some(was))
+    }
+
+    /// Silences running at `now`: (from the configuration, added through the API).
+    pub fn silences_active(&self, now: Timestamp) -> (usize, usize) {
+        let configured = self
+            .configured_silences
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|until| **until > now)
+            .count();
+        let api = self
+            .silences
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .filter(|s| s.until > now)
+            .count();
+        (configured, api)
     }
 
     /// Routes, silences, receivers and subscriptions from a new configuration, from the next
@@ -174,6 +244,10 @@ impl Notifier {
     }
 
     fn known(&self, config: &Config) {
+        *self
+            .configured_silences
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = config.silences.iter().map(|s| s.until).collect();
         for r in &config.receivers {
             self.metrics.receiver(&r.name);
         }
@@ -237,6 +311,7 @@ pub fn start(
         metrics,
         reload,
         silences,
+        configured_silences: RwLock::new(Vec::new()),
     });
     notifier.known(&config);
     notifier
@@ -531,6 +606,7 @@ impl Pipeline {
             to: t.to.clone(),
             message: t.message.clone(),
             children: t.children.iter().map(|k| (**k).clone()).collect(),
+            via: t.via.clone(),
             labels: t.meta.labels.clone(),
             annotations: t.meta.annotations.clone(),
             test: false,
@@ -697,6 +773,7 @@ impl Pipeline {
                 .as_ref()
                 .map(|r| r.children.iter().map(|k| (**k).clone()).collect())
                 .unwrap_or_default(),
+            via: e.rollup.as_ref().map(|r| r.via.clone()),
             labels: e.meta.labels.clone(),
             annotations: e.meta.annotations.clone(),
             test: false,

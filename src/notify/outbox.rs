@@ -223,6 +223,15 @@ impl Outbox {
         txn.commit().map_err(|e| self.err(e))
     }
 
+    pub fn remove_silence(&self, id: &str) -> Result<(), OutboxError> {
+        let txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = txn.open_table(SILENCES).map_err(|e| self.err(e))?;
+            table.remove(id).map_err(|e| self.err(e))?;
+        }
+        txn.commit().map_err(|e| self.err(e))
+    }
+
     pub fn len(&self) -> usize {
         self.db
             .begin_read()

@@ -461,6 +461,7 @@ pub fn herald_payload(e: &Event, summary: String) -> Value {
         "message": e.message,
         "revision": e.to.as_ref().and_then(|v| v.revision.clone()),
         "children": e.children,
+        "via": e.via(),
         "labels": e.labels,
         "summary": summary,
         "test": e.test,

@@ -10,7 +10,9 @@
 //! Every template sees `event` (`unhealthy`…), `id`, `cluster`, `object` (`group`, `kind`,
 //! `namespace`, `name`, `ref`), `from` and `to` (`health`, `ready`, `status`, `revision`,
 //! `suspended`, `sync`, or none), `message`, `revision`, `commit` (the revision's hash),
-//! `children` (`group/Kind ns/name`), `labels`, `at` and `links` (`name`, `url`: the
+//! `children` (`group/Kind ns/name`), `via` (for an event about a health rolled up from
+//! children: the first child behind it, with its message), `headline` (the event in one line, as
+//! the default subject says it), `labels`, `at` and `links` (`name`, `url`: the
 //! configuration's `links`, each a URL template of its own, for the kinds it names).
 
 use std::path::Path;
@@ -22,13 +24,16 @@ use super::Event;
 
 pub const NAMES: [&str; 4] = ["subject", "text", "html", "slack"];
 
-const SUBJECT: &str = "{{ object.kind }} {{ object.ref }}: {{ event }}\
-{% if to %} ({{ to.status }}){% endif %} [{{ cluster }}]";
+// A health rolled up from children is told with the child behind it, and the status as the
+// object's own: `unhealthy (ReconciliationSucceeded)` alone reads as a contradiction.
+const SUBJECT: &str = "{{ headline }} [{{ cluster }}]";
 
 const TEXT: &str = "{{ object.kind }} {{ object.ref }} in {{ cluster }}: {{ event }}
 
-Health:   {{ from.health if from else 'none' }} -> {{ to.health if to else 'deleted' }}
-{% if to %}Status:   {{ to.status }}{% if not to.ready %} (not ready){% endif %}
+Health:   {{ from.health if from else 'none' }} -> {{ to.health if to else 'deleted' }}\
+{% if to and to.fromChildren %} (from its children){% endif %}
+{% if to %}Status:   {{ to.status }}{% if not to.ready %} (not ready){% endif %}\
+{% if to.fromChildren %} (its own){% endif %}
 {% endif %}{% if revision %}Revision: {{ revision }}
 {% endif %}{% if message %}Message:  {{ message }}
 {% endif %}{% for c in children %}Child:    {{ c }}
@@ -40,8 +45,8 @@ Object:   {{ object.group ~ '/' if object.group }}{{ object.kind }} {{ object.re
 const HTML: &str = "<html><body>
 <p><b>{{ object.kind }} {{ object.ref }}</b> in <b>{{ cluster }}</b>: {{ event }}</p>
 <table>
-<tr><td>Health</td><td>{{ from.health if from else 'none' }} &rarr; {{ to.health if to else 'deleted' }}</td></tr>
-{% if to %}<tr><td>Status</td><td>{{ to.status }}{% if not to.ready %} (not ready){% endif %}</td></tr>{% endif %}
+<tr><td>Health</td><td>{{ from.health if from else 'none' }} &rarr; {{ to.health if to else 'deleted' }}{% if to and to.fromChildren %} (from its children){% endif %}</td></tr>
+{% if to %}<tr><td>Status</td><td>{{ to.status }}{% if not to.ready %} (not ready){% endif %}{% if to.fromChildren %} (its own){% endif %}</td></tr>{% endif %}
 {% if revision %}<tr><td>Revision</td><td><code>{{ revision }}</code></td></tr>{% endif %}
 {% if message %}<tr><td>Message</td><td>{{ message }}</td></tr>{% endif %}
 {% for c in children %}<tr><td>Child</td><td>{{ c }}</td></tr>{% endfor %}
@@ -51,7 +56,8 @@ const HTML: &str = "<html><body>
 </body></html>
 ";
 
-const SLACK: &str = "{% if to %}*Status:* {{ to.status }} ({{ to.health }})
+const SLACK: &str = "{% if to %}*Status:* {{ to.status }} \
+({% if to.fromChildren %}its own; {{ to.health }} from its children{% else %}{{ to.health }}{% endif %})
 {% endif %}{% if revision %}*Revision:* `{{ revision }}`
 {% endif %}{% if message %}*Message:* {{ message }}
 {% endif %}{% if children %}*Children:* {% for c in children[:10] %}`{{ c }}`{% if not loop.last %}, {% endif %}{% endfor %}
@@ -199,6 +205,7 @@ fn commit(revision: &str) -> String {
 
 fn context(e: &Event) -> Value {
     let o = &e.object;
+    let via = e.via();
     let reference = if o.namespace.is_empty() {
         o.name.clone()
     } else {
@@ -216,6 +223,8 @@ fn context(e: &Event) -> Value {
         "revision": e.to.as_ref().and_then(|v| v.revision.clone()),
         "commit": e.to.as_ref().and_then(|v| v.revision.as_deref()).map(commit),
         "children": e.children.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "via": via,
+        "headline": crate::events::headline(e.kind, o, e.to.as_ref(), via),
         "labels": e.labels,
         "at": e.at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
     })
@@ -253,6 +262,7 @@ mod tests {
             to: Some(v(Health::Unhealthy)),
             message: "health check failed <timeout>".into(),
             children: vec![ObjectKey::new("apps", "Deployment", "apps", "api")],
+            via: None,
             labels: Default::default(),
             annotations: Default::default(),
             test: false,
@@ -286,6 +296,85 @@ mod tests {
         );
     }
 
+    /// `apps` is unhealthy because of its Deployment's Pod, while Flux calls it Ready.
+    fn rolled_up() -> Event {
+        let mut e = event();
+        for v in [e.to.as_mut().unwrap(), e.from.as_mut().unwrap()] {
+            v.status = "ReconciliationSucceeded".into();
+            v.ready = true;
+        }
+        e.to.as_mut().unwrap().from_children = true;
+        e.message = "apps/Deployment apps/api: Pod apps/api-7d9f8-0: back-off 5m0s restarting \
+                     failed container; apps/Deployment apps/worker: Pod apps/worker-1: back-off"
+            .into();
+        e.via = Some(
+            "apps/Deployment apps/api: Pod apps/api-7d9f8-0: back-off 5m0s restarting failed \
+             container (+1 more)"
+                .into(),
+        );
+        e
+    }
+
+    #[test]
+    fn a_rolled_up_trouble_names_the_child_and_says_the_status_is_the_objects_own() {
+        let t = Templates::default();
+        let e = rolled_up();
+        assert_eq!(
+            t.render("subject", &e),
+            "Kustomization flux-system/apps: unhealthy via apps/Deployment apps/api: Pod \
+             apps/api-7d9f8-0: back-off 5m0s restarting failed container (+1 more) \
+             (own: ready, ReconciliationSucceeded) [prod]"
+        );
+        let text = t.render("text", &e);
+        assert!(
+            text.contains("Health:   healthy -> unhealthy (from its children)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Status:   ReconciliationSucceeded (its own)\n"),
+            "{text}"
+        );
+        let slack = t.render("slack", &e);
+        assert!(
+            slack.contains(
+                "*Status:* ReconciliationSucceeded (its own; unhealthy from its children)"
+            ),
+            "{slack}"
+        );
+        let html = t.render("html", &e);
+        assert!(html.contains("unhealthy (from its children)"), "{html}");
+        // A child-unhealthy event reads the same; a revision of the same object is no health news.
+        let mut child = rolled_up();
+        child.kind = EventKind::ChildUnhealthy;
+        assert!(t.render("subject", &child).starts_with(
+            "Kustomization flux-system/apps: child-unhealthy via apps/Deployment apps/api: "
+        ),);
+        let mut revision = rolled_up();
+        revision.kind = EventKind::Revision;
+        assert_eq!(
+            t.render("subject", &revision),
+            "Kustomization flux-system/apps: revision (ReconciliationSucceeded) [prod]"
+        );
+        // A webhook gets the child too, beside the summary.
+        let payload = crate::notify::send::herald_payload(&e, t.render("subject", &e));
+        assert_eq!(payload["via"], json!(e.via));
+        assert!(
+            payload["summary"]
+                .as_str()
+                .unwrap()
+                .contains(" via apps/Deployment apps/api: ")
+        );
+        let payload = crate::notify::send::herald_payload(&revision, String::new());
+        assert!(payload["via"].is_null(), "{payload}");
+        // The object's own trouble reads as before.
+        let own = t.render("text", &event());
+        assert!(own.contains("Health:   healthy -> unhealthy\n"), "{own}");
+        assert!(
+            own.contains("Status:   HealthCheckFailed (not ready)\n"),
+            "{own}"
+        );
+    }
+
     #[test]
     fn every_default_renders_for_every_shape_of_event() {
         let t = Templates::default();
@@ -297,7 +386,7 @@ mod tests {
         let mut created = event();
         created.kind = EventKind::Created;
         created.from = None;
-        for e in [event(), deleted, created] {
+        for e in [event(), deleted, created, rolled_up()] {
             let ctx = context(&e);
             for name in NAMES {
                 let out = t.defaults.get_template(name).unwrap().render(&ctx);

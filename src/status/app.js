@@ -168,7 +168,7 @@ function renderRows(params) {
       el("td", {}, o.kind),
       el("td", {}, el("a", { href: hrefOf(o) }, ref(o))),
       el("td", {}, ready),
-      el("td", {}, a.status),
+      el("td", {}, o.rolledUpFrom ? `${a.status} (its own)` : a.status),
       el("td", {}, a.revision || ""),
       el("td", { class: "message" }, a.message || ""),
       el("td", { class: "when", title: o.since }, ago(o.since)));
@@ -232,7 +232,7 @@ function renderEvents(events) {
       el("td", {}, e.event),
       el("td", {}, el("a", { href: hrefOf(e.object) }, label(e.object))),
       el("td", { class: e.to ? `health ${e.to.health}` : "" }, e.to ? verdict(e.to) : "deleted"),
-      el("td", { class: "message" }, e.message || ""))))));
+      el("td", { class: "message" }, e.via ? `via ${e.via}` : e.message || ""))))));
 }
 
 function facts(pairs) {
@@ -244,18 +244,22 @@ function facts(pairs) {
 function relativesTable(id, list) {
   if (!list || list.length === 0) return el("p", { id, class: "note" }, "none");
   return el("table", { id },
-    el("thead", {}, el("tr", {}, ...["health", "object", "ready", "status"].map((h) => el("th", {}, h)))),
+    el("thead", {}, el("tr", {}, ...["health", "object", "ready", "status", "message"].map((h) => el("th", {}, h)))),
     el("tbody", {}, ...list.map((o) => o.watched === false
-      ? el("tr", { "data-object": label(o) }, el("td", { class: "muted" }, "not watched"), el("td", {}, label(o)), el("td"), el("td"))
+      ? el("tr", { "data-object": label(o) }, el("td", { class: "muted" }, "not watched"), el("td", {}, label(o)), el("td"), el("td"), el("td"))
       : el("tr", { "data-object": label(o), "data-health": o.health },
         healthCell(o.health),
         el("td", {}, el("a", { href: hrefOf(o) }, label(o))),
         el("td", {}, o.ready ? "yes" : "no"),
-        el("td", {}, o.status || "")))));
+        el("td", {}, o.status || ""),
+        el("td", { class: "message" }, o.message || "")))));
 }
 
+// A health rolled up from children is said to be theirs: next to it, the object's own status
+// (`ReconciliationSucceeded`) would read as a contradiction.
 function verdict(v) {
   if (!v) return "—";
+  if (v.fromChildren) return `${v.health} from its children (own: ${v.ready ? "ready" : "not ready"}, ${v.status})`;
   return `${v.health}${v.ready ? "" : " (not ready)"} ${v.status}`;
 }
 
@@ -272,9 +276,9 @@ async function renderObject(path) {
     el("p", {}, el("a", { href: "#/" }, "← every object")),
     el("h2", { id: "object", "data-object": label(o), "data-health": a.health }, label(o)),
     facts([
-      ["health", el("span", { class: `health ${a.health}` }, a.health)],
+      ["health", el("span", {}, el("span", { class: `health ${a.health}` }, a.health), o.rolledUpFrom ? " from its children" : null)],
       ["ready", a.ready ? "yes" : "no"],
-      ["status", a.status],
+      ["status", o.rolledUpFrom ? `${a.status} (its own)` : a.status],
       ["message", a.message],
       ["revision", a.revision],
       ["sync", a.sync],

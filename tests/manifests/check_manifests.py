@@ -69,6 +69,8 @@ def check_objects(pairs):
                 check_prometheusrule(where, ref, d)
             elif kind == "Deployment":
                 check_deployment(where, ref, d, docs, name)
+            elif kind == "NetworkPolicy":
+                check_networkpolicy(where, ref, d)
         kinds = {d.get("kind") for d in docs}
         for needed in ("Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
                        "ConfigMap", "Deployment", "Service", "ServiceMonitor", "NetworkPolicy",
@@ -96,6 +98,39 @@ def check_rbac(where, ref, role):
             fail(where, f"{ref} rule {i} grants ConfigMaps cluster-wide (use a Role in argocd's namespace)")
     if role.get("aggregationRule"):
         fail(where, f"{ref} aggregates other roles")
+
+
+def check_networkpolicy(where, ref, np):
+    """Ingress admits named peers only: a rule without `from`, or a peer that selects every pod
+    of every namespace, lets anyone who reaches the pod write to it."""
+    spec = np.get("spec") or {}
+    if "Ingress" not in (spec.get("policyTypes") or []):
+        fail(where, f"{ref}: policyTypes lacks Ingress: every connection would be admitted")
+    rules = spec.get("ingress") or []
+    if not rules:
+        fail(where, f"{ref}: no ingress rule: Prometheus could not scrape herald")
+    for i, rule in enumerate(rules):
+        peers = rule.get("from")
+        if not peers:
+            fail(where, f"{ref}: ingress[{i}] has no `from`: it admits everyone")
+        for j, peer in enumerate(peers or []):
+            if "ipBlock" in peer:
+                cidr = dig(peer, "ipBlock", "cidr")
+                if cidr in ("0.0.0.0/0", "::/0"):
+                    fail(where, f"{ref}: ingress[{i}].from[{j}] admits every address")
+                continue
+            ns = peer.get("namespaceSelector")
+            pods = peer.get("podSelector")
+            if ns is not None and not ns and not pods:
+                fail(where, f"{ref}: ingress[{i}].from[{j}] admits every pod of every namespace")
+        ports = {p.get("port") for p in rule.get("ports") or []}
+        if ports != {8080}:
+            fail(where, f"{ref}: ingress[{i}] must admit port 8080 only, not {sorted(ports, key=str) or 'every port'}")
+    scraper = any(
+        dig(peer, "namespaceSelector") and dig(peer, "podSelector")
+        for rule in rules for peer in rule.get("from") or [])
+    if not scraper:
+        fail(where, f"{ref}: no rule admits the scraper (a namespace and pod selector)")
 
 
 def check_servicemonitor(where, ref, sm, docs):

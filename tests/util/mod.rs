@@ -51,27 +51,48 @@ pub fn free_port() -> u16 {
 /// `herald run --listen 127.0.0.1:0 ARGS` with `kubeconfig`; returns the process and the
 /// address it serves on (what it logs afterwards is read and dropped, so it never blocks).
 pub fn herald_run(kubeconfig: &std::path::Path, args: &[&std::ffi::OsStr]) -> (Killed, String) {
+    let (child, addr, _) = herald_run_logged(kubeconfig, args);
+    (child, addr)
+}
+
+/// The same, keeping what it logs afterwards (at level info).
+pub fn herald_run_logged(
+    kubeconfig: &std::path::Path,
+    args: &[&std::ffi::OsStr],
+) -> (Killed, String, std::sync::Arc<std::sync::Mutex<String>>) {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let mut child = Command::new(herald_bin())
         .args(["run", "--listen", "127.0.0.1:0"])
         .args(args)
         .env("KUBECONFIG", kubeconfig)
+        .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let child = Killed(child);
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
     loop {
         let line = lines
             .next()
-            .expect("herald prints where it serves")
+            .unwrap_or_else(|| panic!("herald prints where it serves: {}", log.lock().unwrap()))
             .unwrap();
         if let Some(url) = line.strip_prefix("herald: serving on http://") {
-            std::thread::spawn(move || for _ in lines {});
-            return (child, url.to_string());
+            let kept = std::sync::Arc::clone(&log);
+            std::thread::spawn(move || {
+                for line in lines.map_while(Result::ok) {
+                    let mut kept = kept.lock().unwrap();
+                    kept.push_str(&line);
+                    kept.push('\n');
+                }
+            });
+            return (child, url.to_string(), log);
         }
+        let mut log = log.lock().unwrap();
+        log.push_str(&line);
+        log.push('\n');
     }
 }
 
@@ -82,11 +103,33 @@ pub async fn request(addr: &str, method: &str, path: &str) -> (u16, String, Stri
 
 /// The same with a JSON body.
 pub async fn send(addr: &str, method: &str, path: &str, body: &str) -> (u16, String, String) {
+    exchange(
+        addr,
+        method,
+        path,
+        &[("Content-Type", "application/json")],
+        body,
+    )
+    .await
+}
+
+/// The same with these headers (beside Host, Content-Length and Connection).
+pub async fn exchange(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let headers: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
     s.write_all(
         format!(
-            "{method} {path} HTTP/1.1\r\nHost: herald\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: herald\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )
         .as_bytes(),

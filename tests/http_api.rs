@@ -1,0 +1,505 @@
+//! The HTTP API against strangers and slow clients: writes are closed unless configured and then
+//! need a token, JSON and the same origin, within limits and audited; idle and half-sent
+//! connections are bounded in number and time, and the probes answer through them.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::util::{Killed, exchange, herald_bin, herald_run, herald_run_logged, request};
+use herald::fake::{FakeApiServer, Options, gitops_resources};
+
+const TOKEN: &str = "ops-token-0123456789abcdef";
+
+/// A fake cluster and a directory for one test: (the directory, its kubeconfig).
+async fn cluster(name: &str) -> (FakeApiServer, PathBuf, PathBuf) {
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    (server, dir, kubeconfig)
+}
+
+/// `herald run --config` with `config` (its outbox in `dir`), keeping its log.
+async fn herald(
+    dir: &Path,
+    kubeconfig: &Path,
+    config: &str,
+) -> (Killed, String, Arc<Mutex<String>>) {
+    let file = dir.join("herald.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "cluster: c\ndelivery: {{outbox: \"{}\"}}\n{config}",
+            dir.join("outbox.redb").display()
+        ),
+    )
+    .unwrap();
+    let kubeconfig = kubeconfig.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        herald_run_logged(&kubeconfig, &["--config".as_ref(), file.as_os_str()])
+    })
+    .await
+    .unwrap()
+}
+
+/// A write with the token and JSON, and `extra` headers.
+async fn write(
+    addr: &str,
+    method: &str,
+    path: &str,
+    extra: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
+    let bearer = format!("Bearer {TOKEN}");
+    let mut headers = vec![
+        ("Content-Type", "application/json"),
+        ("Authorization", bearer.as_str()),
+    ];
+    headers.extend_from_slice(extra);
+    exchange(addr, method, path, &headers, body).await
+}
+
+/// Polls until `cond` holds, for at most `limit`.
+async fn until(limit: Duration, mut cond: impl FnMut() -> bool) -> Result<(), ()> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if cond() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Err(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_are_off_unless_token_files_are_given() {
+    let (_server, dir, kubeconfig) = cluster("http_api_writes_off").await;
+    let (_herald, addr, _) = herald(&dir, &kubeconfig, "").await;
+    let silence = r#"{"match": {"namespace": "prod"}, "for": "1h"}"#;
+    let (status, _, body) = write(&addr, "POST", "/api/v1/silences", &[], silence).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("writes are off"), "{body}");
+    let (status, _, body) = write(&addr, "DELETE", "/api/v1/silences/s1", &[], "").await;
+    assert_eq!(status, 403, "{body}");
+    // Reading is open.
+    let (status, _, body) = request(&addr, "GET", "/api/v1/silences").await;
+    assert_eq!((status, body.as_str()), (200, r#"{"items":[]}"#));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_need_a_token_json_and_the_same_origin_and_stay_within_limits() {
+    let (_server, dir, kubeconfig) = cluster("http_api_writes").await;
+    std::fs::write(dir.join("ops"), format!("{TOKEN}\n")).unwrap();
+    let (_herald, addr, log) = herald(
+        &dir,
+        &kubeconfig,
+        &format!(
+            "api:\n  writes:\n    tokenFiles: [\"{}\"]\n    maxSilences: 2\n    maxCommentBytes: 16\n    maxDuration: 1d\n",
+            dir.join("ops").display()
+        ),
+    )
+    .await;
+    let silence = r#"{"match": {"namespace": "prod"}, "for": "1h", "comment": "deploy"}"#;
+    let post = "/api/v1/silences";
+
+    // Strangers: no token, a wrong one, another scheme.
+    for auth in [
+        None,
+        Some("Bearer not-the-token-0123456789"),
+        Some("Basic b3BzOm9wcw=="),
+    ] {
+        let mut headers = vec![("Content-Type", "application/json")];
+        headers.extend(auth.map(|a| ("Authorization", a)));
+        let (status, head, body) = exchange(&addr, "POST", post, &headers, silence).await;
+        assert_eq!(status, 401, "{auth:?}: {body}");
+        assert!(
+            head.contains("www-authenticate: bearer realm=\"herald\""),
+            "{head}"
+        );
+        let (status, head, _) =
+            exchange(&addr, "DELETE", "/api/v1/silences/s1", &headers, "").await;
+        assert_eq!(status, 401, "DELETE {auth:?}");
+        assert!(head.contains("www-authenticate: bearer"), "{head}");
+    }
+    // The form post another origin's page can make: refused for its origin, its missing token
+    // and, with a token, its type.
+    let form = [
+        ("Content-Type", "text/plain"),
+        ("Origin", "https://evil.example"),
+        ("Sec-Fetch-Site", "cross-site"),
+    ];
+    let (status, _, body) = exchange(&addr, "POST", post, &form, silence).await;
+    assert_eq!(status, 403, "{body}");
+    for t in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let bearer = format!("Bearer {TOKEN}");
+        let headers = [("Content-Type", t), ("Authorization", bearer.as_str())];
+        let (status, _, body) = exchange(&addr, "POST", post, &headers, silence).await;
+        assert_eq!(status, 415, "{t}: {body}");
+    }
+    for cross in [
+        [("Origin", "https://evil.example"), ("X-Unused", "")],
+        [("Sec-Fetch-Site", "cross-site"), ("X-Unused", "")],
+        [("Origin", "null"), ("X-Unused", "")],
+    ] {
+        let (status, _, body) = write(&addr, "POST", post, &cross, silence).await;
+        assert_eq!(status, 403, "{cross:?}: {body}");
+        assert!(body.contains("may not write"), "{body}");
+    }
+    let (status, _, _) = write(&addr, "POST", post, &[("Origin", "http://herald")], silence).await;
+    assert_eq!(status, 201, "the page's own origin may write");
+
+    // Limits: comment size, duration, a matcher that covers everything without saying so.
+    let (status, _, body) = write(
+        &addr,
+        "POST",
+        post,
+        &[],
+        r#"{"match": {"name": "a"}, "for": "1h", "comment": "seventeen bytes!!"}"#,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("comment: 17 bytes; at most 16"), "{body}");
+    let (status, _, body) = write(
+        &addr,
+        "POST",
+        post,
+        &[],
+        r#"{"match": {"name": "a"}, "for": "2d"}"#,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("at most 1d"), "{body}");
+    for everything in [
+        r#"{"for": "1h"}"#,
+        r#"{"match": {"namespace": "*"}, "events": ["unhealthy"], "for": "1h"}"#,
+    ] {
+        let (status, _, body) = write(&addr, "POST", post, &[], everything).await;
+        assert_eq!(status, 400, "{everything}: {body}");
+        assert!(body.contains("matchAll"), "{body}");
+    }
+    let (status, _, body) = write(
+        &addr,
+        "POST",
+        post,
+        &[],
+        r#"{"matchAll": true, "for": "1h", "comment": "freeze"}"#,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let all_id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Two run now: the most allowed.
+    let (status, _, body) = write(&addr, "POST", post, &[], silence).await;
+    assert_eq!(status, 409, "{body}");
+    let metrics = request(&addr, "GET", "/metrics").await.2;
+    assert!(
+        metrics.contains("herald_silences_active{source=\"api\"} 2"),
+        "{metrics}"
+    );
+
+    // Expiring one makes room, and is audited with the token's name.
+    let (status, _, body) = write(
+        &addr,
+        "DELETE",
+        &format!("/api/v1/silences/{all_id}"),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let metrics = request(&addr, "GET", "/metrics").await.2;
+    assert!(
+        metrics.contains("herald_silences_active{source=\"api\"} 1"),
+        "{metrics}"
+    );
+    let (status, _, body) = write(&addr, "POST", post, &[], silence).await;
+    assert_eq!(status, 201, "{body}");
+    until(Duration::from_secs(10), || {
+        let log = log.lock().unwrap();
+        log.lines()
+            .filter(|l| l.contains("silence created") && l.contains("who=\"ops\""))
+            .count()
+            == 3
+            && log.lines().any(|l| {
+                l.contains("silence expired")
+                    && l.contains("who=\"ops\"")
+                    && l.contains(&all_id)
+                    && l.contains(" ended=")
+                    && l.contains("\"freeze\"")
+            })
+            && log.lines().any(|l| {
+                l.contains("silence created")
+                    && l.contains("namespaces=[\"prod\"]")
+                    && l.contains("until=")
+            })
+    })
+    .await
+    .unwrap_or_else(|()| panic!("no audit lines in:\n{}", log.lock().unwrap()));
+    let log = log.lock().unwrap().clone();
+    assert!(
+        log.contains("write refused"),
+        "refusals are logged too: {log}"
+    );
+    assert!(!log.contains(TOKEN), "the token is never logged");
+}
+
+/// Opens a connection and sends `head` (which may be nothing, or a request cut short).
+async fn open(addr: &str, head: &str) -> TcpStream {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    if !head.is_empty() {
+        s.write_all(head.as_bytes()).await.unwrap();
+    }
+    s
+}
+
+/// Whether herald closed the connection (what it sent before is skipped).
+async fn closed(s: &mut TcpStream, wait: Duration) -> bool {
+    let mut buf = [0u8; 1024];
+    loop {
+        match tokio::time::timeout(wait, s.read(&mut buf)).await {
+            Ok(Ok(0) | Err(_)) => return true,
+            Ok(Ok(_)) => {}
+            Err(_) => return false,
+        }
+    }
+}
+
+/// A probe's status, or None if herald did not answer within 5 s.
+async fn probe(addr: &str, path: &str) -> Option<u16> {
+    tokio::time::timeout(Duration::from_secs(5), request(addr, "GET", path))
+        .await
+        .ok()
+        .map(|r| r.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_answer_through_a_flood_of_idle_and_half_sent_connections() {
+    let (_server, dir, kubeconfig) = cluster("http_api_flood").await;
+    // Timeouts long enough that only the cap can make room within the test.
+    let (_herald, addr, _) = herald(
+        &dir,
+        &kubeconfig,
+        "api: {maxConnections: 50, headerTimeout: 5m, idleTimeout: 5m}\n",
+    )
+    .await;
+    let mut flood = Vec::new();
+    for i in 0..200 {
+        let head = if i % 2 == 0 {
+            ""
+        } else {
+            "GET /healthz HTTP/1.1\r\nHost: herald\r\nX-Slow: "
+        };
+        flood.push(open(&addr, head).await);
+    }
+    for path in ["/healthz", "/readyz", "/metrics", "/healthz"] {
+        let status = probe(&addr, path).await;
+        assert!(matches!(status, Some(200 | 503)), "{path}: {status:?}");
+    }
+    // Each new connection past the cap closed one of the quiet ones, the oldest first.
+    let shut = futures::future::join_all(
+        flood
+            .iter_mut()
+            .map(|s| closed(s, Duration::from_millis(500))),
+    )
+    .await
+    .into_iter()
+    .filter(|c| *c)
+    .count();
+    assert!(
+        shut >= 150,
+        "only {shut} of 200 idle connections were closed"
+    );
+    assert!(
+        !closed(flood.last_mut().unwrap(), Duration::from_millis(50)).await,
+        "the newest stays"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_sent_requests_idle_connections_and_slow_bodies_are_cut_off_in_time() {
+    let (_server, dir, kubeconfig) = cluster("http_api_header_timeout").await;
+    std::fs::write(dir.join("ops"), format!("{TOKEN}\n")).unwrap();
+    let (_herald, addr, _) = herald(
+        &dir,
+        &kubeconfig,
+        &format!(
+            "api: {{headerTimeout: 1s, requestTimeout: 1s, writes: {{tokenFiles: [\"{}\"]}}}}\n",
+            dir.join("ops").display()
+        ),
+    )
+    .await;
+    let started = Instant::now();
+    // A body that never comes: the request's time bound answers.
+    let mut slow = open(
+        &addr,
+        &format!("POST /api/v1/silences HTTP/1.1\r\nHost: herald\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"for\""),
+    )
+    .await;
+    let mut half = open(&addr, "GET /healthz HTTP/1.1\r\nHost: herald\r\n").await;
+    let mut idle = open(&addr, "").await;
+    assert!(
+        closed(&mut half, Duration::from_secs(10)).await,
+        "a half-sent request stays open"
+    );
+    assert!(
+        closed(&mut idle, Duration::from_secs(10)).await,
+        "an idle connection stays open"
+    );
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(10), slow.read_to_string(&mut answer))
+        .await
+        .expect("an answer to the slow body")
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("took longer than 1s"), "{answer}");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+    assert_eq!(probe(&addr, "/healthz").await, Some(200));
+}
+
+/// CPU time (user and system) a process has used, in clock ticks (1/100 s).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_file_descriptors_herald_backs_off_and_the_probes_answer() {
+    let (_server, dir, kubeconfig) = cluster("http_api_nofile").await;
+    // A low limit on open files, as a crowded node might set: the flood exhausts it.
+    let prlimit = crate::util::tool(&["/usr/bin/prlimit", "/bin/prlimit"]);
+    let mut child = std::process::Command::new(prlimit)
+        .arg("--nofile=64:64")
+        .arg(herald_bin())
+        .args(["run", "--listen", "127.0.0.1:0"])
+        .env("KUBECONFIG", &kubeconfig)
+        .env("RUST_LOG", "warn")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let stderr = child.stderr.take().unwrap();
+    let child = Killed(child);
+    let addr = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        loop {
+            let line = lines.next().expect("herald starts").unwrap();
+            if let Some(url) = line.strip_prefix("herald: serving on http://") {
+                std::thread::spawn(move || for _ in lines {});
+                return url.to_string();
+            }
+        }
+    })
+    .await
+    .unwrap();
+    let _ = &dir;
+
+    let mut flood = Vec::new();
+    for _ in 0..150 {
+        flood.push(open(&addr, "GET /healthz HTTP/1.1\r\nHost: herald\r\n").await);
+    }
+    let before = cpu_ticks(pid);
+    let started = Instant::now();
+    // Probes throughout two seconds of the flood: every one answered.
+    let mut answered = 0;
+    while started.elapsed() < Duration::from_secs(2) {
+        assert_eq!(
+            probe(&addr, "/healthz").await,
+            Some(200),
+            "after {answered} probes"
+        );
+        answered += 1;
+        flood.push(open(&addr, "").await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let used = Duration::from_millis((cpu_ticks(pid) - before) * 10);
+    let wall = started.elapsed();
+    // Spinning on accept takes a whole core; waiting takes next to none.
+    assert!(used < wall / 4, "herald used {used:?} of CPU in {wall:?}");
+    drop(child);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_refuses_a_token_file_it_cannot_use() {
+    let (_server, dir, kubeconfig) = cluster("http_api_bad_token").await;
+    std::fs::write(dir.join("weak"), "short\n").unwrap();
+    for (file, says) in [("weak", "at least 16"), ("missing", "cannot read")] {
+        let out = std::process::Command::new(herald_bin())
+            .args(["run", "--listen", "127.0.0.1:0", "--api-token-file"])
+            .arg(dir.join(file))
+            .env("KUBECONFIG", &kubeconfig)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--api-token-file") && err.contains(says),
+            "{err}"
+        );
+    }
+    // The configuration's token files are checked as herald starts.
+    let config = dir.join("herald.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "api:\n  writes:\n    tokenFiles: [\"{}\"]\n",
+            dir.join("missing").display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(herald_bin())
+        .args(["run", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .env("KUBECONFIG", &kubeconfig)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("api.writes.tokenFiles") && err.contains("missing"),
+        "{err}"
+    );
+    // A good one turns writes on without a configuration file (silences then need notifications).
+    std::fs::write(dir.join("ci"), format!("{TOKEN}\n")).unwrap();
+    let token = dir.join("ci");
+    let (_herald, addr) = tokio::task::spawn_blocking(move || {
+        herald_run(
+            &kubeconfig,
+            &["--api-token-file".as_ref(), token.as_os_str()],
+        )
+    })
+    .await
+    .unwrap();
+    let (status, _, body) = write(
+        &addr,
+        "POST",
+        "/api/v1/silences",
+        &[],
+        r#"{"match": {"name": "a"}, "for": "1h"}"#,
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("notifications are off"), "{body}");
+}
