@@ -20,7 +20,12 @@ pub trait ValueExt {
         let v = self.at(path)?;
         let n = as_i64(v);
         if n.is_none() {
-            note_wrong_type(path, "an integer", v);
+            let expected = if v.is_number() {
+                "a whole number within 64 bits"
+            } else {
+                "an integer"
+            };
+            note_wrong_type(path, expected, v);
         }
         n
     }

@@ -541,7 +541,9 @@ metadata: {name: kindless}
         format!(
             "{file}:6: Deployment default/web: status.readyReplicas: expected an integer, found the string \"abc\""
         ),
-        format!("{file}:12: Deployment default/huge: spec.replicas: expected an integer"),
+        format!(
+            "{file}:12: Deployment default/huge: spec.replicas: expected a whole number within 64 bits, found the number 1e+30"
+        ),
         format!("{file}:17: not a Kubernetes object: missing metadata.name"),
         format!("{file}:21: not a Kubernetes object: missing kind"),
     ] {
