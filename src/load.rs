@@ -83,16 +83,7 @@ pub fn read_file(
         Err(e) => return each(Err(error(&source, None, format!("cannot read: {e}")))),
     };
     let mut input = io::BufReader::with_capacity(64 << 10, file);
-    read_with(&source, &mut input, &|| json_top_is_list(path), each)
-}
-
-/// Like [`read_file`], from a stream that can be read only once (standard input).
-pub fn read_stream(
-    source: &str,
-    input: &mut dyn BufRead,
-    each: &mut dyn FnMut(Loaded) -> io::Result<()>,
-) -> io::Result<()> {
-    read_with(source, input, &|| None, each)
+    read_stream(&source, &mut input, each)
 }
 
 fn error(source: &str, line: Option<usize>, message: String) -> LoadError {
@@ -103,12 +94,10 @@ fn error(source: &str, line: Option<usize>, message: String) -> LoadError {
     }
 }
 
-/// `list_hint` says, when it can, whether a JSON object is a `List`: `kubectl` writes `items`
-/// before `kind`, and knowing it up front lets the items be read one at a time.
-fn read_with(
+/// Like [`read_file`], from any stream (standard input).
+pub fn read_stream(
     source: &str,
     input: &mut dyn BufRead,
-    list_hint: &dyn Fn() -> Option<bool>,
     each: &mut dyn FnMut(Loaded) -> io::Result<()>,
 ) -> io::Result<()> {
     // Blank lines before the content are skipped; the first line's indentation is kept.
@@ -141,13 +130,7 @@ fn read_with(
         }
     };
     if first == b'{' || first == b'[' {
-        read_json(
-            source,
-            input,
-            line,
-            first == b'[' || list_hint() != Some(true),
-            each,
-        )
+        read_json(source, input, line, each)
     } else {
         read_yaml(source, input, line, each)
     }
@@ -453,22 +436,6 @@ impl<'de> Visitor<'de> for BoundedVisitor {
     }
 }
 
-/// Whether the JSON object in the file is a `List`, read without keeping any of it.
-fn json_top_is_list(path: &std::path::Path) -> Option<bool> {
-    #[derive(Deserialize)]
-    struct Top {
-        kind: Option<Value>,
-    }
-    let file = std::fs::File::open(path).ok()?;
-    let top: Top = serde_json::from_reader(io::BufReader::with_capacity(64 << 10, file)).ok()?;
-    Some(
-        top.kind
-            .as_ref()
-            .and_then(Value::as_str)
-            .is_some_and(|k| k.ends_with("List")),
-    )
-}
-
 /// Counts the lines serde_json reads, so that each item of a JSON list is told by its line.
 struct LineCounter<'a> {
     inner: &'a mut dyn BufRead,
@@ -507,12 +474,11 @@ impl JsonSink<'_, '_> {
 }
 
 /// Reads a JSON document; the items of a top-level array or `List` are handed over one at a
-/// time. `list_unknown` says a `List` may only be known by its `kind`, once read.
+/// time.
 fn read_json(
     source: &str,
     input: &mut dyn BufRead,
     first_line: usize,
-    list_unknown: bool,
     each: &mut dyn FnMut(Loaded) -> io::Result<()>,
 ) -> io::Result<()> {
     let newlines = Rc::new(Cell::new(0));
@@ -528,12 +494,9 @@ fn read_json(
         failed: None,
     };
     let mut de = serde_json::Deserializer::from_reader(counter);
-    let read = Top {
-        sink: &mut sink,
-        list_known: !list_unknown,
-    }
-    .deserialize(&mut de)
-    .and_then(|()| de.end());
+    let read = Top { sink: &mut sink }
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
     match read {
         Ok(()) => Ok(()),
         Err(_) if sink.failed.is_some() => Err(sink
@@ -551,7 +514,6 @@ fn read_json(
 /// The top-level JSON value: an array or `List` is streamed, anything else read whole.
 struct Top<'a, 's, 'e> {
     sink: &'a mut JsonSink<'s, 'e>,
-    list_known: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for Top<'_, '_, '_> {
@@ -584,12 +546,12 @@ impl<'de> Visitor<'de> for Top<'_, '_, '_> {
         let mut fields = Map::new();
         let mut streamed = false;
         while let Some(key) = map.next_key::<String>()? {
-            let is_list = self.list_known
-                || fields
-                    .get("kind")
-                    .and_then(Value::as_str)
-                    .is_some_and(|k| k.ends_with("List"));
-            if key == "items" && is_list && !streamed {
+            // kubectl writes `items` before `kind`: a top-level `items` list is taken for a
+            // List's unless a kind read before says otherwise, and checked once the kind is read.
+            let not_a_list = fields
+                .get("kind")
+                .is_some_and(|k| !k.as_str().is_some_and(|k| k.ends_with("List")));
+            if key == "items" && !not_a_list && !streamed {
                 match map.next_value_seed(Items {
                     sink: &mut *self.sink,
                 })? {
@@ -603,10 +565,27 @@ impl<'de> Visitor<'de> for Top<'_, '_, '_> {
             let value: Value = map.next_value()?;
             fields.insert(key, value);
         }
-        if streamed {
-            return Ok(());
+        if !streamed {
+            return self.sink.deliver(line, Value::Object(fields));
         }
-        self.sink.deliver(line, Value::Object(fields))
+        match fields.get("kind") {
+            Some(Value::String(k)) if k.ends_with("List") => Ok(()),
+            kind => {
+                let kind = kind.map_or("none".to_string(), ToString::to_string);
+                let e = error(
+                    self.sink.source,
+                    Some(line),
+                    format!(
+                        "not a Kubernetes List (kind: {kind}): its `items` came first and were read as objects"
+                    ),
+                );
+                let sink = &mut *self.sink;
+                (sink.each)(Err(e)).map_err(|e| {
+                    sink.failed = Some(e);
+                    de::Error::custom("output failed")
+                })
+            }
+        }
     }
 }
 
@@ -916,6 +895,16 @@ mod tests {
         })
         .unwrap();
         assert_eq!(lines, [2, 4]);
+        // An object whose `items` came before a kind that is no List's is told.
+        let odd = r#"{"apiVersion": "v1", "items": [{"apiVersion": "v1", "kind": "Pod"}], "kind": "Pod"}"#;
+        let (docs, errors) = parse_objects("odd.json", odd);
+        assert_eq!(docs.len(), 1);
+        assert!(
+            errors[0]
+                .message
+                .contains("not a Kubernetes List (kind: \"Pod\")"),
+            "{errors:?}"
+        );
         // A stop asked for by the receiver stops the reading.
         let mut seen = 0;
         let stopped = read_stream("l.json", &mut json.as_bytes(), &mut |_| {
