@@ -446,6 +446,52 @@ fn a_large_input_is_checked_in_flat_memory() {
 }
 
 #[test]
+fn a_large_json_list_from_standard_input_is_read_item_by_item() {
+    // kubectl's shape: `items` before `kind`, so the List is only known at the end.
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("check_cli/large-list-40k.json");
+    let objects = 40_000;
+    if !path.exists() {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let mut out = std::io::BufWriter::new(fs::File::create(&path).unwrap());
+        write!(out, "{{\n  \"apiVersion\": \"v1\",\n  \"items\": [\n").unwrap();
+        for i in 0..objects {
+            write!(
+                out,
+                "{}    {{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {{\"name\": \"cm-{i}\", \"namespace\": \"default\", \"annotations\": {{\"description\": \"{}\"}}}}, \"data\": {{\"key\": \"value {i}\"}}}}",
+                if i == 0 { "" } else { ",\n" },
+                "a config map made large enough to measure how much memory reading it takes ".repeat(4),
+            )
+            .unwrap();
+        }
+        write!(
+            out,
+            "\n  ],\n  \"kind\": \"List\",\n  \"metadata\": {{}}\n}}\n"
+        )
+        .unwrap();
+        out.flush().unwrap();
+    }
+    let size_mib = fs::metadata(&path).unwrap().len() >> 20;
+    assert!(size_mib >= 14, "{size_mib} MiB");
+    let args: Vec<&OsStr> = ["check", "-o", "json", "-"]
+        .iter()
+        .map(OsStr::new)
+        .collect();
+    let run = herald_bounded(&args, Some(path), 150, Duration::from_secs(120));
+    let stderr = text(&run.output.stderr);
+    assert!(
+        run.peak_mib < 60,
+        "peak {} MiB for a {size_mib} MiB List: {stderr}",
+        run.peak_mib
+    );
+    assert_eq!(run.output.status.code(), Some(0), "{stderr}");
+    let rows = json_rows(&run.output);
+    assert_eq!(rows.len(), objects);
+    // Each item is told by its own line: the first item is on line 4.
+    assert_eq!(rows[0]["line"], 4);
+    assert_eq!(rows[objects - 1]["line"], objects + 3);
+}
+
+#[test]
 fn directory_symlink_loops_are_read_once() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("check_cli/loop");
     let _ = fs::remove_dir_all(&dir);
