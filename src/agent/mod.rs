@@ -25,7 +25,7 @@ use crate::metrics::{ENGINES, Metrics, engine};
 use crate::object::ValueExt;
 use crate::relations::{self, Links};
 use crate::store::{Meta, ObjectKey, Observed, Store, Transition};
-pub use watch::Target;
+pub use watch::{Relist, RelistReason, Target, WatchStatus};
 
 /// The kinds herald watches when the cluster serves them.
 pub const GITOPS_KINDS: &[(&str, &str)] = &[
@@ -106,7 +106,17 @@ pub struct Config {
     pub notify: bool,
     /// The `cluster` label of the metrics.
     pub cluster: String,
+    /// Every watch lists again this often, to repair any divergence from the API server (as
+    /// after an etcd restore); None: never.
+    pub relist_every: Option<Duration>,
+    /// herald is not ready while a watch its readiness waits for has been down this long.
+    pub not_ready_after: Duration,
 }
+
+/// How often watches relist unless told otherwise.
+pub const DEFAULT_RELIST: Duration = Duration::from_secs(30 * 60);
+/// How long a watch may be down before herald says it is not ready, unless told otherwise.
+pub const DEFAULT_NOT_READY_AFTER: Duration = Duration::from_secs(60);
 
 impl Default for Config {
     fn default() -> Self {
@@ -122,6 +132,8 @@ impl Default for Config {
             argo: true,
             notify: false,
             cluster: String::new(),
+            relist_every: Some(DEFAULT_RELIST),
+            not_ready_after: DEFAULT_NOT_READY_AFTER,
         }
     }
 }
@@ -146,13 +158,55 @@ pub struct Agent {
     pub notifier: std::sync::OnceLock<Arc<crate::notify::Notifier>>,
     /// A subscription made before anything ran, so its holder misses nothing.
     first_subscriber: std::sync::Mutex<Option<broadcast::Receiver<Transition>>>,
+    /// What each watch says about itself, in the order they started.
+    watches: std::sync::Mutex<Vec<Arc<std::sync::Mutex<WatchStatus>>>>,
+    /// See [`Config::not_ready_after`].
+    not_ready_after: Duration,
+    clock: Arc<dyn Clock>,
 }
 
 impl Agent {
-    /// Ready once discovery ran and every watcher delivered its first list.
+    /// Ready once discovery ran and every watcher delivered its first list, and while no watch
+    /// readiness waits for has been down longer than [`Config::not_ready_after`]: herald never
+    /// says it is ready over data it can no longer refresh.
     pub fn is_ready(&self) -> bool {
-        self.discovered.load(Ordering::SeqCst)
-            && self.listed.load(Ordering::SeqCst) >= self.started.load(Ordering::SeqCst)
+        self.readiness().is_ok()
+    }
+
+    /// Why herald is not ready, if it is not.
+    pub fn readiness(&self) -> Result<(), String> {
+        if !self.discovered.load(Ordering::SeqCst)
+            || self.listed.load(Ordering::SeqCst) < self.started.load(Ordering::SeqCst)
+        {
+            return Err("waiting for the first list of every watch".into());
+        }
+        let now = self.clock.now();
+        let down: Vec<String> = self
+            .watches()
+            .iter()
+            .filter(|w| w.gates_ready && w.down_for(self.not_ready_after, now))
+            .map(WatchStatus::name)
+            .collect();
+        if down.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "blind: {} watch(es) down for more than {} s, what herald shows may be stale: {}",
+            down.len(),
+            self.not_ready_after.as_secs_f64(),
+            down.join(", ")
+        ))
+    }
+
+    /// What each watch says about itself: up or down, when it last heard from the API server,
+    /// its last error and last relist.
+    pub fn watches(&self) -> Vec<WatchStatus> {
+        self.watches
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|w| w.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            .collect()
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Transition> {
@@ -207,6 +261,9 @@ pub fn start(
         first_subscriber: std::sync::Mutex::new(None),
         notifier: std::sync::OnceLock::new(),
         events: std::sync::Mutex::new(std::collections::VecDeque::new()),
+        watches: std::sync::Mutex::new(Vec::new()),
+        not_ready_after: config.not_ready_after,
+        clock: Arc::clone(&clock),
     });
     *agent
         .first_subscriber
@@ -478,11 +535,26 @@ async fn discover_loop(
                             label_selector: config.label_selector.clone().filter(|_| is_primary),
                             gates_ready: is_primary,
                         };
+                        let status = Arc::new(std::sync::Mutex::new(WatchStatus::new(&target)));
+                        agent
+                            .watches
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(Arc::clone(&status));
+                        let counters = agent
+                            .metrics
+                            .watch_counters(&ar.kind, target.namespace.as_deref());
                         tokio::spawn(watch::run(
                             client.clone(),
                             target,
-                            tx.clone(),
-                            agent.metrics.watch_counters(&ar.kind),
+                            watch::Shared {
+                                updates: tx.clone(),
+                                store: Arc::clone(&agent.store),
+                                clock: Arc::clone(&agent.clock),
+                                relist_every: config.relist_every,
+                            },
+                            status,
+                            counters,
                         ));
                     }
                 }
