@@ -231,6 +231,14 @@ impl Agent {
     }
 }
 
+/// A client for the agent: without kube's own retries of 429, 503 and 504 (up to 15, the
+/// longest 1000 s apart), which would hide an API server that is down inside one endless
+/// request. The watchers retry themselves, and so know and tell when they are failing.
+pub fn client(mut config: kube::Config) -> kube::Result<kube::Client> {
+    config.default_retry = false;
+    kube::Client::try_from(config)
+}
+
 /// Starts discovery, the watchers and the evaluator; returns at once.
 pub fn start(
     client: kube::Client,

@@ -186,6 +186,7 @@ pub async fn run(
         counters,
         backoff: Backoff::default(),
         told_at: None,
+        gone_told: false,
     };
     w.run().await;
 }
@@ -199,6 +200,8 @@ struct Watcher {
     backoff: Backoff,
     /// When the current failure was last told (None while up).
     told_at: Option<Instant>,
+    /// A 410 Gone was told and the watch delivered nothing since.
+    gone_told: bool,
 }
 
 impl Watcher {
@@ -233,7 +236,14 @@ impl Watcher {
                     }
                     resume = Some(last);
                 }
-                Ended::Relist(why) => reason = Some(why),
+                Ended::Relist(why) => {
+                    // A version just listed that is already gone: do not relist at once, again
+                    // and again.
+                    if why == RelistReason::Expired && started.elapsed() < Duration::from_secs(1) {
+                        self.backoff.wait().await;
+                    }
+                    reason = Some(why);
+                }
                 Ended::Failed(e) => {
                     self.failed(&e);
                     self.backoff.wait().await;
@@ -429,6 +439,7 @@ impl Watcher {
                 Ok(Some(Err(e))) => return (Ended::Failed(e), last),
                 Ok(Some(Ok(event))) => event,
             };
+            self.gone_told = false;
             let (object, deleted) = match event {
                 WatchEvent::Added(o) | WatchEvent::Modified(o) => (o, false),
                 WatchEvent::Deleted(o) => (o, true),
@@ -472,16 +483,23 @@ impl Watcher {
 
     /// What a refused watch means: a relist when the server's history no longer holds the
     /// resourceVersion or is behind it, else a failure.
-    fn refused(&self, e: kube::Error) -> Ended {
+    fn refused(&mut self, e: kube::Error) -> Ended {
         let kube::Error::Api(status) = &e else {
             return Ended::Failed(e);
         };
         if status.code == 410 {
-            tracing::info!(
-                kind = self.kind(),
-                namespace = self.target.namespace.as_deref().unwrap_or(""),
-                "the API server no longer holds this watch's history (410 Gone, as after a restart); relisting"
-            );
+            let namespace = self.target.namespace.as_deref().unwrap_or("");
+            // Told once, not again until the watch has delivered something since.
+            if self.gone_told {
+                tracing::debug!(kind = self.kind(), namespace, "410 Gone again; relisting");
+            } else {
+                tracing::info!(
+                    kind = self.kind(),
+                    namespace,
+                    "the API server no longer holds this watch's history (410 Gone, as after a restart); relisting"
+                );
+                self.gone_told = true;
+            }
             return Ended::Relist(RelistReason::Expired);
         }
         // A resourceVersion newer than anything the server has: its history went back.
