@@ -4,8 +4,9 @@
 //! Gone`, expected after a restart: told at info), when that resourceVersion goes back (the
 //! server's history was restored, as after an etcd restore), and every relist interval, so any
 //! divergence between the store and the server is repaired and reported. Failures are retried
-//! with backoff and told once when they start, then every few minutes while they last, and once
-//! when the watch is back. A malformed object is logged, counted and skipped.
+//! with backoff and told once they repeat (a single failure is most often a dropped connection),
+//! then every few minutes while they last, and once when the watch is back. A malformed object
+//! is logged, counted and skipped.
 //!
 //! Each watch keeps a [`WatchStatus`]: whether it is up, when it last heard from the server and
 //! its last error, for readiness, `/api/v1/status` and the metrics.
@@ -230,8 +231,9 @@ impl Watcher {
             let (ended, last) = self.watch(&rv, relist_at).await;
             match ended {
                 Ended::Resume => {
-                    // A server that ends every watch at once must not be asked again at once.
-                    if started.elapsed() < Duration::from_secs(1) {
+                    // A server that ends every watch at once, having sent nothing, must not be
+                    // asked again at once.
+                    if last == rv && started.elapsed() < Duration::from_secs(1) {
                         self.backoff.wait().await;
                     }
                     resume = Some(last);
@@ -439,7 +441,9 @@ impl Watcher {
                 Ok(Some(Err(e))) => return (Ended::Failed(e), last),
                 Ok(Some(Ok(event))) => event,
             };
+            // The watch works: a later failure starts its backoff over.
             self.gone_told = false;
+            self.backoff.reset();
             let (object, deleted) = match event {
                 WatchEvent::Added(o) | WatchEvent::Modified(o) => (o, false),
                 WatchEvent::Deleted(o) => (o, true),
@@ -548,8 +552,12 @@ impl Watcher {
         }
         if let Some(since) = status.down_since.take() {
             let down = now.duration_since(since).as_secs_f64();
-            tracing::info!(kind = %status.kind, namespace = status.namespace.as_deref().unwrap_or(""),
-                errors = status.errors, "watch back after {down:.1} s down");
+            let namespace = status.namespace.as_deref().unwrap_or("");
+            if self.told_at.is_some() {
+                tracing::info!(kind = %status.kind, namespace, errors = status.errors, "watch back after {down:.1} s down");
+            } else {
+                tracing::debug!(kind = %status.kind, namespace, "watch back after {down:.1} s down");
+            }
         }
         status.up = true;
         status.errors = 0;
@@ -558,8 +566,8 @@ impl Watcher {
         self.backoff.reset();
     }
 
-    /// A list or watch failed: the watch is down until it is back. Told when it starts and
-    /// every [`RETELL`] while it lasts; each failure is counted.
+    /// A list or watch failed: the watch is down until it is back. Told at its second failure
+    /// in a row, then every [`RETELL`] while it lasts; each failure is counted.
     fn failed(&mut self, e: &kube::Error) {
         self.counters.error.inc();
         self.counters.up.set(0);
@@ -575,6 +583,11 @@ impl Watcher {
         drop(status);
         let namespace = namespace.as_deref().unwrap_or("");
         match self.told_at {
+            // One failure, retried half a second later, is a dropped connection more often than a problem
+            // (a pooled connection the server closed): told only when the retry fails too.
+            None if errors < 2 => {
+                tracing::debug!(kind, namespace, error = %e, "watch failed; retrying");
+            }
             None => {
                 tracing::warn!(kind, namespace, error = %e, "watch failed; retrying with backoff (told again every 5 minutes while it lasts)");
                 self.told_at = Some(Instant::now());

@@ -51,27 +51,48 @@ pub fn free_port() -> u16 {
 /// `herald run --listen 127.0.0.1:0 ARGS` with `kubeconfig`; returns the process and the
 /// address it serves on (what it logs afterwards is read and dropped, so it never blocks).
 pub fn herald_run(kubeconfig: &std::path::Path, args: &[&std::ffi::OsStr]) -> (Killed, String) {
+    let (child, addr, _) = herald_run_logged(kubeconfig, args);
+    (child, addr)
+}
+
+/// The same, keeping what it logs afterwards (standard error, line by line).
+pub fn herald_run_logged(
+    kubeconfig: &std::path::Path,
+    args: &[&std::ffi::OsStr],
+) -> (
+    Killed,
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let mut child = Command::new(herald_bin())
         .args(["run", "--listen", "127.0.0.1:0"])
         .args(args)
         .env("KUBECONFIG", kubeconfig)
+        .env_remove("RUST_LOG")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let child = Killed(child);
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     loop {
         let line = lines
             .next()
             .expect("herald prints where it serves")
             .unwrap();
         if let Some(url) = line.strip_prefix("herald: serving on http://") {
-            std::thread::spawn(move || for _ in lines {});
-            return (child, url.to_string());
+            let kept = std::sync::Arc::clone(&log);
+            std::thread::spawn(move || {
+                for line in lines.map_while(Result::ok) {
+                    kept.lock().unwrap().push(line);
+                }
+            });
+            return (child, url.to_string(), log);
         }
+        log.lock().unwrap().push(line);
     }
 }
 
