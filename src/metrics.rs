@@ -142,9 +142,9 @@ impl Metrics {
         let watch_up = IntGaugeVec::new(
             Opts::new(
                 "herald_watch_up",
-                "1 while a watch is connected to the API server, 0 from its first failure until it is back; per watched kind and namespace (empty: all).",
+                "1 while a watch is connected to the API server, 0 from its first failure until it is back; per watched kind and namespace (watch_namespace, absent for all namespaces).",
             ),
-            &["kind", "namespace"],
+            &["kind", "watch_namespace"],
         )
         .expect("valid metric");
         registry
@@ -155,7 +155,7 @@ impl Metrics {
                 "herald_watch_last_event_timestamp_seconds",
                 "When a watch last heard from the API server (an object, a bookmark, a list or a watch accepted), in Unix seconds.",
             ),
-            &["kind", "namespace"],
+            &["kind", "watch_namespace"],
         )
         .expect("valid metric");
         registry

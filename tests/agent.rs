@@ -407,7 +407,7 @@ async fn an_api_server_down_is_told_and_herald_is_ready_again_when_it_is_back() 
     let addr = herald::http::start("127.0.0.1:0".parse().unwrap(), Arc::clone(&agent))
         .await
         .unwrap();
-    let up = "herald_watch_up{kind=\"Kustomization\",namespace=\"\"}";
+    let up = "herald_watch_up{kind=\"Kustomization\",watch_namespace=\"\"}";
     eventually("ready", || async {
         http_status(addr, "/readyz").await.0 == 200
     })
