@@ -311,8 +311,8 @@ async fn a_blind_herald_says_so_and_expected_relists_and_drops_do_not_warn() {
     assert_eq!(status["stale"], true, "{status}");
     // Retries with backoff meanwhile: each counted, none told but the first.
     let errors = "herald_watch_events_total{kind=\"Kustomization\",type=\"error\"}";
-    eventually("two failures", || async {
-        metric(&addr, errors).await.is_some_and(|n| n >= 2.0)
+    eventually("three failures", || async {
+        metric(&addr, errors).await.is_some_and(|n| n >= 3.0)
     })
     .await;
     server.set_down(false);

@@ -4,7 +4,7 @@
 //! Gone`, expected after a restart: told at info), when that resourceVersion goes back (the
 //! server's history was restored, as after an etcd restore), and every relist interval, so any
 //! divergence between the store and the server is repaired and reported. Failures are retried
-//! with backoff and told once they repeat (a single failure is most often a dropped connection),
+//! with backoff and told once they go on (a failure or two are most often dropped connections),
 //! then every few minutes while they last, and once when the watch is back. A malformed object
 //! is logged, counted and skipped.
 //!
@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use futures::StreamExt;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use kube::api::{Api, ApiResource, ListParams, WatchEvent, WatchParams};
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -566,8 +566,9 @@ impl Watcher {
         self.backoff.reset();
     }
 
-    /// A list or watch failed: the watch is down until it is back. Told at its second failure
-    /// in a row, then every [`RETELL`] while it lasts; each failure is counted.
+    /// A list or watch failed: the watch is down until it is back. Told once it has failed
+    /// twice over more than a second, then every [`RETELL`] while it lasts; each failure is
+    /// counted.
     fn failed(&mut self, e: &kube::Error) {
         self.counters.error.inc();
         self.counters.up.set(0);
@@ -583,9 +584,9 @@ impl Watcher {
         drop(status);
         let namespace = namespace.as_deref().unwrap_or("");
         match self.told_at {
-            // One failure, retried half a second later, is a dropped connection more often than a problem
-            // (a pooled connection the server closed): told only when the retry fails too.
-            None if errors < 2 => {
+            // A failure or two within a second are dropped connections more often than a problem
+            // (pooled connections the server closed): told once failures go on past that.
+            None if errors < 2 || now.duration_since(since) < SignedDuration::from_secs(1) => {
                 tracing::debug!(kind, namespace, error = %e, "watch failed; retrying");
             }
             None => {
