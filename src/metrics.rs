@@ -854,6 +854,45 @@ mod tests {
     }
 
     #[test]
+    fn each_watch_has_its_own_up_and_last_event_series_and_relists_count_what_they_found() {
+        let m = Metrics::new();
+        let all = m.watch_counters("Kustomization", None);
+        let apps = m.watch_counters("Kustomization", Some("apps"));
+        all.up.set(1);
+        all.last_event.set(1_795_000_000.5);
+        apps.relisted("restored", 1, 2, 3);
+        apps.relisted("periodic", 0, 0, 0);
+        let mut text = String::new();
+        m.encode_registry(&mut text);
+        assert_eq!(
+            lines(&text, "herald_watch_up"),
+            [
+                "herald_watch_up{kind=\"Kustomization\",watch_namespace=\"\"} 1",
+                "herald_watch_up{kind=\"Kustomization\",watch_namespace=\"apps\"} 0",
+            ]
+        );
+        assert!(
+            text.contains("herald_watch_last_event_timestamp_seconds{kind=\"Kustomization\",watch_namespace=\"\"} 1795000000.5"),
+            "{text}"
+        );
+        assert_eq!(
+            lines(&text, "herald_watch_relists_total"),
+            [
+                "herald_watch_relists_total{kind=\"Kustomization\",reason=\"periodic\"} 1",
+                "herald_watch_relists_total{kind=\"Kustomization\",reason=\"restored\"} 1",
+            ]
+        );
+        assert_eq!(
+            lines(&text, "herald_watch_relist_changes_total"),
+            [
+                "herald_watch_relist_changes_total{change=\"added\",kind=\"Kustomization\"} 1",
+                "herald_watch_relist_changes_total{change=\"changed\",kind=\"Kustomization\"} 2",
+                "herald_watch_relist_changes_total{change=\"deleted\",kind=\"Kustomization\"} 3",
+            ]
+        );
+    }
+
+    #[test]
     fn transitions_count_changes_of_health_only() {
         let m = Metrics::new();
         m.transition("Kustomization", None, Some(Health::Healthy));

@@ -133,7 +133,7 @@ impl WatchStatus {
     /// been nothing yet, and readiness waits for it anyway).
     pub fn down_for(&self, grace: Duration, now: Timestamp) -> bool {
         self.down_since
-            .is_some_and(|since| now.duration_since(since).unsigned_abs().ge(&grace))
+            .is_some_and(|since| now.duration_since(since).unsigned_abs() >= grace)
     }
 }
 
