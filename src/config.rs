@@ -185,6 +185,13 @@ pub struct Watch {
     pub label_selector: String,
     pub children: bool,
     pub max_child_kinds: usize,
+    /// Every watch lists again this often to repair any divergence from the API server (`0`:
+    /// never; unset: 30m).
+    #[serde(deserialize_with = "some_duration")]
+    pub relist_interval: Option<Duration>,
+    /// herald is not ready while a watch has been down this long (unset: 60s).
+    #[serde(deserialize_with = "some_duration")]
+    pub not_ready_after: Option<Duration>,
 }
 
 impl Default for Watch {
@@ -196,8 +203,20 @@ impl Default for Watch {
             label_selector: String::new(),
             children: true,
             max_child_kinds: 64,
+            relist_interval: None,
+            not_ready_after: None,
         }
     }
+}
+
+/// A duration field written as `30s`, `2m`, `1h30m`.
+fn some_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_duration(&s).map(Some).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "{s:?} is not a duration: write e.g. 30s, 2m, 4h, 1h30m, 500ms"
+        ))
+    })
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -1590,7 +1609,8 @@ mod tests {
 
     const GOOD: &str = r##"
 cluster: prod-eu-1
-watch: {flux: true, argo: false, namespaces: [apps], labelSelector: "team=web", children: true}
+watch: {flux: true, argo: false, namespaces: [apps], labelSelector: "team=web", children: true,
+        relistInterval: 10m, notReadyAfter: 2m}
 receivers:
   - name: platform
     slack: {tokenFile: /run/secrets/slack, channel: "#platform"}
@@ -1627,6 +1647,8 @@ silences:
         let c = check(GOOD).unwrap();
         assert_eq!(c.cluster, "prod-eu-1");
         assert!(!c.watch.argo);
+        assert_eq!(c.watch.relist_interval, Some(Duration::from_secs(600)));
+        assert_eq!(c.watch.not_ready_after, Some(Duration::from_secs(120)));
         assert_eq!(c.receivers.len(), 4);
         assert_eq!(c.receivers[1].rate_per_minute, Some(10));
         assert!(matches!(

@@ -1,11 +1,15 @@
 //! herald's HTTP API: probes and read-only views of the store.
 //!
 //! - `GET /` (or `/status`): the read-only status page (`src/status/`), built on the API below.
-//! - `GET /api/v1/status`: the cluster's name, readiness, and live objects by health.
+//! - `GET /api/v1/status`: the cluster's name, readiness (and why not), live objects by health,
+//!   and each watch: up or down, when it last heard from the API server, its last error and
+//!   last relist.
 //! - `GET /healthz`: 200 while the process is up and its evaluator gets on with its work; 503
 //!   once the evaluator has done nothing for 30 s while work waits (a stuck check).
 //! - `GET /metrics`: Prometheus metrics (see [`crate::metrics`]).
-//! - `GET /readyz`: 200 once discovery ran and every watch delivered its first list, else 503.
+//! - `GET /readyz`: 200 once discovery ran and every watch delivered its first list, 503 before,
+//!   and 503 again while a watch has been down longer than `--not-ready-after` (herald is
+//!   blind: what it shows may be stale). The body says why.
 //! - `GET /api/v1/objects?kind=&namespace=&health=`: every live object with its assessment.
 //!   A filter these endpoints do not take, or a value that cannot match (`?health=sick`), is
 //!   answered 400 with what is allowed.
@@ -215,17 +219,36 @@ fn status(agent: &Agent) -> Response<Full<Bytes>> {
             *n = json!(n.as_u64().unwrap_or(0) + 1);
         }
     }
-    reply(
-        StatusCode::OK,
-        &json!({
-            "cluster": agent.cluster,
-            "ready": agent.is_ready(),
-            "version": env!("CARGO_PKG_VERSION"),
-            "objects": objects,
-            "health": health,
-            "notifications": agent.notifier.get().is_some(),
-        }),
-    )
+    drop(store);
+    let readiness = agent.readiness();
+    let now = jiff::Timestamp::now();
+    let watches: Vec<Value> = agent
+        .watches()
+        .into_iter()
+        .map(|w| {
+            let age = w
+                .last_event_at
+                .map(|t| now.duration_since(t).as_secs_f64().max(0.0).round());
+            let mut v = json!(w);
+            v["lastEventAgeSeconds"] = json!(age);
+            v
+        })
+        .collect();
+    let mut body = json!({
+        "cluster": agent.cluster,
+        "ready": readiness.is_ok(),
+        "version": env!("CARGO_PKG_VERSION"),
+        "objects": objects,
+        "health": health,
+        "notifications": agent.notifier.get().is_some(),
+        // Some watch is down: what is shown may be stale (readiness fails after a grace).
+        "stale": watches.iter().any(|w| w["up"] == false && w["listed"] == true),
+        "watches": watches,
+    });
+    if let Err(why) = readiness {
+        body["notReady"] = json!(why);
+    }
+    reply(StatusCode::OK, &body)
 }
 
 /// The Prometheus text exposition format (0.0.4).
@@ -318,16 +341,10 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             ),
         },
         ["metrics"] => metrics(agent),
-        ["readyz"] => {
-            if agent.is_ready() {
-                reply(StatusCode::OK, &json!({"status": "ready"}))
-            } else {
-                reply(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    &json!({"status": "waiting for the first list of every watch"}),
-                )
-            }
-        }
+        ["readyz"] => match agent.readiness() {
+            Ok(()) => reply(StatusCode::OK, &json!({"status": "ready"})),
+            Err(why) => reply(StatusCode::SERVICE_UNAVAILABLE, &json!({"status": why})),
+        },
         ["api", "v1", "objects"] => objects(agent, &query(req)),
         ["api", "v1", "events"] => events(agent, &query(req)),
         ["api", "v1", "objects", group, kind, namespace, name] => {

@@ -19,8 +19,11 @@ fn main() -> anyhow::Result<ExitCode> {
     } else {
         "warn"
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // kube's client logs every dropped watch connection and every refused request, once per
+    // watch: herald's watchers tell what matters of them instead (src/agent/watch.rs).
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("{default},kube_client::client=off"))
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)

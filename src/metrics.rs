@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, Gauge, GaugeVec, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use serde_json::Value;
 
@@ -50,6 +51,14 @@ pub struct Metrics {
     pub lua_quarantined: prometheus::IntGauge,
     /// `herald_evaluations_abandoned_total`: assessments the watchdog gave up waiting for.
     pub evaluations_abandoned: prometheus::IntCounter,
+    /// `herald_watch_up{kind,namespace}`.
+    watch_up: IntGaugeVec,
+    /// `herald_watch_last_event_timestamp_seconds{kind,namespace}`.
+    watch_last_event: GaugeVec,
+    /// `herald_watch_relists_total{kind,reason}`.
+    watch_relists: IntCounterVec,
+    /// `herald_watch_relist_changes_total{kind,change}`.
+    watch_relist_changes: IntCounterVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -71,6 +80,24 @@ pub struct WatchCounters {
     pub delete: IntCounter,
     pub malformed: IntCounter,
     pub error: IntCounter,
+    /// Whether the watch is up (`herald_watch_up`), and when it last heard from the API server.
+    pub up: IntGauge,
+    pub last_event: Gauge,
+    kind: String,
+    relists: IntCounterVec,
+    relist_changes: IntCounterVec,
+}
+
+impl WatchCounters {
+    /// Counts a relist and the objects it found out of step with the store.
+    pub fn relisted(&self, reason: &str, added: usize, changed: usize, deleted: usize) {
+        self.relists.with_label_values(&[&self.kind, reason]).inc();
+        for (change, n) in [("added", added), ("changed", changed), ("deleted", deleted)] {
+            self.relist_changes
+                .with_label_values(&[&self.kind, change])
+                .inc_by(n as u64);
+        }
+    }
 }
 
 /// How a notification attempt ended, for `herald_notifications_total`.
@@ -116,6 +143,40 @@ impl Metrics {
             DELAY_BUCKETS,
             &["receiver"],
         );
+        let watch_up = IntGaugeVec::new(
+            Opts::new(
+                "herald_watch_up",
+                "1 while a watch is connected to the API server, 0 from its first failure until it is back; per watched kind and namespace (watch_namespace, absent for all namespaces).",
+            ),
+            &["kind", "watch_namespace"],
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(watch_up.clone()))
+            .expect("unique");
+        let watch_last_event = GaugeVec::new(
+            Opts::new(
+                "herald_watch_last_event_timestamp_seconds",
+                "When a watch last heard from the API server (an object, a bookmark, a list or a watch accepted), in Unix seconds.",
+            ),
+            &["kind", "watch_namespace"],
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(watch_last_event.clone()))
+            .expect("unique");
+        let watch_relists = counter(
+            &registry,
+            "herald_watch_relists_total",
+            "Lists of a kind after its first: periodic (the relist interval), expired (410 Gone), restored (the API server's resourceVersion went back).",
+            &["kind", "reason"],
+        );
+        let watch_relist_changes = counter(
+            &registry,
+            "herald_watch_relist_changes_total",
+            "Objects a relist found out of step with what herald held: added, changed, deleted.",
+            &["kind", "change"],
+        );
         // Memory, CPU and file descriptors of the process (Linux).
         #[cfg(target_os = "linux")]
         registry
@@ -152,17 +213,27 @@ impl Metrics {
             notification_delay,
             lua_quarantined,
             evaluations_abandoned,
+            watch_up,
+            watch_last_event,
+            watch_relists,
+            watch_relist_changes,
         }
     }
 
-    /// The counters of one watched kind.
-    pub fn watch_counters(&self, kind: &str) -> WatchCounters {
+    /// The counters of one watch: its kind's event counters, its own up and last-event gauges.
+    pub fn watch_counters(&self, kind: &str, namespace: Option<&str>) -> WatchCounters {
         let c = |t: &str| self.watch_events.with_label_values(&[kind, t]);
+        let namespace = namespace.unwrap_or_default();
         WatchCounters {
             apply: c("apply"),
             delete: c("delete"),
             malformed: c("malformed"),
             error: c("error"),
+            up: self.watch_up.with_label_values(&[kind, namespace]),
+            last_event: self.watch_last_event.with_label_values(&[kind, namespace]),
+            kind: kind.to_string(),
+            relists: self.watch_relists.clone(),
+            relist_changes: self.watch_relist_changes.clone(),
         }
     }
 
@@ -456,7 +527,7 @@ pub fn render(
         &mut out,
         "herald_ready",
         "gauge",
-        "1 once discovery ran and every watch delivered its first list.",
+        "1 once discovery ran and every watch delivered its first list, and while no watch has been down longer than the grace (--not-ready-after).",
     );
     let _ = writeln!(out, "herald_ready {}", u8::from(ready));
     family(
@@ -818,6 +889,45 @@ mod tests {
         assert_eq!(lines(&text, "herald_resource_info").len(), 1);
         assert_eq!(lines(&text, "gotk_resource_info").len(), 1);
         assert_eq!(lines(&text, "herald_ready"), ["herald_ready 0"]);
+    }
+
+    #[test]
+    fn each_watch_has_its_own_up_and_last_event_series_and_relists_count_what_they_found() {
+        let m = Metrics::new();
+        let all = m.watch_counters("Kustomization", None);
+        let apps = m.watch_counters("Kustomization", Some("apps"));
+        all.up.set(1);
+        all.last_event.set(1_795_000_000.5);
+        apps.relisted("restored", 1, 2, 3);
+        apps.relisted("periodic", 0, 0, 0);
+        let mut text = String::new();
+        m.encode_registry(&mut text);
+        assert_eq!(
+            lines(&text, "herald_watch_up"),
+            [
+                "herald_watch_up{kind=\"Kustomization\",watch_namespace=\"\"} 1",
+                "herald_watch_up{kind=\"Kustomization\",watch_namespace=\"apps\"} 0",
+            ]
+        );
+        assert!(
+            text.contains("herald_watch_last_event_timestamp_seconds{kind=\"Kustomization\",watch_namespace=\"\"} 1795000000.5"),
+            "{text}"
+        );
+        assert_eq!(
+            lines(&text, "herald_watch_relists_total"),
+            [
+                "herald_watch_relists_total{kind=\"Kustomization\",reason=\"periodic\"} 1",
+                "herald_watch_relists_total{kind=\"Kustomization\",reason=\"restored\"} 1",
+            ]
+        );
+        assert_eq!(
+            lines(&text, "herald_watch_relist_changes_total"),
+            [
+                "herald_watch_relist_changes_total{change=\"added\",kind=\"Kustomization\"} 1",
+                "herald_watch_relist_changes_total{change=\"changed\",kind=\"Kustomization\"} 2",
+                "herald_watch_relist_changes_total{change=\"deleted\",kind=\"Kustomization\"} 3",
+            ]
+        );
     }
 
     #[test]

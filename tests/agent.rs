@@ -53,14 +53,14 @@ async fn every_transition_once_through_drops_restarts_and_bad_objects() {
     bad["metadata"]["labels"] = json!("not a map");
     server.apply(bad).unwrap();
 
-    let client = kube::Client::try_from(kube::Config::new(server.url().parse().unwrap())).unwrap();
+    let client = agent::client(kube::Config::new(server.url().parse().unwrap())).unwrap();
     let agent = agent::start(
         client,
         Config::default(),
         Assessor::builtin_only,
         Arc::new(SystemClock),
     );
-    let mut rx = agent.subscribe();
+    let mut rx = agent.subscribe_from_start();
 
     let mut first = [next(&mut rx).await, next(&mut rx).await];
     first.sort_by(|a, b| a.key.name.cmp(&b.key.name));
@@ -153,7 +153,7 @@ async fn namespaces_scope_the_watch_and_a_crd_installed_later_is_picked_up() {
     server.apply(other).unwrap();
     server.apply(ks("apps", "True")).unwrap();
 
-    let client = kube::Client::try_from(kube::Config::new(server.url().parse().unwrap())).unwrap();
+    let client = agent::client(kube::Config::new(server.url().parse().unwrap())).unwrap();
     let config = Config {
         namespaces: vec!["flux-system".into()],
         rediscover_every: Duration::from_millis(100),
@@ -165,7 +165,7 @@ async fn namespaces_scope_the_watch_and_a_crd_installed_later_is_picked_up() {
         Assessor::builtin_only,
         Arc::new(SystemClock),
     );
-    let mut rx = agent.subscribe();
+    let mut rx = agent.subscribe_from_start();
     assert_eq!(next(&mut rx).await.key.name, "apps");
 
     // HelmRelease's CRD appears: the next discovery starts a watch for it.
@@ -258,14 +258,14 @@ async fn children_are_watched_on_demand_and_roll_up_into_their_kustomization() {
     };
     server.apply(pod(false)).unwrap();
 
-    let client = kube::Client::try_from(kube::Config::new(server.url().parse().unwrap())).unwrap();
+    let client = agent::client(kube::Config::new(server.url().parse().unwrap())).unwrap();
     let agent = agent::start(
         client,
         Config::default(),
         Assessor::builtin_only,
         Arc::new(SystemClock),
     );
-    let mut rx = agent.subscribe();
+    let mut rx = agent.subscribe_from_start();
     // The Kustomization first; then its Deployment's kind, and the ReplicaSets and Pods that
     // Deployments own, are watched on demand.
     let seen = until_match(&mut rx, |t| t.key.kind == "Pod").await;
@@ -384,4 +384,241 @@ async fn children_are_watched_on_demand_and_roll_up_into_their_kustomization() {
     let seen = until_match(&mut rx, |t| t.key.kind == "Kustomization").await;
     assert_eq!(seen.len(), 4, "{seen:?}");
     assert_eq!(seen[3].to.as_ref().unwrap().health, Health::Healthy);
+}
+
+/// Polls `check` every 20 ms until it holds, for at most 30 s.
+async fn eventually<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut check: impl FnMut() -> F,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn http_status(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let (status, _, body) = crate::util::request(&addr.to_string(), "GET", path).await;
+    (status, body)
+}
+
+/// The value of the one line of `/metrics` that starts with `series `.
+async fn metric(addr: std::net::SocketAddr, series: &str) -> Option<f64> {
+    let (_, text) = http_status(addr, "/metrics").await;
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_server_down_is_told_and_herald_is_ready_again_when_it_is_back() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    server.apply(ks("apps", "True")).unwrap();
+    let client = agent::client(kube::Config::new(server.url().parse().unwrap())).unwrap();
+    let config = Config {
+        not_ready_after: Duration::from_millis(300),
+        ..Config::default()
+    };
+    let agent = agent::start(
+        client,
+        config,
+        Assessor::builtin_only,
+        Arc::new(SystemClock),
+    );
+    let addr = herald::http::start("127.0.0.1:0".parse().unwrap(), Arc::clone(&agent))
+        .await
+        .unwrap();
+    let up = "herald_watch_up{kind=\"Kustomization\",watch_namespace=\"\"}";
+    eventually("ready", || async {
+        http_status(addr, "/readyz").await.0 == 200
+    })
+    .await;
+    assert_eq!(metric(addr, "herald_ready").await, Some(1.0));
+    assert_eq!(metric(addr, up).await, Some(1.0));
+    let status: serde_json::Value =
+        serde_json::from_str(&http_status(addr, "/api/v1/status").await.1).unwrap();
+    assert_eq!(status["stale"], false, "{status}");
+    let watch = status["watches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["kind"] == "Kustomization")
+        .unwrap();
+    assert_eq!(watch["up"], true, "{watch}");
+    assert!(
+        watch["lastEventAgeSeconds"].as_f64().unwrap() < 30.0,
+        "{watch}"
+    );
+
+    // The API server goes down: herald says so instead of serving old data as current.
+    server.set_down(true);
+    eventually("/readyz 503 naming the Kustomizations' watch", || async {
+        let (status, why) = http_status(addr, "/readyz").await;
+        status == 503 && why.contains("blind") && why.contains("Kustomization")
+    })
+    .await;
+    assert_eq!(metric(addr, "herald_ready").await, Some(0.0));
+    assert_eq!(metric(addr, up).await, Some(0.0));
+    let errors = "herald_watch_events_total{kind=\"Kustomization\",type=\"error\"}";
+    assert!(metric(addr, errors).await.unwrap() >= 1.0);
+    let status: serde_json::Value =
+        serde_json::from_str(&http_status(addr, "/api/v1/status").await.1).unwrap();
+    assert_eq!(status["ready"], false, "{status}");
+    assert_eq!(status["stale"], true, "{status}");
+    assert!(
+        status["notReady"].as_str().unwrap().contains("blind"),
+        "{status}"
+    );
+    let watch = status["watches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["kind"] == "Kustomization")
+        .unwrap();
+    assert_eq!(watch["up"], false, "{watch}");
+    assert!(watch["downSince"].is_string(), "{watch}");
+    assert!(
+        watch["lastError"].as_str().unwrap().contains("restarting"),
+        "the server's own words: {watch}"
+    );
+    assert!(watch["lastEventAgeSeconds"].is_number(), "{watch}");
+
+    // Back: ready again, and what changed meanwhile is seen.
+    server.apply(ks("apps", "False")).unwrap();
+    server.set_down(false);
+    eventually("ready again", || async {
+        http_status(addr, "/readyz").await.0 == 200
+    })
+    .await;
+    assert_eq!(metric(addr, "herald_ready").await, Some(1.0));
+    eventually("every watch up", || async {
+        agent
+            .watches()
+            .iter()
+            .all(|w| w.up && w.down_since.is_none())
+    })
+    .await;
+    assert_eq!(metric(addr, up).await, Some(1.0));
+    eventually("the change made while down", || async {
+        agent
+            .store
+            .read()
+            .unwrap()
+            .live()
+            .any(|(k, e)| k.name == "apps" && e.health() == Health::Unhealthy)
+    })
+    .await;
+}
+
+/// A server with three Kustomizations, herald watching it with `config`; the server's backup
+/// before herald sees a deletion, a change and an addition.
+async fn diverging(
+    options: Options,
+    config: Config,
+) -> (FakeApiServer, Arc<agent::Agent>, herald::fake::Backup) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let server = FakeApiServer::start(gitops_resources(), options)
+        .await
+        .unwrap();
+    for name in ["a", "b", "c"] {
+        server.apply(ks(name, "True")).unwrap();
+    }
+    let backup = server.backup();
+    let client = agent::client(kube::Config::new(server.url().parse().unwrap())).unwrap();
+    let agent = agent::start(
+        client,
+        config,
+        Assessor::builtin_only,
+        Arc::new(SystemClock),
+    );
+    let mut rx = agent.subscribe_from_start();
+    until(&mut rx, "c").await;
+    server
+        .delete(
+            "kustomize.toolkit.fluxcd.io/v1",
+            "Kustomization",
+            "flux-system",
+            "a",
+        )
+        .unwrap();
+    server.apply(ks("b", "False")).unwrap();
+    server.apply(ks("d", "True")).unwrap();
+    until(&mut rx, "d").await;
+    (server, agent, backup)
+}
+
+/// Waits until herald holds exactly the server's Kustomizations at the server's versions.
+async fn in_step(server: &FakeApiServer, agent: &agent::Agent) {
+    eventually("the store equals the server", || async {
+        let mut theirs: Vec<(String, String)> = server
+            .snapshot()
+            .into_iter()
+            .filter(|(_, kind, ..)| kind == "Kustomization")
+            .map(|(_, _, _, name, rv)| (name, rv))
+            .collect();
+        theirs.sort();
+        let mut ours: Vec<(String, String)> = agent
+            .store
+            .read()
+            .unwrap()
+            .live()
+            .filter(|(k, _)| k.kind == "Kustomization")
+            .map(|(k, e)| (k.name.clone(), e.resource_version.clone()))
+            .collect();
+        ours.sort();
+        ours == theirs
+    })
+    .await;
+}
+
+fn kustomizations(agent: &agent::Agent) -> agent::WatchStatus {
+    agent
+        .watches()
+        .into_iter()
+        .find(|w| w.kind == "Kustomization")
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restored_older_history_is_repaired_by_the_periodic_relist() {
+    // No bookmarks and no writes after the restore: nothing tells the watch that the server
+    // went back, only the periodic relist finds it.
+    let options = Options {
+        bookmark_interval: Duration::from_secs(3600),
+        ..Options::default()
+    };
+    let config = Config {
+        relist_every: Some(Duration::from_millis(500)),
+        ..Config::default()
+    };
+    let (server, agent, backup) = diverging(options, config).await;
+    server.restore(&backup);
+    in_step(&server, &agent).await;
+    // a is back (added), b is the older version (changed), d is gone (deleted).
+    eventually("the relist reported", || async {
+        kustomizations(&agent).last_relist.is_some_and(|r| {
+            r.reason == agent::RelistReason::Periodic
+                && (r.added, r.changed, r.deleted) == (1, 1, 1)
+        })
+    })
+    .await;
+    assert!(agent.is_ready());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resource_version_going_back_is_a_relist_at_once() {
+    // Bookmarks tell the server's resourceVersion; the periodic relist is far away.
+    let options = Options {
+        bookmark_interval: Duration::from_millis(100),
+        ..Options::default()
+    };
+    let (server, agent, backup) = diverging(options, Config::default()).await;
+    server.restore(&backup);
+    in_step(&server, &agent).await;
+    let relist = kustomizations(&agent).last_relist.expect("a relist");
+    assert_eq!(relist.reason, agent::RelistReason::Restored);
+    assert_eq!((relist.added, relist.changed, relist.deleted), (1, 1, 1));
 }

@@ -32,7 +32,7 @@ async fn herald(
     dir: &Path,
     kubeconfig: &Path,
     config: &str,
-) -> (Killed, String, Arc<Mutex<String>>) {
+) -> (Killed, String, Arc<Mutex<Vec<String>>>) {
     let file = dir.join("herald.yaml");
     std::fs::write(
         &file,
@@ -229,7 +229,7 @@ async fn writes_need_a_token_json_and_the_same_origin_and_stay_within_limits() {
     let (status, _, body) = write(&addr, "POST", post, &[], silence).await;
     assert_eq!(status, 201, "{body}");
     until(Duration::from_secs(10), || {
-        let log = log.lock().unwrap();
+        let log = log.lock().unwrap().join("\n");
         log.lines()
             .filter(|l| l.contains("silence created") && l.contains("who=\"ops\""))
             .count()
@@ -248,8 +248,8 @@ async fn writes_need_a_token_json_and_the_same_origin_and_stay_within_limits() {
             })
     })
     .await
-    .unwrap_or_else(|()| panic!("no audit lines in:\n{}", log.lock().unwrap()));
-    let log = log.lock().unwrap().clone();
+    .unwrap_or_else(|()| panic!("no audit lines in:\n{}", log.lock().unwrap().join("\n")));
+    let log = log.lock().unwrap().join("\n");
     assert!(
         log.contains("write refused"),
         "refusals are logged too: {log}"

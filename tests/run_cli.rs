@@ -248,3 +248,129 @@ async fn argo_cds_config_map_is_read_from_the_cluster_and_followed() {
         "{stderr}"
     );
 }
+
+/// Polls `check` every 25 ms until it holds, for at most 30 s.
+async fn eventually<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut check: impl FnMut() -> F,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// The value of the line of `/metrics` that starts with `series `.
+async fn metric(addr: &str, series: &str) -> Option<f64> {
+    let (_, _, text) = request(addr, "GET", "/metrics").await;
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blind_herald_says_so_and_expected_relists_and_drops_do_not_warn() {
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    let ks = |ready: &str| {
+        json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "apps", "namespace": "flux-system"},
+            "status": {"conditions": [{"type": "Ready", "status": ready, "reason": "Test"}]}})
+    };
+    server.apply(ks("True")).unwrap();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("run_cli_blind");
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    let (_herald, addr, log) = tokio::task::spawn_blocking(move || {
+        crate::util::herald_run_logged(&kubeconfig, &["--not-ready-after".as_ref(), "1s".as_ref()])
+    })
+    .await
+    .unwrap();
+    eventually("ready", || async { get(&addr, "/readyz").await.0 == 200 }).await;
+
+    // Dropped connections, again and again: resumed without a word.
+    for round in 0..5 {
+        server.drop_connections();
+        let mut touched = ks("True");
+        touched["metadata"]["annotations"] = json!({"round": round.to_string()});
+        let rv = server.apply(touched).unwrap().rv.to_string();
+        eventually("the change after a drop", || async {
+            get(&addr, "/api/v1/objects?kind=Kustomization").await.1["items"][0]["resourceVersion"]
+                == rv.as_str()
+        })
+        .await;
+    }
+    // A restart that lost the history: every watch gets 410 Gone and relists.
+    server.restart();
+    server.apply(ks("False")).unwrap();
+    eventually("the change after the restart", || async {
+        get(&addr, "/api/v1/objects?kind=Kustomization").await.1["items"][0]["assessment"]["health"]
+            == "unhealthy"
+    })
+    .await;
+    eventually("410 told", || async {
+        log.lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("410 Gone") && l.contains("Kustomization"))
+    })
+    .await;
+
+    // The API server down: not ready, told by every means, once per watch in the log.
+    server.set_down(true);
+    eventually("/readyz 503", || async {
+        get(&addr, "/readyz").await.0 == 503
+    })
+    .await;
+    assert_eq!(metric(&addr, "herald_ready").await, Some(0.0));
+    let (_, status) = get(&addr, "/api/v1/status").await;
+    assert_eq!(status["ready"], false, "{status}");
+    assert_eq!(status["stale"], true, "{status}");
+    // Retries with backoff meanwhile: each counted, none told but the first.
+    let errors = "herald_watch_events_total{kind=\"Kustomization\",type=\"error\"}";
+    eventually("three failures", || async {
+        metric(&addr, errors).await.is_some_and(|n| n >= 3.0)
+    })
+    .await;
+    server.set_down(false);
+    eventually("ready again", || async {
+        get(&addr, "/readyz").await.0 == 200
+    })
+    .await;
+    assert_eq!(metric(&addr, "herald_ready").await, Some(1.0));
+
+    let log = log.lock().unwrap().clone();
+    let text = log.join("\n");
+    let gone: Vec<&String> = log.iter().filter(|l| l.contains("410")).collect();
+    assert!(!gone.is_empty(), "{text}");
+    assert!(
+        gone.iter().all(|l| l.contains(" INFO ")),
+        "410 Gone is expected after a restart: told at info\n{text}"
+    );
+    let gone_kustomizations = gone.iter().filter(|l| l.contains("Kustomization")).count();
+    assert_eq!(gone_kustomizations, 1, "once per kind\n{text}");
+    assert!(
+        !text.contains("eof in poll") && !text.contains("kube_client"),
+        "no raw client lines\n{text}"
+    );
+    // Each watch told its failure once (the next one after 5 minutes), and told it was back.
+    let failed = |kind: &str| {
+        log.iter()
+            .filter(|l| l.contains(" WARN ") && l.contains("watch failed") && l.contains(kind))
+            .count()
+    };
+    assert_eq!(failed("Kustomization"), 1, "{text}");
+    assert!(
+        log.iter().all(|l| !l.contains(" WARN ")
+            || l.contains("watch failed")
+            || l.contains("discovery")),
+        "nothing else warned\n{text}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.contains("watch back") && l.contains("Kustomization")),
+        "{text}"
+    );
+}

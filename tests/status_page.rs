@@ -319,3 +319,66 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
         "stray null: {one}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_page_says_when_herald_is_blind() {
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    for o in objects() {
+        server.apply(o).unwrap();
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("status_page_blind");
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    let (_herald, addr) = tokio::task::spawn_blocking(move || {
+        herald_run(&kubeconfig, &["--not-ready-after".as_ref(), "1s".as_ref()])
+    })
+    .await
+    .unwrap();
+    let ready = |want: u16| {
+        let addr = addr.clone();
+        async move {
+            for _ in 0..1200 {
+                if request(&addr, "GET", "/readyz").await.0 == want {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            panic!("/readyz never answered {want}");
+        }
+    };
+    ready(200).await;
+    let url = format!("http://{addr}/");
+    let profile = dir.join("chromium");
+    let page = {
+        let (url, profile) = (url.clone(), profile.clone());
+        tokio::task::spawn_blocking(move || dom(&url, &profile))
+            .await
+            .unwrap()
+    };
+    assert_eq!(text_of(&page, "agent"), "ready");
+    assert!(
+        page.contains("id=\"stale\" role=\"alert\" hidden"),
+        "{page}"
+    );
+
+    // The API server goes down: the page says herald is blind and which watches are down.
+    server.set_down(true);
+    ready(503).await;
+    let page = tokio::task::spawn_blocking(move || dom(&url, &profile))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&page, "agent"), "blind: data may be stale");
+    let stale = text_of(&page, "stale");
+    assert!(stale.starts_with("Stale data: "), "{stale}");
+    assert!(
+        stale.contains("Kustomization (all namespaces): down since"),
+        "{stale}"
+    );
+    assert!(
+        stale.contains("the server is restarting"),
+        "the last error: {stale}"
+    );
+}

@@ -26,7 +26,7 @@ use crate::metrics::{ENGINES, Metrics, engine};
 use crate::object::ValueExt;
 use crate::relations::{self, Links};
 use crate::store::{Meta, ObjectKey, Observed, Store, Transition};
-pub use watch::Target;
+pub use watch::{Relist, RelistReason, Target, WatchStatus};
 
 /// The kinds herald watches when the cluster serves them.
 pub const GITOPS_KINDS: &[(&str, &str)] = &[
@@ -119,7 +119,17 @@ pub struct Config {
     /// How long a Lua check may run past its own time limit before the watchdog abandons it
     /// (the VM enforces the limit itself; this catches what escapes the VM).
     pub watchdog_margin: Duration,
+    /// Every watch lists again this often, to repair any divergence from the API server (as
+    /// after an etcd restore); None: never.
+    pub relist_every: Option<Duration>,
+    /// herald is not ready while a watch its readiness waits for has been down this long.
+    pub not_ready_after: Duration,
 }
+
+/// How often watches relist unless told otherwise.
+pub const DEFAULT_RELIST: Duration = Duration::from_secs(30 * 60);
+/// How long a watch may be down before herald says it is not ready, unless told otherwise.
+pub const DEFAULT_NOT_READY_AFTER: Duration = Duration::from_secs(60);
 
 impl Default for Config {
     fn default() -> Self {
@@ -137,6 +147,8 @@ impl Default for Config {
             cluster: String::new(),
             stall_after: Duration::from_secs(30),
             watchdog_margin: Duration::from_secs(5),
+            relist_every: Some(DEFAULT_RELIST),
+            not_ready_after: DEFAULT_NOT_READY_AFTER,
         }
     }
 }
@@ -161,6 +173,11 @@ pub struct Agent {
     pub notifier: std::sync::OnceLock<Arc<crate::notify::Notifier>>,
     /// A subscription made before anything ran, so its holder misses nothing.
     first_subscriber: std::sync::Mutex<Option<broadcast::Receiver<Transition>>>,
+    /// What each watch says about itself, in the order they started.
+    watches: std::sync::Mutex<Vec<Arc<std::sync::Mutex<WatchStatus>>>>,
+    /// See [`Config::not_ready_after`].
+    not_ready_after: Duration,
+    clock: Arc<dyn Clock>,
     /// Whether the evaluator gets on with its work, for the probes.
     pub progress: Progress,
 }
@@ -205,12 +222,53 @@ impl Progress {
 }
 
 impl Agent {
-    /// Ready once discovery ran and every watcher delivered its first list, while the
-    /// evaluator is not stalled.
+    /// Ready once discovery ran and every watcher delivered its first list, and while no watch
+    /// readiness waits for has been down longer than [`Config::not_ready_after`]: herald never
+    /// says it is ready over data it can no longer refresh.
     pub fn is_ready(&self) -> bool {
-        self.progress.stalled().is_none()
-            && self.discovered.load(Ordering::SeqCst)
-            && self.listed.load(Ordering::SeqCst) >= self.started.load(Ordering::SeqCst)
+        self.readiness().is_ok()
+    }
+
+    /// Why herald is not ready, if it is not.
+    pub fn readiness(&self) -> Result<(), String> {
+        if let Some(idle) = self.progress.stalled() {
+            return Err(format!(
+                "stalled: the evaluator has done nothing for {} s while work is waiting",
+                idle.as_secs()
+            ));
+        }
+        if !self.discovered.load(Ordering::SeqCst)
+            || self.listed.load(Ordering::SeqCst) < self.started.load(Ordering::SeqCst)
+        {
+            return Err("waiting for the first list of every watch".into());
+        }
+        let now = self.clock.now();
+        let down: Vec<String> = self
+            .watches()
+            .iter()
+            .filter(|w| w.gates_ready && w.down_for(self.not_ready_after, now))
+            .map(WatchStatus::name)
+            .collect();
+        if down.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "blind: {} watch(es) down for more than {} s, what herald shows may be stale: {}",
+            down.len(),
+            self.not_ready_after.as_secs_f64(),
+            down.join(", ")
+        ))
+    }
+
+    /// What each watch says about itself: up or down, when it last heard from the API server,
+    /// its last error and last relist.
+    pub fn watches(&self) -> Vec<WatchStatus> {
+        self.watches
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|w| w.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            .collect()
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Transition> {
@@ -233,6 +291,14 @@ impl Agent {
             .unwrap_or_else(|p| p.into_inner())
             .take()
     }
+}
+
+/// A client for the agent: without kube's own retries of 429, 503 and 504 (up to 15, the
+/// longest 1000 s apart), which would hide an API server that is down inside one endless
+/// request. The watchers retry themselves, and so know and tell when they are failing.
+pub fn client(mut config: kube::Config) -> kube::Result<kube::Client> {
+    config.default_retry = false;
+    kube::Client::try_from(config)
 }
 
 /// Starts discovery, the watchers and the evaluator; returns at once. `assessor` builds the
@@ -267,6 +333,9 @@ pub fn start(
         notifier: std::sync::OnceLock::new(),
         events: std::sync::Mutex::new(std::collections::VecDeque::new()),
         progress: Progress::new(config.stall_after),
+        watches: std::sync::Mutex::new(Vec::new()),
+        not_ready_after: config.not_ready_after,
+        clock: Arc::clone(&clock),
     });
     *agent
         .first_subscriber
@@ -698,11 +767,26 @@ async fn discover_loop(
                             label_selector: config.label_selector.clone().filter(|_| is_primary),
                             gates_ready: is_primary,
                         };
+                        let status = Arc::new(std::sync::Mutex::new(WatchStatus::new(&target)));
+                        agent
+                            .watches
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(Arc::clone(&status));
+                        let counters = agent
+                            .metrics
+                            .watch_counters(&ar.kind, target.namespace.as_deref());
                         tokio::spawn(watch::run(
                             client.clone(),
                             target,
-                            tx.clone(),
-                            agent.metrics.watch_counters(&ar.kind),
+                            watch::Shared {
+                                updates: tx.clone(),
+                                store: Arc::clone(&agent.store),
+                                clock: Arc::clone(&agent.clock),
+                                relist_every: config.relist_every,
+                            },
+                            status,
+                            counters,
                         ));
                     }
                 }

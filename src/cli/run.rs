@@ -56,6 +56,15 @@ pub struct RunArgs {
     /// [default: the configuration's `watch.maxChildKinds`, else 64].
     #[arg(long, env = "HERALD_MAX_CHILD_KINDS", value_name = "N")]
     pub max_child_kinds: Option<usize>,
+    /// Every watch lists again this often, to repair any divergence between what herald holds
+    /// and the API server (as after an etcd restore), and logs what it found; `0` never
+    /// [default: the configuration's `watch.relistInterval`, else 30m].
+    #[arg(long, env = "HERALD_RELIST_INTERVAL", value_name = "DURATION", value_parser = duration)]
+    pub relist_interval: Option<Duration>,
+    /// /readyz and herald_ready say not ready while a watch has been down this long: herald is
+    /// blind and what it shows may be stale [default: `watch.notReadyAfter`, else 60s].
+    #[arg(long, env = "HERALD_NOT_READY_AFTER", value_name = "DURATION", value_parser = duration)]
+    pub not_ready_after: Option<Duration>,
     /// The notification outbox [default: the configuration's `delivery.outbox`, else
     /// herald-outbox.redb].
     #[arg(long, env = "HERALD_OUTBOX", value_name = "FILE")]
@@ -72,6 +81,11 @@ pub struct RunArgs {
     pub api_token_files: Vec<std::path::PathBuf>,
     #[command(flatten)]
     pub checks: UserChecks,
+}
+
+fn duration(s: &str) -> Result<Duration, String> {
+    crate::config::parse_duration(s)
+        .ok_or_else(|| format!("{s:?} is not a duration: write e.g. 30s, 2m, 1h30m"))
 }
 
 pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
@@ -173,6 +187,16 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         // With a configuration file, notifications can start later by a reload.
         notify: args.config.is_some(),
         cluster: file.cluster.clone(),
+        relist_every: Some(
+            args.relist_interval
+                .or(watch.relist_interval)
+                .unwrap_or(agent::DEFAULT_RELIST),
+        )
+        .filter(|d| !d.is_zero()),
+        not_ready_after: args
+            .not_ready_after
+            .or(watch.not_ready_after)
+            .unwrap_or(agent::DEFAULT_NOT_READY_AFTER),
         ..agent::Config::default()
     };
     let outbox_path = args
@@ -196,7 +220,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         .build()?;
     let argo_cm = file.health.argo_config_map_ref.clone();
     runtime.block_on(async {
-        let client = kube::Client::try_default().await?;
+        let kube_config = kube::Config::infer().await?;
+        let client = kube::Client::try_from(kube_config.clone())?;
         let (updates, updated) = std::sync::mpsc::channel();
         if let Some(r) = &argo_cm {
             match argo_config_map(&client, r).await {
@@ -239,7 +264,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
             };
             running.reloading(Arc::clone(&updated), Box::new(rebuild))
         };
-        let agent = agent::start(client, config, assessor, Arc::new(SystemClock));
+        let agent = agent::start(agent::client(kube_config)?, config, assessor, Arc::new(SystemClock));
         if let (Some(outbox), Some(changes)) = (outbox, agent.take_changes()) {
             let deliver =
                 crate::notify::send::http(

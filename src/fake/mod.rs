@@ -3,14 +3,15 @@
 //! It serves discovery (`/api`, `/apis`, `/apis/<group>/<version>`), get, list with
 //! `resourceVersion`, `limit`/`continue` and label selectors, and chunked watch streams with
 //! bookmarks and `410 Gone` for versions older than its history. Switches drop every connection,
-//! compact the history, or take the server down, so clients' recovery paths can be tested.
+//! compact the history, take the server down, or restore it to an older backup (lower
+//! resourceVersions, as after an etcd restore), so clients' recovery paths can be tested.
 
 mod selector;
 mod server;
 mod state;
 
 pub use selector::Selector;
-pub use server::{FakeApiServer, Options};
+pub use server::{Backup, FakeApiServer, Options};
 pub use state::{Change, ChangeKind, ResourceType, WriteError};
 
 /// The resource types herald watches: Flux, Argo CD, and the core kinds they deploy.

@@ -26,6 +26,10 @@ use super::state::{Change, ChangeKind, ResourceType, State, WriteError};
 
 type Body = BoxBody<Bytes, Infallible>;
 
+/// What [`FakeApiServer::backup`] saved.
+#[derive(Debug, Clone)]
+pub struct Backup(State);
+
 /// Options of a fake server.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -175,6 +179,28 @@ impl FakeApiServer {
     /// Makes every resourceVersion handed out so far too old: watches resuming get `410 Gone`.
     pub fn compact(&self) {
         self.lock().compact();
+    }
+
+    /// A backup of everything the server holds now (objects, resourceVersion, history), for
+    /// [`FakeApiServer::restore`].
+    pub fn backup(&self) -> Backup {
+        Backup(self.lock().clone())
+    }
+
+    /// An etcd restore: every connection dropped and the server back to `backup`, with its
+    /// older objects and lower resourceVersions. Served types added since stay served. Clients
+    /// resuming from a newer resourceVersion are not told (as with a real restore that did not
+    /// bump the revision): only a relist shows what changed.
+    pub fn restore(&self, backup: &Backup) {
+        let mut state = self.lock();
+        let resources = std::mem::take(&mut state.resources);
+        *state = backup.0.clone();
+        for r in resources {
+            if !state.resources.contains(&r) {
+                state.resources.push(r);
+            }
+        }
+        self.drop_connections();
     }
 
     /// A restart: connections dropped and history lost. While `down`, requests get 503.

@@ -68,7 +68,7 @@ pub struct Change {
 type Key = (usize, String, String);
 
 /// Everything the fake server knows.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct State {
     pub rv: u64,
     pub resources: Vec<ResourceType>,
@@ -218,7 +218,10 @@ impl State {
     /// Forgets all history: every resourceVersion handed out so far is too old to watch from.
     pub fn compact(&mut self) {
         self.history.clear();
-        self.compacted = self.rv + 1;
+        // A list from now on hands out a version that can be watched from (as a real server's
+        // does), not one already too old: clients would relist forever.
+        self.rv += 1;
+        self.compacted = self.rv;
     }
 
     /// Objects of a type matching `selector`, in key order, optionally in one namespace, with

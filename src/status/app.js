@@ -73,8 +73,14 @@ function route() {
 function renderHeader(status, r) {
   document.getElementById("cluster").textContent = status.cluster ? `cluster ${status.cluster}` : "";
   const agent = document.getElementById("agent");
-  agent.textContent = status.ready ? "ready" : "waiting for the first lists";
-  agent.className = "pill " + (status.ready ? "ready" : "waiting");
+  const blind = !status.ready && String(status.notReady || "").startsWith("blind");
+  const [text, cls] = blind ? ["blind: data may be stale", "blind"]
+    : !status.ready ? ["waiting for the first lists", "waiting"]
+    : status.stale ? ["ready, some data stale", "waiting"]
+    : ["ready", "ready"];
+  agent.textContent = text;
+  agent.className = "pill " + cls;
+  renderStale(status);
   const current = r.view === "list" ? r.params.get("health") || "" : null;
   const nav = document.getElementById("summary");
   nav.replaceChildren(
@@ -85,6 +91,24 @@ function renderHeader(status, r) {
         el("span", { class: "count" }, status.health[h] || 0),
         el("span", { class: `health ${h}` }, h))),
   );
+}
+
+// Watches that are down: what the page shows of their kinds is as old as their last event.
+function renderStale(status) {
+  const box = document.getElementById("stale");
+  const down = (status.watches || []).filter((w) => !w.up && w.listed);
+  box.hidden = down.length === 0;
+  if (box.hidden) {
+    box.replaceChildren();
+    return;
+  }
+  box.replaceChildren(
+    el("strong", {}, `Stale data: ${down.length} watch${down.length === 1 ? " is" : "es are"} down. `),
+    "What this page shows of these kinds may be out of date.",
+    el("ul", {}, ...down.map((w) => el("li", { "data-kind": w.kind },
+      el("strong", {}, w.kind), w.namespace ? ` in ${w.namespace}` : " (all namespaces)",
+      `: down since ${when(w.downSince)} (${ago(w.downSince)}), last heard from the API server ${ago(w.lastEventAt) || "never"}`,
+      w.lastError ? el("span", { class: "muted" }, ` — ${w.lastError}`) : null))));
 }
 
 function rank(h) {

@@ -289,6 +289,10 @@ METRICS = {
     "herald_check_duration_seconds_sum": {"engine": {"builtin", "lua", "fallback"}},
     "herald_check_duration_seconds_count": {"engine": {"builtin", "lua", "fallback"}},
     "herald_watch_events_total": {"kind": None, "type": {"apply", "delete", "malformed", "error"}},
+    "herald_watch_up": {"kind": None, "watch_namespace": None},
+    "herald_watch_last_event_timestamp_seconds": {"kind": None, "watch_namespace": None},
+    "herald_watch_relists_total": {"kind": None, "reason": {"periodic", "expired", "restored"}},
+    "herald_watch_relist_changes_total": {"kind": None, "change": {"added", "changed", "deleted"}},
     "herald_ready": {},
     "herald_build_info": {"version": None},
     # the labels Flux's kube-state-metrics custom resource configuration produces

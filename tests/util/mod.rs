@@ -55,44 +55,44 @@ pub fn herald_run(kubeconfig: &std::path::Path, args: &[&std::ffi::OsStr]) -> (K
     (child, addr)
 }
 
-/// The same, keeping what it logs afterwards (at level info).
+/// The same, keeping what it logs afterwards (standard error, line by line).
 pub fn herald_run_logged(
     kubeconfig: &std::path::Path,
     args: &[&std::ffi::OsStr],
-) -> (Killed, String, std::sync::Arc<std::sync::Mutex<String>>) {
+) -> (
+    Killed,
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let mut child = Command::new(herald_bin())
         .args(["run", "--listen", "127.0.0.1:0"])
         .args(args)
         .env("KUBECONFIG", kubeconfig)
-        .env("RUST_LOG", "info")
+        .env_remove("RUST_LOG")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let child = Killed(child);
-    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     loop {
         let line = lines
             .next()
-            .unwrap_or_else(|| panic!("herald prints where it serves: {}", log.lock().unwrap()))
+            .unwrap_or_else(|| panic!("herald prints where it serves: {:?}", log.lock().unwrap()))
             .unwrap();
         if let Some(url) = line.strip_prefix("herald: serving on http://") {
             let kept = std::sync::Arc::clone(&log);
             std::thread::spawn(move || {
                 for line in lines.map_while(Result::ok) {
-                    let mut kept = kept.lock().unwrap();
-                    kept.push_str(&line);
-                    kept.push('\n');
+                    kept.lock().unwrap().push(line);
                 }
             });
             return (child, url.to_string(), log);
         }
-        let mut log = log.lock().unwrap();
-        log.push_str(&line);
-        log.push('\n');
+        log.lock().unwrap().push(line);
     }
 }
 
