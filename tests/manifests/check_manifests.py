@@ -294,6 +294,8 @@ METRICS = {
     "herald_watch_relists_total": {"kind": None, "reason": {"periodic", "expired", "restored"}},
     "herald_watch_relist_changes_total": {"kind": None, "change": {"added", "changed", "deleted"}},
     "herald_ready": {},
+    "herald_lua_checks_quarantined": {},
+    "herald_evaluations_abandoned_total": {},
     "herald_build_info": {"version": None},
     # the labels Flux's kube-state-metrics custom resource configuration produces
     "gotk_resource_info": {k: None for k in (
