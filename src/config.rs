@@ -998,6 +998,12 @@ impl Validator {
         if let Err(why) = check_selector(&w.label_selector) {
             self.error(0, "watch.labelSelector", why);
         }
+        if let Some(Err(why)) = w.relist_interval.map(check_relist_interval) {
+            self.error(0, "watch.relistInterval", why);
+        }
+        if let Some(Err(why)) = w.not_ready_after.map(check_not_ready_after) {
+            self.error(0, "watch.notReadyAfter", why);
+        }
     }
 
     /// The user checks must be there, and load, as `herald run` requires at start.
@@ -1487,6 +1493,25 @@ fn check_object_name(name: &str) -> Result<(), String> {
 
 /// A label selector as the API server parses it: `a=b`, `a==b`, `a!=b`, `a in (x,y)`,
 /// `a notin (x,y)`, `a`, `!a`, joined by commas; keys and values as Kubernetes allows them.
+/// A relist more often than every minute would turn every watch into a stream of full lists.
+pub fn check_relist_interval(d: Duration) -> Result<(), String> {
+    if d.is_zero() || d >= Duration::from_secs(60) {
+        Ok(())
+    } else {
+        Err("must be 0 (never) or at least 1m".into())
+    }
+}
+
+/// Below a second, every dropped connection would make herald unready; past an hour, a blind
+/// herald would say it is ready for too long.
+pub fn check_not_ready_after(d: Duration) -> Result<(), String> {
+    if (Duration::from_secs(1)..=Duration::from_secs(3600)).contains(&d) {
+        Ok(())
+    } else {
+        Err("must be between 1s and 1h".into())
+    }
+}
+
 pub fn check_selector(selector: &str) -> Result<(), String> {
     let bad = |part: &str, why: &str| {
         Err(format!(
@@ -1777,6 +1802,19 @@ silences:
                 "herald.yaml:4: receivers[1].email: give usernameFile or usernameEnv, not both",
             ]
         );
+    }
+
+    #[test]
+    fn relists_and_the_blind_grace_are_bounded() {
+        let e = errors("watch: {relistInterval: 1s, notReadyAfter: 0s}\n");
+        assert_eq!(
+            e,
+            [
+                "herald.yaml:1: watch.relistInterval: must be 0 (never) or at least 1m",
+                "herald.yaml:1: watch.notReadyAfter: must be between 1s and 1h",
+            ]
+        );
+        assert!(check("watch: {relistInterval: \"0\", notReadyAfter: 30s}\n").is_ok());
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! - `GET /metrics`: Prometheus metrics (see [`crate::metrics`]).
 //! - `GET /readyz`: 200 once discovery ran and every watch delivered its first list, 503 before,
 //!   and 503 again while a watch has been down longer than `--not-ready-after` (herald is
-//!   blind: what it shows may be stale). The body says why.
+//!   blind: what it shows may be stale) or the evaluator is stalled. The body says why.
 //! - `GET /api/v1/objects?kind=&namespace=&health=`: every live object with its assessment.
 //!   A filter these endpoints do not take, or a value that cannot match (`?health=sick`), is
 //!   answered 400 with what is allowed.

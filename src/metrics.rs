@@ -527,7 +527,7 @@ pub fn render(
         &mut out,
         "herald_ready",
         "gauge",
-        "1 once discovery ran and every watch delivered its first list, and while no watch has been down longer than the grace (--not-ready-after).",
+        "1 once discovery ran and every watch delivered its first list, and while no watch has been down longer than the grace (--not-ready-after) and the evaluator is not stalled.",
     );
     let _ = writeln!(out, "herald_ready {}", u8::from(ready));
     family(

@@ -24,35 +24,53 @@ fn ks(name: &str) -> serde_json::Value {
            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Test"}]}})
 }
 
-/// Checks where Kustomizations are judged by a user script that calls `stall()` (blocking in
-/// native code until `release` is set) for objects named "stuck".
-fn stalling_checks(release: Arc<AtomicBool>) -> impl Fn() -> Assessor + Send + Sync + 'static {
-    move || {
-        let limits = Limits {
-            time: Duration::from_millis(200),
-            memory: 16 << 20,
-        };
-        let mut checks = LuaChecks::shipped(limits).unwrap();
-        checks
-            .add_user(vec![ScriptSource {
-                pattern: KindPattern {
-                    group: "kustomize.toolkit.fluxcd.io".into(),
-                    kind: "Kustomization".into(),
-                },
-                origin: ORIGIN.into(),
-                source: "if obj.metadata.name == 'stuck' then stall() end \
-                         return {status = 'Healthy', message = 'judged by the script'}"
-                    .into(),
-            }])
-            .unwrap();
+const STALLING: &str = "if obj.metadata.name == 'stuck' then stall() end \
+                        return {status = 'Healthy', message = 'judged by the script'}";
+
+/// Checks where Kustomizations are judged by the user script `source`; `stall()` blocks in
+/// native code until `release` is set.
+fn checks(source: &str, release: &Arc<AtomicBool>) -> Assessor {
+    let limits = Limits {
+        time: Duration::from_millis(200),
+        memory: 16 << 20,
+    };
+    let mut checks = LuaChecks::shipped(limits).unwrap();
+    checks
+        .add_user(vec![ScriptSource {
+            pattern: KindPattern {
+                group: "kustomize.toolkit.fluxcd.io".into(),
+                kind: "Kustomization".into(),
+            },
+            origin: ORIGIN.into(),
+            source: source.into(),
+        }])
+        .unwrap();
+    let release = Arc::clone(release);
+    checks.add_native_for_tests("stall", move || {
+        while !release.load(Ordering::SeqCst) {
+            std::thread::park_timeout(Duration::from_millis(10));
+        }
+    });
+    Assessor::new(checks)
+}
+
+/// The stalling checks, followed by new versions of the script sent on the returned channel
+/// (as a changed argocd-cm would be).
+fn stalling_checks(
+    release: Arc<AtomicBool>,
+) -> (
+    impl Fn() -> Assessor + Send + Sync + 'static,
+    std::sync::mpsc::Sender<Vec<ScriptSource>>,
+) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let updates = Arc::new(std::sync::Mutex::new(rx));
+    let make = move || {
+        let first = checks(STALLING, &release);
         let release = Arc::clone(&release);
-        checks.add_native_for_tests("stall", move || {
-            while !release.load(Ordering::SeqCst) {
-                std::thread::park_timeout(Duration::from_millis(10));
-            }
-        });
-        Assessor::new(checks)
-    }
+        let rebuild = move |sources: Vec<ScriptSource>| Ok(checks(&sources[0].source, &release));
+        first.reloading(Arc::clone(&updates), Box::new(rebuild))
+    };
+    (make, tx)
 }
 
 async fn transition_of(rx: &mut broadcast::Receiver<Transition>, name: &str) -> Transition {
@@ -67,14 +85,15 @@ async fn transition_of(rx: &mut broadcast::Receiver<Transition>, name: &str) -> 
     }
 }
 
-async fn start(server: &FakeApiServer, config: Config, release: &Arc<AtomicBool>) -> Arc<Agent> {
-    let client = kube::Client::try_from(kube::Config::new(server.url().parse().unwrap())).unwrap();
-    agent::start(
-        client,
-        config,
-        stalling_checks(Arc::clone(release)),
-        Arc::new(SystemClock),
-    )
+async fn start(
+    server: &FakeApiServer,
+    config: Config,
+    release: &Arc<AtomicBool>,
+) -> (Arc<Agent>, std::sync::mpsc::Sender<Vec<ScriptSource>>) {
+    let client = agent::client(kube::Config::new(server.url().parse().unwrap())).unwrap();
+    let (make, updates) = stalling_checks(Arc::clone(release));
+    let agent = agent::start(client, config, make, Arc::new(SystemClock));
+    (agent, updates)
 }
 
 /// Waits for `cond`, failing the test after 30 s.
@@ -98,8 +117,8 @@ async fn regression_a_check_stuck_outside_the_vm_is_abandoned_and_quarantined() 
         watchdog_margin: Duration::from_millis(300),
         ..Config::default()
     };
-    let agent = start(&server, config, &release).await;
-    let mut rx = agent.subscribe();
+    let (agent, updates) = start(&server, config, &release).await;
+    let mut rx = agent.subscribe_from_start();
     let apps = transition_of(&mut rx, "apps").await;
     assert_eq!(apps.to.unwrap().health, Health::Healthy);
 
@@ -121,6 +140,27 @@ async fn regression_a_check_stuck_outside_the_vm_is_abandoned_and_quarantined() 
     assert_eq!(agent.metrics.evaluations_abandoned.get(), 1);
     assert_eq!(agent.metrics.lua_quarantined.get(), 1);
     assert!(agent.progress.stalled().is_none());
+
+    // A changed script runs again: the quarantine was of the script that got stuck.
+    updates
+        .send(vec![ScriptSource {
+            pattern: KindPattern {
+                group: "kustomize.toolkit.fluxcd.io".into(),
+                kind: "Kustomization".into(),
+            },
+            origin: ORIGIN.into(),
+            source: "return {status = 'Healthy', message = 'fixed'}".into(),
+        }])
+        .unwrap();
+    server.apply(ks("later")).unwrap();
+    let later = transition_of(&mut rx, "later").await;
+    assert_eq!(
+        later.to.unwrap().health,
+        Health::Healthy,
+        "{}",
+        later.message
+    );
+    assert_eq!(agent.metrics.lua_quarantined.get(), 0);
     release.store(true, Ordering::SeqCst);
 }
 
@@ -138,12 +178,12 @@ async fn regression_healthz_fails_while_the_evaluator_is_stuck() {
         stall_after: Duration::from_millis(500),
         ..Config::default()
     };
-    let agent = start(&server, config, &release).await;
+    let (agent, _updates) = start(&server, config, &release).await;
     let addr = herald::http::start("127.0.0.1:0".parse().unwrap(), Arc::clone(&agent))
         .await
         .unwrap()
         .to_string();
-    let mut rx = agent.subscribe();
+    let mut rx = agent.subscribe_from_start();
     transition_of(&mut rx, "apps").await;
     eventually("ready", || agent.is_ready()).await;
     assert_eq!(request(&addr, "GET", "/healthz").await.0, 200);

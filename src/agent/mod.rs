@@ -365,6 +365,9 @@ pub fn start(
 /// How often the watchdog looks at the running check.
 const WATCHDOG_EVERY: Duration = Duration::from_millis(100);
 
+/// Evaluations abandoned in one process before the watchdog gives up replacing the evaluator.
+const MAX_ABANDONED: u64 = 3;
+
 /// What every generation of the evaluator shares. A generation ends when the watchdog abandons
 /// it (stuck in a Lua check beyond the VM's own limits); the next one takes over the queue and
 /// the batch in flight.
@@ -458,7 +461,11 @@ fn evaluate(agent: &Agent, shared: &Shared, generation: u64) {
     let mut assessor = (shared.make)();
     let heartbeat = Arc::new(Heartbeat::default());
     *lock(&shared.heartbeat) = Arc::clone(&heartbeat);
-    assessor.supervised(heartbeat, Arc::clone(&shared.quarantine));
+    assessor.supervised(
+        heartbeat,
+        Arc::clone(&shared.quarantine),
+        agent.metrics.lua_quarantined.clone(),
+    );
     let mut ev = Evaluator {
         assessor,
         kinds: shared.kinds.clone(),
@@ -554,22 +561,24 @@ fn watchdog(agent: &std::sync::Weak<Agent>, shared: &Arc<Shared>) {
         );
         tracing::error!(check = %running.origin, ran_seconds = ran.as_secs_f64(), limit = ?running.limit,
             "a Lua check overran its time limit beyond the VM's reach; its evaluation is abandoned, the check quarantined and the evaluator started again");
-        let quarantined = {
-            let mut q = lock(&shared.quarantine);
-            q.insert((running.origin.to_string(), running.digest), reason);
-            q.len()
-        };
-        agent
-            .metrics
-            .lua_quarantined
-            .set(i64::try_from(quarantined).unwrap_or(i64::MAX));
+        lock(&shared.quarantine).insert((running.origin.to_string(), running.digest), reason);
         agent.metrics.evaluations_abandoned.inc();
+        if agent.metrics.evaluations_abandoned.get() > MAX_ABANDONED {
+            // Each abandoned thread may keep a core busy: past a few, herald stops replacing
+            // its evaluator, /healthz fails once the stall is long enough, and the kubelet
+            // restarts it.
+            tracing::error!(
+                abandoned = agent.metrics.evaluations_abandoned.get(),
+                "too many evaluations abandoned; the evaluator is not replaced again and herald reports itself stalled"
+            );
+            return;
+        }
         // Under the store's lock, so the abandoned generation cannot be halfway through writing.
         let generation = {
             let _store = agent.store.write().unwrap_or_else(|p| p.into_inner());
             shared.generation.fetch_add(1, Ordering::SeqCst) + 1
         };
-        heartbeat.clear();
+        heartbeat.leave();
         spawn_generation(Arc::clone(&agent), Arc::clone(shared), generation);
     }
 }

@@ -10,7 +10,6 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use super::lua::UserChecks;
 use crate::agent;
 use crate::clock::SystemClock;
-use crate::health::Assessor;
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -140,7 +139,15 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
             args.selector.iter().map(|s| {
                 crate::config::check_selector(s).map_err(|why| format!("--selector: {why}"))
             }),
-        );
+        )
+        .chain(args.relist_interval.map(|d| {
+            crate::config::check_relist_interval(d)
+                .map_err(|why| format!("--relist-interval: {why}"))
+        }))
+        .chain(args.not_ready_after.map(|d| {
+            crate::config::check_not_ready_after(d)
+                .map_err(|why| format!("--not-ready-after: {why}"))
+        }));
     let mut refused = false;
     for why in flags.filter_map(Result::err) {
         eprintln!("error: {why}");
@@ -221,7 +228,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     let argo_cm = file.health.argo_config_map_ref.clone();
     runtime.block_on(async {
         let kube_config = kube::Config::infer().await?;
-        let client = kube::Client::try_from(kube_config.clone())?;
+        // Without kube's hidden retries, as the agent's own: a watch of argocd-cm that fails
+        // says so instead of hanging inside one request.
+        let client = agent::client(kube_config.clone())?;
         let (updates, updated) = std::sync::mpsc::channel();
         if let Some(r) = &argo_cm {
             match argo_config_map(&client, r).await {
@@ -250,7 +259,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         let assessor = move || {
             let mut current = checks.clone();
             current.extra = accepted.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            let running = current.assessor().unwrap_or_else(|_| Assessor::builtin_only());
+            // Read again from disk: a script broken since start-up is logged and judges its
+            // kinds unknown; the others keep running.
+            let (running, errors) = current.loaded();
+            for e in &errors {
+                tracing::error!(error = %e, "a user check no longer loads");
+            }
             // A changed argocd-cm: the same checks with its new scripts.
             let accepted = Arc::clone(&accepted);
             let rebuild = move |extra: Vec<crate::lua::ScriptSource>| {

@@ -180,15 +180,21 @@ pub type Quarantine = std::collections::HashMap<(String, u64), String>;
 struct Supervision {
     heartbeat: std::sync::Arc<crate::lua::Heartbeat>,
     quarantine: std::sync::Arc<std::sync::Mutex<Quarantine>>,
+    /// How many of the checks in use are quarantined (a fixed script runs again and leaves
+    /// the count).
+    quarantined: prometheus::IntGauge,
 }
 
 impl Supervision {
     fn apply(&self, lua: &mut LuaChecks) {
         lua.set_heartbeat(std::sync::Arc::clone(&self.heartbeat));
         let quarantine = self.quarantine.lock().unwrap_or_else(|p| p.into_inner());
-        for ((origin, digest), reason) in quarantine.iter() {
-            lua.quarantine(origin, *digest, reason);
-        }
+        let in_use = quarantine
+            .iter()
+            .filter(|((origin, digest), reason)| lua.quarantine(origin, *digest, reason))
+            .count();
+        self.quarantined
+            .set(i64::try_from(in_use).unwrap_or(i64::MAX));
     }
 }
 
@@ -239,10 +245,12 @@ impl Assessor {
         &mut self,
         heartbeat: std::sync::Arc<crate::lua::Heartbeat>,
         quarantine: std::sync::Arc<std::sync::Mutex<Quarantine>>,
+        quarantined: prometheus::IntGauge,
     ) {
         let supervision = Supervision {
             heartbeat,
             quarantine,
+            quarantined,
         };
         if let Some(lua) = &mut self.lua {
             supervision.apply(lua);

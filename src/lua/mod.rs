@@ -159,7 +159,8 @@ impl Heartbeat {
         *self.running.lock().unwrap_or_else(|p| p.into_inner()) = Some(check);
     }
 
-    fn leave(&self) {
+    /// Nothing runs (any more): also when the watchdog gave up on an evaluation.
+    pub fn leave(&self) {
         *self.running.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
@@ -169,11 +170,6 @@ impl Heartbeat {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
-    }
-
-    /// Forgets the running check (its evaluation was abandoned).
-    pub fn clear(&self) {
-        self.leave();
     }
 }
 

@@ -190,7 +190,7 @@ impl Vm {
         let wrap = lua
             .load(
                 r#"
-                local create, resume, error, select = ...
+                local create, resume, error = ...
                 local function unwrap(ok, ...)
                     if not ok then error((...), 0) end
                     return ...
@@ -206,7 +206,6 @@ impl Vm {
                 coroutine.get::<Function>("create")?,
                 guards.2,
                 globals.get::<Function>("error")?,
-                globals.get::<Function>("select")?,
             ))?;
         coroutine.raw_set("wrap", wrap)?;
         // A check's output is its returned table; what it prints goes to herald's log (at
