@@ -108,6 +108,54 @@ async fn handle(
     }
 }
 
+/// Refused writes are told at most once a second, with how many went untold: a stranger
+/// hammering the API must not flood the log.
+static REFUSALS: Throttle = Throttle::new(std::time::Duration::from_secs(1));
+
+struct Throttle {
+    every: std::time::Duration,
+    /// Milliseconds after the first use when a line was last told; u64::MAX before that.
+    last: std::sync::atomic::AtomicU64,
+    untold: std::sync::atomic::AtomicU64,
+    base: std::sync::OnceLock<std::time::Instant>,
+}
+
+impl Throttle {
+    const fn new(every: std::time::Duration) -> Throttle {
+        Throttle {
+            every,
+            last: std::sync::atomic::AtomicU64::new(u64::MAX),
+            untold: std::sync::atomic::AtomicU64::new(0),
+            base: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Whether to tell this one, and how many were not told since the last one told.
+    fn tell(&self) -> Option<u64> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = u64::try_from(
+            self.base
+                .get_or_init(std::time::Instant::now)
+                .elapsed()
+                .as_millis(),
+        )
+        .unwrap_or(u64::MAX - 1);
+        let last = self.last.load(SeqCst);
+        let due = last == u64::MAX || now.saturating_sub(last) >= self.every.as_millis() as u64;
+        if due
+            && self
+                .last
+                .compare_exchange(last, now, SeqCst, SeqCst)
+                .is_ok()
+        {
+            Some(self.untold.swap(0, SeqCst))
+        } else {
+            self.untold.fetch_add(1, SeqCst);
+            None
+        }
+    }
+}
+
 /// Adds or expires a silence, for a writer with a token.
 async fn write(
     agent: &Agent,
@@ -117,7 +165,10 @@ async fn write(
 ) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let refused = |status: StatusCode, message: String| {
-        tracing::warn!(%peer, method = %parts.method, path = parts.uri.path(), reason = %message, "write refused");
+        if let Some(more) = REFUSALS.tell() {
+            tracing::warn!(%peer, method = %parts.method, path = parts.uri.path(), reason = %message,
+                refused_since_last_told = more, "write refused");
+        }
         let mut r = reply(status, &json!({"error": message}));
         if status == StatusCode::UNAUTHORIZED {
             r.headers_mut().insert(
@@ -748,6 +799,19 @@ fn entry_json(store: &Store, key: &ObjectKey, e: &Entry, with_transitions: bool)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_writes_are_told_once_a_second_with_the_count_untold() {
+        let t = Throttle::new(std::time::Duration::from_secs(3600));
+        assert_eq!(t.tell(), Some(0));
+        for _ in 0..1000 {
+            assert_eq!(t.tell(), None);
+        }
+        assert_eq!(t.untold.load(std::sync::atomic::Ordering::SeqCst), 1000);
+        let now = Throttle::new(std::time::Duration::ZERO);
+        assert_eq!(now.tell(), Some(0));
+        assert_eq!(now.tell(), Some(0));
+    }
 
     fn q(s: &str) -> Vec<(String, String)> {
         query_pairs(s).collect()

@@ -12,6 +12,8 @@ use herald::store::Transition;
 use serde_json::json;
 use tokio::sync::broadcast;
 
+use crate::util::eventually;
+
 fn ks(name: &str, ready: &str) -> serde_json::Value {
     json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
            "metadata": {"name": name, "namespace": "flux-system"},
@@ -387,17 +389,6 @@ async fn children_are_watched_on_demand_and_roll_up_into_their_kustomization() {
 }
 
 /// Polls `check` every 20 ms until it holds, for at most 30 s.
-async fn eventually<F: std::future::Future<Output = bool>>(
-    what: &str,
-    mut check: impl FnMut() -> F,
-) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !check().await {
-        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 async fn http_status(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
     let (status, _, body) = crate::util::request(&addr.to_string(), "GET", path).await;
     (status, body)
@@ -405,9 +396,7 @@ async fn http_status(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
 
 /// The value of the one line of `/metrics` that starts with `series `.
 async fn metric(addr: std::net::SocketAddr, series: &str) -> Option<f64> {
-    let (_, text) = http_status(addr, "/metrics").await;
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+    crate::util::metric(&addr.to_string(), series).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::util::{herald_run, request};
+use crate::util::{eventually, herald_run, metric, request};
 use herald::fake::{FakeApiServer, Options, gitops_resources};
 use serde_json::{Value, json};
 
@@ -250,23 +250,6 @@ async fn argo_cds_config_map_is_read_from_the_cluster_and_followed() {
 }
 
 /// Polls `check` every 25 ms until it holds, for at most 30 s.
-async fn eventually<F: std::future::Future<Output = bool>>(
-    what: &str,
-    mut check: impl FnMut() -> F,
-) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !check().await {
-        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-/// The value of the line of `/metrics` that starts with `series `.
-async fn metric(addr: &str, series: &str) -> Option<f64> {
-    let (_, _, text) = request(addr, "GET", "/metrics").await;
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blind_herald_says_so_and_expected_relists_and_drops_do_not_warn() {
@@ -343,7 +326,7 @@ async fn a_blind_herald_says_so_and_expected_relists_and_drops_do_not_warn() {
 
     let log = log.lock().unwrap().clone();
     let text = log.join("\n");
-    let gone: Vec<&String> = log.iter().filter(|l| l.contains("410")).collect();
+    let gone: Vec<&String> = log.iter().filter(|l| l.contains("410 Gone")).collect();
     assert!(!gone.is_empty(), "{text}");
     assert!(
         gone.iter().all(|l| l.contains(" INFO ")),

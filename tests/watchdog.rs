@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use herald::agent::{self, Agent, Config};
 use herald::clock::SystemClock;
@@ -14,7 +14,7 @@ use herald::store::Transition;
 use serde_json::json;
 use tokio::sync::broadcast;
 
-use crate::util::request;
+use crate::util::{eventually, request};
 
 const ORIGIN: &str = "checks/kustomize.toolkit.fluxcd.io/Kustomization/health.lua";
 
@@ -94,15 +94,6 @@ async fn start(
     let (make, updates) = stalling_checks(Arc::clone(release));
     let agent = agent::start(client, config, make, Arc::new(SystemClock));
     (agent, updates)
-}
-
-/// Waits for `cond`, failing the test after 30 s.
-async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !cond() {
-        assert!(Instant::now() < deadline, "{what} within 30 s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -185,11 +176,14 @@ async fn regression_healthz_fails_while_the_evaluator_is_stuck() {
         .to_string();
     let mut rx = agent.subscribe_from_start();
     transition_of(&mut rx, "apps").await;
-    eventually("ready", || agent.is_ready()).await;
+    eventually("ready", || std::future::ready(agent.is_ready())).await;
     assert_eq!(request(&addr, "GET", "/healthz").await.0, 200);
 
     server.apply(ks("stuck")).unwrap();
-    eventually("a stall", || agent.progress.stalled().is_some()).await;
+    eventually("a stall", || {
+        std::future::ready(agent.progress.stalled().is_some())
+    })
+    .await;
     let (status, _, body) = request(&addr, "GET", "/healthz").await;
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("stalled"), "{body}");
@@ -201,6 +195,9 @@ async fn regression_healthz_fails_while_the_evaluator_is_stuck() {
     release.store(true, Ordering::SeqCst);
     let stuck = transition_of(&mut rx, "stuck").await;
     assert_eq!(stuck.to.unwrap().health, Health::Healthy);
-    eventually("recovery", || agent.progress.stalled().is_none()).await;
+    eventually("recovery", || {
+        std::future::ready(agent.progress.stalled().is_none())
+    })
+    .await;
     assert_eq!(request(&addr, "GET", "/healthz").await.0, 200);
 }

@@ -151,9 +151,10 @@ pub struct Shared {
 const PAGE: u32 = 500;
 /// The server ends a watch after this long; the watch is then resumed.
 const WATCH_TIMEOUT: u32 = 290;
-/// A watch that delivers nothing, not even a bookmark, for this long past its timeout is
-/// taken for a dead connection.
-const IDLE: Duration = Duration::from_secs(WATCH_TIMEOUT as u64 + 10);
+/// A watch that delivers nothing, not even a bookmark (the API server sends one about every
+/// minute), for this long is taken for a dead connection and resumed: a half-open connection
+/// leaves herald blind for this long at most before the watch can fail and be told.
+const IDLE: Duration = Duration::from_secs(120);
 /// While a watch stays down, its failure is told again this often.
 const RETELL: Duration = Duration::from_secs(300);
 

@@ -143,6 +143,25 @@ pub async fn exchange(
     (status, head.to_ascii_lowercase(), body.to_string())
 }
 
+/// Waits for `check` to hold, failing the test after 30 s.
+pub async fn eventually<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut check: impl FnMut() -> F,
+) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// The value of the line of `/metrics` at `addr` that starts with `series `.
+pub async fn metric(addr: &str, series: &str) -> Option<f64> {
+    let (_, _, text) = request(addr, "GET", "/metrics").await;
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
 /// What a bounded child process did: its output and its peak resident memory.
 pub struct Bounded {
     pub output: std::process::Output,
