@@ -381,15 +381,9 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
         ["status", "app.js"] => page(STATUS_JS, "text/javascript; charset=utf-8"),
         ["status", "style.css"] => page(STATUS_CSS, "text/css; charset=utf-8"),
         ["api", "v1", "status"] => status(agent),
-        ["healthz"] => match agent.progress.stalled() {
+        ["healthz"] => match agent.progress.stalled_reason() {
             None => reply(StatusCode::OK, &json!({"status": "ok"})),
-            Some(idle) => reply(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &json!({"status": format!(
-                    "stalled: the evaluator has done nothing for {} s while work is waiting",
-                    idle.as_secs()
-                )}),
-            ),
+            Some(why) => reply(StatusCode::SERVICE_UNAVAILABLE, &json!({"status": why})),
         },
         ["metrics"] => metrics(agent),
         ["readyz"] => match agent.readiness() {

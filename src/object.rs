@@ -223,6 +223,19 @@ pub fn has_conditions(obj: &Value) -> bool {
     !obj.array_at(&["status", "conditions"]).is_empty()
 }
 
+/// Cuts `s` to at most `max` bytes, on a character boundary; says whether it cut.
+pub(crate) fn truncate_bytes(s: &mut String, max: usize) -> bool {
+    if s.len() <= max {
+        return false;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

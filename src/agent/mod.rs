@@ -219,6 +219,16 @@ impl Progress {
         let idle = self.base.elapsed().saturating_sub(last);
         (idle >= self.stall_after).then_some(idle)
     }
+
+    /// What `/healthz` and `/readyz` say while the evaluator is stalled.
+    pub fn stalled_reason(&self) -> Option<String> {
+        self.stalled().map(|idle| {
+            format!(
+                "stalled: the evaluator has done nothing for {} s while work is waiting",
+                idle.as_secs()
+            )
+        })
+    }
 }
 
 impl Agent {
@@ -231,11 +241,8 @@ impl Agent {
 
     /// Why herald is not ready, if it is not.
     pub fn readiness(&self) -> Result<(), String> {
-        if let Some(idle) = self.progress.stalled() {
-            return Err(format!(
-                "stalled: the evaluator has done nothing for {} s while work is waiting",
-                idle.as_secs()
-            ));
+        if let Some(why) = self.progress.stalled_reason() {
+            return Err(why);
         }
         if !self.discovered.load(Ordering::SeqCst)
             || self.listed.load(Ordering::SeqCst) < self.started.load(Ordering::SeqCst)

@@ -608,12 +608,7 @@ impl Watcher {
 /// whole response).
 fn bounded(mut s: String) -> String {
     const MAX: usize = 1000;
-    if s.len() > MAX {
-        let mut end = MAX;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        s.truncate(end);
+    if crate::object::truncate_bytes(&mut s, MAX) {
         s.push('…');
     }
     s

@@ -222,13 +222,7 @@ impl Vm {
                     break;
                 }
             }
-            if line.len() > PRINT_MAX {
-                let mut cut = PRINT_MAX;
-                while !line.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                line.truncate(cut);
-            }
+            crate::object::truncate_bytes(&mut line, PRINT_MAX);
             tracing::debug!(target: "herald::lua", "{line}");
             Ok(())
         })?;
