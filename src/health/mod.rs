@@ -137,8 +137,7 @@ impl Assessment {
 
     /// The object is being deleted; nothing else about it matters any more.
     fn terminating() -> Self {
-        Assessment::new(Health::Unknown, false, "Terminating")
-            .with_message("object is being deleted")
+        Assessment::new(Health::Unknown, false, "Terminating").with_message(DELETING)
     }
 
     fn finish(mut self) -> Self {
@@ -159,10 +158,33 @@ pub(crate) fn truncate_message(message: &mut String) {
 /// Judge one object at time `now` with the built-in checks, falling back to the generic rule.
 pub fn assess(obj: &Value, now: Timestamp) -> Assessment {
     let t = TypeRef::of(obj);
-    builtin(obj, &t, now)
-        .unwrap_or_else(|| generic(obj))
-        .finish()
+    being_deleted(obj, builtin(obj, &t, now).unwrap_or_else(|| generic(obj))).finish()
 }
+
+/// The rule for objects being deleted (HEALTH-MODEL.md), applied to every kind after whichever
+/// check judged it, as Argo CD's engine does before its checks: not ready, status
+/// `Terminating`, health unknown, the check's own message kept. A built-in check's word that
+/// the deletion is stuck (a warning: a Pod past its grace period, a finalizer for an hour)
+/// stands.
+fn being_deleted(obj: &Value, mut a: Assessment) -> Assessment {
+    if !is_deleting(obj) {
+        return a;
+    }
+    a.ready = false;
+    a.suspended = false;
+    if a.health == Health::Warning && a.check == CheckSource::Builtin {
+        return a;
+    }
+    a.health = Health::Unknown;
+    a.status = "Terminating".into();
+    if a.message.trim().is_empty() {
+        a.message = DELETING.into();
+    }
+    a
+}
+
+/// The message of an object being deleted whose check said nothing.
+const DELETING: &str = "object is being deleted";
 
 /// Judges objects with every check herald has, in HEALTH-MODEL.md's lookup order: a user Lua
 /// check, the built-in check, a shipped Lua check, the generic rule.
@@ -289,7 +311,16 @@ impl Assessor {
         }
     }
 
+    /// Judges `obj`: the check that applies (HEALTH-MODEL.md's lookup order), then the rule for
+    /// objects being deleted.
     pub fn assess(&mut self, obj: &Value, now: Timestamp) -> Assessment {
+        let a = self.assess_by_check(obj, now);
+        being_deleted(obj, a).finish()
+    }
+
+    /// What the check that applies says on its own, without the rule for objects being
+    /// deleted: `herald lua test` judges scripts alone, as Argo CD's test harness does.
+    pub fn assess_by_check(&mut self, obj: &Value, now: Timestamp) -> Assessment {
         let t = TypeRef::of(obj);
         if let Some(lua) = &mut self.lua
             && let Some(choice) = lua.user_choice(t.group, t.kind)
@@ -378,6 +409,52 @@ pub(crate) fn generation_lags(obj: &Value) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn every_kind_being_deleted_is_terminating_whatever_its_check_says() {
+        let mut assessor =
+            Assessor::new(LuaChecks::shipped(crate::lua::Limits::default()).unwrap());
+        let now = Timestamp::UNIX_EPOCH;
+        // A CRD (a shipped Lua check), an established one: healthy until it is being deleted.
+        let mut crd = json!({
+            "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": "widgets.example.com"},
+            "status": {"conditions": [
+                {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts"},
+                {"type": "Established", "status": "True", "reason": "InitialNamesAccepted"}
+            ]}
+        });
+        assert_eq!(assessor.assess(&crd, now).health, Health::Healthy);
+        crd["metadata"]["deletionTimestamp"] = json!("1970-01-01T00:00:00Z");
+        let a = assessor.assess(&crd, now);
+        assert_eq!(
+            (a.health, a.ready, a.status.as_str()),
+            (Health::Unknown, false, "Terminating")
+        );
+        assert!(!a.message.is_empty());
+        // `herald lua test` judges the script alone, as Argo CD's harness does.
+        assert_eq!(assessor.assess_by_check(&crd, now).health, Health::Healthy);
+        // The generic rule too, and a kind without any check gets the default message.
+        let thing = json!({"apiVersion": "example.com/v1", "kind": "Thing",
+            "metadata": {"name": "t", "deletionTimestamp": "1970-01-01T00:00:00Z"}});
+        let a = assessor.assess(&thing, now);
+        assert_eq!(
+            (a.health, a.ready, a.status.as_str(), a.message.as_str()),
+            (
+                Health::Unknown,
+                false,
+                "Terminating",
+                "object is being deleted"
+            )
+        );
+        // A suspended object being deleted is no longer suspended: it is going away.
+        let mut ks = json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "apps", "namespace": "flux-system"}, "spec": {"suspend": true},
+            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Succeeded"}]}});
+        ks["metadata"]["deletionTimestamp"] = json!("1970-01-01T00:00:00Z");
+        let a = assessor.assess(&ks, now);
+        assert_eq!((a.status.as_str(), a.suspended), ("Terminating", false));
+    }
 
     #[test]
     fn a_field_of_the_wrong_type_makes_the_object_unknown_and_is_named() {
