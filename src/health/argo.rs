@@ -87,14 +87,9 @@ fn revision(obj: &Value) -> Option<String> {
 }
 
 fn application_set(obj: &Value) -> Assessment {
-    let progressing = condition(obj, "RolloutProgressing").is_some_and(|c| c.is_true());
     if let Some(err) = condition(obj, "ErrorOccurred").filter(|c| c.is_true()) {
-        return Assessment::new(
-            Health::Unhealthy,
-            !progressing,
-            or(err.reason, "ErrorOccurred"),
-        )
-        .with_message(err.message);
+        return Assessment::new(Health::Unhealthy, true, or(err.reason, "ErrorOccurred"))
+            .with_message(err.message);
     }
     if let Some(c) = condition(obj, "ParametersGenerated").filter(|c| c.is_false()) {
         return Assessment::new(
@@ -104,19 +99,25 @@ fn application_set(obj: &Value) -> Assessment {
         )
         .with_message(c.message);
     }
-    match condition(obj, "ResourcesUpToDate") {
-        Some(c) if c.is_true() => Assessment::new(
-            Health::Healthy,
-            !progressing,
-            or(c.reason, "ResourcesUpToDate"),
-        )
-        .with_message(c.message),
-        Some(c) if c.is_false() => Assessment::new(
+    let up_to_date = condition(obj, "ResourcesUpToDate");
+    if let Some(c) = up_to_date.as_ref().filter(|c| c.is_false()) {
+        return Assessment::new(
             Health::Unhealthy,
             false,
             or(c.reason, "ResourcesNotUpToDate"),
         )
-        .with_message(c.message),
+        .with_message(c.message);
+    }
+    // A progressive sync still walking its steps: what is up to date so far is not the end.
+    if let Some(c) = condition(obj, "RolloutProgressing").filter(|c| c.is_true()) {
+        return Assessment::new(Health::Unknown, false, or(c.reason, "RolloutProgressing"))
+            .with_message(c.message);
+    }
+    match up_to_date {
+        Some(c) if c.is_true() => {
+            Assessment::new(Health::Healthy, true, or(c.reason, "ResourcesUpToDate"))
+                .with_message(c.message)
+        }
         Some(c) => {
             Assessment::new(Health::Unknown, false, or(c.reason, "Unknown")).with_message(c.message)
         }
@@ -155,15 +156,33 @@ mod tests {
     }
 
     #[test]
-    fn rolling_out_application_set_is_not_ready() {
-        let o = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "metadata": {"name": "s"},
+    fn an_application_set_in_a_progressive_sync_is_progressing_not_healthy() {
+        let mut o = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "metadata": {"name": "s"},
             "status": {"conditions": [
                 {"type": "ResourcesUpToDate", "status": "True", "reason": "ApplicationSetUpToDate"},
-                {"type": "RolloutProgressing", "status": "True", "reason": "ApplicationSetModified"}]}});
+                {"type": "RolloutProgressing", "status": "True", "reason": "ApplicationSetModified",
+                 "message": "ApplicationSet is performing rollout of step 1"}]}});
+        let a = assess(&o, Timestamp::UNIX_EPOCH);
+        assert_eq!(
+            (a.health, a.ready, a.status.as_str(), a.argo_status()),
+            (
+                Health::Unknown,
+                false,
+                "ApplicationSetModified",
+                "Progressing"
+            )
+        );
+        assert_eq!(a.message, "ApplicationSet is performing rollout of step 1");
+        // The rollout done: healthy and ready.
+        o["status"]["conditions"][1]["status"] = json!("False");
         let a = assess(&o, Timestamp::UNIX_EPOCH);
         assert_eq!(
             (a.health, a.ready, a.status.as_str()),
-            (Health::Healthy, false, "ApplicationSetUpToDate")
+            (Health::Healthy, true, "ApplicationSetUpToDate")
         );
+        // Resources out of date win over a rollout in progress.
+        o["status"]["conditions"][0]["status"] = json!("False");
+        o["status"]["conditions"][1]["status"] = json!("True");
+        assert_eq!(assess(&o, Timestamp::UNIX_EPOCH).health, Health::Unhealthy);
     }
 }

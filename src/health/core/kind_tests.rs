@@ -371,6 +371,32 @@ fn cron_job_judged_by_its_last_run() {
 }
 
 #[test]
+fn a_suspended_cron_job_says_so_and_a_failure_comes_before_the_suspension() {
+    let cj = |status: Value| json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"}, "spec": {"schedule": "0 * * * *", "suspend": true}, "status": status});
+    let running = assess(
+        &cj(json!({"lastScheduleTime": ago("1m"), "active": [{"name": "c-1"}]})),
+        now(),
+    );
+    assert_eq!(verdict(&running), (Health::Healthy, true, "Suspended"));
+    assert!(running.suspended);
+    assert!(
+        running
+            .message
+            .starts_with("suspended: no new runs are scheduled; running since"),
+        "{}",
+        running.message
+    );
+    let idle = assess(&cj(json!({})), now());
+    assert_eq!(idle.message, "suspended: no new runs are scheduled");
+    let failed = assess(
+        &cj(json!({"lastScheduleTime": ago("10m"), "lastSuccessfulTime": ago("70m")})),
+        now(),
+    );
+    assert_eq!(verdict(&failed), (Health::Unhealthy, true, "LastRunFailed"));
+    assert!(failed.suspended && failed.message.ends_with("the CronJob is suspended"));
+}
+
+#[test]
 fn a_load_balancer_gets_an_hour_to_get_an_address() {
     let svc = |created: &str| json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "creationTimestamp": ago(created)}, "spec": {"type": "LoadBalancer"}, "status": {"loadBalancer": {}}});
     assert_eq!(

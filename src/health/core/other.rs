@@ -60,8 +60,18 @@ pub fn cron_job(obj: &Value) -> Assessment {
     };
     if obj.bool_at(&["spec", "suspend"]) == Some(true) {
         a.suspended = true;
-        a.status = "Suspended".into();
         a.ready = true;
+        // Failure before suspension: a last run that failed stays a failure nobody will retry.
+        if a.health == Health::Unhealthy {
+            a.message.push_str("; the CronJob is suspended");
+        } else {
+            a.status = "Suspended".into();
+            a.message = if active {
+                format!("suspended: no new runs are scheduled; {}", a.message)
+            } else {
+                "suspended: no new runs are scheduled".into()
+            };
+        }
     }
     a
 }
