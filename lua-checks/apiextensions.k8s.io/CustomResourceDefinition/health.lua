@@ -1,6 +1,8 @@
--- CustomResourceDefinition. The API server serves a CRD once it is Established; before that
--- its names must be accepted (NamesAccepted). A NonStructuralSchema condition reports schema
--- violations, and Terminating means the CRD is being deleted.
+-- CustomResourceDefinition. The API server serves a CRD once it is Established. Its
+-- apiextensions controller reports: NamesAccepted (False: a name conflicts with another CRD),
+-- NonStructuralSchema (True: the schema breaks the structural rules), Established (False with
+-- reason Installing while it sets the CRD up; False with any other reason, e.g. NotAccepted,
+-- when it cannot), and Terminating (True while its instances are being deleted).
 local h = require("herald")
 local c = h.by_type(obj)
 
@@ -14,5 +16,9 @@ elseif h.is(c.NonStructuralSchema, "True") then
   return h.degraded("Schema violations found: " .. h.explain(c.NonStructuralSchema, "non-structural schema"))
 elseif h.is(c.Established, "True") then
   return h.healthy("CRD is established")
+elseif c.Established == nil or c.Established.reason == "Installing" then
+  -- Not reported yet, or being set up: wait.
+  return h.progressing("CRD is being installed")
 end
-return h.progressing("CRD is being installed")
+-- Established is False (or Unknown) for a reason other than installing: it will not be served.
+return h.degraded("CRD is not established: " .. h.explain(c.Established, "not established"))
