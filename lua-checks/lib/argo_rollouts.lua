@@ -32,7 +32,8 @@ function M.analysis_run(o)
     Successful = { "Healthy", "Analysis run completed successfully" },
     Failed = { "Degraded", "Analysis run failed" },
     Error = { "Degraded", "Analysis run had an error" },
-    Inconclusive = { "Suspended", "Analysis run was inconclusive" },
+    -- Over without a verdict: neither healthy nor failed (the Rollout waits for a person).
+    Inconclusive = { "Unknown", "Analysis run was inconclusive" },
   }, "Analysis run")
 end
 
@@ -43,7 +44,7 @@ function M.experiment(o)
     Successful = { "Healthy", "Experiment completed successfully" },
     Failed = { "Degraded", "Experiment has failed" },
     Error = { "Degraded", "Experiment had an error" },
-    Inconclusive = { "Suspended", "Experiment was inconclusive" },
+    Inconclusive = { "Unknown", "Experiment was inconclusive" },
   }, "Experiment")
 end
 

@@ -3,6 +3,6 @@
 --   Running             -> Progressing, the experiment runs for its duration
 --   Successful          -> Healthy
 --   Failed / Error      -> Degraded
---   Inconclusive        -> Suspended: finished, but the analyses reached no verdict
+--   Inconclusive        -> Unknown: finished, but the analyses reached no verdict
 -- For finished experiments the controller's status.message is preferred when set.
 return require("argo_rollouts").experiment(obj)
