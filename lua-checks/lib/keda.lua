@@ -12,10 +12,11 @@ local function as_written(v, fallback)
   return fallback
 end
 
--- Paused=True is suspended; Ready=False degraded (KEDA cannot scale the target); Fallback=True
--- degraded (a metric source keeps failing); Ready=True healthy, idle or Active; otherwise
--- progressing with Ready's message, else the first condition's that has one. The last
--- condition of each type counts.
+-- Failure before suspension: Ready=False is degraded (KEDA cannot scale the target) and
+-- Fallback=True degraded (a metric source keeps failing), paused or not; then Paused=True is
+-- suspended; Ready=True healthy, idle or Active; otherwise (Ready Unknown or absent: KEDA has
+-- not reconciled it yet) progressing with Ready's message, else the first condition's that has
+-- one. The last condition of each type counts.
 function M.scaled(o, kind)
   local by, first = {}, nil
   for _, c in ipairs(h.conditions(o)) do
@@ -27,12 +28,12 @@ function M.scaled(o, kind)
     end
   end
   local ready = by.Ready
-  if h.is(by.Paused, "True") then
-    return h.suspended(as_written(by.Paused.message, kind .. " is paused"))
-  elseif h.is(ready, "False") then
+  if h.is(ready, "False") then
     return h.degraded(as_written(ready.message, as_written(ready.reason, kind .. " is not ready")))
   elseif h.is(by.Fallback, "True") then
     return h.degraded(as_written(by.Fallback.message, kind .. " is using fallback replicas"))
+  elseif h.is(by.Paused, "True") then
+    return h.suspended(as_written(by.Paused.message, kind .. " is paused"))
   elseif h.is(ready, "True") then
     return h.healthy(as_written(ready.message, ""))
   end
