@@ -1,6 +1,7 @@
 -- Cluster API MachinePool (a provider-managed group of machines, e.g. an ASG). status.phase
--- is Pending/Provisioning/Provisioned/ScalingUp/ScalingDown/Running/Deleting/Failed; while it
--- is not Running, the conditions that are False explain what is being waited for.
+-- is Pending/Provisioning/Provisioned/Scaling/ScalingUp/ScalingDown/Running/Deleting/Failed/
+-- Unknown; while it is not Running, the conditions that are False explain what is being waited
+-- for.
 local h = require("herald")
 local phase = h.text(h.status(obj).phase) or "Pending"
 local waiting = {}
@@ -16,7 +17,11 @@ end
 
 if phase == "Failed" then
   return h.degraded(msg)
-elseif phase == "Running" and #waiting == 0 then
+elseif phase == "Unknown" then
+  -- The provider cannot tell: neither working nor failed.
+  return h.unknown(msg)
+elseif phase == "Scaling" or (phase == "Running" and #waiting == 0) then
+  -- Scaling: the machines it has run while the provider changes their number.
   return h.healthy(msg)
 end
 return h.progressing(msg)
