@@ -21,6 +21,7 @@ use clap::Parser;
 use herald::cli::lua::UserChecks;
 use herald::health::{Assessment, Assessor, CheckSource};
 use herald::load::{DuplicateKeyPolicy, parse_objects, parse_yaml};
+use herald::lua::outcome::INVALID_STATUS;
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -43,6 +44,9 @@ struct Args {
     /// Disagreements shown per kind.
     #[arg(long, default_value_t = 3)]
     examples: usize,
+    /// The time of the assessments (RFC 3339), so a run can be replayed; now by default.
+    #[arg(long, value_name = "TIME")]
+    now: Option<Timestamp>,
     /// Also write the figures and disagreements as Markdown to this file.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
@@ -83,6 +87,18 @@ fn kind_key(obj: &Value) -> String {
     } else {
         format!("{group}/{kind}")
     }
+}
+
+/// The kind of change a variant makes, for the table by change: the label without its values.
+fn change_class(change: &str) -> String {
+    if change.starts_with("metadata.generation") {
+        return "generation lag".into();
+    }
+    if let Some(rest) = change.strip_prefix("conditions[") {
+        let field = rest.split_once("].").map_or("", |(_, f)| f);
+        return format!("condition {}", field.split('=').next().unwrap_or(""));
+    }
+    change.split('=').next().unwrap_or(change).to_string()
 }
 
 /// The values each kind shows anywhere in the corpus; variants take their values from here, so
@@ -399,13 +415,15 @@ fn main() -> std::process::ExitCode {
     for (_, o) in &objects {
         vocab.learn(o);
     }
-    let now = Timestamp::now();
+    let now = args.now.unwrap_or_else(Timestamp::now);
     let deleted_at = (now - SignedDuration::from_secs(60)).to_string();
     let root = std::env::current_dir().unwrap_or_default();
 
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     let (mut judged, mut skipped, mut capped) = (0usize, 0usize, false);
     let mut unscripted = BTreeSet::new();
+    let mut oracle_errors = 0usize;
+    let mut by_change: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     'objects: for (name, obj) in &objects {
         if oracle.judge(obj, now).is_none() {
             unscripted.insert(kind_key(obj));
@@ -427,6 +445,9 @@ fn main() -> std::process::ExitCode {
             let a = herald.assess(&v.obj, now);
             let got_word = argo_word(&a);
             let want_word = want.split(' ').next().unwrap_or("");
+            let c = by_change.entry(change_class(&v.change)).or_default();
+            c.0 += 1;
+            c.1 += usize::from(got_word == want_word);
             let t = tallies.entry(kind_key(obj)).or_default();
             t.variants += 1;
             let same = got_word == want_word;
@@ -435,6 +456,14 @@ fn main() -> std::process::ExitCode {
             if !v.obj["metadata"]["deletionTimestamp"].is_null() {
                 t.deletion_variants += 1;
                 t.deletion_agree += usize::from(same);
+            }
+            // Argo CD reports a script that raised an error as Unknown with the error; those
+            // disagreements are Argo CD's scripts failing on states they were not written for.
+            if !same
+                && want_word == "Unknown"
+                && (want.contains("health.lua:") || want.contains(INVALID_STATUS))
+            {
+                oracle_errors += 1;
             }
             if same {
                 t.agree += 1;
@@ -486,6 +515,20 @@ fn main() -> std::process::ExitCode {
         "- variants of objects being deleted: {:.1}% ({del_agree}/{del})\n",
         percent(del_agree, del)
     );
+    let _ = writeln!(
+        md,
+        "Of the {} disagreements, {oracle_errors} are variants on which Argo CD's script raised \
+         an error or returned no valid status (Argo CD: Unknown).\n",
+        total - agree
+    );
+    let _ = writeln!(
+        md,
+        "| change | variants | agree | % |\n|---|---:|---:|---:|"
+    );
+    for (c, (n, a)) in &by_change {
+        let _ = writeln!(md, "| {c} | {n} | {a} | {:.1} |", percent(*a, *n));
+    }
+    md.push('\n');
     let mut rows: Vec<(&String, &Tally)> = tallies.iter().collect();
     rows.sort_by_key(|(k, t)| (std::cmp::Reverse(t.variants - t.agree), (*k).clone()));
     let _ = writeln!(md, "| kind | variants | agree | % |\n|---|---:|---:|---:|");
@@ -570,6 +613,15 @@ mod tests {
         // Nothing that leaves the object as it was.
         assert!(!got.contains(&"conditions[Ready].status=True"), "{got:?}");
         assert!(!got.contains(&"status.phase=Running"), "{got:?}");
+        assert_eq!(
+            change_class("conditions[Ready].reason=Broken"),
+            "condition reason"
+        );
+        assert_eq!(change_class("status.phase=Failed"), "status.phase");
+        assert_eq!(
+            change_class("metadata.generation=observedGeneration+1"),
+            "generation lag"
+        );
         let lag = vs
             .iter()
             .find(|v| v.change.starts_with("metadata.generation"));
