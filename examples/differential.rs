@@ -445,12 +445,12 @@ fn main() -> std::process::ExitCode {
             let a = herald.assess(&v.obj, now);
             let got_word = argo_word(&a);
             let want_word = want.split(' ').next().unwrap_or("");
+            let same = got_word == want_word;
             let c = by_change.entry(change_class(&v.change)).or_default();
             c.0 += 1;
-            c.1 += usize::from(got_word == want_word);
+            c.1 += usize::from(same);
             let t = tallies.entry(kind_key(obj)).or_default();
             t.variants += 1;
-            let same = got_word == want_word;
             // Argo CD's engine rule decides every variant of an object being deleted, whatever
             // field changed; they are counted apart so the figure is seen with and without it.
             if !v.obj["metadata"]["deletionTimestamp"].is_null() {
