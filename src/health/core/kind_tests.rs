@@ -371,6 +371,21 @@ fn cron_job_judged_by_its_last_run() {
 }
 
 #[test]
+fn a_cron_job_without_a_status_waits_for_its_controller() {
+    let cj = json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"}, "spec": {"schedule": "0 * * * *"}});
+    assert_eq!(
+        verdict(&assess(&cj, now())),
+        (Health::Unknown, false, "Pending")
+    );
+    let mut fresh = cj.clone();
+    fresh["status"] = json!({});
+    assert_eq!(
+        verdict(&assess(&fresh, now())),
+        (Health::Healthy, true, "Scheduled")
+    );
+}
+
+#[test]
 fn a_suspended_cron_job_says_so_and_a_failure_comes_before_the_suspension() {
     let cj = |status: Value| json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"}, "spec": {"schedule": "0 * * * *", "suspend": true}, "status": status});
     let running = assess(

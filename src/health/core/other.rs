@@ -38,6 +38,12 @@ fn suspended_job(message: &str) -> Assessment {
 /// Judged by its last run, as Argo CD does: a CronJob whose last scheduled run has not
 /// succeeded is degraded; one that never succeeded yet is given the benefit of the doubt.
 pub fn cron_job(obj: &Value) -> Assessment {
+    // The API server gives every CronJob a status (`{}` at first): none at all is an object
+    // its controller has not seen yet (a manifest read from a file).
+    if obj.at(&["status"]).is_none_or(Value::is_null) {
+        return Assessment::new(Health::Unknown, false, "Pending")
+            .with_message("waiting for the CronJob controller to report status");
+    }
     let scheduled = obj.time_at(&["status", "lastScheduleTime"]);
     let succeeded = obj.time_at(&["status", "lastSuccessfulTime"]);
     let active = !obj.array_at(&["status", "active"]).is_empty();
