@@ -5,8 +5,9 @@ local h = require("herald")
 
 local M = {}
 
--- Completed is healthy, Aborted degraded; InProgress, Terminating and anything else
--- progressing. `product` starts every message ("ClickHouse", "ClickHouseKeeper").
+-- Completed is healthy; Aborted and Failed (the reconcile gave up) degraded; InProgress,
+-- Terminating and anything else progressing. `product` starts every message ("ClickHouse",
+-- "ClickHouseKeeper").
 function M.installation(o, product)
   local state = h.text(h.status(o).status)
   if state == nil then
@@ -15,6 +16,8 @@ function M.installation(o, product)
     return h.healthy(product .. " installation completed successfully")
   elseif state == "Aborted" then
     return h.degraded(product .. " installation aborted")
+  elseif state == "Failed" then
+    return h.degraded(product .. " installation failed")
   elseif state == "InProgress" then
     return h.progressing(product .. " installation in progress")
   end

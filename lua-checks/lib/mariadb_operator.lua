@@ -14,7 +14,8 @@ function M.job(o)
   end
   local reason, message = h.text(c.reason) or "", h.text(c.message) or ""
   local summary = (reason .. " " .. message):gsub("^%s+", ""):gsub("%s+$", "")
-  if reason:find("Fail") then
+  -- A scheduled job (reason CronJobScheduled) tells its last run's outcome in the message.
+  if reason:find("Fail") or message == "Failed" then
     return h.degraded(summary)
   end
   if c.status == "True" then

@@ -16,6 +16,8 @@ local blocked = {
   ["Tenant credentials are not set properly"] = true,
   ["Different versions across MinIO Pools"] = true,
   ["Pool Decommissioning Not Allowed"] = true,
+  -- The operator serves one Tenant per namespace and will not touch a second one.
+  ["Another MinIO Tenant already exists in the namespace"] = true,
 }
 if blocked[state] or string.find(state, "[Ee]rror") or string.find(state, "[Ff]ailed") then
   return h.degraded(state)
