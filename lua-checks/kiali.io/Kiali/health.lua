@@ -4,8 +4,11 @@
 local h = require("herald")
 local c = h.by_type(obj)
 
-if h.is(c.Failure, "True") then
-  return h.degraded(h.explain(c.Failure, "Reconciliation failed"))
+-- The operator may leave an older Failure condition beside a newer one: any True is a failure.
+for _, cond in ipairs(h.conditions(obj)) do
+  if type(cond) == "table" and cond.type == "Failure" and h.is(cond, "True") then
+    return h.degraded(h.explain(cond, "Reconciliation failed"))
+  end
 end
 local running = c.Running
 if h.is(running, "True") and running.reason == "Running" then
