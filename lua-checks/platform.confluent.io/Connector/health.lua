@@ -6,6 +6,14 @@ local h = require("herald")
 local s = h.status(obj)
 local state = h.text(s.connectorState)
 
+-- Before the connector runs at all, Confluent for Kubernetes reports the resource's own state:
+-- appState Failed / state ERROR, with the reason in its app-ready condition (e.g. the Connect
+-- REST API refused the configuration).
+if h.text(s.appState) == "Failed" or h.text(s.state) == "ERROR" then
+  local why = h.condition(obj, "platform.confluent.io/app-ready")
+  return h.degraded(h.text(why and h.is(why, "False") and why.message) or "Connector could not be created")
+end
+
 if type(s.failedTasksCount) == "number" and s.failedTasksCount > 0 then
   return h.degraded("Connector has failed tasks")
 end
