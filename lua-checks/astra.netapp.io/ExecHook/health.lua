@@ -1,11 +1,14 @@
 -- NetApp Astra ExecHook, a script Astra runs in matching containers around snapshots,
--- backups and restores. A hook with spec.enabled=false is switched off; otherwise it is
--- waiting until Astra reports a status for it.
+-- backups and restores. spec.enabled=true is in force (healthy), false switched off
+-- (suspended); without the field, it waits for Astra (progressing).
 local h = require("herald")
 
-if h.spec(obj).enabled == false then
+-- An ExecHook is configuration: Astra runs it at snapshot, backup or restore time and reports
+-- nothing on the hook itself, so spec.enabled is the whole story.
+local enabled = h.spec(obj).enabled
+if enabled == false then
   return h.suspended("ExecHook disabled")
-elseif type(obj.status) ~= "table" then
-  return h.progressing(require("astra").NO_STATUS)
+elseif enabled == true then
+  return h.healthy("ExecHook enabled")
 end
-return h.healthy("ExecHook enabled")
+return h.progressing(require("astra").NO_STATUS)
