@@ -8,9 +8,11 @@ local h = require("herald")
 local M = {}
 
 -- A Numaflow object. Numaplane's progressive-result-state=failed label is Degraded; a stale
--- observedGeneration is Progressing; phase Failed is Degraded (status.message), Paused is
--- Healthy, Pausing is Progressing; then any False condition is Degraded (its message, or
--- `unhealthy` when given); phase Running is Healthy; anything else is Progressing.
+-- observedGeneration is Progressing; phase Failed is Degraded (status.message), and so is any
+-- False condition (its message, or `unhealthy` when given), even while paused: a failure
+-- outranks a pause, and the controller keeps reporting its subresources while paused. Then
+-- Paused is Healthy (stopped on purpose), Pausing is Progressing, Running is Healthy;
+-- anything else is Progressing.
 function M.numaflow(o, kind, unhealthy)
   local name = h.text(h.field(o, "kind")) or kind
   local phase = h.status(o).phase
@@ -23,16 +25,16 @@ function M.numaflow(o, kind, unhealthy)
   end
   if phase == "Failed" then
     return h.degraded(h.text(h.status(o).message) or (name .. " failed"))
-  elseif phase == "Paused" then
-    return h.healthy(name .. " is paused")
-  elseif phase == "Pausing" then
-    return h.progressing(name .. " is pausing")
   end
   local bad = h.first_with(o, "False")
   if bad ~= nil then
     return h.degraded(unhealthy or h.explain(bad, name .. " is unhealthy"))
   end
-  if phase == "Running" then
+  if phase == "Paused" then
+    return h.healthy(name .. " is paused")
+  elseif phase == "Pausing" then
+    return h.progressing(name .. " is pausing")
+  elseif phase == "Running" then
     return h.healthy(name .. " is healthy")
   end
   return h.progressing(waiting)
@@ -52,8 +54,12 @@ end
 
 -- A Numaplane rollout. Healthy once the controller has seen the current generation, the phase
 -- is Deployed and ChildResourcesHealthy is True, or the child is deliberately paused. No phase
--- or a stale generation, Pending, pausing, or a child that is progressing or pending is
--- Progressing. A failed phase, deployment, progressive upgrade or child is Degraded.
+-- or a stale generation, Pending, pausing, an upgrade in progress (status.upgradeInProgress
+-- names the strategy while one runs) or a child that is progressing or pending is Progressing.
+-- Failures are reported as phase Failed, a False ProgressiveUpgradeSucceeded or a False
+-- ChildResourcesHealthy: Degraded. ChildResourceDeployed is only ever set True by the
+-- controller (when it applies the child), so it decides nothing. ChildResourcesHealthy=Unknown
+-- is the controller saying it cannot tell the child's health: Unknown, with its message.
 function M.rollout(o)
   local s = h.status(o)
   local c = h.by_type(o)
@@ -66,9 +72,6 @@ function M.rollout(o)
   if h.is(c.ProgressiveUpgradeSucceeded, "False") then
     return h.degraded("Progressive upgrade failed")
   end
-  if h.is(c.ChildResourceDeployed, "False") then
-    return h.degraded(h.explain(c.ChildResourceDeployed, "Child resource not deployed"))
-  end
   local paused = pausing_or_paused(o)
   if paused ~= nil then
     if string.find(h.text(paused.reason) or "", "Pausing") then
@@ -76,7 +79,7 @@ function M.rollout(o)
     end
     return h.healthy(h.text(paused.message) or "Paused")
   end
-  if s.phase == "Pending" then
+  if s.phase == "Pending" or h.text(s.upgradeInProgress) ~= nil then
     return h.progressing("Update in progress")
   end
   local child = c.ChildResourcesHealthy
@@ -86,6 +89,9 @@ function M.rollout(o)
       return h.progressing("Child " .. reason)
     end
     return h.degraded("Child " .. reason .. ": " .. h.explain(child, "unhealthy"))
+  end
+  if h.is(child, "Unknown") then
+    return h.unknown(h.explain(child, "Child health unknown"))
   end
   if s.phase == "Deployed" and h.is(child, "True") then
     return h.healthy("Healthy")

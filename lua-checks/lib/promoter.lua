@@ -51,7 +51,7 @@ function M.health(o, p, after)
     return v
   end
   if type(after) == "function" then
-    return after(h.status(o))
+    return after(h.status(o), o)
   end
   return h.healthy(after)
 end
@@ -143,8 +143,11 @@ function M.change_transfer(s)
   return h.healthy(string.format("Environment is up-to-date on commit '%s'.", short(active)))
 end
 
--- PromotionStrategy: every environment hydrated from the same DRY commit and on it.
-function M.promotion(s)
+-- PromotionStrategy: every environment hydrated from the same DRY commit and on it. The status
+-- lists one entry per environment of the spec, so a spec without environments can never promote
+-- (Degraded), while a spec with some not yet listed is waiting. An environment whose active or
+-- proposed DRY SHA is not known yet has not been read from git yet (Progressing), not "equal".
+function M.promotion(s, o)
   local envs = {}
   for _, e in ipairs(h.list(s.environments)) do
     if type(e) == "table" then
@@ -157,7 +160,17 @@ function M.promotion(s)
     end
   end
   if #envs == 0 then
+    if o ~= nil and #h.list(h.spec(o).environments) == 0 then
+      return h.degraded("Promotion strategy declares no environments (spec.environments is empty)")
+    end
     return h.progressing("Waiting for environments to be reported")
+  end
+  for _, e in ipairs(envs) do
+    if e.active == nil then
+      return h.progressing(string.format("Environment '%s' has no active DRY commit SHA yet", e.branch))
+    elseif e.hydrated == nil then
+      return h.progressing(string.format("Environment '%s' has no proposed DRY commit SHA yet", e.branch))
+    end
   end
   for _, e in ipairs(envs) do
     if e.hydrated ~= envs[1].hydrated then

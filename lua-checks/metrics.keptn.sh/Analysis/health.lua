@@ -1,6 +1,8 @@
 -- Keptn Analysis: one evaluation of an AnalysisDefinition's objectives over a timeframe.
--- status.state is Pending/Progressing until it reaches Completed; a completed analysis either
--- passed (Healthy), only reached the warning threshold (Healthy with warnings) or failed (Degraded).
+-- status.state (Pending, Progressing, Completed) says whether a verdict exists: until Completed
+-- the analysis is Progressing whatever pass says (values are still being fetched). Keptn writes
+-- pass and warning with omitempty, so a Completed analysis passed (pass, Healthy), only reached
+-- the warning threshold (warning, Healthy with warnings) or, with neither, failed (Degraded).
 local h = require("herald")
 local s = h.status(obj)
 
