@@ -3,8 +3,8 @@
 -- ConfigConnector and ConfigConnectorContext instead report a boolean status.healthy.
 -- A status older than the spec (observedGeneration behind) means an update is in progress.
 -- Ready's status is the summary: True is Healthy whatever the reason. When it is not True, the
--- reason says why, and a failure reason (the update or delete failed, a referenced resource does
--- not exist, another controller manages the resource) is Degraded even while the status is
+-- reason says why, and a failure reason (the update or delete failed, a referenced resource is
+-- missing or invalid, another controller manages the resource) is Degraded even while the status is
 -- Unknown. A not-ready resource whose reason is an in-flight one (Updating, Deleting, or UpToDate
 -- before Ready flips) is Progressing; any other reason with Ready=False is Degraded.
 local h = require("herald")
@@ -12,7 +12,13 @@ local healthy = h.status(obj).healthy
 local ready = h.condition(obj, "Ready")
 local reason = h.field(ready, "reason")
 local kind = h.text(obj.kind) or "Resource"
-local failing = { UpdateFailed = true, DependencyNotFound = true, DeleteFailed = true, ManagementConflict = true }
+local failing = {
+  UpdateFailed = true,
+  DependencyNotFound = true,
+  DependencyInvalid = true,
+  DeleteFailed = true,
+  ManagementConflict = true,
+}
 local working = { Updating = true, UpdateInProgress = true, Deleting = true, UpToDate = true }
 
 if h.generation_lags(obj) then
