@@ -2,11 +2,24 @@
 -- whether the GCP resource is up to date, updating, failing or waiting on another resource;
 -- ConfigConnector and ConfigConnectorContext instead report a boolean status.healthy.
 -- A status older than the spec (observedGeneration behind) means an update is in progress.
+-- Ready's status is the summary: True is Healthy whatever the reason. When it is not True, the
+-- reason says why, and a failure reason (the update or delete failed, a referenced resource is
+-- missing or invalid, another controller manages the resource) is Degraded even while the status is
+-- Unknown. A not-ready resource whose reason is an in-flight one (Updating, Deleting, or UpToDate
+-- before Ready flips) is Progressing; any other reason with Ready=False is Degraded.
 local h = require("herald")
 local healthy = h.status(obj).healthy
 local ready = h.condition(obj, "Ready")
 local reason = h.field(ready, "reason")
 local kind = h.text(obj.kind) or "Resource"
+local failing = {
+  UpdateFailed = true,
+  DependencyNotFound = true,
+  DependencyInvalid = true,
+  DeleteFailed = true,
+  ManagementConflict = true,
+}
+local working = { Updating = true, UpdateInProgress = true, Deleting = true, UpToDate = true }
 
 if h.generation_lags(obj) then
   return h.progressing("Update in progress")
@@ -16,9 +29,11 @@ elseif ready == nil then
   return h.progressing("Update in progress")
 elseif h.is(ready, "True") then
   return h.healthy(h.explain(ready, "The resource is up to date"))
+elseif failing[reason] then
+  return h.degraded(h.explain(ready, "The resource is not ready"))
 elseif reason == "DependencyNotReady" then
   return h.suspended(h.explain(ready, "Dependency not ready"))
-elseif reason == "Updating" or reason == "UpdateInProgress" or h.is(ready, "Unknown") then
+elseif working[reason] or h.is(ready, "Unknown") then
   return h.progressing(h.explain(ready, "Update in progress"))
 end
 return h.degraded(h.explain(ready, "The resource is not ready"))

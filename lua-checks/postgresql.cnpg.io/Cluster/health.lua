@@ -1,7 +1,9 @@
 -- CloudNativePG Cluster. Hibernation (annotation or the cnpg.io/hibernation condition) and a
 -- disabled reconciliation loop mean the operator is deliberately idle: Suspended. Otherwise
 -- status.phase decides: the healthy phase is Healthy, failure phases are Degraded (phaseReason
--- explains), and every other phase is an operation in flight: Progressing.
+-- explains): failing over, objects or plugins the operator cannot handle, an unusable image
+-- catalog, an unrecoverable cluster, anything waiting for the user. Every other phase is an
+-- operation in flight: Progressing.
 local h = require("herald")
 local hib = h.condition(obj, "cnpg.io/hibernation")
 if h.is(hib, "True") then
@@ -27,6 +29,8 @@ local FAILING = {
   ["Failing over"] = true,
   ["Waiting for user action"] = true,
   ["Unable to create required cluster objects"] = true,
+  ["Cluster has incomplete or invalid image catalog"] = true,
+  ["Cluster is unrecoverable and needs manual intervention"] = true,
 }
 if FAILING[phase] or phase:find("cannot", 1, true) then
   return h.degraded(why)
