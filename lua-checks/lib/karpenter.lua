@@ -31,7 +31,10 @@ local WAITING = {
 }
 
 -- NodeClaim: deletion is Progressing; a step (Launched, Registered, Initialized) False is
--- Degraded; Ready=True is Healthy; otherwise Progressing, naming the last step reached.
+-- Degraded; a launch Karpenter tried and failed (Launched=Unknown, reason LaunchFailed: it keeps
+-- retrying, but the claim is not merely waiting) is Degraded; Ready=True is Healthy; Ready=False
+-- is Degraded (Karpenter sets it only when a step is False); otherwise Progressing, naming the
+-- last step reached.
 function M.node_claim(o)
   if h.get(o, "metadata", "deletionTimestamp") then
     return h.progressing("NodeClaim is being deleted")
@@ -46,11 +49,15 @@ function M.node_claim(o)
       reached = i
     end
   end
+  local launch = c.Launched
+  if reached == 0 and h.is(launch, "Unknown") and launch.reason == "LaunchFailed" then
+    return h.degraded(h.text(launch.message) or "Launching the instance failed; Karpenter is retrying")
+  end
   if h.is(c.Ready, "True") then
     local node = h.status(o).nodeName
     return h.healthy(node and ("Node " .. tostring(node) .. " is ready") or "Node is ready")
   end
-  if h.is(c.Ready, "False") and reached == #STEPS then
+  if h.is(c.Ready, "False") then
     return h.degraded(M.explain(c.Ready))
   end
   return h.progressing(WAITING[reached])

@@ -6,8 +6,12 @@ local h = require("herald")
 local M = {}
 
 -- Deletion, no conditions yet and any condition written for an older generation are
--- Progressing; Failed=True is Degraded; Ready=True is Healthy; otherwise the Succeeded
--- condition tells the operation still in flight (Progressing).
+-- Progressing. The operator records its last operation in Succeeded: False with reason
+-- <Op>InProgress while it runs, False with reason <Op>Failed (plus Failed=True) when it failed,
+-- True when done; Ready mirrors whether the service itself is usable. So Failed=True or a
+-- Succeeded=False whose reason says Failed is Degraded; any other Succeeded=False is an operation
+-- in flight (Progressing, even on a usable resource: the spec is not applied yet); Ready=True is
+-- Healthy; otherwise Progressing.
 function M.health(o, noun)
   if h.deleting(o) then
     return h.progressing("Resource is being deleted")
@@ -24,10 +28,18 @@ function M.health(o, noun)
   if h.is(c.Failed, "True") then
     return h.degraded(h.explain(c.Failed, noun .. " failed"))
   end
+  local last = c.Succeeded
+  if h.is(last, "False") then
+    local reason = h.text(last.reason) or ""
+    if reason:lower():find("failed", 1, true) then
+      return h.degraded(h.explain(last, noun .. " failed"))
+    end
+    return h.progressing(h.explain(last, noun .. " operation in progress"))
+  end
   if h.is(c.Ready, "True") then
     return h.healthy("Ready to use")
   end
-  return h.progressing(h.explain(c.Succeeded, "Waiting for " .. noun .. " to be ready"))
+  return h.progressing(h.explain(last, "Waiting for " .. noun .. " to be ready"))
 end
 
 return M

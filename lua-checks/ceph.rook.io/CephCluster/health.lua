@@ -1,6 +1,10 @@
 -- Rook CephCluster. status.state is the operator's progress (Creating, Updating, Created,
 -- Error) and status.ceph.health is Ceph's own verdict (HEALTH_OK/WARN/ERR) with per-check
--- details; any Ceph health warning or error counts as degraded.
+-- details. HEALTH_ERR is Degraded whatever the operator is doing (Ceph says data is at risk or
+-- unavailable); while Rook creates, updates or connects the cluster, HEALTH_WARN is expected
+-- (OSDs still coming up, flags such as noout set during an upgrade), so the cluster is
+-- Progressing; otherwise any warning or error is Degraded and state Error (the operator failed to
+-- reconcile) is Degraded.
 local h = require("herald")
 local s = obj.status
 if type(s) ~= "table" then
@@ -11,10 +15,8 @@ local ceph = h.list(s.ceph)
 local health = h.text(ceph.health)
 local tail = said and (" - " .. said) or ""
 
-if state == "Creating" or state == "Updating" or state == "Connecting" then
-  return h.progressing(said or ("Cluster is " .. state))
-elseif health == "HEALTH_WARN" or health == "HEALTH_ERR" then
-  -- the details' messages (else their check names), by check name
+-- the details' messages (else their check names), by check name
+local function described()
   local details, notes = h.list(ceph.details), {}
   for k in pairs(details) do
     notes[#notes + 1] = tostring(k)
@@ -24,7 +26,15 @@ elseif health == "HEALTH_WARN" or health == "HEALTH_ERR" then
     notes[i] = h.text(h.field(details[k], "message")) or k
   end
   local listed = #notes > 0 and (" (" .. table.concat(notes, "; ") .. ")") or ""
-  return h.degraded("Ceph health is " .. health .. listed .. tail)
+  return "Ceph health is " .. health .. listed .. tail
+end
+
+if health == "HEALTH_ERR" then
+  return h.degraded(described())
+elseif state == "Creating" or state == "Updating" or state == "Connecting" then
+  return h.progressing(said or ("Cluster is " .. state))
+elseif health == "HEALTH_WARN" then
+  return h.degraded(described())
 elseif state == "Error" then
   return h.degraded(said or "Cluster is in error state")
 elseif health == "HEALTH_OK" then

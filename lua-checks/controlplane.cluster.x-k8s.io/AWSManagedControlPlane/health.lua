@@ -1,13 +1,29 @@
 -- Cluster API Provider AWS managed control plane (EKS). Ready=True once EKS and its add-ons,
 -- IAM and networking are reconciled; EKSControlPlaneCreating/Updating flag work under way;
--- a failureMessage or an Error-severity False condition is a failure needing attention.
+-- a failureMessage or an Error-severity False condition is a failure needing attention. Cluster
+-- API's severity says so for any condition, not just Ready: CAPA marks the failing step
+-- (EKSControlPlaneCreating, IAM, add-ons...) False with severity Error while Ready may still be
+-- Unknown, so any such condition is Degraded, ahead of Ready=True (failure first).
 local h = require("herald")
 local failure = h.text(h.status(obj).failureMessage)
 local c = h.by_type(obj)
 
--- Ready's message, then those of the other Error-severity False conditions.
+-- Whether any condition is False with severity Error.
+local function has_error()
+  for _, cond in ipairs(h.conditions(obj)) do
+    if type(cond) == "table" and cond.status == "False" and cond.severity == "Error" then
+      return true
+    end
+  end
+  return false
+end
+
+-- Ready's message when it is an error, then those of the other Error-severity False conditions.
 local function errors()
-  local parts = { h.text(c.Ready.message) }
+  local parts = {}
+  if h.is(c.Ready, "False") and c.Ready.severity == "Error" and h.text(c.Ready.message) then
+    parts[1] = c.Ready.message
+  end
   for _, cond in ipairs(h.conditions(obj)) do
     if type(cond) == "table" and cond ~= c.Ready and cond.status == "False"
         and cond.severity == "Error" and h.text(cond.message) then
@@ -21,7 +37,7 @@ if h.generation_lags(obj) then
   return h.progressing("Waiting for the control plane spec to be reconciled")
 elseif failure then
   return h.degraded(failure)
-elseif h.is(c.Ready, "False") and c.Ready.severity == "Error" then
+elseif has_error() then
   return h.degraded(errors())
 elseif h.is(c.EKSControlPlaneUpdating, "True") then
   return h.progressing("EKS control plane is updating")

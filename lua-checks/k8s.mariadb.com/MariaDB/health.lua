@@ -1,17 +1,24 @@
 -- mariadb-operator MariaDB. The Ready condition sums up the server: True when it is running,
 -- False while it is provisioning, restoring a backup or updating (reason says which), or when a
 -- step failed. A suspended reconcile is reported as suspended.
+-- Bootstrapped=False means the initial bootstrap (restoring the backup given in bootstrapFrom)
+-- has not completed: the data is not all there yet, so it is Progressing even if Ready says
+-- True. Order: a failure, then suspension, then an unfinished bootstrap, then Ready.
 local h = require("herald")
-local c = h.condition(obj, "Ready")
-if c == nil then
+local ready = h.condition(obj, "Ready")
+if ready == nil then
   return h.progressing("No status info available")
 end
-local reason = h.text(c.reason) or ""
-if c.status == "True" then
-  return h.healthy(h.explain(c, "Running"))
-elseif reason == "Suspended" then
-  return h.suspended(h.explain(c, "Suspended"))
-elseif reason:find("Fail") or reason:find("Error") then
-  return h.degraded(h.explain(c, "Failed"))
+local reason = h.text(ready.reason) or ""
+if ready.status ~= "True" and (reason:find("Fail") or reason:find("Error")) then
+  return h.degraded(h.explain(ready, "Failed"))
+elseif ready.status ~= "True" and reason == "Suspended" then
+  return h.suspended(h.explain(ready, "Suspended"))
 end
-return h.progressing(h.explain(c, "Not ready"))
+local boot = h.condition(obj, "Bootstrapped")
+if h.is(boot, "False") and ready.status == "True" then
+  return h.progressing(h.explain(boot, "Bootstrapping"))
+elseif ready.status == "True" then
+  return h.healthy(h.explain(ready, "Running"))
+end
+return h.progressing(h.explain(ready, "Not ready"))

@@ -3,6 +3,9 @@
 -- ready and its resources registered); Ready sums them up.
 --   being deleted               -> Progressing
 --   a step False                -> Degraded (launch or registration failed)
+--   Launched=Unknown, LaunchFailed -> Degraded: the cloud provider refused the instance; Karpenter
+--                                  retries, but the claim is failing, not waiting to launch
+--   Ready=False                 -> Degraded (Karpenter's summary turns False only on a failed step)
 --   Ready=True                  -> Healthy
 --   otherwise                   -> Progressing, naming the last step reached
 return require("karpenter").node_claim(obj)

@@ -1,7 +1,9 @@
 -- OLM Subscription. Failing conditions (CatalogSourcesUnhealthy, InstallPlanFailed,
 -- ResolutionFailed) or state UpgradeFailed are Degraded; state AtLatestKnown is Healthy, and so
 -- is UpgradePending when an installed operator only waits for manual InstallPlan approval;
--- otherwise Progressing. The message lists each condition and then the subscription state.
+-- otherwise Progressing. OLM's BundleUnpacking=True (the bundle is still being unpacked) and
+-- InstallPlanPending=True with reason Installing (the InstallPlan is executing) are work in
+-- flight whatever the state says: Progressing. The message lists each condition and then the subscription state.
 local h = require("herald")
 local s = h.status(obj)
 local state = h.text(s.state)
@@ -32,7 +34,9 @@ local message = table.concat(lines)
 if failing then
   return h.degraded(message)
 end
-if state == "AtLatestKnown" or awaiting_approval then
+local installing = h.is(c.BundleUnpacking, "True")
+  or (h.is(c.InstallPlanPending, "True") and c.InstallPlanPending.reason == "Installing")
+if (state == "AtLatestKnown" and not installing) or awaiting_approval then
   return h.healthy(message)
 end
 return h.progressing(message)

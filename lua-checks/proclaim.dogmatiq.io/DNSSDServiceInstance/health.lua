@@ -1,14 +1,27 @@
--- proclaim DNSSDServiceInstance: a DNS-SD service instance advertised by a provider.
--- Adopted=False (no provider can serve the domain) or Advertised=False (provider error) is
--- Degraded; Discoverable=False means the records are not visible yet (propagation): Progressing.
--- All three True is Healthy.
+-- proclaim DNSSDServiceInstance: a DNS-SD service instance advertised by a provider. proclaim
+-- writes three conditions:
+--   Adopted=False                      -> Degraded (no provider can serve the domain)
+--   Advertised, reason AdvertiseError or UnadvertiseError -> Degraded: proclaim records a
+--                                         provider's failure with status Unknown, so the reason,
+--                                         not the status, says the attempt failed
+--   Advertised=False                   -> Progressing (RecordsDeleted: the records are not in
+--                                         place, nothing failed)
+--   Discoverable=False                 -> Progressing (browse/lookup does not see the records
+--                                         yet, or sees cached values: propagation)
+--   Discoverable=True                  -> Healthy
+--   otherwise                          -> Progressing
 local h = require("herald")
 local c = h.by_type(obj)
+local PROVIDER_ERRORS = { AdvertiseError = true, UnadvertiseError = true }
 if h.is(c.Adopted, "False") then
   return h.degraded(h.explain(c.Adopted, "Instance not adopted by any provider"))
 end
-if h.is(c.Advertised, "False") then
-  return h.degraded(h.explain(c.Advertised, "Instance could not be advertised"))
+local advertised = c.Advertised
+if advertised and not h.is(advertised, "True") and PROVIDER_ERRORS[advertised.reason] then
+  return h.degraded(h.explain(advertised, "Instance could not be advertised"))
+end
+if h.is(advertised, "False") then
+  return h.progressing(h.explain(advertised, "Instance is not advertised"))
 end
 if h.is(c.Discoverable, "False") then
   return h.progressing(h.explain(c.Discoverable, "Instance is not discoverable yet"))

@@ -1,6 +1,11 @@
--- Pulumi Kubernetes Operator Stack. Stalled=True means the operator gave up (e.g. repeated
--- failed updates) until the spec or source changes: Degraded. A spec not yet observed or
--- Reconciling=True is Progressing; otherwise the Ready condition decides.
+-- Pulumi Kubernetes Operator Stack, with kstatus-style conditions. Stalled=True means the operator
+-- gave up (an invalid spec, an unavailable source, repeated failed updates) until the spec or
+-- source changes: Degraded, ahead of a generation lag, because the stall's message is what the
+-- user must act on. A spec not yet observed or Reconciling=True (processing, retrying after a
+-- failure, waiting for a prerequisite) is Progressing. Ready=True is Healthy. Ready=False carries
+-- one of two documented reasons: NotReadyStalled (Degraded, even if the Stalled condition is not
+-- there to say more) or NotReadyInProgress, and any other Ready=False is work still in flight
+-- (Progressing).
 local h = require("herald")
 local c = h.by_type(obj)
 if h.is(c.Stalled, "True") then
@@ -11,5 +16,11 @@ if h.field_lags(obj, "observedGeneration") then
 end
 if h.is(c.Reconciling, "True") then
   return h.progressing(h.explain(c.Reconciling, "Stack update in progress"))
+end
+if h.is(c.Ready, "False") then
+  if c.Ready.reason == "NotReadyStalled" then
+    return h.degraded(h.explain(c.Ready, "Stack reconciliation is stalled"))
+  end
+  return h.progressing(h.explain(c.Ready, "Waiting for the stack to be processed"))
 end
 return h.from_ready(obj, "Waiting for the stack to be processed")

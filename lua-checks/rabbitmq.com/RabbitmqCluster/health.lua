@@ -1,7 +1,14 @@
--- RabbitMQ cluster-operator RabbitmqCluster. ReconcileSuccess=False is a configuration or
--- reconcile error: Degraded. Unknown readiness conditions or not all replicas ready is
--- Progressing; no available endpoint or a raised resource alarm (NoWarnings=False) is Degraded;
--- all replicas ready with endpoints available is Healthy.
+-- RabbitMQ cluster-operator RabbitmqCluster. The operator derives its conditions from the
+-- StatefulSet and the client Service's endpoints:
+--   ReconcileSuccess=False              -> Degraded (a configuration or reconcile error)
+--   AllReplicasReady/ClusterAvailable missing or Unknown -> Progressing (not measured yet)
+--   AllReplicasReady=False              -> Progressing (pods still starting)
+--   ClusterAvailable=False              -> Progressing (NoEndpointsAvailable: the Service's
+--                                          endpoints follow pod readiness, so with every replica
+--                                          ready they are catching up)
+--   all replicas ready and reachable    -> Healthy; NoWarnings=False only flags a configuration
+--                                          advice (memory request differs from its limit), so
+--                                          it is named in the message, not made a failure
 local h = require("herald")
 local c = h.by_type(obj)
 if h.is(c.ReconcileSuccess, "False") then
@@ -17,9 +24,9 @@ if not h.is(c.AllReplicasReady, "True") then
   return h.progressing("Waiting for RabbitMQ instances ready")
 end
 if not h.is(c.ClusterAvailable, "True") then
-  return h.degraded(h.explain(c.ClusterAvailable, "RabbitMQ cluster has no available endpoints"))
+  return h.progressing("Waiting for RabbitMQ cluster formation: " .. h.explain(c.ClusterAvailable, "no endpoint available"))
 end
 if h.is(c.NoWarnings, "False") then
-  return h.degraded(h.explain(c.NoWarnings, "RabbitMQ cluster has raised warnings"))
+  return h.healthy("RabbitMQ cluster ready, with a warning: " .. h.explain(c.NoWarnings, "NoWarnings is False"))
 end
 return h.healthy("RabbitMQ cluster ready")

@@ -1,5 +1,6 @@
--- SAP BTP service operator ServiceInstance (a provisioned SAP BTP service). Deletion and a spec not yet observed
--- (conditions' observedGeneration behind metadata.generation) are Progressing. Failed=True is
--- Degraded; Ready=True is Healthy; otherwise the Succeeded condition tells the operation
--- still in flight (Progressing).
+-- SAP BTP service operator ServiceInstance. Deletion and a spec not yet observed (conditions'
+-- observedGeneration behind metadata.generation) are Progressing. The Succeeded condition is the
+-- last operation: reason <Op>InProgress while it runs (Progressing), <Op>Failed when it failed
+-- (Degraded, as is Failed=True). Ready says whether the service is usable: True is Healthy once no
+-- operation is in flight; False or missing is Progressing.
 return require("sap_btp").health(obj, "ServiceInstance")
