@@ -432,8 +432,12 @@ mod tests {
             (Health::Unknown, false, "Terminating")
         );
         assert!(!a.message.is_empty());
-        // `herald lua test` judges the script alone, as Argo CD's harness does.
-        assert_eq!(assessor.assess_by_check(&crd, now).health, Health::Healthy);
+        // `herald lua test` judges the script alone, as Argo CD's harness does: its own word.
+        let alone = assessor.assess_by_check(&crd, now);
+        assert_eq!(
+            (alone.status.as_str(), alone.message.as_str()),
+            ("Progressing", "CRD is terminating")
+        );
         // The generic rule too, and a kind without any check gets the default message.
         let thing = json!({"apiVersion": "example.com/v1", "kind": "Thing",
             "metadata": {"name": "t", "deletionTimestamp": "1970-01-01T00:00:00Z"}});
