@@ -24,4 +24,26 @@ function M.job(o)
   return h.progressing(summary)
 end
 
+-- A MariaDB server (both API groups of the operator): a failure, then suspension, then an
+-- unfinished bootstrap (Bootstrapped=False: the initial restore is not done), then Ready.
+function M.mariadb(o)
+  local ready = h.condition(o, "Ready")
+  if ready == nil then
+    return h.progressing("No status info available")
+  end
+  local reason = h.text(ready.reason) or ""
+  if ready.status ~= "True" and (reason:find("Fail") or reason:find("Error")) then
+    return h.degraded(h.explain(ready, "Failed"))
+  elseif ready.status ~= "True" and reason == "Suspended" then
+    return h.suspended(h.explain(ready, "Suspended"))
+  end
+  local boot = h.condition(o, "Bootstrapped")
+  if h.is(boot, "False") and ready.status == "True" then
+    return h.progressing(h.explain(boot, "Bootstrapping"))
+  elseif ready.status == "True" then
+    return h.healthy(h.explain(ready, "Running"))
+  end
+  return h.progressing(h.explain(ready, "Not ready"))
+end
+
 return M
