@@ -13,17 +13,16 @@
 //!     [CORPUS_DIR ...] [--report FILE]
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use herald::cli::lua::UserChecks;
 use herald::health::{Assessment, Assessor, CheckSource};
-use herald::load::{DuplicateKeyPolicy, parse_objects, parse_yaml};
+use herald::load::parse_objects;
 use herald::lua::outcome::INVALID_STATUS;
 use jiff::{SignedDuration, Timestamp};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 #[derive(Debug, Parser)]
@@ -64,18 +63,6 @@ const ARGO_WORDS: [&str; 6] = [
 
 /// The largest corpus file read, in bytes.
 const MAX_INPUT_BYTES: u64 = 4 << 20;
-
-#[derive(Debug, Deserialize)]
-struct Suite {
-    #[serde(default)]
-    tests: Vec<Case>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Case {
-    #[serde(rename = "inputPath", alias = "inputpath")]
-    input_path: String,
-}
 
 /// `group/Kind` of an object, the unit of the vocabulary and of the table.
 fn kind_key(obj: &Value) -> String {
@@ -284,27 +271,6 @@ impl Oracle {
     }
 }
 
-fn find_suites(dir: &Path, found: &mut Vec<PathBuf>, seen: &mut HashSet<PathBuf>) {
-    let Ok(real) = std::fs::canonicalize(dir) else {
-        return;
-    };
-    if !seen.insert(real) {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        eprintln!("warning: {}: cannot read", dir.display());
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            find_suites(&p, found, seen);
-        } else if p.file_name().is_some_and(|n| n == "health_test.yaml") {
-            found.push(p);
-        }
-    }
-}
-
 fn read_text(path: &Path) -> Result<String, String> {
     let len = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
     if len > MAX_INPUT_BYTES {
@@ -316,21 +282,17 @@ fn read_text(path: &Path) -> Result<String, String> {
 /// Every object the suites under `dirs` name, once each, with the path it was read from.
 fn corpus(dirs: &[PathBuf]) -> Vec<(String, Value)> {
     let mut suites = Vec::new();
-    let mut seen = HashSet::new();
     for d in dirs {
-        find_suites(d, &mut suites, &mut seen);
+        match herald::cli::lua::suites(d) {
+            Ok(found) => suites.extend(found),
+            Err(e) => eprintln!("warning: {}: {e}", d.display()),
+        }
     }
-    suites.sort();
     let mut inputs = BTreeSet::new();
     for s in &suites {
-        let suite = read_text(s).and_then(|t| {
-            parse_yaml::<Suite>(&t, DuplicateKeyPolicy::LastWins).map_err(|e| e.to_string())
-        });
-        match suite {
-            Ok(docs) => {
-                let base = s.parent().unwrap_or(Path::new("."));
-                for case in docs.into_iter().flat_map(|d| d.tests) {
-                    let p = base.join(&case.input_path);
+        match herald::cli::lua::suite_inputs(s) {
+            Ok(paths) => {
+                for p in paths {
                     inputs.insert(std::fs::canonicalize(&p).unwrap_or(p));
                 }
             }

@@ -85,30 +85,47 @@ async fn transition_of(rx: &mut broadcast::Receiver<Transition>, name: &str) -> 
     }
 }
 
-async fn start(
-    server: &FakeApiServer,
-    config: Config,
-    release: &Arc<AtomicBool>,
-) -> (Arc<Agent>, std::sync::mpsc::Sender<Vec<ScriptSource>>) {
-    let client = agent::client(kube::Config::new(server.url().parse().unwrap())).unwrap();
-    let (make, updates) = stalling_checks(Arc::clone(release));
-    let agent = agent::start(client, config, make, Arc::new(SystemClock));
-    (agent, updates)
+/// A fake cluster with the Kustomization "apps", and herald watching it with the stalling
+/// checks under `config`.
+struct Stalling {
+    server: FakeApiServer,
+    agent: Arc<Agent>,
+    /// New versions of the script, as a changed argocd-cm would send them.
+    updates: std::sync::mpsc::Sender<Vec<ScriptSource>>,
+    /// Lets a stalled check return.
+    release: Arc<AtomicBool>,
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn regression_a_check_stuck_outside_the_vm_is_abandoned_and_quarantined() {
+async fn start(config: Config) -> Stalling {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let server = FakeApiServer::start(gitops_resources(), Options::default())
         .await
         .unwrap();
     server.apply(ks("apps")).unwrap();
     let release = Arc::new(AtomicBool::new(false));
-    let config = Config {
+    let client = agent::client(kube::Config::new(server.url().parse().unwrap())).unwrap();
+    let (make, updates) = stalling_checks(Arc::clone(&release));
+    let agent = agent::start(client, config, make, Arc::new(SystemClock));
+    Stalling {
+        server,
+        agent,
+        updates,
+        release,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_a_check_stuck_outside_the_vm_is_abandoned_and_quarantined() {
+    let Stalling {
+        server,
+        agent,
+        updates,
+        release,
+    } = start(Config {
         watchdog_margin: Duration::from_millis(300),
         ..Config::default()
-    };
-    let (agent, updates) = start(&server, config, &release).await;
+    })
+    .await;
     let mut rx = agent.subscribe_from_start();
     let apps = transition_of(&mut rx, "apps").await;
     assert_eq!(apps.to.unwrap().health, Health::Healthy);
@@ -157,19 +174,18 @@ async fn regression_a_check_stuck_outside_the_vm_is_abandoned_and_quarantined() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn regression_healthz_fails_while_the_evaluator_is_stuck() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let server = FakeApiServer::start(gitops_resources(), Options::default())
-        .await
-        .unwrap();
-    server.apply(ks("apps")).unwrap();
-    let release = Arc::new(AtomicBool::new(false));
     // A watchdog that never steps in, so the evaluator stays stuck.
-    let config = Config {
+    let Stalling {
+        server,
+        agent,
+        release,
+        ..
+    } = start(Config {
         watchdog_margin: Duration::from_secs(3600),
         stall_after: Duration::from_millis(500),
         ..Config::default()
-    };
-    let (agent, _updates) = start(&server, config, &release).await;
+    })
+    .await;
     let addr = herald::http::start("127.0.0.1:0".parse().unwrap(), Arc::clone(&agent))
         .await
         .unwrap()

@@ -161,12 +161,13 @@ pub fn run(cmd: &LuaCommand, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
         writeln!(err, "error: {}: {what}", args.dir.display())?;
         return Ok(2);
     }
-    let mut suites = Vec::new();
-    if let Err(e) = find_suites(&args.dir, &mut suites, &mut HashSet::new()) {
-        writeln!(err, "error: {}: {e}", args.dir.display())?;
-        return Ok(2);
-    }
-    suites.sort();
+    let suites = match suites(&args.dir) {
+        Ok(s) => s,
+        Err(e) => {
+            writeln!(err, "error: {}: {e}", args.dir.display())?;
+            return Ok(2);
+        }
+    };
     // Scripts beside the suites are only tested when they are the checks herald would run.
     let beside = suites
         .iter()
@@ -276,6 +277,24 @@ fn is_shipped(path: &Path) -> bool {
     };
     lua::shipped_source(&g, &k)
         .is_some_and(|shipped| std::fs::read_to_string(path).is_ok_and(|s| s == shipped))
+}
+
+/// Every `health_test.yaml` under `dir`, sorted.
+pub fn suites(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    find_suites(dir, &mut found, &mut HashSet::new())?;
+    found.sort();
+    Ok(found)
+}
+
+/// The input files a suite names, relative to the suite's directory.
+pub fn suite_inputs(path: &Path) -> Result<Vec<PathBuf>, String> {
+    let base = path.parent().unwrap_or(Path::new("."));
+    Ok(read_suite(path)?
+        .tests
+        .iter()
+        .map(|c| base.join(&c.input_path))
+        .collect())
 }
 
 /// Each real directory is searched once, so a symbolic link back up the tree does not loop.
