@@ -49,6 +49,10 @@ struct Args {
     /// Also write the figures and disagreements as Markdown to this file.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
+    /// Checks (a `lua-checks` tree) loaded on herald's side over the shipped ones, to try a
+    /// change to the shipped checks without rebuilding the binary that embeds them.
+    #[arg(long, value_name = "DIR")]
+    checks: Option<PathBuf>,
 }
 
 /// Words an Argo CD health script returns.
@@ -354,7 +358,7 @@ fn main() -> std::process::ExitCode {
         eprintln!("error: {}: not a directory", args.oracle.display());
         return std::process::ExitCode::from(2);
     }
-    let mut herald = match user_checks(Vec::new()).assessor() {
+    let mut herald = match user_checks(args.checks.iter().cloned().collect()).assessor() {
         Ok(a) => a,
         Err(errors) => {
             for e in errors {
