@@ -53,6 +53,11 @@ struct Args {
     /// change to the shipped checks without rebuilding the binary that embeds them.
     #[arg(long, value_name = "DIR")]
     checks: Option<PathBuf>,
+    /// The ledger of differences herald keeps on purpose (`*.yaml` files, each a list of
+    /// entries; see `tests/differential/argued/`): every disagreement is matched against it and
+    /// the ones no entry argues are listed in full. Repeatable.
+    #[arg(long, value_name = "DIR")]
+    argued: Vec<PathBuf>,
 }
 
 /// Words an Argo CD health script returns.
@@ -254,6 +259,102 @@ fn verdict(word: &str, message: &str) -> String {
     }
 }
 
+/// One difference herald keeps on purpose, as its ledger states it. Every field but `note` is a
+/// pattern where `*` matches any run of characters; `argo: error` stands for an Argo CD script
+/// that raised an error or returned no valid status.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Argued {
+    kind: String,
+    change: String,
+    #[serde(default = "any")]
+    file: String,
+    herald: String,
+    argo: String,
+    /// Text of the HEALTH-MODEL-NOTES.md entry that argues the difference.
+    note: String,
+}
+
+fn any() -> String {
+    "*".into()
+}
+
+/// What the ledger is matched against: one disagreement.
+struct Disagreement<'a> {
+    kind: &'a str,
+    change: &'a str,
+    file: &'a str,
+    herald: &'a str,
+    argo: &'a str,
+    argo_error: bool,
+}
+
+impl Argued {
+    fn covers(&self, d: &Disagreement) -> bool {
+        let argo = if self.argo == "error" {
+            d.argo_error
+        } else {
+            glob(&self.argo, d.argo)
+        };
+        argo && glob(&self.kind, d.kind)
+            && glob(&self.change, d.change)
+            && glob(&self.file, d.file)
+            && glob(&self.herald, d.herald)
+    }
+}
+
+/// `pattern` against `text`, where `*` matches any run of characters (also none).
+fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Every entry of the `*.yaml` files in `dir`, with the file each came from.
+fn ledger(dir: &Path) -> Result<Vec<(String, Argued)>, String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let text = read_text(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let entries: Vec<Argued> =
+            serde_saphyr::from_str(&text).map_err(|e| format!("{}: {e}", f.display()))?;
+        let name = f
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        out.extend(entries.into_iter().map(|e| (name.clone(), e)));
+    }
+    Ok(out)
+}
+
+/// The Argo CD word as herald's model reads it: Unknown and Missing are, like Progressing,
+/// "health unknown, not ready" (HEALTH-MODEL.md, Lua checks), so herald tells the same.
+fn in_herald_terms(word: &str) -> &str {
+    match word {
+        "Unknown" | "Missing" => "Progressing",
+        w => w,
+    }
+}
+
 /// The oracle: Argo CD's engine rule for deletion, then Argo CD's script for the kind; `None`
 /// when Argo CD has no script for it.
 struct Oracle {
@@ -376,6 +477,20 @@ fn main() -> std::process::ExitCode {
         scripts: args.oracle.display().to_string(),
     };
 
+    let mut argued: Option<Vec<(String, Argued)>> = None;
+    for dir in &args.argued {
+        match ledger(dir) {
+            Ok(l) => argued.get_or_insert_default().extend(l),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return std::process::ExitCode::from(2);
+            }
+        }
+    }
+    let mut by_note: BTreeMap<String, usize> = BTreeMap::new();
+    let mut unargued: Vec<String> = Vec::new();
+    let mut same_in_herald_terms = 0usize;
+
     let objects = corpus(&args.corpus);
     let mut vocab = Vocabulary::default();
     for (_, o) in &objects {
@@ -425,11 +540,36 @@ fn main() -> std::process::ExitCode {
             }
             // Argo CD reports a script that raised an error as Unknown with the error; those
             // disagreements are Argo CD's scripts failing on states they were not written for.
-            if !same
+            let argo_error = !same
                 && want_word == "Unknown"
-                && (want.contains("health.lua:") || want.contains(INVALID_STATUS))
-            {
-                oracle_errors += 1;
+                && (want.contains("health.lua:") || want.contains(INVALID_STATUS));
+            oracle_errors += usize::from(argo_error);
+            same_in_herald_terms +=
+                usize::from(in_herald_terms(got_word) == in_herald_terms(want_word));
+            if !same && let Some(entries) = &argued {
+                let kind = kind_key(obj);
+                let file = Path::new(name)
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let d = Disagreement {
+                    kind: &kind,
+                    change: &v.change,
+                    file: &file,
+                    herald: got_word,
+                    argo: want_word,
+                    argo_error,
+                };
+                match entries.iter().find(|(_, e)| e.covers(&d)) {
+                    Some((_, e)) => *by_note.entry(e.note.clone()).or_default() += 1,
+                    None => unargued.push(format!(
+                        "`{shown_name}` {}: herald {} [{}], Argo CD {}",
+                        v.change,
+                        verdict(got_word, &a.message),
+                        a.check,
+                        want
+                    )),
+                }
             }
             if same {
                 t.agree += 1;
@@ -489,6 +629,26 @@ fn main() -> std::process::ExitCode {
     );
     let _ = writeln!(
         md,
+        "In herald's terms (Argo CD's Unknown and Missing read, like Progressing, as health \
+         unknown and not ready): **{:.1}%** ({same_in_herald_terms}/{total}).\n",
+        percent(same_in_herald_terms, total)
+    );
+    if argued.is_some() {
+        let argued_total: usize = by_note.values().sum();
+        let _ = writeln!(
+            md,
+            "Of the {} disagreements, {argued_total} are argued in the ledger, {} are not.\n",
+            total - agree,
+            unargued.len()
+        );
+        let _ = writeln!(md, "| argued by | variants |\n|---|---:|");
+        for (note, n) in &by_note {
+            let _ = writeln!(md, "| {note} | {n} |");
+        }
+        md.push('\n');
+    }
+    let _ = writeln!(
+        md,
         "| change | variants | agree | % |\n|---|---:|---:|---:|"
     );
     for (c, (n, a)) in &by_change {
@@ -516,6 +676,12 @@ fn main() -> std::process::ExitCode {
         let _ = writeln!(md, "- {k}");
         for s in &t.shown {
             let _ = writeln!(md, "  - {s}");
+        }
+    }
+    if argued.is_some() && !unargued.is_empty() {
+        let _ = writeln!(md, "\n### Not argued ({})\n", unargued.len());
+        for u in &unargued {
+            let _ = writeln!(md, "- {u}");
         }
     }
     if let Some(path) = &args.report
@@ -596,6 +762,109 @@ mod tests {
             .iter()
             .filter(|v| !v.obj["metadata"]["deletionTimestamp"].is_null());
         assert_eq!(deleted.count(), 1);
+    }
+
+    #[test]
+    fn glob_matches_stars_anywhere() {
+        for (p, t) in [
+            ("*", ""),
+            ("*", "anything"),
+            ("status removed", "status removed"),
+            (
+                "conditions[*].status=Unknown",
+                "conditions[Ready].status=Unknown",
+            ),
+            ("degraded_*.yaml", "degraded_.yaml"),
+            ("*a*b*", "xaybz"),
+        ] {
+            assert!(glob(p, t), "{p} should match {t}");
+        }
+        for (p, t) in [
+            ("status removed", "status.conditions removed"),
+            (
+                "conditions[*].status=Unknown",
+                "conditions[Ready].status=False",
+            ),
+            ("a*a", "a"),
+            ("*a*b*", "xbya"),
+        ] {
+            assert!(!glob(p, t), "{p} should not match {t}");
+        }
+    }
+
+    #[test]
+    fn a_ledger_entry_covers_only_what_it_names() {
+        let e = Argued {
+            kind: "example.io/Widget".into(),
+            change: "conditions[*].status=Unknown".into(),
+            file: any(),
+            herald: "Progressing".into(),
+            argo: "*".into(),
+            note: "n".into(),
+        };
+        let mut d = Disagreement {
+            kind: "example.io/Widget",
+            change: "conditions[Ready].status=Unknown",
+            file: "healthy.yaml",
+            herald: "Progressing",
+            argo: "Degraded",
+            argo_error: false,
+        };
+        assert!(e.covers(&d));
+        d.herald = "Healthy";
+        assert!(!e.covers(&d));
+        d.herald = "Progressing";
+        d.kind = "example.io/Gadget";
+        assert!(!e.covers(&d));
+        let errors = Argued {
+            kind: "*".into(),
+            change: "*".into(),
+            file: any(),
+            herald: "*".into(),
+            argo: "error".into(),
+            note: "n".into(),
+        };
+        assert!(!errors.covers(&d));
+        d.argo_error = true;
+        assert!(errors.covers(&d));
+    }
+
+    /// The repository's ledger reads, and every entry names an argument that
+    /// HEALTH-MODEL-NOTES.md makes in its section on deliberate differences.
+    #[test]
+    fn every_ledger_entry_is_argued_in_the_notes() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let entries = ledger(&root.join("tests/differential/argued")).unwrap();
+        assert!(!entries.is_empty());
+        let notes = std::fs::read_to_string(root.join("HEALTH-MODEL-NOTES.md")).unwrap();
+        let start = notes
+            .find("## Deliberate differences from Argo CD's scripts")
+            .unwrap();
+        let end = notes[start..]
+            .find("\n## Children")
+            .map_or(notes.len(), |i| start + i);
+        // Bullets wrap: compare with runs of white space made one space.
+        let section = notes[start..end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for (file, e) in &entries {
+            let note = e.note.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                !note.is_empty() && section.contains(&note),
+                "{file}: the note {:?} ({} {}) is not in HEALTH-MODEL-NOTES.md's deliberate \
+                 differences",
+                e.note,
+                e.kind,
+                e.change
+            );
+            for w in [&e.herald, &e.argo] {
+                assert!(
+                    w == "*" || w == "error" || ARGO_WORDS.contains(&w.as_str()),
+                    "{file}: {w:?} is not a status word"
+                );
+            }
+        }
     }
 
     #[test]
