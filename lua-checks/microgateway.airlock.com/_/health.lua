@@ -2,8 +2,15 @@
 -- entry per ancestor (Gateway) in status.ancestors, each with an Accepted condition. The policy is
 -- Healthy when every ancestor accepted it, Degraded when an ancestor rejected it or reports no
 -- acceptance, and Progressing until an ancestor has reported on the current generation.
+-- Only the policy kinds (…Policy: ContentSecurityPolicy, AccessControlPolicy, ...) attach to
+-- Gateway API objects and get a status; the other kinds (DenyRules, Parser, Limits,
+-- HeaderRewrites, OIDCRelyingParty, ...) are configuration that a policy references, have no
+-- status of their own and are Healthy once they exist (the referencing policy reports problems).
 local h = require("herald")
 local kind = h.text(obj.kind) or "Policy"
+if not string.find(kind, "Policy$") then
+  return h.healthy(kind .. " is healthy")
+end
 local ancestors = h.status(obj).ancestors
 local waiting = "Waiting for " .. kind .. " status"
 
