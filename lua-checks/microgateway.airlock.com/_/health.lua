@@ -25,8 +25,11 @@ for _, a in ipairs(ancestors) do
       local name = h.text(h.get(a, "ancestorRef", "name")) or "unknown"
       local why = accepted and h.text(accepted.message) or (kind .. " is not accepted")
       table.insert(problems, "Ancestor " .. name .. ": " .. why)
-    elseif accepted.status ~= "True" or h.condition_lags(obj, accepted) then
-      pending = true
+    elseif h.condition_lags(obj, accepted) then
+      local name = h.text(h.get(a, "ancestorRef", "name")) or "unknown"
+      pending = pending or ("Waiting for Ancestor " .. name .. " to update " .. kind .. " status")
+    elseif accepted.status ~= "True" then
+      pending = pending or waiting
     end
   end
 end
@@ -34,6 +37,6 @@ if #problems > 0 then
   return h.degraded(table.concat(problems, "; "))
 end
 if pending then
-  return h.progressing(waiting)
+  return h.progressing(pending)
 end
 return h.healthy(kind .. " is healthy")
