@@ -34,17 +34,25 @@ end
 
 -- Sums up one verdict per entry of status[list_key] (status.parents of a route, status.ancestors
 -- of a policy). judge(o, entry) returns a status word and a message, or nil when the entry has
--- nothing current to say; each message is prefixed with `label` and the entry's ref name. Any
--- Degraded entry wins, then any Progressing one; no judged entry at all is still waiting.
-local function per_entry(o, kind, list_key, ref_key, label, judge)
+-- nothing current to say; each message is prefixed with `label` and the entry's ref name. With
+-- `stale_waits`, an entry that has conditions but only ones older than metadata.generation is
+-- Progressing (its controller has not processed the current spec yet); without it, such an entry
+-- is left out. Any Degraded entry wins, then any Progressing one; no judged entry at all is still
+-- waiting.
+local function per_entry(o, kind, list_key, ref_key, label, judge, stale_waits)
   local degraded, progressing = {}, {}
   local judged = 0
   for _, entry in ipairs(h.list(h.status(o)[list_key])) do
     if type(entry) == "table" then
       local verdict, msg = judge(o, entry)
-      if verdict ~= nil then
+      local name = str(h.field(entry[ref_key], "name"))
+      if verdict == nil and stale_waits and #h.list(entry.conditions) > 0 then
         judged = judged + 1
-        local line = label .. " " .. str(h.field(entry[ref_key], "name")) .. ": " .. msg
+        progressing[#progressing + 1] = "Waiting for " .. label .. " " .. name .. " to update "
+          .. kind .. " status"
+      elseif verdict ~= nil then
+        judged = judged + 1
+        local line = label .. " " .. name .. ": " .. msg
         if verdict == "Degraded" then
           degraded[#degraded + 1] = line
         elseif verdict == "Progressing" then
@@ -155,8 +163,10 @@ local function judge_ancestor(o, entry)
   return "Healthy", ""
 end
 
+-- An ancestor whose conditions are all older than metadata.generation has not applied the
+-- current policy yet: the policy waits for it, even when other ancestors are current.
 function M.policy(o, kind)
-  return per_entry(o, kind, "ancestors", "ancestorRef", "Ancestor", judge_ancestor)
+  return per_entry(o, kind, "ancestors", "ancestorRef", "Ancestor", judge_ancestor, true)
 end
 
 -- ---------------------------------------------------------------------------------------------

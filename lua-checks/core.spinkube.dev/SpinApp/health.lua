@@ -1,12 +1,20 @@
 -- SpinKube SpinApp. The operator mirrors its Deployment's Available and Progressing conditions
--- and counts status.readyReplicas. A rollout in flight (Progressing=True) is progressing, lost
--- availability is degraded, otherwise the app is healthy with its ready replica count.
+-- and counts status.readyReplicas, so they mean what they mean on a Deployment:
+-- - Progressing=False with reason ProgressDeadlineExceeded (the rollout timed out) or
+--   ReplicaSetCreateError (the new ReplicaSet could not be created): degraded, whatever
+--   Available says (the old pods may still serve, the new spec will not arrive by itself);
+-- - Progressing=True: a rollout in flight, progressing;
+-- - Available=False: lost availability, degraded; Available missing or Unknown: waiting;
+-- - otherwise healthy with its ready replica count.
 local h = require("herald")
 if obj.status == nil then
   return h.progressing("Waiting for status to be available")
 end
 local c = h.by_type(obj)
-if h.is(c.Progressing, "True") then
+local failed = { ProgressDeadlineExceeded = true, ReplicaSetCreateError = true }
+if h.is(c.Progressing, "False") and failed[c.Progressing.reason or ""] then
+  return h.degraded(h.explain(c.Progressing, "The rollout failed"))
+elseif h.is(c.Progressing, "True") then
   return h.progressing(h.explain(c.Progressing, "Rollout in progress"))
 elseif h.is(c.Available, "False") then
   return h.degraded(h.explain(c.Available, "Application is not available"))

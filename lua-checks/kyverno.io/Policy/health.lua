@@ -1,6 +1,8 @@
--- Kyverno (Cluster)Policy. Kyverno sets a Ready condition once the policy's rules are compiled
--- and its webhooks are configured; older releases set status.ready instead.
--- Ready True is Healthy, False is Degraded, and no verdict yet is Progressing.
+-- Kyverno (Cluster)Policy. Kyverno validates a policy when it is admitted (an invalid policy is
+-- rejected, never stored), then its webhook controller sets the Ready condition: True
+-- ("Ready") once the admission webhooks are configured for the policy's rules, False (reason
+-- Failed, "Not ready yet") until they are. Older releases set status.ready instead.
+-- Ready True is Healthy; False or no verdict yet is Progressing (waiting for the webhooks).
 local h = require("herald")
 local kind = h.text(obj.kind) or "Policy"
 local ready = h.condition(obj, "Ready")
@@ -12,6 +14,6 @@ if h.is(ready, "True") then
   return h.healthy(kind .. " is ready")
 end
 if h.is(ready, "False") then
-  return h.degraded(h.explain(ready, kind .. " is not ready"))
+  return h.progressing(h.explain(ready, "Waiting for " .. kind .. " to be ready"))
 end
 return h.progressing("Waiting for " .. kind .. " to be ready")

@@ -2,8 +2,15 @@
 -- entry per ancestor (Gateway) in status.ancestors, each with an Accepted condition. The policy is
 -- Healthy when every ancestor accepted it, Degraded when an ancestor rejected it or reports no
 -- acceptance, and Progressing until an ancestor has reported on the current generation.
+-- Only the policy kinds (…Policy: ContentSecurityPolicy, AccessControlPolicy, ...) attach to
+-- Gateway API objects and get a status; the other kinds (DenyRules, Parser, Limits,
+-- HeaderRewrites, OIDCRelyingParty, ...) are configuration that a policy references, have no
+-- status of their own and are Healthy once they exist (the referencing policy reports problems).
 local h = require("herald")
 local kind = h.text(obj.kind) or "Policy"
+if not string.find(kind, "Policy$") then
+  return h.healthy(kind .. " is healthy")
+end
 local ancestors = h.status(obj).ancestors
 local waiting = "Waiting for " .. kind .. " status"
 
@@ -18,8 +25,11 @@ for _, a in ipairs(ancestors) do
       local name = h.text(h.get(a, "ancestorRef", "name")) or "unknown"
       local why = accepted and h.text(accepted.message) or (kind .. " is not accepted")
       table.insert(problems, "Ancestor " .. name .. ": " .. why)
-    elseif accepted.status ~= "True" or h.condition_lags(obj, accepted) then
-      pending = true
+    elseif h.condition_lags(obj, accepted) then
+      local name = h.text(h.get(a, "ancestorRef", "name")) or "unknown"
+      pending = pending or ("Waiting for Ancestor " .. name .. " to update " .. kind .. " status")
+    elseif accepted.status ~= "True" then
+      pending = pending or waiting
     end
   end
 end
@@ -27,6 +37,6 @@ if #problems > 0 then
   return h.degraded(table.concat(problems, "; "))
 end
 if pending then
-  return h.progressing(waiting)
+  return h.progressing(pending)
 end
 return h.healthy(kind .. " is healthy")

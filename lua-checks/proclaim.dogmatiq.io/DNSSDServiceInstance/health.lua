@@ -6,6 +6,10 @@
 --                                         not the status, says the attempt failed
 --   Advertised=False                   -> Progressing (RecordsDeleted: the records are not in
 --                                         place, nothing failed)
+--   Discoverable, reason DiscoveryError (older releases, status Unknown) or Error (status
+--   False)                             -> Unknown: the DNS-SD browse or lookup that verifies the
+--                                         records failed, so proclaim cannot tell whether the
+--                                         instance is discoverable
 --   Discoverable=False                 -> Progressing (browse/lookup does not see the records
 --                                         yet, or sees cached values: propagation)
 --   Discoverable=True                  -> Healthy
@@ -22,6 +26,10 @@ if advertised and not h.is(advertised, "True") and PROVIDER_ERRORS[advertised.re
 end
 if h.is(advertised, "False") then
   return h.progressing(h.explain(advertised, "Instance is not advertised"))
+end
+local DISCOVERY_ERRORS = { DiscoveryError = true, Error = true }
+if c.Discoverable and not h.is(c.Discoverable, "True") and DISCOVERY_ERRORS[c.Discoverable.reason] then
+  return h.unknown(h.explain(c.Discoverable, "DNS-SD discovery failed"))
 end
 if h.is(c.Discoverable, "False") then
   return h.progressing(h.explain(c.Discoverable, "Instance is not discoverable yet"))

@@ -1,6 +1,7 @@
 -- Karmada ClusterResourceBinding: propagates a resource to member clusters and aggregates each
--- member's apply result and health in status.aggregatedStatus. Any member not applied or not
--- Healthy, or FullyApplied=False, is Degraded; no member results yet, fewer results than
--- scheduled clusters, or FullyApplied not yet concluded (Unknown) is Progressing; otherwise
--- Healthy (a release without the FullyApplied condition is judged by its members alone).
+-- member's apply result and health in status.aggregatedStatus. A member not applied (its
+-- appliedMessage says why) or Unhealthy is Degraded; no member results yet, a scheduled cluster
+-- without a result, a member whose health is Unknown (its status not collected yet), or
+-- FullyApplied not True while the members look fine (the controller has not caught up) is
+-- Progressing; otherwise Healthy (a release without FullyApplied is judged by its members alone).
 return require("karmada").binding(obj)
