@@ -35,7 +35,7 @@ local function synced_verdict(o, c, failed)
     return h.suspended(h.text(synced and synced.message) or "ReconcilePaused")
   end
   if synced ~= nil and synced.status ~= "True" then
-    return h.progressing(h.explain(synced, "Waiting for the provider to reconcile the resource"))
+    return h.progressing(h.text(synced.message) or "Waiting for the provider to reconcile the resource")
   end
   return nil
 end
