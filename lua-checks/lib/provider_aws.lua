@@ -23,16 +23,22 @@ function M.paused(o)
   return h.annotation(o, PAUSE_ANNOTATION) == "true"
 end
 
--- The verdicts shared by every managed resource before Ready decides: a failure, a pause or an
--- unjudged reconcile; nil when Ready should decide. `failed` is the message when a failed Synced
--- carries none.
-local function synced_verdict(o, c, failed)
+-- A failed reconcile (Synced=False with a reason other than ReconcilePaused) as Degraded, or nil.
+-- `failed` is the message when the condition carries none.
+local function failure(c, failed)
   local synced = c.Synced
   if h.is(synced, "False") and synced.reason ~= "ReconcilePaused" then
     return h.degraded(h.explain(synced, failed))
   end
+  return nil
+end
+
+-- A pause (ReconcilePaused or the annotation) as Suspended, a reconcile not judged yet
+-- (Synced=Unknown) as Progressing; nil when Ready should decide.
+local function pause_or_wait(o, c)
+  local synced = c.Synced
   if h.is(synced, "False") or M.paused(o) then
-    return h.suspended(h.text(synced and synced.message) or "ReconcilePaused")
+    return h.suspended((h.is(synced, "False") and h.text(synced.message)) or "ReconcilePaused")
   end
   if synced ~= nil and synced.status ~= "True" then
     return h.progressing(h.text(synced.message) or "Waiting for the provider to reconcile the resource")
@@ -44,7 +50,7 @@ end
 -- condition's message or reason.
 function M.managed(o, noun)
   local c = h.by_type(o)
-  local early = synced_verdict(o, c, "Failed to reconcile " .. noun)
+  local early = failure(c, "Failed to reconcile " .. noun) or pause_or_wait(o, c)
   if early then
     return early
   end
@@ -60,22 +66,27 @@ end
 -- The IAM kinds (Policy, Role, RolePolicyAttachment): IAM has no provisioning states, so the
 -- provider reports Ready=False with reason Unavailable only when the object it observed is not
 -- usable (crossplane-runtime: "Unavailable should be set only when Crossplane expects the
--- resource to be available but knows it is not"): Degraded. The waiting messages follow Ready.
+-- resource to be available but knows it is not"): Degraded, before a pause (failure first). The
+-- waiting messages follow Ready.
 function M.iam(o)
   local c = h.by_type(o)
-  local early = synced_verdict(o, c, "Reconcile failed")
+  local ready = c.Ready
+  local early = failure(c, "Reconcile failed")
   if early then
     return early
   end
-  local ready = c.Ready
+  if h.is(ready, "False") and ready.reason == "Unavailable" then
+    return h.degraded(h.explain(ready, "Unavailable"))
+  end
+  early = pause_or_wait(o, c)
+  if early then
+    return early
+  end
   if ready == nil then
     return h.progressing("Waiting for the provider to reconcile the resource")
   end
   if ready.status == "True" then
     return h.healthy(h.explain(ready, "Available"))
-  end
-  if ready.status == "False" and ready.reason == "Unavailable" then
-    return h.degraded(h.explain(ready, "Unavailable"))
   end
   return h.progressing(h.explain(ready, "Waiting for the resource to become available"))
 end
