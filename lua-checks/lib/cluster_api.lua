@@ -19,6 +19,11 @@ function M.failure(o, kind)
 end
 
 -- Cluster: paused is suspended; healthy once Provisioned, observed and not Ready=False.
+-- The v1beta2 API (Cluster API 1.11+) replaces Ready by the Available summary (True when
+-- RemoteConnectionProbe, InfrastructureReady, ControlPlaneAvailable, WorkersAvailable and
+-- TopologyReconciled, if present, are True) and reports progress in its own conditions
+-- (RollingOut, ScalingUp...): Available=False on a provisioned cluster means it is not usable
+-- (Degraded, with Cluster API's message), before that it is still being provisioned.
 function M.cluster(o)
   if h.spec(o).paused == true then
     return h.suspended("Cluster is paused")
@@ -26,6 +31,13 @@ function M.cluster(o)
   local failed = M.failure(o, "Cluster")
   if failed then
     return failed
+  end
+  local available = h.condition(o, "Available")
+  if available ~= nil and available.status ~= "True" then
+    if available.status == "False" and h.status(o).phase == "Provisioned" then
+      return h.degraded(h.explain(available, "Cluster is not available"))
+    end
+    return h.progressing(h.explain(available, "Waiting for the cluster to become available"))
   end
   if h.status(o).phase == "Provisioned" and not h.is(h.condition(o, "Ready"), "False")
       and not h.generation_lags(o) then

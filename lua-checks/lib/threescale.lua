@@ -5,10 +5,19 @@ local h = require("herald")
 
 local M = {}
 
--- Invalid=True (bad spec) or Failed=True (a 3scale API call failed) is degraded, Waiting=True
--- (e.g. needs approval) suspended, In-progress=True progressing, each with the condition's
--- message; Ready=True or Synced=True is healthy; Ready=False with a message is degraded;
--- otherwise progressing. Messages name the kind as "3scale <kind>".
+-- The state 3scale itself reports for the object, where the kind has one: an Application's
+-- status.state, a DeveloperUser's status.developerUserState, a DeveloperAccount's
+-- status.accountState ("suspended" when an admin or the spec suspended it).
+local function state(o)
+  local s = h.status(o)
+  return h.text(s.state) or h.text(s.developerUserState) or h.text(s.accountState)
+end
+
+-- Invalid=True (bad spec), Failed=True (a 3scale API call failed) or Orphan=True (the spec
+-- refers to objects that do not exist) is degraded, with the condition's message; then a
+-- suspended object (3scale state "suspended") or Waiting=True (e.g. needs admin approval) is
+-- suspended, In-progress=True progressing; Ready=True or Synced=True is healthy; Ready=False
+-- with a message is degraded; otherwise progressing. Messages name the kind as "3scale <kind>".
 function M.capability(o, kind)
   local c = h.by_type(o)
   local name = "3scale " .. kind
@@ -16,6 +25,10 @@ function M.capability(o, kind)
     return h.degraded(h.explain(c.Invalid, name .. " configuration is invalid"))
   elseif h.is(c.Failed, "True") then
     return h.degraded(h.explain(c.Failed, name .. " synchronization failed"))
+  elseif h.is(c.Orphan, "True") then
+    return h.degraded(h.explain(c.Orphan, name .. " refers to objects that do not exist"))
+  elseif state(o) == "suspended" then
+    return h.suspended(name .. " is suspended")
   elseif h.is(c.Waiting, "True") then
     return h.suspended(h.explain(c.Waiting, name .. " is waiting"))
   elseif h.is(c["In-progress"], "True") then

@@ -1,8 +1,8 @@
 -- Any kind of a *.crossplane.io group: managed resources, packages and their revisions,
 -- composite resource definitions, compositions, functions... Crossplane's conditions all read
 -- "True = good" (Synced, Ready, Installed, Healthy, RevisionHealthy, Established, Offered...).
---   any reason ReconcilePaused             -> Suspended (crossplane.io/paused annotation)
---   a condition False (not Creating/Deleting) -> Degraded
+--   a condition False (not Creating/Deleting/ReconcilePaused) -> Degraded (failure first)
+--   Synced=False ReconcilePaused, or the crossplane.io/paused annotation -> Suspended
 --   a condition Unknown, or Creating/Deleting -> Progressing
 --   all conditions True                    -> Healthy
 --   no conditions: a kind the controllers reconcile (managed resource, package, revision, XRD)
@@ -49,7 +49,7 @@ for _, e in ipairs(order) do
   elseif c.status ~= "True" then
     words[#words + 1] = tostring(c.type or "condition") .. "=" .. tostring(c.status or "Unknown")
   end
-  if c.reason == "ReconcilePaused" then
+  if c.reason == "ReconcilePaused" and c.status == "False" then
     paused = true
   elseif h.is(c, "False") and not TRANSITIONAL[c.reason] then
     failed = true
@@ -58,11 +58,15 @@ for _, e in ipairs(order) do
   end
 end
 local message = table.concat(words, " ")
+if failed then
+  return h.degraded(message)
+end
 if paused then
   return h.suspended(message)
 end
-if failed then
-  return h.degraded(message)
+if h.annotation(obj, "crossplane.io/paused") == "true" then
+  -- Paused before the controller wrote ReconcilePaused: it will not reconcile again.
+  return h.suspended("Reconciliation is paused (crossplane.io/paused)")
 end
 if pending then
   return h.progressing(message)

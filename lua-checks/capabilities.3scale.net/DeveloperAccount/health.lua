@@ -1,4 +1,5 @@
 -- 3scale DeveloperAccount: a developer-portal account created in 3scale.
--- The 3scale operator reports Invalid (bad spec) and Failed (3scale API call failed) conditions,
--- Waiting (needs approval) and In-progress, and Ready or Synced once 3scale holds the object.
+-- The 3scale operator reports Invalid (bad spec), Failed (3scale API call failed) and Orphan
+-- (refers to missing objects) conditions: Degraded; a suspended state or Waiting (needs approval):
+-- Suspended; In-progress: Progressing; Ready or Synced once 3scale holds the object: Healthy.
 return require("threescale").capability(obj, "DeveloperAccount")

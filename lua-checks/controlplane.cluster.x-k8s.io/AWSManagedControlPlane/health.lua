@@ -3,7 +3,11 @@
 -- a failureMessage or an Error-severity False condition is a failure needing attention. Cluster
 -- API's severity says so for any condition, not just Ready: CAPA marks the failing step
 -- (EKSControlPlaneCreating, IAM, add-ons...) False with severity Error while Ready may still be
--- Unknown, so any such condition is Degraded, ahead of Ready=True (failure first).
+-- Unknown, so any such condition is Degraded, ahead of Ready=True (failure first). CAPA records
+-- status.observedGeneration only after a reconcile that returned no error, while it patches the
+-- conditions and failureMessage on every reconcile: a failure is reported ahead of a generation
+-- lag (a spec that keeps failing would otherwise wait for ever); a lag without a failure is
+-- Progressing.
 local h = require("herald")
 local failure = h.text(h.status(obj).failureMessage)
 local c = h.by_type(obj)
@@ -33,12 +37,12 @@ local function errors()
   return #parts > 0 and table.concat(parts, " ") or "Control plane reconciliation failed"
 end
 
-if h.generation_lags(obj) then
-  return h.progressing("Waiting for the control plane spec to be reconciled")
-elseif failure then
+if failure then
   return h.degraded(failure)
 elseif has_error() then
   return h.degraded(errors())
+elseif h.generation_lags(obj) then
+  return h.progressing("Waiting for the control plane spec to be reconciled")
 elseif h.is(c.EKSControlPlaneUpdating, "True") then
   return h.progressing("EKS control plane is updating")
 elseif h.is(c.EKSControlPlaneCreating, "True") then

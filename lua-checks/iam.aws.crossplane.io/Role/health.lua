@@ -1,4 +1,8 @@
--- Crossplane provider-aws Role (managed resource for an IAM role). Synced says whether the
--- last reconcile with AWS worked (False carries the error); Ready says whether the external
--- resource is available (reason Available, Creating, Deleting, Unavailable).
+-- Crossplane provider-aws Role (the managed resource for an IAM role), lib/provider_aws.lua:
+--   Synced=False ReconcileError                    -> Degraded (the provider's error)
+--   Ready=False Unavailable                        -> Degraded (the role, policy... is not usable)
+--   Synced=False ReconcilePaused / crossplane.io/paused annotation -> Suspended
+--   Synced=Unknown                                 -> Progressing
+--   Ready=True (Available)                         -> Healthy
+--   no Ready yet, Ready Creating / Deleting / Unknown -> Progressing
 return require("provider_aws").iam(obj)

@@ -1,5 +1,7 @@
--- Crossplane provider-aws RDS DBCluster (an Aurora cluster). Synced=False is a failed reconcile (Degraded with the
--- provider's error) unless it is ReconcilePaused (Suspended, e.g. crossplane.io/paused).
--- Ready=True (Available) is Healthy; Ready not yet True means AWS is still creating or
--- changing the resource: Progressing.
+-- Crossplane provider-aws RDS DBCluster (an Aurora cluster), a managed resource (lib/provider_aws.lua):
+--   Synced=False ReconcileError                    -> Degraded (the provider's error)
+--   Synced=False ReconcilePaused / crossplane.io/paused annotation -> Suspended
+--   Synced=Unknown                                 -> Progressing
+--   Ready=True (RDS reports the cluster available; "modifying" and "backing-up" count as available) -> Healthy
+--   no conditions yet, or Ready not True (Creating, Deleting, Unavailable) -> Progressing
 return require("provider_aws").managed(obj, "DBCluster")
