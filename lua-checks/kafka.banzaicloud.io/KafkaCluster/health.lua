@@ -18,7 +18,8 @@ for _, broker in pairs(h.list(s.brokersState)) do
   local cfg = h.field(broker, "configurationState")
   local cc = h.get(broker, "gracefulActionState", "cruiseControlState")
   if type(cc) == "string" and cc:find("Failed") then
-    return h.degraded("Cruise Control operation on a broker failed: " .. cc)
+    local why = h.text(h.get(broker, "gracefulActionState", "errorMessage"))
+    return h.degraded("Cruise Control operation on a broker failed: " .. cc .. (why and (": " .. why) or ""))
   end
   if type(cfg) == "string" and cfg ~= "ConfigInSync" then
     out_of_sync = true
