@@ -5,16 +5,24 @@ local h = require("herald")
 
 local M = {}
 
--- Ready=True is healthy; Ready=False is degraded unless the reason is Reconciling; anything
--- else is progressing. The message is the reason (else the condition's message).
+-- Ready=True is healthy; Ready=False is degraded unless the reason is Reconciling (the operator
+-- started on a new or changed object) or GettingDevDB with the operator's "waiting for dev
+-- database to be ready" (it is creating or scaling up the dev database it needs, a transient
+-- error it retries); anything else is progressing. The message is the reason (else the
+-- condition's message), the operator's message for the dev database wait.
 function M.ready(o)
   local c = h.condition(o, "Ready")
   if c == nil then
     return h.progressing("Waiting for the Atlas operator")
   end
   local reason = h.text(c.reason) or h.text(c.message) or ""
+  local message = h.text(c.message) or ""
   if c.status == "True" then
     return h.healthy(reason)
+  elseif c.status == "False" and reason == "GettingDevDB"
+      and message:lower():find("waiting for dev database", 1, true) then
+    -- The operator is starting (or scaling up) its dev database and retries shortly.
+    return h.progressing(message)
   elseif c.status == "False" and reason ~= "Reconciling" then
     return h.degraded(reason)
   end

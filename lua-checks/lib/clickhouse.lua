@@ -5,11 +5,30 @@ local h = require("herald")
 
 local M = {}
 
--- Completed is healthy; Aborted and Failed (the reconcile gave up) degraded; InProgress,
--- Terminating and anything else progressing. `product` starts every message ("ClickHouse",
--- "ClickHouseKeeper").
+-- The operator's boolean strings ("yes", "true", "1", "on", "enabled"...), true when set.
+local TRUE = { ["1"] = true, ["true"] = true, yes = true, on = true, enable = true, enabled = true }
+local function flag(v)
+  return v == true or (type(v) == "string" and TRUE[string.lower(v)] == true)
+end
+
+-- Aborted and Failed (the reconcile gave up) are degraded, also when stopped or suspended
+-- (failure first); then spec.stop (the operator scales every StatefulSet to 0 and keeps the
+-- PVCs: Progressing while that reconcile is InProgress) and spec.suspend (the operator stops
+-- reconciling) are suspended; Completed is healthy;
+-- InProgress, Terminating and anything else progressing. `product` starts every message
+-- ("ClickHouse", "ClickHouseKeeper").
 function M.installation(o, product)
   local state = h.text(h.status(o).status)
+  local spec = h.spec(o)
+  if state ~= "Aborted" and state ~= "Failed" then
+    if flag(spec.stop) and state == "InProgress" then
+      return h.progressing(product .. " installation is being stopped (spec.stop)")
+    elseif flag(spec.stop) then
+      return h.suspended(product .. " installation is stopped (spec.stop)")
+    elseif flag(spec.suspend) then
+      return h.suspended(product .. " reconciliation is suspended (spec.suspend)")
+    end
+  end
   if state == nil then
     return h.progressing(product .. " status not yet available")
   elseif state == "Completed" then

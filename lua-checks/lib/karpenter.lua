@@ -33,8 +33,9 @@ local WAITING = {
 -- NodeClaim: deletion is Progressing; a step (Launched, Registered, Initialized) False is
 -- Degraded; a launch Karpenter tried and failed (Launched=Unknown, reason LaunchFailed: it keeps
 -- retrying, but the claim is not merely waiting) is Degraded; Ready=True is Healthy; Ready=False
--- is Degraded (Karpenter sets it only when a step is False); otherwise Progressing, naming the
--- last step reached.
+-- is Degraded (Karpenter sets it only when a step is False); DisruptionReason=True (Karpenter's
+-- disruption queue has tainted the node to drain and replace it: drift, consolidation) is
+-- Progressing, ahead of Ready; otherwise Progressing, naming the last step reached.
 function M.node_claim(o)
   if h.get(o, "metadata", "deletionTimestamp") then
     return h.progressing("NodeClaim is being deleted")
@@ -52,6 +53,11 @@ function M.node_claim(o)
   local launch = c.Launched
   if reached == 0 and h.is(launch, "Unknown") and launch.reason == "LaunchFailed" then
     return h.degraded(h.text(launch.message) or "Launching the instance failed; Karpenter is retrying")
+  end
+  local disruption = c.DisruptionReason
+  if h.is(disruption, "True") then
+    local why = h.text(disruption.message) or h.text(disruption.reason)
+    return h.progressing("Karpenter is disrupting the node" .. (why and (": " .. why) or ""))
   end
   if h.is(c.Ready, "True") then
     local node = h.status(o).nodeName

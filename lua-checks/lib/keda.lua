@@ -12,8 +12,10 @@ local function as_written(v, fallback)
   return fallback
 end
 
--- Failure before suspension: Ready=False is degraded (KEDA cannot scale the target) and
--- Fallback=True degraded (a metric source keeps failing), paused or not; then Paused=True is
+-- Failure before suspension: Ready=False is degraded (KEDA cannot scale the target), so is
+-- Ready=Unknown with reason PartialTriggerError (KEDA's word for "some triggers answer with an
+-- error while another is active": it keeps scaling on the working ones, but a trigger is broken),
+-- and Fallback=True (a metric source keeps failing), paused or not; then Paused=True is
 -- suspended; Ready=True healthy, idle or Active; otherwise (Ready Unknown or absent: KEDA has
 -- not reconciled it yet) progressing with Ready's message, else the first condition's that has
 -- one. The last condition of each type counts.
@@ -30,6 +32,8 @@ function M.scaled(o, kind)
   local ready = by.Ready
   if h.is(ready, "False") then
     return h.degraded(as_written(ready.message, as_written(ready.reason, kind .. " is not ready")))
+  elseif h.is(ready, "Unknown") and ready.reason == "PartialTriggerError" then
+    return h.degraded(as_written(ready.message, "Some triggers of the " .. kind .. " are failing"))
   elseif h.is(by.Fallback, "True") then
     return h.degraded(as_written(by.Fallback.message, kind .. " is using fallback replicas"))
   elseif h.is(by.Paused, "True") then

@@ -1,12 +1,19 @@
 -- mariadb-operator (k8s.mariadb.com): the job-like resources (Backup, SqlJob) report their
 -- (Cron)Job in a Complete condition whose reason says how the last run went (JobComplete,
--- JobFailed, JobRunning, CronJobScheduled...). `require("mariadb_operator").job(obj)`.
+-- JobFailed, JobSuspended, JobRunning, CronJobSuccess, CronJobFailed, CronJobScheduled...).
+-- `require("mariadb_operator").job(obj)`.
 local h = require("herald")
 
 local M = {}
 
--- A reason naming a failure is degraded, Complete=True healthy, anything else progressing; the
--- message is the reason and the condition's message. No condition: not scheduled yet.
+-- The reason is the operator's verdict on the last run, whatever the status: it writes
+-- JobFailed with status True (the Job has ended) and CronJobFailed or Failed with False, so a
+-- reason naming a failure is degraded (releases before the reason CronJobFailed existed wrote a
+-- failed scheduled run as CronJobScheduled with the message Failed); JobSuspended (the Job is
+-- suspended) is suspended; Complete=True (JobComplete, CronJobSuccess) healthy; anything else (JobRunning,
+-- CronJobRunning, CronJobScheduled) progressing. The message is the reason and the condition's
+-- message (the operator's fixed Success/Failed/Running/Scheduled word). No condition: not
+-- scheduled yet.
 function M.job(o)
   local c = h.condition(o, "Complete")
   if c == nil then
@@ -14,9 +21,11 @@ function M.job(o)
   end
   local reason, message = h.text(c.reason) or "", h.text(c.message) or ""
   local summary = (reason .. " " .. message):gsub("^%s+", ""):gsub("%s+$", "")
-  -- A scheduled job (reason CronJobScheduled) tells its last run's outcome in the message.
-  if reason:find("Fail") or message == "Failed" then
+  if reason:find("Fail") or (reason == "CronJobScheduled" and message == "Failed") then
     return h.degraded(summary)
+  end
+  if reason == "JobSuspended" then
+    return h.suspended(summary)
   end
   if c.status == "True" then
     return h.healthy(summary)

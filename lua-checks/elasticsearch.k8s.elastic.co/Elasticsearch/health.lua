@@ -1,6 +1,14 @@
 -- ECK Elasticsearch. status.phase is the operator's reconciliation phase and status.health the
--- cluster colour. Ready with green health and all requested nodes (sum of spec.nodeSets[].count)
--- available is healthy; yellow or missing nodes is progressing; red or Invalid is degraded.
+-- cluster colour (green, yellow, red, or unknown when ECK cannot reach the cluster).
+--   phase Invalid (the spec failed validation)                      -> Degraded
+--   phase Stalled (a node shutdown for a downscale or rolling upgrade
+--     cannot make progress; ECK asks for a user if it persists)      -> Degraded
+--   phase ApplyingChanges, MigratingData or any other not Ready      -> Progressing
+--   health red -> Degraded; yellow, unknown or not reported yet      -> Progressing
+--   green with fewer available nodes than requested (sum of
+--     spec.nodeSets[].count)                                         -> Progressing
+--   green with every node available                                  -> Healthy
+--   an empty status (not reconciled yet)                             -> Unknown, as the corpus wants
 local h = require("herald")
 local s = h.status(obj)
 local phase, health = h.text(s.phase), h.text(s.health)
@@ -8,6 +16,8 @@ if phase == nil and health == nil then
   return h.unknown("Elasticsearch Cluster status is unknown. Ensure your ArgoCD is current and then check for/file a bug report: https://github.com/argoproj/argo-cd/issues")
 elseif phase == "Invalid" then
   return h.degraded("Elasticsearch phase is Invalid")
+elseif phase == "Stalled" then
+  return h.degraded("Elasticsearch phase is Stalled: a node shutdown cannot make progress")
 elseif phase ~= nil and phase ~= "Ready" then
   return h.progressing("Elasticsearch phase is " .. phase)
 elseif health == "red" then

@@ -6,6 +6,8 @@
 --   Launched=Unknown, LaunchFailed -> Degraded: the cloud provider refused the instance; Karpenter
 --                                  retries, but the claim is failing, not waiting to launch
 --   Ready=False                 -> Degraded (Karpenter's summary turns False only on a failed step)
+--   DisruptionReason=True       -> Progressing: the disruption queue tainted the node and is
+--                                  draining and replacing it (Drifted, Underutilized, Empty...)
 --   Ready=True                  -> Healthy
 --   otherwise                   -> Progressing, naming the last step reached
 return require("karpenter").node_claim(obj)

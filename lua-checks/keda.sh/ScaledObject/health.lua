@@ -2,8 +2,11 @@
 -- work), Active (triggers currently ask for scaling), Fallback (a trigger keeps failing and KEDA
 -- fell back to fixed replicas) and Paused (the autoscaling.keda.sh/paused annotation took effect).
 --   Ready=False   -> Degraded (KEDA cannot scale the target), paused or not: failure first
+--   Ready=Unknown, reason PartialTriggerError -> Degraded (a trigger answers with an error while
+--                    another is active; KEDA scales on the working ones only)
 --   Fallback=True -> Degraded (scaling runs on fallback values, a metric source is failing)
 --   Paused=True   -> Suspended
 --   Ready=True    -> Healthy (whether or not it is Active: idle is normal)
---   otherwise     -> Progressing, with what KEDA says it is doing
+--   otherwise     -> Progressing, with what KEDA says it is doing (Ready Unknown for another
+--                    reason or absent: KEDA has not judged the triggers yet)
 return require("keda").scaled(obj, "ScaledObject")

@@ -1,30 +1,26 @@
--- CloudNativePG Cluster. Hibernation (annotation or the cnpg.io/hibernation condition) and a
--- disabled reconciliation loop mean the operator is deliberately idle: Suspended. Otherwise
--- status.phase decides: the healthy phase is Healthy, failure phases are Degraded (phaseReason
--- explains): failing over, objects or plugins the operator cannot handle, an unusable image
--- catalog, an unrecoverable cluster, anything waiting for the user. Every other phase is an
--- operation in flight: Progressing.
+-- CloudNativePG Cluster. status.phase is the operator's summary of the cluster (phaseReason
+-- explains it) and is judged whether or not status.conditions is there:
+--   a failure phase (failing over, objects or plugins the operator cannot handle, an unusable
+--   image catalog, an unrecoverable cluster, anything waiting for the user) -> Degraded, also
+--   under a disabled loop or a hibernation in progress (failure first); a completed
+--   hibernation has no instances left to fail, so it stays Suspended;
+--   cnpg.io/reconciliationLoop: disabled                           -> Suspended
+--   the cnpg.io/hibernation condition, which the operator writes while the
+--   cnpg.io/hibernation annotation is "on" and while it rehydrates afterwards:
+--     True, reason Hibernated        -> Suspended (no pods left, PVCs kept)
+--     True, reason Rehydration       -> Progressing (hibernation turned off, pods coming back)
+--     False, WrongAnnotationValue    -> Degraded (the annotation is neither on nor off)
+--     False/Unknown, other reasons   -> Progressing (fencing, deleting the pods)
+--   annotation "on" without the condition yet                      -> Progressing (the operator
+--                                                                     hibernates a healthy cluster)
+--   no phase yet                                                   -> Progressing
+--   the healthy phase -> Healthy; any other phase (an operation in flight) -> Progressing.
 local h = require("herald")
-local hib = h.condition(obj, "cnpg.io/hibernation")
-if h.is(hib, "True") then
-  return h.suspended(h.explain(hib, "Cluster has been hibernated"))
-end
-if h.annotation(obj, "cnpg.io/hibernation") == "on" then
-  return h.suspended("Cluster has been hibernated")
-end
-if h.annotation(obj, "cnpg.io/reconciliationLoop") == "disabled" then
-  return h.suspended("Cluster reconciliation is suspended")
-end
 
 local s = h.status(obj)
 local phase = h.text(s.phase)
-if phase == nil then
-  return h.progressing("Waiting for the cluster to be created")
-end
-if phase == "Cluster in healthy state" then
-  return h.healthy("")
-end
 local why = h.text(s.phaseReason) or phase
+
 local FAILING = {
   ["Failing over"] = true,
   ["Waiting for user action"] = true,
@@ -32,7 +28,35 @@ local FAILING = {
   ["Cluster has incomplete or invalid image catalog"] = true,
   ["Cluster is unrecoverable and needs manual intervention"] = true,
 }
-if FAILING[phase] or phase:find("cannot", 1, true) then
+local failing = phase ~= nil and (FAILING[phase] or phase:find("cannot", 1, true) ~= nil)
+
+local hib = h.condition(obj, "cnpg.io/hibernation")
+local hib_reason = h.text(h.field(hib, "reason"))
+if h.is(hib, "True") and hib_reason ~= "Rehydration" then
+  return h.suspended(h.explain(hib, "Cluster has been hibernated"))
+end
+if h.is(hib, "False") and hib_reason == "WrongAnnotationValue" then
+  return h.degraded(h.explain(hib, "The cnpg.io/hibernation annotation is neither on nor off"))
+end
+if failing then
   return h.degraded(why)
+end
+if h.annotation(obj, "cnpg.io/reconciliationLoop") == "disabled" then
+  return h.suspended("Cluster reconciliation is suspended")
+end
+if hib ~= nil then
+  if hib_reason == "Rehydration" then
+    return h.progressing(h.explain(hib, "Cluster is being rehydrated"))
+  end
+  return h.progressing(h.explain(hib, "Hibernation is in progress"))
+end
+if h.annotation(obj, "cnpg.io/hibernation") == "on" then
+  return h.progressing("Hibernation requested, waiting for the operator to start it")
+end
+if phase == nil then
+  return h.progressing("Waiting for the cluster to be created")
+end
+if phase == "Cluster in healthy state" then
+  return h.healthy("")
 end
 return h.progressing(why)

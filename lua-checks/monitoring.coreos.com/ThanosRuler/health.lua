@@ -1,0 +1,11 @@
+-- ThanosRuler (prometheus-operator). The operator's status reporter gives it the same conditions as a
+-- Prometheus: Reconciled (the configuration and StatefulSets could be generated) and Available
+-- (True, False: no pod ready, or "Degraded": some pods not ready).
+--   Reconciled=False                   -> Degraded
+--   Available=False                    -> Degraded (no pod is ready)
+--   spec.paused                        -> Suspended (a failure still reported wins over the pause)
+--   conditions for an older generation -> Progressing
+--   no Available condition yet         -> Progressing
+--   Available=Degraded or Unknown      -> Progressing (pods still rolling out or starting)
+--   Available=True                     -> Healthy
+return require("prometheus_operator").workload(obj, "ThanosRuler")
