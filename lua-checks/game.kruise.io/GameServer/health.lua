@@ -1,7 +1,10 @@
--- OpenKruiseGame GameServer. status.currentState should reach status.desiredState; the
--- GameServer's own conditions (PodNormal, NodeNormal...) and the mirrored pod conditions in
--- status.podStatus must not be False. A False condition is degraded, a pending state change is
--- progressing.
+-- OpenKruiseGame GameServer. status.currentState (Creating, Ready, NotReady, Crash, Updating,
+-- PreUpdate, PreDelete, Deleting, Unknown: kruise-game derives it from its pod) should reach
+-- status.desiredState. The GameServer's own conditions (PodNormal, NodeNormal,
+-- PersistentVolumeNormal: False when the pod, its node or its volumes are abnormal, with a
+-- warning event) and the mirrored pod conditions in status.podStatus must not be False.
+-- A False condition or the state Crash (the pod failed) is Degraded, a pending state change is
+-- Progressing, no state yet is Progressing (waiting for the controller), else Healthy.
 local h = require("herald")
 local s = h.status(obj)
 local failed = h.first_with(obj, "False")
@@ -15,6 +18,8 @@ end
 local current, desired = h.text(s.currentState), h.text(s.desiredState)
 if current == nil then
   return h.progressing("Waiting for GameServer state")
+elseif current == "Crash" then
+  return h.degraded("GameServer has crashed: its pod failed")
 elseif desired ~= nil and current ~= desired then
   return h.progressing("State change: " .. current .. " → " .. desired)
 end
