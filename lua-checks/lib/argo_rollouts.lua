@@ -62,15 +62,17 @@ local function size(list)
 end
 
 -- Whether the controller saw the latest spec. observedGeneration was a pod-template hash before
--- v0.10; only a number can be compared with metadata.generation. Without one the controller
--- has seen no spec. With spec.workloadRef the referenced workload's generation counts too.
+-- v0.10; only a number can be compared with metadata.generation, and a number above it is such
+-- a hash that happens to be all digits (no controller observes a generation not yet written),
+-- as Argo Rollouts' own client reads it. Without one the controller has seen no spec. With
+-- spec.workloadRef the referenced workload's generation counts too.
 local function spec_observed(o, spec, s)
   if s.observedGeneration == nil then
     return false
   end
   local observed = tonumber(s.observedGeneration)
   local generation = tonumber(h.get(o, "metadata", "generation"))
-  if observed ~= nil and generation ~= nil and observed ~= generation then
+  if observed ~= nil and generation ~= nil and observed < generation then
     return false
   end
   if spec.workloadRef ~= nil then
@@ -82,7 +84,10 @@ local function spec_observed(o, spec, s)
   return true
 end
 
--- Older controllers: an invalid spec, an abort or a missed progress deadline is degraded.
+-- Older controllers: an invalid spec, an abort or a missed progress deadline is degraded. An
+-- abort shows twice: status.abort (the request, which the controller acts on) and the
+-- Progressing condition's reason RolloutAborted (what it wrote in response, and what its own
+-- phase calculation reads); either one is an aborted rollout.
 local function failure(o, s)
   local invalid = h.condition(o, "InvalidSpec")
   if h.is(invalid, "True") then
@@ -90,8 +95,10 @@ local function failure(o, s)
   end
   local progressing = h.condition(o, "Progressing")
   local reason = h.field(progressing, "reason")
-  if s.abort == true then
-    return h.degraded(reason == "RolloutAborted" and h.text(progressing.message) or "Rollout is aborted")
+  if reason == "RolloutAborted" then
+    return h.degraded(h.text(progressing.message) or "Rollout is aborted")
+  elseif s.abort == true then
+    return h.degraded("Rollout is aborted")
   elseif reason == "ProgressDeadlineExceeded" then
     return h.degraded(h.text(progressing.message) or "Rollout has exceeded its progress deadline")
   end
@@ -99,11 +106,12 @@ local function failure(o, s)
 end
 
 -- A pause (with the first pause condition's reason), by the user or the controller.
+-- (status.controllerPause without pause conditions is an unpause under way: see M.rollout.)
 local function pause(spec, s)
   if size(s.pauseConditions) > 0 then
     local reason = h.text(h.field(s.pauseConditions[1], "reason"))
     return h.suspended(reason and ("Rollout is paused: " .. reason) or "Rollout is paused")
-  elseif spec.paused == true or s.controllerPause == true then
+  elseif spec.paused == true then
     return h.suspended("Rollout is paused")
   end
   return nil
@@ -159,13 +167,18 @@ local ROLLOUT_PHASES = {
   Degraded = { "Degraded", "Rollout is degraded" },
 }
 
--- A Rollout: stale until the controller saw the latest spec; then the phase of controllers since
--- v1.0; for older ones, failures, pauses, canary steps and pending replicas, else healthy.
+-- A Rollout: stale until the controller saw the latest spec; an unpause under way (the
+-- controller paused it, somebody cleared its pause conditions, the controller has not resumed
+-- yet) is progressing whatever the phase says; then the phase of controllers since v1.0; for
+-- older ones, failures, pauses, canary steps and pending replicas, else healthy.
 function M.rollout(o)
   local spec, s = h.spec(o), h.status(o)
   local strategy = h.list(spec.strategy)
   if o.status == nil or not spec_observed(o, spec, s) then
     return h.progressing("Waiting for rollout spec update to be observed")
+  end
+  if s.controllerPause == true and size(s.pauseConditions) == 0 then
+    return h.progressing("Waiting for the rollout to unpause")
   end
   if h.text(s.phase) then
     return from_phase(s.phase, h.text(s.message), ROLLOUT_PHASES, "Rollout")

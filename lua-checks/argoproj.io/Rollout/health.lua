@@ -2,11 +2,14 @@
 --
 -- 1. The controller must have seen the latest spec (metadata.generation, and the
 --    referenced workload's generation when spec.workloadRef is used); until then
---    anything else in status is stale -> Progressing.
--- 2. Controllers since v1.0 summarise the rollout in status.phase
+--    anything else in status is stale -> Progressing. A numeric observedGeneration
+--    above metadata.generation is a pre-v0.10 spec hash, not a generation: seen.
+-- 2. status.controllerPause without pause conditions: being unpaused -> Progressing.
+-- 3. Controllers since v1.0 summarise the rollout in status.phase
 --    (Healthy / Progressing / Paused / Degraded) and status.message: trusted as is.
--- 3. Older controllers have no phase, so it is worked out from status:
---    invalid spec, abort or a missed progress deadline -> Degraded; a pause ->
+-- 4. Older controllers have no phase, so it is worked out from status:
+--    invalid spec, abort (status.abort, or the Progressing reason RolloutAborted) or a
+--    missed progress deadline -> Degraded; a pause (pause conditions, spec.paused) ->
 --    Suspended; canary steps left, replicas not yet updated / available, the new
 --    revision not yet active (blue-green), old replicas not yet scaled down, or the
 --    new revision not yet stable (canary) -> Progressing; else Healthy.

@@ -3,7 +3,7 @@
 --   Initialized, Succeeded          -> Healthy (the primary runs the promoted spec)
 --   Failed                          -> Degraded (analysis failed, the canary was rolled back)
 --   Waiting, WaitingPromotion       -> Suspended (held by a confirm-rollout/confirm-promotion gate)
---   spec.suspend                    -> Suspended
+--   spec.suspend                    -> Suspended, unless the phase is Failed (failure first)
 --   any other phase, or none yet    -> Progressing (analysis, promotion, finalising, termination)
 local h = require("herald")
 local PHASE_HEALTH = {
@@ -25,7 +25,7 @@ for _, c in ipairs(h.conditions(obj)) do
     break
   end
 end
-if h.get(obj, "spec", "suspend") == true then
+if h.get(obj, "spec", "suspend") == true and phase ~= "Failed" then
   return h.suspended("Canary analysis is suspended: " .. message)
 end
 return h.lookup(phase, PHASE_HEALTH, message)

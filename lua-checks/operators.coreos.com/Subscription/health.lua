@@ -3,7 +3,10 @@
 -- is UpgradePending when an installed operator only waits for manual InstallPlan approval;
 -- otherwise Progressing. OLM's BundleUnpacking=True (the bundle is still being unpacked) and
 -- InstallPlanPending=True with reason Installing (the InstallPlan is executing) are work in
--- flight whatever the state says: Progressing. The message lists each condition and then the subscription state.
+-- flight whatever the state says: Progressing. OLM reports install failures only in the
+-- conditions (state AtLatestKnown sits beside InstallPlanFailed=True), so a subscription whose
+-- conditions OLM has not written yet is Progressing, not Healthy, unless its state already
+-- says UpgradeFailed. The message lists each condition and then the subscription state.
 local h = require("herald")
 local s = h.status(obj)
 local state = h.text(s.state)
@@ -29,10 +32,16 @@ elseif awaiting_approval then
 else
   table.insert(lines, ".status.state is '" .. state .. "'\n")
 end
+local reported = #h.conditions(obj) > 0
+if not reported then
+  table.insert(lines, 1, "no conditions reported yet\n")
+end
 local message = table.concat(lines)
 
 if failing then
   return h.degraded(message)
+elseif not reported then
+  return h.progressing(message)
 end
 local installing = h.is(c.BundleUnpacking, "True")
   or (h.is(c.InstallPlanPending, "True") and c.InstallPlanPending.reason == "Installing")

@@ -2,7 +2,12 @@
 -- DisruptionAllowed condition.
 --   True                          -> Healthy: pods may be evicted within the budget
 --   False, reason SyncFailed      -> Degraded: the controller could not compute the budget
---   False, any other reason       -> Degraded: e.g. InsufficientPods, evictions are blocked
+--   False, reason InsufficientPods -> no eviction is allowed (status.disruptionsAllowed 0):
+--     status.currentHealthy below status.desiredHealthy -> Degraded: fewer healthy pods
+--       than the budget requires;
+--     currentHealthy at or above desiredHealthy -> Healthy: the budget is met with no room
+--       to spare (maxUnavailable 0, minAvailable equal to the replicas), which is its design
+--   False, any other reason       -> Degraded
 --   no condition, or status older
 --   than the spec (generation)    -> Progressing, waiting for the controller
 -- Should several DisruptionAllowed conditions appear, a False one outweighs a
@@ -36,6 +41,12 @@ if h.is(c, "True") then
   return h.healthy(described or "PodDisruptionBudget allows disruptions")
 end
 if h.is(c, "False") then
+  local status = h.status(obj)
+  local current, desired = tonumber(status.currentHealthy), tonumber(status.desiredHealthy)
+  if reason == "InsufficientPods" and current ~= nil and desired ~= nil and current >= desired then
+    return h.healthy(string.format("%s: %d healthy pods, %d required, no disruption allowed",
+      described, current, desired))
+  end
   return h.degraded(described or "PodDisruptionBudget allows no disruptions")
 end
 return h.progressing(WAITING)
