@@ -3,11 +3,13 @@
 --   phase Invalid (the spec failed validation)                      -> Degraded
 --   phase Stalled (a node shutdown for a downscale or rolling upgrade
 --     cannot make progress; ECK asks for a user if it persists)      -> Degraded
---   health red                                                       -> Degraded
+--   health red in phase Ready (or without a phase)                   -> Degraded
 --   annotation eck.k8s.elastic.co/managed: "false" (orchestration
 --     paused by the user; ECK leaves the cluster alone)               -> Suspended
 --   metadata.generation ahead of status.observedGeneration           -> Progressing
 --   phase ApplyingChanges, MigratingData or any other not Ready      -> Progressing
+--     (also when red: a restart or upgrade ECK is applying can turn the
+--     cluster red for a while, and ECK reports the phase it is in)
 --   health yellow, unknown or not reported yet                       -> Progressing
 --   green with fewer available nodes than requested (sum of
 --     spec.nodeSets[].count)                                         -> Progressing
@@ -23,7 +25,7 @@ elseif phase == "Invalid" then
   return h.degraded("Elasticsearch phase is Invalid")
 elseif phase == "Stalled" then
   return h.degraded("Elasticsearch phase is Stalled: a node shutdown cannot make progress")
-elseif health == "red" then
+elseif health == "red" and (phase == nil or phase == "Ready") then
   return h.degraded("Elasticsearch Cluster status is Red. Check the status of indices, replicas and shards")
 elseif eck.unmanaged(obj) then
   return h.suspended(eck.UNMANAGED)
@@ -31,6 +33,8 @@ elseif h.generation_lags(obj) then
   return h.progressing("Waiting for ECK to reconcile the latest Elasticsearch spec")
 elseif phase ~= nil and phase ~= "Ready" then
   return h.progressing("Elasticsearch phase is " .. phase)
+elseif health == "red" then
+  return h.degraded("Elasticsearch Cluster status is Red. Check the status of indices, replicas and shards")
 elseif health == "yellow" then
   return h.progressing("Elasticsearch Cluster status is Yellow. Check the status of indices, replicas and shards")
 elseif health ~= "green" then
