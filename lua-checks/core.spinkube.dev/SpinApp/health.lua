@@ -5,6 +5,7 @@
 --   Available says (the old pods may still serve, the new spec will not arrive by itself);
 -- - Progressing=True: a rollout in flight, progressing;
 -- - Available=False: lost availability, degraded; Available missing or Unknown: waiting;
+-- - Available=True with fewer ready replicas than spec.replicas (not autoscaled): progressing;
 -- - otherwise healthy with its ready replica count.
 local h = require("herald")
 if obj.status == nil then
@@ -23,4 +24,7 @@ elseif not h.is(c.Available, "True") then
 end
 local ready = h.num(h.status(obj).readyReplicas)
 local wanted = h.num(h.spec(obj).replicas, ready)
+if ready < wanted and h.spec(obj).enableAutoscaling ~= true then
+  return h.progressing(string.format("Waiting for replicas to be ready (%d/%d)", ready, wanted))
+end
 return h.healthy(string.format("Application is healthy with %d/%d replicas ready", ready, wanted))
