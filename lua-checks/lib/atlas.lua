@@ -12,7 +12,7 @@ local M = {}
 -- condition's message), the operator's message for the dev database wait.
 -- Ready=False with reason ApprovalPending is Suspended: the operator is holding a migration (a
 -- migrate-down, or a plan under an Atlas Cloud review policy) until someone approves it at
--- status.approvalURL, and retries only to see whether that happened; PlanRejected (the plan was
+-- status.approvalUrl, and retries only to see whether that happened; PlanRejected (the plan was
 -- rejected there) stays Degraded.
 function M.ready(o)
   local c = h.condition(o, "Ready")

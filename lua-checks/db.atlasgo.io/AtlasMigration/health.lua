@@ -4,7 +4,7 @@
 --   Ready=False, reason Reconciling (new or changed spec) -> Progressing
 --   Ready=False, GettingDevDB "waiting for dev database"  -> Progressing (dev database starting)
 --   Ready=False, ApprovalPending (held for a human to
---     approve it in Atlas Cloud, status.approvalURL)      -> Suspended
+--     approve it in Atlas Cloud, status.approvalUrl)      -> Suspended
 --   Ready=False, any other reason (that step failed, or
 --     PlanRejected, ProtectedFlowError)                   -> Degraded
 --   Ready=Unknown or no Ready condition yet               -> Progressing
