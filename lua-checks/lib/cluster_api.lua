@@ -90,7 +90,10 @@ function M.machine(o)
   elseif phase == "Running" then
     return h.healthy("Machine is running")
   end
-  return h.progressing("Machine is " .. (phase or "Pending"))
+  -- Cluster API's Ready summary says which step it waits for ("1 of 2 completed").
+  local ready = h.condition(o, "Ready")
+  local why = h.is(ready, "False") and h.text(ready.message) or nil
+  return h.progressing("Machine is " .. (phase or "Pending") .. (why and (": " .. why) or ""))
 end
 
 return M
