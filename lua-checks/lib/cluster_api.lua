@@ -5,13 +5,16 @@ local h = require("herald")
 
 local M = {}
 
--- Phase Failed or a failureMessage (the message, else the Ready condition's, else "<kind>
+-- Phase Failed or a failureMessage (status.failureMessage, or v1beta2's
+-- status.deprecated.v1beta1.failureMessage; the message, else the Ready condition's, else "<kind>
 -- has failed"), or Ready=False with severity Error, is degraded; nil otherwise.
 function M.failure(o, kind)
   local s = h.status(o)
   local ready = h.condition(o, "Ready")
-  if s.phase == "Failed" or h.text(s.failureMessage) then
-    return h.degraded(h.text(s.failureMessage) or h.explain(ready, kind .. " has failed"))
+  -- v1beta2 (Cluster API 1.11+) keeps the old failure fields under status.deprecated.v1beta1.
+  local failure = h.text(s.failureMessage) or h.text(h.get(s, "deprecated", "v1beta1", "failureMessage"))
+  if s.phase == "Failed" or failure then
+    return h.degraded(failure or h.explain(ready, kind .. " has failed"))
   elseif h.is(ready, "False") and ready.severity == "Error" then
     return h.degraded(h.explain(ready, kind .. " is not ready"))
   end
