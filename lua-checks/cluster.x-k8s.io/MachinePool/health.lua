@@ -5,7 +5,9 @@
 --   phase Failed                                                  -> Degraded
 --   paused (cluster.x-k8s.io/paused annotation, or Paused=True)   -> Suspended
 --   phase Unknown (the provider cannot tell)                      -> Unknown
---   Scaling, or Running with no False condition                   -> Healthy
+--   Scaling (the phase Cluster API uses instead of ScalingUp/ScalingDown when the replica
+--     count is managed by an external autoscaler: it moves on its own), or Running with no
+--     False condition                                             -> Healthy
 --   Running with a False condition, any other phase               -> Progressing
 local h = require("herald")
 local capi = require("cluster_api")
