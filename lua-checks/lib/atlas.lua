@@ -10,8 +10,8 @@ local M = {}
 -- database to be ready" (it is creating or scaling up the dev database it needs, a transient
 -- error it retries); anything else is progressing. The message is the reason (else the
 -- condition's message), the operator's message for the dev database wait.
--- Ready=False with reason ApprovalPending is Suspended: the operator is holding a migration (a
--- migrate-down, or a plan under an Atlas Cloud review policy) until someone approves it at
+-- Ready=False with reason ApprovalPending is Suspended: the operator is holding a migration (an
+-- AtlasMigration's protected migrate-down) until someone approves its plan in Atlas Cloud at
 -- status.approvalUrl, and retries only to see whether that happened; PlanRejected (the plan was
 -- rejected there) stays Degraded.
 function M.ready(o)
