@@ -10,6 +10,10 @@ local M = {}
 -- database to be ready" (it is creating or scaling up the dev database it needs, a transient
 -- error it retries); anything else is progressing. The message is the reason (else the
 -- condition's message), the operator's message for the dev database wait.
+-- Ready=False with reason ApprovalPending is Suspended: the operator is holding a migration (an
+-- AtlasMigration's protected migrate-down) until someone approves its plan in Atlas Cloud at
+-- status.approvalUrl, and retries only to see whether that happened; PlanRejected (the plan was
+-- rejected there) stays Degraded.
 function M.ready(o)
   local c = h.condition(o, "Ready")
   if c == nil then
@@ -19,6 +23,9 @@ function M.ready(o)
   local message = h.text(c.message) or ""
   if c.status == "True" then
     return h.healthy(reason)
+  elseif c.status == "False" and reason == "ApprovalPending" then
+    local url = h.text(h.status(o).approvalUrl) or h.text(h.status(o).approvalURL)
+    return h.suspended((h.text(c.message) or "Waiting for approval") .. (url and (": " .. url) or ""))
   elseif c.status == "False" and reason == "GettingDevDB"
       and message:lower():find("waiting for dev database", 1, true) then
     -- The operator is starting (or scaling up) its dev database and retries shortly.

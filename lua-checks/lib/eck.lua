@@ -32,15 +32,29 @@ local function association(s)
   return nil
 end
 
--- A spec ECK has not observed yet, or no health yet, is Progressing; green Healthy; yellow
--- Progressing; red Degraded (with the association that is not established, if any); any other
--- word Unknown.
+-- Whether ECK's orchestration of the object is paused: the annotation
+-- `eck.k8s.elastic.co/managed: "false"` (ECK's troubleshooting docs, "pause ECK orchestration":
+-- the operator ignores the resource until the annotation is removed or set to true).
+function M.unmanaged(o)
+  return h.annotation(o, "eck.k8s.elastic.co/managed") == "false"
+end
+
+M.UNMANAGED = "ECK orchestration is paused (eck.k8s.elastic.co/managed: false)"
+
+-- In the project's order: red Degraded (with the association that is not established, if any);
+-- orchestration paused Suspended; a spec ECK has not observed yet, or no health yet,
+-- Progressing; green Healthy; yellow Progressing; any other word Unknown.
 function M.colour(o, kind)
   local s = h.status(o)
-  if h.generation_lags(o) then
+  local health = h.text(s.health)
+  if health == "red" then
+    local assoc = association(s)
+    return h.degraded(kind .. " health is red" .. (assoc and (" (" .. assoc .. ")") or ""))
+  elseif M.unmanaged(o) then
+    return h.suspended(M.UNMANAGED)
+  elseif h.generation_lags(o) then
     return h.progressing("Waiting for ECK to reconcile the latest " .. kind .. " spec")
   end
-  local health = h.text(s.health)
   if health == nil then
     return h.progressing("Waiting for ECK to report the " .. kind .. "'s health")
   elseif health == "green" then
@@ -48,9 +62,6 @@ function M.colour(o, kind)
   elseif health == "yellow" then
     return h.progressing(string.format("%s health is yellow: %d of %d pods available", kind,
       h.num(s.availableNodes), h.num(s.expectedNodes, h.num(s.count))))
-  elseif health == "red" then
-    local assoc = association(s)
-    return h.degraded(kind .. " health is red" .. (assoc and (" (" .. assoc .. ")") or ""))
   end
   return h.unknown(kind .. " reports health \"" .. health .. "\", which ECK does not write")
 end

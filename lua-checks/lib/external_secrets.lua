@@ -23,7 +23,10 @@ function M.ready(o, waiting, failed)
   return h.progressing(message or waiting)
 end
 
--- A SecretStore or ClusterSecretStore: Ready tells whether the provider can be reached.
+-- A SecretStore or ClusterSecretStore: Ready tells whether the provider can be reached: True
+-- with reason Valid, or ValidationUnknown when the provider cannot check its credentials
+-- (the store is used all the same: Healthy, with that message); False with reason
+-- InvalidStoreConfiguration, InvalidProviderConfig or ValidationFailed.
 function M.store(o, kind)
   return M.ready(o, "Waiting for " .. kind, kind .. " is not ready: ")
 end

@@ -128,11 +128,16 @@ end
 -- ---------------------------------------------------------------------------------------------
 -- Policies (BackendTLSPolicy...): one entry per ancestor in status.ancestors.
 
-local POLICY_REQUIRED = { "Accepted", "ResolvedRefs" }
+-- Accepted is every policy's condition (PolicyAncestorStatus); ResolvedRefs came with
+-- BackendTLSPolicy v1 (Gateway API 1.4: reasons ResolvedRefs, InvalidCACertificateRef,
+-- InvalidKind), so implementations of the v1alpha2/v1alpha3 API only ever write Accepted.
+local POLICY_REQUIRED = { "Accepted" }
+local POLICY_OPTIONAL = { "ResolvedRefs" }
 
 -- One ancestor entry: its current conditions (typed, not older than metadata.generation; the
--- last of a type wins), none is nil. Each required type must be True: another status is
--- Degraded, unless Unknown or reason Pending (Progressing, as is a missing type).
+-- last of a type wins), none is nil. Accepted must be True and ResolvedRefs, where written,
+-- too: another status is Degraded, unless Unknown or reason Pending (Progressing, as is a
+-- missing Accepted).
 local function judge_ancestor(o, entry)
   local by, count = {}, 0
   for _, c in ipairs(h.list(entry.conditions)) do
@@ -145,10 +150,20 @@ local function judge_ancestor(o, entry)
     return nil
   end
   local waiting = nil
+  local checks = {}
   for _, kind in ipairs(POLICY_REQUIRED) do
+    checks[#checks + 1] = { kind, true }
+  end
+  for _, kind in ipairs(POLICY_OPTIONAL) do
+    checks[#checks + 1] = { kind, false }
+  end
+  for _, check in ipairs(checks) do
+    local kind, required = check[1], check[2]
     local c = by[kind]
     if c == nil then
-      waiting = waiting or ("Waiting for condition: " .. kind)
+      if required then
+        waiting = waiting or ("Waiting for condition: " .. kind)
+      end
     elseif c.status ~= "True" then
       if c.status == "Unknown" or c.reason == "Pending" then
         waiting = waiting or M.describe(c, "Waiting for condition: ")

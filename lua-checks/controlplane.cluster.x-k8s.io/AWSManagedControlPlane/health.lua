@@ -8,7 +8,16 @@
 -- conditions and failureMessage on every reconcile: a failure is reported ahead of a generation
 -- lag (a spec that keeps failing would otherwise wait for ever); a lag without a failure is
 -- Progressing.
+--   failureMessage, or any condition False with severity Error      -> Degraded
+--   paused (cluster.x-k8s.io/paused annotation, which Cluster API sets
+--     on the objects of a paused Cluster, or Paused=True)          -> Suspended
+--   generation lag                                                  -> Progressing
+--   EKSControlPlaneUpdating or EKSControlPlaneCreating True         -> Progressing
+--   Ready=True                                                      -> Healthy
+--   anything else (Ready False with severity Info/Warning, Unknown,
+--     missing)                                                      -> Progressing
 local h = require("herald")
+local capi = require("cluster_api")
 local failure = h.text(h.status(obj).failureMessage)
 local c = h.by_type(obj)
 
@@ -41,6 +50,8 @@ if failure then
   return h.degraded(failure)
 elseif has_error() then
   return h.degraded(errors())
+elseif capi.paused(obj) then
+  return h.suspended(h.explain(c.Paused, "Reconciliation is paused"))
 elseif h.generation_lags(obj) then
   return h.progressing("Waiting for the control plane spec to be reconciled")
 elseif h.is(c.EKSControlPlaneUpdating, "True") then

@@ -1,4 +1,5 @@
 -- Coralogix operator RecordingRuleGroupSet. The RemoteSynced condition tells whether the rule
--- groups were pushed to the Coralogix API: True is healthy, False carries the API error, and no
+-- groups were pushed to the Coralogix API: True is healthy (Progressing while it names an older generation than the
+-- object's), False carries the API error (Degraded), and no
 -- status yet means the operator has not reconciled the object.
 return require("coralogix").remote_synced(obj)

@@ -3,6 +3,9 @@
 --   Ready=True                                           -> Healthy
 --   Ready=False, reason Reconciling (new or changed spec) -> Progressing
 --   Ready=False, GettingDevDB "waiting for dev database"  -> Progressing (dev database starting)
---   Ready=False, any other reason (that step failed)      -> Degraded
+--   Ready=False, ApprovalPending (held for a human to
+--     approve it in Atlas Cloud, status.approvalUrl)      -> Suspended
+--   Ready=False, any other reason (that step failed, or
+--     PlanRejected, ProtectedFlowError)                   -> Degraded
 --   Ready=Unknown or no Ready condition yet               -> Progressing
 return require("atlas").ready(obj)

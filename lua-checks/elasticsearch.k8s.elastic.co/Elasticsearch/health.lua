@@ -3,13 +3,20 @@
 --   phase Invalid (the spec failed validation)                      -> Degraded
 --   phase Stalled (a node shutdown for a downscale or rolling upgrade
 --     cannot make progress; ECK asks for a user if it persists)      -> Degraded
+--   health red in phase Ready (or without a phase)                   -> Degraded
+--   annotation eck.k8s.elastic.co/managed: "false" (orchestration
+--     paused by the user; ECK leaves the cluster alone)               -> Suspended
+--   metadata.generation ahead of status.observedGeneration           -> Progressing
 --   phase ApplyingChanges, MigratingData or any other not Ready      -> Progressing
---   health red -> Degraded; yellow, unknown or not reported yet      -> Progressing
+--     (also when red: a restart or upgrade ECK is applying can turn the
+--     cluster red for a while, and ECK reports the phase it is in)
+--   health yellow, unknown or not reported yet                       -> Progressing
 --   green with fewer available nodes than requested (sum of
 --     spec.nodeSets[].count)                                         -> Progressing
 --   green with every node available                                  -> Healthy
 --   an empty status (not reconciled yet)                             -> Unknown, as the corpus wants
 local h = require("herald")
+local eck = require("eck")
 local s = h.status(obj)
 local phase, health = h.text(s.phase), h.text(s.health)
 if phase == nil and health == nil then
@@ -18,6 +25,12 @@ elseif phase == "Invalid" then
   return h.degraded("Elasticsearch phase is Invalid")
 elseif phase == "Stalled" then
   return h.degraded("Elasticsearch phase is Stalled: a node shutdown cannot make progress")
+elseif health == "red" and (phase == nil or phase == "Ready") then
+  return h.degraded("Elasticsearch Cluster status is Red. Check the status of indices, replicas and shards")
+elseif eck.unmanaged(obj) then
+  return h.suspended(eck.UNMANAGED)
+elseif h.generation_lags(obj) then
+  return h.progressing("Waiting for ECK to reconcile the latest Elasticsearch spec")
 elseif phase ~= nil and phase ~= "Ready" then
   return h.progressing("Elasticsearch phase is " .. phase)
 elseif health == "red" then

@@ -12,6 +12,8 @@
 --   a False pod condition in status.podStatus                      -> Degraded
 --   no state yet                                                   -> Progressing (waiting)
 --   a pending state change                                         -> Progressing
+--   state NotReady (its pod's readiness failing, no condition False),
+--     Unknown, PreDelete or Deleting, even without a desired state  -> Progressing
 --   otherwise                                                      -> Healthy
 local h = require("herald")
 local s = h.status(obj)
@@ -64,7 +66,8 @@ if current == nil then
   return h.progressing("Waiting for GameServer state")
 elseif desired ~= nil and current ~= desired then
   return h.progressing("State change: " .. current .. " → " .. desired)
-elseif settling then
+elseif settling or current == "NotReady" or current == "Unknown" or current == "PreDelete"
+    or current == "Deleting" then
   return h.progressing("GameServer is " .. current)
 end
 return h.healthy("GameServer is " .. current)

@@ -1,6 +1,7 @@
 -- OpenKruiseGame GameServerSet. Like a StatefulSet: the set is healthy when the controller saw
 -- the latest spec and spec.replicas GameServers are updated and ready. A paused rolling update
--- or a partition holding back old replicas waits for a human, so it is suspended.
+-- or a partition holding back old replicas waits for a human, so it is suspended (once the
+-- controller has observed the spec: a newer generation waits first).
 local h = require("herald")
 local s, spec = h.status(obj), h.spec(obj)
 if h.generation_lags(obj) or obj.status == nil then

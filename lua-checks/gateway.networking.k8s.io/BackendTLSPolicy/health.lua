@@ -1,8 +1,11 @@
 -- BackendTLSPolicy health.
--- Each Gateway (ancestor) that applies the policy reports it in status.ancestors with Accepted
--- and ResolvedRefs conditions. The policy is healthy when every ancestor entry has both True.
--- A False condition (target not found, conflict, missing CA certificate, ...) is Degraded;
--- Unknown or reason Pending is Progressing, as is an ancestor whose conditions are all older
--- than metadata.generation (it has not applied the current policy yet). Entries with no
--- conditions do not count; if none count yet the policy is waiting for status.
+-- Each Gateway (ancestor) that applies the policy reports it in status.ancestors with an
+-- Accepted condition and, since the v1 API (Gateway API 1.4), a ResolvedRefs condition
+-- (implementations of v1alpha2/v1alpha3 write Accepted alone). The policy is healthy when every
+-- ancestor entry has Accepted True and ResolvedRefs, where written, True. A False condition
+-- (target not found, conflict, no valid or an invalid CA certificate reference, ...) is
+-- Degraded; Unknown or reason Pending is Progressing, as is an ancestor without Accepted yet or
+-- whose conditions are all older than metadata.generation (it has not applied the current
+-- policy yet). Entries with no conditions do not count; if none count yet the policy is waiting
+-- for status.
 return require("gateway_api").policy(obj, "BackendTLSPolicy")
