@@ -33,8 +33,9 @@ local function from_ready(o, ready, waiting, failing, cause)
 end
 
 -- Certificate: Issuing=True (issuance or renewal in flight) is progressing; when Ready=False,
--- a failed issuance (Issuing=False, reason Failed) is the cause, Ready only the symptom. The
--- last condition of each type counts.
+-- a failed issuance (Issuing=False, reason Failed) is the cause, Ready only the symptom; when
+-- Ready=True, a failed renewal is a warning (the certificate still serves, but is not renewed).
+-- The last condition of each type counts.
 function M.certificate(o)
   local ready, issuing
   for _, c in ipairs(h.conditions(o)) do
@@ -50,6 +51,12 @@ function M.certificate(o)
     return h.progressing(said(issuing.message, ""))
   end
   local failed = h.is(issuing, "False") and issuing.reason == "Failed" and said(issuing.message) or nil
+  if failed ~= nil and h.is(ready, "True") and not h.condition_lags(o, ready) then
+    -- The Secret still holds a valid certificate, but the last renewal failed; cert-manager
+    -- retries with a growing back-off, and the certificate expires if none succeeds.
+    return { health = "warning", ready = true, status = "Failed",
+      message = "Certificate is valid, but its renewal failed: " .. failed }
+  end
   return from_ready(o, ready, "Waiting for the certificate to be issued", "Certificate is not ready", failed)
 end
 
