@@ -5,7 +5,7 @@
 --   a condition False (not a step on the way, nor ReconcilePaused) -> Degraded (failure first)
 --   Synced=False ReconcilePaused, or the crossplane.io/paused annotation -> Suspended
 --   a condition Unknown, or False on the way (Creating, Deleting, UnpackingPackage,
---   InactivePackageRevision, AwaitingSignatureVerification) -> Progressing
+--   InactivePackageRevision, AwaitingSignatureVerification, Ongoing) -> Progressing
 --   all conditions True                    -> Healthy
 --   no conditions: a kind the controllers reconcile (managed resource, package, revision, XRD)
 --   is waiting for its first status -> Progressing; a pure definition (Composition,
@@ -44,10 +44,11 @@ end)
 -- The reasons; a condition without one that is not True shows as "<type>=<status>".
 -- False with these reasons is a step on the way, not a failure: a managed resource being created
 -- or deleted, a package being unpacked, a revision waiting to be activated or for its
--- signature to be verified.
+-- signature to be verified, an asynchronous operation of an upjet-generated resource
+-- (AsyncOperation=False, reason Ongoing) still running.
 local TRANSITIONAL = {
   Creating = true, Deleting = true, UnpackingPackage = true, InactivePackageRevision = true,
-  AwaitingSignatureVerification = true,
+  AwaitingSignatureVerification = true, Ongoing = true,
 }
 -- A package revision set inactive on purpose (an older revision kept in history after an
 -- upgrade, or revisionActivationPolicy Manual) is where it should be.
