@@ -24,10 +24,15 @@ local function held(name, paused, at_partition)
   return nil
 end
 
--- Every replica runs the updated revision and is ready and available.
+-- Every replica runs the updated revision and is ready and available. While the controller
+-- still replaces pods (status.updatedReplicas, when reported, below status.replicas) the update
+-- is under way, not failing.
 local function replicas_ready(s, name)
   local replicas = h.num(s.replicas)
-  if h.num(s.updatedReadyReplicas) < replicas or h.num(s.updatedAvailableReplicas) < replicas then
+  if type(s.updatedReplicas) == "number" and s.updatedReplicas < replicas then
+    return h.progressing(string.format("Waiting for the update: %d of %d replicas updated",
+      s.updatedReplicas, replicas))
+  elseif h.num(s.updatedReadyReplicas) < replicas or h.num(s.updatedAvailableReplicas) < replicas then
     return h.degraded("Some replicas are not ready or available")
   end
   return h.healthy("All " .. name .. " workloads are ready and updated")
