@@ -15,12 +15,10 @@ if phase == nil then
   return h.progressing("No status available")
 elseif phase == "Succeeded" or phase == "WaitForFirstConsumer" or phase == "PendingPopulation" then
   return h.healthy(phase)
-elseif phase == "Failed" then
+elseif phase == "Failed" or (h.is(running, "False") and running.reason == "Error") then
+  -- A failure, even of a paused multistage import.
   return h.degraded(h.explain(running, phase))
 elseif phase == "Paused" then
   return h.suspended(phase)
-end
-if h.is(running, "False") and running.reason == "Error" then
-  return h.degraded(h.explain(running, phase))
 end
 return h.progressing(phase)
