@@ -5,7 +5,7 @@
 --   a condition False (not a step on the way, nor ReconcilePaused) -> Degraded (failure first)
 --   Synced=False ReconcilePaused, or the crossplane.io/paused annotation -> Suspended
 --   a condition Unknown, or False on the way (Creating, Deleting, UnpackingPackage,
---   InactivePackageRevision, AwaitingSignatureVerification, Ongoing) -> Progressing
+--   InactivePackageRevision, AwaitingSignatureVerification, Ongoing, Waiting) -> Progressing
 --   all conditions True                    -> Healthy
 --   no conditions: a kind the controllers reconcile (managed resource, package, revision, XRD)
 --   is waiting for its first status -> Progressing; a pure definition (Composition,
@@ -45,10 +45,11 @@ end)
 -- False with these reasons is a step on the way, not a failure: a managed resource being created
 -- or deleted, a package being unpacked, a revision waiting to be activated or for its
 -- signature to be verified, an asynchronous operation of an upjet-generated resource
--- (AsyncOperation=False, reason Ongoing) still running.
+-- (AsyncOperation=False, reason Ongoing) still running, a claim waiting for its composite
+-- resource (Ready=False, reason Waiting).
 local TRANSITIONAL = {
   Creating = true, Deleting = true, UnpackingPackage = true, InactivePackageRevision = true,
-  AwaitingSignatureVerification = true, Ongoing = true,
+  AwaitingSignatureVerification = true, Ongoing = true, Waiting = true,
 }
 -- A package revision set inactive on purpose (an older revision kept in history after an
 -- upgrade, or revisionActivationPolicy Manual) is where it should be.
