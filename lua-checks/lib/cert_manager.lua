@@ -16,18 +16,19 @@ local function said(...)
   return nil
 end
 
--- Ready decides: missing is progressing with `waiting`; written for an older generation is
--- progressing; True healthy; False degraded with `cause` (when given) or Ready's message,
--- reason or `failing`; otherwise progressing with its message or `waiting`.
+-- Ready decides: missing is progressing with `waiting`; False degraded with `cause` (when
+-- given) or Ready's message, reason or `failing`, even when written for an older generation
+-- (failure first); otherwise written for an older generation is progressing; True healthy;
+-- Unknown progressing with its message or `waiting`.
 local function from_ready(o, ready, waiting, failing, cause)
   if ready == nil then
     return h.progressing(waiting)
+  elseif ready.status == "False" then
+    return h.degraded(cause or said(ready.message, ready.reason, failing))
   elseif h.condition_lags(o, ready) then
     return h.progressing("Waiting for cert-manager to process the latest spec")
   elseif ready.status == "True" then
     return h.healthy(said(ready.message, ""))
-  elseif ready.status == "False" then
-    return h.degraded(cause or said(ready.message, ready.reason, failing))
   end
   return h.progressing(said(ready.message, waiting))
 end
