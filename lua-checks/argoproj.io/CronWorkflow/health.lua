@@ -5,6 +5,8 @@
 --   workflows listed in status.active      -> Healthy, not ready (Running): a run is under way
 --   otherwise                              -> Healthy, waiting for its next run
 -- The outcome of past runs lives on the Workflows themselves, which have their own checks.
+-- SpecWarning (deprecated fields) and MetricsError (metrics not emitted) do not stop the
+-- schedule and are not read.
 local h = require("herald")
 local s = h.status(obj)
 
