@@ -2,8 +2,9 @@
 -- crossplane-runtime conditions Synced (did the last reconcile with the cloud API succeed) and
 -- Ready (is the external resource available), plus upjet's LastAsyncOperation (False with reason
 -- ApplyFailure, DestroyFailure... when the last asynchronous Terraform operation failed) and
--- AsyncOperation (False with reason Ongoing while one runs, True with reason Finished after). Pausing follows Crossplane: the annotation
--- crossplane.io/paused: "true", recorded as Synced=False with reason ReconcilePaused.
+-- AsyncOperation (False with reason Ongoing while one runs, True with reason Finished after).
+-- Pausing follows Crossplane: the annotation crossplane.io/paused: "true", recorded as
+-- Synced=False with reason ReconcilePaused.
 --   ProviderConfig, ClusterProviderConfig, ProviderConfigUsage without conditions -> Healthy
 --   a managed resource (spec.forProvider) without conditions yet  -> Progressing
 --   Synced=False (not ReconcilePaused), LastAsyncOperation=False   -> Degraded (the error)
