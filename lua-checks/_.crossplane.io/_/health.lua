@@ -5,7 +5,8 @@
 --   a condition False (not a step on the way, nor ReconcilePaused) -> Degraded (failure first)
 --   Synced=False ReconcilePaused, or the crossplane.io/paused annotation -> Suspended
 --   a condition Unknown, or False on the way (Creating, Deleting, UnpackingPackage,
---   InactivePackageRevision, AwaitingSignatureVerification, Ongoing, Waiting) -> Progressing
+--   InactivePackageRevision, AwaitingSignatureVerification, Ongoing, Waiting; a package whose
+--   revision or runtime health is still Unknown) -> Progressing
 --   all conditions True                    -> Healthy
 --   no conditions: a kind the controllers reconcile (managed resource, package, revision, XRD)
 --   is waiting for its first status -> Progressing; a pure definition (Composition,
@@ -59,6 +60,14 @@ if h.spec(obj).desiredState == "Inactive" then
     return h.healthy("Inactive revision: another revision of the package is active")
   end
 end
+-- A package's Healthy condition is False (UnhealthyPackageRevision) whenever its revision's
+-- health or runtime health is not True, Unknown included; Crossplane then says so in the
+-- message ('Package revision health is "Unknown"'): not judged yet, so a wait.
+local function unjudged(c)
+  local m = h.text(c.message)
+  return c.reason == "UnhealthyPackageRevision" and m ~= nil
+    and m:find('^Package %a+ health is "Unknown"') ~= nil
+end
 local words, paused, failed, pending = {}, false, false, false
 for _, e in ipairs(order) do
   local c = e.c
@@ -70,7 +79,7 @@ for _, e in ipairs(order) do
   end
   if c.reason == "ReconcilePaused" and c.status == "False" then
     paused = true
-  elseif h.is(c, "False") and not TRANSITIONAL[c.reason] then
+  elseif h.is(c, "False") and not TRANSITIONAL[c.reason] and not unjudged(c) then
     failed = failed or c
   elseif c.status ~= "True" then
     pending = true
