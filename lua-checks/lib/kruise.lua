@@ -24,10 +24,20 @@ local function held(name, paused, at_partition)
   return nil
 end
 
--- Every replica runs the updated revision and is ready and available.
+-- Every replica runs the updated revision and is ready and available. While the controller
+-- still replaces pods (status.updatedReplicas, when reported, below status.replicas) the update
+-- is under way, not failing, unless no replica is ready at all (status.readyReplicas 0).
 local function replicas_ready(s, name)
   local replicas = h.num(s.replicas)
-  if h.num(s.updatedReadyReplicas) < replicas or h.num(s.updatedAvailableReplicas) < replicas then
+  if type(s.updatedReplicas) == "number" and s.updatedReplicas < replicas then
+    if s.readyReplicas == 0 and replicas > 0 then
+      -- Mid-update, but nothing serves any more: not a rollout to wait for.
+      return h.degraded(string.format("No replica is ready (%d of %d updated)",
+        s.updatedReplicas, replicas))
+    end
+    return h.progressing(string.format("Waiting for the update: %d of %d replicas updated",
+      s.updatedReplicas, replicas))
+  elseif h.num(s.updatedReadyReplicas) < replicas or h.num(s.updatedAvailableReplicas) < replicas then
     return h.degraded("Some replicas are not ready or available")
   end
   return h.healthy("All " .. name .. " workloads are ready and updated")

@@ -1,14 +1,18 @@
 -- Any kind of a *.crossplane.io group: managed resources, packages and their revisions,
 -- composite resource definitions, compositions, functions... Crossplane's conditions all read
 -- "True = good" (Synced, Ready, Installed, Healthy, RevisionHealthy, Established, Offered...).
---   a condition False (not Creating/Deleting/ReconcilePaused) -> Degraded (failure first)
+--   a revision with desiredState Inactive, Installed=False InactivePackageRevision -> Healthy
+--   a condition False (not a step on the way, nor ReconcilePaused) -> Degraded (failure first)
 --   Synced=False ReconcilePaused, or the crossplane.io/paused annotation -> Suspended
---   a condition Unknown, or Creating/Deleting -> Progressing
+--   a condition Unknown, or False on the way (Creating, Deleting, UnpackingPackage,
+--   InactivePackageRevision, AwaitingSignatureVerification, Ongoing, Waiting; a package whose
+--   revision or runtime health is still Unknown) -> Progressing
 --   all conditions True                    -> Healthy
 --   no conditions: a kind the controllers reconcile (managed resource, package, revision, XRD)
 --   is waiting for its first status -> Progressing; a pure definition (Composition,
 --   DeploymentRuntimeConfig, EnvironmentConfig...) has no status by design -> Healthy.
--- Messages list the conditions' reasons in the order kubectl shows them.
+-- Messages list the conditions' reasons in the order kubectl shows them; a failure says the
+-- failing condition's message where it has one.
 local h = require("herald")
 local UP_TO_DATE = "Resource is up-to-date."
 
@@ -39,7 +43,31 @@ table.sort(order, function(a, b)
 end)
 
 -- The reasons; a condition without one that is not True shows as "<type>=<status>".
-local TRANSITIONAL = { Creating = true, Deleting = true }
+-- False with these reasons is a step on the way, not a failure: a managed resource being created
+-- or deleted, a package being unpacked, a revision waiting to be activated or for its
+-- signature to be verified, an asynchronous operation of an upjet-generated resource
+-- (AsyncOperation=False, reason Ongoing) still running, a claim waiting for its composite
+-- resource (Ready=False, reason Waiting).
+local TRANSITIONAL = {
+  Creating = true, Deleting = true, UnpackingPackage = true, InactivePackageRevision = true,
+  AwaitingSignatureVerification = true, Ongoing = true, Waiting = true,
+}
+-- A package revision set inactive on purpose (an older revision kept in history after an
+-- upgrade, or revisionActivationPolicy Manual) is where it should be.
+if h.spec(obj).desiredState == "Inactive" then
+  local installed = h.condition(obj, "Installed")
+  if h.is(installed, "False") and installed.reason == "InactivePackageRevision" then
+    return h.healthy("Inactive revision: another revision of the package is active")
+  end
+end
+-- A package's Healthy condition is False (UnhealthyPackageRevision) whenever its revision's
+-- health or runtime health is not True, Unknown included; Crossplane then says so in the
+-- message ('Package revision health is "Unknown"'): not judged yet, so a wait.
+local function unjudged(c)
+  local m = h.text(c.message)
+  return c.reason == "UnhealthyPackageRevision" and m ~= nil
+    and m:find('^Package %a+ health is "Unknown"') ~= nil
+end
 local words, paused, failed, pending = {}, false, false, false
 for _, e in ipairs(order) do
   local c = e.c
@@ -51,15 +79,16 @@ for _, e in ipairs(order) do
   end
   if c.reason == "ReconcilePaused" and c.status == "False" then
     paused = true
-  elseif h.is(c, "False") and not TRANSITIONAL[c.reason] then
-    failed = true
+  elseif h.is(c, "False") and not TRANSITIONAL[c.reason] and not unjudged(c) then
+    failed = failed or c
   elseif c.status ~= "True" then
     pending = true
   end
 end
 local message = table.concat(words, " ")
 if failed then
-  return h.degraded(message)
+  -- The failing condition's own explanation, when Crossplane wrote one.
+  return h.degraded(h.text(failed.message) or message)
 end
 if paused then
   return h.suspended(message)

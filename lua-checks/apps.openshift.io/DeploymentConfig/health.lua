@@ -4,7 +4,8 @@
 -- rollout). Available says whether the minimum number of replicas is up; with no replicas
 -- running (status.replicas 0) it is False without meaning anything. A failure wins over a
 -- generation lag: a failed rollout, or no availability while no rollout is under way, is
--- Degraded. After a finished rollout, replicas that are not (yet) available are being replaced
+-- Degraded. A paused config (spec.paused; the controller writes Progressing=Unknown with reason
+-- DeploymentConfigPaused) is Suspended. After a finished rollout, replicas that are not (yet) available are being replaced
 -- by the ReplicationController, so that is Progressing.
 local h = require("herald")
 local c = h.by_type(obj)
@@ -16,6 +17,10 @@ if h.is(progressing, "False") then
 end
 if running and h.is(available, "False") and not h.is(progressing, "True") then
   return h.degraded("Deployment config is degraded")
+end
+if h.spec(obj).paused == true or h.field(progressing, "reason") == "DeploymentConfigPaused" then
+  -- Paused (`oc rollout pause`): no new rollout starts, whatever changes, until it is resumed.
+  return h.suspended(h.explain(progressing, "Deployment config is paused"))
 end
 if h.generation_lags(obj) then
   return h.progressing("Waiting for the rollout to start")

@@ -3,8 +3,8 @@
 -- details. HEALTH_ERR is Degraded whatever the operator is doing (Ceph says data is at risk or
 -- unavailable); while Rook creates, updates or connects the cluster, HEALTH_WARN is expected
 -- (OSDs still coming up, flags such as noout set during an upgrade), so the cluster is
--- Progressing; otherwise any warning or error is Degraded and state Error (the operator failed to
--- reconcile) is Degraded.
+-- Progressing; otherwise HEALTH_WARN is Degraded with health warning (data is served, something
+-- needs attention) and state Error (the operator failed to reconcile) is Degraded.
 local h = require("herald")
 local s = obj.status
 if type(s) ~= "table" then
@@ -34,7 +34,9 @@ if health == "HEALTH_ERR" then
 elseif state == "Creating" or state == "Updating" or state == "Connecting" then
   return h.progressing(said or ("Cluster is " .. state))
 elseif health == "HEALTH_WARN" then
-  return h.degraded(described())
+  -- Ceph still serves data, but something needs attention (a daemon down, nearly full OSDs,
+  -- recovery under way): a warning, not a failure.
+  return { health = "warning", ready = true, status = "HEALTH_WARN", message = described() }
 elseif state == "Error" then
   return h.degraded(said or "Cluster is in error state")
 elseif health == "HEALTH_OK" then

@@ -1,7 +1,7 @@
 -- cert-manager Issuer. Its Ready condition says whether cert-manager could set up the issuer
 -- (ACME account registered, CA key pair found, Vault reachable...).
+--   Ready=False                        -> Degraded, with cert-manager's explanation
 --   Ready seen for an older generation -> Progressing (spec change not processed yet)
 --   Ready=True                         -> Healthy
---   Ready=False                        -> Degraded, with cert-manager's explanation
 --   Ready missing or Unknown           -> Progressing
 return require("cert_manager").issuer(obj, "Issuer")
