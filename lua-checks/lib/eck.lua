@@ -32,15 +32,42 @@ local function association(s)
   return nil
 end
 
--- A spec ECK has not observed yet, or no health yet, is Progressing; green Healthy; yellow
--- Progressing; red Degraded (with the association that is not established, if any); any other
--- word Unknown.
+-- Whether ECK was told to leave the object alone: eck.k8s.elastic.co/pause-orchestration "true"
+-- (ECK 3.5: spec changes wait, health is still reported), or the older
+-- eck.k8s.elastic.co/managed "false" / common.k8s.elastic.co/pause (no reconciliation at all).
+-- Returns the annotation's description, or nil.
+function M.paused(o)
+  if h.annotation(o, "eck.k8s.elastic.co/pause-orchestration") == "true" then
+    return "ECK orchestration is paused (eck.k8s.elastic.co/pause-orchestration)"
+  end
+  if h.annotation(o, "eck.k8s.elastic.co/managed") == "false" then
+    return "Not managed by ECK (eck.k8s.elastic.co/managed=false)"
+  end
+  local legacy = h.annotation(o, "common.k8s.elastic.co/pause")
+  if legacy == "true" then
+    return "Not managed by ECK (common.k8s.elastic.co/pause)"
+  end
+  return nil
+end
+
+-- One order: red is Degraded (with the association that is not established, if any), paused
+-- or not and whatever generation it describes; a pause annotation is Suspended; a spec ECK has
+-- not observed yet, or no health yet, is Progressing; green Healthy; yellow Progressing; any
+-- other word Unknown.
 function M.colour(o, kind)
   local s = h.status(o)
+  local health = h.text(s.health)
+  if health == "red" then
+    local assoc = association(s)
+    return h.degraded(kind .. " health is red" .. (assoc and (" (" .. assoc .. ")") or ""))
+  end
+  local paused = M.paused(o)
+  if paused then
+    return h.suspended(paused)
+  end
   if h.generation_lags(o) then
     return h.progressing("Waiting for ECK to reconcile the latest " .. kind .. " spec")
   end
-  local health = h.text(s.health)
   if health == nil then
     return h.progressing("Waiting for ECK to report the " .. kind .. "'s health")
   elseif health == "green" then
@@ -48,9 +75,6 @@ function M.colour(o, kind)
   elseif health == "yellow" then
     return h.progressing(string.format("%s health is yellow: %d of %d pods available", kind,
       h.num(s.availableNodes), h.num(s.expectedNodes, h.num(s.count))))
-  elseif health == "red" then
-    local assoc = association(s)
-    return h.degraded(kind .. " health is red" .. (assoc and (" (" .. assoc .. ")") or ""))
   end
   return h.unknown(kind .. " reports health \"" .. health .. "\", which ECK does not write")
 end
