@@ -8,6 +8,8 @@
 --   Ready=False                 -> Degraded (Karpenter's summary turns False only on a failed step)
 --   DisruptionReason=True       -> Progressing: the disruption queue tainted the node and is
 --                                  draining and replacing it (Drifted, Underutilized, Empty...)
---   Ready=True                  -> Healthy
+--   Ready=True                  -> Healthy (also when Drifted=True or Consolidatable=True: the
+--                                  node serves until the disruption queue picks it, which a
+--                                  disruption budget may hold off; DisruptionReason marks that)
 --   otherwise                   -> Progressing, naming the last step reached
 return require("karpenter").node_claim(obj)
