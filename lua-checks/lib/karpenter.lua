@@ -91,10 +91,17 @@ function M.node_claim(o)
 end
 
 -- NodePool: Ready=False is Degraded (explained by the first other False condition when Ready
--- has no message); NodeRegistrationHealthy=False is Degraded; Ready=True is Healthy.
+-- has no message), except when its only cause is NodeClassReady=False with reason
+-- NodeClassReadinessUnknown (the readiness controller's wait while the NodeClass's own Ready is
+-- still Unknown): Progressing; NodeRegistrationHealthy=False is Degraded; Ready=True is Healthy.
 function M.node_pool(o)
   local c = M.conditions(o)
   local ready = c.Ready
+  local class = c.NodeClassReady
+  if h.is(ready, "False") and h.is(class, "False") and class.reason == "NodeClassReadinessUnknown"
+    and not h.is(c.ValidationSucceeded, "False") then
+    return h.progressing("Waiting for the NodeClass to be resolved: " .. M.explain(class))
+  end
   if h.is(ready, "False") then
     if h.text(ready.message) then
       return h.degraded(ready.message)
