@@ -11,8 +11,12 @@
 --   Ready=False                    the topic operator's failed reconciliation  -> Degraded
 --   ReconciliationPaused=True      strimzi.io/pause-reconciliation="true"      -> Suspended
 --   Warning=True                   advice (deprecated fields, ignored config): not a verdict
--- observedGeneration is recorded, but the operators keep the last reconciliation's condition
--- while a new one runs, so a lag alone is not read as a verdict here.
+-- The operators record status.observedGeneration with every status they write and keep the
+-- last reconciliation's conditions while a new one runs (a rolling update of a Kafka cluster
+-- takes minutes), so Strimzi's own readiness test (api CustomResourceConditions.isReady) wants
+-- Ready=True *and* observedGeneration equal to metadata.generation. A Ready=True written for an
+-- older generation is therefore progressing (the KafkaBridge and KafkaConnector checks do not
+-- ask for it, see their headers).
 local h = require("herald")
 
 local M = {}
@@ -29,17 +33,22 @@ local function failure(c)
   return nil
 end
 
-local function summary(c, waiting)
+local function summary(c, waiting, o, lag)
   if h.is(c.NotReady, "True") then
     return h.progressing(h.explain(c.NotReady, waiting))
   end
   if h.is(c.Ready, "True") then
+    if lag and h.generation_lags(o) then
+      return h.progressing("Waiting for the operator to reconcile the latest spec")
+    end
     return h.healthy("")
   end
   return h.progressing(waiting)
 end
 
-function M.health(o, waiting)
+-- The common shape (Kafka, KafkaConnect, KafkaBridge, KafkaUser...): failure, then pause, then
+-- Ready (a Ready=True for an older generation is progressing, unless `no_lag`).
+function M.health(o, waiting, no_lag)
   local c = h.by_type(o)
   local failed = failure(c)
   if failed then
@@ -48,7 +57,7 @@ function M.health(o, waiting)
   if h.is(c.ReconciliationPaused, "True") then
     return h.suspended(h.explain(c.ReconciliationPaused, "Reconciliation paused"))
   end
-  return summary(c, waiting)
+  return summary(c, waiting, o, not no_lag)
 end
 
 -- A KafkaConnector: on top of the conditions, status.connectorStatus holds what the Connect
@@ -89,7 +98,7 @@ function M.connector(o, waiting)
       return h.progressing("Connector is " .. state .. ", waiting for it to be " .. wanted)
     end
   end
-  local verdict = summary(c, waiting)
+  local verdict = summary(c, waiting, o, false)
   if verdict.status == "Healthy" and (state == "UNASSIGNED" or state == "RESTARTING") then
     return h.progressing("Connector is " .. state)
   end
@@ -112,7 +121,7 @@ function M.topic(o, waiting)
   if h.is(c.Unmanaged, "True") then
     return h.suspended(h.explain(c.Unmanaged, "Topic not managed by the topic operator"))
   end
-  local verdict = summary(c, waiting)
+  local verdict = summary(c, waiting, o, true)
   local change = h.status(o).replicasChange
   if verdict.status == "Healthy" and type(change) == "table" and change.state ~= nil then
     local msg = "Replication factor change to " .. tostring(change.targetReplicas) .. " " ..

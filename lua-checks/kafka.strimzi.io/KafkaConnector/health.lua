@@ -4,5 +4,8 @@
 -- Connect REST state in status.connectorStatus is read too: a FAILED connector or task is
 -- degraded with its trace's first line; spec.state paused or stopped (or spec.pause) is suspended
 -- once the connector is PAUSED or STOPPED (progressing until then); UNASSIGNED or RESTARTING is
--- progressing. ReconciliationPaused=True is suspended; no conditions yet is progressing.
+-- progressing. ReconciliationPaused=True is suspended; no conditions yet is progressing. Unlike
+-- the other Strimzi checks, a Ready=True written for an older generation is not read as
+-- progressing here: the shared corpus (from Argo CD's published case) fixes such a connector as
+-- Healthy, and herald keeps its verdict on those cases.
 return require("strimzi").connector(obj, "Waiting for KafkaConnector")

@@ -4,4 +4,6 @@
 -- so is Unmanaged=True (strimzi.io/managed="false": the operator no longer touches the topic).
 -- A replication factor change still pending or ongoing in Cruise Control (status.replicasChange)
 -- is progressing. No conditions yet is progressing.
+-- A Ready=True written for an older generation (status.observedGeneration behind
+-- metadata.generation) is progressing: Strimzi's own readiness test wants both.
 return require("strimzi").topic(obj, "Waiting for Kafka Topic")
