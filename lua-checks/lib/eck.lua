@@ -32,27 +32,40 @@ local function association(s)
   return nil
 end
 
--- Whether ECK's orchestration of the object is paused: the annotation
--- `eck.k8s.elastic.co/managed: "false"` (ECK's troubleshooting docs, "pause ECK orchestration":
--- the operator ignores the resource until the annotation is removed or set to true).
-function M.unmanaged(o)
-  return h.annotation(o, "eck.k8s.elastic.co/managed") == "false"
+-- Whether ECK was told to leave the object alone: eck.k8s.elastic.co/pause-orchestration "true"
+-- (ECK 3.5: spec changes wait, health is still reported), or the older
+-- eck.k8s.elastic.co/managed "false" / common.k8s.elastic.co/pause (no reconciliation at all).
+-- Returns the annotation's description, or nil.
+function M.paused(o)
+  if h.annotation(o, "eck.k8s.elastic.co/pause-orchestration") == "true" then
+    return "ECK orchestration is paused (eck.k8s.elastic.co/pause-orchestration)"
+  end
+  if h.annotation(o, "eck.k8s.elastic.co/managed") == "false" then
+    return "Not managed by ECK (eck.k8s.elastic.co/managed=false)"
+  end
+  local legacy = h.annotation(o, "common.k8s.elastic.co/pause")
+  if legacy == "true" then
+    return "Not managed by ECK (common.k8s.elastic.co/pause)"
+  end
+  return nil
 end
 
-M.UNMANAGED = "ECK orchestration is paused (eck.k8s.elastic.co/managed: false)"
-
--- In the project's order: red Degraded (with the association that is not established, if any);
--- orchestration paused Suspended; a spec ECK has not observed yet, or no health yet,
--- Progressing; green Healthy; yellow Progressing; any other word Unknown.
+-- One order: red is Degraded (with the association that is not established, if any), paused
+-- or not and whatever generation it describes; a pause annotation is Suspended; a spec ECK has
+-- not observed yet, or no health yet, is Progressing; green Healthy; yellow Progressing; any
+-- other word Unknown.
 function M.colour(o, kind)
   local s = h.status(o)
   local health = h.text(s.health)
   if health == "red" then
     local assoc = association(s)
     return h.degraded(kind .. " health is red" .. (assoc and (" (" .. assoc .. ")") or ""))
-  elseif M.unmanaged(o) then
-    return h.suspended(M.UNMANAGED)
-  elseif h.generation_lags(o) then
+  end
+  local paused = M.paused(o)
+  if paused then
+    return h.suspended(paused)
+  end
+  if h.generation_lags(o) then
     return h.progressing("Waiting for ECK to reconcile the latest " .. kind .. " spec")
   end
   if health == nil then

@@ -30,8 +30,22 @@ local WAITING = {
   [3] = "Node initialized, waiting for Ready",
 }
 
+-- Reasons Karpenter writes on a step that is only waiting for the node (v1 writes them with
+-- status Unknown; the v1beta1 releases up to v0.37 wrote the same reasons with status False):
+-- not failures. lifecycle/registration.go and initialization.go.
+M.WAITING_REASONS = {
+  NotLaunched = true, NodeNotFound = true, NodeNotReady = true, StartupTaintsExist = true,
+  KnownEphemeralTaintsExist = true, ResourceNotRegistered = true, RegistrationHookPending = true,
+  DRADriverPoolsNotPublished = true,
+}
+
+-- Whether a step condition reports a failure: False with a reason other than a wait.
+local function step_failed(c)
+  return h.is(c, "False") and not M.WAITING_REASONS[c.reason]
+end
+
 -- NodeClaim: deletion is Progressing; a step (Launched, Registered, Initialized) False is
--- Degraded; a launch Karpenter tried and failed (Launched=Unknown, reason LaunchFailed: it keeps
+-- Degraded, unless its reason is one of the waits above (older releases); a launch Karpenter tried and failed (Launched=Unknown, reason LaunchFailed: it keeps
 -- retrying, but the claim is not merely waiting) is Degraded; Ready=True is Healthy; Ready=False
 -- is Degraded (Karpenter sets it only when a step is False); DisruptionReason=True (Karpenter's
 -- disruption queue has tainted the node to drain and replace it: drift, consolidation) is
@@ -42,9 +56,13 @@ function M.node_claim(o)
   end
   local c = M.conditions(o)
   local reached = 0
+  local waiting_step = nil
   for i, step in ipairs(STEPS) do
-    if h.is(c[step], "False") then
+    if step_failed(c[step]) then
       return h.degraded(M.explain(c[step]))
+    end
+    if waiting_step == nil and h.is(c[step], "False") then
+      waiting_step = c[step]
     end
     if h.is(c[step], "True") and reached == i - 1 then
       reached = i
@@ -63,17 +81,27 @@ function M.node_claim(o)
     local node = h.status(o).nodeName
     return h.healthy(node and ("Node " .. tostring(node) .. " is ready") or "Node is ready")
   end
-  if h.is(c.Ready, "False") then
+  if h.is(c.Ready, "False") and waiting_step == nil then
     return h.degraded(M.explain(c.Ready))
+  end
+  if waiting_step ~= nil and h.text(waiting_step.message) then
+    return h.progressing(WAITING[reached] .. ": " .. waiting_step.message)
   end
   return h.progressing(WAITING[reached])
 end
 
 -- NodePool: Ready=False is Degraded (explained by the first other False condition when Ready
--- has no message); NodeRegistrationHealthy=False is Degraded; Ready=True is Healthy.
+-- has no message), except when its only cause is NodeClassReady=False with reason
+-- NodeClassReadinessUnknown (the readiness controller's wait while the NodeClass's own Ready is
+-- still Unknown): Progressing; NodeRegistrationHealthy=False is Degraded; Ready=True is Healthy.
 function M.node_pool(o)
   local c = M.conditions(o)
   local ready = c.Ready
+  local class = c.NodeClassReady
+  if h.is(ready, "False") and h.is(class, "False") and class.reason == "NodeClassReadinessUnknown"
+    and not h.is(c.ValidationSucceeded, "False") then
+    return h.progressing("Waiting for the NodeClass to be resolved: " .. M.explain(class))
+  end
   if h.is(ready, "False") then
     if h.text(ready.message) then
       return h.degraded(ready.message)

@@ -27,8 +27,8 @@ elseif phase == "Stalled" then
   return h.degraded("Elasticsearch phase is Stalled: a node shutdown cannot make progress")
 elseif health == "red" and (phase == nil or phase == "Ready") then
   return h.degraded("Elasticsearch Cluster status is Red. Check the status of indices, replicas and shards")
-elseif eck.unmanaged(obj) then
-  return h.suspended(eck.UNMANAGED)
+elseif eck.paused(obj) then
+  return h.suspended(eck.paused(obj))
 elseif h.generation_lags(obj) then
   return h.progressing("Waiting for ECK to reconcile the latest Elasticsearch spec")
 elseif phase ~= nil and phase ~= "Ready" then

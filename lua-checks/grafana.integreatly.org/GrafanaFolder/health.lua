@@ -1,5 +1,11 @@
 -- grafana-operator GrafanaFolder. The operator applies the folder to every matching Grafana
 -- instance and reports the result in a FolderSynchronized condition (reason ApplySuccessful
--- or ApplyFailed). Older operators only set status.NoMatchingInstances when no instance matched.
--- A False condition or no matching instance is degraded; nothing reported yet is progressing.
+-- or ApplyFailed). Failures it reports as True conditions: NoMatchingInstance (no instance
+-- matched the selector, or listing them failed), NoMatchingFolder, FolderUIDMismatch and
+-- InvalidSpec; spec.suspend sets Suspended=True. Older operators only set
+-- status.NoMatchingInstances when no instance matched.
+--   a False condition, a failure condition True, no matching instance -> Degraded
+--   Suspended=True                                                     -> Suspended
+--   FolderSynchronized=True                                           -> Healthy
+--   nothing reported yet                                               -> Progressing
 return require("grafana_operator").synchronized(obj)

@@ -5,5 +5,7 @@
 --   JobSuspended                                                       -> Suspended
 --   Complete=True (JobComplete, CronJobSuccess)                        -> Healthy
 --   anything else (JobRunning, CronJobRunning, CronJobScheduled)       -> Progressing
+--   reason Failed with a message that only says it waits for its server
+--   ("MariaDB not ready", with mariaDbRef.waitForIt)                   -> Progressing
 --   no Complete condition yet                                          -> Progressing
 return require("mariadb_operator").job(obj)

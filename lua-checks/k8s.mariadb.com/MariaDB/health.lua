@@ -3,5 +3,8 @@
 -- step failed. A suspended reconcile is reported as suspended.
 -- Bootstrapped=False means the initial bootstrap (restoring the backup given in bootstrapFrom)
 -- has not completed: the data is not all there yet, so it is Progressing even if Ready says
--- True. Order: a failure, then suspension, then an unfinished bootstrap, then Ready.
+-- True. Order: a failure, then suspension (reason Suspended, or Cordoned: maintenance mode
+-- blocking connections on purpose), then an unfinished bootstrap, then Ready. Ready=True with
+-- reason PendingUpdate (no Pod updated yet) is progressing unless spec.updateStrategy.type
+-- leaves the update to the user (OnDelete, Never); reason Maintenance is healthy.
 return require("mariadb_operator").mariadb(obj)

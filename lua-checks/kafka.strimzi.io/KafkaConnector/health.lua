@@ -1,4 +1,11 @@
--- Strimzi KafkaConnector. The Strimzi operators report Ready=True once the resource is reconciled, or a
--- NotReady=True / Ready=False condition whose message explains the failure. Paused
--- reconciliation (ReconciliationPaused=True) is suspended; no conditions yet is progressing.
-return require("strimzi").health(obj, "Waiting for KafkaConnector")
+-- Strimzi KafkaConnector. The operator reports Ready=True once the connector is configured in the
+-- Connect cluster, or NotReady=True whose message explains the failure (no such KafkaConnect,
+-- a Connect cluster scaled to 0, a REST API error). Ready only covers the reconciliation, so the
+-- Connect REST state in status.connectorStatus is read too: a FAILED connector or task is
+-- degraded with its trace's first line; spec.state paused or stopped (or spec.pause) is suspended
+-- once the connector is PAUSED or STOPPED (progressing until then); UNASSIGNED or RESTARTING is
+-- progressing. ReconciliationPaused=True is suspended; no conditions yet is progressing. Unlike
+-- the other Strimzi checks, a Ready=True written for an older generation is not read as
+-- progressing here: the shared corpus (from Argo CD's published case) fixes such a connector as
+-- Healthy, and herald keeps its verdict on those cases.
+return require("strimzi").connector(obj, "Waiting for KafkaConnector")

@@ -2,12 +2,19 @@
 -- cloud instance exists), Registered (its Node joined the cluster) and Initialized (the Node is
 -- ready and its resources registered); Ready sums them up.
 --   being deleted               -> Progressing
---   a step False                -> Degraded (launch or registration failed)
+--   a step False                -> Degraded (launch or registration failed), except with a
+--                                  waiting reason (NotLaunched, NodeNotFound, NodeNotReady,
+--                                  StartupTaintsExist, KnownEphemeralTaintsExist,
+--                                  ResourceNotRegistered...), which the v1beta1 releases wrote
+--                                  as False while the node started: Progressing, with it
 --   Launched=Unknown, LaunchFailed -> Degraded: the cloud provider refused the instance; Karpenter
 --                                  retries, but the claim is failing, not waiting to launch
---   Ready=False                 -> Degraded (Karpenter's summary turns False only on a failed step)
+--   Ready=False                 -> Degraded (Karpenter's summary turns False only on a failed step,
+--                                  or, in v1beta1, on one of those waits)
 --   DisruptionReason=True       -> Progressing: the disruption queue tainted the node and is
 --                                  draining and replacing it (Drifted, Underutilized, Empty...)
---   Ready=True                  -> Healthy
+--   Ready=True                  -> Healthy (also when Drifted=True or Consolidatable=True: the
+--                                  node serves until the disruption queue picks it, which a
+--                                  disruption budget may hold off; DisruptionReason marks that)
 --   otherwise                   -> Progressing, naming the last step reached
 return require("karpenter").node_claim(obj)

@@ -1,7 +1,10 @@
 -- Karpenter NodePool. Ready sums up whether Karpenter can provision from the pool (the spec is
 -- valid, the referenced NodeClass is ready); NodeRegistrationHealthy, when reported, says
 -- whether nodes launched for the pool manage to join the cluster.
---   Ready=False                    -> Degraded
+--   Ready=False                    -> Degraded (ValidationSucceeded=False, NodeClassReady=False
+--                                     with the NodeClass's reason, NodeClassNotFound...)
+--   Ready=False only because NodeClassReady=False with reason NodeClassReadinessUnknown (the
+--   NodeClass has not been resolved yet)                    -> Progressing
 --   NodeRegistrationHealthy=False  -> Degraded (nodes keep failing to register)
 --   Ready=True                     -> Healthy
 --   otherwise                      -> Progressing
