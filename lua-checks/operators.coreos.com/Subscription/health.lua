@@ -7,8 +7,9 @@
 -- flight whatever the state says: Progressing. OLM reports install failures only in the
 -- conditions (state AtLatestKnown sits beside InstallPlanFailed=True), so a subscription whose
 -- conditions OLM has not written yet is Progressing, not Healthy, unless its state already
--- says UpgradeFailed. InstallPlanMissing (the referenced InstallPlan was deleted) and the
--- (PackageDeprecated, ChannelDeprecated, BundleDeprecated: marked so in the catalog) inform without changing the verdict;
+-- says UpgradeFailed. InstallPlanMissing (the referenced InstallPlan was deleted) and
+-- PackageDeprecated, ChannelDeprecated, BundleDeprecated (marked so in the catalog) inform
+-- without changing the verdict;
 -- state UpgradeAvailable (a newer bundle, no InstallPlan yet) is Progressing. The message lists
 -- each condition and then the subscription state.
 local h = require("herald")
