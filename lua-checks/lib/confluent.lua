@@ -23,7 +23,9 @@ end
 function M.cluster(o, kind)
   local name = h.text(h.field(o, "kind")) or kind
   local phase = h.text(h.status(o).phase)
-  if phase ~= nil and (string.find(phase, "FAIL", 1, true) or string.find(phase, "ERROR", 1, true)) then
+  local failed = phase ~= nil
+    and (string.find(phase, "FAIL", 1, true) or string.find(phase, "ERROR", 1, true))
+  if failed then
     return h.degraded(name .. " " .. string.lower(phase))
   end
   if M.blocked(o) then
@@ -40,7 +42,8 @@ function M.cluster(o, kind)
     end
     -- A roll (restart or upgrade of the pods) or a shrink (pods being removed after a scale
     -- down) under way: running, but not settled.
-    for _, t in ipairs({ "platform.confluent.io/rolling", "platform.confluent.io/garbage-collecting" }) do
+    local busy = { "platform.confluent.io/rolling", "platform.confluent.io/garbage-collecting" }
+    for _, t in ipairs(busy) do
       local c = h.condition(o, t)
       if h.is(c, "True") then
         return h.progressing(h.explain(c, message))

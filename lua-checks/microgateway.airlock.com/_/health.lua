@@ -35,7 +35,8 @@ for _, a in ipairs(ancestors) do
       -- Accepted, but a reference it needs (CustomResponse, DenyRules, ...) does not resolve.
       local name = h.text(h.get(a, "ancestorRef", "name")) or "unknown"
       local refs = h.condition_in(a.conditions, "ResolvedRefs")
-      table.insert(problems, "Ancestor " .. name .. ": " .. h.explain(refs, "references are not resolved"))
+      local why = h.explain(refs, "references are not resolved")
+      table.insert(problems, "Ancestor " .. name .. ": " .. why)
     elseif h.condition_lags(obj, accepted) then
       local name = h.text(h.get(a, "ancestorRef", "name")) or "unknown"
       pending = pending or ("Waiting for Ancestor " .. name .. " to update " .. kind .. " status")

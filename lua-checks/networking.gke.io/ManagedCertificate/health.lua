@@ -25,7 +25,8 @@ local cert = h.text(s.certificateStatus) or ""
 -- status): a permanent failure is not retried, a failed renewal leaves the current certificate
 -- serving until it expires.
 local CERT_FAILURES = {
-  ProvisioningFailedPermanently = "Certificate provisioning failed permanently and will not be retried",
+  ProvisioningFailedPermanently =
+    "Certificate provisioning failed permanently and will not be retried",
   RenewalFailed = "Certificate renewal failed; the current certificate serves until it expires",
 }
 if not failed and CERT_FAILURES[cert] then

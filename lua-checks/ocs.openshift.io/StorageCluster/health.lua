@@ -10,7 +10,8 @@ local operator = require("openshift_operator")
 local phase = h.text(h.status(obj).phase)
 
 if phase == "Ignored" then
-  return h.degraded("StorageCluster is ignored: another StorageCluster is already active in the namespace")
+  return h.degraded(
+    "StorageCluster is ignored: another StorageCluster is already active in the namespace")
 end
 local verdict = operator.degraded_or_progressing(obj, "StorageCluster")
   or operator.available(obj, "StorageCluster")
@@ -20,4 +21,5 @@ end
 if phase == "Error" then
   return h.degraded("StorageCluster phase is Error")
 end
-return h.progressing(phase and ("StorageCluster phase is " .. phase) or "Waiting for StorageCluster status")
+return h.progressing(phase and ("StorageCluster phase is " .. phase)
+  or "Waiting for StorageCluster status")

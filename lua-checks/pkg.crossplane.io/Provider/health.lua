@@ -72,7 +72,8 @@ if paused then
 end
 if inactive then
   if h.get(obj, "spec", "revisionActivationPolicy") == "Manual" then
-    return h.suspended(with(installed) .. " (revisionActivationPolicy Manual: waiting for the revision to be activated)")
+    return h.suspended(with(installed)
+      .. " (revisionActivationPolicy Manual: waiting for the revision to be activated)")
   end
   return h.progressing(with(installed))
 end

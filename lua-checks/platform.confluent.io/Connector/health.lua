@@ -23,7 +23,8 @@ if state == "FAILED" then
   return h.degraded("Connector has failed")
 end
 if require("confluent").blocked(obj) then
-  return h.suspended("Reconciliation of Connector is blocked (platform.confluent.io/block-reconcile)")
+  return h.suspended(
+    "Reconciliation of Connector is blocked (platform.confluent.io/block-reconcile)")
 end
 if state == "PAUSED" then
   return h.suspended("Connector is paused")
