@@ -58,9 +58,13 @@ end
 -- or a stale generation, Pending, pausing, an upgrade in progress (status.upgradeInProgress
 -- names the strategy while one runs) or a child that is progressing or pending is Progressing.
 -- Failures are reported as phase Failed, a False ProgressiveUpgradeSucceeded (both judged
--- before a generation lag: failure first) or a False ChildResourcesHealthy: Degraded. ChildResourceDeployed is only ever set True by the
--- controller (when it applies the child), so it decides nothing. ChildResourcesHealthy=Unknown
--- is the controller saying it cannot tell the child's health: Unknown, with its message.
+-- before a generation lag: failure first) or a False ChildResourcesHealthy with a failure reason
+-- (PipelineFailed, MonoVertexFailed, ISBSvcFailed, ...): Degraded. A False
+-- ChildResourcesHealthy whose reason is a wait (Progressing, Pending, ISBSvcPending) or a
+-- transition (PipelineDeleting) is Progressing, and so is ChildResourcesHealthy=Unknown (the
+-- child's phase is Unknown, or it is pausing: not judged yet), with its message.
+-- ChildResourceDeployed is only ever set True by the controller (when it applies the child), so
+-- it decides nothing.
 function M.rollout(o)
   local s = h.status(o)
   local c = h.by_type(o)
@@ -92,10 +96,16 @@ function M.rollout(o)
     if reason == "Progressing" or reason == "Pending" then
       return h.progressing("Child " .. reason)
     end
+    -- The controller's waits and transitions: the child is pending (ISBSvcPending: phase
+    -- Pending or its own health not known yet) or being deleted (PipelineDeleting).
+    if string.find(reason, "Pending$") or string.find(reason, "Deleting$") then
+      return h.progressing("Child " .. reason .. ": " .. h.explain(child, reason))
+    end
     return h.degraded("Child " .. reason .. ": " .. h.explain(child, "unhealthy"))
   end
   if h.is(child, "Unknown") then
-    return h.unknown(h.explain(child, "Child health unknown"))
+    -- Written while the child has no phase yet (phase Unknown) or is pausing: not judged yet.
+    return h.progressing(h.explain(child, "Child health unknown"))
   end
   if s.phase == "Deployed" and h.is(child, "True") then
     return h.healthy("Healthy")
