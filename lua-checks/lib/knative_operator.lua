@@ -15,6 +15,8 @@ local M = {}
 -- - InstallSucceeded or VersionMigrationEligible False, or any of them (Ready included) False
 --   with reason Error: Degraded, with the condition's message (failure first, even beside a
 --   Ready=True that the operator has not recomputed);
+-- - status.observedGeneration behind metadata.generation: Progressing (the conditions describe
+--   an older spec; the failures above still win);
 -- - Ready True with every dependent condition True (or absent): Healthy ("<kind> is healthy.");
 -- - otherwise Progressing, the message listing every condition as "<n>: <type> | <status>\n"
 --   so the lagging one is visible (or saying it waits for the install when there is none yet).
@@ -30,6 +32,11 @@ function M.install(o, kind)
     if h.is(cond, "False") and (always_failed[t] or cond.reason == "Error") then
       return h.degraded(h.explain(cond, t .. " is False"))
     end
+  end
+  -- Knative reconcilers bump status.observedGeneration after every reconcile, so a lag means
+  -- the conditions below describe an older spec.
+  if h.generation_lags(o) then
+    return h.progressing("Waiting for the operator to reconcile the latest spec")
   end
   local settled = h.is(c.Ready, "True")
   for _, t in ipairs(dependents) do

@@ -7,9 +7,10 @@ local h = require("herald")
 
 local M = {}
 
--- A Numaflow object. Numaplane's progressive-result-state=failed label is Degraded; a stale
--- observedGeneration is Progressing; phase Failed is Degraded (status.message), and so is any
--- False condition (its message, or `unhealthy` when given), even while paused: a failure
+-- A Numaflow object. Numaplane's progressive-result-state=failed label is Degraded; phase
+-- Failed is Degraded (status.message), also beside a newer spec (failure before a generation
+-- lag); then a stale observedGeneration is Progressing; any False condition is Degraded (its
+-- message, or `unhealthy` when given), even while paused: a failure
 -- outranks a pause, and the controller keeps reporting its subresources while paused. Then
 -- Paused is Healthy (stopped on purpose), Pausing is Progressing, Running is Healthy;
 -- anything else is Progressing.
@@ -20,11 +21,11 @@ function M.numaflow(o, kind, unhealthy)
   if h.label(o, "numaplane.numaproj.io/progressive-result-state") == "failed" then
     return h.degraded("Failed progressive upgrade")
   end
-  if h.generation_lags(o) then
-    return h.progressing(waiting)
-  end
   if phase == "Failed" then
     return h.degraded(h.text(h.status(o).message) or (name .. " failed"))
+  end
+  if h.generation_lags(o) then
+    return h.progressing(waiting)
   end
   local bad = h.first_with(o, "False")
   if bad ~= nil then
@@ -56,14 +57,18 @@ end
 -- is Deployed and ChildResourcesHealthy is True, or the child is deliberately paused. No phase
 -- or a stale generation, Pending, pausing, an upgrade in progress (status.upgradeInProgress
 -- names the strategy while one runs) or a child that is progressing or pending is Progressing.
--- Failures are reported as phase Failed, a False ProgressiveUpgradeSucceeded or a False
--- ChildResourcesHealthy: Degraded. ChildResourceDeployed is only ever set True by the
--- controller (when it applies the child), so it decides nothing. ChildResourcesHealthy=Unknown
--- is the controller saying it cannot tell the child's health: Unknown, with its message.
+-- Failures are reported as phase Failed, a False ProgressiveUpgradeSucceeded (both judged
+-- before a generation lag: failure first) or a False ChildResourcesHealthy with a failure reason
+-- (PipelineFailed, MonoVertexFailed, ISBSvcFailed, ...): Degraded. A False
+-- ChildResourcesHealthy whose reason is a wait (Progressing, Pending, ISBSvcPending) or a
+-- transition (PipelineDeleting) is Progressing, and so is ChildResourcesHealthy=Unknown (the
+-- child's phase is Unknown, or it is pausing: not judged yet), with its message.
+-- ChildResourceDeployed is only ever set True by the controller (when it applies the child), so
+-- it decides nothing.
 function M.rollout(o)
   local s = h.status(o)
   local c = h.by_type(o)
-  if s.phase == nil or h.generation_lags(o) then
+  if s.phase == nil then
     return h.progressing("Not yet reconciled")
   end
   if s.phase == "Failed" then
@@ -71,6 +76,9 @@ function M.rollout(o)
   end
   if h.is(c.ProgressiveUpgradeSucceeded, "False") then
     return h.degraded("Progressive upgrade failed")
+  end
+  if h.generation_lags(o) then
+    return h.progressing("Not yet reconciled")
   end
   local paused = pausing_or_paused(o)
   if paused ~= nil then
@@ -88,10 +96,16 @@ function M.rollout(o)
     if reason == "Progressing" or reason == "Pending" then
       return h.progressing("Child " .. reason)
     end
+    -- The controller's waits and transitions: the child is pending (ISBSvcPending: phase
+    -- Pending or its own health not known yet) or being deleted (PipelineDeleting).
+    if string.find(reason, "Pending$") or string.find(reason, "Deleting$") then
+      return h.progressing("Child " .. reason .. ": " .. h.explain(child, reason))
+    end
     return h.degraded("Child " .. reason .. ": " .. h.explain(child, "unhealthy"))
   end
   if h.is(child, "Unknown") then
-    return h.unknown(h.explain(child, "Child health unknown"))
+    -- Written while the child has no phase yet (phase Unknown) or is pausing: not judged yet.
+    return h.progressing(h.explain(child, "Child health unknown"))
   end
   if s.phase == "Deployed" and h.is(child, "True") then
     return h.healthy("Healthy")

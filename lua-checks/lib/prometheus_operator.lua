@@ -37,7 +37,7 @@ function M.workload(o, kind)
     return h.progressing("Waiting for the operator to report availability")
   end
   if h.is(available, "True") then
-    return h.healthy(h.explain(available, ""))
+    return h.healthy(h.explain(available, "All " .. kind .. " pods are available"))
   end
   return h.progressing(h.explain(available, "Waiting for " .. kind .. " pods to become available"))
 end

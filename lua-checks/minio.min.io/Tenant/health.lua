@@ -1,7 +1,9 @@
 -- MinIO operator Tenant. The operator writes what it is doing in status.currentState, e.g.
 -- "Provisioning MinIO Statefulset", "Waiting for Pods to be ready", and "Initialized" once the
 -- tenant is up. States that need a human (foreign StatefulSets, bad credentials, version skew
--- between pools, a refused pool removal, errors) are Degraded; other states are Progressing.
+-- between pools, a refused pool removal, errors) are Degraded; other states (provisioning
+-- services, StatefulSets, initial users or default buckets; waiting for certificates, pods or a
+-- healthy tenant; updating or restarting MinIO) are Progressing.
 -- Once the tenant is Initialized the operator also probes MinIO's cluster health and writes
 -- status.healthStatus (with healthMessage): red when the cluster answers unavailable (no write
 -- quorum), yellow when a pod is not running, drives are healing or quorum is about to be lost.
@@ -29,6 +31,7 @@ local blocked = {
   ["Statefulset not controlled by operator"] = true,
   ["Tenant credentials are not set properly"] = true,
   ["Different versions across MinIO Pools"] = true,
+  ["Different versions across MinIO Zones"] = true, -- the same state, before pools were named so
   ["Pool Decommissioning Not Allowed"] = true,
   -- The operator serves one Tenant per namespace and will not touch a second one.
   ["Another MinIO Tenant already exists in the namespace"] = true,

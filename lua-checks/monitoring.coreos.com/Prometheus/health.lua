@@ -7,5 +7,6 @@
 --                                         a failure it still reports wins over the pause)
 --   conditions for an older generation -> Progressing
 --   Available=Degraded or Unknown      -> Progressing (pods still rolling out or starting)
---   Available=True                     -> Healthy
+--   Available=True                     -> Healthy (the operator's message, else
+--                                         "All Prometheus pods are available")
 return require("prometheus_operator").workload(obj, "Prometheus")

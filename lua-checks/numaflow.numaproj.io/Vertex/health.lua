@@ -1,5 +1,8 @@
 -- Numaflow Vertex. One vertex of a pipeline, managed by the pipeline controller.
--- status.phase Running with every health condition True is Healthy, and so is Paused (stopped on
--- purpose); Failed or a False condition is Degraded (paused or not); a stale observedGeneration is Progressing.
--- Numaplane labels a child that failed a progressive upgrade (progressive-result-state=failed).
+-- Phase Failed is Degraded, also beside a newer spec; then a stale observedGeneration is
+-- Progressing; then a False condition is Degraded (paused or not); phase Running with every
+-- health condition True is Healthy, and so is Paused (stopped on purpose); Pausing and any
+-- other phase are Progressing.
+-- Numaplane labels a child that failed a progressive upgrade (progressive-result-state=failed):
+-- Degraded before anything else.
 return require("numaproj").numaflow(obj, "Vertex")

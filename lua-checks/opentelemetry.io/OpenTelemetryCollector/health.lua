@@ -1,7 +1,10 @@
 -- OpenTelemetry operator OpenTelemetryCollector. The operator reports the collector workload's
 -- readiness in status.scale.statusReplicas as "<ready>/<desired>": all ready is Healthy, none
 -- ready is Degraded, some ready is Progressing. A DaemonSet-mode collector with no eligible
--- nodes (0/0) is Healthy; sidecar-mode collectors have no workload of their own.
+-- nodes (0/0) is Healthy; sidecar-mode collectors have no workload of their own; a collector
+-- with no desired replicas otherwise is Suspended (scaled to zero). spec.managementState
+-- "unmanaged" turns the operator's reconciliation of the collector off: Suspended, after a
+-- reported failure (none ready), which wins. No status.scale yet is Progressing.
 local h = require("herald")
 local spec = type(obj.spec) == "table" and obj.spec or {}
 local scale = h.status(obj).scale
@@ -14,10 +17,20 @@ local ready, desired
 if counts then
   ready, desired = string.match(counts, "^(%d+)/(%d+)$")
 end
+local unmanaged = spec.managementState == "unmanaged"
 if ready == nil then
+  if unmanaged then
+    return h.suspended("Collector is unmanaged: the operator does not reconcile it")
+  end
   return h.progressing("Waiting for collector status")
 end
 ready, desired = tonumber(ready), tonumber(desired)
+if desired > 0 and ready == 0 then
+  return h.degraded("No replicas are ready")
+end
+if unmanaged then
+  return h.suspended("Collector is unmanaged: the operator does not reconcile it")
+end
 if desired == 0 then
   if spec.mode == "daemonset" then
     return h.healthy("DaemonSet has no eligible nodes (" .. counts .. ")")

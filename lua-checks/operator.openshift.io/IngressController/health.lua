@@ -1,11 +1,19 @@
 -- OpenShift IngressController (the router). The ingress operator sets Available, Progressing and
 -- Degraded conditions, plus detail conditions such as DeploymentReplicasAllAvailable.
--- Degraded True is Degraded; Progressing True or router replicas still missing is Progressing;
+-- Degraded True is Degraded; then a status.observedGeneration behind the spec is Progressing;
+-- Progressing True or router replicas still missing is Progressing;
 -- Available True otherwise is Healthy. Before the first rollout the state is not known yet.
 local h = require("herald")
 local operator = require("openshift_operator")
 local c = h.by_type(obj)
 
+if h.is(c.Degraded, "True") then
+  return operator.degraded_or_progressing(obj, "IngressController")
+end
+-- The ingress operator writes status.observedGeneration with each status update.
+if h.generation_lags(obj) then
+  return h.progressing("Waiting for the ingress operator to observe the latest spec")
+end
 local verdict = operator.degraded_or_progressing(obj, "IngressController")
 if verdict ~= nil then
   return verdict

@@ -1,19 +1,25 @@
 -- OLM Subscription. Failing conditions (CatalogSourcesUnhealthy, InstallPlanFailed,
--- ResolutionFailed) or state UpgradeFailed are Degraded; state AtLatestKnown is Healthy, and so
+-- ResolutionFailed, BundleUnpackFailed: the unpack job failed or ran past its deadline) or state
+-- UpgradeFailed are Degraded; state AtLatestKnown is Healthy, and so
 -- is UpgradePending when an installed operator only waits for manual InstallPlan approval;
 -- otherwise Progressing. OLM's BundleUnpacking=True (the bundle is still being unpacked) and
 -- InstallPlanPending=True with reason Installing (the InstallPlan is executing) are work in
 -- flight whatever the state says: Progressing. OLM reports install failures only in the
 -- conditions (state AtLatestKnown sits beside InstallPlanFailed=True), so a subscription whose
 -- conditions OLM has not written yet is Progressing, not Healthy, unless its state already
--- says UpgradeFailed. The message lists each condition and then the subscription state.
+-- says UpgradeFailed. InstallPlanMissing (the referenced InstallPlan was deleted) and
+-- PackageDeprecated, ChannelDeprecated, BundleDeprecated (marked so in the catalog) inform
+-- without changing the verdict;
+-- state UpgradeAvailable (a newer bundle, no InstallPlan yet) is Progressing. The message lists
+-- each condition and then the subscription state.
 local h = require("herald")
 local s = h.status(obj)
 local state = h.text(s.state)
 local c = h.by_type(obj)
 
 local failing = h.is(c.CatalogSourcesUnhealthy, "True") or h.is(c.InstallPlanFailed, "True")
-  or h.is(c.ResolutionFailed, "True") or state == "UpgradeFailed"
+  or h.is(c.ResolutionFailed, "True") or h.is(c.BundleUnpackFailed, "True")
+  or state == "UpgradeFailed"
 local approval = h.is(c.InstallPlanPending, "True") and c.InstallPlanPending.reason == "RequiresApproval"
 local awaiting_approval = state == "UpgradePending" and h.text(s.installedCSV) ~= nil and approval
   and not h.is(c.BundleUnpacking, "True")

@@ -1,7 +1,9 @@
 -- Confluent for Kubernetes Connector: a Kafka Connect connector managed as a resource.
 -- The operator mirrors Connect's view: status.connectorState (RUNNING, PAUSED, FAILED,
 -- UNASSIGNED), status.tasksReady ("<ready>/<total>") and status.failedTasksCount. Failed tasks or
--- a failed connector are Degraded, a paused one is Suspended, all tasks running is Healthy.
+-- a failed connector are Degraded, a paused one is Suspended, and so is one carrying CFK's
+-- platform.confluent.io/block-reconcile: "true" annotation (the operator leaves it alone);
+-- all tasks running is Healthy; fewer tasks ready than configured is Progressing.
 local h = require("herald")
 local s = h.status(obj)
 local state = h.text(s.connectorState)
@@ -19,6 +21,10 @@ if type(s.failedTasksCount) == "number" and s.failedTasksCount > 0 then
 end
 if state == "FAILED" then
   return h.degraded("Connector has failed")
+end
+if require("confluent").blocked(obj) then
+  return h.suspended(
+    "Reconciliation of Connector is blocked (platform.confluent.io/block-reconcile)")
 end
 if state == "PAUSED" then
   return h.suspended("Connector is paused")

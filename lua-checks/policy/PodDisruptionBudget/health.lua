@@ -2,6 +2,7 @@
 -- DisruptionAllowed condition.
 --   True                          -> Healthy: pods may be evicted within the budget
 --   False, reason SyncFailed      -> Degraded: the controller could not compute the budget
+--                                    (its message, the error, follows the reason)
 --   False, reason InsufficientPods -> no eviction is allowed (status.disruptionsAllowed 0):
 --     status.currentHealthy below status.desiredHealthy -> Degraded: fewer healthy pods
 --       than the budget requires;
@@ -36,7 +37,12 @@ for _, cond in ipairs(h.conditions(obj)) do
 end
 
 local reason = h.text(c and c.reason)
-local described = reason and ("PodDisruptionBudget has " .. reason) or h.text(c and c.message)
+local said = h.text(c and c.message)
+local described = reason and ("PodDisruptionBudget has " .. reason) or said
+if reason and said and h.is(c, "False") then
+  -- SyncFailed carries the controller's error (no scale subresource, no pods' controller...)
+  described = described .. ": " .. said
+end
 if h.is(c, "True") then
   return h.healthy(described or "PodDisruptionBudget allows disruptions")
 end
