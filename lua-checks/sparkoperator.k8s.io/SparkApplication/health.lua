@@ -1,7 +1,11 @@
 -- Kubeflow Spark operator SparkApplication: status.applicationState.state drives health.
--- RUNNING and COMPLETED are Healthy; FAILED, SUBMISSION_FAILED and FAILING are Degraded (with
--- the operator's errorMessage); NEW, SUBMITTED, PENDING_RERUN and the other transient states
--- are Progressing.
+--   RUNNING, COMPLETED                          -> Healthy
+--   FAILED, SUBMISSION_FAILED, FAILING          -> Degraded (with the operator's errorMessage)
+--   SUSPENDED (spec.suspend, pods removed)      -> Suspended
+--   UNKNOWN (driver pod state lost)             -> Unknown
+--   "" (new), SUBMITTED, PENDING_RERUN, INVALIDATING, SUCCEEDING, SUSPENDING, RESUMING
+--                                               -> Progressing
+-- A failure wins over spec.suspend: a FAILED application stays Degraded after suspension.
 local h = require("herald")
 local app = h.status(obj).applicationState
 local state = h.text(h.field(app, "state"))
@@ -19,6 +23,9 @@ if state == "RUNNING" or state == "COMPLETED" then
 end
 if state == "FAILED" or state == "SUBMISSION_FAILED" or state == "FAILING" then
   return h.degraded(h.text(app.errorMessage) or msg)
+end
+if state == "SUSPENDED" then
+  return h.suspended(msg)
 end
 if state == "UNKNOWN" then
   return h.unknown(msg)
