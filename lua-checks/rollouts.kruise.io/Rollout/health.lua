@@ -1,7 +1,6 @@
 -- OpenKruise Rollout: status.phase is Initial, Healthy, Progressing, Terminating, Disabling or
--- Disabled; the
--- Progressing condition's reason names the release step (Initializing, InRolling, Paused,
--- Finalising while a release runs; Completed or Cancelled once it ended), and
+-- Disabled; the Progressing condition's reason names the release step (Initializing, InRolling,
+-- Paused, Finalising while a release runs; Completed or Cancelled once it ended), and
 -- status.canaryStatus.currentStepState the state of the current canary step (StepUpgrade,
 -- StepTrafficRouting, StepMetricsAnalysis, StepPaused, StepReady, Completed). In the order read:
 --   phase Disabled or Terminating    -> Degraded (the rollout no longer guards the workload:
