@@ -8,7 +8,7 @@
 --   initializing  -> Progressing (creating, scaling, upgrading, or nodes not all ready)
 --   stopping      -> Progressing (spec.pause: true while pods are still being removed)
 --   ready         -> Healthy (with the ready node count)
---   unknown, or anything else -> Unknown
+--   unknown (the operator's own word), or anything else -> Unknown
 local h = require("herald")
 local s = h.status(obj)
 local state = s.state
@@ -34,5 +34,7 @@ elseif state == "initializing" then
   return h.progressing(count)
 elseif state == "stopping" then
   return h.progressing("Cluster is stopping")
+elseif state == "unknown" then
+  return h.unknown("The operator reports the cluster state as unknown (" .. count .. ")")
 end
 return h.unknown("Cluster status is unknown. Ensure your ArgoCD is current and then check for/file a bug report: https://github.com/argoproj/argo-cd/issues")
