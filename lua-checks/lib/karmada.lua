@@ -32,6 +32,9 @@ function M.binding(o)
   end
   local members = h.list(h.status(o).aggregatedStatus)
   if #members == 0 then
+    if h.is(scheduled_cond, "False") then
+      return h.progressing(h.explain(scheduled_cond, "Waiting for the binding to be scheduled"))
+    end
     return h.progressing("Current resource status is insufficient")
   end
   local reported = {}
