@@ -18,9 +18,23 @@ local M = {}
 --   Unknown (not collected yet), or FullyApplied not True while the members look fine (the
 --   controller has not caught up, e.g. after a reschedule): Progressing;
 -- - otherwise Healthy. A release without the FullyApplied condition is judged by its members.
+-- The scheduler's Scheduled condition comes first and last: False with NoClusterFit ("scheduling
+-- has finished due to no fit cluster"; not retried until the policy or the clusters change) is
+-- Degraded whatever the members say; False with any other reason (SchedulerError,
+-- Unschedulable, a quota refusal: all retried) makes members that look fine Progressing, with
+-- the scheduler's message.
+local GIVEN_UP = { NoClusterFit = true }
+
 function M.binding(o)
+  local scheduled_cond = h.condition(o, "Scheduled")
+  if h.is(scheduled_cond, "False") and GIVEN_UP[h.text(scheduled_cond.reason) or ""] then
+    return h.degraded(h.explain(scheduled_cond, "The binding could not be scheduled"))
+  end
   local members = h.list(h.status(o).aggregatedStatus)
   if #members == 0 then
+    if h.is(scheduled_cond, "False") then
+      return h.progressing(h.explain(scheduled_cond, "Waiting for the binding to be scheduled"))
+    end
     return h.progressing("Current resource status is insufficient")
   end
   local reported = {}
@@ -59,6 +73,9 @@ function M.binding(o)
   end
   if pending ~= nil then
     return h.progressing(pending)
+  end
+  if h.is(scheduled_cond, "False") then
+    return h.progressing(h.explain(scheduled_cond, "Waiting for the binding to be scheduled"))
   end
   local applied = h.condition(o, "FullyApplied")
   if applied ~= nil and not h.is(applied, "True") then

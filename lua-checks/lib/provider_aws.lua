@@ -91,4 +91,33 @@ function M.iam(o)
   return h.progressing(h.explain(ready, "Waiting for the resource to become available"))
 end
 
+-- RDS kinds (DBInstance, DBCluster): the provider sets Ready=False Unavailable for every AWS
+-- status it does not map to available, creating or deleting, so Unavailable mixes failures,
+-- stops and maintenance. `state` is the AWS status the provider copied into status.atProvider
+-- (dbInstanceStatus, or status for a cluster); `failed` the AWS statuses that are failures (AWS
+-- RDS User Guide, "Viewing Amazon RDS DB instance status" and "Viewing DB cluster status").
+-- On top of `verdict` (from M.managed): an AWS failure status is Degraded unless a failed
+-- reconcile already is (failure first, before a pause); a pause keeps its verdict; "stopped"
+-- (stopped on purpose by the owner; AWS starts it again after seven days) is Suspended; anything
+-- else keeps the verdict, with the AWS status named while not available.
+function M.rds(o, verdict, state, failed, noun)
+  if verdict.status == "Degraded" or state == nil then
+    return verdict
+  end
+  if failed[state] then
+    return h.degraded("RDS reports the " .. noun .. " as " .. state)
+  end
+  if verdict.status == "Suspended" or verdict.status == "Healthy" then
+    return verdict
+  end
+  if state == "stopped" then
+    return h.suspended("RDS reports the " .. noun .. " as stopped")
+  end
+  local ready = h.condition(o, "Ready")
+  if h.is(ready, "False") and ready.reason == "Unavailable" then
+    return h.progressing("RDS reports the " .. noun .. " as " .. state)
+  end
+  return verdict
+end
+
 return M

@@ -1,6 +1,15 @@
--- RabbitMQ cluster-operator RabbitmqCluster. The operator derives its conditions from the
--- StatefulSet and the client Service's endpoints:
---   ReconcileSuccess=False              -> Degraded (a configuration or reconcile error)
+-- RabbitMQ cluster-operator RabbitmqCluster. The operator derives AllReplicasReady and
+-- ClusterAvailable from the StatefulSet and the client Service's endpoints, records the outcome
+-- of its last reconcile in ReconcileSuccess, and moves status.observedGeneration only when a
+-- reconcile finishes without error. In the order read:
+--   ReconcileSuccess=False              -> Degraded (reasons Error, FailedReconcilePVC,
+--                                          FailedCLICommand, or a refused scale-down: a
+--                                          configuration or reconcile error, with its message)
+--   label rabbitmq.com/pauseReconciliation=true
+--                                       -> Suspended (the operator stops reconciling and sets
+--                                          NoWarnings=False "reconciliation paused")
+--   generation ahead of observedGeneration
+--                                       -> Progressing (the latest spec is not reconciled yet)
 --   AllReplicasReady/ClusterAvailable missing or Unknown -> Progressing (not measured yet)
 --   AllReplicasReady=False              -> Progressing (pods still starting)
 --   ClusterAvailable=False              -> Progressing (NoEndpointsAvailable: the Service's
@@ -13,6 +22,12 @@ local h = require("herald")
 local c = h.by_type(obj)
 if h.is(c.ReconcileSuccess, "False") then
   return h.degraded(h.explain(c.ReconcileSuccess, "RabbitMQ cluster failed to reconcile"))
+end
+if h.label(obj, "rabbitmq.com/pauseReconciliation") == "true" then
+  return h.suspended("Reconciliation paused (label rabbitmq.com/pauseReconciliation=true)")
+end
+if h.generation_lags(obj) then
+  return h.progressing("Waiting for the operator to reconcile the latest spec")
 end
 if c.AllReplicasReady == nil and c.ClusterAvailable == nil then
   return h.progressing("Waiting for RabbitMQ cluster status")

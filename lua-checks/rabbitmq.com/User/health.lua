@@ -1,4 +1,5 @@
 -- RabbitMQ messaging-topology User: a user and its credentials. The topology operator records the
--- outcome of its last create/update in the Ready condition: True -> Healthy, False -> Degraded
--- (with the server's error when given), missing or Unknown -> Unknown.
+-- outcome of its last declaration in the Ready condition: False -> Degraded (with the server's
+-- error), True -> Healthy, missing or Unknown -> Unknown (no status is written while the
+-- referenced cluster is missing). See lib/rabbitmq.lua.
 return require("rabbitmq").topology(obj, "RabbitMQ user")

@@ -1,6 +1,8 @@
 -- OpenShift Route: each router that serves the route reports an ingress entry whose Admitted
 -- condition says whether it accepted the route. Any router rejecting it -> Degraded (with the
--- router's reason); admitted by at least one router -> Healthy; no answer yet -> Progressing.
+-- router's reason: HostAlreadyClaimed, ExtendedValidationFailed, InvalidHost...); admitted by at
+-- least one router -> Healthy; no answer yet -> Progressing. UnservableInFutureVersions=True is
+-- the router's advice about a certificate a later release will refuse: not read.
 local h = require("herald")
 local admitted = false
 for _, entry in ipairs(h.list(h.status(obj).ingress)) do

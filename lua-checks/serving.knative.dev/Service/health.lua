@@ -1,19 +1,17 @@
 -- Knative Serving Service. Ready sums up ConfigurationsReady (the latest Revision can serve) and
 -- RoutesReady (traffic reaches it). Conditions with severity Warning or Info are informational.
+-- In the order read:
+--   a condition False               -> Degraded (RevisionFailed, NotOwned, RevisionMissing after a
+--                                      failure...), even when the spec moved on since: the
+--                                      failure's message stays until Knative reports again
 --   status older than the spec      -> Progressing
---   a condition False               -> Degraded
+--   no conditions yet               -> Progressing
 --   Ready=True                      -> Healthy
---   otherwise                       -> Progressing
+--   otherwise (Unknown: a Revision or the ingress still coming up) -> Progressing
 -- The message has one line per condition that is not True:
 --   "<type> is <status>, since <reason>. <message>"
 local h = require("herald")
-if h.field_lags(obj, "observedGeneration") then
-  return h.progressing("Waiting for Knative to reconcile the latest spec")
-end
 local conditions = h.conditions(obj)
-if #conditions == 0 then
-  return h.progressing("Waiting for the service to be reconciled")
-end
 
 -- "<type> is <status>, since <reason>. <message>\n" for a condition that is not True.
 local function line(c)
@@ -37,6 +35,12 @@ for _, c in ipairs(conditions) do
 end
 if failed then
   return h.degraded(table.concat(lines))
+end
+if h.field_lags(obj, "observedGeneration") then
+  return h.progressing("Waiting for Knative to reconcile the latest spec")
+end
+if #conditions == 0 then
+  return h.progressing("Waiting for the service to be reconciled")
 end
 if h.is(ready, "True") then
   return h.healthy("")
