@@ -12,6 +12,7 @@ mod help_cli;
 mod http_api;
 mod lua_cli;
 mod lua_hostile;
+mod lua_robust;
 mod metrics_e2e;
 mod notify_e2e;
 mod run_cli;
