@@ -9,6 +9,7 @@
 //! reported. A notification leaves the outbox only when its receiver took it or refused it.
 
 pub mod outbox;
+mod retry;
 pub mod send;
 pub mod templates;
 
@@ -26,10 +27,11 @@ use tokio::sync::mpsc;
 use crate::clock::Clock;
 use crate::config::{Config, EventKind, Receiver, Silence};
 use crate::events;
-use crate::metrics::{self, Metrics};
+use crate::metrics::Metrics;
 use crate::route::{self, Routed};
 use crate::store::{ObjectKey, Store, Transition, Verdict};
 use outbox::Outbox;
+use retry::Slot;
 
 /// One thing that happened to one object, as receivers are told.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -303,7 +305,7 @@ pub fn start(
     };
     pipeline.spawn_workers();
     tokio::spawn(pipeline.run(changes, reloads));
-    tokio::spawn(complete(Arc::clone(&outbox), completions));
+    tokio::spawn(retry::complete(Arc::clone(&outbox), completions));
     let notifier = Arc::new(Notifier {
         stats,
         outbox,
@@ -324,9 +326,6 @@ struct Group {
     flush_due: bool,
     last_sent: Option<Timestamp>,
 }
-
-/// A receiver's definition, shared with its worker and replaced by a reload.
-type Slot = Arc<RwLock<Arc<Receiver>>>;
 
 /// Something the pipeline does at a time.
 enum Timer {
@@ -386,32 +385,6 @@ struct Pipeline {
 }
 
 impl Pipeline {
-    /// A worker for every receiver of the configuration that has none; new definitions for the
-    /// others.
-    fn spawn_workers(&mut self) {
-        for r in &self.config.receivers {
-            if let Some((_, slot)) = self.workers.get(&r.name) {
-                *slot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(r.clone());
-                continue;
-            }
-            let (tx, rx) = mpsc::unbounded_channel();
-            let slot = Arc::new(RwLock::new(Arc::new(r.clone())));
-            self.workers.insert(r.name.clone(), (tx, Arc::clone(&slot)));
-            tokio::spawn(worker(
-                slot,
-                rx,
-                self.completed.clone(),
-                Arc::clone(&self.deliver),
-                Counters {
-                    stats: Arc::clone(&self.stats),
-                    metrics: Arc::clone(&self.metrics),
-                    clock: Arc::clone(&self.clock),
-                },
-                self.config.delivery.clone(),
-            ));
-        }
-    }
-
     async fn run(
         mut self,
         mut changes: mpsc::UnboundedReceiver<Transition>,
@@ -815,22 +788,6 @@ impl Pipeline {
         }
     }
 
-    fn send(&self, n: Notification) {
-        match self.workers.get(&n.receiver) {
-            Some((tx, _)) => {
-                let _ = tx.send(n);
-            }
-            None => {
-                // The receiver left the configuration: nobody can take it any more.
-                tracing::warn!(receiver = %n.receiver, event = %n.event.id, "no such receiver any more; notification dropped");
-                let ids: Vec<u64> = std::iter::once(n.id)
-                    .chain(n.grouped.iter().map(|(id, _)| *id))
-                    .collect();
-                let _ = self.outbox.done_many(&ids);
-            }
-        }
-    }
-
     /// Grouping: the first notification of a group waits `groupWait`; those that come while
     /// a message of the group went out less than `groupInterval` ago wait for the interval.
     fn group(&mut self, n: Notification, by: &[String], wait: Duration, interval: Duration) {
@@ -1107,101 +1064,6 @@ fn one_trouble_per_receiver(told: Vec<Notification>) -> Vec<Notification> {
                 || !hears_unhealthy.contains(&(n.receiver.clone(), n.target.clone()))
         })
         .collect()
-}
-
-/// Sends one receiver's notifications in order, each until it is taken or refused.
-/// Removes delivered notifications from the outbox, all that are waiting in one transaction: at
-/// a thousand messages a second, one sync to disk each would be the bottleneck.
-async fn complete(outbox: Arc<Outbox>, mut ids: mpsc::UnboundedReceiver<u64>) {
-    while let Some(first) = ids.recv().await {
-        let mut batch = vec![first];
-        while let Ok(id) = ids.try_recv() {
-            batch.push(id);
-        }
-        // Inline: a short disk write, and the order stays simple to reason about.
-        if let Err(e) = outbox.done_many(&batch) {
-            tracing::error!(error = %e, "outbox update failed; these notifications may be sent again after a restart");
-        }
-    }
-}
-
-/// Where a worker counts what happened to its notifications.
-struct Counters {
-    stats: Arc<Stats>,
-    metrics: Arc<Metrics>,
-    /// For the delay from the change to its delivery.
-    clock: Arc<dyn Clock>,
-}
-
-async fn worker(
-    slot: Slot,
-    mut rx: mpsc::UnboundedReceiver<Notification>,
-    completed: mpsc::UnboundedSender<u64>,
-    deliver: Deliver,
-    counters: Counters,
-    delivery: crate::config::Delivery,
-) {
-    let Counters {
-        stats,
-        metrics,
-        clock,
-    } = counters;
-    let mut last_sent: Option<tokio::time::Instant> = None;
-    while let Some(n) = rx.recv().await {
-        let mut attempt: u32 = 0;
-        loop {
-            let receiver = Arc::clone(&slot.read().unwrap_or_else(|p| p.into_inner()));
-            let spacing = receiver
-                .rate_per_minute
-                .map(|n| Duration::from_secs(60) / n.max(1));
-            if let (Some(gap), Some(last)) = (spacing, last_sent) {
-                tokio::time::sleep_until(last + gap).await;
-            }
-            let outcome = deliver(Arc::clone(&receiver), n.clone()).await;
-            last_sent = Some(tokio::time::Instant::now());
-            match outcome {
-                Outcome::Delivered => {
-                    stats.delivered.fetch_add(1, Ordering::Relaxed);
-                    let delay = clock.now().duration_since(n.event.at).as_secs_f64();
-                    metrics.notification(&receiver.name, metrics::Outcome::Delivered, delay);
-                    break;
-                }
-                Outcome::Refused(why) => {
-                    stats.refused.fetch_add(1, Ordering::Relaxed);
-                    metrics.notification(&receiver.name, metrics::Outcome::Failed, 0.0);
-                    tracing::error!(receiver = %receiver.name, event = %n.event.id, %why, "notification refused; not retried");
-                    break;
-                }
-                Outcome::Retry { after, why } => {
-                    attempt += 1;
-                    stats.retried.fetch_add(1, Ordering::Relaxed);
-                    metrics.notification(&receiver.name, metrics::Outcome::Retried, 0.0);
-                    let wait = after.unwrap_or_else(|| backoff(&delivery, attempt, n.id));
-                    tracing::warn!(receiver = %receiver.name, event = %n.event.id, attempt, ?wait, %why, "delivery failed; retrying");
-                    tokio::time::sleep(wait).await;
-                }
-            }
-        }
-        for id in std::iter::once(n.id).chain(n.grouped.iter().map(|(id, _)| *id)) {
-            let _ = completed.send(id);
-        }
-    }
-}
-
-/// `initial × 2^(attempt-1)`, at most `max`, minus up to a quarter at random so that receivers
-/// coming back are not hit by every herald at once.
-fn backoff(d: &crate::config::Delivery, attempt: u32, seed: u64) -> Duration {
-    let exp = d
-        .retry_initial
-        .saturating_mul(1u32 << (attempt.saturating_sub(1)).min(20));
-    let full = exp.min(d.retry_max);
-    // xorshift over the notification and the attempt: spread without a random source.
-    let mut x = seed ^ (u64::from(attempt) << 32) ^ 0x9E37_79B9_7F4A_7C15;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    let quarter = full / 4;
-    full - quarter.mul_f64((x % 1000) as f64 / 1000.0)
 }
 
 #[cfg(test)]
