@@ -1,7 +1,7 @@
 //! Routing: the events a transition tells, and which receivers each goes to. The routes that
 //! take an event (matchers and their `when`, [`crate::route`]) give it to their receivers, once
 //! each; the objects' subscription annotations add theirs; a silence that covers the event
-//! sends it to nobody. Of one transition, a receiver told `unhealthy` is not also told
+//! ([`super::silence`]) sends it to nobody. Of one transition, a receiver told `unhealthy` is not also told
 //! `child-unhealthy`.
 
 use std::collections::HashSet;
@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::{Event, Notification, Pipeline, later};
-use crate::config::{EventKind, Silence};
+use crate::config::EventKind;
 use crate::route::{self, Routed};
 use crate::store::Transition;
 
@@ -61,19 +61,7 @@ impl Pipeline {
             health: health.unwrap_or(crate::health::Health::Unknown),
             status: &status,
         };
-        let covers = |s: &Silence| {
-            s.until > now
-                && (s.events.is_empty() || s.events.contains(&event.kind))
-                && route::matches(&s.matcher, &routed)
-        };
-        let silenced = self.config.silences.iter().any(covers)
-            || self
-                .api_silences
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .values()
-                .any(covers);
-        if silenced {
+        if self.silenced(event.kind, &routed, now) {
             self.stats.silenced.fetch_add(1, Ordering::Relaxed);
             return Vec::new();
         }
