@@ -1,8 +1,8 @@
 //! Routing: the events a transition tells, and which receivers each goes to. The routes that
 //! take an event (matchers and their `when`, [`crate::route`]) give it to their receivers, once
 //! each; the objects' subscription annotations add theirs; a silence that covers the event
-//! ([`super::silence`]) sends it to nobody. Of one transition, a receiver told `unhealthy` is not also told
-//! `child-unhealthy`.
+//! ([`super::silence`]) sends it to nobody. Of one transition, a receiver told `unhealthy` is
+//! not also told `child-unhealthy`.
 
 use std::collections::HashSet;
 use std::sync::Arc;
