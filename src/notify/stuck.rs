@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use super::Timer;
+use super::hold::Timer;
 use super::{Event, Notification, Pipeline, event_id, find_route, later};
 use crate::config::EventKind;
 use crate::store::{ObjectKey, Transition};
