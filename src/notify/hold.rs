@@ -211,10 +211,11 @@ impl Pipeline {
         let current = self.current(&n.event.object);
         let who = (n.receiver.clone(), n.event.object.clone());
         let holds = events::still_holds(n.event.kind, n.event.to.as_ref(), current.as_ref());
-        let unheard_recovery = n.event.kind == EventKind::Recovered && self.withheld.remove(&who);
+        let unheard_recovery =
+            n.event.kind == EventKind::Recovered && self.ledger.withheld.remove(&who);
         if holds && !unheard_recovery {
             if n.event.kind != EventKind::Recovered {
-                self.withheld.remove(&who);
+                self.ledger.withheld.remove(&who);
             }
             n.recheck = false;
             if let Err(e) = self.outbox.update(&n) {
@@ -223,7 +224,7 @@ impl Pipeline {
             self.dispatch(n);
         } else {
             if !holds && events::is_trouble(n.event.kind) {
-                self.withheld.insert(who);
+                self.ledger.withheld.insert(who);
             }
             self.stats.superseded.fetch_add(1, Ordering::Relaxed);
             if let Err(e) = self.outbox.done(n.id) {

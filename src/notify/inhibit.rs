@@ -16,7 +16,7 @@ impl Pipeline {
     pub(super) fn inhibit(&mut self, fresh: Vec<Notification>) -> Vec<Notification> {
         for n in &fresh {
             if events::is_trouble(n.event.kind) {
-                self.troubled.insert(n.event.object.clone());
+                self.ledger.troubled.insert(n.event.object.clone());
             }
         }
         let store = Arc::clone(&self.store);
@@ -24,7 +24,7 @@ impl Pipeline {
         let mut out = Vec::with_capacity(fresh.len());
         for n in fresh {
             let key = &n.event.object;
-            if n.event.kind == EventKind::Recovered && self.inhibited.remove(key) {
+            if n.event.kind == EventKind::Recovered && self.ledger.inhibited.remove(key) {
                 self.stats.inhibited.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
@@ -38,7 +38,7 @@ impl Pipeline {
                     for k in frontier {
                         for p in store.parents(&k) {
                             if seen.insert((*p).clone()) {
-                                if self.troubled.contains(p.as_ref()) {
+                                if self.ledger.troubled.contains(p.as_ref()) {
                                     held = true;
                                 }
                                 next.push((*p).clone());
@@ -51,13 +51,13 @@ impl Pipeline {
                     frontier = next;
                 }
                 if held {
-                    self.inhibited.insert(key.clone());
+                    self.ledger.inhibited.insert(key.clone());
                     self.stats.inhibited.fetch_add(1, Ordering::Relaxed);
                     continue;
                 }
             }
             if n.event.kind == EventKind::Recovered || n.event.kind == EventKind::Deleted {
-                self.troubled.remove(key);
+                self.ledger.troubled.remove(key);
             }
             out.push(n);
         }

@@ -10,6 +10,7 @@
 
 mod hold;
 mod inhibit;
+mod ledger;
 pub mod outbox;
 mod retry;
 mod route;
@@ -18,7 +19,7 @@ mod silence;
 mod stuck;
 pub mod templates;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -34,6 +35,7 @@ use crate::events;
 use crate::metrics::Metrics;
 use crate::store::{ObjectKey, Store, Transition, Verdict};
 use hold::{Group, Timer};
+use ledger::Ledger;
 use outbox::Outbox;
 use retry::Slot;
 use route::{event_id, find_route, one_trouble_per_receiver};
@@ -220,12 +222,9 @@ pub fn start(
         workers: HashMap::new(),
         scheduled: BTreeMap::new(),
         next_timer: 1 << 62,
-        not_ready: HashMap::new(),
         programs: HashMap::new(),
-        withheld: HashSet::new(),
-        troubled: HashSet::new(),
-        inhibited: HashSet::new(),
         groups: HashMap::new(),
+        ledger: Ledger::default(),
     };
     pipeline.spawn_workers();
     tokio::spawn(pipeline.run(changes, reloads));
@@ -260,19 +259,12 @@ struct Pipeline {
     scheduled: BTreeMap<(Timestamp, u64), Timer>,
     /// Keys for timers that are not outbox entries.
     next_timer: u64,
-    /// Objects not ready, since when herald saw them become so.
-    not_ready: HashMap<ObjectKey, Timestamp>,
     /// Compiled CEL `when` expressions.
     programs: HashMap<String, Option<cel::Program>>,
     /// Grouping: notifications waiting for their group's next message.
     groups: HashMap<String, Group>,
-    /// Objects whose trouble was told (or is being told) and has not recovered.
-    troubled: HashSet<ObjectKey>,
-    /// Objects whose trouble was held back because an ancestor's was told.
-    inhibited: HashSet<ObjectKey>,
-    /// Troubles held by `waitFor` that were over before anyone heard of them, per receiver and
-    /// object: the recovery that follows is not news either.
-    withheld: HashSet<(String, ObjectKey)>,
+    /// What is remembered of each object between events.
+    ledger: Ledger,
 }
 
 impl Pipeline {
@@ -331,7 +323,7 @@ impl Pipeline {
                 .as_ref()
                 .is_none_or(|v| v.health == crate::health::Health::Healthy)
             {
-                self.troubled.remove(&*t.key);
+                self.ledger.troubled.remove(&*t.key);
             }
             if t.initial {
                 fresh.extend(self.at_start(t, now));

@@ -19,8 +19,8 @@ impl Pipeline {
         let was_ready = t.from.as_ref().is_none_or(|v| v.ready);
         match &t.to {
             Some(v) if !v.ready => {
-                if was_ready || !self.not_ready.contains_key(&key) {
-                    self.not_ready.insert(key.clone(), t.at);
+                if was_ready || !self.ledger.not_ready.contains_key(&key) {
+                    self.ledger.not_ready.insert(key.clone(), t.at);
                     let mut afters = Vec::new();
                     stuck_afters(&self.config.routes, &mut afters);
                     for after in afters {
@@ -36,7 +36,7 @@ impl Pipeline {
                 }
             }
             _ => {
-                self.not_ready.remove(&key);
+                self.ledger.not_ready.remove(&key);
             }
         }
     }
@@ -69,7 +69,7 @@ impl Pipeline {
 
     /// `stuck`: the object has not been ready for `after`, for the routes that wait that long.
     pub(super) fn stuck(&mut self, key: ObjectKey, since: Timestamp, after: Duration) {
-        if self.not_ready.get(&key) != Some(&since) {
+        if self.ledger.not_ready.get(&key) != Some(&since) {
             return;
         }
         let id = event_id(&format!(
