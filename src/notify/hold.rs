@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use super::{Notification, Pipeline, find_route, later};
+use super::route::find_route;
+use super::{Notification, Pipeline, later};
 use crate::config::{EventKind, Receiver};
 use crate::events;
 use crate::store::{ObjectKey, Transition, Verdict};

@@ -1,12 +1,20 @@
 //! Notifications: from the store's transitions to messages delivered, none lost, none repeated.
 //!
-//! The pipeline: each transition is turned into events ([`crate::events::detect`]); each event
-//! is routed ([`crate::route`]), checked against silences, and becomes one notification per
-//! receiver, written to the [`outbox::Outbox`] before anything else happens. A notification held
-//! by a route's `waitFor` waits in the outbox too, and is sent only if what it announces still
-//! holds when the wait ends. One worker per receiver sends in order, retrying with exponential
-//! backoff and jitter; `429` waits for `Retry-After`; other `4xx` are refused for good and
-//! reported. A notification leaves the outbox only when its receiver took it or refused it.
+//! The pipeline, one file per stage, tied together by the loop here ([`start`]):
+//!
+//! - `route`: each transition is turned into events ([`crate::events::detect`]), and each
+//!   event into one notification per receiver of the routes and subscriptions that take it;
+//! - `silence`: an event a silence covers is told to nobody;
+//! - `inhibit`: a child's trouble is not told while an ancestor's is;
+//! - [`outbox`]: every notification is written to the outbox before anything else happens;
+//! - `hold`: what waits for a time: `waitFor` (sent at the end only if what it announces
+//!   still holds), repeats, grouping; and `stuck`, an object not ready for too long;
+//! - `retry`: one worker per receiver sends in order, retrying with exponential backoff and
+//!   jitter; `429` waits for `Retry-After`; other `4xx` are refused for good and reported;
+//!   [`send`] speaks to each kind of receiver, in the words of [`templates`].
+//!
+//! A notification leaves the outbox only when its receiver took it or refused it. What the
+//! notifier remembers of each object between events is its `ledger`.
 
 mod hold;
 mod inhibit;
@@ -38,7 +46,7 @@ use hold::{Group, Timer};
 use ledger::Ledger;
 use outbox::Outbox;
 use retry::Slot;
-use route::{event_id, find_route, one_trouble_per_receiver};
+use route::one_trouble_per_receiver;
 
 /// One thing that happened to one object, as receivers are told.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -242,6 +250,8 @@ pub fn start(
     notifier
 }
 
+/// The notifier's loop and its state: it takes the store's transitions, and the timers as they
+/// come due, through the stages.
 struct Pipeline {
     config: Arc<Config>,
     store: Arc<RwLock<Store>>,

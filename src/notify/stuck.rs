@@ -8,7 +8,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use super::hold::Timer;
-use super::{Event, Notification, Pipeline, event_id, find_route, later};
+use super::route::{event_id, find_route};
+use super::{Event, Notification, Pipeline, later};
 use crate::config::EventKind;
 use crate::store::{ObjectKey, Transition};
 
