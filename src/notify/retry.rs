@@ -1,5 +1,5 @@
 //! Delivery, one worker per receiver: each sends its receiver's notifications in order, one
-//! at a time (spaced by the receiver's `ratePerMinute`), each until the receiver takes it or
+//! at a time (spaced by the receiver's `rateLimit`), each until the receiver takes it or
 //! refuses it for good, retrying with exponential backoff and jitter; `429` waits for
 //! `Retry-After`. What was taken or refused is then removed from the outbox. (How each kind of
 //! receiver is spoken to is [`super::send`].)
