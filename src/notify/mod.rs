@@ -1,18 +1,33 @@
 //! Notifications: from the store's transitions to messages delivered, none lost, none repeated.
 //!
-//! The pipeline: each transition is turned into events ([`crate::events::detect`]); each event
-//! is routed ([`crate::route`]), checked against silences, and becomes one notification per
-//! receiver, written to the [`outbox::Outbox`] before anything else happens. A notification held
-//! by a route's `waitFor` waits in the outbox too, and is sent only if what it announces still
-//! holds when the wait ends. One worker per receiver sends in order, retrying with exponential
-//! backoff and jitter; `429` waits for `Retry-After`; other `4xx` are refused for good and
-//! reported. A notification leaves the outbox only when its receiver took it or refused it.
+//! The pipeline, one file per stage, tied together by the loop here ([`start`]):
+//!
+//! - `route`: each transition is turned into events ([`crate::events::detect`]), and each
+//!   event into one notification per receiver of the routes and subscriptions that take it;
+//! - `silence`: an event a silence covers is told to nobody;
+//! - `inhibit`: a child's trouble is not told while an ancestor's is;
+//! - [`outbox`]: every notification is written to the outbox before anything else happens;
+//! - `hold`: what waits for a time: `waitFor` (sent at the end only if what it announces
+//!   still holds), repeats, grouping; and `stuck`, an object not ready for too long;
+//! - `retry`: one worker per receiver sends in order, retrying with exponential backoff and
+//!   jitter; `429` waits for `Retry-After`; other `4xx` are refused for good and reported;
+//!   [`send`] speaks to each kind of receiver, in the words of [`templates`].
+//!
+//! A notification leaves the outbox only when its receiver took it or refused it. What the
+//! notifier remembers of each object between events is its `ledger`.
 
+mod hold;
+mod inhibit;
+mod ledger;
 pub mod outbox;
+mod retry;
+mod route;
 pub mod send;
+mod silence;
+mod stuck;
 pub mod templates;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -20,16 +35,18 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::clock::Clock;
 use crate::config::{Config, EventKind, Receiver, Silence};
 use crate::events;
-use crate::metrics::{self, Metrics};
-use crate::route::{self, Routed};
+use crate::metrics::Metrics;
 use crate::store::{ObjectKey, Store, Transition, Verdict};
+use hold::{Group, Timer};
+use ledger::Ledger;
 use outbox::Outbox;
+use retry::Slot;
+use route::one_trouble_per_receiver;
 
 /// One thing that happened to one object, as receivers are told.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -155,87 +172,6 @@ pub enum AddSilenceError {
 }
 
 impl Notifier {
-    /// The silences added through the API, with their ids.
-    pub fn silences(&self) -> Vec<(String, Silence)> {
-        self.silences
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
-    }
-
-    /// Adds a silence unless `max` of those added through the API are running at `now`;
-    /// returns its id. Ended silences stay listed, the latest `max` of them: the rest are
-    /// forgotten, so adding and expiring cannot grow the database for ever.
-    pub fn add_silence(
-        &self,
-        s: Silence,
-        max: usize,
-        now: Timestamp,
-    ) -> Result<String, AddSilenceError> {
-        let mut all = self.silences.write().unwrap_or_else(|p| p.into_inner());
-        let running = all.values().filter(|s| s.until > now).count();
-        if running >= max {
-            return Err(AddSilenceError::TooMany(running));
-        }
-        let mut ended: Vec<(Timestamp, String)> = all
-            .iter()
-            .filter(|(_, s)| s.until <= now)
-            .map(|(id, s)| (s.until, id.clone()))
-            .collect();
-        if ended.len() >= max {
-            ended.sort();
-            for (_, id) in &ended[..=ended.len() - max] {
-                self.outbox
-                    .remove_silence(id)
-                    .map_err(|e| AddSilenceError::Store(e.to_string()))?;
-                all.remove(id);
-            }
-        }
-        // Ids are unique even when two writes come in the same nanosecond.
-        let mut id = format!("s{}", now.as_nanosecond());
-        while all.contains_key(&id) {
-            id.push('x');
-        }
-        self.outbox
-            .put_silence(&id, &s)
-            .map_err(|e| AddSilenceError::Store(e.to_string()))?;
-        all.insert(id.clone(), s);
-        Ok(id)
-    }
-
-    /// Ends a silence now; what it was, or None if there is no such silence.
-    pub fn expire_silence(&self, id: &str, now: Timestamp) -> Result<Option<Silence>, String> {
-        let mut all = self.silences.write().unwrap_or_else(|p| p.into_inner());
-        let Some(s) = all.get_mut(id) else {
-            return Ok(None);
-        };
-        let was = s.clone();
-        s.until = s.until.min(now);
-        self.outbox.put_silence(id, s).map_err(|e| e.to_string())?;
-        Ok(Some(was))
-    }
-
-    /// Silences running at `now`: (from the configuration, added through the API).
-    pub fn silences_active(&self, now: Timestamp) -> (usize, usize) {
-        let configured = self
-            .configured_silences
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .filter(|until| **until > now)
-            .count();
-        let api = self
-            .silences
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .filter(|s| s.until > now)
-            .count();
-        (configured, api)
-    }
-
     /// Routes, silences, receivers and subscriptions from a new configuration, from the next
     /// event on. (The outbox and `delivery` settings stay as they started.)
     pub fn reload(&self, config: Arc<Config>) {
@@ -294,16 +230,13 @@ pub fn start(
         workers: HashMap::new(),
         scheduled: BTreeMap::new(),
         next_timer: 1 << 62,
-        not_ready: HashMap::new(),
         programs: HashMap::new(),
-        withheld: HashSet::new(),
-        troubled: HashSet::new(),
-        inhibited: HashSet::new(),
         groups: HashMap::new(),
+        ledger: Ledger::default(),
     };
     pipeline.spawn_workers();
     tokio::spawn(pipeline.run(changes, reloads));
-    tokio::spawn(complete(Arc::clone(&outbox), completions));
+    tokio::spawn(retry::complete(Arc::clone(&outbox), completions));
     let notifier = Arc::new(Notifier {
         stats,
         outbox,
@@ -317,42 +250,8 @@ pub fn start(
     notifier
 }
 
-/// One group of a route's notifications for one receiver (`groupBy`).
-#[derive(Default)]
-struct Group {
-    pending: Vec<Notification>,
-    flush_due: bool,
-    last_sent: Option<Timestamp>,
-}
-
-/// A receiver's definition, shared with its worker and replaced by a reload.
-type Slot = Arc<RwLock<Arc<Receiver>>>;
-
-/// Something the pipeline does at a time.
-enum Timer {
-    /// A notification held by `waitFor`.
-    Release(Notification),
-    /// Send a trouble again if it still holds (`repeatInterval`; Alertmanager's alerts every
-    /// minute so they stay firing).
-    Repeat {
-        n: Notification,
-        every: Duration,
-        count: u32,
-    },
-    /// A group's notifications go out together.
-    Flush(String),
-    /// `stuck` for the routes whose `stuckAfter` is `after`, if the object has not been ready
-    /// since `since`.
-    Stuck {
-        key: ObjectKey,
-        since: Timestamp,
-        after: Duration,
-    },
-}
-
-/// Alertmanager forgets a firing alert that is not sent again (its `resolve_timeout`, 5 m).
-const ALERTMANAGER_RESEND: Duration = Duration::from_secs(60);
-
+/// The notifier's loop and its state: it takes the store's transitions, and the timers as they
+/// come due, through the stages.
 struct Pipeline {
     config: Arc<Config>,
     store: Arc<RwLock<Store>>,
@@ -370,48 +269,15 @@ struct Pipeline {
     scheduled: BTreeMap<(Timestamp, u64), Timer>,
     /// Keys for timers that are not outbox entries.
     next_timer: u64,
-    /// Objects not ready, since when herald saw them become so.
-    not_ready: HashMap<ObjectKey, Timestamp>,
     /// Compiled CEL `when` expressions.
     programs: HashMap<String, Option<cel::Program>>,
     /// Grouping: notifications waiting for their group's next message.
     groups: HashMap<String, Group>,
-    /// Objects whose trouble was told (or is being told) and has not recovered.
-    troubled: HashSet<ObjectKey>,
-    /// Objects whose trouble was held back because an ancestor's was told.
-    inhibited: HashSet<ObjectKey>,
-    /// Troubles held by `waitFor` that were over before anyone heard of them, per receiver and
-    /// object: the recovery that follows is not news either.
-    withheld: HashSet<(String, ObjectKey)>,
+    /// What is remembered of each object between events.
+    ledger: Ledger,
 }
 
 impl Pipeline {
-    /// A worker for every receiver of the configuration that has none; new definitions for the
-    /// others.
-    fn spawn_workers(&mut self) {
-        for r in &self.config.receivers {
-            if let Some((_, slot)) = self.workers.get(&r.name) {
-                *slot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(r.clone());
-                continue;
-            }
-            let (tx, rx) = mpsc::unbounded_channel();
-            let slot = Arc::new(RwLock::new(Arc::new(r.clone())));
-            self.workers.insert(r.name.clone(), (tx, Arc::clone(&slot)));
-            tokio::spawn(worker(
-                slot,
-                rx,
-                self.completed.clone(),
-                Arc::clone(&self.deliver),
-                Counters {
-                    stats: Arc::clone(&self.stats),
-                    metrics: Arc::clone(&self.metrics),
-                    clock: Arc::clone(&self.clock),
-                },
-                self.config.delivery.clone(),
-            ));
-        }
-    }
-
     async fn run(
         mut self,
         mut changes: mpsc::UnboundedReceiver<Transition>,
@@ -467,7 +333,7 @@ impl Pipeline {
                 .as_ref()
                 .is_none_or(|v| v.health == crate::health::Health::Healthy)
             {
-                self.troubled.remove(&*t.key);
+                self.ledger.troubled.remove(&*t.key);
             }
             if t.initial {
                 fresh.extend(self.at_start(t, now));
@@ -499,709 +365,12 @@ impl Pipeline {
             self.place(n);
         }
     }
-
-    /// Inhibition: a child's trouble is not told while an ancestor's trouble is (in this batch,
-    /// or told before and not recovered): the parent's message already names its children.
-    /// The recovery of an inhibited trouble is not told either.
-    fn inhibit(&mut self, fresh: Vec<Notification>) -> Vec<Notification> {
-        for n in &fresh {
-            if events::is_trouble(n.event.kind) {
-                self.troubled.insert(n.event.object.clone());
-            }
-        }
-        let store = Arc::clone(&self.store);
-        let store = store.read().unwrap_or_else(|p| p.into_inner());
-        let mut out = Vec::with_capacity(fresh.len());
-        for n in fresh {
-            let key = &n.event.object;
-            if n.event.kind == EventKind::Recovered && self.inhibited.remove(key) {
-                self.stats.inhibited.fetch_add(1, Ordering::Relaxed);
-                continue;
-            }
-            if events::is_trouble(n.event.kind) {
-                // Walk up (bounded): is an ancestor in trouble that was told?
-                let mut frontier = vec![key.clone()];
-                let mut seen = HashSet::new();
-                let mut held = false;
-                for _ in 0..8 {
-                    let mut next = Vec::new();
-                    for k in frontier {
-                        for p in store.parents(&k) {
-                            if seen.insert((*p).clone()) {
-                                if self.troubled.contains(p.as_ref()) {
-                                    held = true;
-                                }
-                                next.push((*p).clone());
-                            }
-                        }
-                    }
-                    if held || next.is_empty() {
-                        break;
-                    }
-                    frontier = next;
-                }
-                if held {
-                    self.inhibited.insert(key.clone());
-                    self.stats.inhibited.fetch_add(1, Ordering::Relaxed);
-                    continue;
-                }
-            }
-            if n.event.kind == EventKind::Recovered || n.event.kind == EventKind::Deleted {
-                self.troubled.remove(key);
-            }
-            out.push(n);
-        }
-        out
-    }
-
-    /// What herald learns at start-up is told to nobody, with two exceptions for a trouble
-    /// that is already there: Alertmanager's alert is posted again now (it de-duplicates; else
-    /// the alert would resolve by itself while the trouble lasts), and a route's
-    /// `repeatInterval` goes on, counted from now (when it was last told is not kept).
-    fn at_start(&mut self, t: &Transition, now: Timestamp) -> Vec<Notification> {
-        let Some(kind) = trouble_at_start(t) else {
-            return Vec::new();
-        };
-        if !self.config.receivers.iter().any(is_alertmanager)
-            && !self.config.routes.iter().any(has_repeat)
-        {
-            return Vec::new();
-        }
-        let event = self.event(t, kind);
-        let mut now_due = Vec::new();
-        for mut n in self.notifications(event, now) {
-            let am = self
-                .config
-                .receivers
-                .iter()
-                .any(|r| r.name == n.receiver && is_alertmanager(r));
-            if am {
-                // Then re-sent every minute, as any Alertmanager alert.
-                n.recheck = false;
-                now_due.push(n);
-            } else if let Some(every) =
-                find_route(&self.config.routes, &n.route).and_then(|r| r.repeat_interval)
-            {
-                self.timer(later(now, every), Timer::Repeat { n, every, count: 0 });
-            }
-        }
-        now_due
-    }
-
-    fn event(&self, t: &Transition, kind: EventKind) -> Event {
-        let id = event_id(&format!(
-            "{}|{}|{}|{}",
-            self.config.cluster,
-            t.key,
-            kind,
-            t.at.as_nanosecond()
-        ));
-        Event {
-            id,
-            kind,
-            cluster: self.config.cluster.clone(),
-            object: (*t.key).clone(),
-            at: t.at,
-            from: t.from.clone(),
-            to: t.to.clone(),
-            message: t.message.clone(),
-            children: t.children.iter().map(|k| (**k).clone()).collect(),
-            via: t.via.clone(),
-            labels: t.meta.labels.clone(),
-            annotations: t.meta.annotations.clone(),
-            test: false,
-        }
-    }
-
-    /// The notifications one event makes: one per receiver of the routes that take it, unless
-    /// a silence covers it.
-    fn notifications(&mut self, event: Event, now: Timestamp) -> Vec<Notification> {
-        let health = event.to.as_ref().or(event.from.as_ref()).map(|v| v.health);
-        let status = event
-            .to
-            .as_ref()
-            .map_or("", |v| v.status.as_str())
-            .to_string();
-        let routed = Routed {
-            event: event.kind,
-            kind: &event.object.kind,
-            namespace: &event.object.namespace,
-            name: &event.object.name,
-            labels: &event.labels,
-            health: health.unwrap_or(crate::health::Health::Unknown),
-            status: &status,
-        };
-        let covers = |s: &Silence| {
-            s.until > now
-                && (s.events.is_empty() || s.events.contains(&event.kind))
-                && route::matches(&s.matcher, &routed)
-        };
-        let silenced = self.config.silences.iter().any(covers)
-            || self
-                .api_silences
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .values()
-                .any(covers);
-        if silenced {
-            self.stats.silenced.fetch_add(1, Ordering::Relaxed);
-            return Vec::new();
-        }
-        let vars = cel_vars(&event);
-        let config = Arc::clone(&self.config);
-        let programs = &mut self.programs;
-        let stats = &self.stats;
-        let taken = route::routes(&config.routes, &routed, &mut |r| {
-            let Some(expr) = r.when.as_deref() else {
-                return true;
-            };
-            let program = programs
-                .entry(expr.to_string())
-                .or_insert_with(|| cel::Program::compile(expr).ok());
-            let Some(program) = program else {
-                return false;
-            };
-            match route::execute_when(program, &vars) {
-                Ok(b) => b,
-                Err(e) => {
-                    stats.errors.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(route = %r.path, error = %e, "when failed; the route does not take the event");
-                    false
-                }
-            }
-        });
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for r in taken {
-            for receiver in &r.receivers {
-                // Two routes naming the same receiver send it once.
-                if !seen.insert(receiver.clone()) {
-                    continue;
-                }
-                out.push(Notification {
-                    id: 0,
-                    receiver: receiver.clone(),
-                    route: r.path.clone(),
-                    event: event.clone(),
-                    due: later(now, r.wait_for),
-                    recheck: !r.wait_for.is_zero(),
-                    target: None,
-                    grouped: Vec::new(),
-                });
-            }
-        }
-        for (receiver, target, annotation) in crate::subscriptions::subscribers(
-            &event.annotations,
-            event.kind,
-            &self.config.receivers,
-        ) {
-            if target.is_none() && !seen.insert(receiver.clone()) {
-                continue;
-            }
-            out.push(Notification {
-                id: 0,
-                receiver,
-                route: format!("subscription {annotation}"),
-                event: event.clone(),
-                due: now,
-                recheck: false,
-                target,
-                grouped: Vec::new(),
-            });
-        }
-        out
-    }
-
-    /// A notification from the outbox goes to its worker, or waits for its `waitFor`.
-    fn place(&mut self, n: Notification) {
-        if n.recheck {
-            self.scheduled.insert((n.due, n.id), Timer::Release(n));
-        } else {
-            self.dispatch(n);
-        }
-    }
-
-    fn timer(&mut self, at: Timestamp, t: Timer) {
-        self.next_timer += 1;
-        self.scheduled.insert((at, self.next_timer), t);
-    }
-
-    /// Starts and ends not-ready episodes, and schedules their `stuck` checks.
-    fn track_readiness(&mut self, t: &Transition) {
-        let key = (*t.key).clone();
-        let was_ready = t.from.as_ref().is_none_or(|v| v.ready);
-        match &t.to {
-            Some(v) if !v.ready => {
-                if was_ready || !self.not_ready.contains_key(&key) {
-                    self.not_ready.insert(key.clone(), t.at);
-                    let mut afters = Vec::new();
-                    stuck_afters(&self.config.routes, &mut afters);
-                    for after in afters {
-                        self.timer(
-                            later(t.at, after),
-                            Timer::Stuck {
-                                key: key.clone(),
-                                since: t.at,
-                                after,
-                            },
-                        );
-                    }
-                }
-            }
-            _ => {
-                self.not_ready.remove(&key);
-            }
-        }
-    }
-
-    /// What the store says of an object now, as an event of `kind`.
-    fn event_now(&self, key: &ObjectKey, kind: EventKind, id: String) -> Option<Event> {
-        let store = self.store.read().unwrap_or_else(|p| p.into_inner());
-        let e = store.get(key).filter(|e| e.is_live())?;
-        let v = e.verdict();
-        Some(Event {
-            id,
-            kind,
-            cluster: self.config.cluster.clone(),
-            object: key.clone(),
-            at: self.clock.now(),
-            from: Some(v.clone()),
-            to: Some(v),
-            message: e.message().to_string(),
-            children: e
-                .rollup
-                .as_ref()
-                .map(|r| r.children.iter().map(|k| (**k).clone()).collect())
-                .unwrap_or_default(),
-            via: e.rollup.as_ref().map(|r| r.via.clone()),
-            labels: e.meta.labels.clone(),
-            annotations: e.meta.annotations.clone(),
-            test: false,
-        })
-    }
-
-    fn dispatch(&mut self, n: Notification) {
-        // What stays broken is told again: every `repeatInterval`, and to Alertmanager every
-        // minute so that its alert stays firing.
-        if events::is_trouble(n.event.kind) {
-            let route = find_route(&self.config.routes, &n.route).and_then(|r| r.repeat_interval);
-            let am = self
-                .config
-                .receivers
-                .iter()
-                .any(|r| r.name == n.receiver && is_alertmanager(r));
-            let every = match (route, am) {
-                (Some(r), true) => Some(r.min(ALERTMANAGER_RESEND)),
-                (None, true) => Some(ALERTMANAGER_RESEND),
-                (r, false) => r,
-            };
-            if let Some(every) = every {
-                self.timer(
-                    later(self.clock.now(), every),
-                    Timer::Repeat {
-                        n: n.clone(),
-                        every,
-                        count: 0,
-                    },
-                );
-            }
-        }
-        let grouping = find_route(&self.config.routes, &n.route)
-            .filter(|r| !r.group_by.is_empty() || !r.group_wait.is_zero())
-            .map(|r| (r.group_by.clone(), r.group_wait, r.group_interval));
-        match grouping {
-            Some((by, wait, interval)) => self.group(n, &by, wait, interval),
-            None => self.send(n),
-        }
-    }
-
-    fn send(&self, n: Notification) {
-        match self.workers.get(&n.receiver) {
-            Some((tx, _)) => {
-                let _ = tx.send(n);
-            }
-            None => {
-                // The receiver left the configuration: nobody can take it any more.
-                tracing::warn!(receiver = %n.receiver, event = %n.event.id, "no such receiver any more; notification dropped");
-                let ids: Vec<u64> = std::iter::once(n.id)
-                    .chain(n.grouped.iter().map(|(id, _)| *id))
-                    .collect();
-                let _ = self.outbox.done_many(&ids);
-            }
-        }
-    }
-
-    /// Grouping: the first notification of a group waits `groupWait`; those that come while
-    /// a message of the group went out less than `groupInterval` ago wait for the interval.
-    fn group(&mut self, n: Notification, by: &[String], wait: Duration, interval: Duration) {
-        let e = &n.event;
-        let values: Vec<String> = by
-            .iter()
-            .map(|k| match k.as_str() {
-                "cluster" => e.cluster.clone(),
-                "kind" => e.object.kind.clone(),
-                "namespace" => e.object.namespace.clone(),
-                "name" => e.object.name.clone(),
-                "event" => e.kind.as_str().to_string(),
-                "health" => {
-                    e.to.as_ref()
-                        .map_or("none".to_string(), |v| v.health.to_string())
-                }
-                other => other
-                    .strip_prefix("label:")
-                    .and_then(|l| e.labels.get(l).cloned())
-                    .unwrap_or_default(),
-            })
-            .collect();
-        let key = format!("{}|{}|{}", n.route, n.receiver, values.join("|"));
-        let now = self.clock.now();
-        let group = self.groups.entry(key.clone()).or_default();
-        group.pending.push(n);
-        if group.flush_due {
-            return;
-        }
-        group.flush_due = true;
-        let at = match group.last_sent {
-            Some(last) if later(last, interval) > now => later(last, interval),
-            _ => later(now, wait),
-        };
-        self.timer(at, Timer::Flush(key));
-    }
-
-    fn flush(&mut self, key: &str) {
-        let Some(group) = self.groups.get_mut(key) else {
-            return;
-        };
-        group.flush_due = false;
-        group.last_sent = Some(self.clock.now());
-        let mut pending = std::mem::take(&mut group.pending).into_iter();
-        let Some(mut first) = pending.next() else {
-            return;
-        };
-        first.grouped = pending
-            .flat_map(|n| std::iter::once((n.id, n.event)).chain(n.grouped))
-            .collect();
-        self.send(first);
-    }
-
-    /// Timers that are due: `waitFor` releases, repeats and stuck checks.
-    fn release_due(&mut self) {
-        let now = self.clock.now();
-        while let Some(entry) = self.scheduled.first_entry() {
-            if entry.key().0 > now {
-                break;
-            }
-            match entry.remove() {
-                Timer::Release(n) => self.release(n),
-                Timer::Repeat { n, every, count } => self.repeat(n, every, count),
-                Timer::Stuck { key, since, after } => self.stuck(key, since, after),
-                Timer::Flush(group) => self.flush(&group),
-            }
-        }
-    }
-
-    fn current(&self, key: &ObjectKey) -> Option<Verdict> {
-        let store = self.store.read().unwrap_or_else(|p| p.into_inner());
-        store.get(key).filter(|e| e.is_live()).map(|e| e.verdict())
-    }
-
-    /// A notification whose `waitFor` ended: sent if what it announces still holds.
-    fn release(&mut self, mut n: Notification) {
-        let current = self.current(&n.event.object);
-        let who = (n.receiver.clone(), n.event.object.clone());
-        let holds = events::still_holds(n.event.kind, n.event.to.as_ref(), current.as_ref());
-        let unheard_recovery = n.event.kind == EventKind::Recovered && self.withheld.remove(&who);
-        if holds && !unheard_recovery {
-            if n.event.kind != EventKind::Recovered {
-                self.withheld.remove(&who);
-            }
-            n.recheck = false;
-            if let Err(e) = self.outbox.update(&n) {
-                tracing::error!(error = %e, "outbox update failed; sending anyway");
-            }
-            self.dispatch(n);
-        } else {
-            if !holds && events::is_trouble(n.event.kind) {
-                self.withheld.insert(who);
-            }
-            self.stats.superseded.fetch_add(1, Ordering::Relaxed);
-            if let Err(e) = self.outbox.done(n.id) {
-                tracing::error!(error = %e, "outbox update failed");
-            }
-        }
-    }
-
-    /// A trouble told before: told again if it still holds, and the next repeat scheduled.
-    fn repeat(&mut self, n: Notification, every: Duration, count: u32) {
-        let current = self.current(&n.event.object);
-        if !events::still_holds(n.event.kind, n.event.to.as_ref(), current.as_ref()) {
-            return;
-        }
-        let mut again = n.clone();
-        again.event.id = format!("{}-r{}", n.event.id, count + 1);
-        again.due = self.clock.now();
-        again.recheck = false;
-        let mut batch = [again];
-        if let Err(e) = self.outbox.put(&mut batch) {
-            tracing::error!(error = %e, "outbox refused a repeat");
-            return;
-        }
-        let [again] = batch;
-        // The repeat schedules the next one when it is dispatched, with its count.
-        match self.workers.get(&again.receiver) {
-            Some((tx, _)) => {
-                let _ = tx.send(again.clone());
-            }
-            None => {
-                let _ = self.outbox.done(again.id);
-                return;
-            }
-        }
-        self.timer(
-            later(self.clock.now(), every),
-            Timer::Repeat {
-                n,
-                every,
-                count: count + 1,
-            },
-        );
-    }
-
-    /// `stuck`: the object has not been ready for `after`, for the routes that wait that long.
-    fn stuck(&mut self, key: ObjectKey, since: Timestamp, after: Duration) {
-        if self.not_ready.get(&key) != Some(&since) {
-            return;
-        }
-        let id = event_id(&format!(
-            "{}|{}|stuck|{}|{}",
-            self.config.cluster,
-            key,
-            since.as_nanosecond(),
-            after.as_secs()
-        ));
-        let Some(event) = self.event_now(&key, EventKind::Stuck, id) else {
-            return;
-        };
-        self.stats.events.fetch_add(1, Ordering::Relaxed);
-        let now = self.clock.now();
-        let mut fresh: Vec<Notification> = self
-            .notifications(event, now)
-            .into_iter()
-            .filter(|n| {
-                find_route(&self.config.routes, &n.route).and_then(|r| r.stuck_after) == Some(after)
-            })
-            .map(|mut n| {
-                // Stuck has waited long enough already.
-                n.recheck = false;
-                n
-            })
-            .collect();
-        if fresh.is_empty() {
-            return;
-        }
-        if let Err(e) = self.outbox.put(&mut fresh) {
-            tracing::error!(error = %e, "outbox refused a stuck notification");
-            return;
-        }
-        for n in fresh {
-            self.dispatch(n);
-        }
-    }
-}
-
-/// Every distinct `stuckAfter` of the configuration's routes.
-fn stuck_afters(routes: &[crate::config::Route], out: &mut Vec<Duration>) {
-    for r in routes {
-        if let Some(a) = r.stuck_after
-            && !out.contains(&a)
-        {
-            out.push(a);
-        }
-        stuck_afters(&r.routes, out);
-    }
-}
-
-/// The route at `path` (`routes[0].routes[1]`).
-fn find_route<'a>(
-    routes: &'a [crate::config::Route],
-    path: &str,
-) -> Option<&'a crate::config::Route> {
-    for r in routes {
-        if r.path == path {
-            return Some(r);
-        }
-        if path.starts_with(&format!("{}.", r.path))
-            && let Some(found) = find_route(&r.routes, path)
-        {
-            return Some(found);
-        }
-    }
-    None
-}
-
-fn is_alertmanager(r: &Receiver) -> bool {
-    matches!(r.kind, crate::config::ReceiverKind::Alertmanager { .. })
 }
 
 /// `t` plus `d` (saturating).
 fn later(t: Timestamp, d: Duration) -> Timestamp {
     t.saturating_add(jiff::SignedDuration::try_from(d).unwrap_or(jiff::SignedDuration::MAX))
         .unwrap_or(t)
-}
-
-/// A stable id from what makes an event that event.
-fn event_id(source: &str) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, source.as_bytes());
-    digest.as_ref()[..12]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// What a route's `when` sees: `event`, `object` (kind, name, namespace, labels), `old` and
-/// `new` (health, ready, status, revision, suspended, sync).
-fn cel_vars(e: &Event) -> Vec<(&'static str, Value)> {
-    vec![
-        (
-            "event",
-            json!({"type": e.kind.as_str(), "cluster": e.cluster, "message": e.message}),
-        ),
-        (
-            "object",
-            json!({"apiVersion": e.object.group, "kind": e.object.kind,
-                   "metadata": {"name": e.object.name, "namespace": e.object.namespace, "labels": e.labels}}),
-        ),
-        ("old", json!(e.from)),
-        ("new", json!(e.to)),
-    ]
-}
-
-/// The trouble an object was in when herald (re)started: `unhealthy` or `warning`.
-fn trouble_at_start(t: &Transition) -> Option<EventKind> {
-    t.to.as_ref().and_then(|v| match v.health {
-        crate::health::Health::Unhealthy => Some(EventKind::Unhealthy),
-        crate::health::Health::Warning => Some(EventKind::Warning),
-        _ => None,
-    })
-}
-
-/// Whether a route, or one below it, repeats.
-fn has_repeat(r: &crate::config::Route) -> bool {
-    r.repeat_interval.is_some() || r.routes.iter().any(has_repeat)
-}
-
-/// Of what one transition tells, a receiver that hears `unhealthy` does not also hear
-/// `child-unhealthy`: the health is the children's then, and that message already names them.
-fn one_trouble_per_receiver(told: Vec<Notification>) -> Vec<Notification> {
-    let hears_unhealthy: HashSet<(String, Option<String>)> = told
-        .iter()
-        .filter(|n| n.event.kind == EventKind::Unhealthy)
-        .map(|n| (n.receiver.clone(), n.target.clone()))
-        .collect();
-    if hears_unhealthy.is_empty() {
-        return told;
-    }
-    told.into_iter()
-        .filter(|n| {
-            n.event.kind != EventKind::ChildUnhealthy
-                || !hears_unhealthy.contains(&(n.receiver.clone(), n.target.clone()))
-        })
-        .collect()
-}
-
-/// Sends one receiver's notifications in order, each until it is taken or refused.
-/// Removes delivered notifications from the outbox, all that are waiting in one transaction: at
-/// a thousand messages a second, one sync to disk each would be the bottleneck.
-async fn complete(outbox: Arc<Outbox>, mut ids: mpsc::UnboundedReceiver<u64>) {
-    while let Some(first) = ids.recv().await {
-        let mut batch = vec![first];
-        while let Ok(id) = ids.try_recv() {
-            batch.push(id);
-        }
-        // Inline: a short disk write, and the order stays simple to reason about.
-        if let Err(e) = outbox.done_many(&batch) {
-            tracing::error!(error = %e, "outbox update failed; these notifications may be sent again after a restart");
-        }
-    }
-}
-
-/// Where a worker counts what happened to its notifications.
-struct Counters {
-    stats: Arc<Stats>,
-    metrics: Arc<Metrics>,
-    /// For the delay from the change to its delivery.
-    clock: Arc<dyn Clock>,
-}
-
-async fn worker(
-    slot: Slot,
-    mut rx: mpsc::UnboundedReceiver<Notification>,
-    completed: mpsc::UnboundedSender<u64>,
-    deliver: Deliver,
-    counters: Counters,
-    delivery: crate::config::Delivery,
-) {
-    let Counters {
-        stats,
-        metrics,
-        clock,
-    } = counters;
-    let mut last_sent: Option<tokio::time::Instant> = None;
-    while let Some(n) = rx.recv().await {
-        let mut attempt: u32 = 0;
-        loop {
-            let receiver = Arc::clone(&slot.read().unwrap_or_else(|p| p.into_inner()));
-            let spacing = receiver
-                .rate_per_minute
-                .map(|n| Duration::from_secs(60) / n.max(1));
-            if let (Some(gap), Some(last)) = (spacing, last_sent) {
-                tokio::time::sleep_until(last + gap).await;
-            }
-            let outcome = deliver(Arc::clone(&receiver), n.clone()).await;
-            last_sent = Some(tokio::time::Instant::now());
-            match outcome {
-                Outcome::Delivered => {
-                    stats.delivered.fetch_add(1, Ordering::Relaxed);
-                    let delay = clock.now().duration_since(n.event.at).as_secs_f64();
-                    metrics.notification(&receiver.name, metrics::Outcome::Delivered, delay);
-                    break;
-                }
-                Outcome::Refused(why) => {
-                    stats.refused.fetch_add(1, Ordering::Relaxed);
-                    metrics.notification(&receiver.name, metrics::Outcome::Failed, 0.0);
-                    tracing::error!(receiver = %receiver.name, event = %n.event.id, %why, "notification refused; not retried");
-                    break;
-                }
-                Outcome::Retry { after, why } => {
-                    attempt += 1;
-                    stats.retried.fetch_add(1, Ordering::Relaxed);
-                    metrics.notification(&receiver.name, metrics::Outcome::Retried, 0.0);
-                    let wait = after.unwrap_or_else(|| backoff(&delivery, attempt, n.id));
-                    tracing::warn!(receiver = %receiver.name, event = %n.event.id, attempt, ?wait, %why, "delivery failed; retrying");
-                    tokio::time::sleep(wait).await;
-                }
-            }
-        }
-        for id in std::iter::once(n.id).chain(n.grouped.iter().map(|(id, _)| *id)) {
-            let _ = completed.send(id);
-        }
-    }
-}
-
-/// `initial × 2^(attempt-1)`, at most `max`, minus up to a quarter at random so that receivers
-/// coming back are not hit by every herald at once.
-fn backoff(d: &crate::config::Delivery, attempt: u32, seed: u64) -> Duration {
-    let exp = d
-        .retry_initial
-        .saturating_mul(1u32 << (attempt.saturating_sub(1)).min(20));
-    let full = exp.min(d.retry_max);
-    // xorshift over the notification and the attempt: spread without a random source.
-    let mut x = seed ^ (u64::from(attempt) << 32) ^ 0x9E37_79B9_7F4A_7C15;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    let quarter = full / 4;
-    full - quarter.mul_f64((x % 1000) as f64 / 1000.0)
 }
 
 #[cfg(test)]

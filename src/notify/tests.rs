@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::*;
 use crate::clock::TokioClock;
@@ -306,7 +306,7 @@ fn backoff_doubles_up_to_the_limit_with_jitter_below() {
         ..crate::config::Delivery::default()
     };
     for (attempt, full) in [(1, 1), (2, 2), (3, 4), (7, 60), (30, 60)] {
-        let b = backoff(&d, attempt, 42);
+        let b = retry::backoff(&d, attempt, 42);
         let full = Duration::from_secs(full);
         assert!(b <= full && b >= full * 3 / 4, "{attempt}: {b:?}");
     }

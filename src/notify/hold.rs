@@ -1,0 +1,290 @@
+//! Holding: what waits for a time before it is sent, or sent again. A route's `waitFor` holds
+//! a notification in the outbox, and it is sent when the wait ends only if what it announces
+//! still holds. A trouble that stays is told again every `repeatInterval`, and to Alertmanager
+//! every minute so that its alert stays firing. A route's `groupBy` and `groupWait` gather
+//! notifications into one message per group, at most one every `groupInterval`. All of these,
+//! and the `stuck` checks, are timers in one schedule; the loop sleeps until the first is due.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use super::route::find_route;
+use super::{Notification, Pipeline, later};
+use crate::config::{EventKind, Receiver};
+use crate::events;
+use crate::store::{ObjectKey, Transition, Verdict};
+
+/// One group of a route's notifications for one receiver (`groupBy`).
+#[derive(Default)]
+pub(super) struct Group {
+    pending: Vec<Notification>,
+    flush_due: bool,
+    last_sent: Option<Timestamp>,
+}
+
+/// Something the pipeline does at a time.
+pub(super) enum Timer {
+    /// A notification held by `waitFor`.
+    Release(Notification),
+    /// Send a trouble again if it still holds (`repeatInterval`; Alertmanager's alerts every
+    /// minute so they stay firing).
+    Repeat {
+        n: Notification,
+        every: Duration,
+        count: u32,
+    },
+    /// A group's notifications go out together.
+    Flush(String),
+    /// `stuck` for the routes whose `stuckAfter` is `after`, if the object has not been ready
+    /// since `since`.
+    Stuck {
+        key: ObjectKey,
+        since: Timestamp,
+        after: Duration,
+    },
+}
+
+/// Alertmanager forgets a firing alert that is not sent again (its `resolve_timeout`, 5 m).
+const ALERTMANAGER_RESEND: Duration = Duration::from_secs(60);
+
+impl Pipeline {
+    /// What herald learns at start-up is told to nobody, with two exceptions for a trouble
+    /// that is already there: Alertmanager's alert is posted again now (it de-duplicates; else
+    /// the alert would resolve by itself while the trouble lasts), and a route's
+    /// `repeatInterval` goes on, counted from now (when it was last told is not kept).
+    pub(super) fn at_start(&mut self, t: &Transition, now: Timestamp) -> Vec<Notification> {
+        let Some(kind) = trouble_at_start(t) else {
+            return Vec::new();
+        };
+        if !self.config.receivers.iter().any(is_alertmanager)
+            && !self.config.routes.iter().any(has_repeat)
+        {
+            return Vec::new();
+        }
+        let event = self.event(t, kind);
+        let mut now_due = Vec::new();
+        for mut n in self.notifications(event, now) {
+            let am = self
+                .config
+                .receivers
+                .iter()
+                .any(|r| r.name == n.receiver && is_alertmanager(r));
+            if am {
+                // Then re-sent every minute, as any Alertmanager alert.
+                n.recheck = false;
+                now_due.push(n);
+            } else if let Some(every) =
+                find_route(&self.config.routes, &n.route).and_then(|r| r.repeat_interval)
+            {
+                self.timer(later(now, every), Timer::Repeat { n, every, count: 0 });
+            }
+        }
+        now_due
+    }
+
+    /// A notification from the outbox goes to its worker, or waits for its `waitFor`.
+    pub(super) fn place(&mut self, n: Notification) {
+        if n.recheck {
+            self.scheduled.insert((n.due, n.id), Timer::Release(n));
+        } else {
+            self.dispatch(n);
+        }
+    }
+
+    pub(super) fn timer(&mut self, at: Timestamp, t: Timer) {
+        self.next_timer += 1;
+        self.scheduled.insert((at, self.next_timer), t);
+    }
+
+    pub(super) fn dispatch(&mut self, n: Notification) {
+        // What stays broken is told again: every `repeatInterval`, and to Alertmanager every
+        // minute so that its alert stays firing.
+        if events::is_trouble(n.event.kind) {
+            let route = find_route(&self.config.routes, &n.route).and_then(|r| r.repeat_interval);
+            let am = self
+                .config
+                .receivers
+                .iter()
+                .any(|r| r.name == n.receiver && is_alertmanager(r));
+            let every = match (route, am) {
+                (Some(r), true) => Some(r.min(ALERTMANAGER_RESEND)),
+                (None, true) => Some(ALERTMANAGER_RESEND),
+                (r, false) => r,
+            };
+            if let Some(every) = every {
+                self.timer(
+                    later(self.clock.now(), every),
+                    Timer::Repeat {
+                        n: n.clone(),
+                        every,
+                        count: 0,
+                    },
+                );
+            }
+        }
+        let grouping = find_route(&self.config.routes, &n.route)
+            .filter(|r| !r.group_by.is_empty() || !r.group_wait.is_zero())
+            .map(|r| (r.group_by.clone(), r.group_wait, r.group_interval));
+        match grouping {
+            Some((by, wait, interval)) => self.group(n, &by, wait, interval),
+            None => self.send(n),
+        }
+    }
+
+    /// Grouping: the first notification of a group waits `groupWait`; those that come while
+    /// a message of the group went out less than `groupInterval` ago wait for the interval.
+    fn group(&mut self, n: Notification, by: &[String], wait: Duration, interval: Duration) {
+        let e = &n.event;
+        let values: Vec<String> = by
+            .iter()
+            .map(|k| match k.as_str() {
+                "cluster" => e.cluster.clone(),
+                "kind" => e.object.kind.clone(),
+                "namespace" => e.object.namespace.clone(),
+                "name" => e.object.name.clone(),
+                "event" => e.kind.as_str().to_string(),
+                "health" => {
+                    e.to.as_ref()
+                        .map_or("none".to_string(), |v| v.health.to_string())
+                }
+                other => other
+                    .strip_prefix("label:")
+                    .and_then(|l| e.labels.get(l).cloned())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let key = format!("{}|{}|{}", n.route, n.receiver, values.join("|"));
+        let now = self.clock.now();
+        let group = self.groups.entry(key.clone()).or_default();
+        group.pending.push(n);
+        if group.flush_due {
+            return;
+        }
+        group.flush_due = true;
+        let at = match group.last_sent {
+            Some(last) if later(last, interval) > now => later(last, interval),
+            _ => later(now, wait),
+        };
+        self.timer(at, Timer::Flush(key));
+    }
+
+    fn flush(&mut self, key: &str) {
+        let Some(group) = self.groups.get_mut(key) else {
+            return;
+        };
+        group.flush_due = false;
+        group.last_sent = Some(self.clock.now());
+        let mut pending = std::mem::take(&mut group.pending).into_iter();
+        let Some(mut first) = pending.next() else {
+            return;
+        };
+        first.grouped = pending
+            .flat_map(|n| std::iter::once((n.id, n.event)).chain(n.grouped))
+            .collect();
+        self.send(first);
+    }
+
+    /// Timers that are due: `waitFor` releases, repeats and stuck checks.
+    pub(super) fn release_due(&mut self) {
+        let now = self.clock.now();
+        while let Some(entry) = self.scheduled.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            match entry.remove() {
+                Timer::Release(n) => self.release(n),
+                Timer::Repeat { n, every, count } => self.repeat(n, every, count),
+                Timer::Stuck { key, since, after } => self.stuck(key, since, after),
+                Timer::Flush(group) => self.flush(&group),
+            }
+        }
+    }
+
+    fn current(&self, key: &ObjectKey) -> Option<Verdict> {
+        let store = self.store.read().unwrap_or_else(|p| p.into_inner());
+        store.get(key).filter(|e| e.is_live()).map(|e| e.verdict())
+    }
+
+    /// A notification whose `waitFor` ended: sent if what it announces still holds.
+    fn release(&mut self, mut n: Notification) {
+        let current = self.current(&n.event.object);
+        let who = (n.receiver.clone(), n.event.object.clone());
+        let holds = events::still_holds(n.event.kind, n.event.to.as_ref(), current.as_ref());
+        let unheard_recovery =
+            n.event.kind == EventKind::Recovered && self.ledger.withheld.remove(&who);
+        if holds && !unheard_recovery {
+            if n.event.kind != EventKind::Recovered {
+                self.ledger.withheld.remove(&who);
+            }
+            n.recheck = false;
+            if let Err(e) = self.outbox.update(&n) {
+                tracing::error!(error = %e, "outbox update failed; sending anyway");
+            }
+            self.dispatch(n);
+        } else {
+            if !holds && events::is_trouble(n.event.kind) {
+                self.ledger.withheld.insert(who);
+            }
+            self.stats.superseded.fetch_add(1, Ordering::Relaxed);
+            if let Err(e) = self.outbox.done(n.id) {
+                tracing::error!(error = %e, "outbox update failed");
+            }
+        }
+    }
+
+    /// A trouble told before: told again if it still holds, and the next repeat scheduled.
+    fn repeat(&mut self, n: Notification, every: Duration, count: u32) {
+        let current = self.current(&n.event.object);
+        if !events::still_holds(n.event.kind, n.event.to.as_ref(), current.as_ref()) {
+            return;
+        }
+        let mut again = n.clone();
+        again.event.id = format!("{}-r{}", n.event.id, count + 1);
+        again.due = self.clock.now();
+        again.recheck = false;
+        let mut batch = [again];
+        if let Err(e) = self.outbox.put(&mut batch) {
+            tracing::error!(error = %e, "outbox refused a repeat");
+            return;
+        }
+        let [again] = batch;
+        // The repeat schedules the next one when it is dispatched, with its count.
+        match self.workers.get(&again.receiver) {
+            Some((tx, _)) => {
+                let _ = tx.send(again.clone());
+            }
+            None => {
+                let _ = self.outbox.done(again.id);
+                return;
+            }
+        }
+        self.timer(
+            later(self.clock.now(), every),
+            Timer::Repeat {
+                n,
+                every,
+                count: count + 1,
+            },
+        );
+    }
+}
+
+fn is_alertmanager(r: &Receiver) -> bool {
+    matches!(r.kind, crate::config::ReceiverKind::Alertmanager { .. })
+}
+
+/// The trouble an object was in when herald (re)started: `unhealthy` or `warning`.
+fn trouble_at_start(t: &Transition) -> Option<EventKind> {
+    t.to.as_ref().and_then(|v| match v.health {
+        crate::health::Health::Unhealthy => Some(EventKind::Unhealthy),
+        crate::health::Health::Warning => Some(EventKind::Warning),
+        _ => None,
+    })
+}
+
+/// Whether a route, or one below it, repeats.
+fn has_repeat(r: &crate::config::Route) -> bool {
+    r.repeat_interval.is_some() || r.routes.iter().any(has_repeat)
+}

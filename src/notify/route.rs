@@ -1,0 +1,196 @@
+//! Routing: the events a transition tells, and which receivers each goes to. The routes that
+//! take an event (matchers and their `when`, [`crate::route`]) give it to their receivers, once
+//! each; the objects' subscription annotations add theirs; a silence that covers the event
+//! ([`super::silence`]) sends it to nobody. Of one transition, a receiver told `unhealthy` is
+//! not also told `child-unhealthy`.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use super::{Event, Notification, Pipeline, later};
+use crate::config::EventKind;
+use crate::route::{self, Routed};
+use crate::store::Transition;
+
+impl Pipeline {
+    /// The event of `kind` that a transition tells.
+    pub(super) fn event(&self, t: &Transition, kind: EventKind) -> Event {
+        let id = event_id(&format!(
+            "{}|{}|{}|{}",
+            self.config.cluster,
+            t.key,
+            kind,
+            t.at.as_nanosecond()
+        ));
+        Event {
+            id,
+            kind,
+            cluster: self.config.cluster.clone(),
+            object: (*t.key).clone(),
+            at: t.at,
+            from: t.from.clone(),
+            to: t.to.clone(),
+            message: t.message.clone(),
+            children: t.children.iter().map(|k| (**k).clone()).collect(),
+            via: t.via.clone(),
+            labels: t.meta.labels.clone(),
+            annotations: t.meta.annotations.clone(),
+            test: false,
+        }
+    }
+
+    /// The notifications one event makes: one per receiver of the routes that take it, unless
+    /// a silence covers it.
+    pub(super) fn notifications(&mut self, event: Event, now: Timestamp) -> Vec<Notification> {
+        let health = event.to.as_ref().or(event.from.as_ref()).map(|v| v.health);
+        let status = event
+            .to
+            .as_ref()
+            .map_or("", |v| v.status.as_str())
+            .to_string();
+        let routed = Routed {
+            event: event.kind,
+            kind: &event.object.kind,
+            namespace: &event.object.namespace,
+            name: &event.object.name,
+            labels: &event.labels,
+            health: health.unwrap_or(crate::health::Health::Unknown),
+            status: &status,
+        };
+        if self.silenced(event.kind, &routed, now) {
+            self.stats.silenced.fetch_add(1, Ordering::Relaxed);
+            return Vec::new();
+        }
+        let vars = cel_vars(&event);
+        let config = Arc::clone(&self.config);
+        let programs = &mut self.programs;
+        let stats = &self.stats;
+        let taken = route::routes(&config.routes, &routed, &mut |r| {
+            let Some(expr) = r.when.as_deref() else {
+                return true;
+            };
+            let program = programs
+                .entry(expr.to_string())
+                .or_insert_with(|| cel::Program::compile(expr).ok());
+            let Some(program) = program else {
+                return false;
+            };
+            match route::execute_when(program, &vars) {
+                Ok(b) => b,
+                Err(e) => {
+                    stats.errors.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(route = %r.path, error = %e, "when failed; the route does not take the event");
+                    false
+                }
+            }
+        });
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for r in taken {
+            for receiver in &r.receivers {
+                // Two routes naming the same receiver send it once.
+                if !seen.insert(receiver.clone()) {
+                    continue;
+                }
+                out.push(Notification {
+                    id: 0,
+                    receiver: receiver.clone(),
+                    route: r.path.clone(),
+                    event: event.clone(),
+                    due: later(now, r.wait_for),
+                    recheck: !r.wait_for.is_zero(),
+                    target: None,
+                    grouped: Vec::new(),
+                });
+            }
+        }
+        for (receiver, target, annotation) in crate::subscriptions::subscribers(
+            &event.annotations,
+            event.kind,
+            &self.config.receivers,
+        ) {
+            if target.is_none() && !seen.insert(receiver.clone()) {
+                continue;
+            }
+            out.push(Notification {
+                id: 0,
+                receiver,
+                route: format!("subscription {annotation}"),
+                event: event.clone(),
+                due: now,
+                recheck: false,
+                target,
+                grouped: Vec::new(),
+            });
+        }
+        out
+    }
+}
+
+/// The route at `path` (`routes[0].routes[1]`).
+pub(super) fn find_route<'a>(
+    routes: &'a [crate::config::Route],
+    path: &str,
+) -> Option<&'a crate::config::Route> {
+    for r in routes {
+        if r.path == path {
+            return Some(r);
+        }
+        if path.starts_with(&format!("{}.", r.path))
+            && let Some(found) = find_route(&r.routes, path)
+        {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// A stable id from what makes an event that event.
+pub(super) fn event_id(source: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, source.as_bytes());
+    digest.as_ref()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What a route's `when` sees: `event`, `object` (kind, name, namespace, labels), `old` and
+/// `new` (health, ready, status, revision, suspended, sync).
+fn cel_vars(e: &Event) -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "event",
+            json!({"type": e.kind.as_str(), "cluster": e.cluster, "message": e.message}),
+        ),
+        (
+            "object",
+            json!({"apiVersion": e.object.group, "kind": e.object.kind,
+                   "metadata": {"name": e.object.name, "namespace": e.object.namespace, "labels": e.labels}}),
+        ),
+        ("old", json!(e.from)),
+        ("new", json!(e.to)),
+    ]
+}
+
+/// Of what one transition tells, a receiver that hears `unhealthy` does not also hear
+/// `child-unhealthy`: the health is the children's then, and that message already names them.
+pub(super) fn one_trouble_per_receiver(told: Vec<Notification>) -> Vec<Notification> {
+    let hears_unhealthy: HashSet<(String, Option<String>)> = told
+        .iter()
+        .filter(|n| n.event.kind == EventKind::Unhealthy)
+        .map(|n| (n.receiver.clone(), n.target.clone()))
+        .collect();
+    if hears_unhealthy.is_empty() {
+        return told;
+    }
+    told.into_iter()
+        .filter(|n| {
+            n.event.kind != EventKind::ChildUnhealthy
+                || !hears_unhealthy.contains(&(n.receiver.clone(), n.target.clone()))
+        })
+        .collect()
+}
