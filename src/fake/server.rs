@@ -53,8 +53,11 @@ impl Default for Options {
 /// How a client's writes fail while [`FakeApiServer::set_write_fault`] says so. Reads still work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteFault {
-    /// `503 ServiceUnavailable`, as when the API server cannot reach etcd.
+    /// `503 ServiceUnavailable`, as when the API server cannot reach etcd. kube's client
+    /// retries these by default (with backoff, for minutes) before it reports them.
     Unavailable,
+    /// `500` with etcd's `leader changed`, which kube's client reports at once.
+    Internal,
     /// `403 Forbidden`, as when the client's RBAC no longer allows the write.
     Forbidden,
     /// No answer until connections are dropped or the server stops: the client's own timeout
@@ -591,6 +594,9 @@ async fn write(
                 "ServiceUnavailable",
                 "the server is currently unable to handle the request",
             );
+        }
+        Some(WriteFault::Internal) => {
+            return api_failure(&ApiError::new(500, "", "etcdserver: leader changed"));
         }
         Some(WriteFault::Forbidden) => {
             return api_failure(&write::forbidden(rt, verb, &client, namespace, name));
