@@ -513,30 +513,31 @@ fn api_failure(e: &ApiError) -> Response<Body> {
     )
 }
 
-/// The body, at most [`MAX_REQUEST_BODY_BYTES`] of it.
-async fn read_body(body: Incoming, headers: &HeaderMap) -> Result<Bytes, ApiError> {
-    let too_large = || {
-        ApiError::new(
+/// The body, at most [`MAX_REQUEST_BODY_BYTES`] of it. Beyond that the rest is read and
+/// dropped (up to a bound) before the refusal, so the client hears it instead of a reset.
+async fn read_body(mut body: Incoming) -> Result<Bytes, ApiError> {
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen <= MAX_REQUEST_BODY_BYTES {
+            kept.extend_from_slice(&data);
+        } else if seen > 4 * MAX_REQUEST_BODY_BYTES {
+            break;
+        }
+    }
+    if seen > MAX_REQUEST_BODY_BYTES {
+        return Err(ApiError::new(
             413,
             "RequestEntityTooLarge",
             format!("Request entity too large: limit is {MAX_REQUEST_BODY_BYTES}"),
-        )
-    };
-    let declared = headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_REQUEST_BODY_BYTES) {
-        return Err(too_large());
+        ));
     }
-    match http_body_util::Limited::new(body, MAX_REQUEST_BODY_BYTES)
-        .collect()
-        .await
-    {
-        Ok(b) => Ok(b.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Err(e) => Err(ApiError::bad_request(format!("reading the body: {e}"))),
-    }
+    Ok(Bytes::from(kept))
 }
 
 fn unsupported_media_type(accepted: &str) -> ApiError {
@@ -643,7 +644,7 @@ async fn write(
     if let Some(accepted) = accepted {
         return api_failure(&unsupported_media_type(accepted));
     }
-    let body = match read_body(req.body, &req.headers).await {
+    let body = match read_body(req.body).await {
         Ok(b) => b,
         Err(e) => return api_failure(&e),
     };
