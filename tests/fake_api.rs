@@ -565,6 +565,16 @@ async fn one_clients_writes_fail_while_its_reads_and_others_writes_work() {
     assert!(hung.is_err(), "a hung write answered: {hung:?}");
     s.drop_connections();
 
+    // A write that lands although its client hears a timeout.
+    s.set_write_fault("herald-1", Some(WriteFault::TimeoutAfterCommit));
+    let mut renewed = taken.clone();
+    renewed.spec.as_mut().unwrap().lease_transitions = Some(7);
+    let e = api_error(other.replace("herald", &pp, &renewed).await.unwrap_err());
+    assert_eq!((e.code, e.reason.as_str()), (504, "Timeout"));
+    s.set_write_fault("herald-1", None);
+    let taken = other.get("herald").await.unwrap();
+    assert_eq!(taken.spec.as_ref().unwrap().lease_transitions, Some(7));
+
     // Writes work again: the old leader's stale renewal now meets the newer holder.
     s.fail_writes_from("herald-0", false);
     let e = api_error(leader.replace("herald", &pp, &held).await.unwrap_err());

@@ -60,6 +60,10 @@ pub enum WriteFault {
     Internal,
     /// `403 Forbidden`, as when the client's RBAC no longer allows the write.
     Forbidden,
+    /// The write is made (watchers see it), but the client gets `504 Timeout`, as when etcd
+    /// commits after the API server gave up waiting. kube's client retries these by default: the
+    /// retry then meets its own write (a `409`).
+    TimeoutAfterCommit,
     /// No answer until connections are dropped or the server stops: the client's own timeout
     /// must fire.
     Hang,
@@ -612,7 +616,7 @@ async fn write(
                 "the server is currently unable to handle the request",
             );
         }
-        None => {}
+        Some(WriteFault::TimeoutAfterCommit) | None => {}
     }
     if req.q.contains_key("dryRun") {
         return failure(
@@ -679,6 +683,16 @@ async fn write(
             // Sent under the lock, so watchers see changes in resourceVersion order.
             if let Some(c) = change {
                 let _ = shared.changes.send(c);
+            }
+            if fault == Some(WriteFault::TimeoutAfterCommit) {
+                let timeout = ApiError::new(
+                    504,
+                    "Timeout",
+                    "Timeout: request did not complete within requested timeout - context deadline exceeded",
+                );
+                let mut body = timeout.status();
+                body["details"] = json!({});
+                return full(StatusCode::GATEWAY_TIMEOUT, &body);
             }
             full(StatusCode::from_u16(code).unwrap_or(StatusCode::OK), &body)
         }
