@@ -317,6 +317,20 @@ pub fn delete(
             meta["resourceVersion"].as_str().unwrap_or_default()
         )));
     }
+    // Finalizers hold the object: it is only marked, and goes when an update removes the last.
+    if meta["finalizers"].as_array().is_some_and(|f| !f.is_empty()) {
+        if !meta["deletionTimestamp"].is_null() {
+            return Ok(Written {
+                code: 200,
+                body: (*existing).clone(),
+                change: None,
+            });
+        }
+        let mut marked = (*existing).clone();
+        marked["metadata"]["deletionTimestamp"] = json!(now());
+        marked["metadata"]["deletionGracePeriodSeconds"] = json!(0);
+        return commit(state, marked, 200);
+    }
     let change = state
         .delete(&rt.api_version(), &rt.kind, namespace, name)
         .map_err(|_| ApiError::not_found(&rt, name))?;
@@ -420,7 +434,28 @@ fn replace(
             change: None,
         });
     }
+    let last_finalizer_gone = !obj["metadata"]["deletionTimestamp"].is_null()
+        && obj["metadata"]["finalizers"]
+            .as_array()
+            .is_none_or(Vec::is_empty);
+    if last_finalizer_gone {
+        let change = state
+            .delete(&rt.api_version(), &rt.kind, namespace, name)
+            .map_err(|_| ApiError::not_found(rt, name))?;
+        return Ok(Written {
+            code: 200,
+            body: (*change.object).clone(),
+            change: Some(change),
+        });
+    }
     commit(state, obj, 200)
+}
+
+fn now() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .expect("rounding to seconds")
+        .to_string()
 }
 
 fn commit(state: &mut State, obj: Value, code: u16) -> Result<Written, ApiError> {
@@ -896,6 +931,35 @@ mod tests {
         assert_eq!(gone.body["details"]["uid"], w.body["metadata"]["uid"]);
         let e = delete(&mut s, lease_i, "ns", "l", None).unwrap_err();
         assert_eq!(e.code, 404);
+    }
+
+    #[test]
+    fn finalizers_hold_a_deleted_object_until_the_last_is_removed() {
+        let (mut s, lease_i, _) = state();
+        let mut body = lease("l", "a");
+        body["metadata"]["finalizers"] = json!(["herald.io/handover"]);
+        create(&mut s, lease_i, "ns", body).unwrap();
+        let marked = delete(&mut s, lease_i, "ns", "l", None).unwrap();
+        assert!(marked.body["metadata"]["deletionTimestamp"].is_string());
+        assert_eq!(
+            marked.change.unwrap().kind,
+            super::super::state::ChangeKind::Modified
+        );
+        let again = delete(&mut s, lease_i, "ns", "l", None).unwrap();
+        assert!(again.change.is_none());
+        let gone = merge_patch(
+            &mut s,
+            lease_i,
+            "ns",
+            "l",
+            json!({"metadata": {"finalizers": null}}),
+        )
+        .unwrap();
+        assert_eq!(
+            gone.change.unwrap().kind,
+            super::super::state::ChangeKind::Deleted
+        );
+        assert!(s.get(lease_i, "ns", "l").is_none());
     }
 
     #[test]
