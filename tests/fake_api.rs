@@ -431,7 +431,13 @@ async fn refusals_carry_the_real_status_body() {
     )
     .await;
     assert_eq!(code, 422, "{invalid}");
-    assert!(invalid.contains(r#""reason":"Invalid""#), "{invalid}");
+    let invalid: serde_json::Value = serde_json::from_str(&invalid).unwrap();
+    assert_eq!(invalid["reason"], "Invalid");
+    assert_eq!(
+        invalid["message"],
+        "leases.coordination.k8s.io \"herald\" is invalid: metadata.resourceVersion: Invalid \
+         value: 0x0: must be specified for an update"
+    );
     // The name in the body must be the URL's.
     let (code, _, _) = exchange(
         &addr,
