@@ -202,3 +202,388 @@ async fn watch_streams_carry_bookmarks() {
         .unwrap();
     assert!(matches!(e, kube::api::WatchEvent::Bookmark(_)), "{e:?}");
 }
+
+// Writes: what leader election and hand-over state need, as the real API server does them.
+
+use herald::fake::WriteFault;
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{
+    DeleteParams, Patch, PatchParams, PostParams, Preconditions, WatchEvent, WatchParams,
+};
+
+use crate::util::exchange;
+
+/// A kube client that authenticates as `token` (the fake server tells clients apart by it). It
+/// does not retry: kube's default retries a 503 with backoff for about five minutes.
+async fn client_as(s: &FakeApiServer, token: &str) -> kube::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let kubeconfig = kube::config::Kubeconfig::from_yaml(&s.kubeconfig_as(token)).unwrap();
+    let mut config = kube::Config::from_custom_kubeconfig(
+        kubeconfig,
+        &kube::config::KubeConfigOptions::default(),
+    )
+    .await
+    .unwrap();
+    config.default_retry = false;
+    kube::Client::try_from(config).unwrap()
+}
+
+fn lease(name: &str, holder: &str) -> Lease {
+    serde_json::from_value(
+        json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+        "metadata": {"name": name, "namespace": "herald"},
+        "spec": {"holderIdentity": holder, "leaseDurationSeconds": 15}}),
+    )
+    .unwrap()
+}
+
+fn api_error(e: kube::Error) -> kube::core::Status {
+    match e {
+        kube::Error::Api(s) => *s,
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn kube_creates_replaces_and_deletes_a_lease_with_optimistic_concurrency() {
+    let s = server().await;
+    let leases: Api<Lease> = Api::namespaced(client(&s), "herald");
+    let pp = PostParams::default();
+    let created = leases.create(&pp, &lease("herald", "a")).await.unwrap();
+    let rv1 = created.metadata.resource_version.clone().unwrap();
+    assert!(created.metadata.uid.is_some() && created.metadata.creation_timestamp.is_some());
+
+    let e = api_error(leases.create(&pp, &lease("herald", "b")).await.unwrap_err());
+    assert!(e.is_already_exists(), "{e:?}");
+    assert_eq!(e.code, 409);
+
+    let mut renewed = leases.get("herald").await.unwrap();
+    assert_eq!(renewed, created);
+    renewed.spec.as_mut().unwrap().lease_transitions = Some(1);
+    let renewed = leases.replace("herald", &pp, &renewed).await.unwrap();
+    assert_ne!(
+        renewed.metadata.resource_version.as_deref(),
+        Some(rv1.as_str())
+    );
+    assert_eq!(renewed.metadata.uid, created.metadata.uid);
+
+    // Another candidate writes from the version it read before the renewal: refused.
+    let mut stale = created.clone();
+    stale.spec.as_mut().unwrap().holder_identity = Some("b".into());
+    let e = api_error(leases.replace("herald", &pp, &stale).await.unwrap_err());
+    assert!(e.is_conflict(), "{e:?}");
+    assert_eq!(
+        e.message,
+        "Operation cannot be fulfilled on leases.coordination.k8s.io \"herald\": the object has \
+         been modified; please apply your changes to the latest version and try again"
+    );
+    let details = e.details.unwrap();
+    assert_eq!(
+        (
+            details.name.as_str(),
+            details.group.as_str(),
+            details.kind.as_str()
+        ),
+        ("herald", "coordination.k8s.io", "leases")
+    );
+
+    // A merge patch without a version is unconditional.
+    let patched = leases
+        .patch(
+            "herald",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"holderIdentity": "b"}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(patched.spec.unwrap().holder_identity.as_deref(), Some("b"));
+
+    let stale_delete = DeleteParams {
+        preconditions: Some(Preconditions {
+            resource_version: Some(rv1),
+            uid: None,
+        }),
+        ..DeleteParams::default()
+    };
+    let e = api_error(leases.delete("herald", &stale_delete).await.unwrap_err());
+    assert!(e.is_conflict(), "{e:?}");
+    leases
+        .delete("herald", &DeleteParams::default())
+        .await
+        .unwrap();
+    let e = api_error(leases.get("herald").await.unwrap_err());
+    assert!(e.is_not_found(), "{e:?}");
+    let e = api_error(
+        leases
+            .delete("herald", &DeleteParams::default())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!((e.code, e.reason.as_str()), (404, "NotFound"));
+}
+
+#[tokio::test]
+async fn writes_reach_watchers_and_lists() {
+    let s = server().await;
+    let maps: Api<ConfigMap> = Api::namespaced(client(&s), "herald");
+    let rv = maps
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .metadata
+        .resource_version
+        .unwrap();
+    let mut events = maps
+        .watch(&WatchParams::default().timeout(30), &rv)
+        .await
+        .unwrap()
+        .boxed();
+    let mut next = async || {
+        tokio::time::timeout(Duration::from_secs(20), events.try_next())
+            .await
+            .expect("a watch event")
+            .unwrap()
+            .unwrap()
+    };
+    let state: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "handover"},
+        "data": {"cursor": "1"}}))
+    .unwrap();
+    let pp = PostParams::default();
+    let created = maps.create(&pp, &state).await.unwrap();
+    match next().await {
+        WatchEvent::Added(o) => assert_eq!(
+            o.metadata.resource_version,
+            created.metadata.resource_version
+        ),
+        other => panic!("expected ADDED, got {other:?}"),
+    }
+    // ConfigMaps may be replaced without a version (the real server's unconditional update).
+    let mut moved = state.clone();
+    moved.data = Some([("cursor".to_string(), "2".to_string())].into());
+    let replaced = maps.replace("handover", &pp, &moved).await.unwrap();
+    match next().await {
+        WatchEvent::Modified(o) => assert_eq!(o.data.unwrap()["cursor"], "2"),
+        other => panic!("expected MODIFIED, got {other:?}"),
+    }
+    let listed = maps.list(&ListParams::default()).await.unwrap();
+    assert_eq!(listed.items, vec![replaced.clone()]);
+    assert_eq!(
+        listed.metadata.resource_version,
+        replaced.metadata.resource_version
+    );
+    maps.delete("handover", &DeleteParams::default())
+        .await
+        .unwrap();
+    match next().await {
+        WatchEvent::Deleted(o) => assert_eq!(o.metadata.name.as_deref(), Some("handover")),
+        other => panic!("expected DELETED, got {other:?}"),
+    }
+    assert!(
+        maps.list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn refusals_carry_the_real_status_body() {
+    let s = server().await;
+    let addr = s.url().trim_start_matches("http://").to_string();
+    let json = [("Content-Type", "application/json")];
+    let path = "/apis/coordination.k8s.io/v1/namespaces/herald/leases";
+    let body = r#"{"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"herald"},"spec":{"holderIdentity":"a"}}"#;
+    let (code, _, created) = exchange(&addr, "POST", path, &json, body).await;
+    assert_eq!(code, 201, "{created}");
+    let created: serde_json::Value = serde_json::from_str(&created).unwrap();
+    let mut stale = created.clone();
+    stale["metadata"]["resourceVersion"] = json!("1");
+    let (code, head, refused) = exchange(
+        &addr,
+        "PUT",
+        &format!("{path}/herald"),
+        &json,
+        &stale.to_string(),
+    )
+    .await;
+    assert_eq!(code, 409);
+    assert!(head.contains("content-type: application/json"), "{head}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&refused).unwrap(),
+        json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+               "message": "Operation cannot be fulfilled on leases.coordination.k8s.io \"herald\": the object has been modified; please apply your changes to the latest version and try again",
+               "reason": "Conflict", "code": 409,
+               "details": {"name": "herald", "group": "coordination.k8s.io", "kind": "leases"}})
+    );
+    // A Lease cannot be updated without a version (unlike a ConfigMap).
+    stale["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("resourceVersion");
+    let (code, _, invalid) = exchange(
+        &addr,
+        "PUT",
+        &format!("{path}/herald"),
+        &json,
+        &stale.to_string(),
+    )
+    .await;
+    assert_eq!(code, 422, "{invalid}");
+    let invalid: serde_json::Value = serde_json::from_str(&invalid).unwrap();
+    assert_eq!(invalid["reason"], "Invalid");
+    assert_eq!(
+        invalid["message"],
+        "leases.coordination.k8s.io \"herald\" is invalid: metadata.resourceVersion: Invalid \
+         value: 0x0: must be specified for an update"
+    );
+    // The name in the body must be the URL's.
+    let (code, _, _) = exchange(
+        &addr,
+        "PUT",
+        &format!("{path}/other"),
+        &json,
+        &created.to_string(),
+    )
+    .await;
+    assert_eq!(code, 400);
+    let (code, _, missing) = exchange(
+        &addr,
+        "DELETE",
+        "/api/v1/namespaces/herald/configmaps/none",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(code, 404);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&missing).unwrap(),
+        json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+               "message": "configmaps \"none\" not found", "reason": "NotFound", "code": 404,
+               "details": {"name": "none", "kind": "configmaps"}})
+    );
+    // Kinds herald only reads stay read-only.
+    let (code, _, _) = exchange(
+        &addr,
+        "POST",
+        "/apis/apps/v1/namespaces/herald/deployments",
+        &json,
+        "{}",
+    )
+    .await;
+    assert_eq!(code, 405);
+}
+
+#[tokio::test]
+async fn bodies_are_bounded_and_must_be_objects_of_the_kind() {
+    let s = server().await;
+    let addr = s.url().trim_start_matches("http://").to_string();
+    let json = [("Content-Type", "application/json")];
+    let path = "/api/v1/namespaces/herald/configmaps";
+    let huge = format!(
+        r#"{{"metadata":{{"name":"huge"}},"data":{{"k":"{}"}}}}"#,
+        "x".repeat(herald::fake::MAX_REQUEST_BODY_BYTES)
+    );
+    let (code, _, body) = exchange(&addr, "POST", path, &json, &huge).await;
+    assert_eq!(code, 413);
+    assert!(
+        body.contains("Request entity too large: limit is 3145728"),
+        "{body}"
+    );
+    // Under the request limit but over a ConfigMap's 1 MiB of data.
+    let big = format!(
+        r#"{{"metadata":{{"name":"big"}},"data":{{"k":"{}"}}}}"#,
+        "x".repeat(2 << 20)
+    );
+    let (code, _, body) = exchange(&addr, "POST", path, &json, &big).await;
+    assert_eq!(code, 422);
+    assert!(
+        body.contains(
+            r#"ConfigMap \"big\" is invalid: []: Too long: may not be more than 1048576 bytes"#
+        ),
+        "{body}"
+    );
+    for bad in [
+        "not json",
+        "[1]",
+        r#"{"kind":"Lease","metadata":{"name":"x"}}"#,
+    ] {
+        let (code, _, body) = exchange(&addr, "POST", path, &json, bad).await;
+        assert_eq!(code, 400, "{bad}: {body}");
+    }
+    let (code, _, body) = exchange(&addr, "POST", path, &json, r#"{"metadata":{}}"#).await;
+    assert_eq!(code, 422, "{body}");
+    let (code, _, _) = exchange(
+        &addr,
+        "POST",
+        path,
+        &[("Content-Type", "application/yaml")],
+        "a: b",
+    )
+    .await;
+    assert_eq!(code, 415);
+    assert!(s.snapshot().iter().all(|o| o.1 != "ConfigMap"));
+}
+
+#[tokio::test]
+async fn one_clients_writes_fail_while_its_reads_and_others_writes_work() {
+    let s = server().await;
+    let leader: Api<Lease> = Api::namespaced(client_as(&s, "herald-0").await, "herald");
+    let other: Api<Lease> = Api::namespaced(client_as(&s, "herald-1").await, "herald");
+    let pp = PostParams::default();
+    let held = leader
+        .create(&pp, &lease("herald", "herald-0"))
+        .await
+        .unwrap();
+
+    s.fail_writes_from("herald-0", true);
+    let e = api_error(leader.replace("herald", &pp, &held).await.unwrap_err());
+    assert_eq!((e.code, e.reason.as_str()), (503, "ServiceUnavailable"));
+    assert_eq!(leader.get("herald").await.unwrap(), held);
+    // The other candidate takes the lease over meanwhile.
+    let mut taken = held.clone();
+    taken.spec.as_mut().unwrap().holder_identity = Some("herald-1".into());
+    let taken = other.replace("herald", &pp, &taken).await.unwrap();
+
+    s.set_write_fault("herald-0", Some(WriteFault::Internal));
+    let e = api_error(leader.replace("herald", &pp, &held).await.unwrap_err());
+    assert_eq!(
+        (e.code, e.message.as_str()),
+        (500, "etcdserver: leader changed")
+    );
+
+    s.set_write_fault("herald-0", Some(WriteFault::Forbidden));
+    let e = api_error(leader.replace("herald", &pp, &held).await.unwrap_err());
+    assert!(e.is_forbidden(), "{e:?}");
+    assert_eq!(
+        e.message,
+        "leases.coordination.k8s.io \"herald\" is forbidden: User \"herald-0\" cannot update \
+         resource \"leases\" in API group \"coordination.k8s.io\" in the namespace \"herald\""
+    );
+
+    s.set_write_fault("herald-0", Some(WriteFault::Hang));
+    let hung = tokio::time::timeout(
+        Duration::from_millis(300),
+        leader.replace("herald", &pp, &held),
+    )
+    .await;
+    assert!(hung.is_err(), "a hung write answered: {hung:?}");
+    s.drop_connections();
+
+    // A write that lands although its client hears a timeout.
+    s.set_write_fault("herald-1", Some(WriteFault::TimeoutAfterCommit));
+    let mut renewed = taken.clone();
+    renewed.spec.as_mut().unwrap().lease_transitions = Some(7);
+    let e = api_error(other.replace("herald", &pp, &renewed).await.unwrap_err());
+    assert_eq!((e.code, e.reason.as_str()), (504, "Timeout"));
+    s.set_write_fault("herald-1", None);
+    let taken = other.get("herald").await.unwrap();
+    assert_eq!(taken.spec.as_ref().unwrap().lease_transitions, Some(7));
+
+    // Writes work again: the old leader's stale renewal now meets the newer holder.
+    s.fail_writes_from("herald-0", false);
+    let e = api_error(leader.replace("herald", &pp, &held).await.unwrap_err());
+    assert!(e.is_conflict(), "{e:?}");
+    assert_eq!(leader.get("herald").await.unwrap(), taken);
+}

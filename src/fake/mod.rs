@@ -5,16 +5,24 @@
 //! bookmarks and `410 Gone` for versions older than its history. Switches drop every connection,
 //! compact the history, take the server down, or restore it to an older backup (lower
 //! resourceVersions, as after an etcd restore), so clients' recovery paths can be tested.
+//!
+//! Leases, ConfigMaps and Secrets also take writes over HTTP (create, update, merge patch,
+//! delete) with the real server's optimistic concurrency and `Status` errors, for leader
+//! election and hand-over state; one client's writes can be made to fail
+//! ([`FakeApiServer::fail_writes_from`]) to test a leader that cannot renew.
 
 mod selector;
 mod server;
 mod state;
+mod write;
 
 pub use selector::Selector;
-pub use server::{Backup, FakeApiServer, Options};
+pub use server::{Backup, FakeApiServer, Options, WriteFault};
 pub use state::{Change, ChangeKind, ResourceType, WriteError};
+pub use write::{ApiError, MAX_REQUEST_BODY_BYTES};
 
-/// The resource types herald watches: Flux, Argo CD, and the core kinds they deploy.
+/// The resource types herald watches (Flux, Argo CD, and the core kinds they deploy) and the
+/// ones it writes (Lease, ConfigMap, Secret).
 pub fn gitops_resources() -> Vec<ResourceType> {
     let r = ResourceType::new;
     vec![
@@ -22,6 +30,8 @@ pub fn gitops_resources() -> Vec<ResourceType> {
         r("", "v1", "Pod", "pods", true),
         r("", "v1", "Service", "services", true),
         r("", "v1", "ConfigMap", "configmaps", true),
+        r("", "v1", "Secret", "secrets", true),
+        r("coordination.k8s.io", "v1", "Lease", "leases", true),
         r("apps", "v1", "Deployment", "deployments", true),
         r("apps", "v1", "ReplicaSet", "replicasets", true),
         r("apps", "v1", "StatefulSet", "statefulsets", true),

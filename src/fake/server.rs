@@ -1,5 +1,6 @@
 //! The HTTP side of the fake API server: discovery, get, list (resourceVersion, limit/continue,
-//! label selectors) and chunked watch streams with bookmarks and `410 Gone`.
+//! label selectors), chunked watch streams with bookmarks and `410 Gone`, and writes of the
+//! writable types (see [`super::write`]), which a switch can make fail for one client.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -11,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::SinkExt;
 use futures::channel::mpsc;
-use http::{Method, Request, Response, StatusCode};
+use http::{HeaderMap, Method, Request, Response, StatusCode};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
@@ -23,6 +24,7 @@ use tokio::sync::{broadcast, watch};
 
 use super::selector::Selector;
 use super::state::{Change, ChangeKind, ResourceType, State, WriteError};
+use super::write::{self, ApiError, MAX_REQUEST_BODY_BYTES, Written};
 
 type Body = BoxBody<Bytes, Infallible>;
 
@@ -48,6 +50,25 @@ impl Default for Options {
     }
 }
 
+/// How a client's writes fail while [`FakeApiServer::set_write_fault`] says so. Reads still work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteFault {
+    /// `503 ServiceUnavailable`, as when the API server cannot reach etcd. kube's client
+    /// retries these by default (with backoff, for minutes) before it reports them.
+    Unavailable,
+    /// `500` with etcd's `leader changed`, which kube's client reports at once.
+    Internal,
+    /// `403 Forbidden`, as when the client's RBAC no longer allows the write.
+    Forbidden,
+    /// The write is made (watchers see it), but the client gets `504 Timeout`, as when etcd
+    /// commits after the API server gave up waiting. kube's client retries these by default: the
+    /// retry then meets its own write (a `409`).
+    TimeoutAfterCommit,
+    /// No answer until connections are dropped or the server stops: the client's own timeout
+    /// must fire.
+    Hang,
+}
+
 struct Shared {
     state: Mutex<State>,
     changes: broadcast::Sender<Change>,
@@ -55,6 +76,8 @@ struct Shared {
     cut: watch::Sender<u64>,
     /// While set, every request gets 503 (the server is "restarting").
     down: AtomicBool,
+    /// Faults of writes, by client (the bearer token it sends).
+    faults: Mutex<HashMap<String, WriteFault>>,
     options: Options,
 }
 
@@ -97,6 +120,7 @@ impl FakeApiServer {
             changes: broadcast::channel(4096).0,
             cut: watch::channel(0).0,
             down: AtomicBool::new(false),
+            faults: Mutex::new(HashMap::new()),
             options,
         });
         let accept = Arc::clone(&shared);
@@ -128,14 +152,35 @@ impl FakeApiServer {
         format!("http://{}", self.addr)
     }
 
-    /// A kubeconfig that points at this server (any token is accepted).
+    /// A kubeconfig that points at this server (any token is accepted), as client `fake`.
     pub fn kubeconfig(&self) -> String {
+        self.kubeconfig_as("fake")
+    }
+
+    /// A kubeconfig for client `client`: its bearer token is the name
+    /// [`FakeApiServer::fail_writes_from`] knows it by.
+    pub fn kubeconfig_as(&self, client: &str) -> String {
         format!(
             "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: {}\n\
              contexts:\n- name: fake\n  context:\n    cluster: fake\n    user: fake\n\
-             current-context: fake\nusers:\n- name: fake\n  user:\n    token: fake\n",
+             current-context: fake\nusers:\n- name: fake\n  user:\n    token: {client}\n",
             self.url()
         )
+    }
+
+    /// Makes the writes of `client` (the bearer token it sends; `system:anonymous` for none)
+    /// fail with `503`, or work again.
+    pub fn fail_writes_from(&self, client: &str, fail: bool) {
+        self.set_write_fault(client, fail.then_some(WriteFault::Unavailable));
+    }
+
+    /// Makes the writes of `client` fail as `fault` says, or work again with `None`.
+    pub fn set_write_fault(&self, client: &str, fault: Option<WriteFault>) {
+        let mut faults = self.shared.faults.lock().unwrap_or_else(|p| p.into_inner());
+        match fault {
+            Some(f) => faults.insert(client.to_string(), f),
+            None => faults.remove(client),
+        };
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -261,6 +306,14 @@ fn query(req: &Request<Incoming>) -> HashMap<String, String> {
     crate::http::query_pairs(req.uri().query().unwrap_or_default()).collect()
 }
 
+fn not_allowed() -> Response<Body> {
+    failure(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        "the server does not allow this method on the requested resource",
+    )
+}
+
 async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
     if shared.down.load(Ordering::SeqCst) {
         return failure(
@@ -269,18 +322,36 @@ async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> 
             "the server is restarting",
         );
     }
-    if req.method() != Method::GET {
-        return failure(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "MethodNotAllowed",
-            "herald's fake API server is read-only",
-        );
-    }
-    let path = req.uri().path().to_string();
-    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let q = query(&req);
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let request = Req {
+        method: parts.method,
+        headers: parts.headers,
+        body,
+        q,
+    };
+    let (group, version, rest) = match segs.as_slice() {
+        ["api", "v1", rest @ ..] if !rest.is_empty() => ("", "v1", rest),
+        ["apis", g, v, rest @ ..] if !rest.is_empty() => (*g, *v, rest),
+        _ if request.method != Method::GET => return not_allowed(),
+        _ => return discovery(shared, &segs),
+    };
+    resource(shared, group, version, rest, request).await
+}
+
+/// A request to a resource path.
+struct Req {
+    method: Method,
+    headers: HeaderMap,
+    body: Incoming,
+    q: HashMap<String, String>,
+}
+
+fn discovery(shared: &Arc<Shared>, segs: &[&str]) -> Response<Body> {
     let state = || shared.state.lock().unwrap_or_else(|p| p.into_inner());
-    match segs.as_slice() {
+    match segs {
         ["version"] => full(
             StatusCode::OK,
             &json!({"major": "1", "minor": "34", "gitVersion": "v1.34.0-herald-fake", "platform": "linux/amd64"}),
@@ -308,8 +379,6 @@ async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> 
                 )
             }
         }
-        ["api", "v1", rest @ ..] => resource(shared, "", "v1", rest, &q).await,
-        ["apis", g, v, rest @ ..] => resource(shared, g, v, rest, &q).await,
         _ => failure(
             StatusCode::NOT_FOUND,
             "NotFound",
@@ -345,8 +414,13 @@ fn resource_list(resources: &[ResourceType], group: &str, version: &str) -> Valu
         .iter()
         .filter(|r| r.group == group && r.version == version)
         .map(|r| {
+            let verbs = if write::writable(r) {
+                json!(["create", "delete", "get", "list", "patch", "update", "watch"])
+            } else {
+                json!(["get", "list", "watch"])
+            };
             json!({"name": r.plural, "singularName": r.kind.to_lowercase(), "namespaced": r.namespaced,
-                   "kind": r.kind, "verbs": ["get", "list", "watch"]})
+                   "kind": r.kind, "verbs": verbs})
         })
         .collect();
     let gv = if group.is_empty() {
@@ -362,7 +436,7 @@ async fn resource(
     group: &str,
     version: &str,
     rest: &[&str],
-    q: &HashMap<String, String>,
+    req: Req,
 ) -> Response<Body> {
     let find = |plural: &str| {
         let st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -391,6 +465,10 @@ async fn resource(
             &format!("the server could not find the requested resource ({plural})"),
         );
     };
+    if req.method != Method::GET {
+        return write(shared, index, &rt, namespace, name, req).await;
+    }
+    let q = &req.q;
     let selector = match Selector::parse(q.get("labelSelector").map_or("", String::as_str)) {
         Ok(s) => s,
         Err(e) => return failure(StatusCode::BAD_REQUEST, "BadRequest", &e),
@@ -421,6 +499,205 @@ async fn resource(
         );
     }
     list(shared, index, &rt, namespace, &selector, q)
+}
+
+/// Who sent a request: its bearer token, as a token authenticator would name the user.
+fn client_of(headers: &HeaderMap) -> String {
+    headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map_or_else(|| "system:anonymous".to_string(), |t| t.trim().to_string())
+}
+
+fn api_failure(e: &ApiError) -> Response<Body> {
+    full(
+        StatusCode::from_u16(e.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        &e.status(),
+    )
+}
+
+/// The body, at most [`MAX_REQUEST_BODY_BYTES`] of it. Beyond that the rest is read and
+/// dropped (up to a bound) before the refusal, so the client hears it instead of a reset.
+async fn read_body(mut body: Incoming) -> Result<Bytes, ApiError> {
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen += data.len();
+        if seen <= MAX_REQUEST_BODY_BYTES {
+            kept.extend_from_slice(&data);
+        } else if seen > 4 * MAX_REQUEST_BODY_BYTES {
+            break;
+        }
+    }
+    if seen > MAX_REQUEST_BODY_BYTES {
+        return Err(ApiError::new(
+            413,
+            "RequestEntityTooLarge",
+            format!("Request entity too large: limit is {MAX_REQUEST_BODY_BYTES}"),
+        ));
+    }
+    Ok(Bytes::from(kept))
+}
+
+fn unsupported_media_type(accepted: &str) -> ApiError {
+    ApiError::new(
+        415,
+        "UnsupportedMediaType",
+        format!(
+            "the body of the request was in an unknown format - accepted media types include: {accepted}"
+        ),
+    )
+}
+
+/// Whether a strategic merge patch uses directives (`$patch`, `$retainKeys`, ...), which the
+/// fake server does not implement.
+fn has_directive(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .any(|(k, v)| k.starts_with('$') || has_directive(v)),
+        Value::Array(a) => a.iter().any(has_directive),
+        _ => false,
+    }
+}
+
+/// A write to a resource path: create, update, patch or delete.
+async fn write(
+    shared: &Arc<Shared>,
+    index: usize,
+    rt: &ResourceType,
+    namespace: Option<&str>,
+    name: Option<&str>,
+    req: Req,
+) -> Response<Body> {
+    let verb = match (&req.method, name) {
+        (&Method::POST, None) => "create",
+        (&Method::PUT, Some(_)) => "update",
+        (&Method::PATCH, Some(_)) => "patch",
+        (&Method::DELETE, Some(_)) => "delete",
+        _ => return not_allowed(),
+    };
+    let Some(namespace) = namespace.filter(|_| write::writable(rt) && rt.namespaced) else {
+        return not_allowed();
+    };
+    let client = client_of(&req.headers);
+    let fault = shared
+        .faults
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&client)
+        .copied();
+    match fault {
+        Some(WriteFault::Unavailable) => {
+            return failure(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "the server is currently unable to handle the request",
+            );
+        }
+        Some(WriteFault::Internal) => {
+            return api_failure(&ApiError::new(500, "", "etcdserver: leader changed"));
+        }
+        Some(WriteFault::Forbidden) => {
+            return api_failure(&write::forbidden(rt, verb, &client, namespace, name));
+        }
+        Some(WriteFault::Hang) => {
+            // The connection task ends this request when connections are cut.
+            let mut cut = shared.cut.subscribe();
+            let _ = cut.changed().await;
+            return failure(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "the server is currently unable to handle the request",
+            );
+        }
+        Some(WriteFault::TimeoutAfterCommit) | None => {}
+    }
+    if req.q.contains_key("dryRun") {
+        return failure(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "herald's fake API server does not implement dryRun",
+        );
+    }
+    let content_type = req
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    let strategic = content_type == "application/strategic-merge-patch+json";
+    let accepted = match verb {
+        "patch" if content_type == "application/merge-patch+json" || strategic => None,
+        "patch" => Some("application/merge-patch+json, application/strategic-merge-patch+json"),
+        "delete" => None,
+        _ if content_type.is_empty() || content_type == "application/json" => None,
+        _ => Some("application/json"),
+    };
+    if let Some(accepted) = accepted {
+        return api_failure(&unsupported_media_type(accepted));
+    }
+    let body = match read_body(req.body).await {
+        Ok(b) => b,
+        Err(e) => return api_failure(&e),
+    };
+    let body: Option<Value> = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                return api_failure(&ApiError::bad_request(format!(
+                    "the body of the request is not valid JSON: {e}"
+                )));
+            }
+        }
+    };
+    if strategic && body.as_ref().is_some_and(has_directive) {
+        return api_failure(&ApiError::bad_request(
+            "herald's fake API server takes strategic merge patches without directives only",
+        ));
+    }
+    let name = name.unwrap_or_default();
+    let mut st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+    let written = match (verb, body) {
+        ("delete", options) => write::delete(&mut st, index, namespace, name, options),
+        (_, None) => Err(ApiError::bad_request("the request has no body")),
+        ("create", Some(b)) => write::create(&mut st, index, namespace, b),
+        ("update", Some(b)) => write::update(&mut st, index, namespace, name, b),
+        (_, Some(b)) => write::merge_patch(&mut st, index, namespace, name, b),
+    };
+    match written {
+        Ok(Written { code, body, change }) => {
+            // Sent under the lock, so watchers see changes in resourceVersion order.
+            if let Some(c) = change {
+                let _ = shared.changes.send(c);
+            }
+            if fault == Some(WriteFault::TimeoutAfterCommit) {
+                let timeout = ApiError::new(
+                    504,
+                    "Timeout",
+                    "Timeout: request did not complete within requested timeout - context deadline exceeded",
+                );
+                let mut body = timeout.status();
+                body["details"] = json!({});
+                return full(StatusCode::GATEWAY_TIMEOUT, &body);
+            }
+            full(StatusCode::from_u16(code).unwrap_or(StatusCode::OK), &body)
+        }
+        Err(e) => api_failure(&e),
+    }
 }
 
 fn list(

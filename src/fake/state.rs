@@ -111,6 +111,17 @@ impl State {
             .position(|r| r.api_version() == api_version && r.kind == kind)
     }
 
+    /// The object of a type with this namespace (empty for cluster-scoped types) and name.
+    pub fn get(&self, resource: usize, namespace: &str, name: &str) -> Option<&Arc<Value>> {
+        let namespace = if self.resources[resource].namespaced {
+            namespace
+        } else {
+            ""
+        };
+        self.objects
+            .get(&(resource, namespace.to_string(), name.to_string()))
+    }
+
     /// Creates or replaces an object; returns the change it made.
     pub fn apply(&mut self, mut obj: Value) -> Result<Change, WriteError> {
         let api_version = obj["apiVersion"].as_str().unwrap_or_default().to_string();
