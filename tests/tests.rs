@@ -10,6 +10,7 @@ mod docs;
 mod fake_api;
 mod help_cli;
 mod http_api;
+mod lease_e2e;
 mod lua_cli;
 mod lua_hostile;
 mod lua_robust;

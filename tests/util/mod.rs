@@ -237,3 +237,18 @@ pub fn herald_bounded(
         peak_mib: peak_kib >> 10,
     }
 }
+
+/// A kube client that authenticates as `token` (the fake server tells clients apart by it). It
+/// does not retry: kube's default retries a 503 with backoff for about five minutes.
+pub async fn client_as(s: &herald::fake::FakeApiServer, token: &str) -> kube::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let kubeconfig = kube::config::Kubeconfig::from_yaml(&s.kubeconfig_as(token)).unwrap();
+    let mut config = kube::Config::from_custom_kubeconfig(
+        kubeconfig,
+        &kube::config::KubeConfigOptions::default(),
+    )
+    .await
+    .unwrap();
+    config.default_retry = false;
+    kube::Client::try_from(config).unwrap()
+}
