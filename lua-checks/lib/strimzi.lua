@@ -46,18 +46,24 @@ local function summary(c, waiting, o, lag)
   return h.progressing(waiting)
 end
 
+-- ReconciliationPaused=True (the strimzi.io/pause-reconciliation annotation): Suspended, else nil.
+local function paused(c)
+  if h.is(c.ReconciliationPaused, "True") then
+    return h.suspended(h.explain(c.ReconciliationPaused, "Reconciliation paused"))
+  end
+  return nil
+end
+
+-- A failure first, then a paused reconciliation; nil when neither.
+local function failed_or_paused(c)
+  return failure(c) or paused(c)
+end
+
 -- The common shape (Kafka, KafkaConnect, KafkaBridge, KafkaUser...): failure, then pause, then
 -- Ready (a Ready=True for an older generation is progressing, unless `no_lag`).
 function M.health(o, waiting, no_lag)
   local c = h.by_type(o)
-  local failed = failure(c)
-  if failed then
-    return failed
-  end
-  if h.is(c.ReconciliationPaused, "True") then
-    return h.suspended(h.explain(c.ReconciliationPaused, "Reconciliation paused"))
-  end
-  return summary(c, waiting, o, not no_lag)
+  return failed_or_paused(c) or summary(c, waiting, o, not no_lag)
 end
 
 -- A KafkaConnector: on top of the conditions, status.connectorStatus holds what the Connect
@@ -84,8 +90,9 @@ function M.connector(o, waiting)
         (trace and (": " .. trace:match("^[^\n]*")) or ""))
     end
   end
-  if h.is(c.ReconciliationPaused, "True") then
-    return h.suspended(h.explain(c.ReconciliationPaused, "Reconciliation paused"))
+  local held = paused(c)
+  if held then
+    return held
   end
   local spec = h.spec(o)
   local wanted = spec.state or (spec.pause == true and "paused") or "running"
@@ -111,12 +118,9 @@ end
 -- (pending, then ongoing; its message may hold a transient error): progressing.
 function M.topic(o, waiting)
   local c = h.by_type(o)
-  local failed = failure(c)
-  if failed then
-    return failed
-  end
-  if h.is(c.ReconciliationPaused, "True") then
-    return h.suspended(h.explain(c.ReconciliationPaused, "Reconciliation paused"))
+  local stop = failed_or_paused(c)
+  if stop then
+    return stop
   end
   if h.is(c.Unmanaged, "True") then
     return h.suspended(h.explain(c.Unmanaged, "Topic not managed by the topic operator"))
