@@ -490,6 +490,7 @@ fn main() -> std::process::ExitCode {
     let mut by_note: BTreeMap<String, usize> = BTreeMap::new();
     let mut unargued: Vec<String> = Vec::new();
     let mut same_in_herald_terms = 0usize;
+    let (mut objects_differing, mut inherited) = (0usize, 0usize);
 
     let objects = corpus(&args.corpus);
     let mut vocab = Vocabulary::default();
@@ -506,10 +507,15 @@ fn main() -> std::process::ExitCode {
     let mut oracle_errors = 0usize;
     let mut by_change: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     'objects: for (name, obj) in &objects {
-        if oracle.judge(obj, now).is_none() {
+        let Some(base_want) = oracle.judge(obj, now) else {
             unscripted.insert(kind_key(obj));
             continue;
-        }
+        };
+        // The object as it is: a difference here is one its variants mostly carry along.
+        let base_got = argo_word(&herald.assess(obj, now)).to_string();
+        let base_want = base_want.split(' ').next().unwrap_or("").to_string();
+        let base_differs = base_got != base_want;
+        objects_differing += usize::from(base_differs);
         let shown_name = Path::new(name)
             .strip_prefix(&root)
             .map_or_else(|_| name.clone(), |p| p.display().to_string());
@@ -527,6 +533,9 @@ fn main() -> std::process::ExitCode {
             let got_word = argo_word(&a);
             let want_word = want.split(' ').next().unwrap_or("");
             let same = got_word == want_word;
+            inherited += usize::from(
+                !same && base_differs && got_word == base_got && want_word == base_want,
+            );
             let c = by_change.entry(change_class(&v.change)).or_default();
             c.0 += 1;
             c.1 += usize::from(same);
@@ -626,6 +635,11 @@ fn main() -> std::process::ExitCode {
         "Of the {} disagreements, {oracle_errors} are variants on which Argo CD's script raised \
          an error or returned no valid status (Argo CD: Unknown).\n",
         total - agree
+    );
+    let _ = writeln!(
+        md,
+        "Objects judged differently as they are: {objects_differing}; {inherited} of the \
+         disagreements repeat the difference of their object as it is (same two words).\n"
     );
     let _ = writeln!(
         md,
