@@ -488,6 +488,8 @@ fn main() -> std::process::ExitCode {
         }
     }
     let mut by_note: BTreeMap<String, usize> = BTreeMap::new();
+    // The ledger entries that covered something: one that covers nothing is stale.
+    let mut used: BTreeSet<usize> = BTreeSet::new();
     let mut unargued: Vec<String> = Vec::new();
     let mut same_in_herald_terms = 0usize;
     let (mut objects_differing, mut inherited) = (0usize, 0usize);
@@ -569,8 +571,11 @@ fn main() -> std::process::ExitCode {
                     argo: want_word,
                     argo_error,
                 };
-                match entries.iter().find(|(_, e)| e.covers(&d)) {
-                    Some((_, e)) => *by_note.entry(e.note.clone()).or_default() += 1,
+                match entries.iter().position(|(_, e)| e.covers(&d)) {
+                    Some(i) => {
+                        used.insert(i);
+                        *by_note.entry(entries[i].1.note.clone()).or_default() += 1;
+                    }
                     None => unargued.push(format!(
                         "`{shown_name}` {}: herald {} [{}], Argo CD {}",
                         v.change,
@@ -690,6 +695,24 @@ fn main() -> std::process::ExitCode {
         let _ = writeln!(md, "- {k}");
         for s in &t.shown {
             let _ = writeln!(md, "  - {s}");
+        }
+    }
+    if let Some(entries) = &argued {
+        let stale: Vec<String> = entries
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !used.contains(i))
+            .map(|(_, (file, e))| format!("{file}: {} {} ({})", e.kind, e.change, e.note))
+            .collect();
+        if !stale.is_empty() {
+            let _ = writeln!(
+                md,
+                "\n### Ledger entries that covered nothing ({})\n",
+                stale.len()
+            );
+            for s in &stale {
+                let _ = writeln!(md, "- {s}");
+            }
         }
     }
     if argued.is_some() && !unargued.is_empty() {

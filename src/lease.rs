@@ -104,12 +104,6 @@ impl Record {
     fn holder(&self) -> Option<&str> {
         self.holder.as_deref().filter(|h| !h.is_empty())
     }
-
-    /// Whether two readings are the same state of the Lease (a renewal changes the time and
-    /// the resourceVersion, so it counts as a change).
-    fn same_state(&self, other: &Record) -> bool {
-        self == other
-    }
 }
 
 /// How a call on the Lease failed.
@@ -198,10 +192,8 @@ impl<A: LeaseApi> Elector<A> {
     }
 
     fn observe(&mut self, r: Record, at: Instant) {
-        let changed = self
-            .observed
-            .as_ref()
-            .is_none_or(|(o, _)| !o.same_state(&r));
+        // A renewal changes the time and the resourceVersion, so it counts as a change.
+        let changed = self.observed.as_ref().is_none_or(|(o, _)| *o != r);
         if changed {
             self.observed = Some((r, at));
         }
@@ -219,30 +211,40 @@ impl<A: LeaseApi> Elector<A> {
         holder != self.identity && now < *seen + duration
     }
 
-    /// How long one call may take: a leader's calls must not outlive its renew deadline.
-    fn call_budget(&self, now: Instant) -> Duration {
-        match self.leadership().start_until {
-            Some(until) => until.saturating_duration_since(now),
+    /// Runs one call on the Lease within the time this replica may still spend on it: a
+    /// leader's calls must not outlive its renew deadline. Running out is an error like any other.
+    async fn timed<T>(
+        &self,
+        call: impl Future<Output = Result<T, ApiError>>,
+    ) -> Result<T, ApiError> {
+        let budget = match self.leadership().start_until {
+            Some(until) => until.saturating_duration_since(Instant::now()),
             None => self.timings.renew_deadline,
+        };
+        if budget.is_zero() {
+            return Err(ApiError::Other(
+                "no time left before the renew deadline".into(),
+            ));
         }
+        tokio::time::timeout(budget, call)
+            .await
+            .unwrap_or_else(|_| Err(ApiError::Other("timed out".into())))
+    }
+
+    /// A write of this replica's holding went through; `sent` is when it was sent.
+    fn held(&mut self, saved: Record, sent: Instant) {
+        self.observe(saved, sent);
+        self.last_ok = Some(sent);
     }
 
     /// One attempt to take or renew the Lease, made every retry period; `wall` is written as
     /// the acquire and renew times.
     pub async fn step(&mut self, wall: Timestamp) -> Leadership {
         let sent = Instant::now();
-        let budget = self.call_budget(sent);
-        if budget.is_zero() {
-            return self.leadership();
-        }
-        let current = match tokio::time::timeout(budget, self.api.get()).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => {
+        let current = match self.timed(self.api.get()).await {
+            Ok(r) => r,
+            Err(e) => {
                 tracing::debug!(error = ?e, "lease: reading failed");
-                return self.leadership();
-            }
-            Err(_) => {
-                tracing::debug!("lease: reading timed out");
                 return self.leadership();
             }
         };
@@ -255,13 +257,9 @@ impl<A: LeaseApi> Elector<A> {
                 transitions: 0,
                 resource_version: None,
             };
-            match tokio::time::timeout(budget, self.api.create(&fresh)).await {
-                Ok(Ok(saved)) => {
-                    self.observe(saved, sent);
-                    self.last_ok = Some(sent);
-                }
-                Ok(Err(e)) => tracing::debug!(error = ?e, "lease: creating failed"),
-                Err(_) => tracing::debug!("lease: creating timed out"),
+            match self.timed(self.api.create(&fresh)).await {
+                Ok(saved) => self.held(saved, sent),
+                Err(e) => tracing::debug!(error = ?e, "lease: creating failed"),
             }
             return self.leadership();
         };
@@ -273,29 +271,19 @@ impl<A: LeaseApi> Elector<A> {
             self.last_ok = None;
             return self.leadership();
         }
-        let mine = current.holder() == Some(self.identity.as_str());
         let mut next = current.clone();
         next.holder = Some(self.identity.clone());
         next.duration_secs = self.duration_secs();
         next.renew_time = Some(wall);
-        if !mine {
+        if current.holder() != Some(self.identity.as_str()) {
             next.acquire_time = Some(wall);
             next.transitions = current.transitions.saturating_add(1);
         }
-        let budget = self.call_budget(Instant::now());
-        if budget.is_zero() {
-            return self.leadership();
-        }
-        match tokio::time::timeout(budget, self.api.replace(&next)).await {
-            Ok(Ok(saved)) => {
-                self.observe(saved, sent);
-                self.last_ok = Some(sent);
-            }
-            // Someone changed the Lease since it was read (perhaps this replica's own renewal
-            // whose answer was lost): the next attempt reads it again.
-            Ok(Err(ApiError::Conflict)) => tracing::debug!("lease: changed meanwhile"),
-            Ok(Err(e)) => tracing::debug!(error = ?e, "lease: renewing failed"),
-            Err(_) => tracing::debug!("lease: renewing timed out"),
+        match self.timed(self.api.replace(&next)).await {
+            Ok(saved) => self.held(saved, sent),
+            // A Conflict: someone changed the Lease since it was read (perhaps this replica's
+            // own renewal whose answer was lost); the next attempt reads it again.
+            Err(e) => tracing::debug!(error = ?e, "lease: renewing failed"),
         }
         self.leadership()
     }

@@ -79,15 +79,17 @@ function M.connector(o, waiting)
   end
   local cs = h.status(o).connectorStatus
   local state = h.get(cs, "connector", "state")
+  -- A failure with the first line of its Java stack trace, which names the exception.
+  local function failed_with(what, trace)
+    trace = h.text(trace)
+    return h.degraded(what .. " failed" .. (trace and (": " .. trace:match("^[^\n]*")) or ""))
+  end
   if state == "FAILED" then
-    local trace = h.text(h.get(cs, "connector", "trace"))
-    return h.degraded("Connector failed" .. (trace and (": " .. trace:match("^[^\n]*")) or ""))
+    return failed_with("Connector", h.get(cs, "connector", "trace"))
   end
   for _, t in ipairs(h.list(h.field(cs, "tasks"))) do
     if type(t) == "table" and t.state == "FAILED" then
-      local trace = h.text(t.trace)
-      return h.degraded("Task " .. tostring(t.id) .. " failed" ..
-        (trace and (": " .. trace:match("^[^\n]*")) or ""))
+      return failed_with("Task " .. tostring(t.id), t.trace)
     end
   end
   local held = paused(c)
