@@ -98,7 +98,50 @@ pub struct Config {
     pub inhibit_children: bool,
     pub delivery: Delivery,
     pub api: Api,
+    /// Several replicas, one of which notifies (see [`LeaderElection`]).
+    pub leader_election: LeaderElection,
+    /// This instance serves one shard of the cluster.
+    pub shard: Option<Shard>,
 }
+
+/// Leader election: every replica watches, assesses and serves; the one holding the Lease
+/// notifies, and keeps what it told in the cluster for the next one. Taken at start.
+#[derive(Debug, Clone)]
+pub struct LeaderElection {
+    pub enabled: bool,
+    /// herald's own namespace, where the Lease and the state are [default: `$POD_NAMESPACE`,
+    /// else the kubeconfig's namespace].
+    pub namespace: Option<String>,
+    /// The Lease's name; the state's ConfigMaps are named after it [default: `herald`, or
+    /// `herald-<shard>`].
+    pub lease_name: Option<String>,
+    pub timings: crate::lease::Timings,
+    /// Parts the hand-over state is split into.
+    pub state_parts: usize,
+}
+
+impl Default for LeaderElection {
+    fn default() -> Self {
+        LeaderElection {
+            enabled: false,
+            namespace: None,
+            lease_name: None,
+            timings: crate::lease::Timings::default(),
+            state_parts: crate::notify::handover::DEFAULT_PARTS,
+        }
+    }
+}
+
+/// One shard of a cluster split between herald instances by a label, as Flux splits its
+/// controllers: this instance watches the objects whose `label` is `name`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shard {
+    pub name: String,
+    pub label: String,
+}
+
+/// Flux's sharding label.
+pub const SHARD_LABEL: &str = "sharding.fluxcd.io/key";
 
 /// The HTTP API: how long and how many clients it keeps, and who may write. Taken when herald
 /// starts (a reload does not change it).
@@ -506,6 +549,28 @@ struct RawConfig {
     delivery: Option<RawDelivery>,
     links: Vec<Lenient<RawLink>>,
     api: Option<RawApi>,
+    leader_election: Option<RawLeaderElection>,
+    shard: Option<RawShard>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawLeaderElection {
+    #[serde(default)]
+    enabled: bool,
+    namespace: Option<Spanned<String>>,
+    lease_name: Option<Spanned<String>>,
+    lease_duration: Option<Spanned<String>>,
+    renew_deadline: Option<Spanned<String>>,
+    retry_period: Option<Spanned<String>>,
+    state_parts: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawShard {
+    name: Spanned<String>,
+    label: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -794,7 +859,65 @@ impl Validator {
             inhibit_children: raw.inhibition.into_inner().is_none_or(|i| i.children),
             delivery: self.delivery(raw.delivery),
             api: self.api(raw.api),
+            leader_election: self.leader_election(raw.leader_election),
+            shard: self.shard(raw.shard),
         }
+    }
+
+    fn leader_election(&mut self, l: Option<RawLeaderElection>) -> LeaderElection {
+        let mut out = LeaderElection::default();
+        let Some(l) = l else { return out };
+        out.enabled = l.enabled;
+        if let Some(ns) = l.namespace {
+            if let Err(why) = check_namespace(&ns.value) {
+                self.error(ns.referenced.line() as usize, "leaderElection.namespace", why);
+            }
+            out.namespace = Some(ns.value);
+        }
+        if let Some(n) = l.lease_name {
+            // The state's ConfigMaps add `-silences` or `-state-NN` to it.
+            let longest = format!("{}-silences", n.value);
+            if let Err(why) = check_object_name(&longest) {
+                self.error(n.referenced.line() as usize, "leaderElection.leaseName", why);
+            }
+            out.lease_name = Some(n.value);
+        }
+        let line = [&l.lease_duration, &l.renew_deadline, &l.retry_period]
+            .iter()
+            .find_map(|d| d.as_ref().map(|d| d.referenced.line() as usize))
+            .unwrap_or(0);
+        if let Some(d) = self.positive("leaderElection.leaseDuration".into(), l.lease_duration) {
+            out.timings.duration = d;
+        }
+        if let Some(d) = self.positive("leaderElection.renewDeadline".into(), l.renew_deadline) {
+            out.timings.renew_deadline = d;
+        }
+        if let Some(d) = self.positive("leaderElection.retryPeriod".into(), l.retry_period) {
+            out.timings.retry_period = d;
+        }
+        if let Err(why) = out.timings.validate() {
+            self.error(line, "leaderElection", why);
+        }
+        if let Some(n) = self.count("leaderElection.stateParts", l.state_parts, 1..=256) {
+            out.state_parts = n;
+        }
+        out
+    }
+
+    fn shard(&mut self, s: Option<RawShard>) -> Option<Shard> {
+        let s = s?;
+        let line = s.name.referenced.line() as usize;
+        let label = s.label.map_or_else(|| SHARD_LABEL.to_string(), |l| l.value);
+        let selector = format!("{label}={}", s.name.value);
+        if s.name.value.is_empty() {
+            self.error(line, "shard.name", "empty: name the shard");
+        } else if let Err(why) = check_selector(&selector) {
+            self.error(line, "shard", why);
+        }
+        Some(Shard {
+            name: s.name.value,
+            label,
+        })
     }
 
     fn api(&mut self, a: Option<RawApi>) -> Api {

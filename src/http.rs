@@ -190,7 +190,7 @@ async fn write(
             .rsplit('/')
             .next()
             .unwrap_or_default();
-        return expire(agent, &who, id);
+        return expire(agent, &who, id).await;
     }
     if !crate::writes::is_json(&parts.headers) {
         return refused(
@@ -208,7 +208,7 @@ async fn write(
             );
         }
     };
-    post(agent, writes, &who, &bytes)
+    post(agent, writes, &who, &bytes).await
 }
 
 /// Binds `addr` and serves in the background with the default limits; returns the bound address.
@@ -257,6 +257,22 @@ fn page(body: &'static str, content_type: &str) -> Response<Full<Bytes>> {
 }
 
 /// What the status page's header shows: the cluster, readiness and counts by health.
+/// Who sends notifications: this replica, another (named), or nobody known.
+fn leader(agent: &Agent) -> Value {
+    match agent.election.get() {
+        None => json!({"election": false, "leading": agent.notifier.get().is_some()}),
+        Some((identity, l)) => {
+            let l = l.borrow();
+            json!({
+                "election": true,
+                "identity": identity,
+                "leading": l.leading,
+                "holder": l.holder,
+            })
+        }
+    }
+}
+
 fn status(agent: &Agent) -> Response<Full<Bytes>> {
     let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
     let mut health = serde_json::Map::new();
@@ -292,6 +308,7 @@ fn status(agent: &Agent) -> Response<Full<Bytes>> {
         "objects": objects,
         "health": health,
         "notifications": agent.notifier.get().is_some(),
+        "leader": leader(agent),
         // Some watch is down: what is shown may be stale (readiness fails after a grace).
         "stale": watches.iter().any(|w| w["up"] == false && w["listed"] == true),
         "watches": watches,
@@ -459,7 +476,7 @@ struct NewSilence {
     comment: String,
 }
 
-fn post(
+async fn post(
     agent: &Agent,
     writes: &crate::config::Writes,
     who: &str,
@@ -524,7 +541,7 @@ fn post(
         until,
         comment: s.comment,
     };
-    match notifier.add_silence(silence.clone(), writes.max_silences, now) {
+    match notifier.add_silence(silence.clone(), writes.max_silences, now).await {
         Ok(id) => {
             audit("silence created", who, &id, &silence, None);
             reply(StatusCode::CREATED, &json!({"id": id, "until": until}))
@@ -540,12 +557,12 @@ fn post(
 }
 
 /// Ends a silence now.
-fn expire(agent: &Agent, who: &str, id: &str) -> Response<Full<Bytes>> {
+async fn expire(agent: &Agent, who: &str, id: &str) -> Response<Full<Bytes>> {
     let Some(notifier) = agent.notifier.get() else {
         return no_notifier();
     };
     let now = jiff::Timestamp::now();
-    match notifier.expire_silence(id, now) {
+    match notifier.expire_silence(id, now).await {
         Ok(Some(was)) => {
             audit("silence expired", who, id, &was, Some(now));
             reply(StatusCode::OK, &json!({"expired": id}))

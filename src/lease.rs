@@ -136,6 +136,9 @@ pub struct Leadership {
     pub start_until: Option<Instant>,
     /// While leading: cut every delivery still running at this instant.
     pub finish_by: Option<Instant>,
+    /// The Lease's `leaseTransitions` while this replica holds it: grows with every new
+    /// leader, so what a leader writes says which term wrote it.
+    pub epoch: i32,
 }
 
 impl Leadership {
@@ -183,9 +186,15 @@ impl<A: LeaseApi> Elector<A> {
                 .last_ok
                 .is_some_and(|t| Instant::now() < t + self.timings.renew_deadline);
         let last_ok = self.last_ok.filter(|_| leading);
+        let epoch = self
+            .observed
+            .as_ref()
+            .filter(|_| leading)
+            .map_or(0, |(r, _)| r.transitions);
         Leadership {
             holder,
             leading,
+            epoch,
             start_until: last_ok.map(|t| t + self.timings.renew_deadline),
             finish_by: last_ok.map(|t| t + self.timings.duration - self.timings.margin),
         }

@@ -59,6 +59,17 @@ pub struct Metrics {
     watch_relists: IntCounterVec,
     /// `herald_watch_relist_changes_total{kind,change}`.
     watch_relist_changes: IntCounterVec,
+    /// `herald_leader`: 1 while this replica leads (sends notifications).
+    pub leader: prometheus::IntGauge,
+    /// `herald_handover_writes_total{outcome}`.
+    handover_writes: IntCounterVec,
+    /// `herald_handover_state_bytes`, `herald_handover_state_objects`.
+    handover_bytes: prometheus::IntGauge,
+    handover_objects: prometheus::IntGauge,
+    /// `herald_handover_unwritten_changes`.
+    pub handover_unwritten: prometheus::IntGauge,
+    /// The shard this instance serves (a label of every series of the registry).
+    pub shard: Option<String>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -110,7 +121,22 @@ pub enum Outcome {
 
 impl Metrics {
     pub fn new() -> Metrics {
-        let registry = Registry::new();
+        Metrics::for_shard(None)
+    }
+
+    /// The metrics of one shard: every series of the registry carries `shard`.
+    pub fn for_shard(shard: Option<&str>) -> Metrics {
+        let registry = match shard {
+            Some(s) => Registry::new_custom(
+                None,
+                Some(std::collections::HashMap::from([(
+                    "shard".to_string(),
+                    s.to_string(),
+                )])),
+            )
+            .expect("a valid shard label"),
+            None => Registry::new(),
+        };
         let transitions = counter(
             &registry,
             "herald_health_transitions_total",
@@ -204,8 +230,53 @@ impl Metrics {
         registry
             .register(Box::new(evaluations_abandoned.clone()))
             .expect("unique");
+        let leader = prometheus::IntGauge::new(
+            "herald_leader",
+            "1 while this replica holds the Lease and sends notifications, 0 on a standby (which still watches, assesses and serves). Without leader election, 1.",
+        )
+        .expect("valid metric");
+        registry.register(Box::new(leader.clone())).expect("unique");
+        let handover_writes = counter(
+            &registry,
+            "herald_handover_writes_total",
+            "Writes of the hand-over state (ConfigMaps in herald's namespace) by the leader: ok, error (retried; notifications wait), too_large (a part over its limit).",
+            &["outcome"],
+        );
+        for o in ["ok", "error", "too_large"] {
+            handover_writes.with_label_values(&[o]);
+        }
+        let handover_bytes = prometheus::IntGauge::new(
+            "herald_handover_state_bytes",
+            "Size of the hand-over state as last written (gzipped, all parts).",
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(handover_bytes.clone()))
+            .expect("unique");
+        let handover_objects = prometheus::IntGauge::new(
+            "herald_handover_state_objects",
+            "Objects remembered in the hand-over state.",
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(handover_objects.clone()))
+            .expect("unique");
+        let handover_unwritten = prometheus::IntGauge::new(
+            "herald_handover_unwritten_changes",
+            "Changes of the leader's notifier state not yet written to the hand-over state; notifications wait for theirs. Stays above 0 while the leader cannot write.",
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(handover_unwritten.clone()))
+            .expect("unique");
         Metrics {
             registry,
+            leader,
+            handover_unwritten,
+            handover_writes,
+            handover_bytes,
+            handover_objects,
+            shard: shard.map(str::to_string),
             transitions,
             watch_events,
             check_duration,
@@ -218,6 +289,18 @@ impl Metrics {
             watch_relists,
             watch_relist_changes,
         }
+    }
+
+    /// One write of the hand-over state: ok, error, too_large.
+    pub fn handover_write(&self, outcome: &str) {
+        self.handover_writes.with_label_values(&[outcome]).inc();
+    }
+
+    pub fn handover_size(&self, bytes: usize, objects: usize) {
+        self.handover_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        self.handover_objects
+            .set(i64::try_from(objects).unwrap_or(i64::MAX));
     }
 
     /// The counters of one watch: its kind's event counters, its own up and last-event gauges.
@@ -529,7 +612,16 @@ pub fn render(
         "gauge",
         "1 once discovery ran and every watch delivered its first list, and while no watch has been down longer than the grace (--not-ready-after) and the evaluator is not stalled.",
     );
-    let _ = writeln!(out, "herald_ready {}", u8::from(ready));
+    match &metrics.shard {
+        Some(s) => {
+            out.push_str("herald_ready{");
+            labels(&mut out, [("shard", s.as_str())]);
+            let _ = writeln!(out, "}} {}", u8::from(ready));
+        }
+        None => {
+            let _ = writeln!(out, "herald_ready {}", u8::from(ready));
+        }
+    }
     family(
         &mut out,
         "herald_build_info",

@@ -488,6 +488,30 @@ impl Store {
         self.keys.retain(|k| Arc::strong_count(k) > 1);
     }
 
+    /// A live object as a transition from nothing to what it is now, as if herald had just
+    /// seen it (a new leader compares that with what the last one told).
+    pub fn as_new(&self, key: &ObjectKey, now: Timestamp, initial: bool) -> Option<Transition> {
+        let (key, e) = self.entries.get_key_value(key)?;
+        if !e.is_live() {
+            return None;
+        }
+        Some(Transition {
+            key: Arc::clone(key),
+            at: now,
+            from: None,
+            to: Some(e.verdict()),
+            message: e.message().to_string(),
+            initial,
+            meta: Arc::clone(&e.meta),
+            children: e
+                .rollup
+                .as_ref()
+                .map(|r| r.children.clone())
+                .unwrap_or_default(),
+            via: e.rollup.as_ref().map(|r| r.via.clone()),
+        })
+    }
+
     pub fn get(&self, key: &ObjectKey) -> Option<&Entry> {
         self.entries.get(key)
     }

@@ -8,6 +8,7 @@ mod config_cli;
 mod conformance;
 mod docs;
 mod fake_api;
+mod ha_e2e;
 mod help_cli;
 mod http_api;
 mod lease_e2e;

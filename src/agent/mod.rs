@@ -124,6 +124,8 @@ pub struct Config {
     pub relist_every: Option<Duration>,
     /// herald is not ready while a watch its readiness waits for has been down this long.
     pub not_ready_after: Duration,
+    /// The shard this instance serves: a `shard` label on its metrics.
+    pub shard: Option<String>,
 }
 
 /// How often watches relist unless told otherwise.
@@ -149,6 +151,7 @@ impl Default for Config {
             watchdog_margin: Duration::from_secs(5),
             relist_every: Some(DEFAULT_RELIST),
             not_ready_after: DEFAULT_NOT_READY_AFTER,
+            shard: None,
         }
     }
 }
@@ -171,6 +174,11 @@ pub struct Agent {
     pub events: std::sync::Mutex<std::collections::VecDeque<Logged>>,
     /// The notifier, once started (for the HTTP API's silences).
     pub notifier: std::sync::OnceLock<Arc<crate::notify::Notifier>>,
+    /// With leader election: this replica's identity and what it may do.
+    pub election: std::sync::OnceLock<(
+        String,
+        tokio::sync::watch::Receiver<crate::lease::Leadership>,
+    )>,
     /// A subscription made before anything ran, so its holder misses nothing.
     first_subscriber: std::sync::Mutex<Option<broadcast::Receiver<Transition>>>,
     /// What each watch says about itself, in the order they started.
@@ -237,6 +245,12 @@ impl Agent {
     /// says it is ready over data it can no longer refresh.
     pub fn is_ready(&self) -> bool {
         self.readiness().is_ok()
+    }
+
+    /// Whether discovery ran and every watch delivered its first list.
+    pub fn listed_all(&self) -> bool {
+        self.discovered.load(Ordering::SeqCst)
+            && self.listed.load(Ordering::SeqCst) >= self.started.load(Ordering::SeqCst)
     }
 
     /// Why herald is not ready, if it is not.
@@ -329,7 +343,7 @@ pub fn start(
     let agent = Arc::new(Agent {
         store: Arc::new(RwLock::new(store)),
         transitions: broadcast::channel(4096).0,
-        metrics: Arc::new(Metrics::new()),
+        metrics: Arc::new(Metrics::for_shard(config.shard.as_deref())),
         cluster: config.cluster.clone(),
         started: AtomicUsize::new(0),
         listed: AtomicUsize::new(0),
@@ -338,6 +352,7 @@ pub fn start(
         changes_rx: std::sync::Mutex::new(changes.1),
         first_subscriber: std::sync::Mutex::new(None),
         notifier: std::sync::OnceLock::new(),
+        election: std::sync::OnceLock::new(),
         events: std::sync::Mutex::new(std::collections::VecDeque::new()),
         progress: Progress::new(config.stall_after),
         watches: std::sync::Mutex::new(Vec::new()),

@@ -78,8 +78,64 @@ pub struct RunArgs {
         value_name = "FILE"
     )]
     pub api_token_files: Vec<std::path::PathBuf>,
+    /// Several replicas, one voice: the replica holding a Lease in herald's namespace sends
+    /// notifications and keeps what it told there; the others watch, assess and serve, and
+    /// take over [default: the configuration's `leaderElection.enabled`].
+    #[arg(long, env = "HERALD_LEADER_ELECT")]
+    pub leader_elect: bool,
+    /// herald's own namespace, for the Lease and the hand-over state [default:
+    /// `leaderElection.namespace`, else $POD_NAMESPACE, else the kubeconfig's namespace].
+    #[arg(long, env = "HERALD_LEASE_NAMESPACE", value_name = "NAMESPACE")]
+    pub lease_namespace: Option<String>,
+    /// The Lease's name [default: `leaderElection.leaseName`, else herald, or herald-<shard>].
+    #[arg(long, env = "HERALD_LEASE_NAME", value_name = "NAME")]
+    pub lease_name: Option<String>,
+    /// A leader not renewed for this long may be replaced [default: 15s].
+    #[arg(long, env = "HERALD_LEASE_DURATION", value_name = "DURATION", value_parser = duration)]
+    pub lease_duration: Option<Duration>,
+    /// A leader that could not renew for this long stops sending [default: 10s].
+    #[arg(long, env = "HERALD_RENEW_DEADLINE", value_name = "DURATION", value_parser = duration)]
+    pub renew_deadline: Option<Duration>,
+    /// How often the Lease is tried or renewed [default: 2s].
+    #[arg(long, env = "HERALD_RETRY_PERIOD", value_name = "DURATION", value_parser = duration)]
+    pub retry_period: Option<Duration>,
+    /// This replica's name in the Lease [default: $POD_NAME, else the host name, and a random
+    /// suffix].
+    #[arg(long, env = "HERALD_IDENTITY", value_name = "NAME")]
+    pub identity: Option<String>,
+    /// Serve one shard: only objects labelled `sharding.fluxcd.io/key=<SHARD>` (or the
+    /// configuration's `shard.label`), with a Lease and state of its own and `shard` on
+    /// the metrics [default: the configuration's `shard.name`].
+    #[arg(long, env = "HERALD_SHARD", value_name = "SHARD")]
+    pub shard: Option<String>,
     #[command(flatten)]
     pub checks: UserChecks,
+}
+
+/// What leader election runs with, from the flags, the file and the environment.
+struct Elected {
+    namespace: Option<String>,
+    lease_name: String,
+    timings: crate::lease::Timings,
+    identity: String,
+    parts: usize,
+}
+
+/// A name for this replica: unique even when two pods share a name across restarts.
+fn identity(given: Option<&str>) -> String {
+    if let Some(i) = given.filter(|i| !i.is_empty()) {
+        return i.to_string();
+    }
+    let base = std::env::var("POD_NAME")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|s| s.trim().to_string()))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "herald".into());
+    let mut suffix = [0u8; 4];
+    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut suffix);
+    let hex: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{base}_{hex}")
 }
 
 fn duration(s: &str) -> Result<Duration, String> {
@@ -153,9 +209,63 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         eprintln!("error: {why}");
         refused = true;
     }
+    let mut election = file.leader_election.clone();
+    election.enabled |= args.leader_elect;
+    if let Some(d) = args.lease_duration {
+        election.timings.duration = d;
+    }
+    if let Some(d) = args.renew_deadline {
+        election.timings.renew_deadline = d;
+    }
+    if let Some(d) = args.retry_period {
+        election.timings.retry_period = d;
+    }
+    if let Err(why) = election.timings.validate() {
+        eprintln!("error: leader election: {why}");
+        refused = true;
+    }
+    if let Some(ns) = &args.lease_namespace {
+        if let Err(why) = crate::config::check_namespace(ns) {
+            eprintln!("error: --lease-namespace: {why}");
+            refused = true;
+        }
+        election.namespace = Some(ns.clone());
+    }
+    if args.lease_name.is_some() {
+        election.lease_name.clone_from(&args.lease_name);
+    }
+    let shard = match &args.shard {
+        Some(name) => Some(crate::config::Shard {
+            name: name.clone(),
+            label: file
+                .shard
+                .as_ref()
+                .map_or_else(|| crate::config::SHARD_LABEL.to_string(), |s| s.label.clone()),
+        }),
+        None => file.shard.clone(),
+    };
+    if let Some(s) = &shard
+        && let Err(why) = crate::config::check_selector(&format!("{}={}", s.label, s.name))
+    {
+        eprintln!("error: --shard: {why}");
+        refused = true;
+    }
     if refused {
         return Ok(2);
     }
+    let elected = election.enabled.then(|| Elected {
+        namespace: election
+            .namespace
+            .clone()
+            .or_else(|| std::env::var("POD_NAMESPACE").ok().filter(|s| !s.is_empty())),
+        lease_name: election.lease_name.clone().unwrap_or_else(|| match &shard {
+            Some(s) => format!("herald-{}", s.name),
+            None => "herald".into(),
+        }),
+        timings: election.timings,
+        identity: identity(args.identity.as_deref()),
+        parts: election.state_parts,
+    });
     if let Err(why) = super::can_listen(args.listen, Some("HERALD_LISTEN")) {
         eprintln!("error: {why}");
         return Ok(2);
@@ -181,10 +291,18 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         } else {
             args.namespaces.clone()
         },
-        label_selector: args
-            .selector
-            .clone()
-            .or_else(|| Some(watch.label_selector.clone()).filter(|s| !s.is_empty())),
+        label_selector: {
+            let given = args
+                .selector
+                .clone()
+                .or_else(|| Some(watch.label_selector.clone()).filter(|s| !s.is_empty()));
+            match (&shard, given) {
+                (Some(s), Some(g)) => Some(format!("{g},{}={}", s.label, s.name)),
+                (Some(s), None) => Some(format!("{}={}", s.label, s.name)),
+                (None, g) => g,
+            }
+        },
+        shard: shard.as_ref().map(|s| s.name.clone()),
         retention: jiff::SignedDuration::from_mins(args.retention_minutes),
         rediscover_every: Duration::from_secs(60),
         children: !args.no_children && watch.children,
@@ -210,7 +328,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         .outbox
         .clone()
         .unwrap_or_else(|| file.delivery.outbox.clone());
-    let outbox = if config.notify {
+    let outbox = if config.notify && elected.is_none() {
         match crate::notify::outbox::Outbox::open(&outbox_path) {
             Ok(o) => Some(Arc::new(o)),
             Err(e) => {
@@ -278,8 +396,62 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
             };
             running.reloading(Arc::clone(&updated), Box::new(rebuild))
         };
+        let default_namespace = kube_config.default_namespace.clone();
         let agent = agent::start(agent::client(kube_config)?, config, assessor, Arc::new(SystemClock));
-        if let (Some(outbox), Some(changes)) = (outbox, agent.take_changes()) {
+        let (shutdown, shutting_down) = tokio::sync::watch::channel(false);
+        // What must end, in order, before the process exits.
+        let mut stopping: Vec<(&str, futures::future::BoxFuture<'static, ()>, Duration)> = Vec::new();
+        if let (Some(e), Some(changes)) = (&elected, agent.take_changes()) {
+            let namespace = e.namespace.clone().unwrap_or(default_namespace);
+            let (lead_tx, leadership) = tokio::sync::watch::channel(crate::lease::Leadership::default());
+            let elector = crate::lease::Elector::new(
+                crate::lease::KubeLease::new(client.clone(), &namespace, &e.lease_name),
+                e.identity.clone(),
+                e.timings,
+            );
+            let _ = agent.election.set((e.identity.clone(), leadership.clone()));
+            tracing::info!(identity = %e.identity, lease = %format!("{namespace}/{}", e.lease_name), "leader election: standing by until this replica holds the Lease");
+            let synced = {
+                let agent = Arc::clone(&agent);
+                Arc::new(move || agent.listed_all()) as Arc<dyn Fn() -> bool + Send + Sync>
+            };
+            let messages = Arc::clone(&file.messages);
+            let timeout = file.delivery.timeout;
+            let (notifier, task) = crate::notify::leader::start(
+                Arc::clone(&file),
+                Arc::clone(&agent.store),
+                changes,
+                move |outbox| crate::notify::send::http(timeout, Some(outbox), messages),
+                Arc::new(SystemClock),
+                Arc::clone(&agent.metrics),
+                crate::notify::leader::Election {
+                    leadership,
+                    state: crate::notify::handover::ClusterState::new(client.clone(), &namespace, &e.lease_name, shard.as_ref().map(|s| s.name.as_str())),
+                    silences: crate::notify::ClusterSilences::new(client.clone(), &namespace, &format!("{}-silences", e.lease_name)),
+                    parts: e.parts,
+                    identity: e.identity.clone(),
+                    synced,
+                    shutdown: shutting_down.clone(),
+                },
+            );
+            let _ = agent.notifier.set(Arc::clone(&notifier));
+            if let Some(path) = args.config.clone() {
+                tokio::spawn(reload_loop(path, notifier));
+            }
+            // The Lease is released only once the notifier has stopped.
+            let (release_tx, release) = tokio::sync::watch::channel(false);
+            let lease_task = tokio::spawn(async move {
+                static CLOCK: SystemClock = SystemClock;
+                crate::lease::run(elector, &CLOCK, lead_tx, release).await;
+            });
+            let renew = e.timings.renew_deadline;
+            stopping.push(("notifications", Box::pin(async move { let _ = task.await; }), crate::notify::leader::SHUTDOWN_GRACE + Duration::from_secs(2)));
+            stopping.push(("lease", Box::pin(async move {
+                let _ = release_tx.send(true);
+                let _ = lease_task.await;
+            }), renew));
+        } else if let (Some(outbox), Some(changes)) = (outbox, agent.take_changes()) {
+            agent.metrics.leader.set(1);
             let deliver =
                 crate::notify::send::http(
                     file.delivery.timeout,
@@ -318,9 +490,26 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         let mut transitions = agent.subscribe_from_start();
         // One line per transition, written in batches: a busy cluster makes many at once.
         let mut log = std::io::BufWriter::new(std::io::stderr());
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         loop {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => return Ok(0),
+                _ = async {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = terminate.recv() => {}
+                    }
+                } => {
+                    // Stop sending, let what is in flight finish and the state be written,
+                    // then release the Lease so that a standby takes over at once.
+                    let _ = shutdown.send(true);
+                    for (what, task, within) in stopping {
+                        if tokio::time::timeout(within, task).await.is_err() {
+                            tracing::warn!(what, "did not stop in time");
+                        }
+                    }
+                    tracing::info!("stopped");
+                    return Ok(0);
+                }
                 t = transitions.recv() => {
                     let mut next = Some(t);
                     while let Some(t) = next.take() {

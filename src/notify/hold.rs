@@ -54,7 +54,15 @@ impl Pipeline {
     /// that is already there: Alertmanager's alert is posted again now (it de-duplicates; else
     /// the alert would resolve by itself while the trouble lasts), and a route's
     /// `repeatInterval` goes on, counted from now (when it was last told is not kept).
-    pub(super) fn at_start(&mut self, t: &Transition, now: Timestamp) -> Vec<Notification> {
+    ///
+    /// A new leader does the same for the troubles the last one told, with their repeats from
+    /// when they were due (`repeat_due`), not from now.
+    pub(super) fn at_start(
+        &mut self,
+        t: &Transition,
+        now: Timestamp,
+        repeat_due: Option<Timestamp>,
+    ) -> Vec<Notification> {
         let Some(kind) = trouble_at_start(t) else {
             return Vec::new();
         };
@@ -78,7 +86,8 @@ impl Pipeline {
             } else if let Some(every) =
                 find_route(&self.config.routes, &n.route).and_then(|r| r.repeat_interval)
             {
-                self.timer(later(now, every), Timer::Repeat { n, every, count: 0 });
+                let due = repeat_due.map_or(later(now, every), |d| d.max(now));
+                self.timer(due, Timer::Repeat { n, every, count: 0 });
             }
         }
         now_due
@@ -94,6 +103,14 @@ impl Pipeline {
     }
 
     pub(super) fn timer(&mut self, at: Timestamp, t: Timer) {
+        if let Timer::Repeat { n, .. } = &t {
+            let due = self
+                .ledger
+                .repeat_due
+                .entry(n.event.object.clone())
+                .or_insert(at);
+            *due = (*due).min(at);
+        }
         self.next_timer += 1;
         self.scheduled.insert((at, self.next_timer), t);
     }
@@ -193,9 +210,22 @@ impl Pipeline {
             if entry.key().0 > now {
                 break;
             }
-            match entry.remove() {
+            let timer = entry.remove();
+            if let Some(term) = &mut self.term {
+                match &timer {
+                    Timer::Release(n) | Timer::Repeat { n, .. } => {
+                        term.touch(&n.event.object);
+                    }
+                    Timer::Stuck { key, .. } => term.touch(key),
+                    Timer::Flush(_) => {}
+                }
+            }
+            match timer {
                 Timer::Release(n) => self.release(n),
-                Timer::Repeat { n, every, count } => self.repeat(n, every, count),
+                Timer::Repeat { n, every, count } => {
+                    self.ledger.repeat_due.remove(&n.event.object);
+                    self.repeat(n, every, count);
+                }
                 Timer::Stuck { key, since, after } => self.stuck(key, since, after),
                 Timer::Flush(group) => self.flush(&group),
             }
@@ -251,15 +281,11 @@ impl Pipeline {
         }
         let [again] = batch;
         // The repeat schedules the next one when it is dispatched, with its count.
-        match self.workers.get(&again.receiver) {
-            Some((tx, _)) => {
-                let _ = tx.send(again.clone());
-            }
-            None => {
-                let _ = self.outbox.done(again.id);
-                return;
-            }
+        if !self.workers.contains_key(&again.receiver) {
+            let _ = self.outbox.done(again.id);
+            return;
         }
+        self.send(again);
         self.timer(
             later(self.clock.now(), every),
             Timer::Repeat {

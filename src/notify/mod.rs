@@ -16,8 +16,10 @@
 //! A notification leaves the outbox only when its receiver took it or refused it. What the
 //! notifier remembers of each object between events is its `ledger`.
 
+pub mod handover;
 mod hold;
 mod inhibit;
+pub mod leader;
 mod ledger;
 pub mod outbox;
 mod retry;
@@ -26,6 +28,8 @@ pub mod send;
 mod silence;
 mod stuck;
 pub mod templates;
+
+pub use silence::ClusterSilences;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -157,8 +161,10 @@ pub struct Notifier {
     receivers: RwLock<Vec<String>>,
     metrics: Arc<Metrics>,
     reload: mpsc::UnboundedSender<Arc<Config>>,
-    /// Silences added through the HTTP API, by id (kept in the outbox's database).
+    /// Silences added through the HTTP API, by id (kept in the outbox's database, or with
+    /// leader election in a ConfigMap every replica reads and writes).
     silences: Arc<RwLock<BTreeMap<String, Silence>>>,
+    silence_store: silence::SilenceStore,
     /// When the configuration's silences end (for `herald_silences_active`).
     configured_silences: RwLock<Vec<Timestamp>>,
 }
@@ -209,45 +215,101 @@ pub fn start(
     clock: Arc<dyn Clock>,
     metrics: Arc<Metrics>,
 ) -> Arc<Notifier> {
-    let stats = Arc::new(Stats::default());
-    let (reload, reloads) = mpsc::unbounded_channel();
-    let (completed, completions) = mpsc::unbounded_channel();
     let silences: BTreeMap<String, Silence> = outbox
         .silences()
         .map(|v| v.into_iter().collect())
         .unwrap_or_default();
-    let silences = Arc::new(RwLock::new(silences));
-    let mut pipeline = Pipeline {
-        config: Arc::clone(&config),
-        store,
-        outbox: Arc::clone(&outbox),
-        stats: Arc::clone(&stats),
-        metrics: Arc::clone(&metrics),
-        clock,
-        deliver,
-        completed,
-        api_silences: Arc::clone(&silences),
-        workers: HashMap::new(),
-        scheduled: BTreeMap::new(),
-        next_timer: 1 << 62,
-        programs: HashMap::new(),
-        groups: HashMap::new(),
-        ledger: Ledger::default(),
-    };
+    let parts = Parts::new(config, store, outbox, deliver, clock, metrics, silences);
+    let (notifier, reloads) = parts.notifier(silence::SilenceStore::Outbox);
+    let (completed, completions) = mpsc::unbounded_channel();
+    tokio::spawn(retry::complete(Arc::clone(&parts.outbox), completions));
+    let mut pipeline = parts.pipeline(completed, None);
     pipeline.spawn_workers();
-    tokio::spawn(pipeline.run(changes, reloads));
-    tokio::spawn(retry::complete(Arc::clone(&outbox), completions));
-    let notifier = Arc::new(Notifier {
-        stats,
-        outbox,
-        receivers: RwLock::new(Vec::new()),
-        metrics,
-        reload,
-        silences,
-        configured_silences: RwLock::new(Vec::new()),
+    pipeline.resume_outbox();
+    let (_keep, stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let _keep = _keep;
+        pipeline.run(changes, reloads, stop).await;
     });
-    notifier.known(&config);
     notifier
+}
+
+/// What every pipeline of a notifier shares: the configuration it started with, the store,
+/// the outbox, how to deliver, the clock, the counters and the silences.
+#[derive(Clone)]
+struct Parts {
+    config: Arc<Config>,
+    store: Arc<RwLock<Store>>,
+    outbox: Arc<Outbox>,
+    deliver: Deliver,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
+    stats: Arc<Stats>,
+    silences: Arc<RwLock<BTreeMap<String, Silence>>>,
+}
+
+impl Parts {
+    fn new(
+        config: Arc<Config>,
+        store: Arc<RwLock<Store>>,
+        outbox: Arc<Outbox>,
+        deliver: Deliver,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
+        silences: BTreeMap<String, Silence>,
+    ) -> Parts {
+        Parts {
+            config,
+            store,
+            outbox,
+            deliver,
+            clock,
+            metrics,
+            stats: Arc::new(Stats::default()),
+            silences: Arc::new(RwLock::new(silences)),
+        }
+    }
+
+    fn notifier(
+        &self,
+        silence_store: silence::SilenceStore,
+    ) -> (Arc<Notifier>, mpsc::UnboundedReceiver<Arc<Config>>) {
+        let (reload, reloads) = mpsc::unbounded_channel();
+        let notifier = Arc::new(Notifier {
+            stats: Arc::clone(&self.stats),
+            outbox: Arc::clone(&self.outbox),
+            receivers: RwLock::new(Vec::new()),
+            metrics: Arc::clone(&self.metrics),
+            reload,
+            silences: Arc::clone(&self.silences),
+            silence_store,
+            configured_silences: RwLock::new(Vec::new()),
+        });
+        notifier.known(&self.config);
+        (notifier, reloads)
+    }
+
+    /// A pipeline with an empty ledger; `term`: the hand-over state and the gate of a leader.
+    fn pipeline(&self, completed: mpsc::UnboundedSender<u64>, term: Option<leader::Term>) -> Pipeline {
+        Pipeline {
+            config: Arc::clone(&self.config),
+            store: Arc::clone(&self.store),
+            outbox: Arc::clone(&self.outbox),
+            stats: Arc::clone(&self.stats),
+            metrics: Arc::clone(&self.metrics),
+            clock: Arc::clone(&self.clock),
+            deliver: Arc::clone(&self.deliver),
+            completed,
+            api_silences: Arc::clone(&self.silences),
+            workers: HashMap::new(),
+            scheduled: BTreeMap::new(),
+            next_timer: 1 << 62,
+            programs: HashMap::new(),
+            groups: HashMap::new(),
+            ledger: Ledger::default(),
+            term,
+        }
+    }
 }
 
 /// The notifier's loop and its state: it takes the store's transitions, and the timers as they
@@ -263,8 +325,15 @@ struct Pipeline {
     /// Where workers report what left the outbox.
     completed: mpsc::UnboundedSender<u64>,
     api_silences: Arc<RwLock<BTreeMap<String, Silence>>>,
-    /// Per receiver: its queue, and its definition (replaced by a reload).
-    workers: HashMap<String, (mpsc::UnboundedSender<Notification>, Slot)>,
+    /// Per receiver: its queue, its definition (replaced by a reload) and its task.
+    workers: HashMap<
+        String,
+        (
+            mpsc::UnboundedSender<Notification>,
+            Slot,
+            tokio::task::JoinHandle<()>,
+        ),
+    >,
     /// What waits for a time: `waitFor` releases, repeats, stuck checks; by when they are due.
     scheduled: BTreeMap<(Timestamp, u64), Timer>,
     /// Keys for timers that are not outbox entries.
@@ -275,33 +344,29 @@ struct Pipeline {
     groups: HashMap<String, Group>,
     /// What is remembered of each object between events.
     ledger: Ledger,
+    /// With leader election: this leader's term (the hand-over state, the fence).
+    term: Option<leader::Term>,
 }
 
 impl Pipeline {
+    /// Runs until `stop` turns true (a leader's term ends) or the changes end; gives back its
+    /// inputs and its workers, for the next term.
     async fn run(
         mut self,
         mut changes: mpsc::UnboundedReceiver<Transition>,
         mut reloads: mpsc::UnboundedReceiver<Arc<Config>>,
-    ) {
-        match self.outbox.pending() {
-            Ok(left) => {
-                if !left.is_empty() {
-                    tracing::info!(count = left.len(), "resuming notifications from the outbox");
-                }
-                for n in left {
-                    self.place(n);
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "cannot read the outbox"),
-        }
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) -> Ended {
         loop {
             let wait = self.scheduled.keys().next().map(|(due, _)| {
                 let d = due.duration_since(self.clock.now());
                 Duration::try_from(d).unwrap_or(Duration::ZERO)
             });
+            self.remember_touched();
             tokio::select! {
+                _ = stop.wait_for(|s| *s) => break,
                 t = changes.recv() => {
-                    let Some(t) = t else { return };
+                    let Some(t) = t else { break };
                     let mut batch = vec![t];
                     while let Ok(t) = changes.try_recv() {
                         batch.push(t);
@@ -321,12 +386,36 @@ impl Pipeline {
                 }
             }
         }
+        Ended {
+            changes,
+            reloads,
+            config: self.config,
+            workers: self.workers.into_values().map(|(_, _, task)| task).collect(),
+        }
+    }
+
+    /// Passes on what an earlier run (or the last leader) left in the outbox.
+    fn resume_outbox(&mut self) {
+        match self.outbox.pending() {
+            Ok(left) => {
+                if !left.is_empty() {
+                    tracing::info!(count = left.len(), "resuming notifications from the outbox");
+                }
+                for n in left {
+                    self.place(n);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read the outbox"),
+        }
     }
 
     /// Turns transitions into notifications, writes them to the outbox, and passes them on.
-    fn take(&mut self, batch: Vec<Transition>) {
+    fn take(&mut self, mut batch: Vec<Transition>) {
         let now = self.clock.now();
         let mut fresh = Vec::new();
+        if let Some(term) = &mut self.term {
+            term.from_told(&mut batch);
+        }
         for t in &batch {
             self.track_readiness(t);
             if t.to
@@ -334,9 +423,10 @@ impl Pipeline {
                 .is_none_or(|v| v.health == crate::health::Health::Healthy)
             {
                 self.ledger.troubled.remove(&*t.key);
+                self.ledger.repeat_due.remove(&*t.key);
             }
             if t.initial {
-                fresh.extend(self.at_start(t, now));
+                fresh.extend(self.at_start(t, now, None));
             }
             let mut told = Vec::new();
             for kind in events::detect(t.from.as_ref(), t.to.as_ref(), t.initial) {
@@ -349,6 +439,13 @@ impl Pipeline {
         if self.config.inhibit_children {
             fresh = self.inhibit(fresh);
         }
+        // What the ledger says now goes into the hand-over state before anything is sent.
+        self.remember_touched();
+        self.queue(fresh);
+    }
+
+    /// Writes new notifications to the outbox and passes them on.
+    fn queue(&mut self, mut fresh: Vec<Notification>) {
         if fresh.is_empty() {
             return;
         }
@@ -365,6 +462,14 @@ impl Pipeline {
             self.place(n);
         }
     }
+}
+
+/// What a pipeline gives back when it stops.
+struct Ended {
+    changes: mpsc::UnboundedReceiver<Transition>,
+    reloads: mpsc::UnboundedReceiver<Arc<Config>>,
+    config: Arc<Config>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// `t` plus `d` (saturating).

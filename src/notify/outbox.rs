@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
 use super::Notification;
+use super::handover::Mirror;
 
 const PENDING: TableDefinition<u64, &[u8]> = TableDefinition::new("pending");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -32,6 +33,8 @@ pub struct Outbox {
     next: AtomicU64,
     /// The receiver of each pending entry, for the outbox depth by receiver.
     receivers: Mutex<HashMap<u64, Arc<str>>>,
+    /// With leader election: every change is mirrored to the hand-over state in the cluster.
+    mirror: Option<Arc<Mirror>>,
 }
 
 impl Outbox {
@@ -45,6 +48,26 @@ impl Outbox {
             std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
         }
         let db = Database::create(path).map_err(|e| err(&e))?;
+        Outbox::with_db(db, shown, None)
+    }
+
+    /// An outbox in memory whose every change is mirrored to the cluster (with leader
+    /// election: the cluster's copy, not a disk, is what outlives the pod).
+    pub fn mirrored(mirror: Arc<Mirror>) -> Result<Outbox, OutboxError> {
+        let db = Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .map_err(|e| OutboxError {
+                path: "(memory)".into(),
+                message: e.to_string(),
+            })?;
+        Outbox::with_db(db, "(memory)".into(), Some(mirror))
+    }
+
+    fn with_db(db: Database, shown: String, mirror: Option<Arc<Mirror>>) -> Result<Outbox, OutboxError> {
+        let err = |e: &dyn std::fmt::Display| OutboxError {
+            path: shown.clone(),
+            message: e.to_string(),
+        };
         let txn = db.begin_write().map_err(|e| err(&e))?;
         let next = {
             txn.open_table(PENDING).map_err(|e| err(&e))?;
@@ -61,7 +84,42 @@ impl Outbox {
             path: shown,
             next: AtomicU64::new(next),
             receivers: Mutex::new(HashMap::new()),
+            mirror,
         })
+    }
+
+    /// Replaces everything pending and every thread with the hand-over state's (a new leader
+    /// taking over); ids go on after the highest.
+    pub fn replace_with(
+        &self,
+        pending: &[Notification],
+        threads: &[(String, String)],
+    ) -> Result<(), OutboxError> {
+        let txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = txn.open_table(PENDING).map_err(|e| self.err(e))?;
+            table.retain(|_, _| false).map_err(|e| self.err(e))?;
+            for n in pending {
+                let bytes = serde_json::to_vec(n).map_err(|e| self.err(e))?;
+                table
+                    .insert(n.id, bytes.as_slice())
+                    .map_err(|e| self.err(e))?;
+            }
+            let mut t = txn.open_table(THREADS).map_err(|e| self.err(e))?;
+            t.retain(|_, _| false).map_err(|e| self.err(e))?;
+            for (k, ts) in threads {
+                t.insert(k.as_str(), ts.as_str()).map_err(|e| self.err(e))?;
+            }
+        }
+        txn.commit().map_err(|e| self.err(e))?;
+        let top = pending.iter().map(|n| n.id).max().unwrap_or(0);
+        self.next.fetch_max(top + 1, Ordering::SeqCst);
+        self.receivers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.track(pending.iter());
+        Ok(())
     }
 
     fn err(&self, e: impl std::fmt::Display) -> OutboxError {
@@ -92,6 +150,9 @@ impl Outbox {
         }
         txn.commit().map_err(|e| self.err(e))?;
         self.track(items.iter());
+        if let Some(m) = &self.mirror {
+            m.queued(items.iter());
+        }
         Ok(())
     }
 
@@ -129,7 +190,11 @@ impl Outbox {
                 .insert(n.id, bytes.as_slice())
                 .map_err(|e| self.err(e))?;
         }
-        txn.commit().map_err(|e| self.err(e))
+        txn.commit().map_err(|e| self.err(e))?;
+        if let Some(m) = &self.mirror {
+            m.queued([n]);
+        }
+        Ok(())
     }
 
     /// Removes a notification: delivered, refused for good, or no longer true.
@@ -150,6 +215,10 @@ impl Outbox {
         let mut receivers = self.receivers.lock().unwrap_or_else(|p| p.into_inner());
         for id in ids {
             receivers.remove(id);
+        }
+        drop(receivers);
+        if let Some(m) = &self.mirror {
+            m.removed(ids);
         }
         Ok(())
     }
@@ -194,7 +263,11 @@ impl Outbox {
                 }
             }
         }
-        txn.commit().map_err(|e| self.err(e))
+        txn.commit().map_err(|e| self.err(e))?;
+        if let Some(m) = &self.mirror {
+            m.set_thread(key, ts);
+        }
+        Ok(())
     }
 
     /// The silences added through the API (expired ones too, until removed).

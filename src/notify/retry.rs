@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::outbox::Outbox;
+use super::leader::{Gate, Term};
 use super::{Deliver, Notification, Outcome, Pipeline, Stats};
 use crate::clock::Clock;
 use crate::config::Receiver;
@@ -24,15 +25,14 @@ impl Pipeline {
     /// others.
     pub(super) fn spawn_workers(&mut self) {
         for r in &self.config.receivers {
-            if let Some((_, slot)) = self.workers.get(&r.name) {
+            if let Some((_, slot, _)) = self.workers.get(&r.name) {
                 *slot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(r.clone());
                 continue;
             }
             let (tx, rx) = mpsc::unbounded_channel();
             let slot = Arc::new(RwLock::new(Arc::new(r.clone())));
-            self.workers.insert(r.name.clone(), (tx, Arc::clone(&slot)));
-            tokio::spawn(worker(
-                slot,
+            let task = tokio::spawn(worker(
+                Arc::clone(&slot),
                 rx,
                 self.completed.clone(),
                 Arc::clone(&self.deliver),
@@ -42,14 +42,25 @@ impl Pipeline {
                     clock: Arc::clone(&self.clock),
                 },
                 self.config.delivery.clone(),
+                self.term.as_ref().map(Term::gate),
             ));
+            self.workers.insert(r.name.clone(), (tx, slot, task));
+        }
+    }
+
+    /// Passes a notification on to be sent. A leader holds it until the ledger that led to it
+    /// is in the hand-over state ([`Pipeline::remember_touched`]).
+    pub(super) fn send(&mut self, n: Notification) {
+        match &mut self.term {
+            Some(term) => term.hold(n),
+            None => self.hand(n),
         }
     }
 
     /// Hands a notification to its receiver's worker.
-    pub(super) fn send(&self, n: Notification) {
+    pub(super) fn hand(&self, n: Notification) {
         match self.workers.get(&n.receiver) {
-            Some((tx, _)) => {
+            Some((tx, _, _)) => {
                 let _ = tx.send(n);
             }
             None => {
@@ -95,6 +106,7 @@ async fn worker(
     deliver: Deliver,
     counters: Counters,
     delivery: crate::config::Delivery,
+    mut gate: Option<Gate>,
 ) {
     let Counters {
         stats,
@@ -112,7 +124,25 @@ async fn worker(
             if let (Some(gap), Some(last)) = (spacing, last_sent) {
                 tokio::time::sleep_until(last + gap).await;
             }
-            let outcome = deliver(Arc::clone(&receiver), n.clone()).await;
+            // A leader starts a delivery only once what led to it is handed over, and only
+            // inside its fence; the delivery is cut when the fence says every one must be done.
+            let finish_by = match &mut gate {
+                Some(g) => match g.open().await {
+                    Some(by) => Some(by),
+                    None => return,
+                },
+                None => None,
+            };
+            let attempt_once = deliver(Arc::clone(&receiver), n.clone());
+            let outcome = match finish_by {
+                None => attempt_once.await,
+                Some(by) => tokio::time::timeout_at(by, attempt_once)
+                    .await
+                    .unwrap_or_else(|_| Outcome::Retry {
+                        after: Some(Duration::ZERO),
+                        why: "cut at the end of this replica's leadership".into(),
+                    }),
+            };
             last_sent = Some(tokio::time::Instant::now());
             match outcome {
                 Outcome::Delivered => {

@@ -111,7 +111,7 @@ impl Pipeline {
 }
 
 /// Every distinct `stuckAfter` of the configuration's routes.
-fn stuck_afters(routes: &[crate::config::Route], out: &mut Vec<Duration>) {
+pub(super) fn stuck_afters(routes: &[crate::config::Route], out: &mut Vec<Duration>) {
     for r in routes {
         if let Some(a) = r.stuck_after
             && !out.contains(&a)

@@ -1,0 +1,677 @@
+//! Hand-over: the notifier's state kept in the cluster, so that when the leader's pod and disk
+//! are gone a standby goes on where it stopped, telling nothing twice and losing nothing.
+//!
+//! The state is what the leader told and still has to tell:
+//!
+//! - per object, the verdict the notifier last took (the `from` of its next transition), since
+//!   when it is not ready, whether its trouble was told or held back, and when its next repeat
+//!   is due ([`Told`]);
+//! - the outbox: every notification not yet taken or refused by its receiver;
+//! - the open Slack threads.
+//!
+//! It is split into parts by a hash of the object's key, each one ConfigMap in herald's own
+//! namespace (`<lease>-state-00` …), its JSON gzipped under `binaryData`. Only the leader
+//! writes them, with each part's resourceVersion; a part is written again only when something
+//! in it changed, and writes are coalesced: however many changes a second, each part is written
+//! at most once per round. Nothing is sent before the state that led to it is written, so a new
+//! leader never lacks what the old one acted on: at worst a message in flight at the crash goes
+//! out again, with the same delivery id. [`Mirror`] is the state in memory, [`ClusterState`]
+//! the ConfigMaps.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use k8s_openapi::ByteString;
+use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, PostParams};
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::Notification;
+use crate::lease::Leadership;
+use crate::metrics::Metrics;
+use crate::store::{ObjectKey, Verdict};
+
+/// Parts the state is split into, by default: at 10,000 objects about 625 each.
+pub const DEFAULT_PARTS: usize = 16;
+/// Where a part's gzipped JSON is, in its ConfigMap's `binaryData`.
+const DATA_KEY: &str = "state.json.gz";
+/// A part larger than this (gzipped) is refused before it is written: the API server takes at
+/// most 1 MiB of data per ConfigMap, and a part this close to it needs more parts.
+pub const MAX_PART_BYTES: usize = 900 * 1024;
+/// At most this often a round of writes starts: changes that come meanwhile wait for the next.
+const ROUND_EVERY: Duration = Duration::from_millis(50);
+/// The longest one write may take.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the notifier remembers of one object (see [`super::ledger`]), as it is handed over.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Told {
+    /// The verdict last taken: the next transition is from it.
+    #[serde(rename = "v", default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    /// Not ready since.
+    #[serde(rename = "nr", default, skip_serializing_if = "Option::is_none")]
+    pub not_ready: Option<Timestamp>,
+    /// Its trouble was told and has not recovered.
+    #[serde(rename = "t", default, skip_serializing_if = "std::ops::Not::not")]
+    pub troubled: bool,
+    /// Its trouble was held back (inhibited) while an ancestor's was told.
+    #[serde(rename = "i", default, skip_serializing_if = "std::ops::Not::not")]
+    pub inhibited: bool,
+    /// Receivers to whom a trouble held by `waitFor` was over before it was told.
+    #[serde(rename = "w", default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<String>,
+    /// When its trouble is next told again (`repeatInterval`, Alertmanager's resend).
+    #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
+    pub repeat_due: Option<Timestamp>,
+}
+
+/// One part of the state, as written.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartData {
+    /// By [`key_string`].
+    #[serde(default)]
+    pub told: BTreeMap<String, Told>,
+    #[serde(default)]
+    pub outbox: BTreeMap<u64, Notification>,
+    /// `<receiver>|<object>` → the `ts` of the message that began the thread.
+    #[serde(default)]
+    pub threads: BTreeMap<String, String>,
+}
+
+impl PartData {
+    pub fn encode(&self) -> Result<Vec<u8>, String> {
+        let json = serde_json::to_vec(self).map_err(|e| e.to_string())?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&json).map_err(|e| e.to_string())?;
+        gz.finish().map_err(|e| e.to_string())
+    }
+
+    /// Reads a part, refusing one that inflates past `limit` bytes (a hostile or broken object
+    /// must not take all memory).
+    pub fn decode(bytes: &[u8], limit: u64) -> Result<PartData, String> {
+        let mut json = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .take(limit + 1)
+            .read_to_end(&mut json)
+            .map_err(|e| format!("not gzip: {e}"))?;
+        if json.len() as u64 > limit {
+            return Err(format!("inflates past {limit} bytes"));
+        }
+        serde_json::from_slice(&json).map_err(|e| format!("not a herald state part: {e}"))
+    }
+}
+
+/// The key of an object in the state: `group|kind|namespace|name`.
+pub fn key_string(k: &ObjectKey) -> String {
+    format!("{}|{}|{}|{}", k.group, k.kind, k.namespace, k.name)
+}
+
+pub fn parse_key(s: &str) -> Option<ObjectKey> {
+    let mut it = s.split('|');
+    let k = ObjectKey::new(it.next()?, it.next()?, it.next()?, it.next()?);
+    it.next().is_none().then_some(k)
+}
+
+/// FNV-1a: a hash that stays the same across versions and machines (the part an object is
+/// in must not move when herald is upgraded).
+fn fnv(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+struct Part {
+    data: PartData,
+    dirty: bool,
+    /// The resourceVersion last written or read; None: the ConfigMap does not exist yet.
+    version: Option<String>,
+    /// Gzipped size when last written.
+    bytes: usize,
+}
+
+/// The state in memory, mirrored to the cluster by [`write_loop`].
+pub struct Mirror {
+    parts: Vec<Mutex<Part>>,
+    /// Which part each outbox entry is in.
+    ids: Mutex<HashMap<u64, usize>>,
+    /// Bumped after every change.
+    generation: AtomicU64,
+    changed: tokio::sync::Notify,
+    /// The generation written to the cluster.
+    persisted: watch::Sender<u64>,
+    /// Whether the state was ever written (false: the first leader of this Lease).
+    existed: AtomicBool,
+}
+
+impl Mirror {
+    pub fn new(parts: usize) -> Mirror {
+        Mirror {
+            parts: (0..parts.max(1))
+                .map(|_| {
+                    Mutex::new(Part {
+                        data: PartData::default(),
+                        dirty: false,
+                        version: None,
+                        bytes: 0,
+                    })
+                })
+                .collect(),
+            ids: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+            changed: tokio::sync::Notify::new(),
+            persisted: watch::Sender::new(0),
+            existed: AtomicBool::new(false),
+        }
+    }
+
+    pub fn parts(&self) -> usize {
+        self.parts.len()
+    }
+
+    fn part_of(&self, s: &str) -> usize {
+        (fnv(s) % self.parts.len() as u64) as usize
+    }
+
+    fn part(&self, i: usize) -> std::sync::MutexGuard<'_, Part> {
+        self.parts[i].lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.changed.notify_one();
+    }
+
+    /// The generation of the latest change: once [`Mirror::persisted`] reaches it, everything
+    /// changed so far is in the cluster.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    pub fn persisted(&self) -> watch::Receiver<u64> {
+        self.persisted.subscribe()
+    }
+
+    /// Whether a leader wrote the state before (else everything is new: nothing to tell).
+    pub fn existed(&self) -> bool {
+        self.existed.load(Ordering::SeqCst)
+    }
+
+    /// Records what is remembered of an object (None: nothing, it is gone).
+    pub fn set_told(&self, key: &ObjectKey, told: Option<Told>) {
+        let k = key_string(key);
+        let i = self.part_of(&k);
+        {
+            let mut p = self.part(i);
+            let same = p.data.told.get(&k) == told.as_ref();
+            if same {
+                return;
+            }
+            match told {
+                Some(t) => p.data.told.insert(k, t),
+                None => p.data.told.remove(&k),
+            };
+            p.dirty = true;
+        }
+        self.bump();
+    }
+
+    pub fn told(&self, key: &ObjectKey) -> Option<Told> {
+        let k = key_string(key);
+        self.part(self.part_of(&k)).data.told.get(&k).cloned()
+    }
+
+    /// Notifications written to the outbox (or rewritten).
+    pub fn queued<'a>(&self, items: impl IntoIterator<Item = &'a Notification>) {
+        let mut ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
+        for n in items {
+            let i = self.part_of(&key_string(&n.event.object));
+            let mut p = self.part(i);
+            p.data.outbox.insert(n.id, n.clone());
+            p.dirty = true;
+            ids.insert(n.id, i);
+        }
+        drop(ids);
+        self.bump();
+    }
+
+    /// Notifications that left the outbox.
+    pub fn removed(&self, done: &[u64]) {
+        let mut ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
+        let mut any = false;
+        for id in done {
+            if let Some(i) = ids.remove(id) {
+                let mut p = self.part(i);
+                p.data.outbox.remove(id);
+                p.dirty = true;
+                any = true;
+            }
+        }
+        drop(ids);
+        if any {
+            self.bump();
+        }
+    }
+
+    pub fn set_thread(&self, key: &str, ts: Option<&str>) {
+        let i = self.part_of(key);
+        {
+            let mut p = self.part(i);
+            match ts {
+                Some(ts) => p.data.threads.insert(key.to_string(), ts.to_string()),
+                None => p.data.threads.remove(key),
+            };
+            p.dirty = true;
+        }
+        self.bump();
+    }
+
+    /// Everything remembered of every object.
+    pub fn all_told(&self) -> Vec<(ObjectKey, Told)> {
+        let mut out = Vec::new();
+        for i in 0..self.parts.len() {
+            let p = self.part(i);
+            out.extend(
+                p.data
+                    .told
+                    .iter()
+                    .filter_map(|(k, t)| Some((parse_key(k)?, t.clone()))),
+            );
+        }
+        out
+    }
+
+    /// The outbox, oldest first.
+    pub fn all_pending(&self) -> Vec<Notification> {
+        let mut out: Vec<Notification> = (0..self.parts.len())
+            .flat_map(|i| self.part(i).data.outbox.values().cloned().collect::<Vec<_>>())
+            .collect();
+        out.sort_by_key(|n| n.id);
+        out
+    }
+
+    pub fn all_threads(&self) -> Vec<(String, String)> {
+        (0..self.parts.len())
+            .flat_map(|i| {
+                self.part(i)
+                    .data
+                    .threads
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// Replaces everything with what was read from the cluster.
+    fn replace(&self, read: Vec<Option<(PartData, String, usize)>>) {
+        let existed = read.iter().any(Option::is_some);
+        let mut ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
+        ids.clear();
+        for (i, r) in read.into_iter().enumerate() {
+            let mut p = self.part(i);
+            match r {
+                Some((data, version, bytes)) => {
+                    for id in data.outbox.keys() {
+                        ids.insert(*id, i);
+                    }
+                    p.data = data;
+                    p.version = Some(version);
+                    p.bytes = bytes;
+                }
+                None => {
+                    p.data = PartData::default();
+                    p.version = None;
+                    p.bytes = 0;
+                }
+            }
+            p.dirty = false;
+        }
+        drop(ids);
+        self.existed.store(existed, Ordering::SeqCst);
+        // What was read is what the cluster has.
+        let g = self.generation();
+        self.persisted.send_replace(g);
+    }
+
+    /// The gzipped size of the state as last written, and the objects in it.
+    pub fn size(&self) -> (usize, usize) {
+        (0..self.parts.len()).fold((0, 0), |(b, n), i| {
+            let p = self.part(i);
+            (b + p.bytes, n + p.data.told.len())
+        })
+    }
+}
+
+/// How a write of a part failed.
+#[derive(Debug)]
+pub enum WriteError {
+    /// The part changed since it was read: another replica wrote it.
+    Conflict,
+    Other(String),
+}
+
+/// The state's ConfigMaps in herald's namespace.
+#[derive(Clone)]
+pub struct ClusterState {
+    api: Api<ConfigMap>,
+    /// `<lease>`: the parts are `<lease>-state-00` …
+    base: String,
+    labels: BTreeMap<String, String>,
+}
+
+impl ClusterState {
+    pub fn new(client: kube::Client, namespace: &str, base: &str, shard: Option<&str>) -> Self {
+        let mut labels = BTreeMap::from([
+            ("app.kubernetes.io/name".to_string(), "herald".to_string()),
+            (
+                "app.kubernetes.io/component".to_string(),
+                "handover-state".to_string(),
+            ),
+        ]);
+        if let Some(s) = shard {
+            labels.insert("herald.io/shard".into(), s.into());
+        }
+        ClusterState {
+            api: Api::namespaced(client, namespace),
+            base: base.to_string(),
+            labels,
+        }
+    }
+
+    pub fn part_name(&self, i: usize) -> String {
+        format!("{}-state-{i:02}", self.base)
+    }
+
+    /// One part: its data, resourceVersion and gzipped size; None if it does not exist.
+    pub async fn read(&self, i: usize) -> Result<Option<(PartData, String, usize)>, String> {
+        let name = self.part_name(i);
+        let cm = tokio::time::timeout(WRITE_TIMEOUT, self.api.get_opt(&name))
+            .await
+            .map_err(|_| format!("configmap {name}: timed out"))?
+            .map_err(|e| format!("configmap {name}: {e}"))?;
+        let Some(cm) = cm else { return Ok(None) };
+        let version = cm.metadata.resource_version.clone().unwrap_or_default();
+        let bytes = cm
+            .binary_data
+            .as_ref()
+            .and_then(|d| d.get(DATA_KEY))
+            .map(|b| b.0.clone());
+        match bytes {
+            None => Ok(Some((PartData::default(), version, 0))),
+            Some(b) => {
+                let data = PartData::decode(&b, 64 * MAX_PART_BYTES as u64)
+                    .map_err(|e| format!("configmap {name}: {e}"))?;
+                Ok(Some((data, version, b.len())))
+            }
+        }
+    }
+
+    /// Reads every part into `mirror`.
+    pub async fn load(&self, mirror: &Mirror) -> Result<(), String> {
+        let reads =
+            futures::future::join_all((0..mirror.parts()).map(|i| self.read(i))).await;
+        let mut parts = Vec::with_capacity(reads.len());
+        for r in reads {
+            parts.push(r?);
+        }
+        mirror.replace(parts);
+        Ok(())
+    }
+
+    /// Writes a part: creates it without a version, else replaces it if still at `version`.
+    pub async fn write(
+        &self,
+        i: usize,
+        bytes: Vec<u8>,
+        version: Option<String>,
+        leader: &str,
+        epoch: i32,
+    ) -> Result<String, WriteError> {
+        let name = self.part_name(i);
+        let cm = ConfigMap {
+            metadata: ObjectMeta {
+                name: Some(name.clone()),
+                labels: Some(self.labels.clone()),
+                annotations: Some(BTreeMap::from([
+                    ("herald.io/leader".to_string(), leader.to_string()),
+                    ("herald.io/epoch".to_string(), epoch.to_string()),
+                ])),
+                resource_version: version.clone(),
+                ..ObjectMeta::default()
+            },
+            binary_data: Some(BTreeMap::from([(DATA_KEY.to_string(), ByteString(bytes))])),
+            ..ConfigMap::default()
+        };
+        let call = async {
+            match &version {
+                None => self.api.create(&PostParams::default(), &cm).await,
+                Some(_) => self.api.replace(&name, &PostParams::default(), &cm).await,
+            }
+        };
+        match tokio::time::timeout(WRITE_TIMEOUT, call).await {
+            Err(_) => Err(WriteError::Other(format!("configmap {name}: timed out"))),
+            Ok(Ok(saved)) => Ok(saved.metadata.resource_version.unwrap_or_default()),
+            Ok(Err(kube::Error::Api(s))) if s.code == 409 => Err(WriteError::Conflict),
+            Ok(Err(e)) => Err(WriteError::Other(format!("configmap {name}: {e}"))),
+        }
+    }
+
+    /// The current resourceVersion of a part (after a conflict), None if it does not exist.
+    async fn version(&self, i: usize) -> Result<Option<String>, String> {
+        let name = self.part_name(i);
+        match tokio::time::timeout(WRITE_TIMEOUT, self.api.get_opt(&name)).await {
+            Err(_) => Err(format!("configmap {name}: timed out")),
+            Ok(Err(e)) => Err(format!("configmap {name}: {e}")),
+            Ok(Ok(cm)) => Ok(cm.and_then(|c| c.metadata.resource_version)),
+        }
+    }
+}
+
+/// Writes what changed in `mirror` to the cluster while this replica leads, in rounds: every
+/// part changed since the last round, all at once. A round starts only while the leader may
+/// still start work (its fence), so a leader that lost the Lease writes nothing more.
+pub async fn write_loop(
+    mirror: Arc<Mirror>,
+    state: ClusterState,
+    mut leadership: watch::Receiver<Leadership>,
+    identity: String,
+    metrics: Arc<Metrics>,
+) {
+    loop {
+        let notified = mirror.changed.notified();
+        let behind = mirror.generation().saturating_sub(*mirror.persisted.borrow());
+        metrics
+            .handover_unwritten
+            .set(i64::try_from(behind).unwrap_or(i64::MAX));
+        if behind == 0 {
+            notified.await;
+            continue;
+        }
+        drop(notified);
+        let l = leadership.borrow().clone();
+        if !l.may_start(Instant::now()) {
+            let _ = tokio::time::timeout(Duration::from_millis(200), leadership.changed()).await;
+            continue;
+        }
+        let ok = round(&mirror, &state, &l, &identity, &metrics).await;
+        let (bytes, objects) = mirror.size();
+        metrics.handover_size(bytes, objects);
+        tokio::time::sleep(if ok { ROUND_EVERY } else { Duration::from_millis(500) }).await;
+    }
+}
+
+/// One round of writes; true if every changed part was written.
+async fn round(
+    mirror: &Mirror,
+    state: &ClusterState,
+    l: &Leadership,
+    identity: &str,
+    metrics: &Metrics,
+) -> bool {
+    let generation = mirror.generation();
+    let mut writes = Vec::new();
+    for i in 0..mirror.parts() {
+        let mut p = mirror.part(i);
+        if !p.dirty {
+            continue;
+        }
+        match p.data.encode() {
+            Ok(bytes) if bytes.len() <= MAX_PART_BYTES => {
+                p.dirty = false;
+                writes.push((i, bytes, p.version.clone()));
+            }
+            Ok(bytes) => {
+                tracing::error!(
+                    part = %state.part_name(i),
+                    bytes = bytes.len(),
+                    limit = MAX_PART_BYTES,
+                    "hand-over state part too large to write: raise handover.parts"
+                );
+                metrics.handover_write("too_large");
+                return false;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "hand-over state cannot be encoded");
+                return false;
+            }
+        }
+    }
+    let finish_by = l
+        .finish_by
+        .map_or(WRITE_TIMEOUT, |t| t.saturating_duration_since(Instant::now()))
+        .min(WRITE_TIMEOUT);
+    let results = tokio::time::timeout(
+        finish_by,
+        futures::future::join_all(writes.iter().map(|(i, bytes, version)| async move {
+            let mut version = version.clone();
+            for _ in 0..2 {
+                match state
+                    .write(*i, bytes.clone(), version.clone(), identity, l.epoch)
+                    .await
+                {
+                    Ok(v) => return Ok(v),
+                    Err(WriteError::Conflict) => {
+                        // Written by another replica since this one read it: an old leader's
+                        // late write. This leader's state is the newer one.
+                        tracing::warn!(part = %state.part_name(*i), "hand-over state part changed by another replica; overwriting");
+                        version = state.version(*i).await?;
+                    }
+                    Err(WriteError::Other(e)) => return Err(e),
+                }
+            }
+            Err(format!("{}: conflict after conflict", state.part_name(*i)))
+        })),
+    )
+    .await;
+    let results = match results {
+        Ok(r) => r,
+        Err(_) => writes
+            .iter()
+            .map(|_| Err("out of time before the lease ends".to_string()))
+            .collect(),
+    };
+    let mut all = true;
+    for ((i, bytes, _), r) in writes.into_iter().zip(results) {
+        let mut p = mirror.part(i);
+        match r {
+            Ok(v) => {
+                p.version = Some(v);
+                p.bytes = bytes.len();
+                metrics.handover_write("ok");
+            }
+            Err(e) => {
+                p.dirty = true;
+                all = false;
+                metrics.handover_write("error");
+                tracing::warn!(error = %e, "writing the hand-over state failed; notifications wait until it is written");
+            }
+        }
+    }
+    if all {
+        mirror.existed.store(true, Ordering::SeqCst);
+        mirror.persisted.send_if_modified(|p| {
+            let newer = generation > *p;
+            if newer {
+                *p = generation;
+            }
+            newer
+        });
+    }
+    all
+}
+
+/// Waits until everything changed so far is written, at most `within`; whether it was.
+pub async fn flushed(mirror: &Mirror, within: Duration) -> bool {
+    let g = mirror.generation();
+    let mut p = mirror.persisted();
+    tokio::time::timeout(within, p.wait_for(|p| *p >= g))
+        .await
+        .is_ok_and(|r| r.is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip_and_parts_are_stable() {
+        let k = ObjectKey::new("kustomize.toolkit.fluxcd.io", "Kustomization", "flux", "apps");
+        assert_eq!(parse_key(&key_string(&k)), Some(k.clone()));
+        assert_eq!(parse_key("a|b|c"), None);
+        assert_eq!(parse_key("a|b|c|d|e"), None);
+        // The part an object is in must not change between versions: pinned.
+        assert_eq!(fnv("core|ConfigMap|ns|x") % 16, fnv("core|ConfigMap|ns|x") % 16);
+        assert_eq!(fnv(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv("a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn a_part_round_trips_and_a_bomb_is_refused() {
+        let mut d = PartData::default();
+        d.told.insert(
+            "g|K|ns|n".into(),
+            Told {
+                troubled: true,
+                withheld: vec!["slack".into()],
+                ..Told::default()
+            },
+        );
+        d.threads.insert("slack|x".into(), "1.2".into());
+        let bytes = d.encode().unwrap();
+        assert_eq!(PartData::decode(&bytes, 1 << 20).unwrap(), d);
+        // 10 MB of zeros gzips to a few KB: refused at the limit, not inflated in full.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&vec![b' '; 10 << 20]).unwrap();
+        let bomb = gz.finish().unwrap();
+        assert!(bomb.len() < 64 << 10);
+        let e = PartData::decode(&bomb, 1 << 20).unwrap_err();
+        assert!(e.contains("inflates past"), "{e}");
+        assert!(PartData::decode(b"not gzip", 1 << 20).is_err());
+    }
+
+    #[test]
+    fn generations_follow_changes_and_unchanged_records_are_not_dirty() {
+        let m = Mirror::new(4);
+        let k = ObjectKey::new("g", "K", "ns", "n");
+        let g0 = m.generation();
+        m.set_told(&k, Some(Told::default()));
+        let g1 = m.generation();
+        assert!(g1 > g0);
+        m.set_told(&k, Some(Told::default()));
+        assert_eq!(m.generation(), g1, "the same record again is no change");
+        assert_eq!(m.told(&k), Some(Told::default()));
+        m.set_told(&k, None);
+        assert_eq!(m.told(&k), None);
+    }
+}

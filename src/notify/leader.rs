@@ -1,0 +1,427 @@
+//! Only the leader notifies. With leader election every replica watches, assesses and serves;
+//! the notifier runs in terms: while this replica leads (and its store holds every watch's
+//! first list), a pipeline runs from the hand-over state the last leader left
+//! ([`super::handover`]); when the lead is lost, or on SIGTERM, the term ends.
+//!
+//! A term begins by reading the hand-over state: the outbox (sent, once), the open threads, and
+//! what was told of each object. It then compares the store with what was told: what changed
+//! while nobody led is told once, what was told is not told again, and troubles still there go
+//! on repeating when their repeat was due. Every transition is taken from the verdict last
+//! told, not from the store's previous one, so that a transition seen twice (before and after
+//! the takeover) is told once.
+//!
+//! Within a term nothing goes to a receiver before the state that led to it is written (the
+//! [`Gate`]), and a delivery starts only inside the leader's fence and is cut when the fence
+//! ends ([`crate::lease`]).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use super::handover::{self, ClusterState, Mirror, Told};
+use super::ledger::Ledger;
+use super::outbox::Outbox;
+use super::silence::{ClusterSilences, SilenceStore};
+use super::{Deliver, Notification, Notifier, Parts, Pipeline, later, retry};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::lease::Leadership;
+use crate::metrics::Metrics;
+use crate::store::{ObjectKey, Store, Transition, Verdict};
+
+/// In-flight deliveries get this long to finish on SIGTERM before they are cut (they stay in
+/// the hand-over state and the next leader sends them, with the same delivery id).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
+
+/// What a notifier with leader election needs besides a single one's.
+pub struct Election {
+    pub leadership: watch::Receiver<Leadership>,
+    pub state: ClusterState,
+    pub silences: ClusterSilences,
+    /// Parts of the hand-over state.
+    pub parts: usize,
+    pub identity: String,
+    /// Whether every watch delivered its first list: a term must not begin on a partial view
+    /// of the cluster (what is missing would read as deleted).
+    pub synced: Arc<dyn Fn() -> bool + Send + Sync>,
+    /// Turns true on SIGTERM: the term ends, what is in flight finishes within
+    /// [`SHUTDOWN_GRACE`], the state is written, and the task returns.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// Starts a notifier that sends only while this replica leads. The task returned ends after
+/// a shutdown, once the Lease may be released.
+pub fn start(
+    config: Arc<Config>,
+    store: Arc<std::sync::RwLock<Store>>,
+    changes: mpsc::UnboundedReceiver<Transition>,
+    deliver: impl FnOnce(Arc<Outbox>) -> Deliver,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
+    election: Election,
+) -> (Arc<Notifier>, tokio::task::JoinHandle<()>) {
+    let mirror = Arc::new(Mirror::new(election.parts));
+    let outbox = Arc::new(Outbox::mirrored(Arc::clone(&mirror)).expect("an outbox in memory"));
+    let deliver = deliver(Arc::clone(&outbox));
+    let parts = Parts::new(
+        config,
+        store,
+        Arc::clone(&outbox),
+        deliver,
+        clock,
+        metrics,
+        BTreeMap::new(),
+    );
+    let (notifier, reloads) = parts.notifier(SilenceStore::Cluster(election.silences.clone()));
+    tokio::spawn(super::silence::follow(
+        election.silences.clone(),
+        Arc::clone(&parts.silences),
+    ));
+    let (completed, completions) = mpsc::unbounded_channel();
+    tokio::spawn(retry::complete(outbox, completions));
+    let task = tokio::spawn(supervise(
+        parts, mirror, changes, reloads, completed, election,
+    ));
+    (notifier, task)
+}
+
+/// Standby, term, standby… until shutdown.
+async fn supervise(
+    parts: Parts,
+    mirror: Arc<Mirror>,
+    mut changes: mpsc::UnboundedReceiver<Transition>,
+    mut reloads: mpsc::UnboundedReceiver<Arc<Config>>,
+    completed: mpsc::UnboundedSender<u64>,
+    mut e: Election,
+) {
+    let mut config = Arc::clone(&parts.config);
+    loop {
+        parts.metrics.leader.set(0);
+        // Standby: what the store learns is told by the leader; here it is only dropped.
+        loop {
+            if *e.shutdown.borrow() {
+                return;
+            }
+            if e.leadership.borrow().leading && (e.synced)() {
+                break;
+            }
+            tokio::select! {
+                _ = e.shutdown.changed() => {}
+                _ = e.leadership.changed() => {}
+                () = tokio::time::sleep(Duration::from_millis(200)) => {}
+                t = changes.recv() => {
+                    if t.is_none() {
+                        return;
+                    }
+                    while changes.try_recv().is_ok() {}
+                }
+                Some(c) = reloads.recv() => config = newer(&config, &c),
+            }
+        }
+        // The store holds all of this already: the takeover compares it with what was told.
+        while changes.try_recv().is_ok() {}
+        if let Err(why) = e.state.load(&mirror).await {
+            tracing::warn!(error = %why, "cannot read the hand-over state; not taking over yet");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        if let Err(why) = parts
+            .outbox
+            .replace_with(&mirror.all_pending(), &mirror.all_threads())
+        {
+            tracing::error!(error = %why, "cannot load the hand-over outbox; not taking over");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        let told = mirror.all_told();
+        let existed = mirror.existed();
+        tracing::info!(
+            identity = %e.identity,
+            objects = told.len(),
+            pending = parts.outbox.len(),
+            "leading: taking over notifications"
+        );
+        parts.metrics.leader.set(1);
+        let writer = tokio::spawn(handover::write_loop(
+            Arc::clone(&mirror),
+            e.state.clone(),
+            e.leadership.clone(),
+            e.identity.clone(),
+            Arc::clone(&parts.metrics),
+        ));
+        let (stop_tx, stop) = watch::channel(false);
+        let term = Term {
+            mirror: Arc::clone(&mirror),
+            touched: HashMap::new(),
+            outgoing: Vec::new(),
+            leadership: e.leadership.clone(),
+            stop: stop.clone(),
+        };
+        let mut current = parts.clone();
+        current.config = Arc::clone(&config);
+        let mut pipeline = current.pipeline(completed.clone(), Some(term));
+        pipeline.ledger = Ledger::from_told(&told);
+        pipeline.spawn_workers();
+        pipeline.resume_outbox();
+        pipeline.take_over(&told, existed);
+        let run = tokio::spawn(pipeline.run(changes, reloads, stop));
+        // The term lasts while the lead does.
+        let shutting_down = loop {
+            if *e.shutdown.borrow() {
+                break true;
+            }
+            if !e.leadership.borrow().leading {
+                break false;
+            }
+            tokio::select! {
+                r = e.shutdown.changed() => if r.is_err() { break true },
+                r = e.leadership.changed() => if r.is_err() { break false },
+            }
+        };
+        let _ = stop_tx.send(true);
+        let Ok(ended) = run.await else {
+            tracing::error!("the notifier's pipeline failed; notifications stop");
+            return;
+        };
+        changes = ended.changes;
+        reloads = ended.reloads;
+        config = ended.config;
+        // Deliveries in flight finish (or are cut by the fence); no new one starts.
+        let grace = if shutting_down {
+            SHUTDOWN_GRACE
+        } else {
+            e.leadership
+                .borrow()
+                .finish_by
+                .map_or(Duration::ZERO, |t| t.saturating_duration_since(Instant::now()))
+        };
+        let until = Instant::now() + grace;
+        for w in ended.workers {
+            let abort = w.abort_handle();
+            if tokio::time::timeout_at(until, w).await.is_err() {
+                abort.abort();
+            }
+        }
+        if shutting_down {
+            // What was delivered leaves the hand-over state before the Lease is released.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            if !handover::flushed(&mirror, Duration::from_secs(1)).await {
+                tracing::warn!("the hand-over state was not all written before shutdown; the next leader may send a message again, with the same delivery id");
+            }
+        }
+        writer.abort();
+        parts.metrics.leader.set(0);
+        tracing::info!(identity = %e.identity, "no longer leading: notifications stop here");
+        if shutting_down {
+            return;
+        }
+    }
+}
+
+/// A reloaded configuration keeps the delivery settings of the start.
+fn newer(running: &Config, new: &Config) -> Arc<Config> {
+    let mut c = new.clone();
+    c.delivery = running.delivery.clone();
+    Arc::new(c)
+}
+
+/// A leader's term, as the pipeline sees it.
+pub(super) struct Term {
+    mirror: Arc<Mirror>,
+    /// Objects whose ledger changed since it was last written; with the verdict last taken
+    /// when a transition came (else the one in the state stays).
+    touched: HashMap<ObjectKey, Option<Option<Verdict>>>,
+    /// Notifications held until the ledger that led to them is in the state.
+    outgoing: Vec<Notification>,
+    leadership: watch::Receiver<Leadership>,
+    stop: watch::Receiver<bool>,
+}
+
+impl Term {
+    pub(super) fn touch(&mut self, key: &ObjectKey) {
+        if !self.touched.contains_key(key) {
+            self.touched.insert(key.clone(), None);
+        }
+    }
+
+    pub(super) fn hold(&mut self, n: Notification) {
+        let objects: Vec<ObjectKey> = n.events().map(|e| e.object.clone()).collect();
+        for o in &objects {
+            self.touch(o);
+        }
+        self.outgoing.push(n);
+    }
+
+    /// Every transition is from what was last told of its object: one seen twice, or one the
+    /// takeover already compared, tells nothing the second time.
+    pub(super) fn from_told(&mut self, batch: &mut [Transition]) {
+        for t in batch {
+            let key: &ObjectKey = &t.key;
+            let before = match self.touched.get(key) {
+                Some(Some(v)) => Some(v.clone()),
+                _ => self.mirror.told(key).map(|r| r.verdict),
+            };
+            if let Some(v) = before {
+                t.from = v;
+                t.initial = false;
+            } else {
+                t.from = None;
+            }
+            self.touched.insert(key.clone(), Some(t.to.clone()));
+        }
+    }
+
+    pub(super) fn gate(&self) -> Gate {
+        Gate {
+            mirror: Arc::clone(&self.mirror),
+            leadership: self.leadership.clone(),
+            stop: self.stop.clone(),
+        }
+    }
+}
+
+/// What a leader's worker waits for before each delivery.
+pub(super) struct Gate {
+    mirror: Arc<Mirror>,
+    leadership: watch::Receiver<Leadership>,
+    stop: watch::Receiver<bool>,
+}
+
+impl Gate {
+    /// Waits until everything that led to the next delivery is in the hand-over state and this
+    /// replica may start a delivery; returns when it must be done by. None: the term ended.
+    pub(super) async fn open(&mut self) -> Option<Instant> {
+        let generation = self.mirror.generation();
+        let mut persisted = self.mirror.persisted();
+        tokio::select! {
+            r = persisted.wait_for(|p| *p >= generation) => { r.ok()?; }
+            _ = self.stop.wait_for(|s| *s) => return None,
+        }
+        loop {
+            if *self.stop.borrow() {
+                return None;
+            }
+            let l = self.leadership.borrow_and_update().clone();
+            let now = Instant::now();
+            if l.may_start(now) {
+                return l.finish_by;
+            }
+            tokio::select! {
+                _ = self.leadership.changed() => {}
+                _ = self.stop.changed() => {}
+                () = tokio::time::sleep(Duration::from_millis(100)) => {}
+            }
+        }
+    }
+}
+
+impl Pipeline {
+    /// Writes the ledger of every object touched since the last call to the hand-over state,
+    /// then hands the notifications held meanwhile to their workers (which wait until it is
+    /// written).
+    pub(super) fn remember_touched(&mut self) {
+        let Some(term) = &mut self.term else { return };
+        for (key, verdict) in std::mem::take(&mut term.touched) {
+            let verdict = match verdict {
+                Some(v) => v,
+                None => term.mirror.told(&key).and_then(|r| r.verdict),
+            };
+            let told = self.ledger.told(&key, verdict);
+            term.mirror
+                .set_told(&key, (told != Told::default()).then_some(told));
+        }
+        let out = std::mem::take(&mut term.outgoing);
+        for n in out {
+            self.hand(n);
+        }
+    }
+
+    /// The start of a term: what changed while nobody led is told, troubles that stay go on
+    /// repeating from when they were due, and `stuck` checks still to come are set again. (The
+    /// outbox the last leader left is passed on before, by [`Pipeline::resume_outbox`].)
+    fn take_over(&mut self, told: &[(ObjectKey, Told)], existed: bool) {
+        let now = self.clock.now();
+        let mut batch = Vec::new();
+        {
+            let store = self.store.read().unwrap_or_else(|p| p.into_inner());
+            let mut live = HashSet::new();
+            for (key, _) in store.live() {
+                // The first leader ever has nothing to compare with: what it finds is told to
+                // nobody, as when a single herald starts.
+                if let Some(t) = store.as_new(key, now, !existed) {
+                    live.insert(key.as_ref().clone());
+                    batch.push(t);
+                }
+            }
+            for (key, t) in told {
+                if t.verdict.is_some() && !live.contains(key) {
+                    batch.push(Transition {
+                        key: Arc::new(key.clone()),
+                        at: now,
+                        from: None,
+                        to: None,
+                        message: "deleted".into(),
+                        initial: false,
+                        meta: store
+                            .get(key)
+                            .map(|e| Arc::clone(&e.meta))
+                            .unwrap_or_default(),
+                        children: Vec::new(),
+                        via: None,
+                    });
+                }
+            }
+        }
+        let before: HashMap<&ObjectKey, &Told> = told.iter().map(|(k, t)| (k, t)).collect();
+        self.take(batch);
+        // Troubles that were told and stay: their repeats go on.
+        let mut resumed = Vec::new();
+        let still: Vec<(ObjectKey, Option<jiff::Timestamp>)> = self
+            .ledger
+            .troubled
+            .iter()
+            .filter_map(|k| before.get(k).map(|t| (k.clone(), t.repeat_due)))
+            .collect();
+        for (key, due) in still {
+            let t = self
+                .store
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_new(&key, now, true);
+            if let Some(t) = t {
+                resumed.extend(self.at_start(&t, now, due));
+            }
+        }
+        // `stuck` checks still to come (those already due were told by the last leader).
+        let not_ready: Vec<(ObjectKey, jiff::Timestamp)> = self
+            .ledger
+            .not_ready
+            .iter()
+            .map(|(k, t)| (k.clone(), *t))
+            .collect();
+        let mut afters = Vec::new();
+        super::stuck::stuck_afters(&self.config.routes, &mut afters);
+        for (key, since) in not_ready {
+            for after in &afters {
+                let due = later(since, *after);
+                if due > now {
+                    self.timer(
+                        due,
+                        super::hold::Timer::Stuck {
+                            key: key.clone(),
+                            since,
+                            after: *after,
+                        },
+                    );
+                }
+            }
+        }
+        if !resumed.is_empty() {
+            self.queue(resumed);
+        }
+        self.remember_touched();
+    }
+}
