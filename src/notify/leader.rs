@@ -98,6 +98,9 @@ async fn supervise(
     mut e: Election,
 ) {
     let mut config = Arc::clone(&parts.config);
+    // Until some replica has led, what each object was before the first change this one saw:
+    // the first leader ever tells what changed since its start, as a single herald would.
+    let mut baseline: Option<HashMap<ObjectKey, Option<Verdict>>> = Some(HashMap::new());
     loop {
         parts.metrics.leader.set(0);
         // Standby: what the store learns is told by the leader; here it is only dropped.
@@ -113,10 +116,22 @@ async fn supervise(
                 _ = e.leadership.changed() => {}
                 () = tokio::time::sleep(Duration::from_millis(200)) => {}
                 t = changes.recv() => {
-                    if t.is_none() {
-                        return;
+                    let Some(t) = t else { return };
+                    let mut batch = vec![t];
+                    while let Ok(t) = changes.try_recv() {
+                        batch.push(t);
                     }
-                    while changes.try_recv().is_ok() {}
+                    let another = e.leadership.borrow().holder.as_deref().is_some_and(|h| h != e.identity);
+                    if another {
+                        // Someone leads: the state it writes is the baseline now.
+                        baseline = None;
+                    }
+                    if let Some(b) = &mut baseline {
+                        for t in batch {
+                            let before = if t.initial { t.to } else { t.from };
+                            b.entry((*t.key).clone()).or_insert(before);
+                        }
+                    }
                 }
                 Some(c) = reloads.recv() => config = newer(&config, &c),
             }
@@ -166,7 +181,9 @@ async fn supervise(
         pipeline.ledger = Ledger::from_told(&told);
         pipeline.spawn_workers();
         pipeline.resume_outbox();
-        pipeline.take_over(&told, existed);
+        let first = (!existed).then(|| baseline.take().unwrap_or_default());
+        baseline = None;
+        pipeline.take_over(&told, first.as_ref());
         let run = tokio::spawn(pipeline.run(changes, reloads, stop));
         // The term lasts while the lead does.
         let shutting_down = loop {
@@ -264,11 +281,11 @@ impl Term {
                 Some(Some(v)) => Some(v.clone()),
                 _ => self.mirror.told(key).map(|r| r.verdict),
             };
+            // Nothing told of it: new since the last leader (or this is the first), and the
+            // transition stays as it came.
             if let Some(v) = before {
                 t.from = v;
                 t.initial = false;
-            } else {
-                t.from = None;
             }
             self.touched.insert(key.clone(), Some(t.to.clone()));
         }
@@ -342,19 +359,32 @@ impl Pipeline {
     /// The start of a term: what changed while nobody led is told, troubles that stay go on
     /// repeating from when they were due, and `stuck` checks still to come are set again. (The
     /// outbox the last leader left is passed on before, by [`Pipeline::resume_outbox`].)
-    fn take_over(&mut self, told: &[(ObjectKey, Told)], existed: bool) {
+    ///
+    /// `first`: for the first leader ever, which has no state to compare with, what each
+    /// object was before the first change this replica saw; what it does not name is told to
+    /// nobody, as when a single herald starts.
+    fn take_over(
+        &mut self,
+        told: &[(ObjectKey, Told)],
+        first: Option<&HashMap<ObjectKey, Option<Verdict>>>,
+    ) {
         let now = self.clock.now();
         let mut batch = Vec::new();
         {
             let store = self.store.read().unwrap_or_else(|p| p.into_inner());
             let mut live = HashSet::new();
             for (key, _) in store.live() {
-                // The first leader ever has nothing to compare with: what it finds is told to
-                // nobody, as when a single herald starts.
-                if let Some(t) = store.as_new(key, now, !existed) {
-                    live.insert(key.as_ref().clone());
-                    batch.push(t);
+                let Some(mut t) = store.as_new(key, now, false) else {
+                    continue;
+                };
+                if let Some(first) = first {
+                    match first.get(key.as_ref()) {
+                        Some(before) => t.from.clone_from(before),
+                        None => t.initial = true,
+                    }
                 }
+                live.insert(key.as_ref().clone());
+                batch.push(t);
             }
             for (key, t) in told {
                 if t.verdict.is_some() && !live.contains(key) {
