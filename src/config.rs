@@ -870,7 +870,11 @@ impl Validator {
         out.enabled = l.enabled;
         if let Some(ns) = l.namespace {
             if let Err(why) = check_namespace(&ns.value) {
-                self.error(ns.referenced.line() as usize, "leaderElection.namespace", why);
+                self.error(
+                    ns.referenced.line() as usize,
+                    "leaderElection.namespace",
+                    why,
+                );
             }
             out.namespace = Some(ns.value);
         }
@@ -878,7 +882,11 @@ impl Validator {
             // The state's ConfigMaps add `-silences` or `-state-NN` to it.
             let longest = format!("{}-silences", n.value);
             if let Err(why) = check_object_name(&longest) {
-                self.error(n.referenced.line() as usize, "leaderElection.leaseName", why);
+                self.error(
+                    n.referenced.line() as usize,
+                    "leaderElection.leaseName",
+                    why,
+                );
             }
             out.lease_name = Some(n.value);
         }

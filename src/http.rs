@@ -541,7 +541,10 @@ async fn post(
         until,
         comment: s.comment,
     };
-    match notifier.add_silence(silence.clone(), writes.max_silences, now).await {
+    match notifier
+        .add_silence(silence.clone(), writes.max_silences, now)
+        .await
+    {
         Ok(id) => {
             audit("silence created", who, &id, &silence, None);
             reply(StatusCode::CREATED, &json!({"id": id, "until": until}))

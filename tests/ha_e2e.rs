@@ -193,7 +193,14 @@ impl Setup {
         let kubeconfig = self.dir.join(format!("{name}.kubeconfig"));
         std::fs::write(&kubeconfig, self.server.kubeconfig_as(name)).unwrap();
         let mut child = Command::new(herald_bin())
-            .args(["run", "--listen", "127.0.0.1:0", "--identity", name, "--config"])
+            .args([
+                "run",
+                "--listen",
+                "127.0.0.1:0",
+                "--identity",
+                name,
+                "--config",
+            ])
             .arg(&self.config)
             .args(args)
             .env("KUBECONFIG", &kubeconfig)
@@ -228,7 +235,11 @@ impl Setup {
                 r.addr = a.trim().to_string();
                 break;
             }
-            assert!(Instant::now() < deadline, "{name} never served: {:?}", r.log);
+            assert!(
+                Instant::now() < deadline,
+                "{name} never served: {:?}",
+                r.log
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         r
@@ -314,7 +325,10 @@ async fn leader_of(reps: &[&Replica]) -> usize {
         assert!(
             Instant::now() < deadline,
             "never one leader: {leading:?}\n{}",
-            reps.iter().map(|r| r.logs()).collect::<Vec<_>>().join("\n----\n")
+            reps.iter()
+                .map(|r| r.logs())
+                .collect::<Vec<_>>()
+                .join("\n----\n")
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
@@ -329,7 +343,11 @@ async fn one_voice_and_a_leader_killed_mid_story() {
     let s = setup(
         "ha_kill",
         hook,
-        &[ks("a", true, None), ks("b", false, None), ks("c", true, None)],
+        &[
+            ks("a", true, None),
+            ks("b", false, None),
+            ks("c", true, None),
+        ],
     )
     .await;
     let r0 = s.replica("r0", &[]).await;
@@ -338,7 +356,10 @@ async fn one_voice_and_a_leader_killed_mid_story() {
     let l = leader_of(&[&reps[0], &reps[1]]).await;
     // Both see the cluster; one tells it. b was broken before anyone led: nobody tells it.
     s.server.apply(ks("a", false, None)).unwrap();
-    until("a's trouble", || async move { sink.count("a", "unhealthy") == 1 }).await;
+    until("a's trouble", || async move {
+        sink.count("a", "unhealthy") == 1
+    })
+    .await;
     // The standby's view is served too.
     let other = 1 - l;
     let (_, body) = {
@@ -362,7 +383,11 @@ async fn one_voice_and_a_leader_killed_mid_story() {
     // A trouble that begins while nobody leads.
     s.server.apply(ks("c", false, None)).unwrap();
     let standby = &reps[other];
-    until("the standby leading", || async move { standby.leading().await }).await;
+    until(
+        "the standby leading",
+        || async move { standby.leading().await },
+    )
+    .await;
     let failover = killed_at.elapsed();
     until("c's trouble and a's recovery", || async move {
         sink.count("c", "unhealthy") == 1 && sink.count("a", "recovered") == 1
@@ -411,7 +436,9 @@ async fn twenty_failovers_lose_nothing_and_repeat_nothing() {
         // The story goes on: one object breaks, the one before recovers.
         s.server.apply(ks(&format!("o{i}"), false, None)).unwrap();
         if i > 0 {
-            s.server.apply(ks(&format!("o{}", i - 1), true, None)).unwrap();
+            s.server
+                .apply(ks(&format!("o{}", i - 1), true, None))
+                .unwrap();
         }
         let started = Instant::now();
         let by_term = i % 2 == 1;
@@ -424,7 +451,11 @@ async fn twenty_failovers_lose_nothing_and_repeat_nothing() {
         s.server.apply(ks("o20", i % 2 == 0, None)).unwrap();
         let survivor = 1 - l;
         let standby = &reps[survivor];
-        until("the standby leading", || async move { standby.leading().await }).await;
+        until(
+            "the standby leading",
+            || async move { standby.leading().await },
+        )
+        .await;
         let took = started.elapsed();
         if by_term {
             term.push(took);
@@ -447,9 +478,15 @@ async fn twenty_failovers_lose_nothing_and_repeat_nothing() {
     .await;
     // A last change, told after all the rest: nothing else may still be on its way.
     s.server.apply(ks("last", false, None)).unwrap();
-    until("the last message", || async move { sink.count("last", "unhealthy") == 1 }).await;
+    until("the last message", || async move {
+        sink.count("last", "unhealthy") == 1
+    })
+    .await;
     let (told, repeated_ids) = sink.tally();
-    let twice: Vec<_> = told.iter().filter(|(k, n)| **n > 1 && k.0 != "o20").collect();
+    let twice: Vec<_> = told
+        .iter()
+        .filter(|(k, n)| **n > 1 && k.0 != "o20")
+        .collect();
     assert!(twice.is_empty(), "told twice: {twice:?}");
     // o20 flipped at every failover: each of its messages is a real change, none twice in a
     // row (a delivery id seen before is dropped, as a receiver does).
@@ -474,7 +511,10 @@ async fn twenty_failovers_lose_nothing_and_repeat_nothing() {
         "ha: 20 failovers: kill -9 median {k_med:.2}s max {k_max:.2}s; SIGTERM median {t_med:.2}s max {t_max:.2}s (lease 4s, renew 2s, retry 1s); {messages} deliveries, 0 lost, 0 told twice, {repeated_ids} repeated delivery ids"
     );
     // SIGTERM hands over by releasing the Lease, not by its expiry.
-    assert!(t_max < 4.0, "a SIGTERM hand-over waited for the lease to expire");
+    assert!(
+        t_max < 4.0,
+        "a SIGTERM hand-over waited for the lease to expire"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -483,11 +523,19 @@ async fn a_leader_that_cannot_write_stops_and_the_other_takes_over() {
     let sink = Sink::default();
     let hook = sink.start().await;
     let sink = &sink;
-    let s = setup("ha_fence", hook, &[ks("a", true, None), ks("b", true, None)]).await;
+    let s = setup(
+        "ha_fence",
+        hook,
+        &[ks("a", true, None), ks("b", true, None)],
+    )
+    .await;
     let reps = [s.replica("r0", &[]).await, s.replica("r1", &[]).await];
     let l = leader_of(&[&reps[0], &reps[1]]).await;
     s.server.apply(ks("a", false, None)).unwrap();
-    until("a's trouble", || async move { sink.count("a", "unhealthy") == 1 }).await;
+    until("a's trouble", || async move {
+        sink.count("a", "unhealthy") == 1
+    })
+    .await;
     // Once the leader has written down that it was delivered…
     let leader = &reps[l];
     until("the hand-over state written", || async move {
@@ -501,7 +549,11 @@ async fn a_leader_that_cannot_write_stops_and_the_other_takes_over() {
     s.server.apply(ks("a", true, None)).unwrap();
     let other = 1 - l;
     let standby = &reps[other];
-    until("the other leading", || async move { standby.leading().await }).await;
+    until(
+        "the other leading",
+        || async move { standby.leading().await },
+    )
+    .await;
     until("b's trouble and a's recovery", || async move {
         sink.count("b", "unhealthy") == 1 && sink.count("a", "recovered") == 1
     })
@@ -510,11 +562,20 @@ async fn a_leader_that_cannot_write_stops_and_the_other_takes_over() {
     // It writes again: it follows, and stays silent.
     s.server.set_write_fault(&reps[l].name, None);
     s.server.apply(ks("b", true, None)).unwrap();
-    until("b's recovery", || async move { sink.count("b", "recovered") == 1 }).await;
+    until("b's recovery", || async move {
+        sink.count("b", "recovered") == 1
+    })
+    .await;
     let (told, repeated_ids) = sink.tally();
     let got = sink.got.lock().unwrap().clone();
     assert!(told.values().all(|n| *n == 1), "{told:?}");
-    assert_eq!(repeated_ids, 0, "{got:?}\n{}\n----\n{}", reps[0].logs(), reps[1].logs());
+    assert_eq!(
+        repeated_ids,
+        0,
+        "{got:?}\n{}\n----\n{}",
+        reps[0].logs(),
+        reps[1].logs()
+    );
     assert_eq!(told.len(), 4, "{told:?}");
 }
 
@@ -524,7 +585,12 @@ async fn a_silence_made_on_the_standby_mutes_the_leader() {
     let sink = Sink::default();
     let hook = sink.start().await;
     let sink = &sink;
-    let s = setup("ha_silence", hook, &[ks("a", true, None), ks("b", true, None)]).await;
+    let s = setup(
+        "ha_silence",
+        hook,
+        &[ks("a", true, None), ks("b", true, None)],
+    )
+    .await;
     let reps = [s.replica("r0", &[]).await, s.replica("r1", &[]).await];
     let l = leader_of(&[&reps[0], &reps[1]]).await;
     let standby = &reps[1 - l];
@@ -550,7 +616,10 @@ async fn a_silence_made_on_the_standby_mutes_the_leader() {
     .await;
     s.server.apply(ks("a", false, None)).unwrap();
     s.server.apply(ks("b", false, None)).unwrap();
-    until("b's trouble", || async move { sink.count("b", "unhealthy") == 1 }).await;
+    until("b's trouble", || async move {
+        sink.count("b", "unhealthy") == 1
+    })
+    .await;
     s.server.apply(ks("c", false, None)).unwrap();
     until("c's trouble, after a's would have come", || async move {
         sink.count("c", "unhealthy") == 1
@@ -559,19 +628,56 @@ async fn a_silence_made_on_the_standby_mutes_the_leader() {
     assert_eq!(sink.count("a", "unhealthy"), 0, "the silence did not hold");
 }
 
+fn deployment(name: &str, ok: bool) -> Value {
+    let progressing = if ok {
+        json!({"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"})
+    } else {
+        json!({"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+               "message": format!("{name} exceeded its progress deadline")})
+    };
+    json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "apps", "generation": 1,
+                     "creationTimestamp": "2026-11-01T00:00:00Z"},
+        "spec": {"replicas": 1},
+        "status": {"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1,
+                   "readyReplicas": if ok {1} else {0}, "availableReplicas": if ok {1} else {0},
+                   "conditions": [{"type": "Available", "status": if ok {"True"} else {"False"}},
+                                  progressing]}})
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_shards_tell_each_object_once() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let sink = Sink::default();
     let hook = sink.start().await;
     let sink = &sink;
+    // Each shard's Kustomization deploys a Deployment; Deployments are watched by kind, so each
+    // shard sees the other's too.
+    let with_child = |name: &str, shard: &str, child: &str| {
+        let mut k = ks(name, true, Some(shard));
+        k["status"]["inventory"] =
+            json!({"entries": [{"id": format!("apps_{child}_apps_Deployment"), "v": "v1"}]});
+        k
+    };
     let objects = [
-        ks("x1", true, Some("one")),
+        with_child("x1", "one", "web1"),
         ks("x2", true, Some("one")),
-        ks("y1", true, Some("two")),
+        with_child("y1", "two", "web2"),
         ks("y2", true, Some("two")),
+        deployment("web1", true),
+        deployment("web2", true),
     ];
     let s = setup("ha_shards", hook, &objects).await;
+    // Children's troubles are routed too, and told beside their parent's.
+    let text = std::fs::read_to_string(&s.config).unwrap().replace(
+        "routes:\n",
+        "routes:\n  - match: {kind: Deployment}\n    events: [unhealthy]\n    receivers: [hook]\n",
+    );
+    std::fs::write(
+        &s.config,
+        format!("{text}inhibition: {{children: false}}\n"),
+    )
+    .unwrap();
     let one = s.replica("one-r0", &["--shard", "one"]).await;
     let two = s.replica("two-r0", &["--shard", "two"]).await;
     // Each shard has its own Lease: both lead.
@@ -580,28 +686,42 @@ async fn two_shards_tell_each_object_once() {
         a.leading().await && b.leading().await
     })
     .await;
-    for name in ["x1", "x2"] {
-        s.server.apply(ks(name, false, Some("one"))).unwrap();
-    }
-    for name in ["y1", "y2"] {
-        s.server.apply(ks(name, false, Some("two"))).unwrap();
-    }
-    let (a, b) = (&one, &two);
-    until("four troubles", || async move {
-        let n = sink.tally().0.len();
-        if n != 4 && std::env::var("HA_DEBUG").is_ok() {
-            eprintln!("{:?}\n{}\n---\n{}", sink.tally(), a.logs(), b.logs());
+    // Both watch Deployments (a kind is watched once an inventory names it).
+    until("both shards seeing the Deployments", || async move {
+        let mut all = true;
+        for r in [a, b] {
+            let (_, _, body) = request(&r.addr, "GET", "/api/v1/objects?kind=Deployment").await;
+            all &= body.contains("web1") && body.contains("web2");
         }
-        n == 4
+        all
+    })
+    .await;
+    s.server.apply(ks("x2", false, Some("one"))).unwrap();
+    s.server.apply(ks("y2", false, Some("two"))).unwrap();
+    s.server.apply(deployment("web1", false)).unwrap();
+    s.server.apply(deployment("web2", false)).unwrap();
+    until("the troubles", || async move {
+        ["x2", "y2", "web1", "web2"]
+            .iter()
+            .all(|o| sink.count(o, "unhealthy") >= 1)
     })
     .await;
     s.server.apply(ks("z", false, Some("one"))).unwrap();
-    until("the last", || async move { sink.count("z", "unhealthy") == 1 }).await;
+    until(
+        "the last",
+        || async move { sink.count("z", "unhealthy") == 1 },
+    )
+    .await;
     let (told, repeated_ids) = sink.tally();
     assert!(told.values().all(|n| *n == 1), "{told:?}");
-    assert_eq!(told.len(), 5);
     assert_eq!(repeated_ids, 0);
+    for o in ["x2", "y2", "web1", "web2", "z"] {
+        assert_eq!(sink.count(o, "unhealthy"), 1, "{o}: {told:?}");
+    }
     // Each shard's metrics say which shard they are.
     let (_, _, metrics) = request(&one.addr, "GET", "/metrics").await;
-    assert!(metrics.contains("herald_leader{shard=\"one\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("herald_leader{shard=\"one\"} 1"),
+        "{metrics}"
+    );
 }

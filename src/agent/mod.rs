@@ -29,6 +29,11 @@ use crate::store::{Meta, ObjectKey, Observed, Store, Transition};
 pub use watch::{Relist, RelistReason, Target, WatchStatus};
 
 /// The kinds herald watches when the cluster serves them.
+/// Whether a kind is one of the GitOps kinds herald selects by label (a shard's own).
+pub fn is_gitops_kind(group: &str, kind: &str) -> bool {
+    GITOPS_KINDS.iter().any(|(g, k)| *g == group && *k == kind)
+}
+
 pub const GITOPS_KINDS: &[(&str, &str)] = &[
     ("kustomize.toolkit.fluxcd.io", "Kustomization"),
     ("helm.toolkit.fluxcd.io", "HelmRelease"),

@@ -129,7 +129,11 @@ fn identity(given: Option<&str>) -> String {
     let base = std::env::var("POD_NAME")
         .ok()
         .filter(|s| !s.is_empty())
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|s| s.trim().to_string()))
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|s| s.trim().to_string())
+        })
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "herald".into());
     let mut suffix = [0u8; 4];
@@ -237,10 +241,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     let shard = match &args.shard {
         Some(name) => Some(crate::config::Shard {
             name: name.clone(),
-            label: file
-                .shard
-                .as_ref()
-                .map_or_else(|| crate::config::SHARD_LABEL.to_string(), |s| s.label.clone()),
+            label: file.shard.as_ref().map_or_else(
+                || crate::config::SHARD_LABEL.to_string(),
+                |s| s.label.clone(),
+            ),
         }),
         None => file.shard.clone(),
     };
@@ -254,10 +258,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         return Ok(2);
     }
     let elected = election.enabled.then(|| Elected {
-        namespace: election
-            .namespace
-            .clone()
-            .or_else(|| std::env::var("POD_NAMESPACE").ok().filter(|s| !s.is_empty())),
+        namespace: election.namespace.clone().or_else(|| {
+            std::env::var("POD_NAMESPACE")
+                .ok()
+                .filter(|s| !s.is_empty())
+        }),
         lease_name: election.lease_name.clone().unwrap_or_else(|| match &shard {
             Some(s) => format!("herald-{}", s.name),
             None => "herald".into(),
@@ -339,6 +344,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     } else {
         None
     };
+    file.shard.clone_from(&shard);
     let file = Arc::new(file);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

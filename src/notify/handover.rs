@@ -294,7 +294,14 @@ impl Mirror {
     /// The outbox, oldest first.
     pub fn all_pending(&self) -> Vec<Notification> {
         let mut out: Vec<Notification> = (0..self.parts.len())
-            .flat_map(|i| self.part(i).data.outbox.values().cloned().collect::<Vec<_>>())
+            .flat_map(|i| {
+                self.part(i)
+                    .data
+                    .outbox
+                    .values()
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
             .collect();
         out.sort_by_key(|n| n.id);
         out
@@ -419,8 +426,7 @@ impl ClusterState {
 
     /// Reads every part into `mirror`.
     pub async fn load(&self, mirror: &Mirror) -> Result<(), String> {
-        let reads =
-            futures::future::join_all((0..mirror.parts()).map(|i| self.read(i))).await;
+        let reads = futures::future::join_all((0..mirror.parts()).map(|i| self.read(i))).await;
         let mut parts = Vec::with_capacity(reads.len());
         for r in reads {
             parts.push(r?);
@@ -490,7 +496,9 @@ pub async fn write_loop(
 ) {
     loop {
         let notified = mirror.changed.notified();
-        let behind = mirror.generation().saturating_sub(*mirror.persisted.borrow());
+        let behind = mirror
+            .generation()
+            .saturating_sub(*mirror.persisted.borrow());
         metrics
             .handover_unwritten
             .set(i64::try_from(behind).unwrap_or(i64::MAX));
@@ -507,7 +515,12 @@ pub async fn write_loop(
         let ok = round(&mirror, &state, &l, &identity, &metrics).await;
         let (bytes, objects) = mirror.size();
         metrics.handover_size(bytes, objects);
-        tokio::time::sleep(if ok { ROUND_EVERY } else { Duration::from_millis(500) }).await;
+        tokio::time::sleep(if ok {
+            ROUND_EVERY
+        } else {
+            Duration::from_millis(500)
+        })
+        .await;
     }
 }
 
@@ -549,7 +562,9 @@ async fn round(
     }
     let finish_by = l
         .finish_by
-        .map_or(WRITE_TIMEOUT, |t| t.saturating_duration_since(Instant::now()))
+        .map_or(WRITE_TIMEOUT, |t| {
+            t.saturating_duration_since(Instant::now())
+        })
         .min(WRITE_TIMEOUT);
     let results = tokio::time::timeout(
         finish_by,
@@ -626,12 +641,20 @@ mod tests {
 
     #[test]
     fn keys_round_trip_and_parts_are_stable() {
-        let k = ObjectKey::new("kustomize.toolkit.fluxcd.io", "Kustomization", "flux", "apps");
+        let k = ObjectKey::new(
+            "kustomize.toolkit.fluxcd.io",
+            "Kustomization",
+            "flux",
+            "apps",
+        );
         assert_eq!(parse_key(&key_string(&k)), Some(k.clone()));
         assert_eq!(parse_key("a|b|c"), None);
         assert_eq!(parse_key("a|b|c|d|e"), None);
         // The part an object is in must not change between versions: pinned.
-        assert_eq!(fnv("core|ConfigMap|ns|x") % 16, fnv("core|ConfigMap|ns|x") % 16);
+        assert_eq!(
+            fnv("core|ConfigMap|ns|x") % 16,
+            fnv("core|ConfigMap|ns|x") % 16
+        );
         assert_eq!(fnv(""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv("a"), 0xaf63_dc4c_8601_ec8c);
     }

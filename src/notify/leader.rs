@@ -210,10 +210,9 @@ async fn supervise(
         let grace = if shutting_down {
             SHUTDOWN_GRACE
         } else {
-            e.leadership
-                .borrow()
-                .finish_by
-                .map_or(Duration::ZERO, |t| t.saturating_duration_since(Instant::now()))
+            e.leadership.borrow().finish_by.map_or(Duration::ZERO, |t| {
+                t.saturating_duration_since(Instant::now())
+            })
         };
         let until = Instant::now() + grace;
         for w in ended.workers {
@@ -226,7 +225,9 @@ async fn supervise(
             // What was delivered leaves the hand-over state before the Lease is released.
             tokio::time::sleep(Duration::from_millis(20)).await;
             if !handover::flushed(&mirror, Duration::from_secs(1)).await {
-                tracing::warn!("the hand-over state was not all written before shutdown; the next leader may send a message again, with the same delivery id");
+                tracing::warn!(
+                    "the hand-over state was not all written before shutdown; the next leader may send a message again, with the same delivery id"
+                );
             }
         }
         writer.abort();
@@ -242,6 +243,7 @@ async fn supervise(
 fn newer(running: &Config, new: &Config) -> Arc<Config> {
     let mut c = new.clone();
     c.delivery = running.delivery.clone();
+    c.shard.clone_from(&running.shard);
     Arc::new(c)
 }
 

@@ -290,7 +290,11 @@ impl Parts {
     }
 
     /// A pipeline with an empty ledger; `term`: the hand-over state and the gate of a leader.
-    fn pipeline(&self, completed: mpsc::UnboundedSender<u64>, term: Option<leader::Term>) -> Pipeline {
+    fn pipeline(
+        &self,
+        completed: mpsc::UnboundedSender<u64>,
+        term: Option<leader::Term>,
+    ) -> Pipeline {
         Pipeline {
             config: Arc::clone(&self.config),
             store: Arc::clone(&self.store),
@@ -377,9 +381,10 @@ impl Pipeline {
                     self.release_due();
                 }
                 Some(config) = reloads.recv() => {
-                    // The delivery settings and the cluster name stay those of the start.
+                    // The delivery settings and the shard stay those of the start.
                     let mut config = (*config).clone();
                     config.delivery = self.config.delivery.clone();
+                    config.shard.clone_from(&self.config.shard);
                     self.config = Arc::new(config);
                     self.programs.clear();
                     self.spawn_workers();
@@ -390,8 +395,46 @@ impl Pipeline {
             changes,
             reloads,
             config: self.config,
-            workers: self.workers.into_values().map(|(_, _, task)| task).collect(),
+            workers: self
+                .workers
+                .into_values()
+                .map(|(_, _, task)| task)
+                .collect(),
         }
+    }
+
+    /// A shard tells only of its own objects: those its label selects (the GitOps kinds) and
+    /// their descendants. Children are watched by kind across the cluster, so a shard also
+    /// sees the children of other shards' objects; those are told by their own shard.
+    fn only_this_shard(&self, batch: &mut Vec<Transition>) {
+        let store = self.store.read().unwrap_or_else(|p| p.into_inner());
+        let selected = |k: &ObjectKey| crate::agent::is_gitops_kind(&k.group, &k.kind);
+        batch.retain(|t| {
+            if selected(&t.key) {
+                return true;
+            }
+            // Up the parents, bounded: is one of them a selected object?
+            let mut frontier = vec![Arc::clone(&t.key)];
+            let mut seen = std::collections::HashSet::new();
+            for _ in 0..8 {
+                let mut next = Vec::new();
+                for k in frontier {
+                    for p in store.parents(&k) {
+                        if selected(&p) {
+                            return true;
+                        }
+                        if seen.insert(Arc::clone(&p)) {
+                            next.push(p);
+                        }
+                    }
+                }
+                if next.is_empty() {
+                    break;
+                }
+                frontier = next;
+            }
+            false
+        });
     }
 
     /// Passes on what an earlier run (or the last leader) left in the outbox.
@@ -413,6 +456,9 @@ impl Pipeline {
     fn take(&mut self, mut batch: Vec<Transition>) {
         let now = self.clock.now();
         let mut fresh = Vec::new();
+        if self.config.shard.is_some() {
+            self.only_this_shard(&mut batch);
+        }
         if let Some(term) = &mut self.term {
             term.from_told(&mut batch);
         }

@@ -63,7 +63,11 @@ impl Outbox {
         Outbox::with_db(db, "(memory)".into(), Some(mirror))
     }
 
-    fn with_db(db: Database, shown: String, mirror: Option<Arc<Mirror>>) -> Result<Outbox, OutboxError> {
+    fn with_db(
+        db: Database,
+        shown: String,
+        mirror: Option<Arc<Mirror>>,
+    ) -> Result<Outbox, OutboxError> {
         let err = |e: &dyn std::fmt::Display| OutboxError {
             path: shown.clone(),
             message: e.to_string(),

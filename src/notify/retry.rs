@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::outbox::Outbox;
 use super::leader::{Gate, Term};
+use super::outbox::Outbox;
 use super::{Deliver, Notification, Outcome, Pipeline, Stats};
 use crate::clock::Clock;
 use crate::config::Receiver;

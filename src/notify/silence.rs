@@ -105,15 +105,20 @@ impl Notifier {
     }
 
     /// Ends a silence now; what it was, or None if there is no such silence.
-    pub async fn expire_silence(&self, id: &str, now: Timestamp) -> Result<Option<Silence>, String> {
-        let end = |all: &mut BTreeMap<String, Silence>| -> Result<Option<Silence>, AddSilenceError> {
-            let Some(s) = all.get_mut(id) else {
-                return Ok(None);
+    pub async fn expire_silence(
+        &self,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<Option<Silence>, String> {
+        let end =
+            |all: &mut BTreeMap<String, Silence>| -> Result<Option<Silence>, AddSilenceError> {
+                let Some(s) = all.get_mut(id) else {
+                    return Ok(None);
+                };
+                let was = s.clone();
+                s.until = s.until.min(now);
+                Ok(Some(was))
             };
-            let was = s.clone();
-            s.until = s.until.min(now);
-            Ok(Some(was))
-        };
         match &self.silence_store {
             SilenceStore::Outbox => {
                 let mut all = self.silences.write().unwrap_or_else(|p| p.into_inner());
@@ -213,8 +218,8 @@ impl ClusterSilences {
         for _ in 0..8 {
             let (mut all, version) = self.read().await.map_err(AddSilenceError::Store)?;
             let r = change(&mut all)?;
-            let text = serde_json::to_string(&all)
-                .map_err(|e| AddSilenceError::Store(e.to_string()))?;
+            let text =
+                serde_json::to_string(&all).map_err(|e| AddSilenceError::Store(e.to_string()))?;
             let cm = ConfigMap {
                 metadata: ObjectMeta {
                     name: Some(self.name.clone()),
