@@ -427,8 +427,7 @@ async fn twenty_failovers_lose_nothing_and_repeat_nothing() {
     let sink = &sink;
     let objects: Vec<Value> = (0..21).map(|i| ks(&format!("o{i}"), true, None)).collect();
     let s = setup("ha_twenty", hook, &objects).await;
-    let mut reps = vec![s.replica("r0", &[]).await, s.replica("r1", &[]).await];
-    let mut next = 2;
+    let mut reps = [s.replica("r0", &[]).await, s.replica("r1", &[]).await];
     let mut kill9 = Vec::new();
     let mut term = Vec::new();
     for i in 0..20 {
@@ -463,8 +462,7 @@ async fn twenty_failovers_lose_nothing_and_repeat_nothing() {
             kill9.push(took);
         }
         // A new standby replaces the one that went.
-        reps[l] = s.replica(&format!("r{next}"), &[]).await;
-        next += 1;
+        reps[l] = s.replica(&format!("r{}", i + 2), &[]).await;
     }
     s.server.apply(ks("o19", true, None)).unwrap();
     // Everything told once: 20 troubles, 20 recoveries, and o20's changes as they ended up.

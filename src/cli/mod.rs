@@ -54,7 +54,7 @@ pub enum Command {
     /// Run herald on a built-in demo cluster of Flux and Argo CD objects.
     Demo(demo::DemoArgs),
     /// Watch a cluster (kubeconfig or in-cluster) and serve the HTTP API.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Lua checks: run Argo CD style health_test.yaml suites.
     #[command(subcommand)]
     Lua(lua::LuaCommand),

@@ -75,7 +75,7 @@ pub fn start(
         metrics,
         BTreeMap::new(),
     );
-    let (notifier, reloads) = parts.notifier(SilenceStore::Cluster(election.silences.clone()));
+    let (notifier, reloads) = parts.notifier(SilenceStore::Cluster(Box::new(election.silences.clone())));
     tokio::spawn(super::silence::follow(
         election.silences.clone(),
         Arc::clone(&parts.silences),
@@ -276,7 +276,7 @@ impl Term {
 
     /// Every transition is from what was last told of its object: one seen twice, or one the
     /// takeover already compared, tells nothing the second time.
-    pub(super) fn from_told(&mut self, batch: &mut [Transition]) {
+    pub(super) fn take_from_told(&mut self, batch: &mut [Transition]) {
         for t in batch {
             let key: &ObjectKey = &t.key;
             let before = match self.touched.get(key) {

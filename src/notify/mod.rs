@@ -460,7 +460,7 @@ impl Pipeline {
             self.only_this_shard(&mut batch);
         }
         if let Some(term) = &mut self.term {
-            term.from_told(&mut batch);
+            term.take_from_told(&mut batch);
         }
         for t in &batch {
             self.track_readiness(t);

@@ -21,7 +21,7 @@ pub(super) enum SilenceStore {
     /// In the outbox's database (a single replica).
     Outbox,
     /// In a ConfigMap every replica reads and writes (leader election).
-    Cluster(ClusterSilences),
+    Cluster(Box<ClusterSilences>),
 }
 
 /// Adds `s` to `all` unless `max` are running at `now`; forgets the oldest ended ones beyond
