@@ -114,6 +114,18 @@ fn ks(name: &str, ready: bool, shard: Option<&str>) -> Value {
                "message": format!("{name} ready={ready}")}]}})
 }
 
+/// Short timings (lease 4 s, renew deadline 2 s, retry 1 s), so that a takeover after a
+/// `kill -9` takes seconds; `HA_TIMINGS=15s,10s,2s` measures herald's defaults instead (for
+/// BENCHMARKS.md).
+fn timings() -> String {
+    let given = std::env::var("HA_TIMINGS").unwrap_or_else(|_| "4s,2s,1s".into());
+    let t: Vec<&str> = given.split(',').collect();
+    format!(
+        "leaseDuration: {}\n  renewDeadline: {}\n  retryPeriod: {}",
+        t[0], t[1], t[2]
+    )
+}
+
 /// The test's directory, with herald's configuration (the webhook `hook`, a token file for
 /// writes) and the fake API server.
 struct Setup {
@@ -151,14 +163,13 @@ delivery: {{retryInitial: 50ms, retryMax: 200ms, timeout: 5s}}
 leaderElection:
   enabled: true
   namespace: herald
-  leaseDuration: 4s
-  renewDeadline: 2s
-  retryPeriod: 1s
+  {timings}
 api:
   writes:
     tokenFiles: ["{}"]
 "#,
-            dir.join("ops").display()
+            dir.join("ops").display(),
+            timings = timings(),
         ),
     )
     .unwrap();
@@ -414,8 +425,9 @@ async fn one_voice_and_a_leader_killed_mid_story() {
     // The recovery was in flight at the kill: it may come twice, with one delivery id.
     assert!(repeated_ids <= 1, "{repeated_ids}");
     eprintln!(
-        "ha: kill -9 failover in {:.2}s (lease 4s, retry 1s); repeated delivery ids: {repeated_ids}",
-        failover.as_secs_f64()
+        "ha: kill -9 failover in {:.2}s ({}); repeated delivery ids: {repeated_ids}",
+        failover.as_secs_f64(),
+        timings().replace('\n', "")
     );
 }
 

@@ -407,7 +407,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         let (shutdown, shutting_down) = tokio::sync::watch::channel(false);
         // What must end, in order, before the process exits.
         let mut stopping: Vec<(&str, futures::future::BoxFuture<'static, ()>, Duration)> = Vec::new();
-        if let (Some(e), Some(changes)) = (&elected, agent.take_changes()) {
+        let mut changes = agent.take_changes();
+        if let (Some(e), Some(changes)) = (&elected, changes.take_if(|_| elected.is_some())) {
             let namespace = e.namespace.clone().unwrap_or(default_namespace);
             let (lead_tx, leadership) = tokio::sync::watch::channel(crate::lease::Leadership::default());
             let elector = crate::lease::Elector::new(
@@ -456,7 +457,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                 let _ = release_tx.send(true);
                 let _ = lease_task.await;
             }), renew));
-        } else if let (Some(outbox), Some(changes)) = (outbox, agent.take_changes()) {
+        } else if let (Some(outbox), Some(changes)) = (outbox, changes.take()) {
             agent.metrics.leader.set(1);
             let deliver =
                 crate::notify::send::http(

@@ -75,7 +75,8 @@ pub fn start(
         metrics,
         BTreeMap::new(),
     );
-    let (notifier, reloads) = parts.notifier(SilenceStore::Cluster(Box::new(election.silences.clone())));
+    let (notifier, reloads) =
+        parts.notifier(SilenceStore::Cluster(Box::new(election.silences.clone())));
     tokio::spawn(super::silence::follow(
         election.silences.clone(),
         Arc::clone(&parts.silences),
@@ -455,5 +456,111 @@ impl Pipeline {
             self.queue(resumed);
         }
         self.remember_touched();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::health::Health;
+
+    fn verdict(health: Health) -> Verdict {
+        Verdict {
+            health,
+            ready: health == Health::Healthy,
+            status: "S".into(),
+            revision: None,
+            suspended: false,
+            sync: None,
+            from_children: false,
+        }
+    }
+
+    fn transition(key: &ObjectKey, from: Option<Verdict>, to: Option<Verdict>) -> Transition {
+        Transition {
+            key: Arc::new(key.clone()),
+            at: "2026-12-02T00:00:00Z".parse().unwrap(),
+            from,
+            to,
+            message: String::new(),
+            initial: true,
+            meta: Arc::default(),
+            children: Vec::new(),
+            via: None,
+        }
+    }
+
+    fn term(mirror: &Arc<Mirror>) -> Term {
+        Term {
+            mirror: Arc::clone(mirror),
+            touched: HashMap::new(),
+            outgoing: Vec::new(),
+            leadership: watch::channel(Leadership::default()).1,
+            stop: watch::channel(false).1,
+        }
+    }
+
+    #[test]
+    fn transitions_are_taken_from_what_was_told_and_chain_within_a_batch() {
+        let mirror = Arc::new(Mirror::new(4));
+        let told = ObjectKey::new("g", "K", "ns", "told");
+        let fresh = ObjectKey::new("g", "K", "ns", "fresh");
+        mirror.set_told(
+            &told,
+            Some(Told {
+                verdict: Some(verdict(Health::Unhealthy)),
+                ..Told::default()
+            }),
+        );
+        let mut t = term(&mirror);
+        // The store says healthy → healthy (it saw a recovery the old leader told already? no:
+        // it never saw the trouble); what counts is what was told: unhealthy.
+        let mut batch = vec![
+            transition(
+                &told,
+                Some(verdict(Health::Healthy)),
+                Some(verdict(Health::Healthy)),
+            ),
+            transition(
+                &told,
+                Some(verdict(Health::Healthy)),
+                Some(verdict(Health::Warning)),
+            ),
+            transition(&fresh, None, Some(verdict(Health::Unhealthy))),
+        ];
+        t.take_from_told(&mut batch);
+        assert_eq!(batch[0].from, Some(verdict(Health::Unhealthy)));
+        assert!(!batch[0].initial, "told before: not a first sight");
+        assert_eq!(
+            batch[1].from,
+            Some(verdict(Health::Healthy)),
+            "from the one before"
+        );
+        // Nothing told of it: the transition stays as it came.
+        assert_eq!(batch[2].from, None);
+        assert!(batch[2].initial);
+    }
+
+    #[test]
+    fn the_ledger_survives_the_hand_over() {
+        let k = ObjectKey::new("g", "K", "ns", "n");
+        let mut l = Ledger::default();
+        l.troubled.insert(k.clone());
+        l.withheld.insert(("slack".into(), k.clone()));
+        l.withheld.insert(("hook".into(), k.clone()));
+        l.not_ready
+            .insert(k.clone(), "2026-12-02T00:00:00Z".parse().unwrap());
+        l.repeat_due
+            .insert(k.clone(), "2026-12-02T01:00:00Z".parse().unwrap());
+        let told = l.told(&k, Some(verdict(Health::Unhealthy)));
+        assert_eq!(
+            told.withheld,
+            ["hook", "slack"],
+            "sorted: the same record twice"
+        );
+        let back = Ledger::from_told(&[(k.clone(), told.clone())]);
+        assert_eq!(back.told(&k, Some(verdict(Health::Unhealthy))), told);
+        // An object with nothing to remember is not kept.
+        assert_eq!(Ledger::default().told(&k, None), Told::default());
     }
 }
