@@ -2,9 +2,11 @@
 # Checks manifests/, the PrometheusRule and dashboards/ (installs the tools it needs first):
 #   - `kubectl kustomize` renders the base and both overlays, without warnings;
 #   - every rendered object validates against Kubernetes 1.30's schemas (kubernetes-validate
-#     --strict); ServiceMonitor and PrometheusRule, which it cannot check, and the RBAC (get, list
-#     and watch only), the Deployment and herald's configuration are checked by
-#     tests/manifests/check_manifests.py;
+#     --strict); ServiceMonitor and PrometheusRule, which it cannot check, and the RBAC (the
+#     ClusterRole gets, lists and watches only; writes only in a Role in herald's namespace, on
+#     its Lease and ConfigMaps by name, create apart; never Secrets), the Deployment (two
+#     replicas, POD_NAME and POD_NAMESPACE, anti-affinity), the PodDisruptionBudget and herald's
+#     configuration (leader election on) are checked by tests/manifests/check_manifests.py;
 #   - promtool checks the alert rules and runs tests/manifests/herald-rules.test.yaml;
 #   - the dashboards are valid JSON, every panel has queries, and every query uses only herald's
 #     metrics (with their labels) and parses as PromQL.
@@ -112,4 +114,4 @@ if ! promtool check rules "$work/queries.yaml" >"$out" 2>&1; then
 fi
 
 read -r ndash nqueries <<<"$counts"
-echo "check-manifests: OK: 3 kustomizations rendered${legacy:+ (old kustomize)}, $objects objects valid and read-only, $alerts alerts tested by promtool, $ndash dashboards with $nqueries queries on herald's metrics"
+echo "check-manifests: OK: 3 kustomizations rendered${legacy:+ (old kustomize)}, $objects objects valid (read-only but for herald's Lease and ConfigMaps), $alerts alerts tested by promtool, $ndash dashboards with $nqueries queries on herald's metrics"

@@ -2,7 +2,8 @@
 tests/check-manifests.sh. Each failure is printed as `FILE: message`; the exit status is 1 when
 there was one.
 
-  check_manifests.py objects DIR=RENDERED.yaml...    object shapes, RBAC, Deployment, configuration
+  check_manifests.py objects DIR=RENDERED.yaml...    object shapes, RBAC, Deployment, PDB,
+                                                     configuration
   check_manifests.py rules RENDERED.yaml OUT.yaml TEST.yaml
                                                      PrometheusRule spec -> plain rule file; every
                                                      alert needs a firing and a quiet test case
@@ -43,6 +44,10 @@ def dig(obj, *keys):
 # --- objects -------------------------------------------------------------------------------
 READ_VERBS = {"get", "list", "watch"}
 CRD_KINDS = {"ServiceMonitor", "PrometheusRule"}
+# What herald may write, and only in its own namespace, for leader election: (apiGroup, resource).
+WRITABLE = {("coordination.k8s.io", "leases"), ("", "configmaps")}
+# The verbs herald's leader election uses on them (kube's get_opt, create and replace).
+ELECTION_VERBS = {"get", "create", "update"}
 
 
 def check_objects(pairs):
@@ -53,6 +58,8 @@ def check_objects(pairs):
         docs = load_all(path)
         count += len(docs)
         where = f"manifests/{source} (rendered)"
+        deployments = [d for d in docs if d.get("kind") == "Deployment"]
+        herald_ns = dig(deployments[0], "metadata", "namespace") if deployments else None
         for d in docs:
             ref = f"{d.get('kind')}/{dig(d, 'metadata', 'name')}"
             for field in ("apiVersion", "kind"):
@@ -62,7 +69,7 @@ def check_objects(pairs):
                 fail(where, f"{ref}: no metadata.name")
             kind = d.get("kind")
             if kind in ("ClusterRole", "Role"):
-                check_rbac(where, ref, d)
+                check_rbac(where, ref, d, herald_ns)
             elif kind == "ServiceMonitor":
                 check_servicemonitor(where, ref, d, docs)
             elif kind == "PrometheusRule":
@@ -72,32 +79,124 @@ def check_objects(pairs):
             elif kind == "NetworkPolicy":
                 check_networkpolicy(where, ref, d)
         kinds = {d.get("kind") for d in docs}
-        for needed in ("Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
-                       "ConfigMap", "Deployment", "Service", "ServiceMonitor", "NetworkPolicy",
-                       "PrometheusRule"):
+        for needed in ("Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role",
+                       "RoleBinding", "ConfigMap", "Deployment", "PodDisruptionBudget", "Service",
+                       "ServiceMonitor", "NetworkPolicy", "PrometheusRule"):
             if needed not in kinds:
                 fail(where, f"no {needed} rendered")
-        if name == "argocd" and "Role" not in kinds:
+        if name == "argocd" and not any(
+                d.get("kind") == "Role" and dig(d, "metadata", "namespace") == "argocd" for d in docs):
             fail(where, "no Role granting read access to argocd-cm")
+        if len(deployments) == 1:
+            check_pdb(where, deployments[0], docs)
     return count
 
 
-def check_rbac(where, ref, role):
+def check_rbac(where, ref, role, herald_ns):
+    """ClusterRoles only read. A write verb may appear only in a Role in herald's namespace, on
+    Leases and ConfigMaps, and every rule with a verb other than create names its objects
+    (create cannot be limited by resourceNames, so it stands in rules of its own)."""
+    namespace = dig(role, "metadata", "namespace")
     for i, rule in enumerate(role.get("rules") or []):
         verbs = set(rule.get("verbs") or [])
-        extra = verbs - READ_VERBS
-        if extra:
-            fail(where, f"{ref} rule {i} grants {sorted(extra)}: herald may only get, list and watch")
         resources = set(rule.get("resources") or [])
         groups = set(rule.get("apiGroups") or [])
+        names = rule.get("resourceNames") or []
         if "secrets" in resources or ("*" in resources and ("" in groups or "*" in groups)):
             fail(where, f"{ref} rule {i} grants access to Secrets")
         if "*" in groups:
             fail(where, f"{ref} rule {i} grants every API group")
+        if "*" in verbs:
+            fail(where, f"{ref} rule {i} grants every verb")
         if role["kind"] == "ClusterRole" and "configmaps" in resources:
             fail(where, f"{ref} rule {i} grants ConfigMaps cluster-wide (use a Role in argocd's namespace)")
+        writes = verbs - READ_VERBS
+        if not writes:
+            continue
+        if role["kind"] != "Role":
+            fail(where, f"{ref} rule {i} grants {sorted(writes)}: a ClusterRole may only get, list and watch")
+            continue
+        if namespace != herald_ns:
+            fail(where, f"{ref} rule {i} grants {sorted(writes)} in namespace {namespace!r}: herald writes only in its own ({herald_ns!r})")
+        bad = {(g, r) for g in groups for r in resources} - WRITABLE
+        if bad or rule.get("nonResourceURLs"):
+            fail(where, f"{ref} rule {i} grants {sorted(writes)} on {sorted(bad) or rule.get('nonResourceURLs')}: herald writes only Leases and ConfigMaps")
+        if verbs - ELECTION_VERBS:
+            fail(where, f"{ref} rule {i} grants {sorted(verbs - ELECTION_VERBS)}: leader election needs only get, create and update")
+        if verbs == {"create"}:
+            if names:
+                fail(where, f"{ref} rule {i}: create cannot be limited by resourceNames, which would refuse it")
+        elif not names:
+            fail(where, f"{ref} rule {i} grants {sorted(verbs)} without resourceNames: name the Lease and the ConfigMaps")
+        elif "create" in verbs:
+            fail(where, f"{ref} rule {i}: create cannot be limited by resourceNames; give it a rule of its own")
     if role.get("aggregationRule"):
         fail(where, f"{ref} aggregates other roles")
+
+
+def election_names(cfg, args):
+    """The Lease and ConfigMaps herald's leader election uses, from its configuration and flags."""
+    le = (cfg or {}).get("leaderElection") or {}
+    shard = flag(args, "--shard") or dig(cfg, "shard", "name")
+    lease = flag(args, "--lease-name") or le.get("leaseName") or (f"herald-{shard}" if shard else "herald")
+    parts = le.get("stateParts", 16)
+    configmaps = {f"{lease}-state-{i:02}" for i in range(parts)} | {f"{lease}-silences"}
+    return lease, configmaps
+
+
+def flag(args, name):
+    for i, a in enumerate(args):
+        if a == name and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith(name + "="):
+            return a.partition("=")[2]
+    return None
+
+
+def check_election_rbac(where, ref, dep, docs, cfg, args):
+    """The Role bound to herald's ServiceAccount in its namespace grants get and update on its
+    Lease and ConfigMaps, by name, and create on both."""
+    ns = dig(dep, "metadata", "namespace")
+    sa = dig(dep, "spec", "template", "spec", "serviceAccountName") or "default"
+    bound = {dig(b, "roleRef", "name") for b in docs
+             if b.get("kind") == "RoleBinding" and dig(b, "metadata", "namespace") == ns
+             and dig(b, "roleRef", "kind") == "Role"
+             and any(s.get("kind") == "ServiceAccount" and s.get("name") == sa
+                     and s.get("namespace", ns) == ns for s in b.get("subjects") or [])}
+    rules = [r for d in docs if d.get("kind") == "Role" and dig(d, "metadata", "namespace") == ns
+             and dig(d, "metadata", "name") in bound for r in d.get("rules") or []]
+    lease, configmaps = election_names(cfg, args)
+    for group, resource, wanted in (("coordination.k8s.io", "leases", {lease}),
+                                    ("", "configmaps", configmaps)):
+        on = [r for r in rules if group in (r.get("apiGroups") or [])
+              and resource in (r.get("resources") or [])]
+        for verb in ("get", "update"):
+            named = {n for r in on if verb in (r.get("verbs") or []) for n in r.get("resourceNames") or []}
+            if wanted - named:
+                fail(where, f"{ref}: no Role bound to ServiceAccount {sa} in {ns} lets it {verb} {resource} {sorted(wanted - named)}")
+            if named - wanted:
+                fail(where, f"{ref}: the Role lets herald {verb} {resource} it never uses: {sorted(named - wanted)}")
+        if not any("create" in (r.get("verbs") or []) and not r.get("resourceNames") for r in on):
+            fail(where, f"{ref}: no Role bound to ServiceAccount {sa} in {ns} lets it create {resource}")
+
+
+def check_pdb(where, dep, docs):
+    ns = dig(dep, "metadata", "namespace")
+    labels = dig(dep, "spec", "template", "metadata", "labels") or {}
+    pdbs = [p for p in docs if p.get("kind") == "PodDisruptionBudget"
+            and dig(p, "metadata", "namespace") == ns
+            and (dig(p, "spec", "selector", "matchLabels") or {})
+            and (dig(p, "spec", "selector", "matchLabels") or {}).items() <= labels.items()]
+    if len(pdbs) != 1:
+        fail(where, f"expected one PodDisruptionBudget selecting herald's pods, found {len(pdbs)}")
+        return
+    spec = pdbs[0].get("spec") or {}
+    replicas = dig(dep, "spec", "replicas")
+    if "maxUnavailable" in spec:
+        if spec["maxUnavailable"] in (0, "0%"):
+            fail(where, "the PodDisruptionBudget allows no eviction: a node drain would hang")
+    elif not isinstance(spec.get("minAvailable"), int) or spec["minAvailable"] >= (replicas or 1):
+        fail(where, "the PodDisruptionBudget needs maxUnavailable, or an integer minAvailable below the replicas")
 
 
 def check_networkpolicy(where, ref, np):
@@ -176,8 +275,23 @@ def check_prometheusrule(where, ref, pr):
 
 def check_deployment(where, ref, dep, docs, name):
     spec = dig(dep, "spec", "template", "spec") or {}
-    if dig(dep, "spec", "replicas") != 1:
-        fail(where, f"{ref}: replicas must be 1")
+    if dig(dep, "spec", "replicas") != 2:
+        fail(where, f"{ref}: replicas must be 2 (one leads, one stands by)")
+    strategy = dig(dep, "spec", "strategy") or {}
+    if strategy.get("type") != "RollingUpdate" or dig(strategy, "rollingUpdate", "maxUnavailable") != 0:
+        fail(where, f"{ref}: strategy must be RollingUpdate with maxUnavailable 0, so one replica stays ready")
+    grace = spec.get("terminationGracePeriodSeconds", 30)
+    if grace < 15:
+        fail(where, f"{ref}: terminationGracePeriodSeconds {grace}: the leader needs up to about 13 s to hand over")
+    labels = dig(dep, "spec", "template", "metadata", "labels") or {}
+    terms = (dig(spec, "affinity", "podAntiAffinity", "preferredDuringSchedulingIgnoredDuringExecution") or [])
+    terms = [t.get("podAffinityTerm") or {} for t in terms]
+    terms += dig(spec, "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution") or []
+    if not any(t.get("topologyKey") == "kubernetes.io/hostname"
+               and (dig(t, "labelSelector", "matchLabels") or {})
+               and (dig(t, "labelSelector", "matchLabels") or {}).items() <= labels.items()
+               for t in terms):
+        fail(where, f"{ref}: no pod anti-affinity on kubernetes.io/hostname keeping herald's replicas apart")
     pod_sc = spec.get("securityContext") or {}
     if pod_sc.get("runAsNonRoot") is not True or dig(pod_sc, "seccompProfile", "type") != "RuntimeDefault":
         fail(where, f"{ref}: pod securityContext needs runAsNonRoot and seccompProfile RuntimeDefault")
@@ -202,14 +316,17 @@ def check_deployment(where, ref, dep, docs, name):
     for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
         if dig(c, probe, "httpGet", "path") != path or dig(c, probe, "httpGet", "port") not in ("http", 8080):
             fail(where, f"{ref}: {probe} must GET {path} on port http")
+    env = {e.get("name"): dig(e, "valueFrom", "fieldRef", "fieldPath") for e in c.get("env") or []}
+    for var, field, why in (("POD_NAME", "metadata.name", "the replica's identity in the Lease"),
+                            ("POD_NAMESPACE", "metadata.namespace", "where the Lease and its ConfigMaps are")):
+        if env.get(var) != field:
+            fail(where, f"{ref}: env {var} must come from the downward API's {field} ({why})")
     args = c.get("args") or []
     config_path = args[args.index("--config") + 1] if "--config" in args[:-1] else None
     if not config_path:
         fail(where, f"{ref}: args have no --config")
         return
     mounts = {m.get("mountPath"): m.get("name") for m in c.get("volumeMounts") or []}
-    if "/var/lib/herald" not in mounts:
-        fail(where, f"{ref}: no volume at /var/lib/herald for the outbox")
     config_dir, _, config_file = config_path.rpartition("/")
     volumes = {v.get("name"): v for v in spec.get("volumes") or []}
     cm_name = dig(volumes.get(mounts.get(config_dir)), "configMap", "name")
@@ -221,7 +338,9 @@ def check_deployment(where, ref, dep, docs, name):
     if text is None:
         fail(where, f"{ref}: ConfigMap {cm_name} has no key {config_file}")
         return
-    check_config(f"{where} ConfigMap {cm_name} {config_file}", yaml.safe_load(text), name)
+    cfg = yaml.safe_load(text)
+    check_config(f"{where} ConfigMap {cm_name} {config_file}", cfg, name)
+    check_election_rbac(where, ref, dep, docs, cfg if isinstance(cfg, dict) else {}, args)
 
 
 def check_config(where, cfg, name):
@@ -236,6 +355,8 @@ def check_config(where, cfg, name):
         for r in route.get("receivers") or []:
             if r not in receivers:
                 fail(where, f"route {i} names receiver {r!r}, which is not defined")
+    if dig(cfg, "leaderElection", "enabled") is not True:
+        fail(where, "leaderElection.enabled must be true: two replicas, one sender")
     watch = cfg.get("watch") or {}
     expected = {"flux": (True, False), "argocd": (False, True)}.get(name)
     if expected and (watch.get("flux"), watch.get("argo")) != expected:
