@@ -232,7 +232,7 @@ impl Metrics {
             .expect("unique");
         let leader = prometheus::IntGauge::new(
             "herald_leader",
-            "1 while this replica holds the Lease and sends notifications, 0 on a standby (which still watches, assesses and serves). Without leader election, 1.",
+            "1 while this replica sends notifications: it holds the Lease (leader election), or it notifies alone. 0 on a standby, which still watches, assesses and serves.",
         )
         .expect("valid metric");
         registry.register(Box::new(leader.clone())).expect("unique");

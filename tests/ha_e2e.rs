@@ -518,11 +518,12 @@ async fn twenty_failovers_lose_nothing_and_repeat_nothing() {
     let (t_med, t_max) = stats(&mut term);
     let messages = sink.got.lock().unwrap().len();
     eprintln!(
-        "ha: 20 failovers: kill -9 median {k_med:.2}s max {k_max:.2}s; SIGTERM median {t_med:.2}s max {t_max:.2}s (lease 4s, renew 2s, retry 1s); {messages} deliveries, 0 lost, 0 told twice, {repeated_ids} repeated delivery ids"
+        "ha: 20 failovers: kill -9 median {k_med:.2}s max {k_max:.2}s; SIGTERM median {t_med:.2}s max {t_max:.2}s ({}); {messages} deliveries, 0 lost, 0 told twice, {repeated_ids} repeated delivery ids",
+        timings().replace('\n', "")
     );
-    // SIGTERM hands over by releasing the Lease, not by its expiry.
+    // SIGTERM hands over by releasing the Lease, not by its expiry: sooner than any kill -9.
     assert!(
-        t_max < 4.0,
+        t_max < k_max,
         "a SIGTERM hand-over waited for the lease to expire"
     );
 }

@@ -447,8 +447,17 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
             }
             // The Lease is released only once the notifier has stopped.
             let (release_tx, release) = tokio::sync::watch::channel(false);
+            // A replica campaigns only once its view of the cluster is complete: one that cannot
+            // list a kind must not hold the Lease that a complete one could use.
+            let listed = Arc::clone(&agent);
             let lease_task = tokio::spawn(async move {
                 static CLOCK: SystemClock = SystemClock;
+                while !listed.listed_all() {
+                    if *release.borrow() {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
                 crate::lease::run(elector, &CLOCK, lead_tx, release).await;
             });
             let renew = e.timings.renew_deadline;

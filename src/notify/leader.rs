@@ -112,9 +112,11 @@ async fn supervise(
             if e.leadership.borrow().leading && (e.synced)() {
                 break;
             }
+            // (A channel whose sender is gone answers at once: then only the timer paces.)
+            let lead_gone = e.leadership.has_changed().is_err();
             tokio::select! {
                 _ = e.shutdown.changed() => {}
-                _ = e.leadership.changed() => {}
+                _ = e.leadership.changed(), if !lead_gone => {}
                 () = tokio::time::sleep(Duration::from_millis(200)) => {}
                 t = changes.recv() => {
                     let Some(t) = t else { return };

@@ -471,6 +471,11 @@ impl Pipeline {
                 self.ledger.troubled.remove(&*t.key);
                 self.ledger.repeat_due.remove(&*t.key);
             }
+            if t.to.is_none() {
+                // Gone: nothing of it is remembered any more.
+                self.ledger.inhibited.remove(&*t.key);
+                self.ledger.withheld.retain(|(_, k)| *k != *t.key);
+            }
             if t.initial {
                 fresh.extend(self.at_start(t, now, None));
             }
