@@ -417,6 +417,11 @@ METRICS = {
     "herald_ready": {},
     "herald_lua_checks_quarantined": {},
     "herald_evaluations_abandoned_total": {},
+    "herald_leader": {},
+    "herald_handover_writes_total": {"outcome": {"ok", "error", "too_large"}},
+    "herald_handover_state_bytes": {},
+    "herald_handover_state_objects": {},
+    "herald_handover_unwritten_changes": {},
     "herald_build_info": {"version": None},
     # the labels Flux's kube-state-metrics custom resource configuration produces
     "gotk_resource_info": {k: None for k in (
@@ -431,6 +436,23 @@ METRICS = {
     "process_cpu_seconds_total": {},
     "up": {},
 }
+# A sharded herald (--shard NAME) labels every series of its registry, and herald_ready, with
+# shard="NAME".
+SHARDED = {
+    "herald_health_transitions_total", "herald_watch_events_total",
+    "herald_check_duration_seconds_bucket", "herald_check_duration_seconds_sum",
+    "herald_check_duration_seconds_count", "herald_notifications_total",
+    "herald_notification_delay_seconds_bucket", "herald_notification_delay_seconds_sum",
+    "herald_notification_delay_seconds_count", "herald_watch_up",
+    "herald_watch_last_event_timestamp_seconds", "herald_watch_relists_total",
+    "herald_watch_relist_changes_total", "herald_ready", "herald_lua_checks_quarantined",
+    "herald_evaluations_abandoned_total", "herald_leader", "herald_handover_writes_total",
+    "herald_handover_state_bytes", "herald_handover_state_objects",
+    "herald_handover_unwritten_changes", "process_resident_memory_bytes",
+    "process_cpu_seconds_total",
+}
+for _metric in SHARDED:
+    METRICS[_metric] = {**METRICS[_metric], "shard": None}
 KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left",
             "group_right", "offset", "bool", "inf", "nan", "Inf", "NaN"}
 GRAFANA_DURATIONS = {"$__rate_interval": "5m", "$__interval": "1m", "$__range": "1h",
