@@ -158,6 +158,8 @@ pub struct Elector<A> {
     observed: Option<(Record, Instant)>,
     /// When the last successful renewal (or acquisition) of this replica was sent.
     last_ok: Option<Instant>,
+    /// A call failed and that was said: said again only after one succeeds.
+    failing: bool,
 }
 
 impl<A: LeaseApi> Elector<A> {
@@ -168,6 +170,7 @@ impl<A: LeaseApi> Elector<A> {
             timings,
             observed: None,
             last_ok: None,
+            failing: false,
         }
     }
 
@@ -244,6 +247,7 @@ impl<A: LeaseApi> Elector<A> {
     fn held(&mut self, saved: Record, sent: Instant) {
         self.observe(saved, sent);
         self.last_ok = Some(sent);
+        self.failing = false;
     }
 
     /// One attempt to take or renew the Lease, made every retry period; `wall` is written as
@@ -253,7 +257,7 @@ impl<A: LeaseApi> Elector<A> {
         let current = match self.timed(self.api.get()).await {
             Ok(r) => r,
             Err(e) => {
-                tracing::debug!(error = ?e, "lease: reading failed");
+                self.failed("reading", &e);
                 return self.leadership();
             }
         };
@@ -268,7 +272,7 @@ impl<A: LeaseApi> Elector<A> {
             };
             match self.timed(self.api.create(&fresh)).await {
                 Ok(saved) => self.held(saved, sent),
-                Err(e) => tracing::debug!(error = ?e, "lease: creating failed"),
+                Err(e) => self.failed("creating", &e),
             }
             return self.leadership();
         };
@@ -277,6 +281,8 @@ impl<A: LeaseApi> Elector<A> {
         let seen = Instant::now();
         self.observe(current.clone(), seen);
         if self.held_by_another(seen) {
+            // All a standby does is read, and that worked.
+            self.failing = false;
             self.last_ok = None;
             return self.leadership();
         }
@@ -292,7 +298,7 @@ impl<A: LeaseApi> Elector<A> {
             Ok(saved) => self.held(saved, sent),
             // A Conflict: someone changed the Lease since it was read (perhaps this replica's
             // own renewal whose answer was lost); the next attempt reads it again.
-            Err(e) => tracing::debug!(error = ?e, "lease: renewing failed"),
+            Err(e) => self.failed("renewing", &e),
         }
         self.leadership()
     }
@@ -323,6 +329,22 @@ impl<A: LeaseApi> Elector<A> {
                 Ok(Err(ApiError::Conflict)) => continue,
                 _ => return,
             }
+        }
+    }
+
+    /// A call on the Lease failed. Losing a race (a conflict) is the election at work; anything
+    /// else (no permission, the API server unreachable) is said once at warning level, until a
+    /// call succeeds again.
+    fn failed(&mut self, call: &str, e: &ApiError) {
+        match e {
+            ApiError::Conflict | ApiError::AlreadyExists => {
+                tracing::debug!(error = ?e, "lease: {call} lost a race");
+            }
+            ApiError::Other(why) if !self.failing => {
+                self.failing = true;
+                tracing::warn!(error = %why, "lease: {call} the Lease failed; retrying every retry period");
+            }
+            ApiError::Other(why) => tracing::debug!(error = %why, "lease: {call} failed again"),
         }
     }
 

@@ -549,7 +549,7 @@ async fn round(
                     part = %state.part_name(i),
                     bytes = bytes.len(),
                     limit = MAX_PART_BYTES,
-                    "hand-over state part too large to write: raise handover.parts"
+                    "hand-over state part too large to write: raise leaderElection.stateParts"
                 );
                 metrics.handover_write("too_large");
                 return false;

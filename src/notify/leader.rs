@@ -235,6 +235,8 @@ async fn supervise(
         }
         writer.abort();
         parts.metrics.leader.set(0);
+        // A standby has nothing of its own to write.
+        parts.metrics.handover_unwritten.set(0);
         tracing::info!(identity = %e.identity, "no longer leading: notifications stop here");
         if shutting_down {
             return;
