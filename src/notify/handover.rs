@@ -683,6 +683,83 @@ mod tests {
         assert!(PartData::decode(b"not gzip", 1 << 20).is_err());
     }
 
+    fn notification(name: &str) -> Notification {
+        let at: Timestamp = "2026-12-02T00:00:00Z".parse().unwrap();
+        Notification {
+            id: 0,
+            receiver: "hook".into(),
+            route: "routes[0]".into(),
+            event: super::super::Event {
+                id: format!("e-{name}"),
+                kind: crate::config::EventKind::Unhealthy,
+                cluster: "c".into(),
+                object: ObjectKey::new("g", "K", "ns", name),
+                at,
+                from: None,
+                to: None,
+                message: String::new(),
+                children: Vec::new(),
+                via: None,
+                labels: BTreeMap::new(),
+                annotations: BTreeMap::new(),
+                test: false,
+            },
+            due: at,
+            recheck: false,
+            target: None,
+            grouped: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_outbox_and_the_threads_are_mirrored_and_a_new_leader_gets_them_back() {
+        let mirror = Arc::new(Mirror::new(4));
+        let outbox = super::super::outbox::Outbox::mirrored(Arc::clone(&mirror)).unwrap();
+        let mut batch = [notification("a"), notification("b"), notification("c")];
+        outbox.put(&mut batch).unwrap();
+        outbox.set_thread("hook|g/K ns/a", Some("1700.01")).unwrap();
+        outbox.done(batch[1].id).unwrap();
+        let pending: Vec<String> = mirror
+            .all_pending()
+            .iter()
+            .map(|n| n.event.id.clone())
+            .collect();
+        assert_eq!(
+            pending,
+            ["e-a", "e-c"],
+            "oldest first, the delivered one gone"
+        );
+        assert_eq!(
+            mirror.all_threads(),
+            [("hook|g/K ns/a".to_string(), "1700.01".to_string())]
+        );
+        // Each part as written reads back the same: what a new leader loads.
+        let parts: Vec<Option<(PartData, String, usize)>> = (0..mirror.parts())
+            .map(|i| {
+                let data = mirror.part(i).data.clone();
+                let bytes = data.encode().unwrap();
+                Some((
+                    PartData::decode(&bytes, 1 << 20).unwrap(),
+                    "1".into(),
+                    bytes.len(),
+                ))
+            })
+            .collect();
+        let next = Mirror::new(4);
+        next.replace(parts);
+        assert!(next.existed());
+        let other = super::super::outbox::Outbox::mirrored(Arc::new(Mirror::new(4))).unwrap();
+        other
+            .replace_with(&next.all_pending(), &next.all_threads())
+            .unwrap();
+        assert_eq!(other.pending().unwrap().len(), 2);
+        assert_eq!(other.thread("hook|g/K ns/a").as_deref(), Some("1700.01"));
+        // New ids go on after the highest taken over: no id is given twice.
+        let mut more = [notification("d")];
+        other.put(&mut more).unwrap();
+        assert!(more[0].id > batch[2].id);
+    }
+
     #[test]
     fn generations_follow_changes_and_unchanged_records_are_not_dirty() {
         let m = Mirror::new(4);
