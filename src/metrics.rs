@@ -296,6 +296,11 @@ impl Metrics {
         self.handover_writes.with_label_values(&[outcome]).inc();
     }
 
+    /// One hand-over write counter's value (for tests and benchmarks).
+    pub fn handover_writes(&self, outcome: &str) -> u64 {
+        self.handover_writes.with_label_values(&[outcome]).get()
+    }
+
     pub fn handover_size(&self, bytes: usize, objects: usize) {
         self.handover_bytes
             .set(i64::try_from(bytes).unwrap_or(i64::MAX));

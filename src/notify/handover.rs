@@ -351,6 +351,19 @@ impl Mirror {
         self.persisted.send_replace(g);
     }
 
+    /// A copy of part `i` as it is in memory now (for benchmarks and diagnostics; the write
+    /// loop does not use it).
+    pub fn part_data(&self, i: usize) -> PartData {
+        self.part(i).data.clone()
+    }
+
+    /// The resourceVersion part `i` was last written or read at (None: not in the cluster
+    /// yet), and its gzipped size then (for benchmarks and diagnostics).
+    pub fn part_written(&self, i: usize) -> (Option<String>, usize) {
+        let p = self.part(i);
+        (p.version.clone(), p.bytes)
+    }
+
     /// The gzipped size of the state as last written, and the objects in it.
     pub fn size(&self) -> (usize, usize) {
         (0..self.parts.len()).fold((0, 0), |(b, n), i| {
