@@ -259,6 +259,31 @@ impl Entry {
         }
     }
 
+    /// A transition from `from` to what this entry says now.
+    fn transition(
+        &self,
+        key: &Key,
+        at: Timestamp,
+        from: Option<Verdict>,
+        initial: bool,
+    ) -> Transition {
+        Transition {
+            key: Arc::clone(key),
+            at,
+            from,
+            to: Some(self.verdict()),
+            message: self.message().to_string(),
+            initial,
+            meta: Arc::clone(&self.meta),
+            children: self
+                .rollup
+                .as_ref()
+                .map(|r| r.children.clone())
+                .unwrap_or_default(),
+            via: self.rollup.as_ref().map(|r| r.via.clone()),
+        }
+    }
+
     pub fn is_live(&self) -> bool {
         self.deleted_at.is_none()
     }
@@ -495,21 +520,7 @@ impl Store {
         if !e.is_live() {
             return None;
         }
-        Some(Transition {
-            key: Arc::clone(key),
-            at: now,
-            from: None,
-            to: Some(e.verdict()),
-            message: e.message().to_string(),
-            initial,
-            meta: Arc::clone(&e.meta),
-            children: e
-                .rollup
-                .as_ref()
-                .map(|r| r.children.clone())
-                .unwrap_or_default(),
-            via: e.rollup.as_ref().map(|r| r.via.clone()),
-        })
+        Some(e.transition(key, now, None, initial))
     }
 
     pub fn get(&self, key: &ObjectKey) -> Option<&Entry> {
@@ -650,21 +661,7 @@ impl Store {
         e.culprits = culprits;
         let to = e.verdict();
         if before.as_ref() != Some(&to) {
-            let t = Transition {
-                key: Arc::clone(key),
-                at: now,
-                from: before,
-                to: Some(to),
-                message: e.message().to_string(),
-                initial,
-                meta: Arc::clone(&e.meta),
-                children: e
-                    .rollup
-                    .as_ref()
-                    .map(|r| r.children.clone())
-                    .unwrap_or_default(),
-                via: e.rollup.as_ref().map(|r| r.via.clone()),
-            };
+            let t = e.transition(key, now, before, initial);
             e.since = now;
             e.history.push(&t);
             out.push(t);

@@ -4,7 +4,6 @@
 //! the standby; two shards share one server. At the receiver: every message once.
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -17,7 +16,7 @@ use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::util::{herald_bin, request};
+use crate::util::{Answers, herald_bin, request, serve};
 
 /// What the receiver was told: (delivery id, object, event), in order.
 #[derive(Clone, Default)]
@@ -29,29 +28,7 @@ struct Sink {
     arrived: Arc<Mutex<usize>>,
 }
 
-impl Sink {
-    async fn start(&self) -> std::net::SocketAddr {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let sink = self.clone();
-        tokio::spawn(async move {
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                let sink = sink.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        let sink = sink.clone();
-                        async move { Ok::<_, Infallible>(sink.answer(req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        addr
-    }
-
+impl Answers for Sink {
     async fn answer(
         &self,
         req: hyper::Request<hyper::body::Incoming>,
@@ -74,6 +51,12 @@ impl Sink {
             body["event"].as_str().unwrap_or("?").to_string(),
         ));
         hyper::Response::new(Full::new(Bytes::from_static(b"{}")))
+    }
+}
+
+impl Sink {
+    async fn start(&self) -> std::net::SocketAddr {
+        serve(self.clone()).await
     }
 
     /// How often each (object, event) was told under distinct delivery ids, and how many

@@ -2,7 +2,6 @@
 //! watches it and notifies a webhook receiver on loopback that can fail, hang or answer.
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -14,7 +13,7 @@ use herald::fake::{FakeApiServer, Options, gitops_resources};
 use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 
-use crate::util::{Killed, free_port, herald_bin, tool};
+use crate::util::{Answers, Killed, free_port, herald_bin, serve, tool};
 
 const SECRET: &str = "s3cr3t-hmac-key-do-not-print";
 
@@ -42,36 +41,6 @@ struct Sink {
     answered: Arc<Mutex<Vec<Received>>>,
     /// Requests that arrived, answered or not.
     arrived: Arc<Mutex<usize>>,
-}
-
-/// A local HTTP server's answers, one request at a time.
-trait Answers: Clone + Send + Sync + 'static {
-    fn answer(
-        &self,
-        req: hyper::Request<hyper::body::Incoming>,
-    ) -> impl std::future::Future<Output = hyper::Response<Full<Bytes>>> + Send;
-}
-
-/// Serves HTTP/1 on a free loopback port with `answers`; returns the address.
-async fn serve(answers: impl Answers) -> std::net::SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            let answers = answers.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |req| {
-                    let answers = answers.clone();
-                    async move { Ok::<_, Infallible>(answers.answer(req).await) }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    addr
 }
 
 impl Sink {

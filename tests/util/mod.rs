@@ -252,3 +252,33 @@ pub async fn client_as(s: &herald::fake::FakeApiServer, token: &str) -> kube::Cl
     config.default_retry = false;
     kube::Client::try_from(config).unwrap()
 }
+
+/// A local HTTP server's answers, one request at a time.
+pub trait Answers: Clone + Send + Sync + 'static {
+    fn answer(
+        &self,
+        req: hyper::Request<hyper::body::Incoming>,
+    ) -> impl std::future::Future<Output = hyper::Response<http_body_util::Full<bytes::Bytes>>> + Send;
+}
+
+/// Serves HTTP/1 on a free loopback port with `answers`; returns the address.
+pub async fn serve(answers: impl Answers) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let answers = answers.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req| {
+                    let answers = answers.clone();
+                    async move { Ok::<_, std::convert::Infallible>(answers.answer(req).await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
