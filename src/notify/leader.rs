@@ -315,13 +315,13 @@ pub(super) struct Gate {
 }
 
 impl Gate {
-    /// Waits until everything that led to the next delivery is in the hand-over state and this
-    /// replica may start a delivery; returns when it must be done by. None: the term ended.
-    pub(super) async fn open(&mut self) -> Option<Instant> {
-        let generation = self.mirror.generation();
-        let mut persisted = self.mirror.persisted();
+    /// Waits until what led to `n` is in the hand-over state (the parts its objects are in:
+    /// their verdicts, ledgers and outbox entries) and this replica may start a delivery;
+    /// returns when it must be done by. None: the term ended.
+    pub(super) async fn open(&mut self, n: &Notification) -> Option<Instant> {
+        let wanted = self.mirror.want(n.events().map(|e| &e.object));
         tokio::select! {
-            r = persisted.wait_for(|p| *p >= generation) => { r.ok()?; }
+            () = self.mirror.written(&wanted) => {}
             _ = self.stop.wait_for(|s| *s) => return None,
         }
         loop {
