@@ -164,6 +164,11 @@ pub struct Mirror {
     existed: AtomicBool,
     /// Rounds done: the gate looks at the parts again after each.
     rounds: watch::Sender<u64>,
+    /// Every delivery of a term waits until the state is written up to this generation: what
+    /// the term started from (the takeover's verdicts for every object) is in the cluster before
+    /// anything is sent, so a next leader never compares with less. `u64::MAX` while a term is
+    /// being set up.
+    floor: watch::Sender<u64>,
 }
 
 impl Mirror {
@@ -188,6 +193,7 @@ impl Mirror {
             persisted: watch::Sender::new(0),
             existed: AtomicBool::new(false),
             rounds: watch::Sender::new(0),
+            floor: watch::Sender::new(0),
         }
     }
 
@@ -261,6 +267,33 @@ impl Mirror {
             }
             if rounds.changed().await.is_err() {
                 return;
+            }
+        }
+    }
+
+    /// Holds every delivery until [`Mirror::term_ready`].
+    pub fn term_starts(&self) {
+        self.floor.send_replace(u64::MAX);
+    }
+
+    /// The term's starting point is set: deliveries wait until everything changed so far is
+    /// written, and all of it is written at the next round.
+    pub fn term_ready(&self) {
+        self.want_all();
+        self.floor.send_replace(self.generation());
+    }
+
+    /// Waits until the state is written up to the term's starting point.
+    pub async fn started(&self) {
+        let mut floor = self.floor.subscribe();
+        let mut persisted = self.persisted.subscribe();
+        loop {
+            if *persisted.borrow_and_update() >= *floor.borrow_and_update() {
+                return;
+            }
+            tokio::select! {
+                r = floor.changed() => if r.is_err() { return },
+                r = persisted.changed() => if r.is_err() { return },
             }
         }
     }
@@ -694,7 +727,9 @@ async fn round(
     }
     let finish_by = l
         .finish_by
-        .map_or(WRITE_TIMEOUT, |t| t.saturating_duration_since(Instant::now()))
+        .map_or(WRITE_TIMEOUT, |t| {
+            t.saturating_duration_since(Instant::now())
+        })
         .min(WRITE_TIMEOUT);
     let results = tokio::time::timeout(
         finish_by,
@@ -901,5 +936,73 @@ mod tests {
         assert_eq!(m.told(&k), Some(Told::default()));
         m.set_told(&k, None);
         assert_eq!(m.told(&k), None);
+    }
+
+    /// Stands in for a round of the write loop: every part with changes written.
+    fn write_all(m: &Mirror) {
+        let g = m.generation();
+        for i in 0..m.parts() {
+            let mut p = m.part(i);
+            p.dirty = false;
+            p.urgent = false;
+            p.written = p.changed;
+        }
+        m.rounds.send_modify(|r| *r += 1);
+        m.advance_persisted(g);
+    }
+
+    #[test]
+    fn churn_waits_for_the_lazy_round_and_what_a_delivery_needs_does_not() {
+        use futures::FutureExt;
+        let m = Mirror::new(4);
+        let a = ObjectKey::new("g", "K", "ns", "a");
+        let b = ObjectKey::new("g", "K", "ns", "b");
+        // A verdict that told nobody anything: written lazily.
+        m.set_told(&b, Some(Told::default()));
+        assert_eq!(m.pending_parts(), (true, false));
+        // A delivery about a waits for a's part, which is written at the next round.
+        m.set_told(
+            &a,
+            Some(Told {
+                troubled: true,
+                ..Told::default()
+            }),
+        );
+        let wanted = m.want([&a]);
+        assert_eq!(wanted.len(), 1);
+        assert_eq!(m.pending_parts(), (true, true));
+        assert!(m.written(&wanted).now_or_never().is_none());
+        write_all(&m);
+        assert!(m.written(&wanted).now_or_never().is_some());
+        assert_eq!(m.pending_parts(), (false, false));
+        // Nothing changed since: nothing to wait for.
+        assert!(m.want([&a, &b]).is_empty());
+        // A delivered notification leaving the outbox is written at the next round.
+        m.removed(&[]);
+        assert_eq!(m.pending_parts(), (false, false));
+        m.set_thread("hook|x", Some("1.2"));
+        assert_eq!(m.pending_parts(), (true, true));
+    }
+
+    #[test]
+    fn a_term_sends_nothing_before_its_starting_point_is_written() {
+        use futures::FutureExt;
+        let m = Mirror::new(4);
+        let a = ObjectKey::new("g", "K", "ns", "a");
+        m.term_starts();
+        assert!(
+            m.started().now_or_never().is_none(),
+            "held while setting up"
+        );
+        // The takeover's verdicts, none of which a delivery asked for.
+        m.set_told(&a, Some(Told::default()));
+        m.term_ready();
+        assert_eq!(m.pending_parts(), (true, true), "written at the next round");
+        assert!(m.started().now_or_never().is_none());
+        write_all(&m);
+        assert!(m.started().now_or_never().is_some());
+        // Later churn does not hold deliveries back.
+        m.set_told(&a, None);
+        assert!(m.started().now_or_never().is_some());
     }
 }
