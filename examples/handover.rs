@@ -48,6 +48,10 @@ struct Args {
     /// Objects in the write-rate run.
     #[arg(long, default_value_t = 10_000)]
     objects: usize,
+    /// Percent of the changes a notification waits for (written at the next round, as the
+    /// gate asks); the others are written lazily, at most every LAZY_EVERY.
+    #[arg(long, default_value_t = 100)]
+    urgent: u64,
     /// Skip the size tables (only the write-rate run).
     #[arg(long)]
     no_size: bool,
@@ -635,6 +639,7 @@ async fn writes(args: &Args) {
         let ticks_per_second = args.rate.clamp(1, 100);
         let per_tick = (args.rate / ticks_per_second).max(1) as usize;
         let ticks = args.seconds * u64::from(ticks_per_second);
+        let urgent = args.urgent.min(100);
         tokio::spawn(async move {
             let mut rng = Rng(99);
             let mut interval = tokio::time::interval(Duration::from_secs(1) / ticks_per_second);
@@ -663,6 +668,9 @@ async fn writes(args: &Args) {
                     let before = mirror.generation();
                     mirror.set_told(&key, Some(t));
                     assert!(mirror.generation() > before, "not a change");
+                    if rng.below(100) < urgent {
+                        mirror.want([&key]);
+                    }
                     made.push_back((mirror.generation(), at));
                     changes += 1;
                 }
@@ -703,12 +711,13 @@ async fn writes(args: &Args) {
         secs
     );
     println!(
-        "| changes/s | writes (ok) | writes/s | rounds/s | parts per round | KiB/s written | bytes per write | change → persisted p50 / p90 / p99 / max | CPU (whole process) |"
+        "| changes/s | waited for | writes (ok) | writes/s | rounds/s | parts per round | KiB/s written | bytes per write | change → persisted p50 / p90 / p99 / max | CPU (whole process) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     println!(
-        "| {} | {ok} | {:.0} | {:.1} | {:.1} | {:.0} | {:.0} | {} / {} / {} / {} | {} |",
+        "| {} | {} % | {ok} | {:.0} | {:.1} | {:.1} | {:.0} | {:.0} | {} / {} / {} / {} | {} |",
         args.rate,
+        args.urgent.min(100),
         ok as f64 / secs,
         rounds as f64 / secs,
         count as f64 / rounds.max(1) as f64,

@@ -220,6 +220,13 @@ fn metrics_pass_promtool_check_and_keep_the_contract() {
             assert!(have.contains(*l), "{name} has no label {l}: {have:?}");
         }
     }
+    // Without an election the one replica is the leader: the no-leader alert stays quiet.
+    assert!(
+        series
+            .iter()
+            .any(|(n, l, v)| n == "herald_leader" && l.is_empty() && *v == 1.0),
+        "herald_leader is not 1:\n{text}"
+    );
     // One info series per object, the same number herald's API lists (less Pods, ReplicaSets
     // and Jobs, which are only counted).
     let objects: Value = serde_json::from_str(

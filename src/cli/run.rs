@@ -467,7 +467,6 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                 let _ = lease_task.await;
             }), renew));
         } else if let (Some(outbox), Some(changes)) = (outbox, changes.take()) {
-            agent.metrics.leader.set(1);
             let deliver =
                 crate::notify::send::http(
                     file.delivery.timeout,

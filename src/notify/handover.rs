@@ -47,6 +47,10 @@ const DATA_KEY: &str = "state.json.gz";
 pub const MAX_PART_BYTES: usize = 900 * 1024;
 /// At most this often a round of writes starts: changes that come meanwhile wait for the next.
 const ROUND_EVERY: Duration = Duration::from_millis(50);
+/// Changes nothing waits for (a verdict that told nobody anything) are written at most this
+/// often: a busy cluster's churn costs the API server a few writes a second, not a round every
+/// [`ROUND_EVERY`].
+pub const LAZY_EVERY: Duration = Duration::from_secs(2);
 /// The longest one write may take.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -134,6 +138,12 @@ fn fnv(s: &str) -> u64 {
 struct Part {
     data: PartData,
     dirty: bool,
+    /// Something waits for this part to be written (a notification at the gate, a delivery
+    /// to be forgotten, a shutdown): written at the next round, not lazily.
+    urgent: bool,
+    /// The generation of the part's last change, and of the last change written.
+    changed: u64,
+    written: u64,
     /// The resourceVersion last written or read; None: the ConfigMap does not exist yet.
     version: Option<String>,
     /// Gzipped size when last written.
@@ -152,6 +162,13 @@ pub struct Mirror {
     persisted: watch::Sender<u64>,
     /// Whether the state was ever written (false: the first leader of this Lease).
     existed: AtomicBool,
+    /// Rounds done: the gate looks at the parts again after each.
+    rounds: watch::Sender<u64>,
+    /// Every delivery of a term waits until the state is written up to this generation: what
+    /// the term started from (the takeover's verdicts for every object) is in the cluster before
+    /// anything is sent, so a next leader never compares with less. `u64::MAX` while a term is
+    /// being set up.
+    floor: watch::Sender<u64>,
 }
 
 impl Mirror {
@@ -162,6 +179,9 @@ impl Mirror {
                     Mutex::new(Part {
                         data: PartData::default(),
                         dirty: false,
+                        urgent: false,
+                        changed: 0,
+                        written: 0,
                         version: None,
                         bytes: 0,
                     })
@@ -172,6 +192,8 @@ impl Mirror {
             changed: tokio::sync::Notify::new(),
             persisted: watch::Sender::new(0),
             existed: AtomicBool::new(false),
+            rounds: watch::Sender::new(0),
+            floor: watch::Sender::new(0),
         }
     }
 
@@ -187,9 +209,11 @@ impl Mirror {
         self.parts[i].lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn bump(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        self.changed.notify_one();
+    /// Marks a part changed (under its lock); `urgent` if a sender will wait for it.
+    fn touch(&self, p: &mut Part, urgent: bool) {
+        p.dirty = true;
+        p.urgent |= urgent;
+        p.changed = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
     }
 
     /// The generation of the latest change: once [`Mirror::persisted`] reaches it, everything
@@ -200,6 +224,78 @@ impl Mirror {
 
     pub fn persisted(&self) -> watch::Receiver<u64> {
         self.persisted.subscribe()
+    }
+
+    /// Asks for the parts the objects `keys` are in to be written at the next round;
+    /// returns what to wait for: (part, generation) with changes not yet written.
+    pub fn want<'a>(&self, keys: impl IntoIterator<Item = &'a ObjectKey>) -> Vec<(usize, u64)> {
+        let mut parts: Vec<usize> = keys
+            .into_iter()
+            .map(|k| self.part_of(&key_string(k)))
+            .collect();
+        parts.sort_unstable();
+        parts.dedup();
+        self.want_parts(parts)
+    }
+
+    /// Asks for every changed part to be written at the next round.
+    pub fn want_all(&self) -> Vec<(usize, u64)> {
+        self.want_parts(0..self.parts.len())
+    }
+
+    fn want_parts(&self, parts: impl IntoIterator<Item = usize>) -> Vec<(usize, u64)> {
+        let mut out = Vec::new();
+        for i in parts {
+            let mut p = self.part(i);
+            if p.changed > p.written {
+                p.urgent = true;
+                out.push((i, p.changed));
+            }
+        }
+        if !out.is_empty() {
+            self.changed.notify_one();
+        }
+        out
+    }
+
+    /// Waits until each part of `wanted` is written up to its generation.
+    pub async fn written(&self, wanted: &[(usize, u64)]) {
+        let mut rounds = self.rounds.subscribe();
+        loop {
+            if wanted.iter().all(|(i, g)| self.part(*i).written >= *g) {
+                return;
+            }
+            if rounds.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Holds every delivery until [`Mirror::term_ready`].
+    pub fn term_starts(&self) {
+        self.floor.send_replace(u64::MAX);
+    }
+
+    /// The term's starting point is set: deliveries wait until everything changed so far is
+    /// written, and all of it is written at the next round.
+    pub fn term_ready(&self) {
+        self.want_all();
+        self.floor.send_replace(self.generation());
+    }
+
+    /// Waits until the state is written up to the term's starting point.
+    pub async fn started(&self) {
+        let mut floor = self.floor.subscribe();
+        let mut persisted = self.persisted.subscribe();
+        loop {
+            if *persisted.borrow_and_update() >= *floor.borrow_and_update() {
+                return;
+            }
+            tokio::select! {
+                r = floor.changed() => if r.is_err() { return },
+                r = persisted.changed() => if r.is_err() { return },
+            }
+        }
     }
 
     /// Whether a leader wrote the state before (else everything is new: nothing to tell).
@@ -221,9 +317,9 @@ impl Mirror {
                 Some(t) => p.data.told.insert(k, t),
                 None => p.data.told.remove(&k),
             };
-            p.dirty = true;
+            self.touch(&mut p, false);
         }
-        self.bump();
+        self.changed.notify_one();
     }
 
     pub fn told(&self, key: &ObjectKey) -> Option<Told> {
@@ -238,14 +334,15 @@ impl Mirror {
             let i = self.part_of(&key_string(&n.event.object));
             let mut p = self.part(i);
             p.data.outbox.insert(n.id, n.clone());
-            p.dirty = true;
+            self.touch(&mut p, false);
             ids.insert(n.id, i);
         }
         drop(ids);
-        self.bump();
+        self.changed.notify_one();
     }
 
-    /// Notifications that left the outbox.
+    /// Notifications that left the outbox: written at the next round, so that a new leader does
+    /// not send them again.
     pub fn removed(&self, done: &[u64]) {
         let mut ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
         let mut any = false;
@@ -253,13 +350,13 @@ impl Mirror {
             if let Some(i) = ids.remove(id) {
                 let mut p = self.part(i);
                 p.data.outbox.remove(id);
-                p.dirty = true;
+                self.touch(&mut p, true);
                 any = true;
             }
         }
         drop(ids);
         if any {
-            self.bump();
+            self.changed.notify_one();
         }
     }
 
@@ -271,9 +368,9 @@ impl Mirror {
                 Some(ts) => p.data.threads.insert(key.to_string(), ts.to_string()),
                 None => p.data.threads.remove(key),
             };
-            p.dirty = true;
+            self.touch(&mut p, true);
         }
-        self.bump();
+        self.changed.notify_one();
     }
 
     /// Everything remembered of every object.
@@ -343,6 +440,8 @@ impl Mirror {
                 }
             }
             p.dirty = false;
+            p.urgent = false;
+            p.written = p.changed;
         }
         drop(ids);
         self.existed.store(existed, Ordering::SeqCst);
@@ -497,9 +596,10 @@ impl ClusterState {
     }
 }
 
-/// Writes what changed in `mirror` to the cluster while this replica leads, in rounds: every
-/// part changed since the last round, all at once. A round starts only while the leader may
-/// still start work (its fence), so a leader that lost the Lease writes nothing more.
+/// Writes what changed in `mirror` to the cluster while this replica leads, in rounds: the parts
+/// something waits for at once (at most every [`ROUND_EVERY`]), every changed part at least every
+/// [`LAZY_EVERY`]. A round starts only while the leader may still start work (its fence), so a
+/// leader that lost the Lease writes nothing more.
 pub async fn write_loop(
     mirror: Arc<Mirror>,
     state: ClusterState,
@@ -507,6 +607,7 @@ pub async fn write_loop(
     identity: String,
     metrics: Arc<Metrics>,
 ) {
+    let mut last_full = Instant::now();
     loop {
         let notified = mirror.changed.notified();
         let behind = mirror
@@ -515,8 +616,17 @@ pub async fn write_loop(
         metrics
             .handover_unwritten
             .set(i64::try_from(behind).unwrap_or(i64::MAX));
-        if behind == 0 {
+        let (dirty, urgent) = mirror.pending_parts();
+        if !dirty {
             notified.await;
+            continue;
+        }
+        let full = Instant::now() >= last_full + LAZY_EVERY;
+        if !urgent && !full {
+            tokio::select! {
+                () = notified => {}
+                () = tokio::time::sleep_until(last_full + LAZY_EVERY) => {}
+            }
             continue;
         }
         drop(notified);
@@ -525,7 +635,11 @@ pub async fn write_loop(
             let _ = tokio::time::timeout(Duration::from_millis(200), leadership.changed()).await;
             continue;
         }
-        let ok = round(&mirror, &state, &l, &identity, &metrics).await;
+        let ok = round(&mirror, &state, &l, &identity, &metrics, full).await;
+        if ok && full {
+            last_full = Instant::now();
+        }
+        mirror.rounds.send_modify(|r| *r += 1);
         let (bytes, objects) = mirror.size();
         metrics.handover_size(bytes, objects);
         tokio::time::sleep(if ok {
@@ -537,25 +651,63 @@ pub async fn write_loop(
     }
 }
 
-/// One round of writes; true if every changed part was written.
+impl Mirror {
+    /// Whether some part has changes not written, and whether one of those is waited for.
+    fn pending_parts(&self) -> (bool, bool) {
+        let mut dirty = false;
+        for i in 0..self.parts.len() {
+            let p = self.part(i);
+            if p.dirty {
+                dirty = true;
+                if p.urgent {
+                    return (true, true);
+                }
+            }
+        }
+        (dirty, false)
+    }
+
+    /// After a round: everything up to the first change not written is in the cluster.
+    fn advance_persisted(&self, generation: u64) {
+        let mut upto = generation;
+        for i in 0..self.parts.len() {
+            let p = self.part(i);
+            if p.changed > p.written {
+                upto = upto.min(p.written);
+            }
+        }
+        self.persisted.send_if_modified(|p| {
+            let newer = upto > *p;
+            if newer {
+                *p = upto;
+            }
+            newer
+        });
+    }
+}
+
+/// One round of writes: the parts something waits for, or every changed part if `full`; true
+/// if every part taken was written.
 async fn round(
     mirror: &Mirror,
     state: &ClusterState,
     l: &Leadership,
     identity: &str,
     metrics: &Metrics,
+    full: bool,
 ) -> bool {
     let generation = mirror.generation();
     let mut writes = Vec::new();
     for i in 0..mirror.parts() {
         let mut p = mirror.part(i);
-        if !p.dirty {
+        if !p.dirty || !(full || p.urgent) {
             continue;
         }
         match p.data.encode() {
             Ok(bytes) if bytes.len() <= MAX_PART_BYTES => {
                 p.dirty = false;
-                writes.push((i, bytes, p.version.clone()));
+                p.urgent = false;
+                writes.push((i, bytes, p.version.clone(), p.changed));
             }
             Ok(bytes) => {
                 tracing::error!(
@@ -581,7 +733,7 @@ async fn round(
         .min(WRITE_TIMEOUT);
     let results = tokio::time::timeout(
         finish_by,
-        futures::future::join_all(writes.iter().map(|(i, bytes, version)| async move {
+        futures::future::join_all(writes.iter().map(|(i, bytes, version, _)| async move {
             let mut version = version.clone();
             for _ in 0..2 {
                 match state
@@ -610,16 +762,21 @@ async fn round(
             .collect(),
     };
     let mut all = true;
-    for ((i, bytes, _), r) in writes.into_iter().zip(results) {
+    for ((i, bytes, _, changed), r) in writes.into_iter().zip(results) {
         let mut p = mirror.part(i);
         match r {
             Ok(v) => {
                 p.version = Some(v);
                 p.bytes = bytes.len();
+                p.written = p.written.max(changed);
+                if p.changed <= p.written {
+                    p.urgent = false;
+                }
                 metrics.handover_write("ok");
             }
             Err(e) => {
                 p.dirty = true;
+                p.urgent = true;
                 all = false;
                 metrics.handover_write("error");
                 tracing::warn!(error = %e, "writing the hand-over state failed; notifications wait until it is written");
@@ -628,24 +785,17 @@ async fn round(
     }
     if all {
         mirror.existed.store(true, Ordering::SeqCst);
-        mirror.persisted.send_if_modified(|p| {
-            let newer = generation > *p;
-            if newer {
-                *p = generation;
-            }
-            newer
-        });
     }
+    mirror.advance_persisted(generation);
     all
 }
 
 /// Waits until everything changed so far is written, at most `within`; whether it was.
 pub async fn flushed(mirror: &Mirror, within: Duration) -> bool {
-    let g = mirror.generation();
-    let mut p = mirror.persisted();
-    tokio::time::timeout(within, p.wait_for(|p| *p >= g))
+    let wanted = mirror.want_all();
+    tokio::time::timeout(within, mirror.written(&wanted))
         .await
-        .is_ok_and(|r| r.is_ok())
+        .is_ok()
 }
 
 #[cfg(test)]
@@ -786,5 +936,73 @@ mod tests {
         assert_eq!(m.told(&k), Some(Told::default()));
         m.set_told(&k, None);
         assert_eq!(m.told(&k), None);
+    }
+
+    /// Stands in for a round of the write loop: every part with changes written.
+    fn write_all(m: &Mirror) {
+        let g = m.generation();
+        for i in 0..m.parts() {
+            let mut p = m.part(i);
+            p.dirty = false;
+            p.urgent = false;
+            p.written = p.changed;
+        }
+        m.rounds.send_modify(|r| *r += 1);
+        m.advance_persisted(g);
+    }
+
+    #[test]
+    fn churn_waits_for_the_lazy_round_and_what_a_delivery_needs_does_not() {
+        use futures::FutureExt;
+        let m = Mirror::new(4);
+        let a = ObjectKey::new("g", "K", "ns", "a");
+        let b = ObjectKey::new("g", "K", "ns", "b");
+        // A verdict that told nobody anything: written lazily.
+        m.set_told(&b, Some(Told::default()));
+        assert_eq!(m.pending_parts(), (true, false));
+        // A delivery about a waits for a's part, which is written at the next round.
+        m.set_told(
+            &a,
+            Some(Told {
+                troubled: true,
+                ..Told::default()
+            }),
+        );
+        let wanted = m.want([&a]);
+        assert_eq!(wanted.len(), 1);
+        assert_eq!(m.pending_parts(), (true, true));
+        assert!(m.written(&wanted).now_or_never().is_none());
+        write_all(&m);
+        assert!(m.written(&wanted).now_or_never().is_some());
+        assert_eq!(m.pending_parts(), (false, false));
+        // Nothing changed since: nothing to wait for.
+        assert!(m.want([&a, &b]).is_empty());
+        // A delivered notification leaving the outbox is written at the next round.
+        m.removed(&[]);
+        assert_eq!(m.pending_parts(), (false, false));
+        m.set_thread("hook|x", Some("1.2"));
+        assert_eq!(m.pending_parts(), (true, true));
+    }
+
+    #[test]
+    fn a_term_sends_nothing_before_its_starting_point_is_written() {
+        use futures::FutureExt;
+        let m = Mirror::new(4);
+        let a = ObjectKey::new("g", "K", "ns", "a");
+        m.term_starts();
+        assert!(
+            m.started().now_or_never().is_none(),
+            "held while setting up"
+        );
+        // The takeover's verdicts, none of which a delivery asked for.
+        m.set_told(&a, Some(Told::default()));
+        m.term_ready();
+        assert_eq!(m.pending_parts(), (true, true), "written at the next round");
+        assert!(m.started().now_or_never().is_none());
+        write_all(&m);
+        assert!(m.started().now_or_never().is_some());
+        // Later churn does not hold deliveries back.
+        m.set_told(&a, None);
+        assert!(m.started().now_or_never().is_some());
     }
 }

@@ -178,6 +178,7 @@ async fn supervise(
             leadership: e.leadership.clone(),
             stop: stop.clone(),
         };
+        mirror.term_starts();
         let mut current = parts.clone();
         current.config = Arc::clone(&config);
         let mut pipeline = current.pipeline(completed.clone(), Some(term));
@@ -187,6 +188,7 @@ async fn supervise(
         let first = (!existed).then(|| baseline.take().unwrap_or_default());
         baseline = None;
         pipeline.take_over(&told, first.as_ref());
+        mirror.term_ready();
         let run = tokio::spawn(pipeline.run(changes, reloads, stop));
         // The term lasts while the lead does.
         let shutting_down = loop {
@@ -234,6 +236,11 @@ async fn supervise(
             }
         }
         writer.abort();
+        // A standby sends nothing: what is still pending is the next leader's, from the state
+        // (it would otherwise show as this replica's `herald_outbox_pending`).
+        if let Err(why) = parts.outbox.replace_with(&[], &[]) {
+            tracing::warn!(error = %why, "cannot empty the outbox after stepping down");
+        }
         parts.metrics.leader.set(0);
         // A standby has nothing of its own to write.
         parts.metrics.handover_unwritten.set(0);
@@ -315,13 +322,16 @@ pub(super) struct Gate {
 }
 
 impl Gate {
-    /// Waits until everything that led to the next delivery is in the hand-over state and this
-    /// replica may start a delivery; returns when it must be done by. None: the term ended.
-    pub(super) async fn open(&mut self) -> Option<Instant> {
-        let generation = self.mirror.generation();
-        let mut persisted = self.mirror.persisted();
+    /// Waits until what led to `n` is in the hand-over state (the parts its objects are in:
+    /// their verdicts, ledgers and outbox entries) and this replica may start a delivery;
+    /// returns when it must be done by. None: the term ended.
+    pub(super) async fn open(&mut self, n: &Notification) -> Option<Instant> {
+        let wanted = self.mirror.want(n.events().map(|e| &e.object));
         tokio::select! {
-            r = persisted.wait_for(|p| *p >= generation) => { r.ok()?; }
+            () = async {
+                self.mirror.started().await;
+                self.mirror.written(&wanted).await;
+            } => {}
             _ = self.stop.wait_for(|s| *s) => return None,
         }
         loop {

@@ -219,6 +219,8 @@ pub fn start(
         .silences()
         .map(|v| v.into_iter().collect())
         .unwrap_or_default();
+    // Without an election, this replica is the one voice.
+    metrics.leader.set(1);
     let parts = Parts::new(config, store, outbox, deliver, clock, metrics, silences);
     let (notifier, reloads) = parts.notifier(silence::SilenceStore::Outbox);
     let (completed, completions) = mpsc::unbounded_channel();

@@ -127,7 +127,7 @@ async fn worker(
             // A leader starts a delivery only once what led to it is handed over, and only
             // inside its fence; the delivery is cut when the fence says every one must be done.
             let finish_by = match &mut gate {
-                Some(g) => match g.open().await {
+                Some(g) => match g.open(&n).await {
                     Some(by) => Some(by),
                     None => return,
                 },
