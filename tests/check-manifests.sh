@@ -9,7 +9,9 @@
 #     configuration (leader election on) are checked by tests/manifests/check_manifests.py;
 #   - promtool checks the alert rules and runs tests/manifests/herald-rules.test.yaml;
 #   - the dashboards are valid JSON, every panel has queries, and every query uses only herald's
-#     metrics (with their labels) and parses as PromQL.
+#     metrics (with their labels) and parses as PromQL;
+#   - every query and alert rule collapses the replicas' copies of the per-object series before it
+#     counts or sums them (each replica exports every object: dashboards/README.md, "Replicas").
 # Prints one line on success; on failure, what failed and in which file, and exits 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -6,11 +6,13 @@ there was one.
                                                      configuration
   check_manifests.py rules RENDERED.yaml OUT.yaml TEST.yaml
                                                      PrometheusRule spec -> plain rule file; every
-                                                     alert needs a firing and a quiet test case
+                                                     alert needs a firing and a quiet test case and
+                                                     counts each object once (check_replicas)
   check_manifests.py dashboards OUT.yaml FILE.json...
-                                                     dashboard sanity and metric contract; OUT.yaml
-                                                     gets every query as a recording rule, for
-                                                     `promtool check rules` to parse
+                                                     dashboard sanity, metric contract, each object
+                                                     counted once; OUT.yaml gets every query as a
+                                                     recording rule, for `promtool check rules` to
+                                                     parse
 """
 import json
 import re
@@ -373,6 +375,10 @@ def extract_rules(rendered, out, test_file):
     with open(out, "w") as f:
         yaml.safe_dump({"groups": spec.get("groups") or []}, f, sort_keys=False, width=1 << 20)
     alerts = [r["alert"] for g in spec.get("groups") or [] for r in g.get("rules") or [] if r.get("alert")]
+    for g in spec.get("groups") or []:
+        for r in g.get("rules") or []:
+            if r.get("expr"):
+                check_replicas(f"alert {r.get('alert') or r.get('record')}", r["expr"])
     with open(test_file) as f:
         tests = yaml.safe_load(f) or {}
     firing, quiet = set(), set()
@@ -507,6 +513,107 @@ def check_expr(where, expr):
             fail(where, f"uses {word!r}, which herald does not export: {expr}")
 
 
+# Every herald replica watches the whole cluster and exports the same per-object series, told
+# apart only by the scrape's labels of the replica. A query must collapse those copies (max or min
+# without `instance` and `pod`) before it counts, sums or returns them, or it counts each object
+# once per replica. The leader-only series (notifications, outbox, hand-over writes) are summed
+# as they are: a standby adds 0. See dashboards/README.md, "Replicas".
+REPLICATED = {"herald_resource_info", "herald_resources", "herald_health_transitions_total",
+              "herald_watch_events_total", "herald_check_duration_seconds_count",
+              "gotk_resource_info", "argocd_app_info"}
+# The labels that tell replicas apart (the ServiceMonitor's and the plain scrape job's).
+REPLICA_LABELS = {"instance", "pod"}
+AGGREGATIONS = {"sum", "count", "avg", "min", "max", "group", "stddev", "stdvar", "topk",
+                "bottomk", "quantile", "count_values"}
+WORD_BEFORE = re.compile(r"([A-Za-z_][\w]*)\s*$")
+CLAUSE_AFTER = re.compile(r"\s*(by|without)\s*\(([^()]*)\)")
+
+
+def matching_open(text, close):
+    depth = 0
+    for j in range(close, -1, -1):
+        if text[j] == ")":
+            depth += 1
+        elif text[j] == "(":
+            depth -= 1
+            if depth == 0:
+                return j
+    return -1
+
+
+def matching_close(text, open_):
+    depth = 0
+    for j in range(open_, len(text)):
+        if text[j] == "(":
+            depth += 1
+        elif text[j] == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+    return -1
+
+
+def label_set(text):
+    return {x.strip() for x in text.split(",") if x.strip()}
+
+
+def check_replicas(where, expr):
+    """Each series of REPLICATED must meet, going outwards, a max or min that drops instance and
+    pod before any other aggregation that drops them, and before the query returns it; unless the
+    query keeps the replicas apart on purpose (an aggregation by instance, say: a per-replica
+    alert)."""
+    text = STRING.sub(lambda m: '"' + "x" * (len(m.group(0)) - 2) + '"', expr)
+    for m in re.finditer(r"(?<![\w:])([A-Za-z_:][\w:]*)", text):
+        metric = m.group(1)
+        if metric not in REPLICATED:
+            continue
+        pos, verdict, per_replica = m.start(), None, False
+        while verdict is None:
+            # the innermost parenthesis around pos
+            depth, open_ = 0, -1
+            for j in range(pos - 1, -1, -1):
+                if text[j] == ")":
+                    depth += 1
+                elif text[j] == "(":
+                    if depth == 0:
+                        open_ = j
+                        break
+                    depth -= 1
+            if open_ < 0:
+                verdict = "ok" if per_replica else (
+                    f"returns {metric} once per replica: collapse the replicas' copies first "
+                    "(max by the object's labels, or max without (instance, pod))")
+                break
+            head = text[:open_].rstrip()
+            clause = ("by", set())
+            if head.endswith(")"):  # agg by (labels) (expr)
+                start = matching_open(head, len(head) - 1)
+                w = WORD_BEFORE.search(head[:start]) if start > 0 else None
+                if w and w.group(1) in ("by", "without"):
+                    clause = (w.group(1), label_set(head[start + 1:-1]))
+                    head = head[:w.start()].rstrip()
+            else:  # agg (expr) by (labels)
+                c = CLAUSE_AFTER.match(text, matching_close(text, open_) + 1)
+                if c:
+                    clause = (c.group(1), label_set(c.group(2)))
+            w = WORD_BEFORE.search(head)
+            op = w.group(1) if w else ""
+            if op in AGGREGATIONS:
+                kind, labels = clause
+                kept = (labels & REPLICA_LABELS) if kind == "by" else (REPLICA_LABELS - labels)
+                if kept:
+                    per_replica = True  # the replicas stay apart
+                elif op in ("max", "min"):
+                    verdict = "ok"
+                else:
+                    verdict = (f"{op} over the replicas' copies of {metric} counts every object "
+                               "once per replica: collapse them first (max by the object's "
+                               "labels, or max without (instance, pod))")
+            pos = open_
+        if verdict != "ok":
+            fail(where, f"{verdict}: {expr}")
+
+
 def walk_panels(panels):
     for p in panels or []:
         yield p
@@ -580,6 +687,7 @@ def check_dashboards(out, files):
                     fail(where, f"target {t.get('refId')} datasource must be ${{datasource}}")
                 queries += 1
                 check_expr(where, expr)
+                check_replicas(where, expr)
                 records.append((f"{where} target {t.get('refId')}", substitute(expr)))
     rules = [{"record": f"dashboard_query_{i:04}", "expr": expr} for i, (_, expr) in enumerate(records)]
     with open(out, "w") as f:
