@@ -632,9 +632,12 @@ async fn writes(args: &Args) {
     let ok_before = metrics.handover_writes("ok");
     let cpu_before = cpu_time();
     let window = Instant::now();
+    // From a change a delivery waits for to the round that wrote it (what the gate waits).
+    let waited: Arc<Mutex<Vec<Duration>>> = Arc::default();
     let changer = {
         let mirror = Arc::clone(&mirror);
         let made = Arc::clone(&made);
+        let waited = Arc::clone(&waited);
         // Every 10 ms, or less often below 100 changes per second.
         let ticks_per_second = args.rate.clamp(1, 100);
         let per_tick = (args.rate / ticks_per_second).max(1) as usize;
@@ -669,7 +672,13 @@ async fn writes(args: &Args) {
                     mirror.set_told(&key, Some(t));
                     assert!(mirror.generation() > before, "not a change");
                     if rng.below(100) < urgent {
-                        mirror.want([&key]);
+                        let wanted = mirror.want([&key]);
+                        let mirror = Arc::clone(&mirror);
+                        let waited = Arc::clone(&waited);
+                        tokio::spawn(async move {
+                            mirror.written(&wanted).await;
+                            waited.lock().expect("lock").push(at.elapsed());
+                        });
                     }
                     made.push_back((mirror.generation(), at));
                     changes += 1;
@@ -696,6 +705,8 @@ async fn writes(args: &Args) {
     let (count, bytes, rounds) = *written.lock().expect("lock");
     let mut lags = std::mem::take(&mut *lags.lock().expect("lock"));
     lags.sort();
+    let mut waited = std::mem::take(&mut *waited.lock().expect("lock"));
+    waited.sort();
     let secs = elapsed.as_secs_f64();
 
     println!("### Write rate\n");
@@ -711,11 +722,11 @@ async fn writes(args: &Args) {
         secs
     );
     println!(
-        "| changes/s | waited for | writes (ok) | writes/s | rounds/s | parts per round | KiB/s written | bytes per write | change → persisted p50 / p90 / p99 / max | CPU (whole process) |"
+        "| changes/s | waited for | writes (ok) | writes/s | rounds/s | parts per round | KiB/s written | bytes per write | change → persisted p50 / p90 / p99 / max | waited-for change → written p50 / p99 / max | CPU (whole process) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     println!(
-        "| {} | {} % | {ok} | {:.0} | {:.1} | {:.1} | {:.0} | {:.0} | {} / {} / {} / {} | {} |",
+        "| {} | {} % | {ok} | {:.0} | {:.1} | {:.1} | {:.0} | {:.0} | {} / {} / {} / {} | {} | {} |",
         args.rate,
         args.urgent.min(100),
         ok as f64 / secs,
@@ -727,6 +738,16 @@ async fn writes(args: &Args) {
         ms(percentile(&lags, 0.9)),
         ms(percentile(&lags, 0.99)),
         ms(*lags.last().expect("samples")),
+        if waited.is_empty() {
+            "-".to_string()
+        } else {
+            format!(
+                "{} / {} / {}",
+                ms(percentile(&waited, 0.5)),
+                ms(percentile(&waited, 0.99)),
+                ms(*waited.last().expect("samples"))
+            )
+        },
         cpu.map_or("?".to_string(), |c| format!(
             "{:.0} % of one core",
             c.as_secs_f64() * 100.0 / secs
@@ -734,8 +755,9 @@ async fn writes(args: &Args) {
     );
     println!();
     println!(
-        "- lag samples: {} of {changes} changes; writes seen by the sampler: {count} (metric: {ok}); failed writes: {errors}",
-        lags.len()
+        "- lag samples: {} of {changes} changes ({} waited for); writes seen by the sampler: {count} (metric: {ok}); failed writes: {errors}",
+        lags.len(),
+        waited.len()
     );
 }
 
