@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use serde::Deserialize;
-use strict::{Lenient, Spanned, present};
+pub(crate) use strict::Spanned;
+use strict::{Lenient, present};
 
 use crate::health::Health;
 
@@ -342,9 +343,7 @@ pub enum ReceiverKind {
         format: WebhookFormat,
         headers: BTreeMap<String, String>,
     },
-    Alertmanager {
-        url: String,
-    },
+    Alertmanager(crate::notify::receivers::alertmanager::Config),
 }
 
 impl ReceiverKind {
@@ -353,7 +352,7 @@ impl ReceiverKind {
             ReceiverKind::Slack { .. } => "slack",
             ReceiverKind::Email { .. } => "email",
             ReceiverKind::Webhook { .. } => "webhook",
-            ReceiverKind::Alertmanager { .. } => "alertmanager",
+            ReceiverKind::Alertmanager(_) => "alertmanager",
         }
     }
 }
@@ -630,7 +629,7 @@ struct RawReceiver {
     slack: Option<RawSlack>,
     email: Option<RawEmail>,
     webhook: Option<RawWebhook>,
-    alertmanager: Option<RawAlertmanager>,
+    alertmanager: Option<crate::notify::receivers::alertmanager::Raw>,
     rate_limit: Option<Spanned<String>>,
 }
 
@@ -669,12 +668,6 @@ struct RawWebhook {
     format: Option<WebhookFormat>,
     #[serde(default)]
     headers: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAlertmanager {
-    url: Spanned<String>,
 }
 
 /// A string or a list of strings.
@@ -787,7 +780,9 @@ struct RawSilence {
     comment: String,
 }
 
-struct Validator {
+/// Checks a configuration, collecting every mistake with its line and field. Receivers'
+/// blocks are checked by their own files ([`crate::notify::receivers`]) through it.
+pub(crate) struct Validator {
     file: PathBuf,
     errors: Vec<ConfigError>,
     /// The receiver names the file gives, read from the tree.
@@ -797,7 +792,12 @@ struct Validator {
 }
 
 impl Validator {
-    fn error(&mut self, line: usize, field: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn error(
+        &mut self,
+        line: usize,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         let field = field.into();
         // A field already reported as unreadable holds a stand-in value: what the later checks
         // would say of it is not news.
@@ -1187,7 +1187,7 @@ impl Validator {
 
     /// `Err` when both sources are given: reported here, so that the caller does not also
     /// say that none is.
-    fn secret(
+    pub(crate) fn secret(
         &mut self,
         line: usize,
         at: &str,
@@ -1368,14 +1368,7 @@ impl Validator {
             }
         } else {
             let a = r.alertmanager.expect("one kind");
-            self.url(
-                a.url.referenced.line() as usize,
-                &format!("{at}.alertmanager.url"),
-                &a.url.value,
-            );
-            ReceiverKind::Alertmanager {
-                url: a.url.value.trim_end_matches('/').to_string(),
-            }
+            ReceiverKind::Alertmanager(crate::notify::receivers::alertmanager::check(a, self, &at))
         };
         Some(Receiver {
             name,
@@ -1384,7 +1377,7 @@ impl Validator {
         })
     }
 
-    fn url(&mut self, line: usize, field: &str, url: &str) {
+    pub(crate) fn url(&mut self, line: usize, field: &str, url: &str) {
         let ok = url
             .strip_prefix("https://")
             .or_else(|| url.strip_prefix("http://"))
@@ -1399,7 +1392,11 @@ impl Validator {
     }
 
     /// A duration where 0 makes no sense (a retry, a timeout, an interval).
-    fn positive(&mut self, field: String, d: Option<Spanned<String>>) -> Option<Duration> {
+    pub(crate) fn positive(
+        &mut self,
+        field: String,
+        d: Option<Spanned<String>>,
+    ) -> Option<Duration> {
         let line = d.as_ref().map_or(0, |d| d.referenced.line() as usize);
         let v = self.duration(field.clone(), d)?;
         if v.is_zero() {
@@ -1409,7 +1406,11 @@ impl Validator {
         Some(v)
     }
 
-    fn duration(&mut self, field: String, d: Option<Spanned<String>>) -> Option<Duration> {
+    pub(crate) fn duration(
+        &mut self,
+        field: String,
+        d: Option<Spanned<String>>,
+    ) -> Option<Duration> {
         let d = d?;
         match parse_duration(&d.value) {
             Some(v) => Some(v),
@@ -1812,7 +1813,7 @@ silences:
             ReceiverKind::Email { port: 587, tls: EmailTls::StartTls, password: Some(Secret::Env(e)), .. } if e == "SMTP_PASSWORD"
         ));
         assert!(
-            matches!(&c.receivers[3].kind, ReceiverKind::Alertmanager { url } if url == "http://alertmanager:9093")
+            matches!(&c.receivers[3].kind, ReceiverKind::Alertmanager(a) if a.url == "http://alertmanager:9093")
         );
         let r = &c.routes[0];
         assert_eq!(r.matcher.kinds, ["Kustomization", "HelmRelease"]);

@@ -298,7 +298,7 @@ impl Pipeline {
 }
 
 fn is_alertmanager(r: &Receiver) -> bool {
-    matches!(r.kind, crate::config::ReceiverKind::Alertmanager { .. })
+    matches!(r.kind, crate::config::ReceiverKind::Alertmanager(_))
 }
 
 /// The trouble an object was in when herald (re)started: `unhealthy` or `warning`.

@@ -22,6 +22,7 @@ mod inhibit;
 pub mod leader;
 mod ledger;
 pub mod outbox;
+pub mod receivers;
 mod retry;
 mod route;
 pub mod send;

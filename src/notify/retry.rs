@@ -98,6 +98,9 @@ struct Counters {
     clock: Arc<dyn Clock>,
 }
 
+/// The longest wait a receiver's answer may ask for (`Retry-After`, a rate limit's reset).
+pub const MAX_SERVICE_WAIT: Duration = Duration::from_secs(3600);
+
 /// Sends one receiver's notifications in order, each until it is taken or refused.
 async fn worker(
     slot: Slot,
@@ -161,7 +164,11 @@ async fn worker(
                     attempt += 1;
                     stats.retried.fetch_add(1, Ordering::Relaxed);
                     metrics.notification(&receiver.name, metrics::Outcome::Retried, 0.0);
-                    let wait = after.unwrap_or_else(|| backoff(&delivery, attempt, n.id));
+                    // A service's own wait is honoured, up to an hour: a hostile or broken
+                    // `Retry-After` does not stop a receiver for days.
+                    let wait = after
+                        .map(|a| a.min(MAX_SERVICE_WAIT))
+                        .unwrap_or_else(|| backoff(&delivery, attempt, n.id));
                     tracing::warn!(receiver = %receiver.name, event = %n.event.id, attempt, ?wait, %why, "delivery failed; retrying");
                     tokio::time::sleep(wait).await;
                 }

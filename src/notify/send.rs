@@ -1,5 +1,5 @@
-//! Delivery to each kind of receiver over HTTP: webhooks (herald's JSON or a Flux event, signed
-//! with HMAC-SHA256 when a secret is set) and Alertmanager's v2 alerts API.
+//! Delivery: the production deliverer hands each notification to its receiver's service
+//! ([`super::receivers`], one file each); Slack, email and webhooks are delivered here.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,9 +7,11 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::outbox::Outbox;
+pub use super::receivers::read_secret;
+use super::receivers::{self, Cx, outcome, without_url};
 use super::templates::Templates;
 use super::{Deliver, Event, Notification, Outcome};
-use crate::config::{EventKind, Receiver, ReceiverKind, Secret, WebhookFormat};
+use crate::config::{EventKind, Receiver, ReceiverKind, WebhookFormat};
 
 /// The production deliverer. `threads` keeps Slack threads (the outbox's database) so that a
 /// recovery is posted in the thread of its failure, across restarts too.
@@ -45,6 +47,13 @@ async fn deliver(
     n: &Notification,
     timeout: Duration,
 ) -> Outcome {
+    let cx = Cx {
+        client,
+        threads,
+        templates,
+        receiver: &r.name,
+        timeout,
+    };
     match &r.kind {
         ReceiverKind::Webhook {
             url,
@@ -92,21 +101,7 @@ async fn deliver(
             }
             outcome(req.body(body).send().await).await
         }
-        ReceiverKind::Alertmanager { url } => {
-            let alerts: Vec<Value> = n
-                .events()
-                .filter_map(|e| alert(e, templates.render("subject", e)))
-                .collect();
-            if alerts.is_empty() {
-                // Not a trouble or a recovery: nothing for Alertmanager.
-                return Outcome::Delivered;
-            }
-            let req = client
-                .post(format!("{url}/api/v2/alerts"))
-                .header("content-type", "application/json")
-                .body(serde_json::to_vec(&json!(alerts)).expect("JSON"));
-            outcome(req.send().await).await
-        }
+        ReceiverKind::Alertmanager(c) => receivers::alertmanager::deliver(c, &cx, n).await,
         ReceiverKind::Slack {
             token,
             channel,
@@ -373,81 +368,6 @@ pub fn slack_message(e: &Event, templates: &Templates) -> Value {
     json!({"text": templates.render("subject", e), "blocks": blocks, "unfurl_links": false})
 }
 
-/// Reads a secret's value. The error names where it was looked for, never what it holds.
-pub fn read_secret(s: &Secret) -> Result<String, String> {
-    match s {
-        Secret::File(p) => std::fs::read_to_string(p)
-            .map(|v| v.trim_end_matches(['\n', '\r']).to_string())
-            .map_err(|e| format!("cannot read the secret file {}: {e}", p.display())),
-        Secret::Env(v) => {
-            std::env::var(v).map_err(|_| format!("the environment variable {v} is not set"))
-        }
-    }
-}
-
-/// 2xx: taken. 429: wait for Retry-After. 408 and 5xx, or no answer: retry. Other 4xx: refused.
-async fn outcome(res: reqwest::Result<reqwest::Response>) -> Outcome {
-    let res = match res {
-        Ok(r) => r,
-        Err(e) => {
-            return Outcome::Retry {
-                after: None,
-                why: without_url(&e),
-            };
-        }
-    };
-    let status = res.status();
-    if status.is_success() {
-        return Outcome::Delivered;
-    }
-    let retry_after = res
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let body: String = res
-        .text()
-        .await
-        .unwrap_or_default()
-        .chars()
-        .take(200)
-        .collect();
-    let why = format!("HTTP {status}: {body}");
-    if status.as_u16() == 429 {
-        Outcome::Retry {
-            after: Some(retry_after.unwrap_or(Duration::from_secs(1))),
-            why,
-        }
-    } else if status.as_u16() == 408 || status.is_server_error() {
-        Outcome::Retry { after: None, why }
-    } else {
-        Outcome::Refused(why)
-    }
-}
-
-/// The error without its URL, which may carry a token in its path or query.
-fn without_url(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "cannot connect"
-    } else {
-        "request failed"
-    };
-    let mut source = std::error::Error::source(e);
-    let mut detail = String::new();
-    while let Some(s) = source {
-        detail = s.to_string();
-        source = s.source();
-    }
-    if detail.is_empty() {
-        kind.to_string()
-    } else {
-        format!("{kind}: {detail}")
-    }
-}
-
 pub fn herald_payload(e: &Event, summary: String) -> Value {
     json!({
         "id": e.id,
@@ -498,37 +418,4 @@ pub fn flux_payload(e: &Event, summary: String) -> Value {
         "reportingInstance": e.cluster,
         "metadata": metadata,
     })
-}
-
-/// The Alertmanager alert for an event: troubles fire, recoveries and deletions resolve (the
-/// same labels with `endsAt` now). Other events are not alerts.
-pub fn alert(e: &Event, summary: String) -> Option<Value> {
-    let firing = match e.kind {
-        EventKind::Unhealthy
-        | EventKind::Warning
-        | EventKind::Stuck
-        | EventKind::SyncFailed
-        | EventKind::ChildUnhealthy => true,
-        EventKind::Recovered | EventKind::Deleted => false,
-        _ => return None,
-    };
-    let severity = match e.to.as_ref().map(|v| v.health) {
-        Some(crate::health::Health::Warning) => "warning",
-        _ => "critical",
-    };
-    let mut a = json!({
-        "labels": {"alertname": "HeraldObjectUnhealthy", "cluster": e.cluster,
-                   "group": e.object.group, "kind": e.object.kind,
-                   "namespace": e.object.namespace, "name": e.object.name},
-        "annotations": {"summary": summary, "description": e.message,
-                        "event": e.kind.as_str(), "severity": severity},
-        "startsAt": e.at,
-    });
-    if !firing {
-        a["endsAt"] = json!(e.at);
-    } else if e.test {
-        // A test alert resolves by itself a minute later.
-        a["endsAt"] = json!(e.at.saturating_add(jiff::SignedDuration::from_mins(1)).ok());
-    }
-    Some(a)
 }

@@ -153,6 +153,20 @@ impl Templates {
         Ok(())
     }
 
+    /// The links for an event (`name`, `url`), rendered: for receivers that show them as
+    /// buttons or fields of their own.
+    pub fn links_of(&self, e: &Event) -> Vec<(String, String)> {
+        self.links(e, &context(e))
+            .into_iter()
+            .filter_map(|l| {
+                Some((
+                    l["name"].as_str()?.to_string(),
+                    l["url"].as_str()?.to_string(),
+                ))
+            })
+            .collect()
+    }
+
     /// The links for an event, rendered.
     fn links(&self, e: &Event, ctx: &Value) -> Vec<Value> {
         let mut out = Vec::new();
@@ -203,7 +217,9 @@ fn commit(revision: &str) -> String {
         .to_string()
 }
 
-fn context(e: &Event) -> Value {
+/// What every template sees for an event (the module's documentation lists it); also the
+/// variables of a templated webhook.
+pub fn context(e: &Event) -> Value {
     let o = &e.object;
     let via = e.via();
     let reference = if o.namespace.is_empty() {
