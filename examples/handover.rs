@@ -364,6 +364,7 @@ fn notification(id: u64, i: usize, rng: &mut Rng) -> Notification {
             labels,
             annotations: BTreeMap::new(),
             test: false,
+            repo: None,
         },
         due: at,
         recheck: false,

@@ -154,6 +154,12 @@ pub struct Meta {
     pub labels: BTreeMap<String, String>,
     /// Only the notification annotations (`notifications.argoproj.io/…`, `herald.io/…`).
     pub annotations: BTreeMap<String, String>,
+    /// The Git (or other) repository the object is, or applies from: a Flux GitRepository's
+    /// `spec.url`, an Argo CD Application's `repoURL`.
+    pub repo: Option<Box<str>>,
+    /// The Flux source it applies from (a Kustomization's `sourceRef`, a HelmRelease's chart
+    /// source): its repository is that object's [`Meta::repo`].
+    pub source: Option<Box<ObjectKey>>,
 }
 
 impl Meta {
@@ -169,11 +175,55 @@ impl Meta {
                 })
                 .unwrap_or_default()
         };
+        let group = obj
+            .str_at(&["apiVersion"])
+            .and_then(|a| a.rsplit_once('/'))
+            .map_or("", |(g, _)| g);
+        let kind = obj.str_at(&["kind"]).unwrap_or_default();
+        let text = |path: &[&str]| {
+            obj.str_at(path)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.to_string().into_boxed_str())
+        };
+        let repo = match (group, kind) {
+            ("source.toolkit.fluxcd.io", "GitRepository") => text(&["spec", "url"]),
+            ("argoproj.io", "Application") => text(&["spec", "source", "repoURL"]).or_else(|| {
+                obj.at(&["spec", "sources"])
+                    .and_then(Value::as_array)
+                    .and_then(|s| s.first())
+                    .and_then(|s| s.str_at(&["repoURL"]))
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.to_string().into_boxed_str())
+            }),
+            _ => None,
+        };
+        let source_ref = match (group, kind) {
+            ("kustomize.toolkit.fluxcd.io", "Kustomization") => obj.at(&["spec", "sourceRef"]),
+            ("helm.toolkit.fluxcd.io", "HelmRelease") => obj
+                .at(&["spec", "chart", "spec", "sourceRef"])
+                .or_else(|| obj.at(&["spec", "chartRef"])),
+            _ => None,
+        };
+        let source = source_ref.and_then(|r| {
+            let kind = r.str_at(&["kind"])?;
+            let name = r.str_at(&["name"])?;
+            let namespace = r
+                .str_at(&["namespace"])
+                .or_else(|| obj.str_at(&["metadata", "namespace"]))
+                .unwrap_or_default();
+            let group = r
+                .str_at(&["apiVersion"])
+                .and_then(|a| a.rsplit_once('/'))
+                .map_or("source.toolkit.fluxcd.io", |(g, _)| g);
+            Some(Box::new(ObjectKey::new(group, kind, namespace, name)))
+        });
         Meta {
             labels: strings(&["metadata", "labels"], &|_| true),
             annotations: strings(&["metadata", "annotations"], &|k| {
                 k.starts_with("notifications.argoproj.io/") || k.starts_with("herald.io/")
             }),
+            repo,
+            source,
         }
     }
 }
@@ -1307,5 +1357,62 @@ mod tests {
                 .is_empty()
         );
         assert!(s.keys.is_empty() && s.down.is_empty() && s.up.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod meta_tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn meta_knows_the_repository_an_object_applies_from() {
+        let git = json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+            "metadata": {"name": "apps", "namespace": "flux-system"},
+            "spec": {"url": "ssh://git@github.com/acme/apps.git"}});
+        assert_eq!(
+            Meta::of(&git).repo.as_deref(),
+            Some("ssh://git@github.com/acme/apps.git")
+        );
+        // A Kustomization names its source; the namespace defaults to its own.
+        let ks = json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "web", "namespace": "flux-system"},
+            "spec": {"sourceRef": {"kind": "GitRepository", "name": "apps"}}});
+        let m = Meta::of(&ks);
+        assert_eq!(m.repo, None);
+        assert_eq!(
+            m.source.as_deref(),
+            Some(&ObjectKey::new(
+                "source.toolkit.fluxcd.io",
+                "GitRepository",
+                "flux-system",
+                "apps"
+            ))
+        );
+        let hr = json!({"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+            "metadata": {"name": "db", "namespace": "data"},
+            "spec": {"chartRef": {"kind": "OCIRepository", "name": "db", "namespace": "charts"}}});
+        assert_eq!(
+            Meta::of(&hr).source.as_deref(),
+            Some(&ObjectKey::new(
+                "source.toolkit.fluxcd.io",
+                "OCIRepository",
+                "charts",
+                "db"
+            ))
+        );
+        // An Application: its single source, else the first of its sources.
+        let app = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": {"name": "shop", "namespace": "argocd"},
+            "spec": {"sources": [{"repoURL": "https://gitlab.com/acme/shop.git"},
+                                 {"repoURL": "https://charts.example.com", "chart": "x"}]}});
+        assert_eq!(
+            Meta::of(&app).repo.as_deref(),
+            Some("https://gitlab.com/acme/shop.git")
+        );
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}});
+        let m = Meta::of(&pod);
+        assert!(m.repo.is_none() && m.source.is_none());
     }
 }

@@ -65,6 +65,7 @@ pub fn run(cmd: &NotifyCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
         labels: Default::default(),
         annotations: Default::default(),
         test: true,
+        repo: None,
     };
     let n = Notification {
         id: 0,

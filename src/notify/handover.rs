@@ -866,6 +866,7 @@ mod tests {
                 labels: BTreeMap::new(),
                 annotations: BTreeMap::new(),
                 test: false,
+                repo: None,
             },
             due: at,
             recheck: false,

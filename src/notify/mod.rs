@@ -79,6 +79,10 @@ pub struct Event {
     /// Sent by `herald notify test`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub test: bool,
+    /// The repository the object applies from (its Flux source's URL, an Application's
+    /// `repoURL`), when herald knows it: Git forges post the verdict on its commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
 }
 
 impl Event {

@@ -40,7 +40,18 @@ impl Pipeline {
             labels: t.meta.labels.clone(),
             annotations: t.meta.annotations.clone(),
             test: false,
+            repo: self.repo_of(&t.meta),
         }
+    }
+
+    /// The repository an object applies from: its own (an Application's `repoURL`), or its
+    /// Flux source's URL as the store knows it.
+    pub(super) fn repo_of(&self, meta: &crate::store::Meta) -> Option<String> {
+        if let Some(r) = &meta.repo {
+            return Some(r.to_string());
+        }
+        meta.source.as_ref()?;
+        repo_in(&self.store.read().unwrap_or_else(|p| p.into_inner()), meta)
     }
 
     /// The notifications one event makes: one per receiver of the routes that take it, unless
@@ -193,4 +204,13 @@ pub(super) fn one_trouble_per_receiver(told: Vec<Notification>) -> Vec<Notificat
                 || !hears_unhealthy.contains(&(n.receiver.clone(), n.target.clone()))
         })
         .collect()
+}
+
+/// [`Pipeline::repo_of`] with the store at hand (for a caller that holds it already).
+pub(super) fn repo_in(store: &crate::store::Store, meta: &crate::store::Meta) -> Option<String> {
+    if let Some(r) = &meta.repo {
+        return Some(r.to_string());
+    }
+    let source = meta.source.as_deref()?;
+    store.get(source)?.meta.repo.as_deref().map(str::to_string)
 }

@@ -65,6 +65,7 @@ impl Pipeline {
             labels: e.meta.labels.clone(),
             annotations: e.meta.annotations.clone(),
             test: false,
+            repo: super::route::repo_in(&store, &e.meta),
         })
     }
 

@@ -242,6 +242,7 @@ pub fn context(e: &Event) -> Value {
         "via": via,
         "headline": crate::events::headline(e.kind, o, e.to.as_ref(), via),
         "labels": e.labels,
+        "repo": e.repo,
         "at": e.at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
     })
 }
@@ -282,6 +283,7 @@ mod tests {
             labels: Default::default(),
             annotations: Default::default(),
             test: false,
+            repo: None,
         }
     }
 

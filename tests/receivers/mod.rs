@@ -192,16 +192,31 @@ pub fn ks(name: &str, ready: bool, revision: &str) -> Value {
                           else {"health check failed after 30s: timeout waiting for: [Deployment/apps/web status: 'InProgress']".to_string()}}]}})
 }
 
+/// The GitRepository `apps` in `apps` the Kustomizations apply from, at `url`.
+pub fn git_repository(url: &str, revision: &str) -> Value {
+    json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+           "metadata": {"name": "apps", "namespace": "apps"},
+           "spec": {"interval": "1m", "url": url, "ref": {"branch": "main"}},
+           "status": {"artifact": {"revision": revision},
+               "conditions": [{"type": "Ready", "status": "True", "reason": "Succeeded",
+                               "message": format!("stored artifact for revision '{revision}'")}]}})
+}
+
+/// Where the Story's GitRepository points.
+pub const REPO_URL: &str = "https://github.com/acme/apps.git";
+
 pub const REVISION: &str = "main@sha1:4f1c2a9d3e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c";
 
 impl Story {
     /// Starts herald with `receiver` (the YAML of one receiver named `it`, indented as an item
     /// of `receivers:`, e.g. `"    teams: {urlEnv: TEAMS_URL}"`) routed `events`, with `env`
-    /// set, and the Kustomization `web` Ready in the cluster; returns once herald has listed it.
+    /// set, and in the cluster the GitRepository `apps` ([`REPO_URL`]) and the Kustomization
+    /// `web` applying from it, Ready at [`REVISION`]; returns once herald has listed them.
     pub async fn start(name: &str, receiver: &str, events: &[&str], env: &[(&str, &str)]) -> Story {
         let server = FakeApiServer::start(gitops_resources(), Options::default())
             .await
             .unwrap();
+        server.apply(git_repository(REPO_URL, REVISION)).unwrap();
         server.apply(ks("web", true, REVISION)).unwrap();
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("receiver-{name}"));
         let _ = std::fs::remove_dir_all(&dir);
