@@ -324,12 +324,16 @@ async fn writes_reach_watchers_and_lists() {
         .await
         .unwrap()
         .boxed();
-    let mut next = async || {
-        tokio::time::timeout(Duration::from_secs(20), events.try_next())
+    // The next event that is not a bookmark (the server sends those when it likes).
+    let mut next = async || loop {
+        let e = tokio::time::timeout(Duration::from_secs(20), events.try_next())
             .await
             .expect("a watch event")
             .unwrap()
-            .unwrap()
+            .unwrap();
+        if !matches!(e, WatchEvent::Bookmark(_)) {
+            return e;
+        }
     };
     let state: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "handover"},
         "data": {"cursor": "1"}}))
