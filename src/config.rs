@@ -321,37 +321,18 @@ pub struct Receiver {
 
 #[derive(Debug, Clone)]
 pub enum ReceiverKind {
-    Slack {
-        token: Secret,
-        channel: String,
-        api_url: String,
-    },
-    Email {
-        host: String,
-        port: u16,
-        tls: EmailTls,
-        from: String,
-        to: Vec<String>,
-        username: Option<Secret>,
-        password: Option<Secret>,
-        /// An extra certificate authority (PEM) to trust, for a server with a private one.
-        ca_file: Option<PathBuf>,
-    },
-    Webhook {
-        url: String,
-        hmac_secret: Option<Secret>,
-        format: WebhookFormat,
-        headers: BTreeMap<String, String>,
-    },
+    Slack(crate::notify::receivers::slack::Config),
+    Email(crate::notify::receivers::email::Config),
+    Webhook(crate::notify::receivers::webhook::Config),
     Alertmanager(crate::notify::receivers::alertmanager::Config),
 }
 
 impl ReceiverKind {
     pub fn as_str(&self) -> &'static str {
         match self {
-            ReceiverKind::Slack { .. } => "slack",
-            ReceiverKind::Email { .. } => "email",
-            ReceiverKind::Webhook { .. } => "webhook",
+            ReceiverKind::Slack(_) => "slack",
+            ReceiverKind::Email(_) => "email",
+            ReceiverKind::Webhook(_) => "webhook",
             ReceiverKind::Alertmanager(_) => "alertmanager",
         }
     }
@@ -626,48 +607,11 @@ struct RawInhibition {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RawReceiver {
     name: Spanned<String>,
-    slack: Option<RawSlack>,
-    email: Option<RawEmail>,
-    webhook: Option<RawWebhook>,
+    slack: Option<crate::notify::receivers::slack::Raw>,
+    email: Option<crate::notify::receivers::email::Raw>,
+    webhook: Option<crate::notify::receivers::webhook::Raw>,
     alertmanager: Option<crate::notify::receivers::alertmanager::Raw>,
     rate_limit: Option<Spanned<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RawSlack {
-    token_file: Option<PathBuf>,
-    token_env: Option<String>,
-    channel: Spanned<String>,
-    api_url: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RawEmail {
-    server: Spanned<String>,
-    #[serde(default)]
-    starttls: bool,
-    #[serde(default)]
-    tls: bool,
-    from: Spanned<String>,
-    to: Vec<Spanned<String>>,
-    username_file: Option<PathBuf>,
-    username_env: Option<String>,
-    password_file: Option<PathBuf>,
-    password_env: Option<String>,
-    ca_file: Option<PathBuf>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RawWebhook {
-    url: Spanned<String>,
-    hmac_secret_file: Option<PathBuf>,
-    hmac_secret_env: Option<String>,
-    format: Option<WebhookFormat>,
-    #[serde(default)]
-    headers: BTreeMap<String, String>,
 }
 
 /// A string or a list of strings.
@@ -1248,124 +1192,13 @@ impl Validator {
             }
         });
         let kind = if let Some(s) = r.slack {
-            let slack = format!("{at}.slack");
-            let token = self.secret(line, &slack, "token", s.token_file, s.token_env);
-            if token == Ok(None) {
-                self.error(
-                    line,
-                    slack,
-                    "needs tokenFile or tokenEnv (a bot token with chat:write)",
-                );
-            }
-            let token = token.ok().flatten();
-            if s.channel.value.trim().is_empty() {
-                self.error(
-                    s.channel.referenced.line() as usize,
-                    format!("{at}.slack.channel"),
-                    "empty channel",
-                );
-            }
-            let api_url = s
-                .api_url
-                .unwrap_or_else(|| "https://slack.com/api".to_string());
-            self.url(line, &format!("{at}.slack.apiUrl"), &api_url);
-            ReceiverKind::Slack {
-                token: token?,
-                channel: s.channel.value,
-                api_url: api_url.trim_end_matches('/').to_string(),
-            }
+            ReceiverKind::Slack(crate::notify::receivers::slack::check(s, self, &at, line)?)
         } else if let Some(e) = r.email {
-            let server_line = e.server.referenced.line() as usize;
-            let (host, port) = match e.server.value.rsplit_once(':') {
-                Some((h, p)) if !h.is_empty() => match p.parse::<u16>() {
-                    Ok(p) => (h.to_string(), p),
-                    Err(_) => {
-                        self.error(
-                            server_line,
-                            format!("{at}.email.server"),
-                            format!("{:?}: the port is not a number", e.server.value),
-                        );
-                        (String::new(), 0)
-                    }
-                },
-                _ => {
-                    self.error(
-                        server_line,
-                        format!("{at}.email.server"),
-                        format!("{:?}: write host:port", e.server.value),
-                    );
-                    (String::new(), 0)
-                }
-            };
-            let tls = match (e.starttls, e.tls) {
-                (false, false) => EmailTls::None,
-                (true, false) => EmailTls::StartTls,
-                (false, true) => EmailTls::Tls,
-                (true, true) => {
-                    self.error(
-                        server_line,
-                        format!("{at}.email"),
-                        "starttls and tls exclude each other",
-                    );
-                    EmailTls::Tls
-                }
-            };
-            for addr in std::iter::once(&e.from).chain(&e.to) {
-                if !is_address(&addr.value) {
-                    self.error(
-                        addr.referenced.line() as usize,
-                        format!("{at}.email"),
-                        format!("{:?} is not an email address", addr.value),
-                    );
-                }
-            }
-            if e.to.is_empty() {
-                self.error(line, format!("{at}.email.to"), "no recipient");
-            }
-            let email = format!("{at}.email");
-            let username = self.secret(line, &email, "username", e.username_file, e.username_env);
-            let password = self.secret(line, &email, "password", e.password_file, e.password_env);
-            if let (Ok(u), Ok(p)) = (&username, &password)
-                && u.is_some() != p.is_some()
-            {
-                self.error(
-                    line,
-                    format!("{at}.email"),
-                    "give both a username and a password, or neither",
-                );
-            }
-            let (username, password) = (username.ok().flatten(), password.ok().flatten());
-            ReceiverKind::Email {
-                host,
-                port,
-                tls,
-                from: e.from.value,
-                to: e.to.into_iter().map(|t| t.value).collect(),
-                username,
-                password,
-                ca_file: e.ca_file,
-            }
+            ReceiverKind::Email(crate::notify::receivers::email::check(e, self, &at, line)?)
         } else if let Some(w) = r.webhook {
-            self.url(
-                w.url.referenced.line() as usize,
-                &format!("{at}.webhook.url"),
-                &w.url.value,
-            );
-            ReceiverKind::Webhook {
-                url: w.url.value,
-                hmac_secret: self
-                    .secret(
-                        line,
-                        &format!("{at}.webhook"),
-                        "hmacSecret",
-                        w.hmac_secret_file,
-                        w.hmac_secret_env,
-                    )
-                    .ok()
-                    .flatten(),
-                format: w.format.unwrap_or(WebhookFormat::Herald),
-                headers: w.headers,
-            }
+            ReceiverKind::Webhook(crate::notify::receivers::webhook::check(
+                w, self, &at, line,
+            )?)
         } else {
             let a = r.alertmanager.expect("one kind");
             ReceiverKind::Alertmanager(crate::notify::receivers::alertmanager::check(a, self, &at))
@@ -1739,7 +1572,7 @@ fn parse_rate(s: &str) -> Option<u32> {
     .filter(|n| *n > 0)
 }
 
-fn is_address(s: &str) -> bool {
+pub(crate) fn is_address(s: &str) -> bool {
     let addr = s
         .rsplit_once('<')
         .map_or(s, |(_, a)| a.trim_end_matches('>'));
@@ -1810,7 +1643,7 @@ silences:
         assert_eq!(c.receivers[1].rate_per_minute, Some(10));
         assert!(matches!(
             &c.receivers[1].kind,
-            ReceiverKind::Email { port: 587, tls: EmailTls::StartTls, password: Some(Secret::Env(e)), .. } if e == "SMTP_PASSWORD"
+            ReceiverKind::Email(crate::notify::receivers::email::Config { port: 587, tls: EmailTls::StartTls, password: Some(Secret::Env(e)), .. }) if e == "SMTP_PASSWORD"
         ));
         assert!(
             matches!(&c.receivers[3].kind, ReceiverKind::Alertmanager(a) if a.url == "http://alertmanager:9093")
