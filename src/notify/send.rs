@@ -102,6 +102,11 @@ async fn deliver(
             outcome(req.body(body).send().await).await
         }
         ReceiverKind::Alertmanager(c) => receivers::alertmanager::deliver(c, &cx, n).await,
+        ReceiverKind::Teams(c) => receivers::teams::deliver(c, &cx, n).await,
+        ReceiverKind::Discord(c) => receivers::discord::deliver(c, &cx, n).await,
+        ReceiverKind::GoogleChat(c) => receivers::google_chat::deliver(c, &cx, n).await,
+        ReceiverKind::Mattermost(c) => receivers::mattermost::deliver(c, &cx, n).await,
+        ReceiverKind::Telegram(c) => receivers::telegram::deliver(c, &cx, n).await,
         ReceiverKind::Slack {
             token,
             channel,

@@ -28,6 +28,12 @@ use super::{Notification, Outcome};
 use crate::config::Secret;
 
 pub mod alertmanager;
+pub mod chat;
+pub mod discord;
+pub mod google_chat;
+pub mod mattermost;
+pub mod teams;
+pub mod telegram;
 
 /// The most of an answer's body herald reads: enough for any service's error document.
 pub const MAX_REPLY_BYTES: usize = 64 * 1024;
