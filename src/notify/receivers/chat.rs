@@ -203,4 +203,103 @@ mod tests {
         );
         assert_eq!(tone(&sample::event(EventKind::Warning, "web")), Tone::Warn);
     }
+
+    fn parse(text: &str) -> Result<crate::config::Config, Vec<String>> {
+        crate::config::parse(text, std::path::Path::new("herald.yaml"))
+            .map_err(|e| e.iter().map(ToString::to_string).collect())
+    }
+
+    fn errors(text: &str) -> String {
+        parse(text).expect_err("refused").join("\n")
+    }
+
+    #[test]
+    fn the_chat_receivers_are_read_from_the_configuration() {
+        use crate::config::ReceiverKind;
+        let c = parse(
+            r#"receivers:
+  - name: teams
+    teams: {urlFile: /run/teams-url}
+  - name: discord
+    discord: {urlEnv: DISCORD_URL, username: herald, avatarUrl: "https://x.example.com/a.png"}
+  - name: gchat
+    googleChat: {urlEnv: GCHAT_URL}
+  - name: mm
+    mattermost: {urlEnv: MM_URL, channel: town-square, username: herald, iconUrl: "https://x.example.com/a.png"}
+  - name: rc
+    rocketchat: {urlFile: /run/rc}
+  - name: tg
+    telegram: {tokenEnv: TG_TOKEN, chatId: -1001234567890, messageThreadId: 7}
+  - name: tg2
+    telegram: {tokenEnv: TG_TOKEN, chatId: "@herald_alerts", apiUrl: "http://127.0.0.1:8081/"}
+"#,
+        )
+        .unwrap();
+        let kinds: Vec<&str> = c.receivers.iter().map(|r| r.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "teams",
+                "discord",
+                "googleChat",
+                "mattermost",
+                "rocketchat",
+                "telegram",
+                "telegram"
+            ]
+        );
+        match &c.receivers[5].kind {
+            ReceiverKind::Telegram(t) => {
+                assert_eq!(t.chat_id, serde_json::json!(-1001234567890i64));
+                assert_eq!(t.message_thread_id, Some(7));
+                assert_eq!(t.api_url, "https://api.telegram.org");
+            }
+            k => panic!("{k:?}"),
+        }
+        match &c.receivers[6].kind {
+            ReceiverKind::Telegram(t) => {
+                assert_eq!(t.chat_id, serde_json::json!("@herald_alerts"));
+                assert_eq!(t.api_url, "http://127.0.0.1:8081");
+            }
+            k => panic!("{k:?}"),
+        }
+    }
+
+    #[test]
+    fn chat_receivers_name_the_line_and_field_of_a_mistake() {
+        let all = errors(
+            r#"receivers:
+  - name: teams
+    teams: {}
+  - name: discord
+    discord: {urlFile: /a, urlEnv: B, username: "Discord bot"}
+  - name: gchat
+    googleChat: {url: "https://chat.googleapis.com/v1/spaces/x/messages?key=k&token=t"}
+  - name: mm
+    mattermost: {urlEnv: MM, channel: "", iconUrl: "ftp://x"}
+  - name: tg
+    telegram:
+      tokenEnv: TG
+      chatId: general
+      messageThreadId: 0
+      apiUrl: "api.telegram.org"
+  - name: tg2
+    telegram: {chatId: 5}
+"#,
+        );
+        for want in [
+            "herald.yaml:2: receivers[0].teams: needs urlFile or urlEnv",
+            "herald.yaml:5: receivers[1].discord.username: 1 to 80 characters",
+            "herald.yaml:4: receivers[1].discord: give urlFile or urlEnv, not both",
+            "herald.yaml:7: receivers[2].googleChat.url: unknown field: use urlFile, urlEnv",
+            "herald.yaml:9: receivers[3].mattermost.channel: empty",
+            "herald.yaml:9: receivers[3].mattermost.iconUrl: \"ftp://x\" is not an http:// or https:// URL",
+            "herald.yaml:13: receivers[4].telegram.chatId: \"general\" is neither a chat id",
+            "herald.yaml:14: receivers[4].telegram.messageThreadId: a topic's id is a positive number",
+            "herald.yaml:15: receivers[4].telegram.apiUrl",
+            "herald.yaml:16: receivers[5].telegram: needs tokenFile or tokenEnv",
+        ] {
+            assert!(all.contains(want), "{want} missing from:\n{all}");
+        }
+    }
 }

@@ -82,7 +82,7 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
     if let Some(t) = &thread_key {
         body["thread"] = json!({"threadKey": t});
         let sep = if url.contains('?') { '&' } else { '?' };
-        let t: String = form_urlencoded::byte_serialize(t.as_bytes()).collect();
+        let t = encode(t);
         target = format!(
             "{url}{sep}threadKey={t}&messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"
         );
@@ -207,6 +207,19 @@ fn card(e: &Event, room: usize, templates: &Templates) -> Value {
             "sections": sections,
         },
     })
+}
+
+/// `s` as a query value: unreserved characters kept, the rest percent-encoded.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// Card text is a small HTML: `<`, `>` and `&` are escaped.
