@@ -325,6 +325,11 @@ pub enum ReceiverKind {
     Email(crate::notify::receivers::email::Config),
     Webhook(crate::notify::receivers::webhook::Config),
     Alertmanager(crate::notify::receivers::alertmanager::Config),
+    Teams(crate::notify::receivers::teams::Config),
+    Discord(crate::notify::receivers::discord::Config),
+    GoogleChat(crate::notify::receivers::google_chat::Config),
+    Mattermost(crate::notify::receivers::mattermost::Config),
+    Telegram(crate::notify::receivers::telegram::Config),
 }
 
 impl ReceiverKind {
@@ -334,6 +339,11 @@ impl ReceiverKind {
             ReceiverKind::Email(_) => "email",
             ReceiverKind::Webhook(_) => "webhook",
             ReceiverKind::Alertmanager(_) => "alertmanager",
+            ReceiverKind::Teams(_) => "teams",
+            ReceiverKind::Discord(_) => "discord",
+            ReceiverKind::GoogleChat(_) => "googleChat",
+            ReceiverKind::Mattermost(c) => c.flavor.key(),
+            ReceiverKind::Telegram(_) => "telegram",
         }
     }
 }
@@ -611,6 +621,13 @@ struct RawReceiver {
     email: Option<crate::notify::receivers::email::Raw>,
     webhook: Option<crate::notify::receivers::webhook::Raw>,
     alertmanager: Option<crate::notify::receivers::alertmanager::Raw>,
+    teams: Option<crate::notify::receivers::teams::Raw>,
+    discord: Option<crate::notify::receivers::discord::Raw>,
+    google_chat: Option<crate::notify::receivers::google_chat::Raw>,
+    mattermost: Option<crate::notify::receivers::mattermost::Raw>,
+    #[serde(rename = "rocketchat")]
+    rocket_chat: Option<crate::notify::receivers::mattermost::Raw>,
+    telegram: Option<crate::notify::receivers::telegram::Raw>,
     rate_limit: Option<Spanned<String>>,
 }
 
@@ -1166,13 +1183,19 @@ impl Validator {
             r.email.is_some(),
             r.webhook.is_some(),
             r.alertmanager.is_some(),
+            r.teams.is_some(),
+            r.discord.is_some(),
+            r.google_chat.is_some(),
+            r.mattermost.is_some(),
+            r.rocket_chat.is_some(),
+            r.telegram.is_some(),
         ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             self.error(
                 line,
                 &at,
                 format!(
-                    "receiver {name:?} needs exactly one of slack, email, webhook, alertmanager"
+                    "receiver {name:?} needs exactly one of slack, email, webhook, alertmanager, teams, discord, googleChat, mattermost, rocketchat, telegram"
                 ),
             );
             return None;
@@ -1198,6 +1221,30 @@ impl Validator {
         } else if let Some(w) = r.webhook {
             ReceiverKind::Webhook(crate::notify::receivers::webhook::check(
                 w, self, &at, line,
+            )?)
+        } else if let Some(t) = r.teams {
+            ReceiverKind::Teams(crate::notify::receivers::teams::check(t, self, &at, line)?)
+        } else if let Some(d) = r.discord {
+            ReceiverKind::Discord(crate::notify::receivers::discord::check(
+                d, self, &at, line,
+            )?)
+        } else if let Some(g) = r.google_chat {
+            ReceiverKind::GoogleChat(crate::notify::receivers::google_chat::check(
+                g, self, &at, line,
+            )?)
+        } else if let Some((m, f)) = r
+            .mattermost
+            .map(|m| (m, crate::notify::receivers::mattermost::Flavor::Mattermost))
+            .or(r
+                .rocket_chat
+                .map(|m| (m, crate::notify::receivers::mattermost::Flavor::RocketChat)))
+        {
+            ReceiverKind::Mattermost(crate::notify::receivers::mattermost::check(
+                m, f, self, &at, line,
+            )?)
+        } else if let Some(t) = r.telegram {
+            ReceiverKind::Telegram(crate::notify::receivers::telegram::check(
+                t, self, &at, line,
             )?)
         } else {
             let a = r.alertmanager.expect("one kind");
@@ -1666,7 +1713,7 @@ silences:
         assert_eq!(
             e,
             [
-                "herald.yaml:3: receivers[0]: receiver \"x\" needs exactly one of slack, email, webhook, alertmanager",
+                "herald.yaml:3: receivers[0]: receiver \"x\" needs exactly one of slack, email, webhook, alertmanager, teams, discord, googleChat, mattermost, rocketchat, telegram",
                 "herald.yaml:4: receivers[0].slak: unknown field: did you mean slack?",
             ]
         );

@@ -59,5 +59,10 @@ async fn deliver(
         ReceiverKind::Alertmanager(c) => receivers::alertmanager::deliver(c, &cx, n).await,
         ReceiverKind::Slack(c) => receivers::slack::deliver(c, &cx, n).await,
         ReceiverKind::Email(c) => receivers::email::deliver(c, &cx, n).await,
+        ReceiverKind::Teams(c) => receivers::teams::deliver(c, &cx, n).await,
+        ReceiverKind::Discord(c) => receivers::discord::deliver(c, &cx, n).await,
+        ReceiverKind::GoogleChat(c) => receivers::google_chat::deliver(c, &cx, n).await,
+        ReceiverKind::Mattermost(c) => receivers::mattermost::deliver(c, &cx, n).await,
+        ReceiverKind::Telegram(c) => receivers::telegram::deliver(c, &cx, n).await,
     }
 }

@@ -24,6 +24,11 @@ use serde_json::{Value, json};
 use crate::util::{Answers, herald_bin, serve};
 
 mod alertmanager;
+mod discord;
+mod google_chat;
+mod mattermost;
+mod teams;
+mod telegram;
 
 /// One request as the fake received it.
 #[derive(Debug, Clone)]

@@ -28,8 +28,14 @@ use super::{Notification, Outcome};
 use crate::config::Secret;
 
 pub mod alertmanager;
+pub mod chat;
+pub mod discord;
 pub mod email;
+pub mod google_chat;
+pub mod mattermost;
 pub mod slack;
+pub mod teams;
+pub mod telegram;
 pub mod webhook;
 
 /// The most of an answer's body herald reads: enough for any service's error document.
