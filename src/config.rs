@@ -344,6 +344,9 @@ pub enum ReceiverKind {
         headers: BTreeMap<String, String>,
     },
     Alertmanager(crate::notify::receivers::alertmanager::Config),
+    PagerDuty(crate::notify::receivers::pagerduty::Config),
+    Opsgenie(crate::notify::receivers::opsgenie::Config),
+    Template(crate::notify::receivers::template::Config),
 }
 
 impl ReceiverKind {
@@ -353,6 +356,9 @@ impl ReceiverKind {
             ReceiverKind::Email { .. } => "email",
             ReceiverKind::Webhook { .. } => "webhook",
             ReceiverKind::Alertmanager(_) => "alertmanager",
+            ReceiverKind::PagerDuty(_) => "pagerduty",
+            ReceiverKind::Opsgenie(_) => "opsgenie",
+            ReceiverKind::Template(_) => "template",
         }
     }
 }
@@ -630,6 +636,9 @@ struct RawReceiver {
     email: Option<RawEmail>,
     webhook: Option<RawWebhook>,
     alertmanager: Option<crate::notify::receivers::alertmanager::Raw>,
+    pagerduty: Option<crate::notify::receivers::pagerduty::Raw>,
+    opsgenie: Option<crate::notify::receivers::opsgenie::Raw>,
+    template: Option<crate::notify::receivers::template::Raw>,
     rate_limit: Option<Spanned<String>>,
 }
 
@@ -1222,13 +1231,16 @@ impl Validator {
             r.email.is_some(),
             r.webhook.is_some(),
             r.alertmanager.is_some(),
+            r.pagerduty.is_some(),
+            r.opsgenie.is_some(),
+            r.template.is_some(),
         ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             self.error(
                 line,
                 &at,
                 format!(
-                    "receiver {name:?} needs exactly one of slack, email, webhook, alertmanager"
+                    "receiver {name:?} needs exactly one of slack, email, webhook, alertmanager, pagerduty, opsgenie, template"
                 ),
             );
             return None;
@@ -1366,6 +1378,12 @@ impl Validator {
                 format: w.format.unwrap_or(WebhookFormat::Herald),
                 headers: w.headers,
             }
+        } else if let Some(p) = r.pagerduty {
+            ReceiverKind::PagerDuty(crate::notify::receivers::pagerduty::check(p, self, &at, line)?)
+        } else if let Some(o) = r.opsgenie {
+            ReceiverKind::Opsgenie(crate::notify::receivers::opsgenie::check(o, self, &at, line)?)
+        } else if let Some(t) = r.template {
+            ReceiverKind::Template(crate::notify::receivers::template::check(t, self, &at, line)?)
         } else {
             let a = r.alertmanager.expect("one kind");
             ReceiverKind::Alertmanager(crate::notify::receivers::alertmanager::check(a, self, &at))
@@ -1833,7 +1851,7 @@ silences:
         assert_eq!(
             e,
             [
-                "herald.yaml:3: receivers[0]: receiver \"x\" needs exactly one of slack, email, webhook, alertmanager",
+                "herald.yaml:3: receivers[0]: receiver \"x\" needs exactly one of slack, email, webhook, alertmanager, pagerduty, opsgenie, template",
                 "herald.yaml:4: receivers[0].slak: unknown field: did you mean slack?",
             ]
         );

@@ -102,6 +102,9 @@ async fn deliver(
             outcome(req.body(body).send().await).await
         }
         ReceiverKind::Alertmanager(c) => receivers::alertmanager::deliver(c, &cx, n).await,
+        ReceiverKind::PagerDuty(c) => receivers::pagerduty::deliver(c, &cx, n).await,
+        ReceiverKind::Opsgenie(c) => receivers::opsgenie::deliver(c, &cx, n).await,
+        ReceiverKind::Template(c) => receivers::template::deliver(c, &cx, n).await,
         ReceiverKind::Slack {
             token,
             channel,

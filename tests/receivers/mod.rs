@@ -24,6 +24,9 @@ use serde_json::{Value, json};
 use crate::util::{Answers, herald_bin, serve};
 
 mod alertmanager;
+mod opsgenie;
+mod pagerduty;
+mod template;
 
 /// One request as the fake received it.
 #[derive(Debug, Clone)]

@@ -28,6 +28,9 @@ use super::{Notification, Outcome};
 use crate::config::Secret;
 
 pub mod alertmanager;
+pub mod opsgenie;
+pub mod pagerduty;
+pub mod template;
 
 /// The most of an answer's body herald reads: enough for any service's error document.
 pub const MAX_REPLY_BYTES: usize = 64 * 1024;
