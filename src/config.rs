@@ -1379,11 +1379,17 @@ impl Validator {
                 headers: w.headers,
             }
         } else if let Some(p) = r.pagerduty {
-            ReceiverKind::PagerDuty(crate::notify::receivers::pagerduty::check(p, self, &at, line)?)
+            ReceiverKind::PagerDuty(crate::notify::receivers::pagerduty::check(
+                p, self, &at, line,
+            )?)
         } else if let Some(o) = r.opsgenie {
-            ReceiverKind::Opsgenie(crate::notify::receivers::opsgenie::check(o, self, &at, line)?)
+            ReceiverKind::Opsgenie(crate::notify::receivers::opsgenie::check(
+                o, self, &at, line,
+            )?)
         } else if let Some(t) = r.template {
-            ReceiverKind::Template(crate::notify::receivers::template::check(t, self, &at, line)?)
+            ReceiverKind::Template(crate::notify::receivers::template::check(
+                t, self, &at, line,
+            )?)
         } else {
             let a = r.alertmanager.expect("one kind");
             ReceiverKind::Alertmanager(crate::notify::receivers::alertmanager::check(a, self, &at))

@@ -8,7 +8,10 @@ use super::{Fake, Reply, Story};
 const KEY: &str = "3f1c2a9d-0b8e-4c5d-9e7f-a6b5c4d3e2f1";
 
 fn unprocessable(m: &str) -> Reply {
-    Reply::json(422, json!({"message": m, "took": 0.001, "requestId": "r-422"}))
+    Reply::json(
+        422,
+        json!({"message": m, "took": 0.001, "requestId": "r-422"}),
+    )
 }
 
 /// What `POST /v2/alerts` refuses with 422.
@@ -20,7 +23,12 @@ fn invalid_alert(b: &Value) -> Option<String> {
     if message.chars().count() > 130 {
         return Some("Message can not be longer than 130 characters.".into());
     }
-    for (f, max) in [("alias", 512), ("description", 15000), ("entity", 512), ("source", 100)] {
+    for (f, max) in [
+        ("alias", 512),
+        ("description", 15000),
+        ("entity", 512),
+        ("source", 100),
+    ] {
         if let Some(v) = b.get(f) {
             match v.as_str() {
                 Some(s) if s.chars().count() <= max => {}
@@ -35,13 +43,19 @@ fn invalid_alert(b: &Value) -> Option<String> {
     }
     if let Some(t) = b.get("tags") {
         let t = t.as_array()?;
-        if t.len() > 20 || t.iter().any(|t| t.as_str().is_none_or(|s| s.chars().count() > 50)) {
+        if t.len() > 20
+            || t.iter()
+                .any(|t| t.as_str().is_none_or(|s| s.chars().count() > 50))
+        {
             return Some("Tags are invalid.".into());
         }
     }
     if let Some(d) = b.get("details") {
         let d = d.as_object()?;
-        let total: usize = d.iter().map(|(k, v)| k.len() + v.as_str().map_or(usize::MAX / 4, str::len)).sum();
+        let total: usize = d
+            .iter()
+            .map(|(k, v)| k.len() + v.as_str().map_or(usize::MAX / 4, str::len))
+            .sum();
         if total > 8000 {
             return Some("Details are invalid.".into());
         }
@@ -97,15 +111,28 @@ async fn the_trouble_creates_an_alert_and_the_recovery_closes_it() {
     let alert = created.json();
     assert_eq!(alert["priority"], "P1");
     assert_eq!(alert["entity"], "Kustomization apps/web");
-    assert!(alert["message"].as_str().unwrap().contains("apps/web"), "{alert}");
+    assert!(
+        alert["message"].as_str().unwrap().contains("apps/web"),
+        "{alert}"
+    );
     let alias = alert["alias"].as_str().unwrap().to_string();
     story.fix_it();
     story
-        .until("the alert closed", |_| fake.accepted().iter().any(|r| r.path.ends_with("/close")))
+        .until("the alert closed", |_| {
+            fake.accepted().iter().any(|r| r.path.ends_with("/close"))
+        })
         .await;
-    let close = fake.accepted().into_iter().find(|r| r.path.ends_with("/close")).unwrap();
+    let close = fake
+        .accepted()
+        .into_iter()
+        .find(|r| r.path.ends_with("/close"))
+        .unwrap();
     assert_eq!(close.path, format!("/v2/alerts/{alias}/close"));
     assert_eq!(close.json()["source"], "herald/e2e");
-    assert!(close.json()["note"].as_str().unwrap().contains("recovered"), "{}", close.text());
+    assert!(
+        close.json()["note"].as_str().unwrap().contains("recovered"),
+        "{}",
+        close.text()
+    );
     story.assert_secret_absent(KEY);
 }

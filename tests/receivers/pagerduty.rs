@@ -34,11 +34,15 @@ fn invalid(b: &Value) -> Option<String> {
         if p["source"].as_str().unwrap_or_default().is_empty() {
             return Some("'payload.source' is missing".into());
         }
-        if !["critical", "error", "warning", "info"].contains(&p["severity"].as_str().unwrap_or_default()) {
+        if !["critical", "error", "warning", "info"]
+            .contains(&p["severity"].as_str().unwrap_or_default())
+        {
             return Some("'payload.severity' is invalid (must be one of the following: 'critical', 'warning', 'error' or 'info')".into());
         }
         if let Some(t) = p.get("timestamp")
-            && t.as_str().and_then(|s| s.parse::<jiff::Timestamp>().ok()).is_none()
+            && t.as_str()
+                .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+                .is_none()
         {
             return Some("'payload.timestamp' is invalid".into());
         }
@@ -90,12 +94,17 @@ async fn the_trouble_triggers_and_the_recovery_resolves_the_same_incident() {
     assert_eq!(trigger["payload"]["severity"], "critical");
     assert_eq!(trigger["payload"]["source"], "e2e");
     assert_eq!(trigger["payload"]["component"], "Kustomization apps/web");
-    assert_eq!(trigger["payload"]["custom_details"]["status"], "HealthCheckFailed");
+    assert_eq!(
+        trigger["payload"]["custom_details"]["status"],
+        "HealthCheckFailed"
+    );
     let key = trigger["dedup_key"].as_str().unwrap().to_string();
     story.fix_it();
     story
         .until("the alert resolved", |_| {
-            fake.accepted().iter().any(|r| r.json()["event_action"] == "resolve")
+            fake.accepted()
+                .iter()
+                .any(|r| r.json()["event_action"] == "resolve")
         })
         .await;
     let resolve = fake
@@ -109,7 +118,11 @@ async fn the_trouble_triggers_and_the_recovery_resolves_the_same_incident() {
     story.break_it();
     story
         .until("the second trouble", |_| {
-            fake.accepted().iter().filter(|r| r.json()["event_action"] == "trigger").count() == 2
+            fake.accepted()
+                .iter()
+                .filter(|r| r.json()["event_action"] == "trigger")
+                .count()
+                == 2
         })
         .await;
     let second = fake

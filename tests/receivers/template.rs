@@ -58,15 +58,26 @@ async fn grafana_annotations_mark_the_trouble_and_the_recovery() {
     assert_eq!(fake.all()[0].1, 429, "the first was rate limited");
     let trouble = fake.accepted()[0].json();
     assert_eq!(trouble["dashboardUID"], "herald-fleet-overview");
-    assert_eq!(trouble["tags"], json!(["herald", "e2e", "apps", "web", "unhealthy"]));
-    assert!(trouble["text"].as_str().unwrap().starts_with("Kustomization apps/web: unhealthy"), "{trouble}");
+    assert_eq!(
+        trouble["tags"],
+        json!(["herald", "e2e", "apps", "web", "unhealthy"])
+    );
+    assert!(
+        trouble["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Kustomization apps/web: unhealthy"),
+        "{trouble}"
+    );
     let now = jiff::Timestamp::now().as_millisecond();
     let t = trouble["time"].as_i64().unwrap();
     assert!((now - 120_000..=now).contains(&t), "milliseconds: {t}");
     story.fix_it();
     story
         .until("the recovery's annotation", |_| {
-            fake.accepted().iter().any(|r| r.json()["tags"][4] == "recovered")
+            fake.accepted()
+                .iter()
+                .any(|r| r.json()["tags"][4] == "recovered")
         })
         .await;
     story.assert_secret_absent(TOKEN);

@@ -187,7 +187,10 @@ async fn post(cx: &Cx<'_>, key: &str, url: String, body: Value) -> Outcome {
 pub fn alias(e: &Event) -> String {
     let seed = format!("{}\n{}\n{}", e.cluster, e.object, e.at.as_nanosecond());
     let d = ring::digest::digest(&ring::digest::SHA256, seed.as_bytes());
-    let hex: String = d.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = d.as_ref()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     cut(&format!("herald-{hex}"), MAX_ALIAS)
 }
 
@@ -324,7 +327,10 @@ mod tests {
     fn a_trouble_creates_an_alert_within_opsgenies_limits() {
         let e = event(EventKind::Unhealthy, Some(Health::Unhealthy));
         let a = alias(&e);
-        let links = vec![("status page".to_string(), "https://herald/o/web".to_string())];
+        let links = vec![(
+            "status page".to_string(),
+            "https://herald/o/web".to_string(),
+        )];
         let b = create(&e, &a, &"s".repeat(400), &"d".repeat(20000), &links);
         assert_eq!(b["alias"], a);
         assert_eq!(b["priority"], "P1");
@@ -339,7 +345,13 @@ mod tests {
         );
         assert_eq!(b["details"]["status"], "HealthCheckFailed");
         assert_eq!(b["details"]["status page"], "https://herald/o/web");
-        assert!(b["details"].as_object().unwrap().values().all(Value::is_string));
+        assert!(
+            b["details"]
+                .as_object()
+                .unwrap()
+                .values()
+                .all(Value::is_string)
+        );
         assert_eq!(b["entity"], "Kustomization apps/web");
         assert_eq!(b["source"], "herald/prod");
         assert_eq!(alias(&e), alias(&e.clone()), "stable per episode");
@@ -377,7 +389,10 @@ mod tests {
         assert_eq!(p(EventKind::Warning, Some(Health::Warning)), "P3");
         assert_eq!(p(EventKind::Unknown, Some(Health::Unknown)), "P4");
         let e = event(EventKind::Recovered, Some(Health::Healthy));
-        assert_eq!(close(&e, " fixed \n"), json!({"source": "herald/prod", "note": "fixed"}));
+        assert_eq!(
+            close(&e, " fixed \n"),
+            json!({"source": "herald/prod", "note": "fixed"})
+        );
     }
 
     #[test]
@@ -425,14 +440,22 @@ mod tests {
         }
         assert_eq!(
             errors("receivers:\n  - name: og\n    opsgenie:\n      region: us\n"),
-            ["herald.yaml:2: receivers[0].opsgenie: needs apiKeyFile or apiKeyEnv (the API key of an Opsgenie API integration)"]
+            [
+                "herald.yaml:2: receivers[0].opsgenie: needs apiKeyFile or apiKeyEnv (the API key of an Opsgenie API integration)"
+            ]
         );
         assert_eq!(
-            errors("receivers:\n  - name: og\n    opsgenie:\n      apiKeyEnv: K\n      region: mars\n"),
-            ["herald.yaml:5: receivers[0].opsgenie.region: \"mars\" is not a region: write us or eu"]
+            errors(
+                "receivers:\n  - name: og\n    opsgenie:\n      apiKeyEnv: K\n      region: mars\n"
+            ),
+            [
+                "herald.yaml:5: receivers[0].opsgenie.region: \"mars\" is not a region: write us or eu"
+            ]
         );
         assert_eq!(
-            errors("receivers:\n  - name: og\n    opsgenie:\n      apiKeyEnv: K\n      region: eu\n      apiUrl: http://x\n"),
+            errors(
+                "receivers:\n  - name: og\n    opsgenie:\n      apiKeyEnv: K\n      region: eu\n      apiUrl: http://x\n"
+            ),
             ["herald.yaml:5: receivers[0].opsgenie.region: give region or apiUrl, not both"]
         );
     }

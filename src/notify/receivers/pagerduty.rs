@@ -159,7 +159,10 @@ fn episode(cx: &Cx<'_>, e: &Event) -> String {
 pub fn dedup_key(e: &Event) -> String {
     let seed = format!("{}\n{}\n{}", e.cluster, e.object, e.at.as_nanosecond());
     let d = ring::digest::digest(&ring::digest::SHA256, seed.as_bytes());
-    let hex: String = d.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = d.as_ref()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     cut(&format!("herald-{hex}"), MAX_DEDUP_KEY)
 }
 
@@ -287,10 +290,10 @@ pub fn answer(r: &Reply) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
     use crate::store::{ObjectKey, Verdict};
     use bytes::Bytes;
     use reqwest::header::HeaderMap;
+    use std::time::Duration;
 
     pub(crate) fn event(kind: EventKind, health: Option<Health>) -> Event {
         let v = |health| Verdict {
@@ -340,7 +343,10 @@ mod tests {
     fn a_trouble_triggers_with_its_severity_summary_and_links() {
         let e = event(EventKind::Unhealthy, Some(Health::Unhealthy));
         let key = dedup_key(&e);
-        let links = vec![("status page".to_string(), "https://herald/o/web".to_string())];
+        let links = vec![(
+            "status page".to_string(),
+            "https://herald/o/web".to_string(),
+        )];
         let b = trigger(&e, &key, "Kustomization apps/web: unhealthy [prod]", &links);
         assert_eq!(b["event_action"], "trigger");
         assert_eq!(b["dedup_key"], key);
@@ -350,7 +356,10 @@ mod tests {
         assert_eq!(b["payload"]["component"], "Kustomization apps/web");
         assert_eq!(b["payload"]["class"], "unhealthy");
         assert_eq!(b["payload"]["timestamp"], "2026-11-23T12:00:00Z");
-        assert_eq!(b["payload"]["custom_details"]["status"], "HealthCheckFailed");
+        assert_eq!(
+            b["payload"]["custom_details"]["status"],
+            "HealthCheckFailed"
+        );
         assert_eq!(b["payload"]["custom_details"]["labels"]["team"], "web");
         assert_eq!(b["links"][0]["href"], "https://herald/o/web");
         assert_eq!(b["links"][0]["text"], "status page");
@@ -360,7 +369,10 @@ mod tests {
     #[test]
     fn severities_follow_the_health() {
         let sev = |kind, h| severity(&event(kind, h));
-        assert_eq!(sev(EventKind::Unhealthy, Some(Health::Unhealthy)), "critical");
+        assert_eq!(
+            sev(EventKind::Unhealthy, Some(Health::Unhealthy)),
+            "critical"
+        );
         assert_eq!(sev(EventKind::Warning, Some(Health::Warning)), "warning");
         assert_eq!(sev(EventKind::Unknown, Some(Health::Unknown)), "warning");
         assert_eq!(sev(EventKind::SyncFailed, Some(Health::Healthy)), "error");
@@ -375,9 +387,16 @@ mod tests {
         assert_eq!(dedup_key(&e), dedup_key(&e.clone()));
         let mut later = e.clone();
         later.at = "2026-11-23T13:00:00Z".parse().unwrap();
-        assert_ne!(dedup_key(&e), dedup_key(&later), "a new episode, a new incident");
+        assert_ne!(
+            dedup_key(&e),
+            dedup_key(&later),
+            "a new episode, a new incident"
+        );
         assert!(dedup_key(&e).len() <= MAX_DEDUP_KEY);
-        assert_eq!(resolve("k"), json!({"event_action": "resolve", "dedup_key": "k"}));
+        assert_eq!(
+            resolve("k"),
+            json!({"event_action": "resolve", "dedup_key": "k"})
+        );
     }
 
     #[test]
@@ -408,7 +427,10 @@ mod tests {
             r#"{"status":"invalid event","message":"Event object is invalid","errors":["'payload.severity' is invalid"]}"#,
         ) {
             Outcome::Refused(w) => {
-                assert!(w.contains("Event object is invalid") && w.contains("payload.severity"), "{w}")
+                assert!(
+                    w.contains("Event object is invalid") && w.contains("payload.severity"),
+                    "{w}"
+                )
             }
             o => panic!("{o:?}"),
         }
@@ -452,23 +474,201 @@ mod tests {
         }
         assert_eq!(
             errors("receivers:\n  - name: pd\n    pagerduty: {}\n"),
-            ["herald.yaml:2: receivers[0].pagerduty: needs routingKeyFile or routingKeyEnv (the integration key of an Events API v2 integration)"]
+            [
+                "herald.yaml:2: receivers[0].pagerduty: needs routingKeyFile or routingKeyEnv (the integration key of an Events API v2 integration)"
+            ]
         );
         let e = errors(
             "receivers:\n  - name: pd\n    pagerduty:\n      routingKeyEnv: K\n      apiUrl: events.pagerduty.com\n",
         );
         assert!(
-            e[0].starts_with("herald.yaml:5: receivers[0].pagerduty.apiUrl: \"events.pagerduty.com\" is not"),
+            e[0].starts_with(
+                "herald.yaml:5: receivers[0].pagerduty.apiUrl: \"events.pagerduty.com\" is not"
+            ),
             "{e:?}"
         );
         let e = errors(
             "receivers:\n  - name: pd\n    pagerduty: {routingKeyEnv: K, routingKeyFile: /k}\n",
         );
-        assert!(e[0].contains("give routingKeyFile or routingKeyEnv, not both"), "{e:?}");
-        let e = errors("receivers:\n  - name: pd\n    pagerduty:\n      routingKey: abc\n");
         assert!(
-            e.iter().any(|e| e.starts_with("herald.yaml:4: receivers[0].pagerduty.routingKey: unknown field")),
+            e[0].contains("give routingKeyFile or routingKeyEnv, not both"),
             "{e:?}"
         );
+        let e = errors("receivers:\n  - name: pd\n    pagerduty:\n      routingKey: abc\n");
+        assert!(
+            e.iter().any(|e| e
+                .starts_with("herald.yaml:4: receivers[0].pagerduty.routingKey: unknown field")),
+            "{e:?}"
+        );
+    }
+
+    /// A PagerDuty that takes everything and records what it took.
+    async fn recorder() -> (std::sync::Arc<std::sync::Mutex<Vec<Value>>>, String) {
+        use http_body_util::BodyExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = std::sync::Arc::clone(&seen);
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let sink = std::sync::Arc::clone(&sink);
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(
+                        move |req: hyper::Request<hyper::body::Incoming>| {
+                            let sink = std::sync::Arc::clone(&sink);
+                            async move {
+                                let body = req.into_body().collect().await.unwrap().to_bytes();
+                                sink.lock()
+                                    .unwrap()
+                                    .push(serde_json::from_slice::<Value>(&body).unwrap());
+                                Ok::<_, std::convert::Infallible>(
+                                    hyper::Response::builder()
+                                        .status(202)
+                                        .body(http_body_util::Full::new(Bytes::from_static(
+                                            br#"{"status":"success","message":"Event processed"}"#,
+                                        )))
+                                        .unwrap(),
+                                )
+                            }
+                        },
+                    );
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        (seen, format!("http://{addr}"))
+    }
+
+    fn notification(events: Vec<Event>) -> Notification {
+        let mut all = events.into_iter();
+        let first = all.next().unwrap();
+        Notification {
+            id: 1,
+            receiver: "pd".into(),
+            route: "routes[0]".into(),
+            due: first.at,
+            event: first,
+            recheck: false,
+            target: None,
+            grouped: all.enumerate().map(|(i, e)| (i as u64 + 2, e)).collect(),
+        }
+    }
+
+    async fn run(
+        c: &Config,
+        client: &reqwest::Client,
+        templates: &crate::notify::templates::Templates,
+        outbox: &crate::notify::outbox::Outbox,
+        n: Notification,
+    ) -> Outcome {
+        let cx = Cx {
+            client,
+            threads: Some(outbox),
+            templates,
+            receiver: "pd",
+            timeout: std::time::Duration::from_secs(5),
+        };
+        deliver(c, &cx, &n).await
+    }
+
+    #[tokio::test]
+    async fn the_recovery_resolves_the_incident_after_a_restart_and_a_group_is_one_event_each() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let (seen, url) = recorder().await;
+        let dir = std::env::temp_dir().join(format!("herald-pagerduty-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("outbox.redb");
+        // SAFETY: a variable only this test reads.
+        unsafe { std::env::set_var("HERALD_TEST_PD_KEY", "k") };
+        let c = Config {
+            routing_key: Secret::Env("HERALD_TEST_PD_KEY".into()),
+            api_url: url,
+        };
+        let client = reqwest::Client::new();
+        let templates = crate::notify::templates::Templates::default();
+        let trouble = event(EventKind::Unhealthy, Some(Health::Unhealthy));
+        let mut recovery = event(EventKind::Recovered, Some(Health::Healthy));
+        recovery.at = "2026-11-23T12:10:00Z".parse().unwrap();
+        {
+            let outbox = crate::notify::outbox::Outbox::open(&path).unwrap();
+            assert_eq!(
+                run(
+                    &c,
+                    &client,
+                    &templates,
+                    &outbox,
+                    notification(vec![trouble.clone()])
+                )
+                .await,
+                Outcome::Delivered
+            );
+            // A repeat of the trouble: the same incident.
+            let mut repeat = trouble.clone();
+            repeat.at = "2026-11-23T12:05:00Z".parse().unwrap();
+            assert_eq!(
+                run(&c, &client, &templates, &outbox, notification(vec![repeat])).await,
+                Outcome::Delivered
+            );
+        }
+        // herald restarts: the episode's key is read back.
+        let outbox = crate::notify::outbox::Outbox::open(&path).unwrap();
+        assert_eq!(
+            run(
+                &c,
+                &client,
+                &templates,
+                &outbox,
+                notification(vec![recovery.clone()])
+            )
+            .await,
+            Outcome::Delivered
+        );
+        // A recovery with no incident open sends nothing.
+        assert_eq!(
+            run(
+                &c,
+                &client,
+                &templates,
+                &outbox,
+                notification(vec![recovery.clone()])
+            )
+            .await,
+            Outcome::Delivered
+        );
+        {
+            let seen = seen.lock().unwrap();
+            assert_eq!(seen.len(), 3, "{seen:?}");
+            let key = dedup_key(&trouble);
+            assert_eq!(seen[0]["dedup_key"], key.as_str());
+            assert_eq!(seen[0]["routing_key"], "k");
+            assert_eq!(
+                seen[1]["dedup_key"],
+                key.as_str(),
+                "a repeat re-triggers the same key"
+            );
+            assert_eq!(
+                seen[2],
+                json!({"event_action": "resolve", "dedup_key": key, "routing_key": "k"})
+            );
+        }
+        // A group: one event per request, in order; the revision (not an incident) sends nothing.
+        let mut other = trouble.clone();
+        other.object.name = "worker".into();
+        let revision = event(EventKind::Revision, Some(Health::Healthy));
+        let n = notification(vec![trouble.clone(), revision, other]);
+        assert_eq!(
+            run(&c, &client, &templates, &outbox, n).await,
+            Outcome::Delivered
+        );
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 5);
+        assert_eq!(seen[3]["payload"]["component"], "Kustomization apps/web");
+        assert_eq!(seen[4]["payload"]["component"], "Kustomization apps/worker");
+        assert_ne!(seen[3]["dedup_key"], seen[4]["dedup_key"]);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -140,6 +140,9 @@ fn environment() -> Environment<'static> {
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_keep_trailing_newline(false);
     env.set_fuel(Some(FUEL));
+    // `{{ summary | cut(100) }}`: at most 100 characters, `…` in place of the rest, for the
+    // fields a service limits.
+    env.add_filter("cut", |s: String, max: usize| super::cut(&s, max));
     env
 }
 
@@ -157,15 +160,17 @@ pub(crate) fn check(raw: Raw, v: &mut Validator, at: &str, line: usize) -> Optio
     let field = format!("{at}.template");
     let mut env = environment();
     let mut ok = true;
-    let mut add =
-        |v: &mut Validator, name: String, source: String, line: usize, f: String| {
-            if let Err(e) = env.add_template_owned(name, source) {
-                v.error(line_of(line, e.line()), f, e.to_string());
-                false
-            } else {
-                true
-            }
-        };
+    // Where each template is written, for the mistakes rendering finds.
+    let mut written: Vec<(String, String, usize)> = Vec::new();
+    let mut add = |v: &mut Validator, name: String, source: String, line: usize, f: String| {
+        if let Err(e) = env.add_template_owned(name.clone(), source) {
+            v.error(line_of(line, e.line()), f, e.to_string());
+            false
+        } else {
+            written.push((name, f, line));
+            true
+        }
+    };
     let method = match raw.method {
         Some(m) => {
             let upper = m.value.trim().to_ascii_uppercase();
@@ -185,7 +190,10 @@ pub(crate) fn check(raw: Raw, v: &mut Validator, at: &str, line: usize) -> Optio
     // The URL's scheme and host are checked as written, before any variable.
     let head = raw.url.value.split("{{").next().unwrap_or_default();
     if !(head.starts_with("https://") || head.starts_with("http://"))
-        || head.trim_start_matches("https://").trim_start_matches("http://").is_empty()
+        || head
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .is_empty()
     {
         v.error(
             url_line,
@@ -269,8 +277,15 @@ pub(crate) fn check(raw: Raw, v: &mut Validator, at: &str, line: usize) -> Optio
             (variables(&templates, [&e].into_iter()), "an event"),
             (variables(&templates, [&e, &other].into_iter()), "a group"),
         ] {
-            if let Err(why) = render_all(&c, &vars) {
-                v.error(line, &field, format!("rendering {what} fails: {why}"));
+            if let Err(f) = render_all(&c, &vars) {
+                match written.iter().find(|(name, ..)| *name == f.template) {
+                    Some((_, at, l)) => v.error(
+                        line_of(*l, f.line),
+                        at,
+                        format!("rendering {what} fails: {}", f.why),
+                    ),
+                    None => v.error(line, &field, format!("rendering {what} fails: {}", f.why)),
+                }
                 return None;
             }
         }
@@ -316,32 +331,53 @@ pub struct Rendered {
     pub body: Option<String>,
 }
 
-fn render(c: &Config, name: &str, vars: &Value, max: usize) -> Result<String, String> {
-    let t = c.env.get_template(name).map_err(|e| e.to_string())?;
-    let out = t.render(vars).map_err(|e| {
-        let mut s = e.to_string();
-        if let Some(d) = e.detail() {
-            s = format!("{s} ({d})");
-        }
-        s
-    })?;
+/// A template that could not render: which (`url`, `body`, `header:<name>`), at which of its
+/// lines when known, and why.
+#[derive(Debug)]
+pub struct Failure {
+    pub template: String,
+    pub line: Option<usize>,
+    pub why: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.why)
+    }
+}
+
+fn render(c: &Config, name: &str, vars: &Value, max: usize) -> Result<String, Failure> {
+    let fail = |line, why| Failure {
+        template: name.to_string(),
+        line,
+        why,
+    };
+    let t = c
+        .env
+        .get_template(name)
+        .map_err(|e| fail(None, e.to_string()))?;
+    let out = t.render(vars).map_err(|e| fail(e.line(), e.to_string()))?;
     if out.len() > max {
-        return Err(format!(
-            "{name} is {} bytes, more than the {max} allowed",
-            out.len()
+        return Err(fail(
+            None,
+            format!("{name} is {} bytes, more than the {max} allowed", out.len()),
         ));
     }
     Ok(out)
 }
 
-pub fn render_all(c: &Config, vars: &Value) -> Result<Rendered, String> {
+pub fn render_all(c: &Config, vars: &Value) -> Result<Rendered, Failure> {
     let url = render(c, "url", vars, MAX_LINE)?.trim().to_string();
     let mut headers = Vec::new();
     for (name, h) in &c.headers {
         if let Header::Template = h {
             let v = render(c, &format!("header:{name}"), vars, MAX_LINE)?;
             if v.contains(['\r', '\n']) {
-                return Err(format!("the header {name} holds a line break"));
+                return Err(Failure {
+                    template: format!("header:{name}"),
+                    line: None,
+                    why: format!("the header {name} holds a line break"),
+                });
             }
             headers.push((name.clone(), v.trim().to_string()));
         }
@@ -418,7 +454,12 @@ fn sample() -> Event {
         id: "sample".into(),
         kind: crate::config::EventKind::Unhealthy,
         cluster: "sample".into(),
-        object: ObjectKey::new("kustomize.toolkit.fluxcd.io", "Kustomization", "apps", "web"),
+        object: ObjectKey::new(
+            "kustomize.toolkit.fluxcd.io",
+            "Kustomization",
+            "apps",
+            "web",
+        ),
         at: jiff::Timestamp::UNIX_EPOCH,
         from: Some(v(Health::Healthy)),
         to: Some(v(Health::Unhealthy)),
@@ -476,7 +517,10 @@ mod tests {
             body["text"],
             "Kustomization apps/web: unhealthy (HealthCheckFailed) [sample]"
         );
-        assert_eq!(r.headers, [("X-Object".to_string(), "apps/web".to_string())]);
+        assert_eq!(
+            r.headers,
+            [("X-Object".to_string(), "apps/web".to_string())]
+        );
         assert_eq!(r.url, "https://grafana/api/annotations");
     }
 
@@ -485,7 +529,9 @@ mod tests {
         let c = config(
             "https://x/{{ count }}",
             &[],
-            Some("{% for e in events %}{{ e.object.name }} {{ e.event }};{% endfor %}{{ group | tojson }}"),
+            Some(
+                "{% for e in events %}{{ e.object.name }} {{ e.event }};{% endfor %}{{ group | tojson }}",
+            ),
         );
         let a = sample();
         let mut b = sample();
@@ -495,6 +541,9 @@ mod tests {
         assert_eq!(r.url, "https://x/2");
         assert_eq!(r.body.unwrap(), "web unhealthy;worker recovered;true");
         let one = render_all(&c, &variables(&Templates::default(), [&a].into_iter())).unwrap();
+        let cut = config("https://x", &[], Some("{{ object.name | cut(2) }}"));
+        let r = render_all(&cut, &variables(&Templates::default(), [&a].into_iter())).unwrap();
+        assert_eq!(r.body.unwrap(), "w…");
         assert_eq!(one.body.unwrap(), "web unhealthy;false");
     }
 
@@ -502,11 +551,15 @@ mod tests {
     fn rendering_is_bounded() {
         let vars = variables(&Templates::default(), [&sample()].into_iter());
         // Too large.
-        let big = config("https://x", &[], Some("{% for i in range(100000) %}xxxxxxxxxx{% endfor %}"));
-        let err = render_all(&big, &vars).unwrap_err();
+        let big = config(
+            "https://x",
+            &[],
+            Some("{% for i in range(100000) %}xxxxxxxxxx{% endfor %}"),
+        );
+        let err = render_all(&big, &vars).unwrap_err().why;
         assert!(err.contains("fuel") || err.contains("allowed"), "{err}");
         let wide = config("https://x", &[], Some("{{ 'x' * 300000 }}"));
-        let err = render_all(&wide, &vars).unwrap_err();
+        let err = render_all(&wide, &vars).unwrap_err().why;
         assert!(err.contains("more than the"), "{err}");
         // Runs forever: stopped by the fuel.
         let forever = config(
@@ -514,11 +567,16 @@ mod tests {
             &[],
             Some("{% for a in range(10000) %}{% for b in range(10000) %}{% endfor %}{% endfor %}"),
         );
-        let err = render_all(&forever, &vars).unwrap_err();
+        let err = render_all(&forever, &vars).unwrap_err().why;
         assert!(err.contains("fuel"), "{err}");
         // A header value cannot break the request.
         let split = config("https://x", &[("X-A", "a\r\nX-B: b")], None);
-        assert!(render_all(&split, &vars).unwrap_err().contains("line break"));
+        assert!(
+            render_all(&split, &vars)
+                .unwrap_err()
+                .why
+                .contains("line break")
+        );
     }
 
     fn errors(text: &str) -> Vec<String> {
@@ -536,7 +594,9 @@ mod tests {
         match &c.receivers[0].kind {
             crate::config::ReceiverKind::Template(t) => {
                 assert_eq!(t.headers.len(), 2);
-                assert!(matches!(&t.headers[0], (n, Header::Secret { prefix, .. }) if n == "Authorization" && prefix == "Bearer "));
+                assert!(
+                    matches!(&t.headers[0], (n, Header::Secret { prefix, .. }) if n == "Authorization" && prefix == "Bearer ")
+                );
             }
             k => panic!("{k:?}"),
         }
@@ -545,20 +605,93 @@ mod tests {
             "receivers:\n  - name: g\n    template:\n      url: https://x\n      body: |\n        {\"a\": 1,\n         \"b\": {{ oops }\n        }\n",
         );
         assert_eq!(e.len(), 1, "{e:?}");
-        assert!(e[0].starts_with("herald.yaml:7: receivers[0].template.body: "), "{e:?}");
-        let e = errors("receivers:\n  - name: g\n    template:\n      url: \"ftp://{{ cluster }}\"\n");
-        assert!(e[0].starts_with("herald.yaml:4: receivers[0].template.url: must start with http"), "{e:?}");
-        let e = errors("receivers:\n  - name: g\n    template:\n      url: https://x\n      method: FETCH\n");
-        assert!(e[0].starts_with("herald.yaml:5: receivers[0].template.method: \"FETCH\" is not one of"), "{e:?}");
-        let e = errors("receivers:\n  - name: g\n    template:\n      url: https://x\n      headers:\n        Authorization: {valueFile: /a, valueEnv: B}\n        X-Key: {value: abc}\n");
+        assert!(
+            e[0].starts_with("herald.yaml:7: receivers[0].template.body: "),
+            "{e:?}"
+        );
+        let e =
+            errors("receivers:\n  - name: g\n    template:\n      url: \"ftp://{{ cluster }}\"\n");
+        assert!(
+            e[0].starts_with("herald.yaml:4: receivers[0].template.url: must start with http"),
+            "{e:?}"
+        );
+        let e = errors(
+            "receivers:\n  - name: g\n    template:\n      url: https://x\n      method: FETCH\n",
+        );
+        assert!(
+            e[0].starts_with(
+                "herald.yaml:5: receivers[0].template.method: \"FETCH\" is not one of"
+            ),
+            "{e:?}"
+        );
+        let e = errors(
+            "receivers:\n  - name: g\n    template:\n      url: https://x\n      headers:\n        Authorization: {valueFile: /a, valueEnv: B}\n        X-Key: {value: abc}\n",
+        );
         let all = e.join("\n");
         assert!(all.contains("herald.yaml:6: receivers[0].template.headers.Authorization: give valueFile or valueEnv, not both"), "{all}");
-        assert!(all.contains("receivers[0].template.headers.X-Key.value: unknown field"), "{all}");
-        assert!(all.contains("receivers[0].template.headers.X-Key: needs valueFile or valueEnv"), "{all}");
+        assert!(
+            all.contains("receivers[0].template.headers.X-Key.value: unknown field"),
+            "{all}"
+        );
+        assert!(
+            all.contains("receivers[0].template.headers.X-Key: needs valueFile or valueEnv"),
+            "{all}"
+        );
         // What only rendering finds: an unknown filter.
-        let e = errors("receivers:\n  - name: g\n    template:\n      url: https://x\n      body: \"{{ summary | shout }}\"\n");
-        assert!(e[0].starts_with("herald.yaml:2: receivers[0].template: rendering an event fails"), "{e:?}");
-        let e = errors("receivers:\n  - name: g\n    template:\n      url: https://x\n      secret: abc\n");
-        assert!(e[0].starts_with("herald.yaml:5: receivers[0].template.secret: unknown field"), "{e:?}");
+        let e = errors(
+            "receivers:\n  - name: g\n    template:\n      url: https://x\n      body: \"{{ summary | shout }}\"\n",
+        );
+        assert!(
+            e[0].starts_with("herald.yaml:5: receivers[0].template.body: rendering an event fails: unknown filter"),
+            "{e:?}"
+        );
+        let e = errors(
+            "receivers:\n  - name: g\n    template:\n      url: https://x\n      body: |\n        {% for e in events %}\n        {{ e.at | shout }}\n        {% endfor %}\n",
+        );
+        assert!(
+            e[0].starts_with("herald.yaml:7: receivers[0].template.body: rendering an event fails"),
+            "{e:?}"
+        );
+        let e = errors(
+            "receivers:\n  - name: g\n    template:\n      url: https://x\n      secret: abc\n",
+        );
+        assert!(
+            e[0].starts_with("herald.yaml:5: receivers[0].template.secret: unknown field"),
+            "{e:?}"
+        );
+    }
+
+    /// The requests docs/receivers.md shows are valid configurations and render JSON.
+    #[test]
+    fn the_documented_recipes_render_json() {
+        let doc = include_str!("../../../docs/receivers.md");
+        let section = &doc[doc.find("## Templated requests").unwrap()..];
+        let mut n = 0;
+        for block in section.split("```yaml\n").skip(1) {
+            let block = &block[..block.find("```").unwrap()];
+            let receivers = block.strip_prefix("receivers:\n").map_or_else(
+                || {
+                    block
+                        .lines()
+                        .map(|l| format!("  {l}\n"))
+                        .collect::<String>()
+                },
+                |b| b.split("routes:").next().unwrap().to_string(),
+            );
+            let text = format!("receivers:\n{receivers}");
+            let c = crate::config::parse(&text, std::path::Path::new("herald.yaml"))
+                .unwrap_or_else(|e| panic!("{text}\n{e:?}"));
+            let crate::config::ReceiverKind::Template(t) = &c.receivers[0].kind else {
+                panic!("{text}");
+            };
+            let mut e = sample();
+            e.message = "a \"quoted\" message\nover two lines".into();
+            let r = render_all(t, &variables(&Templates::default(), [&e].into_iter())).unwrap();
+            let body: Value = serde_json::from_str(r.body.as_deref().unwrap())
+                .unwrap_or_else(|err| panic!("{err}: {:?}", r.body));
+            assert!(body.is_object(), "{body}");
+            n += 1;
+        }
+        assert_eq!(n, 3, "the generic example, Grafana and Datadog");
     }
 }
