@@ -459,4 +459,68 @@ mod tests {
             ["herald.yaml:5: receivers[0].opsgenie.region: give region or apiUrl, not both"]
         );
     }
+
+    #[tokio::test]
+    async fn the_recovery_closes_the_alert_after_a_restart_and_a_group_is_one_alert_each() {
+        use crate::notify::receivers::pagerduty::tests::{notification, recorder};
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let (seen, url) = recorder().await;
+        let dir = std::env::temp_dir().join(format!("herald-opsgenie-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("outbox.redb");
+        // SAFETY: a variable only this test reads.
+        unsafe { std::env::set_var("HERALD_TEST_OPSGENIE_KEY", "k") };
+        let c = Config {
+            api_key: Secret::Env("HERALD_TEST_OPSGENIE_KEY".into()),
+            api_url: url,
+        };
+        let client = reqwest::Client::new();
+        let templates = crate::notify::templates::Templates::default();
+        let run = async |outbox: &crate::notify::outbox::Outbox, n: Notification| {
+            let cx = Cx {
+                client: &client,
+                threads: Some(outbox),
+                templates: &templates,
+                receiver: "og",
+                timeout: Duration::from_secs(5),
+            };
+            deliver(&c, &cx, &n).await
+        };
+        let trouble = event(EventKind::Unhealthy, Some(Health::Unhealthy));
+        let mut recovery = event(EventKind::Recovered, Some(Health::Healthy));
+        recovery.at = "2026-11-23T12:10:00Z".parse().unwrap();
+        {
+            let outbox = crate::notify::outbox::Outbox::open(&path).unwrap();
+            assert_eq!(
+                run(&outbox, notification(vec![trouble.clone()])).await,
+                Outcome::Delivered
+            );
+        }
+        let outbox = crate::notify::outbox::Outbox::open(&path).unwrap();
+        assert_eq!(
+            run(&outbox, notification(vec![recovery.clone()])).await,
+            Outcome::Delivered
+        );
+        assert_eq!(
+            run(&outbox, notification(vec![recovery.clone()])).await,
+            Outcome::Delivered
+        );
+        let mut other = trouble.clone();
+        other.object.name = "worker".into();
+        let n = notification(vec![trouble.clone(), other]);
+        assert_eq!(run(&outbox, n).await, Outcome::Delivered);
+        let seen = seen.lock().unwrap().clone();
+        let a = alias(&trouble);
+        assert_eq!(seen.len(), 4, "{seen:?}");
+        assert_eq!(seen[0].0, "/v2/alerts");
+        assert_eq!(seen[0].1["alias"], a.as_str());
+        assert_eq!(
+            seen[1].0,
+            format!("/v2/alerts/{a}/close?identifierType=alias")
+        );
+        assert_eq!(seen[2].1["entity"], "Kustomization apps/web");
+        assert_eq!(seen[3].1["entity"], "Kustomization apps/worker");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -288,7 +288,7 @@ pub fn answer(r: &Reply) -> Outcome {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::store::{ObjectKey, Verdict};
     use bytes::Bytes;
@@ -502,8 +502,11 @@ mod tests {
         );
     }
 
-    /// A PagerDuty that takes everything and records what it took.
-    async fn recorder() -> (std::sync::Arc<std::sync::Mutex<Vec<Value>>>, String) {
+    /// What a recorder took: each request's path and JSON body.
+    pub(crate) type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>;
+
+    /// A service that takes everything (`202`) and records what it took.
+    pub(crate) async fn recorder() -> (Seen, String) {
         use http_body_util::BodyExt;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -518,10 +521,11 @@ mod tests {
                         move |req: hyper::Request<hyper::body::Incoming>| {
                             let sink = std::sync::Arc::clone(&sink);
                             async move {
+                                let path = req.uri().to_string();
                                 let body = req.into_body().collect().await.unwrap().to_bytes();
                                 sink.lock()
                                     .unwrap()
-                                    .push(serde_json::from_slice::<Value>(&body).unwrap());
+                                    .push((path, serde_json::from_slice::<Value>(&body).unwrap()));
                                 Ok::<_, std::convert::Infallible>(
                                     hyper::Response::builder()
                                         .status(202)
@@ -542,7 +546,7 @@ mod tests {
         (seen, format!("http://{addr}"))
     }
 
-    fn notification(events: Vec<Event>) -> Notification {
+    pub(crate) fn notification(events: Vec<Event>) -> Notification {
         let mut all = events.into_iter();
         let first = all.next().unwrap();
         Notification {
@@ -640,7 +644,12 @@ mod tests {
             Outcome::Delivered
         );
         {
-            let seen = seen.lock().unwrap();
+            let seen: Vec<Value> = seen
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|(_, b)| b.clone())
+                .collect();
             assert_eq!(seen.len(), 3, "{seen:?}");
             let key = dedup_key(&trouble);
             assert_eq!(seen[0]["dedup_key"], key.as_str());
@@ -664,7 +673,12 @@ mod tests {
             run(&c, &client, &templates, &outbox, n).await,
             Outcome::Delivered
         );
-        let seen = seen.lock().unwrap();
+        let seen: Vec<Value> = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, b)| b.clone())
+            .collect();
         assert_eq!(seen.len(), 5);
         assert_eq!(seen[3]["payload"]["component"], "Kustomization apps/web");
         assert_eq!(seen[4]["payload"]["component"], "Kustomization apps/worker");
