@@ -330,6 +330,9 @@ pub enum ReceiverKind {
     GoogleChat(crate::notify::receivers::google_chat::Config),
     Mattermost(crate::notify::receivers::mattermost::Config),
     Telegram(crate::notify::receivers::telegram::Config),
+    PagerDuty(crate::notify::receivers::pagerduty::Config),
+    Opsgenie(crate::notify::receivers::opsgenie::Config),
+    Template(crate::notify::receivers::template::Config),
 }
 
 impl ReceiverKind {
@@ -344,6 +347,9 @@ impl ReceiverKind {
             ReceiverKind::GoogleChat(_) => "googleChat",
             ReceiverKind::Mattermost(c) => c.flavor.key(),
             ReceiverKind::Telegram(_) => "telegram",
+            ReceiverKind::PagerDuty(_) => "pagerduty",
+            ReceiverKind::Opsgenie(_) => "opsgenie",
+            ReceiverKind::Template(_) => "template",
         }
     }
 }
@@ -628,6 +634,9 @@ struct RawReceiver {
     #[serde(rename = "rocketchat")]
     rocket_chat: Option<crate::notify::receivers::mattermost::Raw>,
     telegram: Option<crate::notify::receivers::telegram::Raw>,
+    pagerduty: Option<crate::notify::receivers::pagerduty::Raw>,
+    opsgenie: Option<crate::notify::receivers::opsgenie::Raw>,
+    template: Option<crate::notify::receivers::template::Raw>,
     rate_limit: Option<Spanned<String>>,
 }
 
@@ -1189,13 +1198,16 @@ impl Validator {
             r.mattermost.is_some(),
             r.rocket_chat.is_some(),
             r.telegram.is_some(),
+            r.pagerduty.is_some(),
+            r.opsgenie.is_some(),
+            r.template.is_some(),
         ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             self.error(
                 line,
                 &at,
                 format!(
-                    "receiver {name:?} needs exactly one of slack, email, webhook, alertmanager, teams, discord, googleChat, mattermost, rocketchat, telegram"
+                    "receiver {name:?} needs exactly one of slack, email, webhook, alertmanager, teams, discord, googleChat, mattermost, rocketchat, telegram, pagerduty, opsgenie, template"
                 ),
             );
             return None;
@@ -1244,6 +1256,18 @@ impl Validator {
             )?)
         } else if let Some(t) = r.telegram {
             ReceiverKind::Telegram(crate::notify::receivers::telegram::check(
+                t, self, &at, line,
+            )?)
+        } else if let Some(p) = r.pagerduty {
+            ReceiverKind::PagerDuty(crate::notify::receivers::pagerduty::check(
+                p, self, &at, line,
+            )?)
+        } else if let Some(o) = r.opsgenie {
+            ReceiverKind::Opsgenie(crate::notify::receivers::opsgenie::check(
+                o, self, &at, line,
+            )?)
+        } else if let Some(t) = r.template {
+            ReceiverKind::Template(crate::notify::receivers::template::check(
                 t, self, &at, line,
             )?)
         } else {
@@ -1713,7 +1737,7 @@ silences:
         assert_eq!(
             e,
             [
-                "herald.yaml:3: receivers[0]: receiver \"x\" needs exactly one of slack, email, webhook, alertmanager, teams, discord, googleChat, mattermost, rocketchat, telegram",
+                "herald.yaml:3: receivers[0]: receiver \"x\" needs exactly one of slack, email, webhook, alertmanager, teams, discord, googleChat, mattermost, rocketchat, telegram, pagerduty, opsgenie, template",
                 "herald.yaml:4: receivers[0].slak: unknown field: did you mean slack?",
             ]
         );

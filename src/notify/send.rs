@@ -64,5 +64,8 @@ async fn deliver(
         ReceiverKind::GoogleChat(c) => receivers::google_chat::deliver(c, &cx, n).await,
         ReceiverKind::Mattermost(c) => receivers::mattermost::deliver(c, &cx, n).await,
         ReceiverKind::Telegram(c) => receivers::telegram::deliver(c, &cx, n).await,
+        ReceiverKind::PagerDuty(c) => receivers::pagerduty::deliver(c, &cx, n).await,
+        ReceiverKind::Opsgenie(c) => receivers::opsgenie::deliver(c, &cx, n).await,
+        ReceiverKind::Template(c) => receivers::template::deliver(c, &cx, n).await,
     }
 }

@@ -27,8 +27,11 @@ mod alertmanager;
 mod discord;
 mod google_chat;
 mod mattermost;
+mod opsgenie;
+mod pagerduty;
 mod teams;
 mod telegram;
+mod template;
 
 /// One request as the fake received it.
 #[derive(Debug, Clone)]

@@ -33,9 +33,12 @@ pub mod discord;
 pub mod email;
 pub mod google_chat;
 pub mod mattermost;
+pub mod opsgenie;
+pub mod pagerduty;
 pub mod slack;
 pub mod teams;
 pub mod telegram;
+pub mod template;
 pub mod webhook;
 
 /// The most of an answer's body herald reads: enough for any service's error document.
