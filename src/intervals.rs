@@ -203,7 +203,7 @@ impl Windows<'_> {
                     for &m in &marks {
                         let dt = day.at((m / 60) as i8, (m % 60) as i8, 0, 0);
                         let at = zone.to_ambiguous_timestamp(dt);
-                        moments.extend(at.clone().earlier().ok());
+                        moments.extend(at.earlier().ok());
                         moments.extend(at.later().ok());
                     }
                     day = day.tomorrow().ok()?;
@@ -362,15 +362,18 @@ pub fn parse_years(s: &str) -> Result<(i16, i16), String> {
     range(s, one, |a, b| a <= b, "year")
 }
 
-/// An IANA time zone name (`Europe/Berlin`, `UTC`), from the system's database or the copy
-/// built into herald.
+/// An IANA time zone name (`Europe/Berlin`, `UTC`), from the system's database
+/// (`/usr/share/zoneinfo`, `TZDIR`) or, where it lacks the zone or there is none (a distroless
+/// or scratch image), the copy built into herald (jiff's `tzdb-bundle-always`).
 pub fn parse_location(s: &str) -> Result<TimeZone, String> {
     if s.eq_ignore_ascii_case("utc") {
         return Ok(TimeZone::UTC);
     }
-    TimeZone::get(s).map_err(|_| {
-        format!("{s:?} is not a time zone: write an IANA name such as Europe/Berlin or UTC")
-    })
+    TimeZone::get(s)
+        .or_else(|_| jiff::tz::TimeZoneDatabase::bundled().get(s))
+        .map_err(|_| {
+            format!("{s:?} is not a time zone: write an IANA name such as Europe/Berlin or UTC")
+        })
 }
 
 #[cfg(test)]
@@ -540,6 +543,20 @@ mod tests {
     }
 
     #[test]
+    fn the_time_zone_database_is_built_in() {
+        let bundled = jiff::tz::TimeZoneDatabase::bundled();
+        assert!(!bundled.is_definitively_empty());
+        let berlin = bundled.get("Europe/Berlin").unwrap();
+        let at = ts("2026-03-29T01:00:00Z");
+        assert_eq!(
+            berlin.to_datetime(at).hour(),
+            3,
+            "summer time from 02:00 CET"
+        );
+        assert!(bundled.get("America/New_York").is_ok());
+    }
+
+    #[test]
     fn zones_follow_daylight_saving_time() {
         // Berlin goes from UTC+1 to UTC+2 on 2026-03-29 at 02:00 local (01:00 UTC).
         let i = business_hours("Europe/Berlin");
@@ -668,8 +685,8 @@ mod tests {
             w.next_open(ts("2026-10-24T22:00:00Z")),
             Some(ts("2026-10-25T00:30:00Z"))
         );
-        // Muted from 02:30 to 03:00 local: in the fold it opens at 03:00 CEST...02:00 CET, the
-        // first 03:00 after the mute began being the transition back.
+        // Muted from 02:30 to 03:00 local, which happens twice that night: the mute ends when
+        // the clock goes back from 03:00 CEST to 02:00 CET, and again at 03:00 CET.
         let mute = [named(
             "m",
             vec![Interval {

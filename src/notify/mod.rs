@@ -103,7 +103,8 @@ pub struct Notification {
     pub event: Event,
     /// Not sent before this.
     pub due: Timestamp,
-    /// Held by `waitFor`: sent at `due` only if the event still holds.
+    /// Held by `waitFor` or by the route's time intervals: sent at `due` only if the event
+    /// still holds.
     pub recheck: bool,
     /// From a subscription: the Slack channel or the email address to use instead of the
     /// receiver's own.
@@ -151,8 +152,8 @@ pub struct Stats {
     pub superseded: AtomicU64,
     /// Held back because an ancestor's trouble is told.
     pub inhibited: AtomicU64,
-    /// Held because a route's time intervals did not let it speak then (each counted once,
-    /// when first held).
+    /// Held because a route's time intervals did not let it speak then (counted when held;
+    /// again if, when due, a new configuration holds it further).
     pub held: AtomicU64,
     pub errors: AtomicU64,
 }
