@@ -709,3 +709,37 @@ async fn outside_the_active_window_it_is_held_until_it_opens() {
     assert_eq!(seen.lock().unwrap()[1].0, EventKind::Recovered);
     assert!(h.notifier.outbox.is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_reload_that_mutes_a_route_holds_what_its_wait_for_was_about_to_release() {
+    let before = r#"
+receivers: [{name: hook, webhook: {url: "http://127.0.0.1:1/"}}]
+routes: [{receivers: [hook], waitFor: 10m}]
+delivery: {retryInitial: 1s, retryMax: 10s}
+"#;
+    let after = r#"
+receivers: [{name: hook, webhook: {url: "http://127.0.0.1:1/"}}]
+timeIntervals:
+  - name: lunch
+    intervals: [{times: [{startTime: "12:00", endTime: "13:00"}]}]
+routes: [{receivers: [hook], waitFor: 10m, muteTimeIntervals: [lunch]}]
+"#;
+    let (deliver, seen) = scripted(vec![]);
+    let h = start_config(before, &outbox_path("mute-reload"), deliver);
+    h.apply(object("HelmRelease", "apps", "a", "True"), true);
+    h.apply(object("HelmRelease", "apps", "a", "False"), false);
+    h.advance(Duration::from_secs(5 * 60)).await;
+    h.notifier.reload(Arc::new(
+        crate::config::parse(after, Path::new("t.yaml")).unwrap(),
+    ));
+    // 12:10: the wait is over, but the route is now muted until 13:00.
+    h.advance(Duration::from_secs(6 * 60)).await;
+    assert!(seen.lock().unwrap().is_empty());
+    assert_eq!(h.metrics.notifications_held("hook", "muted"), 1);
+    h.advance(Duration::from_secs(49 * 60)).await;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(EventKind::Unhealthy, "a".to_string())]
+    );
+    assert!(h.notifier.outbox.is_empty());
+}
