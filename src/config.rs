@@ -14,6 +14,7 @@ pub(crate) use strict::Spanned;
 use strict::{Lenient, present};
 
 use crate::health::Health;
+use crate::intervals::TimeInterval;
 
 mod strict;
 
@@ -92,6 +93,9 @@ pub struct Config {
     pub health: HealthConfig,
     pub receivers: Vec<Receiver>,
     pub routes: Vec<Route>,
+    /// Named time intervals (`timeIntervals`), for the routes' `activeTimeIntervals` and
+    /// `muteTimeIntervals`.
+    pub time_intervals: Vec<std::sync::Arc<TimeInterval>>,
     pub silences: Vec<Silence>,
     /// The message templates: the built-in ones and those of `templates.dir`.
     pub messages: std::sync::Arc<crate::notify::templates::Templates>,
@@ -401,7 +405,23 @@ pub struct Route {
     pub repeat_interval: Option<Duration>,
     pub stuck_after: Option<Duration>,
     pub continue_matching: bool,
+    /// The route speaks only while one of these holds (none: always). Not inherited by the
+    /// routes below it, as in Alertmanager.
+    pub active_time_intervals: Vec<std::sync::Arc<TimeInterval>>,
+    /// The route never speaks while one of these holds: what it would send is held until the
+    /// window opens. Not inherited either.
+    pub mute_time_intervals: Vec<std::sync::Arc<TimeInterval>>,
     pub routes: Vec<Route>,
+}
+
+impl Route {
+    /// When the route may speak.
+    pub fn windows(&self) -> crate::intervals::Windows<'_> {
+        crate::intervals::Windows {
+            active: &self.active_time_intervals,
+            mute: &self.mute_time_intervals,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
@@ -498,6 +518,9 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<ConfigError>> {
             .map(|p| error(Some(p.line).filter(|l| *l > 0), p.field, p.message))
             .collect(),
         declared: receiver_names(&tree),
+        declared_intervals: interval_names(&tree),
+        intervals: BTreeMap::new(),
+        defined_intervals: BTreeSet::new(),
     };
     let config = raw.map(|raw| v.config(raw));
     // Checks that know the field but not the line: the tree knows it.
@@ -514,6 +537,17 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<ConfigError>> {
             Err(v.errors)
         }
     }
+}
+
+/// Every time interval name written in the file, even of intervals with mistakes.
+fn interval_names(tree: &strict::Node) -> BTreeSet<String> {
+    tree.get("timeIntervals")
+        .map(strict::Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| r.get("name")?.scalar())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Every receiver name written in the file, even of receivers with mistakes: a route naming
@@ -539,6 +573,7 @@ struct RawConfig {
     // One broken item (a required field missing) is left out; the others are still checked.
     receivers: Vec<Lenient<RawReceiver>>,
     routes: Vec<Lenient<RawRoute>>,
+    time_intervals: Vec<Lenient<RawTimeInterval>>,
     silences: Vec<Lenient<RawSilence>>,
     templates: Lenient<RawTemplates>,
     inhibition: Lenient<RawInhibition>,
@@ -735,7 +770,37 @@ struct RawRoute {
     #[serde(rename = "continue", default)]
     continue_matching: bool,
     #[serde(default)]
+    active_time_intervals: Vec<Spanned<String>>,
+    #[serde(default)]
+    mute_time_intervals: Vec<Spanned<String>>,
+    #[serde(default)]
     routes: Vec<Lenient<RawRoute>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawTimeInterval {
+    name: Spanned<String>,
+    #[serde(default)]
+    intervals: Vec<Lenient<RawInterval>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+struct RawInterval {
+    times: Vec<Lenient<RawTimes>>,
+    weekdays: Vec<Spanned<String>>,
+    days_of_month: Vec<Spanned<String>>,
+    months: Vec<Spanned<String>>,
+    years: Vec<Spanned<String>>,
+    location: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawTimes {
+    start_time: Spanned<String>,
+    end_time: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -759,6 +824,12 @@ pub(crate) struct Validator {
     declared: BTreeSet<String>,
     /// The fields that could not be read.
     unreadable: Vec<String>,
+    /// The time interval names the file gives, read from the tree (even of broken ones).
+    declared_intervals: BTreeSet<String>,
+    /// The time intervals read, by name.
+    intervals: BTreeMap<String, std::sync::Arc<TimeInterval>>,
+    /// The time interval names defined so far (with mistakes or not).
+    defined_intervals: BTreeSet<String>,
 }
 
 impl Validator {
@@ -806,6 +877,9 @@ impl Validator {
             .into_iter()
             .filter_map(|(i, r)| self.receiver(i, r))
             .collect();
+        let time_intervals: Vec<std::sync::Arc<TimeInterval>> = present(raw.time_intervals)
+            .filter_map(|(i, t)| self.time_interval(i, t))
+            .collect();
         let routes = present(raw.routes)
             .map(|(i, r)| self.route(&format!("routes[{i}]"), r, &names))
             .collect();
@@ -821,6 +895,7 @@ impl Validator {
             health: raw.health,
             receivers,
             routes,
+            time_intervals,
             silences,
             messages: self.templates(
                 templates.as_ref().map(|t| t.dir.as_path()),
@@ -1402,10 +1477,141 @@ impl Validator {
             repeat_interval: self.positive(format!("{at}.repeatInterval"), r.repeat_interval),
             stuck_after,
             continue_matching: r.continue_matching,
+            active_time_intervals: self.named_intervals(
+                &format!("{at}.activeTimeIntervals"),
+                r.active_time_intervals,
+            ),
+            mute_time_intervals: self
+                .named_intervals(&format!("{at}.muteTimeIntervals"), r.mute_time_intervals),
             routes: present(r.routes)
                 .map(|(i, child)| self.route(&format!("{at}.routes[{i}]"), child, receivers))
                 .collect(),
         }
+    }
+
+    /// A route's `activeTimeIntervals` or `muteTimeIntervals`: names of `timeIntervals`.
+    fn named_intervals(
+        &mut self,
+        field: &str,
+        names: Vec<Spanned<String>>,
+    ) -> Vec<std::sync::Arc<TimeInterval>> {
+        let mut out = Vec::new();
+        for (j, name) in names.into_iter().enumerate() {
+            match self.intervals.get(&name.value) {
+                Some(t) => out.push(std::sync::Arc::clone(t)),
+                // One with mistakes of its own is not also unknown.
+                None if self.declared_intervals.contains(&name.value) => {}
+                None => self.error(
+                    name.referenced.line() as usize,
+                    format!("{field}[{j}]"),
+                    format!("no time interval is named {:?}", name.value),
+                ),
+            }
+        }
+        out
+    }
+
+    /// One of `timeIntervals`, checked as Alertmanager checks its `time_intervals`.
+    fn time_interval(
+        &mut self,
+        i: usize,
+        t: RawTimeInterval,
+    ) -> Option<std::sync::Arc<TimeInterval>> {
+        let at = format!("timeIntervals[{i}]");
+        let errors = self.errors.len();
+        let name = t.name.value.clone();
+        if name.is_empty() {
+            self.error(
+                t.name.referenced.line() as usize,
+                format!("{at}.name"),
+                "must not be empty",
+            );
+        } else if !self.defined_intervals.insert(name.clone()) {
+            self.error(
+                t.name.referenced.line() as usize,
+                format!("{at}.name"),
+                format!("time interval {name:?} is defined twice"),
+            );
+        }
+        let mut intervals = Vec::new();
+        for (j, raw) in present(t.intervals) {
+            let at = format!("{at}.intervals[{j}]");
+            let mut out = crate::intervals::Interval::default();
+            for (k, times) in present(raw.times) {
+                match crate::intervals::parse_times(&times.start_time.value, &times.end_time.value)
+                {
+                    Ok(range) => out.times.push(range),
+                    Err((start, message)) => {
+                        let (field, value) = if start {
+                            ("startTime", &times.start_time)
+                        } else {
+                            ("endTime", &times.end_time)
+                        };
+                        self.error(
+                            value.referenced.line() as usize,
+                            format!("{at}.times[{k}].{field}"),
+                            message,
+                        );
+                    }
+                }
+            }
+            out.weekdays = self.ranges(
+                &at,
+                "weekdays",
+                raw.weekdays,
+                crate::intervals::parse_weekdays,
+            );
+            out.days_of_month = self.ranges(
+                &at,
+                "daysOfMonth",
+                raw.days_of_month,
+                crate::intervals::parse_days_of_month,
+            );
+            out.months = self.ranges(&at, "months", raw.months, crate::intervals::parse_months);
+            out.years = self.ranges(&at, "years", raw.years, crate::intervals::parse_years);
+            if let Some(loc) = raw.location {
+                match crate::intervals::parse_location(&loc.value) {
+                    Ok(zone) => out.location = Some(zone),
+                    Err(message) => self.error(
+                        loc.referenced.line() as usize,
+                        format!("{at}.location"),
+                        message,
+                    ),
+                }
+            }
+            intervals.push(out);
+        }
+        if self.errors.len() > errors {
+            return None;
+        }
+        let t = std::sync::Arc::new(TimeInterval {
+            name: name.clone(),
+            intervals,
+        });
+        self.intervals.insert(name, std::sync::Arc::clone(&t));
+        Some(t)
+    }
+
+    /// A list of ranges (`monday:friday`), each read by `parse`.
+    fn ranges<T>(
+        &mut self,
+        at: &str,
+        field: &str,
+        items: Vec<Spanned<String>>,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Vec<T> {
+        let mut out = Vec::new();
+        for (k, item) in items.into_iter().enumerate() {
+            match parse(&item.value) {
+                Ok(r) => out.push(r),
+                Err(message) => self.error(
+                    item.referenced.line() as usize,
+                    format!("{at}.{field}[{k}]"),
+                    message,
+                ),
+            }
+        }
+        out
     }
 
     fn silence(&mut self, i: usize, s: RawSilence) -> Option<Silence> {
@@ -1729,6 +1935,99 @@ silences:
         assert_eq!(c.silences[0].comment, "migration week");
         assert!(c.inhibit_children);
         assert!(check("").is_ok(), "an empty file is the defaults");
+    }
+
+    #[test]
+    fn time_intervals_are_read_and_routes_name_them() {
+        let c = check(
+            r#"receivers: [{name: pager, webhook: {url: "http://x"}}]
+timeIntervals:
+  - name: business-hours
+    intervals:
+      - weekdays: ["Monday:friday"]
+        times: [{startTime: "09:00", endTime: "17:00"}, {startTime: "18:00", endTime: "24:00"}]
+        location: Europe/Berlin
+  - name: freeze
+    intervals:
+      - daysOfMonth: ["20:31", -1, 1]
+        months: [december, "1:2", 3]
+        years: ["2026:2027"]
+      - {}
+  - name: never
+routes:
+  - receivers: [pager]
+    activeTimeIntervals: [business-hours]
+    muteTimeIntervals: [freeze, never]
+    routes:
+      - receivers: [pager]
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.time_intervals.len(), 3);
+        let bh = &c.time_intervals[0].intervals[0];
+        assert_eq!(bh.weekdays, [(1, 5)]);
+        assert_eq!(bh.times, [(540, 1020), (1080, 1440)]);
+        assert!(bh.location.is_some());
+        let freeze = &c.time_intervals[1].intervals;
+        assert_eq!(freeze[0].days_of_month, [(20, 31), (-1, -1), (1, 1)]);
+        assert_eq!(freeze[0].months, [(12, 12), (1, 2), (3, 3)]);
+        assert_eq!(freeze[0].years, [(2026, 2027)]);
+        assert!(freeze[1].location.is_none() && freeze[1].times.is_empty());
+        assert!(c.time_intervals[2].intervals.is_empty());
+        let r = &c.routes[0];
+        assert_eq!(r.active_time_intervals[0].name, "business-hours");
+        let mute: Vec<&str> = r
+            .mute_time_intervals
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(mute, ["freeze", "never"]);
+        assert!(!r.routes[0].windows().any(), "a child route inherits none");
+    }
+
+    #[test]
+    fn time_interval_mistakes_are_named_with_file_line_and_field() {
+        let text = r#"receivers: [{name: pager, webhook: {url: "http://x"}}]
+timeIntervals:
+  - name: bad
+    intervals:
+      - times: [{startTime: "17:00", endTime: "09:00"}]
+        weekdays: ["friday:monday", mon]
+      - times: [{startTime: "9:00", endTime: "24:00"}, {startTime: "00:00"}]
+        daysOfMonth: ["0", "31:1"]
+        months: [13, "december:january"]
+        years: ["2027:2026"]
+        location: Mars/Olympus
+        weeks: [1]
+  - name: bad
+    intervals: [{}]
+routes:
+  - receivers: [pager]
+    activeTimeIntervals: [bad, business-hours]
+    muteTimeIntervals: [freeze]
+"#;
+        let e = errors(text);
+        let expect = [
+            "herald.yaml:5: timeIntervals[0].intervals[0].times[0].endTime: \"09:00\" is not after the start \"17:00\"",
+            "herald.yaml:6: timeIntervals[0].intervals[0].weekdays[0]: \"friday:monday\": the start day comes after the end",
+            "herald.yaml:6: timeIntervals[0].intervals[0].weekdays[1]: \"mon\" is not a weekday",
+            "herald.yaml:7: timeIntervals[0].intervals[1].times[1].endTime: missing: this field is required",
+            "herald.yaml:7: timeIntervals[0].intervals[1].times[0].startTime: \"9:00\" is not a time of day",
+            "herald.yaml:8: timeIntervals[0].intervals[1].daysOfMonth[0]: \"0\" is not a day of the month",
+            "herald.yaml:8: timeIntervals[0].intervals[1].daysOfMonth[1]: \"31:1\": the start day comes after the end",
+            "herald.yaml:9: timeIntervals[0].intervals[1].months[0]: \"13\" is not a month",
+            "herald.yaml:9: timeIntervals[0].intervals[1].months[1]: \"december:january\": the start month comes after the end",
+            "herald.yaml:10: timeIntervals[0].intervals[1].years[0]: \"2027:2026\": the start year comes after the end",
+            "herald.yaml:11: timeIntervals[0].intervals[1].location: \"Mars/Olympus\" is not a time zone",
+            "herald.yaml:12: timeIntervals[0].intervals[1].weeks: unknown field",
+            "herald.yaml:13: timeIntervals[1].name: time interval \"bad\" is defined twice",
+            "herald.yaml:17: routes[0].activeTimeIntervals[1]: no time interval is named \"business-hours\"",
+            "herald.yaml:18: routes[0].muteTimeIntervals[0]: no time interval is named \"freeze\"",
+        ];
+        assert_eq!(e.len(), expect.len(), "{e:#?}");
+        for (got, want) in e.iter().zip(expect) {
+            assert!(got.starts_with(want), "{got}\n  should start with\n{want}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod fake;
 pub mod fixture;
 pub mod health;
 pub mod http;
+pub mod intervals;
 pub mod lease;
 pub mod listener;
 pub mod load;

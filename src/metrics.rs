@@ -47,6 +47,8 @@ pub struct Metrics {
     notifications: IntCounterVec,
     /// `herald_notification_delay_seconds{receiver}`.
     notification_delay: HistogramVec,
+    /// `herald_notifications_held_total{receiver,reason}`.
+    notifications_held: IntCounterVec,
     /// `herald_lua_checks_quarantined`: Lua checks the watchdog stopped running.
     pub lua_quarantined: prometheus::IntGauge,
     /// `herald_evaluations_abandoned_total`: assessments the watchdog gave up waiting for.
@@ -161,6 +163,12 @@ impl Metrics {
             "herald_notifications_total",
             "Delivery attempts by receiver and outcome: delivered, retried (will be tried again), failed (refused, not retried).",
             &["receiver", "outcome"],
+        );
+        let notifications_held = counter(
+            &registry,
+            "herald_notifications_held_total",
+            "Notifications a route's time intervals did not let it send when due, by receiver and reason: muted (a muteTimeIntervals entry held), inactive (outside its activeTimeIntervals); held until the route may speak, then sent if still true. dropped: no moment within 400 days, not sent.",
+            &["receiver", "reason"],
         );
         let notification_delay = histogram(
             &registry,
@@ -282,6 +290,7 @@ impl Metrics {
             check_duration,
             notifications,
             notification_delay,
+            notifications_held,
             lua_quarantined,
             evaluations_abandoned,
             watch_up,
@@ -357,6 +366,21 @@ impl Metrics {
         }
     }
 
+    /// Counts a notification held by its route's time intervals (`muted`, `inactive`), or
+    /// dropped for want of a moment to send it (`dropped`).
+    pub fn notification_held(&self, receiver: &str, reason: &str) {
+        self.notifications_held
+            .with_label_values(&[receiver, reason])
+            .inc();
+    }
+
+    /// One held-notification counter's value (for tests).
+    pub fn notifications_held(&self, receiver: &str, reason: &str) -> u64 {
+        self.notifications_held
+            .with_label_values(&[receiver, reason])
+            .get()
+    }
+
     /// One notification counter's value (for tests).
     pub fn notifications(&self, receiver: &str, outcome: &str) -> u64 {
         self.notifications
@@ -374,6 +398,9 @@ impl Metrics {
     pub fn receiver(&self, name: &str) {
         for o in ["delivered", "retried", "failed"] {
             self.notifications.with_label_values(&[name, o]);
+        }
+        for r in ["muted", "inactive", "dropped"] {
+            self.notifications_held.with_label_values(&[name, r]);
         }
         self.notification_delay.with_label_values(&[name]);
     }

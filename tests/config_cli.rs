@@ -285,3 +285,80 @@ fn an_alias_bomb_is_refused_in_bounded_memory() {
     assert!(stderr.contains("alias"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn route_test_at_a_time_says_when_each_receiver_would_hear() {
+    let dir = std::env::temp_dir().join(format!("herald-route-at-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("herald.yaml");
+    std::fs::write(
+        &file,
+        r#"receivers:
+  - {name: pager, webhook: {url: "http://127.0.0.1:1/"}}
+  - {name: chat, webhook: {url: "http://127.0.0.1:1/"}}
+timeIntervals:
+  - name: business-hours
+    intervals:
+      - weekdays: ["monday:friday"]
+        times: [{startTime: "09:00", endTime: "17:00"}]
+        location: Europe/Berlin
+  - name: freeze
+    intervals:
+      - {daysOfMonth: ["20:31"], months: [december]}
+routes:
+  - match: {namespace: "prod-*"}
+    receivers: [pager, chat]
+    activeTimeIntervals: [business-hours]
+    muteTimeIntervals: [freeze]
+  - receivers: [chat]
+    waitFor: 2m
+"#,
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(herald_bin())
+            .args(["route", "test", "--config"])
+            .arg(&file)
+            .args(["--kind", "Kustomization", "--event", "unhealthy"])
+            .args(args)
+            .output()
+            .expect("herald runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Thursday 10:00 in Berlin: sent.
+    let (code, out, _) = run(&["-n", "prod-eu", "--at", "2026-12-03T09:00:00Z"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        out,
+        "routes[0] -> pager, chat\n  pager: sent\n  chat: sent\n"
+    );
+    // Thursday 18:00 in Berlin: held until Friday 09:00.
+    let (_, out, _) = run(&["-n", "prod-eu", "--at", "2026-12-03T17:00:00Z"]);
+    assert_eq!(
+        out,
+        "routes[0] -> pager, chat\n  pager: held until 2026-12-04T08:00:00Z (outside business-hours), then sent if it still holds\n  chat: held until 2026-12-04T08:00:00Z (outside business-hours), then sent if it still holds\n"
+    );
+    // In the freeze: held until the first working day of January, 09:00 in Berlin.
+    let (_, out, _) = run(&["-n", "prod-eu", "--at", "2026-12-22T09:00:00Z"]);
+    assert!(
+        out.contains("  pager: held until 2027-01-01T08:00:00Z (muted by freeze), then sent"),
+        "{out}"
+    );
+    // A route without intervals: its waitFor.
+    let (_, out, _) = run(&["-n", "staging", "--at", "2026-12-22T09:00:00Z"]);
+    assert_eq!(
+        out,
+        "routes[1] -> chat\n  chat: sent at 2026-12-22T09:02:00Z after waitFor 2m, if it still holds then\n"
+    );
+    // Without --at, a route without intervals says what it always said.
+    let (_, out, _) = run(&["-n", "staging"]);
+    assert_eq!(out, "routes[1] -> chat\n");
+    let (code, _, err) = run(&["--at", "tomorrow"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--at \"tomorrow\" is not a time"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

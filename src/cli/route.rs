@@ -44,10 +44,28 @@ pub struct RouteTestArgs {
     /// The object's status after the event (Ready, ReconciliationFailed...).
     #[arg(long, default_value = "")]
     pub status: String,
+    /// When the event happens (RFC 3339, e.g. 2026-12-24T10:00:00Z) [default: now]: each
+    /// receiver of a route is told whether it would be sent then or held until when, by which
+    /// time interval.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 pub fn run(cmd: &RouteCommand, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<i32> {
     let RouteCommand::Test(args) = cmd;
+    let at = match &args.at {
+        Some(s) => match s.parse::<jiff::Timestamp>() {
+            Ok(t) => Some(t),
+            Err(_) => {
+                writeln!(
+                    err,
+                    "error: --at {s:?} is not a time: write RFC 3339, e.g. 2026-12-24T10:00:00Z"
+                )?;
+                return Ok(2);
+            }
+        },
+        None => None,
+    };
     let c = match config::load(&args.config) {
         Ok(c) => c,
         Err(errors) => {
@@ -121,6 +139,39 @@ pub fn run(cmd: &RouteCommand, out: &mut dyn Write, err: &mut dyn Write) -> io::
     }
     for r in taken {
         writeln!(out, "{} -> {}", r.path, r.receivers.join(", "))?;
+        if at.is_none() && !r.windows().any() {
+            continue;
+        }
+        let when = when_sent(r, at.unwrap_or_else(jiff::Timestamp::now));
+        for receiver in &r.receivers {
+            writeln!(out, "  {receiver}: {when}")?;
+        }
     }
     Ok(0)
+}
+
+/// When a route would send what it takes at `at`: its `waitFor`, then its time intervals.
+fn when_sent(r: &config::Route, at: jiff::Timestamp) -> String {
+    let due = at
+        .saturating_add(
+            jiff::SignedDuration::try_from(r.wait_for).unwrap_or(jiff::SignedDuration::MAX),
+        )
+        .unwrap_or(at);
+    let windows = r.windows();
+    let wait = if r.wait_for.is_zero() {
+        String::new()
+    } else {
+        format!(" after waitFor {}", config::show_duration(r.wait_for))
+    };
+    match windows.closed(due) {
+        None if r.wait_for.is_zero() => "sent".to_string(),
+        None => format!("sent at {due}{wait}, if it still holds then"),
+        Some(why) => match windows.next_open(due) {
+            Some(open) => format!("held until {open} ({why}), then sent if it still holds"),
+            None => format!(
+                "never sent: {why}, and the route may not speak within {} days",
+                crate::intervals::SEARCH_DAYS
+            ),
+        },
+    }
 }

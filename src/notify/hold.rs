@@ -1,10 +1,13 @@
 //! Holding: what waits for a time before it is sent, or sent again. A route's `waitFor` holds
 //! a notification in the outbox, and it is sent when the wait ends only if what it announces
-//! still holds. A trouble that stays is told again every `repeatInterval`, and to Alertmanager
+//! still holds. A route's time intervals (`muteTimeIntervals`, `activeTimeIntervals`) hold
+//! what it would send while they close it, the same way, until they next open; a repeat that
+//! falls while they are closed is skipped (the next one comes an interval later). A trouble that stays is told again every `repeatInterval`, and to Alertmanager
 //! every minute so that its alert stays firing. A route's `groupBy` and `groupWait` gather
 //! notifications into one message per group, at most one every `groupInterval`. All of these,
 //! and the `stuck` checks, are timers in one schedule; the loop sleeps until the first is due.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -91,6 +94,50 @@ impl Pipeline {
             }
         }
         now_due
+    }
+
+    /// What a route would send while its time intervals close it is held until they open,
+    /// and then sent only if it still holds (as a `waitFor` release); when they do not open
+    /// within [`crate::intervals::SEARCH_DAYS`], it is dropped with a warning.
+    pub(super) fn within_windows(&mut self, fresh: Vec<Notification>) -> Vec<Notification> {
+        fresh
+            .into_iter()
+            .filter_map(|mut n| self.hold_for_window(&mut n).then_some(n))
+            .collect()
+    }
+
+    /// Moves `n.due` to when its route may speak; false when it may not within the bound.
+    fn hold_for_window(&mut self, n: &mut Notification) -> bool {
+        let config = Arc::clone(&self.config);
+        let Some(route) = find_route(&config.routes, &n.route) else {
+            return true;
+        };
+        let windows = route.windows();
+        if !windows.any() {
+            return true;
+        }
+        let Some(closed) = windows.closed(n.due) else {
+            return true;
+        };
+        match windows.next_open(n.due) {
+            Some(at) => {
+                tracing::debug!(route = %n.route, receiver = %n.receiver, event = %n.event.kind,
+                    object = %n.event.object, until = %at, why = %closed, "held by time intervals");
+                n.due = at;
+                n.recheck = true;
+                self.stats.held.fetch_add(1, Ordering::Relaxed);
+                self.metrics.notification_held(&n.receiver, closed.reason());
+                true
+            }
+            None => {
+                tracing::warn!(route = %n.route, receiver = %n.receiver, event = %n.event.kind,
+                    object = %n.event.object, why = %closed,
+                    days = crate::intervals::SEARCH_DAYS,
+                    "dropped: the route's time intervals do not let it speak within the days looked at");
+                self.metrics.notification_held(&n.receiver, "dropped");
+                false
+            }
+        }
     }
 
     /// A notification from the outbox goes to its worker, or waits for its `waitFor`.
@@ -245,6 +292,26 @@ impl Pipeline {
         let unheard_recovery =
             n.event.kind == EventKind::Recovered && self.ledger.withheld.remove(&who);
         if holds && !unheard_recovery {
+            // Its route's time intervals may have closed since it was held (a new
+            // configuration, a restart): held again until they open.
+            let now = self.clock.now();
+            if n.due < now {
+                n.due = now;
+            }
+            let due = n.due;
+            if !self.hold_for_window(&mut n) {
+                if let Err(e) = self.outbox.done(n.id) {
+                    tracing::error!(error = %e, "outbox update failed");
+                }
+                return;
+            }
+            if n.due > due {
+                if let Err(e) = self.outbox.update(&n) {
+                    tracing::error!(error = %e, "outbox update failed");
+                }
+                self.scheduled.insert((n.due, n.id), Timer::Release(n));
+                return;
+            }
             if n.event.kind != EventKind::Recovered {
                 self.ledger.withheld.remove(&who);
             }
@@ -268,6 +335,20 @@ impl Pipeline {
     fn repeat(&mut self, n: Notification, every: Duration, count: u32) {
         let current = self.current(&n.event.object);
         if !events::still_holds(n.event.kind, n.event.to.as_ref(), current.as_ref()) {
+            return;
+        }
+        // Not while the route's time intervals close it (Alertmanager's keep-alive goes on).
+        let am = self
+            .config
+            .receivers
+            .iter()
+            .any(|r| r.name == n.receiver && is_alertmanager(r));
+        let now = self.clock.now();
+        if !am
+            && find_route(&self.config.routes, &n.route)
+                .is_some_and(|r| r.windows().closed(now).is_some())
+        {
+            self.timer(later(now, every), Timer::Repeat { n, every, count });
             return;
         }
         let mut again = n.clone();

@@ -7,8 +7,9 @@
 //! - `silence`: an event a silence covers is told to nobody;
 //! - `inhibit`: a child's trouble is not told while an ancestor's is;
 //! - [`outbox`]: every notification is written to the outbox before anything else happens;
-//! - `hold`: what waits for a time: `waitFor` (sent at the end only if what it announces
-//!   still holds), repeats, grouping; and `stuck`, an object not ready for too long;
+//! - `hold`: what waits for a time: `waitFor` and a route's time intervals (sent at the end
+//!   only if what it announces still holds), repeats, grouping; and `stuck`, an object not
+//!   ready for too long;
 //! - `retry`: one worker per receiver sends in order, retrying with exponential backoff and
 //!   jitter; `429` waits for `Retry-After`; other `4xx` are refused for good and reported;
 //!   [`send`] speaks to each kind of receiver, in the words of [`templates`].
@@ -107,7 +108,8 @@ pub struct Notification {
     pub event: Event,
     /// Not sent before this.
     pub due: Timestamp,
-    /// Held by `waitFor`: sent at `due` only if the event still holds.
+    /// Held by `waitFor` or by the route's time intervals: sent at `due` only if the event
+    /// still holds.
     pub recheck: bool,
     /// From a subscription: the Slack channel or the email address to use instead of the
     /// receiver's own.
@@ -155,6 +157,9 @@ pub struct Stats {
     pub superseded: AtomicU64,
     /// Held back because an ancestor's trouble is told.
     pub inhibited: AtomicU64,
+    /// Held because a route's time intervals did not let it speak then (counted when held;
+    /// again if, when due, a new configuration holds it further).
+    pub held: AtomicU64,
     pub errors: AtomicU64,
 }
 
@@ -497,6 +502,7 @@ impl Pipeline {
         if self.config.inhibit_children {
             fresh = self.inhibit(fresh);
         }
+        let fresh = self.within_windows(fresh);
         // What the ledger says now goes into the hand-over state before anything is sent.
         self.remember_touched();
         self.queue(fresh);

@@ -86,18 +86,20 @@ impl Pipeline {
         };
         self.stats.events.fetch_add(1, Ordering::Relaxed);
         let now = self.clock.now();
-        let mut fresh: Vec<Notification> = self
+        let fresh: Vec<Notification> = self
             .notifications(event, now)
             .into_iter()
             .filter(|n| {
                 find_route(&self.config.routes, &n.route).and_then(|r| r.stuck_after) == Some(after)
             })
             .map(|mut n| {
-                // Stuck has waited long enough already.
+                // Stuck has waited long enough already (but not for the time intervals).
                 n.recheck = false;
+                n.due = now;
                 n
             })
             .collect();
+        let mut fresh = self.within_windows(fresh);
         if fresh.is_empty() {
             return;
         }
@@ -106,7 +108,7 @@ impl Pipeline {
             return;
         }
         for n in fresh {
-            self.dispatch(n);
+            self.place(n);
         }
     }
 }

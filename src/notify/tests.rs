@@ -585,3 +585,161 @@ routes:
         "every grouped notification left the outbox"
     );
 }
+
+/// The harness starts at 12:00 UTC on a Monday.
+const WINDOWS: &str = r#"
+cluster: test
+receivers:
+  - {name: hook, webhook: {url: "http://127.0.0.1:1/"}}
+timeIntervals:
+  - name: lunch
+    intervals: [{times: [{startTime: "12:00", endTime: "13:00"}]}]
+  - name: afternoon
+    intervals: [{times: [{startTime: "14:00", endTime: "18:00"}], weekdays: [monday]}]
+routes:
+  - match: {kind: HelmRelease}
+    receivers: [hook]
+    muteTimeIntervals: [lunch]
+    repeatInterval: 20m
+  - match: {kind: Kustomization}
+    receivers: [hook]
+    activeTimeIntervals: [afternoon]
+delivery: {retryInitial: 1s, retryMax: 10s}
+"#;
+
+#[tokio::test(start_paused = true)]
+async fn what_a_mute_window_holds_is_told_when_it_ends_if_it_still_holds() {
+    let (deliver, seen) = scripted(vec![]);
+    let h = start_config(WINDOWS, &outbox_path("mute"), deliver);
+    for name in ["a", "b"] {
+        h.apply(object("HelmRelease", "apps", name, "True"), true);
+    }
+    h.settle().await;
+    // During lunch: a breaks and stays broken; b breaks and is fixed before lunch ends.
+    h.apply(object("HelmRelease", "apps", "a", "False"), false);
+    h.apply(object("HelmRelease", "apps", "b", "False"), false);
+    h.advance(Duration::from_secs(30 * 60)).await;
+    h.apply(object("HelmRelease", "apps", "b", "True"), false);
+    h.advance(Duration::from_secs(29 * 60)).await;
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+    assert_eq!(h.notifier.stats.held.load(Ordering::Relaxed), 3);
+    assert_eq!(h.metrics.notifications_held("hook", "muted"), 3);
+    // 13:00: a's trouble is told; b's trouble is over, and its recovery is no news.
+    h.advance(Duration::from_secs(61)).await;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(EventKind::Unhealthy, "a".to_string())]
+    );
+    assert_eq!(h.notifier.stats.superseded.load(Ordering::Relaxed), 2);
+    // Repeats go on every 20 m from then.
+    h.advance(Duration::from_secs(20 * 60)).await;
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    // After lunch, a recovery is told at once; nothing is left in the outbox.
+    h.apply(object("HelmRelease", "apps", "a", "True"), false);
+    h.settle().await;
+    assert_eq!(
+        seen.lock().unwrap()[2],
+        (EventKind::Recovered, "a".to_string())
+    );
+    assert!(h.notifier.outbox.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn repeats_are_skipped_while_the_route_is_muted() {
+    let (deliver, seen) = scripted(vec![]);
+    let h = start_config(WINDOWS, &outbox_path("mute-repeat"), deliver);
+    h.apply(object("HelmRelease", "apps", "a", "True"), true);
+    // It breaks at 13:00, after lunch: told at once, then every 20 m but in the lunch hour.
+    h.advance(Duration::from_secs(3600)).await;
+    h.apply(object("HelmRelease", "apps", "a", "False"), false);
+    h.settle().await;
+    assert_eq!(seen.lock().unwrap().len(), 1, "13:00: told at once");
+    // Repeats at 13:20, 13:40, ... up to the next day's lunch, then none until 13:20.
+    h.advance(Duration::from_secs(22 * 3600 + 50 * 60)).await;
+    let before_lunch = seen.lock().unwrap().len();
+    assert_eq!(before_lunch, 1 + 68, "13:20 to 11:40 the next day");
+    h.advance(Duration::from_secs(60 * 60)).await;
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        before_lunch,
+        "none in the lunch hour"
+    );
+    h.advance(Duration::from_secs(20 * 60)).await;
+    assert_eq!(seen.lock().unwrap().len(), before_lunch + 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn outside_the_active_window_it_is_held_until_it_opens() {
+    let (deliver, seen) = scripted(vec![]);
+    let h = start_config(WINDOWS, &outbox_path("active"), deliver);
+    for name in ["k", "j"] {
+        h.apply(object("Kustomization", "apps", name, "True"), true);
+    }
+    h.settle().await;
+    // 12:00, outside the afternoon: both break; j is fixed at 13:00.
+    h.apply(object("Kustomization", "apps", "k", "False"), false);
+    h.apply(object("Kustomization", "apps", "j", "False"), false);
+    h.advance(Duration::from_secs(3600)).await;
+    h.apply(object("Kustomization", "apps", "j", "True"), false);
+    h.advance(Duration::from_secs(3600 - 2)).await;
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+    assert_eq!(h.metrics.notifications_held("hook", "inactive"), 3);
+    // 14:00: k only.
+    h.advance(Duration::from_secs(3)).await;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(EventKind::Unhealthy, "k".to_string())]
+    );
+    // Monday 18:00 to the next Monday 14:00: k's recovery waits a week.
+    h.advance(Duration::from_secs(4 * 3600)).await;
+    h.apply(object("Kustomization", "apps", "k", "True"), false);
+    h.advance(Duration::from_secs(6 * 24 * 3600 + 19 * 3600))
+        .await;
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    h.advance(Duration::from_secs(3600 + 1)).await;
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    assert_eq!(seen.lock().unwrap()[1].0, EventKind::Recovered);
+    assert!(h.notifier.outbox.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reload_that_mutes_a_route_holds_what_its_wait_for_was_about_to_release() {
+    let before = r#"
+receivers: [{name: hook, webhook: {url: "http://127.0.0.1:1/"}}]
+routes: [{receivers: [hook], waitFor: 10m}]
+delivery: {retryInitial: 1s, retryMax: 10s}
+"#;
+    let after = r#"
+receivers: [{name: hook, webhook: {url: "http://127.0.0.1:1/"}}]
+timeIntervals:
+  - name: lunch
+    intervals: [{times: [{startTime: "12:00", endTime: "13:00"}]}]
+routes: [{receivers: [hook], waitFor: 10m, muteTimeIntervals: [lunch]}]
+"#;
+    let (deliver, seen) = scripted(vec![]);
+    let h = start_config(before, &outbox_path("mute-reload"), deliver);
+    h.apply(object("HelmRelease", "apps", "a", "True"), true);
+    h.apply(object("HelmRelease", "apps", "a", "False"), false);
+    h.advance(Duration::from_secs(5 * 60)).await;
+    h.notifier.reload(Arc::new(
+        crate::config::parse(after, Path::new("t.yaml")).unwrap(),
+    ));
+    // 12:10: the wait is over, but the route is now muted until 13:00.
+    h.advance(Duration::from_secs(6 * 60)).await;
+    assert!(seen.lock().unwrap().is_empty());
+    assert_eq!(h.metrics.notifications_held("hook", "muted"), 1);
+    h.advance(Duration::from_secs(49 * 60)).await;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(EventKind::Unhealthy, "a".to_string())]
+    );
+    assert!(h.notifier.outbox.is_empty());
+}
