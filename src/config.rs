@@ -344,6 +344,11 @@ pub enum ReceiverKind {
         headers: BTreeMap<String, String>,
     },
     Alertmanager(crate::notify::receivers::alertmanager::Config),
+    GitHub(crate::notify::receivers::github::Config),
+    GitLab(crate::notify::receivers::gitlab::Config),
+    Gitea(crate::notify::receivers::gitea::Config),
+    Bitbucket(crate::notify::receivers::bitbucket::Config),
+    AzureDevops(crate::notify::receivers::azure_devops::Config),
 }
 
 impl ReceiverKind {
@@ -353,6 +358,11 @@ impl ReceiverKind {
             ReceiverKind::Email { .. } => "email",
             ReceiverKind::Webhook { .. } => "webhook",
             ReceiverKind::Alertmanager(_) => "alertmanager",
+            ReceiverKind::GitHub(_) => "github",
+            ReceiverKind::GitLab(_) => "gitlab",
+            ReceiverKind::Gitea(_) => "gitea",
+            ReceiverKind::Bitbucket(_) => "bitbucket",
+            ReceiverKind::AzureDevops(_) => "azureDevops",
         }
     }
 }
@@ -630,6 +640,11 @@ struct RawReceiver {
     email: Option<RawEmail>,
     webhook: Option<RawWebhook>,
     alertmanager: Option<crate::notify::receivers::alertmanager::Raw>,
+    github: Option<crate::notify::receivers::github::Raw>,
+    gitlab: Option<crate::notify::receivers::gitlab::Raw>,
+    gitea: Option<crate::notify::receivers::gitea::Raw>,
+    bitbucket: Option<crate::notify::receivers::bitbucket::Raw>,
+    azure_devops: Option<crate::notify::receivers::azure_devops::Raw>,
     rate_limit: Option<Spanned<String>>,
 }
 
@@ -1222,13 +1237,18 @@ impl Validator {
             r.email.is_some(),
             r.webhook.is_some(),
             r.alertmanager.is_some(),
+            r.github.is_some(),
+            r.gitlab.is_some(),
+            r.gitea.is_some(),
+            r.bitbucket.is_some(),
+            r.azure_devops.is_some(),
         ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             self.error(
                 line,
                 &at,
                 format!(
-                    "receiver {name:?} needs exactly one of slack, email, webhook, alertmanager"
+                    "receiver {name:?} needs exactly one of slack, email, webhook, alertmanager, github, gitlab, gitea, bitbucket, azureDevops"
                 ),
             );
             return None;
@@ -1366,6 +1386,20 @@ impl Validator {
                 format: w.format.unwrap_or(WebhookFormat::Herald),
                 headers: w.headers,
             }
+        } else if let Some(g) = r.github {
+            ReceiverKind::GitHub(crate::notify::receivers::github::check(g, self, &at, line)?)
+        } else if let Some(g) = r.gitlab {
+            ReceiverKind::GitLab(crate::notify::receivers::gitlab::check(g, self, &at, line)?)
+        } else if let Some(g) = r.gitea {
+            ReceiverKind::Gitea(crate::notify::receivers::gitea::check(g, self, &at, line)?)
+        } else if let Some(b) = r.bitbucket {
+            ReceiverKind::Bitbucket(crate::notify::receivers::bitbucket::check(
+                b, self, &at, line,
+            )?)
+        } else if let Some(a) = r.azure_devops {
+            ReceiverKind::AzureDevops(crate::notify::receivers::azure_devops::check(
+                a, self, &at, line,
+            )?)
         } else {
             let a = r.alertmanager.expect("one kind");
             ReceiverKind::Alertmanager(crate::notify::receivers::alertmanager::check(a, self, &at))
@@ -1833,7 +1867,7 @@ silences:
         assert_eq!(
             e,
             [
-                "herald.yaml:3: receivers[0]: receiver \"x\" needs exactly one of slack, email, webhook, alertmanager",
+                "herald.yaml:3: receivers[0]: receiver \"x\" needs exactly one of slack, email, webhook, alertmanager, github, gitlab, gitea, bitbucket, azureDevops",
                 "herald.yaml:4: receivers[0].slak: unknown field: did you mean slack?",
             ]
         );

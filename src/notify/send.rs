@@ -102,6 +102,11 @@ async fn deliver(
             outcome(req.body(body).send().await).await
         }
         ReceiverKind::Alertmanager(c) => receivers::alertmanager::deliver(c, &cx, n).await,
+        ReceiverKind::GitHub(c) => receivers::github::deliver(c, &cx, n).await,
+        ReceiverKind::GitLab(c) => receivers::gitlab::deliver(c, &cx, n).await,
+        ReceiverKind::Gitea(c) => receivers::gitea::deliver(c, &cx, n).await,
+        ReceiverKind::Bitbucket(c) => receivers::bitbucket::deliver(c, &cx, n).await,
+        ReceiverKind::AzureDevops(c) => receivers::azure_devops::deliver(c, &cx, n).await,
         ReceiverKind::Slack {
             token,
             channel,

@@ -28,6 +28,12 @@ use super::{Notification, Outcome};
 use crate::config::Secret;
 
 pub mod alertmanager;
+pub mod azure_devops;
+pub mod bitbucket;
+pub mod forge;
+pub mod gitea;
+pub mod github;
+pub mod gitlab;
 
 /// The most of an answer's body herald reads: enough for any service's error document.
 pub const MAX_REPLY_BYTES: usize = 64 * 1024;
