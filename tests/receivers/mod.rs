@@ -24,6 +24,8 @@ use serde_json::{Value, json};
 use crate::util::{Answers, herald_bin, serve};
 
 mod alertmanager;
+mod github;
+mod gitlab;
 
 /// One request as the fake received it.
 #[derive(Debug, Clone)]

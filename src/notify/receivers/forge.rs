@@ -961,4 +961,70 @@ pub(crate) mod tests {
         assert_eq!(decode("100%"), "100%");
         assert_eq!(decode("%zz"), "%zz");
     }
+
+    fn errors(text: &str) -> Vec<String> {
+        crate::config::parse(text, std::path::Path::new("herald.yaml"))
+            .expect_err("refused")
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn the_configuration_gives_each_forge_what_it_needs() {
+        let c = crate::config::parse(
+            "receivers:\n  - name: gh\n    github: {tokenEnv: GITHUB_TOKEN}\n  - name: ghe\n    github: {apiUrl: \"https://ghe.example.com/api/v3/\", tokenFile: /run/t, contextPrefix: ci/herald}\n  - name: gl\n    gitlab: {tokenEnv: T, repository: acme/platform/apps}\n  - name: fj\n    gitea: {apiUrl: \"https://codeberg.org\", tokenEnv: T}\n  - name: bb\n    bitbucket: {tokenEnv: T, targetUrl: \"https://herald.example.com\"}\n  - name: az\n    azureDevops: {tokenEnv: T, repository: acme/Shop Front/web}\n",
+            std::path::Path::new("herald.yaml"),
+        )
+        .unwrap();
+        let forges: Vec<&Config> = c
+            .receivers
+            .iter()
+            .map(|r| match &r.kind {
+                crate::config::ReceiverKind::GitHub(f)
+                | crate::config::ReceiverKind::GitLab(f)
+                | crate::config::ReceiverKind::Gitea(f)
+                | crate::config::ReceiverKind::Bitbucket(f)
+                | crate::config::ReceiverKind::AzureDevops(f) => f,
+                k => panic!("{}", k.as_str()),
+            })
+            .collect();
+        assert_eq!(forges[0].api_url, "https://api.github.com");
+        assert_eq!(forges[0].hosts, ["github.com", "ssh.github.com"]);
+        assert_eq!(forges[0].prefix, "herald");
+        assert_eq!(forges[1].api_url, "https://ghe.example.com/api/v3");
+        assert_eq!(forges[1].hosts, ["ghe.example.com"]);
+        assert_eq!(forges[1].prefix, "ci/herald");
+        assert_eq!(
+            forges[2].repository.as_deref(),
+            Some(&["acme".to_string(), "platform".into(), "apps".into()][..])
+        );
+        assert_eq!(forges[3].hosts, ["codeberg.org"]);
+        assert_eq!(forges[4].forge, Forge::Bitbucket);
+        assert_eq!(
+            forges[5].repository.as_deref(),
+            Some(&["acme".to_string(), "Shop Front".into(), "web".into()][..])
+        );
+    }
+
+    #[test]
+    fn configuration_mistakes_name_their_line_and_field() {
+        let e = errors(
+            "receivers:\n  - name: gh\n    github: {repository: acme}\n  - name: gt\n    gitea: {tokenEnv: T}\n  - name: bb\n    bitbucket: {tokenEnv: T}\n  - name: gl\n    gitlab:\n      tokenEnv: T\n      apiUrl: gitlab.example.com\n      contextPrefix: \"\"\n  - name: az\n    azureDevops: {tokenEnv: T, tokenFile: /t, repository: acme/web}\n  - name: x\n    github: {tokenEnv: T, colour: blue}\n",
+        );
+        let all = e.join("\n");
+        for want in [
+            "herald.yaml:2: receivers[0].github: needs tokenFile or tokenEnv",
+            "herald.yaml:3: receivers[0].github.repository: \"acme\" is not owner/repo",
+            "herald.yaml:4: receivers[1].gitea.apiUrl: needs the server's URL",
+            "herald.yaml:6: receivers[2].bitbucket.targetUrl: Bitbucket needs a link",
+            "herald.yaml:11: receivers[3].gitlab.apiUrl: \"gitlab.example.com\" is not an http:// or https:// URL",
+            "herald.yaml:12: receivers[3].gitlab.contextPrefix: empty prefix",
+            "receivers[4].azureDevops: give tokenFile or tokenEnv, not both",
+            "receivers[4].azureDevops.repository: \"acme/web\" is not organization/project/repository",
+            "colour",
+        ] {
+            assert!(all.contains(want), "{want} missing from:\n{all}");
+        }
+    }
 }
