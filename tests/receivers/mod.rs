@@ -24,6 +24,9 @@ use serde_json::{Value, json};
 use crate::util::{Answers, herald_bin, serve};
 
 mod alertmanager;
+mod azure_devops;
+mod bitbucket;
+mod gitea;
 mod github;
 mod gitlab;
 
