@@ -83,7 +83,7 @@ async fn running_failed_and_success_under_one_name_with_gitlabs_answers() {
             let verb = if state == "running" { "run" } else { "enqueue" };
             return Reply::json(
                 400,
-                json!({"message": format!("Cannot transition status via :{verb} from :{now}")}),
+                json!({"message": format!("Cannot transition status via :{verb} from :{now} (Reason(s): Status cannot transition via \"{verb}\")")}),
             );
         }
         if state == "failed" && !limited.swap(true, Ordering::SeqCst) {
