@@ -924,6 +924,81 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_group_is_one_status_per_event_taken_when_all_are() {
+        let file = std::env::temp_dir().join(format!("herald-forge-token-{}", std::process::id()));
+        std::fs::write(&file, "t0ken\n").unwrap();
+        let c = Config {
+            token: Secret::File(file.clone()),
+            ..config(Forge::GitHub, "https://api.github.com", &["github.com"])
+        };
+        let mut other = trouble();
+        other.object.name = "api".into();
+        let n = Notification {
+            id: 1,
+            receiver: "gh".into(),
+            route: "0".into(),
+            event: trouble(),
+            due: "2026-11-23T12:00:00Z".parse().unwrap(),
+            recheck: false,
+            target: None,
+            grouped: vec![(2, other), (3, recovery())],
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let run = |answers: Vec<Outcome>| {
+            let sent = std::sync::Mutex::new(Vec::new());
+            let o = with_cx(|cx| {
+                rt.block_on(deliver_each(&c, cx, &n, |s, token| {
+                    assert_eq!(token, "t0ken");
+                    let mut sent = sent.lock().unwrap();
+                    sent.push((s.context.clone(), s.state));
+                    let a = answers[sent.len() - 1].clone();
+                    async move { a }
+                }))
+            });
+            (o, sent.into_inner().unwrap())
+        };
+        let (o, sent) = run(vec![Outcome::Delivered; 3]);
+        assert_eq!(o, Outcome::Delivered);
+        assert_eq!(
+            sent,
+            [
+                (
+                    "herald/prod/Kustomization/apps/web".to_string(),
+                    State::Failure
+                ),
+                (
+                    "herald/prod/Kustomization/apps/api".to_string(),
+                    State::Failure
+                ),
+                (
+                    "herald/prod/Kustomization/apps/web".to_string(),
+                    State::Success
+                ),
+            ]
+        );
+        // A refusal does not stop the others; it is reported.
+        let (o, sent) = run(vec![
+            Outcome::Delivered,
+            Outcome::Refused("HTTP 404".into()),
+            Outcome::Delivered,
+        ]);
+        assert_eq!(sent.len(), 3);
+        assert!(matches!(o, Outcome::Refused(w) if w.contains("apps/api") && w.contains("404")));
+        // A retry stops at once.
+        let wait = Outcome::Retry {
+            after: Some(Duration::from_secs(2)),
+            why: "HTTP 429".into(),
+        };
+        let (o, sent) = run(vec![Outcome::Delivered, wait.clone(), Outcome::Delivered]);
+        assert_eq!(sent.len(), 2);
+        assert_eq!(o, wait);
+
+        let _ = std::fs::remove_file(file);
+    }
+
+    #[test]
     fn rate_limits_wait_for_what_the_forge_says_and_never_less_than_a_second() {
         let later = (jiff::Timestamp::now().as_second() + 30).to_string();
         let r = reply_of(
