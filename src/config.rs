@@ -337,6 +337,11 @@ pub enum ReceiverKind {
     PagerDuty(crate::notify::receivers::pagerduty::Config),
     Opsgenie(crate::notify::receivers::opsgenie::Config),
     Template(crate::notify::receivers::template::Config),
+    GitHub(crate::notify::receivers::github::Config),
+    GitLab(crate::notify::receivers::gitlab::Config),
+    Gitea(crate::notify::receivers::gitea::Config),
+    Bitbucket(crate::notify::receivers::bitbucket::Config),
+    AzureDevops(crate::notify::receivers::azure_devops::Config),
 }
 
 impl ReceiverKind {
@@ -354,6 +359,11 @@ impl ReceiverKind {
             ReceiverKind::PagerDuty(_) => "pagerduty",
             ReceiverKind::Opsgenie(_) => "opsgenie",
             ReceiverKind::Template(_) => "template",
+            ReceiverKind::GitHub(_) => "github",
+            ReceiverKind::GitLab(_) => "gitlab",
+            ReceiverKind::Gitea(_) => "gitea",
+            ReceiverKind::Bitbucket(_) => "bitbucket",
+            ReceiverKind::AzureDevops(_) => "azureDevops",
         }
     }
 }
@@ -672,6 +682,11 @@ struct RawReceiver {
     pagerduty: Option<crate::notify::receivers::pagerduty::Raw>,
     opsgenie: Option<crate::notify::receivers::opsgenie::Raw>,
     template: Option<crate::notify::receivers::template::Raw>,
+    github: Option<crate::notify::receivers::github::Raw>,
+    gitlab: Option<crate::notify::receivers::gitlab::Raw>,
+    gitea: Option<crate::notify::receivers::gitea::Raw>,
+    bitbucket: Option<crate::notify::receivers::bitbucket::Raw>,
+    azure_devops: Option<crate::notify::receivers::azure_devops::Raw>,
     rate_limit: Option<Spanned<String>>,
 }
 
@@ -1276,13 +1291,18 @@ impl Validator {
             r.pagerduty.is_some(),
             r.opsgenie.is_some(),
             r.template.is_some(),
+            r.github.is_some(),
+            r.gitlab.is_some(),
+            r.gitea.is_some(),
+            r.bitbucket.is_some(),
+            r.azure_devops.is_some(),
         ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             self.error(
                 line,
                 &at,
                 format!(
-                    "receiver {name:?} needs exactly one of slack, email, webhook, alertmanager, teams, discord, googleChat, mattermost, rocketchat, telegram, pagerduty, opsgenie, template"
+                    "receiver {name:?} needs exactly one of slack, email, webhook, alertmanager, teams, discord, googleChat, mattermost, rocketchat, telegram, pagerduty, opsgenie, template, github, gitlab, gitea, bitbucket, azureDevops"
                 ),
             );
             return None;
@@ -1344,6 +1364,20 @@ impl Validator {
         } else if let Some(t) = r.template {
             ReceiverKind::Template(crate::notify::receivers::template::check(
                 t, self, &at, line,
+            )?)
+        } else if let Some(g) = r.github {
+            ReceiverKind::GitHub(crate::notify::receivers::github::check(g, self, &at, line)?)
+        } else if let Some(g) = r.gitlab {
+            ReceiverKind::GitLab(crate::notify::receivers::gitlab::check(g, self, &at, line)?)
+        } else if let Some(g) = r.gitea {
+            ReceiverKind::Gitea(crate::notify::receivers::gitea::check(g, self, &at, line)?)
+        } else if let Some(b) = r.bitbucket {
+            ReceiverKind::Bitbucket(crate::notify::receivers::bitbucket::check(
+                b, self, &at, line,
+            )?)
+        } else if let Some(a) = r.azure_devops {
+            ReceiverKind::AzureDevops(crate::notify::receivers::azure_devops::check(
+                a, self, &at, line,
             )?)
         } else {
             let a = r.alertmanager.expect("one kind");
@@ -2036,7 +2070,7 @@ routes:
         assert_eq!(
             e,
             [
-                "herald.yaml:3: receivers[0]: receiver \"x\" needs exactly one of slack, email, webhook, alertmanager, teams, discord, googleChat, mattermost, rocketchat, telegram, pagerduty, opsgenie, template",
+                "herald.yaml:3: receivers[0]: receiver \"x\" needs exactly one of slack, email, webhook, alertmanager, teams, discord, googleChat, mattermost, rocketchat, telegram, pagerduty, opsgenie, template, github, gitlab, gitea, bitbucket, azureDevops",
                 "herald.yaml:4: receivers[0].slak: unknown field: did you mean slack?",
             ]
         );

@@ -67,5 +67,10 @@ async fn deliver(
         ReceiverKind::PagerDuty(c) => receivers::pagerduty::deliver(c, &cx, n).await,
         ReceiverKind::Opsgenie(c) => receivers::opsgenie::deliver(c, &cx, n).await,
         ReceiverKind::Template(c) => receivers::template::deliver(c, &cx, n).await,
+        ReceiverKind::GitHub(c) => receivers::github::deliver(c, &cx, n).await,
+        ReceiverKind::GitLab(c) => receivers::gitlab::deliver(c, &cx, n).await,
+        ReceiverKind::Gitea(c) => receivers::gitea::deliver(c, &cx, n).await,
+        ReceiverKind::Bitbucket(c) => receivers::bitbucket::deliver(c, &cx, n).await,
+        ReceiverKind::AzureDevops(c) => receivers::azure_devops::deliver(c, &cx, n).await,
     }
 }

@@ -24,7 +24,12 @@ use serde_json::{Value, json};
 use crate::util::{Answers, herald_bin, serve};
 
 mod alertmanager;
+mod azure_devops;
+mod bitbucket;
 mod discord;
+mod gitea;
+mod github;
+mod gitlab;
 mod google_chat;
 mod mattermost;
 mod opsgenie;

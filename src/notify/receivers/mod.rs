@@ -28,9 +28,15 @@ use super::{Notification, Outcome};
 use crate::config::Secret;
 
 pub mod alertmanager;
+pub mod azure_devops;
+pub mod bitbucket;
 pub mod chat;
 pub mod discord;
 pub mod email;
+pub mod forge;
+pub mod gitea;
+pub mod github;
+pub mod gitlab;
 pub mod google_chat;
 pub mod mattermost;
 pub mod opsgenie;

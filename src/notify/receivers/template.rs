@@ -667,6 +667,8 @@ mod tests {
     fn the_documented_recipes_render_json() {
         let doc = include_str!("../../../docs/receivers.md");
         let section = &doc[doc.find("## Templated requests").unwrap()..];
+        // Up to the next section.
+        let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
         let mut n = 0;
         for block in section.split("```yaml\n").skip(1) {
             let block = &block[..block.find("```").unwrap()];
