@@ -344,6 +344,10 @@ pub enum ReceiverKind {
         headers: BTreeMap<String, String>,
     },
     Alertmanager(crate::notify::receivers::alertmanager::Config),
+    GithubDeployment(crate::notify::receivers::github_deployment::Config),
+    GithubDispatch(crate::notify::receivers::github_dispatch::Config),
+    GitlabDeployment(crate::notify::receivers::gitlab_deployment::Config),
+    GitlabPipeline(crate::notify::receivers::gitlab_pipeline::Config),
 }
 
 impl ReceiverKind {
@@ -353,6 +357,10 @@ impl ReceiverKind {
             ReceiverKind::Email { .. } => "email",
             ReceiverKind::Webhook { .. } => "webhook",
             ReceiverKind::Alertmanager(_) => "alertmanager",
+            ReceiverKind::GithubDeployment(_) => "githubDeployment",
+            ReceiverKind::GithubDispatch(_) => "githubDispatch",
+            ReceiverKind::GitlabDeployment(_) => "gitlabDeployment",
+            ReceiverKind::GitlabPipeline(_) => "gitlabPipeline",
         }
     }
 }
@@ -630,6 +638,10 @@ struct RawReceiver {
     email: Option<RawEmail>,
     webhook: Option<RawWebhook>,
     alertmanager: Option<crate::notify::receivers::alertmanager::Raw>,
+    github_deployment: Option<crate::notify::receivers::github_deployment::Raw>,
+    github_dispatch: Option<crate::notify::receivers::github_dispatch::Raw>,
+    gitlab_deployment: Option<crate::notify::receivers::gitlab_deployment::Raw>,
+    gitlab_pipeline: Option<crate::notify::receivers::gitlab_pipeline::Raw>,
     rate_limit: Option<Spanned<String>>,
 }
 
@@ -1222,13 +1234,17 @@ impl Validator {
             r.email.is_some(),
             r.webhook.is_some(),
             r.alertmanager.is_some(),
+            r.github_deployment.is_some(),
+            r.github_dispatch.is_some(),
+            r.gitlab_deployment.is_some(),
+            r.gitlab_pipeline.is_some(),
         ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             self.error(
                 line,
                 &at,
                 format!(
-                    "receiver {name:?} needs exactly one of slack, email, webhook, alertmanager"
+                    "receiver {name:?} needs exactly one of slack, email, webhook, alertmanager, githubDeployment, githubDispatch, gitlabDeployment, gitlabPipeline"
                 ),
             );
             return None;
@@ -1366,6 +1382,22 @@ impl Validator {
                 format: w.format.unwrap_or(WebhookFormat::Herald),
                 headers: w.headers,
             }
+        } else if let Some(g) = r.github_deployment {
+            ReceiverKind::GithubDeployment(crate::notify::receivers::github_deployment::check(
+                g, self, &at, line,
+            )?)
+        } else if let Some(g) = r.github_dispatch {
+            ReceiverKind::GithubDispatch(crate::notify::receivers::github_dispatch::check(
+                g, self, &at, line,
+            )?)
+        } else if let Some(g) = r.gitlab_deployment {
+            ReceiverKind::GitlabDeployment(crate::notify::receivers::gitlab_deployment::check(
+                g, self, &at, line,
+            )?)
+        } else if let Some(g) = r.gitlab_pipeline {
+            ReceiverKind::GitlabPipeline(crate::notify::receivers::gitlab_pipeline::check(
+                g, self, &at, line,
+            )?)
         } else {
             let a = r.alertmanager.expect("one kind");
             ReceiverKind::Alertmanager(crate::notify::receivers::alertmanager::check(a, self, &at))

@@ -102,6 +102,10 @@ async fn deliver(
             outcome(req.body(body).send().await).await
         }
         ReceiverKind::Alertmanager(c) => receivers::alertmanager::deliver(c, &cx, n).await,
+        ReceiverKind::GithubDeployment(c) => receivers::github_deployment::deliver(c, &cx, n).await,
+        ReceiverKind::GithubDispatch(c) => receivers::github_dispatch::deliver(c, &cx, n).await,
+        ReceiverKind::GitlabDeployment(c) => receivers::gitlab_deployment::deliver(c, &cx, n).await,
+        ReceiverKind::GitlabPipeline(c) => receivers::gitlab_pipeline::deliver(c, &cx, n).await,
         ReceiverKind::Slack {
             token,
             channel,

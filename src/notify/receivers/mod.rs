@@ -28,6 +28,11 @@ use super::{Notification, Outcome};
 use crate::config::Secret;
 
 pub mod alertmanager;
+pub mod git;
+pub mod github_deployment;
+pub mod github_dispatch;
+pub mod gitlab_deployment;
+pub mod gitlab_pipeline;
 
 /// The most of an answer's body herald reads: enough for any service's error document.
 pub const MAX_REPLY_BYTES: usize = 64 * 1024;
