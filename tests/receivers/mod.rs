@@ -24,6 +24,10 @@ use serde_json::{Value, json};
 use crate::util::{Answers, herald_bin, serve};
 
 mod alertmanager;
+mod github_deployment;
+mod github_dispatch;
+mod gitlab_deployment;
+mod gitlab_pipeline;
 
 /// One request as the fake received it.
 #[derive(Debug, Clone)]

@@ -460,4 +460,73 @@ mod tests {
         );
         assert!(template_error("{cluster").unwrap().contains("without"));
     }
+
+    fn config_errors(receivers: &str) -> String {
+        let text = format!("cluster: prod\nreceivers:\n{receivers}");
+        crate::config::parse(&text, std::path::Path::new("herald.yaml"))
+            .expect_err("refused")
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_forges_receivers_are_read_and_checked() {
+        use crate::config::ReceiverKind;
+        let text = "cluster: prod\nreceivers:\n  - name: gh\n    githubDeployment: {tokenEnv: GH, environment: \"{cluster}/{namespace}/{name}\", productionEnvironment: true}\n  - name: ghe\n    githubDeployment: {tokenFile: /t, apiUrl: \"https://ghe.example.com/api/v3/\"}\n  - name: fix\n    githubDispatch: {tokenEnv: GH, repository: acme/ops}\n  - name: gl\n    gitlabDeployment: {tokenEnv: GL, apiUrl: \"https://gitlab.example.com\"}\n  - name: run\n    gitlabPipeline: {tokenEnv: TRIGGER, project: acme/ops, ref: main, variables: {RUNBOOK: restart}}\n";
+        let c = crate::config::parse(text, std::path::Path::new("herald.yaml")).unwrap();
+        let ReceiverKind::GithubDeployment(gh) = &c.receivers[0].kind else {
+            panic!("{:?}", c.receivers[0].kind)
+        };
+        assert_eq!(
+            (gh.api_url.as_str(), gh.host.as_str()),
+            ("https://api.github.com", "github.com")
+        );
+        assert_eq!(gh.environment, "{cluster}/{namespace}/{name}");
+        assert_eq!(gh.production_environment, Some(true));
+        let ReceiverKind::GithubDeployment(ghe) = &c.receivers[1].kind else {
+            panic!()
+        };
+        assert_eq!(ghe.api_url, "https://ghe.example.com/api/v3");
+        assert_eq!(
+            (ghe.host.as_str(), ghe.environment.as_str()),
+            ("ghe.example.com", "{cluster}")
+        );
+        let ReceiverKind::GithubDispatch(d) = &c.receivers[2].kind else {
+            panic!()
+        };
+        assert_eq!(d.repository, ("acme".to_string(), "ops".to_string()));
+        assert_eq!(d.event_type, "herald-{event}");
+        let ReceiverKind::GitlabDeployment(gl) = &c.receivers[3].kind else {
+            panic!()
+        };
+        assert_eq!(gl.host, "gitlab.example.com");
+        let ReceiverKind::GitlabPipeline(p) = &c.receivers[4].kind else {
+            panic!()
+        };
+        assert_eq!(
+            (p.project.as_str(), p.reference.as_str()),
+            ("acme/ops", "main")
+        );
+        assert_eq!(c.receivers[4].kind.as_str(), "gitlabPipeline");
+
+        let all = config_errors(
+            "  - name: a\n    githubDeployment:\n      environment: \"{cluster}/{ns}\"\n      logUrl: ftp://x\n  - name: b\n    githubDispatch:\n      tokenEnv: T\n      tokenFile: /t\n      repository: acme\n  - name: c\n    gitlabDeployment: {tokenEnv: T, apiUrl: gitlab.example.com}\n  - name: d\n    gitlabPipeline:\n      tokenEnv: T\n      project: acme/ops\n      ref: \"\"\n      variables: {HERALD_EVENT: x}\n  - name: e\n    githubDispatch: {tokenEnv: T, repository: a/b, colour: red}\n",
+        );
+        for want in [
+            "herald.yaml:3: receivers[0].githubDeployment: needs tokenFile or tokenEnv",
+            "herald.yaml:5: receivers[0].githubDeployment.environment: \"{cluster}/{ns}\": unknown placeholder {ns}",
+            "herald.yaml:6: receivers[0].githubDeployment.logUrl: \"ftp://x\" is not an http:// or https:// URL",
+            "herald.yaml:7: receivers[1].githubDispatch: give tokenFile or tokenEnv, not both",
+            "herald.yaml:11: receivers[1].githubDispatch.repository: \"acme\" is not a repository: write owner/repo",
+            "herald.yaml:13: receivers[2].gitlabDeployment.apiUrl: \"gitlab.example.com\" is not an http:// or https:// URL",
+            "herald.yaml:18: receivers[3].gitlabPipeline.ref: empty ref",
+            "herald.yaml:14: receivers[3].gitlabPipeline.variables: \"HERALD_EVENT\"",
+            "receivers[4]",
+            "colour",
+        ] {
+            assert!(all.contains(want), "{want} missing from:\n{all}");
+        }
+    }
 }
