@@ -266,12 +266,17 @@ async fn one(c: &Config, cx: &Cx<'_>, e: &Event) -> Outcome {
         return Outcome::Delivered;
     }
     let o = post_status(c, cx, &token, &base, d.id, e, state).await;
-    if o == Outcome::Delivered {
-        let done = Deployment {
-            state: Some(state),
-            ..d
-        };
-        cx.remember(&key, Some(&done.to_value()));
+    match &o {
+        Outcome::Delivered => {
+            let done = Deployment {
+                state: Some(state),
+                ..d
+            };
+            cx.remember(&key, Some(&done.to_value()));
+        }
+        // The deployment was deleted at GitHub: the object's next event makes a new one.
+        Outcome::Refused(why) if why.starts_with("HTTP 404") => cx.remember(&key, None),
+        _ => {}
     }
     o
 }

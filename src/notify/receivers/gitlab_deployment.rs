@@ -179,12 +179,17 @@ async fn one(c: &Config, cx: &Cx<'_>, e: &Event) -> Outcome {
                 Ok(r) => answer(&r),
                 Err(o) => return o,
             };
-            if o == Outcome::Delivered {
-                let done = Deployment {
-                    state: Some(state),
-                    ..d
-                };
-                cx.remember(&key, Some(&done.to_value()));
+            match &o {
+                Outcome::Delivered => {
+                    let done = Deployment {
+                        state: Some(state),
+                        ..d
+                    };
+                    cx.remember(&key, Some(&done.to_value()));
+                }
+                // Deleted at GitLab: the object's next event makes a new one.
+                Outcome::Refused(why) if why.starts_with("HTTP 404") => cx.remember(&key, None),
+                _ => {}
             }
             o
         }
