@@ -106,3 +106,42 @@ async fn the_trouble_and_the_recovery_each_dispatch_an_event() {
     assert_eq!(recovery["client_payload"]["health"], "healthy");
     story.assert_secret_absent(TOKEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_test_dispatches_herald_test_not_a_real_event() {
+    let (fake, addr) = Fake::start(|r, _| github(r)).await;
+    let dir =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("receiver-github-dispatch-test");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("herald.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "cluster: e2e\nreceivers:\n  - name: it\n    githubDispatch: {{apiUrl: \"http://{addr}\", repository: acme/ops, tokenEnv: GITHUB_TOKEN}}\n"
+        ),
+    )
+    .unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(crate::util::herald_bin())
+            .args(["notify", "test", "--config"])
+            .arg(&config)
+            .arg("it")
+            .env("GITHUB_TOKEN", TOKEN)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(!said.contains(TOKEN));
+    let sent = fake.accepted();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].json()["event_type"], "herald-test");
+    assert_eq!(sent[0].json()["client_payload"]["event"], "test");
+}

@@ -231,8 +231,14 @@ pub fn fill(template: &str, e: &Event) -> String {
         .replace("{kind}", &e.object.kind)
         .replace("{namespace}", &e.object.namespace)
         .replace("{name}", &e.object.name)
-        .replace("{event}", e.kind.as_str())
+        .replace("{event}", event_name(e))
         .replace("{commit}", commit)
+}
+
+/// The event's name for a forge: its kind, or `test` for `herald notify test`'s, so that a test
+/// starts no real mitigation (`herald-test`, `HERALD_EVENT=test`).
+pub fn event_name(e: &Event) -> &'static str {
+    if e.test { "test" } else { e.kind.as_str() }
 }
 
 /// Why a template is wrong (a `{…}` that is not one of [`PLACEHOLDERS`], a brace left open),
@@ -450,6 +456,11 @@ mod tests {
         let e = event(EventKind::Unhealthy, Health::Unhealthy, true);
         assert_eq!(fill("{cluster}/{namespace}/{name}", &e), "prod/apps/web");
         assert_eq!(fill("herald-{event}", &e), "herald-unhealthy");
+        let test = Event {
+            test: true,
+            ..e.clone()
+        };
+        assert_eq!(fill("herald-{event}", &test), "herald-test");
         assert_eq!(fill("{kind}@{commit}", &e), format!("Kustomization@{SHA}"));
         assert_eq!(template_error("{cluster}/{namespace}/{name}"), None);
         assert_eq!(template_error("plain"), None);

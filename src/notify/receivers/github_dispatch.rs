@@ -100,7 +100,7 @@ pub fn dispatch(c: &Config, e: &Event, summary: String) -> Value {
     let o = &e.object;
     let to = e.to.as_ref();
     let payload = json!({
-        "event": e.kind.as_str(),
+        "event": git::event_name(e),
         "id": e.id,
         "cluster": e.cluster,
         "object": {"group": o.group, "kind": o.kind, "namespace": o.namespace, "name": o.name},

@@ -138,7 +138,7 @@ pub fn trigger(c: &Config, e: &Event, summary: String) -> Value {
         format!("{} {}/{}", o.kind, o.namespace, o.name)
     };
     for (k, v) in [
-        ("HERALD_EVENT", e.kind.as_str().to_string()),
+        ("HERALD_EVENT", git::event_name(e).to_string()),
         ("HERALD_ID", e.id.clone()),
         ("HERALD_CLUSTER", e.cluster.clone()),
         ("HERALD_OBJECT", reference),
