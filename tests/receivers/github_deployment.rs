@@ -244,3 +244,147 @@ async fn a_commit_github_does_not_know_is_refused_with_its_message() {
     assert!(fake.accepted().is_empty());
     story.assert_secret_absent(TOKEN);
 }
+
+/// herald started on `config` (its log collected), killed when dropped.
+struct Herald {
+    child: std::process::Child,
+    log: Arc<Mutex<String>>,
+}
+
+impl Herald {
+    fn start(config: &std::path::Path, kubeconfig: &std::path::Path) -> Herald {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(crate::util::herald_bin())
+            .args(["run", "--listen", "127.0.0.1:0", "--config"])
+            .arg(config)
+            .env("KUBECONFIG", kubeconfig)
+            .env(
+                "RUST_LOG",
+                "debug,kube=info,hyper=info,tower=info,h2=info,rustls=info",
+            )
+            .env("GITHUB_TOKEN", TOKEN)
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&log);
+        let lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let mut s = sink.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        Herald { child, log }
+    }
+
+    async fn until(&self, what: &str, cond: impl Fn(&str) -> bool) {
+        for _ in 0..1500 {
+            if cond(&self.log.lock().unwrap()) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!(
+            "timed out waiting for {what}:\n{}",
+            self.log.lock().unwrap()
+        );
+    }
+}
+
+impl Drop for Herald {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_restart_the_statuses_go_to_the_same_deployment() {
+    use herald::fake::{FakeApiServer, Options, gitops_resources};
+    let deployments = Arc::new(Mutex::new(Vec::new()));
+    let d = Arc::clone(&deployments);
+    let known: BTreeSet<&str> = [SHA2].into();
+    let (fake, addr) = Fake::start(move |r, _| github(r, &d, &known)).await;
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    server
+        .apply(super::git_repository(super::REPO_URL, super::REVISION))
+        .unwrap();
+    server.apply(ks("web", true, super::REVISION)).unwrap();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("receiver-github-deployment-restart");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("herald.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"cluster: e2e
+receivers:
+  - name: it
+    githubDeployment: {{apiUrl: "http://{addr}", host: github.com, tokenEnv: GITHUB_TOKEN}}
+routes:
+  - match: {{kind: Kustomization}}
+    events: [revision, unhealthy, recovered]
+    receivers: [it]
+delivery: {{outbox: "{}", retryInitial: 50ms, retryMax: 200ms, timeout: 5s}}
+"#,
+            dir.join("outbox.redb").display()
+        ),
+    )
+    .unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    let statuses = || -> Vec<(String, String)> {
+        fake.accepted()
+            .into_iter()
+            .filter(|r| r.path.ends_with("/statuses"))
+            .map(|r| {
+                (
+                    r.path.clone(),
+                    r.json()["state"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+
+    let first = Herald::start(&config, &kubeconfig);
+    first
+        .until("the cluster listed", |l| l.contains("apps/web"))
+        .await;
+    server.apply(progressing(&revision2())).unwrap();
+    for _ in 0..1500 {
+        if statuses().len() == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(statuses().len(), 1, "{}", first.log.lock().unwrap());
+    drop(first);
+
+    // Another herald (a restart, or the next leader) with the same state.
+    let second = Herald::start(&config, &kubeconfig);
+    second
+        .until("the cluster listed", |l| l.contains("apps/web"))
+        .await;
+    server.apply(ks("web", true, &revision2())).unwrap();
+    for _ in 0..1500 {
+        if statuses().len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let s = statuses();
+    assert_eq!(s.len(), 2, "{}", second.log.lock().unwrap());
+    assert_eq!(deployments.lock().unwrap().len(), 1, "one deployment");
+    assert_eq!(s[0].0, s[1].0, "the same deployment");
+    assert_eq!(
+        (s[0].1.as_str(), s[1].1.as_str()),
+        ("in_progress", "success")
+    );
+    assert!(!second.log.lock().unwrap().contains(TOKEN));
+}
