@@ -1865,7 +1865,7 @@ silences:
         assert_eq!(
             e,
             [
-                "herald.yaml:3: receivers[0]: receiver \"x\" needs exactly one of slack, email, webhook, alertmanager",
+                "herald.yaml:3: receivers[0]: receiver \"x\" needs exactly one of slack, email, webhook, alertmanager, githubDeployment, githubDispatch, gitlabDeployment, gitlabPipeline",
                 "herald.yaml:4: receivers[0].slak: unknown field: did you mean slack?",
             ]
         );
