@@ -319,7 +319,7 @@ pub fn deployment(c: &Config, e: &Event, commit: &str, summary: String) -> Value
     let mut body = json!({
         "ref": commit,
         "environment": git::fill(&c.environment, e),
-        "description": cut(&format!("{} {}/{} by herald: {summary}", o.kind, o.namespace, o.name), MAX_DESCRIPTION),
+        "description": cut(&summary, MAX_DESCRIPTION),
         "auto_merge": false,
         "required_contexts": [],
         "payload": {"herald": {
