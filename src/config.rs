@@ -342,6 +342,10 @@ pub enum ReceiverKind {
     Gitea(crate::notify::receivers::gitea::Config),
     Bitbucket(crate::notify::receivers::bitbucket::Config),
     AzureDevops(crate::notify::receivers::azure_devops::Config),
+    GithubDeployment(crate::notify::receivers::github_deployment::Config),
+    GithubDispatch(crate::notify::receivers::github_dispatch::Config),
+    GitlabDeployment(crate::notify::receivers::gitlab_deployment::Config),
+    GitlabPipeline(crate::notify::receivers::gitlab_pipeline::Config),
 }
 
 impl ReceiverKind {
@@ -364,6 +368,10 @@ impl ReceiverKind {
             ReceiverKind::Gitea(_) => "gitea",
             ReceiverKind::Bitbucket(_) => "bitbucket",
             ReceiverKind::AzureDevops(_) => "azureDevops",
+            ReceiverKind::GithubDeployment(_) => "githubDeployment",
+            ReceiverKind::GithubDispatch(_) => "githubDispatch",
+            ReceiverKind::GitlabDeployment(_) => "gitlabDeployment",
+            ReceiverKind::GitlabPipeline(_) => "gitlabPipeline",
         }
     }
 }
@@ -687,6 +695,10 @@ struct RawReceiver {
     gitea: Option<crate::notify::receivers::gitea::Raw>,
     bitbucket: Option<crate::notify::receivers::bitbucket::Raw>,
     azure_devops: Option<crate::notify::receivers::azure_devops::Raw>,
+    github_deployment: Option<crate::notify::receivers::github_deployment::Raw>,
+    github_dispatch: Option<crate::notify::receivers::github_dispatch::Raw>,
+    gitlab_deployment: Option<crate::notify::receivers::gitlab_deployment::Raw>,
+    gitlab_pipeline: Option<crate::notify::receivers::gitlab_pipeline::Raw>,
     rate_limit: Option<Spanned<String>>,
 }
 
@@ -1296,13 +1308,17 @@ impl Validator {
             r.gitea.is_some(),
             r.bitbucket.is_some(),
             r.azure_devops.is_some(),
+            r.github_deployment.is_some(),
+            r.github_dispatch.is_some(),
+            r.gitlab_deployment.is_some(),
+            r.gitlab_pipeline.is_some(),
         ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             self.error(
                 line,
                 &at,
                 format!(
-                    "receiver {name:?} needs exactly one of slack, email, webhook, alertmanager, teams, discord, googleChat, mattermost, rocketchat, telegram, pagerduty, opsgenie, template, github, gitlab, gitea, bitbucket, azureDevops"
+                    "receiver {name:?} needs exactly one of slack, email, webhook, alertmanager, teams, discord, googleChat, mattermost, rocketchat, telegram, pagerduty, opsgenie, template, github, gitlab, gitea, bitbucket, azureDevops, githubDeployment, githubDispatch, gitlabDeployment, gitlabPipeline"
                 ),
             );
             return None;
@@ -1378,6 +1394,22 @@ impl Validator {
         } else if let Some(a) = r.azure_devops {
             ReceiverKind::AzureDevops(crate::notify::receivers::azure_devops::check(
                 a, self, &at, line,
+            )?)
+        } else if let Some(g) = r.github_deployment {
+            ReceiverKind::GithubDeployment(crate::notify::receivers::github_deployment::check(
+                g, self, &at, line,
+            )?)
+        } else if let Some(g) = r.github_dispatch {
+            ReceiverKind::GithubDispatch(crate::notify::receivers::github_dispatch::check(
+                g, self, &at, line,
+            )?)
+        } else if let Some(g) = r.gitlab_deployment {
+            ReceiverKind::GitlabDeployment(crate::notify::receivers::gitlab_deployment::check(
+                g, self, &at, line,
+            )?)
+        } else if let Some(g) = r.gitlab_pipeline {
+            ReceiverKind::GitlabPipeline(crate::notify::receivers::gitlab_pipeline::check(
+                g, self, &at, line,
             )?)
         } else {
             let a = r.alertmanager.expect("one kind");
@@ -2070,7 +2102,7 @@ routes:
         assert_eq!(
             e,
             [
-                "herald.yaml:3: receivers[0]: receiver \"x\" needs exactly one of slack, email, webhook, alertmanager, teams, discord, googleChat, mattermost, rocketchat, telegram, pagerduty, opsgenie, template, github, gitlab, gitea, bitbucket, azureDevops",
+                "herald.yaml:3: receivers[0]: receiver \"x\" needs exactly one of slack, email, webhook, alertmanager, teams, discord, googleChat, mattermost, rocketchat, telegram, pagerduty, opsgenie, template, github, gitlab, gitea, bitbucket, azureDevops, githubDeployment, githubDispatch, gitlabDeployment, gitlabPipeline",
                 "herald.yaml:4: receivers[0].slak: unknown field: did you mean slack?",
             ]
         );

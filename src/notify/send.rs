@@ -72,5 +72,9 @@ async fn deliver(
         ReceiverKind::Gitea(c) => receivers::gitea::deliver(c, &cx, n).await,
         ReceiverKind::Bitbucket(c) => receivers::bitbucket::deliver(c, &cx, n).await,
         ReceiverKind::AzureDevops(c) => receivers::azure_devops::deliver(c, &cx, n).await,
+        ReceiverKind::GithubDeployment(c) => receivers::github_deployment::deliver(c, &cx, n).await,
+        ReceiverKind::GithubDispatch(c) => receivers::github_dispatch::deliver(c, &cx, n).await,
+        ReceiverKind::GitlabDeployment(c) => receivers::gitlab_deployment::deliver(c, &cx, n).await,
+        ReceiverKind::GitlabPipeline(c) => receivers::gitlab_pipeline::deliver(c, &cx, n).await,
     }
 }
