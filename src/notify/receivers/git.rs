@@ -13,16 +13,11 @@ use crate::config::EventKind;
 use crate::health::Health;
 use crate::notify::Event;
 
-/// The commit a revision names: the 40 hex digits of a Flux `…@sha1:` revision or of Argo
-/// CD's bare SHA. None for anything else (a chart version, an OCI digest, several sources).
-pub fn commit_of(revision: &str) -> Option<&str> {
-    let revision = revision.trim();
-    let hash = match revision.rsplit_once("sha1:") {
-        Some((before, hash)) if before.is_empty() || before.ends_with('@') => hash,
-        Some(_) => return None,
-        None => revision,
-    };
-    (hash.len() == 40 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hash)
+/// The commit a revision names ([`super::forge::commit`], which the commit statuses use too):
+/// the 40 hex digits of a Flux `…@sha1:` revision or of Argo CD's bare SHA. None for anything
+/// else (a chart version, an OCI digest, several sources).
+pub fn commit_of(revision: &str) -> Option<String> {
+    super::forge::commit(revision)
 }
 
 /// The ref a Flux revision names before its hash, and whether it is a tag: `main@sha1:…` →
@@ -37,47 +32,31 @@ pub fn ref_of(revision: &str) -> Option<(&str, bool)> {
     (!name.is_empty()).then_some((name, false))
 }
 
-/// The host (as written, with its port if any) and the path of a repository URL, without
-/// user, `.git` or slashes around the path.
-fn host_and_path(url: &str) -> Option<(&str, &str)> {
-    let url = url.trim();
-    let (host, path) = if let Some((scheme, rest)) = url.split_once("://") {
-        if !matches!(scheme, "https" | "http" | "ssh" | "git") {
-            return None;
-        }
-        let (authority, path) = rest.split_once('/')?;
-        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        (host, path)
-    } else {
-        // scp-like: git@github.com:acme/apps.git
-        let (authority, path) = url.split_once(':')?;
-        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        (host, path)
-    };
-    let path = path.split(['?', '#']).next().unwrap_or_default();
-    let path = path.trim_matches('/');
-    let path = path
-        .strip_suffix(".git")
-        .unwrap_or(path)
-        .trim_end_matches('/');
-    if host.is_empty() || path.is_empty() || path.split('/').any(str::is_empty) {
-        return None;
-    }
-    Some((host, path))
+/// The host (lower case, without port or user) and the path of a repository URL, read as the
+/// commit statuses read it ([`super::forge::parse_url`]).
+fn host_and_path(url: &str) -> Option<(String, String)> {
+    let r = super::forge::parse_url(url)?;
+    Some((r.host, r.path.join("/")))
 }
 
-/// Whether `host` (from a URL, maybe with a port) is the forge's `forge` (a host name, with a
-/// port only when the forge's URLs carry one).
+/// Whether `host` (from a URL) is the forge's `forge` (a host name, maybe with a port), ports
+/// aside.
 fn same_host(host: &str, forge: &str) -> bool {
-    let bare = host.rsplit_once(':').map_or(host, |(h, _)| h);
-    host.eq_ignore_ascii_case(forge) || bare.eq_ignore_ascii_case(forge)
+    let bare = |h: &str| -> String {
+        match h.rsplit_once(':') {
+            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+            _ => h,
+        }
+        .to_ascii_lowercase()
+    };
+    bare(host) == bare(forge)
 }
 
 /// The GitHub repository (`owner`, `repo`) of a repository URL on `host` (`github.com`, or a
 /// GitHub Enterprise host). None for another host or a path that is not `owner/repo`.
 pub fn github_repo(url: &str, host: &str) -> Option<(String, String)> {
     let (h, path) = host_and_path(url)?;
-    if !same_host(h, host) {
+    if !same_host(&h, host) {
         return None;
     }
     let (owner, repo) = path.split_once('/')?;
@@ -91,10 +70,10 @@ pub fn github_repo(url: &str, host: &str) -> Option<(String, String)> {
 /// another host or a path without a group.
 pub fn gitlab_project(url: &str, host: &str) -> Option<String> {
     let (h, path) = host_and_path(url)?;
-    if !same_host(h, host) || !path.contains('/') || path.contains("/-/") {
+    if !same_host(&h, host) || !path.contains('/') || path.contains("/-/") {
         return None;
     }
-    Some(path.to_string())
+    Some(path)
 }
 
 /// The host of an API URL, as repository URLs on that forge name it: `https://api.github.com`
@@ -111,18 +90,9 @@ pub fn host_of(api_url: &str) -> String {
     }
 }
 
-/// `s` with each byte outside `A-Za-z0-9-._~` written `%XX`: a GitLab project path in a URL
-/// (`acme/apps` → `acme%2Fapps`).
+/// A GitLab project path in a URL (`acme/apps` → `acme%2Fapps`): [`super::forge::encode`].
 pub fn encode_path_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    super::forge::encode(s)
 }
 
 // What the deployments of GitHub and GitLab share.
@@ -232,7 +202,7 @@ pub fn fill(template: &str, e: &Event) -> String {
         .replace("{namespace}", &e.object.namespace)
         .replace("{name}", &e.object.name)
         .replace("{event}", event_name(e))
-        .replace("{commit}", commit)
+        .replace("{commit}", &commit)
 }
 
 /// The event's name for a forge: its kind, or `test` for `herald notify test`'s, so that a test
@@ -270,10 +240,13 @@ mod tests {
 
     #[test]
     fn commits_from_flux_and_argo_revisions() {
-        assert_eq!(commit_of(&format!("main@sha1:{SHA}")), Some(SHA));
-        assert_eq!(commit_of(&format!("refs/heads/main@sha1:{SHA}")), Some(SHA));
-        assert_eq!(commit_of(&format!("sha1:{SHA}")), Some(SHA));
-        assert_eq!(commit_of(SHA), Some(SHA));
+        assert_eq!(commit_of(&format!("main@sha1:{SHA}")).as_deref(), Some(SHA));
+        assert_eq!(
+            commit_of(&format!("refs/heads/main@sha1:{SHA}")).as_deref(),
+            Some(SHA)
+        );
+        assert_eq!(commit_of(&format!("sha1:{SHA}")).as_deref(), Some(SHA));
+        assert_eq!(commit_of(SHA).as_deref(), Some(SHA));
         // Not commits: a chart version, an OCI digest, a short hash, several sources.
         assert_eq!(commit_of("6.7.1"), None);
         assert_eq!(commit_of("latest@sha256:0123abcd"), None);

@@ -100,7 +100,7 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
 }
 
 /// The project, commit and revision of an event, when it has them on this GitLab.
-fn target<'e>(c: &Config, e: &'e Event) -> Option<(String, &'e str, &'e str)> {
+fn target<'e>(c: &Config, e: &'e Event) -> Option<(String, String, &'e str)> {
     let revision =
         e.to.as_ref()
             .or(e.from.as_ref())
@@ -194,7 +194,7 @@ async fn one(c: &Config, cx: &Cx<'_>, e: &Event) -> Outcome {
             o
         }
         _ => {
-            let body = deployment(c, e, commit, revision, status);
+            let body = deployment(c, e, &commit, revision, status);
             let req = cx
                 .client
                 .post(&base)
@@ -305,8 +305,11 @@ mod tests {
         let c = config();
         let flux = event(&format!("main@sha1:{SHA}"));
         let (project, commit, revision) = target(&c, &flux).unwrap();
-        assert_eq!((project.as_str(), commit), ("acme/platform/shop", SHA));
-        let d = deployment(&c, &flux, commit, revision, "success");
+        assert_eq!(
+            (project.as_str(), commit.as_str()),
+            ("acme/platform/shop", SHA)
+        );
+        let d = deployment(&c, &flux, &commit, revision, "success");
         assert_eq!(
             d,
             json!({"environment": "prod", "sha": SHA, "ref": "main", "tag": false, "status": "success"})
