@@ -365,6 +365,7 @@ fn notification(id: u64, i: usize, rng: &mut Rng) -> Notification {
             annotations: BTreeMap::new(),
             test: false,
             repo: None,
+            attempted: None,
         },
         due: at,
         recheck: false,

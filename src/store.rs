@@ -160,6 +160,9 @@ pub struct Meta {
     /// The Flux source it applies from (a Kustomization's `sourceRef`, a HelmRelease's chart
     /// source): its repository is that object's [`Meta::repo`].
     pub source: Option<Box<ObjectKey>>,
+    /// The revision a Flux Kustomization or HelmRelease last tried to apply, when it is not the
+    /// one applied (a new commit that failed to build or apply).
+    pub attempted: Option<Box<str>>,
 }
 
 impl Meta {
@@ -217,6 +220,14 @@ impl Meta {
                 .map_or("source.toolkit.fluxcd.io", |(g, _)| g);
             Some(Box::new(ObjectKey::new(group, kind, namespace, name)))
         });
+        let attempted = match (group, kind) {
+            ("kustomize.toolkit.fluxcd.io", "Kustomization")
+            | ("helm.toolkit.fluxcd.io", "HelmRelease") => {
+                text(&["status", "lastAttemptedRevision"])
+                    .filter(|a| obj.str_at(&["status", "lastAppliedRevision"]) != Some(&**a))
+            }
+            _ => None,
+        };
         Meta {
             labels: strings(&["metadata", "labels"], &|_| true),
             annotations: strings(&["metadata", "annotations"], &|k| {
@@ -224,6 +235,7 @@ impl Meta {
             }),
             repo,
             source,
+            attempted,
         }
     }
 }
@@ -1411,6 +1423,18 @@ mod meta_tests {
             Meta::of(&app).repo.as_deref(),
             Some("https://gitlab.com/acme/shop.git")
         );
+        // A commit that failed to apply is remembered beside the one applied.
+        let failing = json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "web", "namespace": "flux-system"},
+            "status": {"lastAppliedRevision": "main@sha1:aaa", "lastAttemptedRevision": "main@sha1:bbb"}});
+        assert_eq!(
+            Meta::of(&failing).attempted.as_deref(),
+            Some("main@sha1:bbb")
+        );
+        let applied = json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "web", "namespace": "flux-system"},
+            "status": {"lastAppliedRevision": "main@sha1:aaa", "lastAttemptedRevision": "main@sha1:aaa"}});
+        assert_eq!(Meta::of(&applied).attempted, None);
         let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}});
         let m = Meta::of(&pod);
         assert!(m.repo.is_none() && m.source.is_none());

@@ -66,6 +66,7 @@ pub fn run(cmd: &NotifyCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
         annotations: Default::default(),
         test: true,
         repo: None,
+        attempted: None,
     };
     let n = Notification {
         id: 0,

@@ -867,6 +867,7 @@ mod tests {
                 annotations: BTreeMap::new(),
                 test: false,
                 repo: None,
+                attempted: None,
             },
             due: at,
             recheck: false,

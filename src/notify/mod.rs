@@ -84,6 +84,11 @@ pub struct Event {
     /// `repoURL`), when herald knows it: Git forges post the verdict on its commit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repo: Option<String>,
+    /// The revision the controller last tried to apply (Flux's `lastAttemptedRevision`), when
+    /// it knows one: the commit a failure to apply is about, which may be newer than the
+    /// verdict's revision (the one applied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempted: Option<String>,
 }
 
 impl Event {

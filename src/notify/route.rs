@@ -41,6 +41,7 @@ impl Pipeline {
             annotations: t.meta.annotations.clone(),
             test: false,
             repo: self.repo_of(&t.meta),
+            attempted: t.meta.attempted.as_deref().map(str::to_string),
         }
     }
 

@@ -66,6 +66,7 @@ impl Pipeline {
             annotations: e.meta.annotations.clone(),
             test: false,
             repo: super::route::repo_in(&store, &e.meta),
+            attempted: e.meta.attempted.as_deref().map(str::to_string),
         })
     }
 

@@ -284,6 +284,7 @@ mod tests {
             annotations: Default::default(),
             test: false,
             repo: None,
+            attempted: None,
         }
     }
 

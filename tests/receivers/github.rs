@@ -151,5 +151,24 @@ async fn the_verdict_lands_on_the_commit_and_a_rate_limit_is_waited_out() {
         .unwrap();
     assert_eq!(success.path, failure.path, "the same commit");
     assert_eq!(success.json()["context"], b["context"], "the same context");
+    // A new commit fails to build: its failure lands on it, not on the commit still applied.
+    let newer = "0123456789abcdef0123456789abcdef01234567";
+    let mut failing = super::ks("web", false, super::REVISION);
+    failing["status"]["lastAttemptedRevision"] = format!("main@sha1:{newer}").into();
+    failing["status"]["conditions"][0]["reason"] = "BuildFailed".into();
+    story.server.apply(failing).unwrap();
+    story
+        .until("the failure on the new commit", |_| {
+            fake.accepted()
+                .iter()
+                .any(|r| r.path == format!("/repos/acme/apps/statuses/{newer}"))
+        })
+        .await;
+    let on_new = fake
+        .accepted()
+        .into_iter()
+        .find(|r| r.path.ends_with(newer))
+        .unwrap();
+    assert_eq!(on_new.json()["state"], "failure");
     story.assert_secret_absent(TOKEN);
 }

@@ -152,6 +152,7 @@ pub(crate) mod sample {
             annotations: Default::default(),
             test: false,
             repo: None,
+            attempted: None,
         }
     }
 

@@ -438,7 +438,17 @@ pub fn status(c: &Config, cx: &Cx<'_>, e: &Event) -> Option<Status> {
         skip("the event says nothing of the commit");
         return None;
     };
-    let revision = e.to.as_ref().and_then(|v| v.revision.as_deref());
+    // A commit being applied, or failing to, is the one last attempted (a Flux Kustomization's
+    // `lastAttemptedRevision`), which may be newer than the one applied; success is the applied.
+    let applied = e.to.as_ref().and_then(|v| v.revision.as_deref());
+    let revision = match state {
+        State::Pending | State::Failure => e
+            .attempted
+            .as_deref()
+            .filter(|a| commit(a).is_some())
+            .or(applied),
+        State::Success | State::Warning => applied,
+    };
     let Some(sha) = revision.and_then(commit) else {
         skip("its revision is not a Git commit");
         return None;
@@ -621,6 +631,7 @@ pub(crate) mod tests {
             annotations: Default::default(),
             test: false,
             repo: Some("https://github.com/acme/apps.git".into()),
+            attempted: None,
         }
     }
 
@@ -878,6 +889,31 @@ pub(crate) mod tests {
                 .as_deref(),
             Some("https://herald.example.com")
         );
+    }
+
+    #[test]
+    fn a_commit_that_fails_to_apply_gets_the_failure_not_the_one_applied() {
+        let c = config(Forge::GitHub, "https://api.github.com", &["github.com"]);
+        let newer = "0123456789abcdef0123456789abcdef01234567";
+        // The Kustomization still runs SHA; the new commit failed to build.
+        let mut failed = trouble();
+        failed.attempted = Some(format!("main@sha1:{newer}"));
+        assert_eq!(with_cx(|cx| status(&c, cx, &failed)).unwrap().sha, newer);
+        // While it is applied: pending on the new commit.
+        let mut pending = event(
+            EventKind::Revision,
+            verdict(Health::Healthy, false, "Progressing"),
+        );
+        pending.attempted = Some(format!("main@sha1:{newer}"));
+        assert_eq!(with_cx(|cx| status(&c, cx, &pending)).unwrap().sha, newer);
+        // Success is on the commit applied, whatever was attempted.
+        let mut ok = recovery();
+        ok.attempted = Some(format!("main@sha1:{newer}"));
+        assert_eq!(with_cx(|cx| status(&c, cx, &ok)).unwrap().sha, SHA);
+        // An attempted chart version is no commit: the applied one stands.
+        let mut chart = trouble();
+        chart.attempted = Some("6.7.2".into());
+        assert_eq!(with_cx(|cx| status(&c, cx, &chart)).unwrap().sha, SHA);
     }
 
     #[test]

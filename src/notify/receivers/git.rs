@@ -151,6 +151,24 @@ pub fn progress(e: &Event) -> Progress {
     }
 }
 
+/// The revision an event's deployment is about: while a commit is being applied or fails to
+/// apply, the one last attempted (Flux's `lastAttemptedRevision`, newer than the applied one);
+/// else the verdict's (applied) revision.
+pub fn revision_of(e: &Event) -> Option<&str> {
+    let applied =
+        e.to.as_ref()
+            .or(e.from.as_ref())
+            .and_then(|v| v.revision.as_deref());
+    match progress(e) {
+        Progress::InProgress | Progress::Failure => e
+            .attempted
+            .as_deref()
+            .filter(|a| commit_of(a).is_some())
+            .or(applied),
+        _ => applied,
+    }
+}
+
 /// What is remembered of an object's deployment (with [`super::Cx::remember`]): the commit it
 /// deploys, its id at the forge, and the last state posted (None: none yet).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -378,6 +396,7 @@ mod tests {
             annotations: Default::default(),
             test: false,
             repo: Some("https://github.com/acme/apps.git".into()),
+            attempted: None,
         }
     }
 

@@ -191,11 +191,7 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
 
 /// The repository and commit of an event, when it has both on this GitHub.
 fn target(c: &Config, e: &Event) -> Option<((String, String), String)> {
-    let commit =
-        e.to.as_ref()
-            .or(e.from.as_ref())
-            .and_then(|v| v.revision.as_deref())
-            .and_then(git::commit_of)?;
+    let commit = git::revision_of(e).and_then(git::commit_of)?;
     let repo = c
         .repository
         .clone()
@@ -461,6 +457,7 @@ mod tests {
             annotations: Default::default(),
             test: false,
             repo: Some("git@github.com:acme/apps.git".into()),
+            attempted: None,
         }
     }
 

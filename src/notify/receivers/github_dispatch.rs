@@ -153,6 +153,7 @@ mod tests {
             annotations: Default::default(),
             test: false,
             repo: Some("https://github.com/acme/apps.git".into()),
+            attempted: None,
         }
     }
 

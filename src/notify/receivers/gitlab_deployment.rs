@@ -101,10 +101,7 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
 
 /// The project, commit and revision of an event, when it has them on this GitLab.
 fn target<'e>(c: &Config, e: &'e Event) -> Option<(String, String, &'e str)> {
-    let revision =
-        e.to.as_ref()
-            .or(e.from.as_ref())
-            .and_then(|v| v.revision.as_deref())?;
+    let revision = git::revision_of(e)?;
     let commit = git::commit_of(revision)?;
     let project = c
         .project
@@ -297,6 +294,7 @@ mod tests {
             annotations: Default::default(),
             test: false,
             repo: Some("https://gitlab.com/acme/platform/shop.git".into()),
+            attempted: None,
         }
     }
 

@@ -211,6 +211,7 @@ mod tests {
             annotations: Default::default(),
             test: false,
             repo: None,
+            attempted: None,
         };
         let b = trigger(&c, &e, "summary".into());
         assert_eq!(b["ref"], "main");

@@ -321,6 +321,7 @@ mod tests {
             annotations: Default::default(),
             test: false,
             repo: None,
+            attempted: None,
         }
     }
 

@@ -325,6 +325,7 @@ pub(crate) mod tests {
             annotations: Default::default(),
             test: false,
             repo: None,
+            attempted: None,
         }
     }
 

@@ -470,6 +470,7 @@ fn sample() -> Event {
         annotations: Default::default(),
         test: false,
         repo: None,
+        attempted: None,
     }
 }
 
