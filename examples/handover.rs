@@ -366,6 +366,7 @@ fn notification(id: u64, i: usize, rng: &mut Rng) -> Notification {
             test: false,
             repo: None,
             attempted: None,
+            warnings: Vec::new(),
         },
         due: at,
         recheck: false,

@@ -233,6 +233,8 @@ pub struct Watch {
     pub label_selector: String,
     pub children: bool,
     pub max_child_kinds: usize,
+    /// Watch Kubernetes Warning Events and attach them to the objects they regard.
+    pub events: bool,
     /// Every watch lists again this often to repair any divergence from the API server (`0`:
     /// never; unset: 30m).
     #[serde(deserialize_with = "some_duration")]
@@ -251,6 +253,7 @@ impl Default for Watch {
             label_selector: String::new(),
             children: true,
             max_child_kinds: 64,
+            events: true,
             relist_interval: None,
             not_ready_after: None,
         }

@@ -15,7 +15,9 @@
 //!   answered 400 with what is allowed.
 //! - `GET /api/v1/objects/{group}/{kind}/{namespace}/{name}`: one object (deleted ones within the
 //!   retention window too) with its own assessment, its children and parents, and its recent
-//!   transitions. `core` stands for the core group and `_` for no namespace.
+//!   transitions, and `warnings`: the latest Kubernetes Warning Events of the object and of its
+//!   descendants (`reason`, `note`, `count`, `at`, `object`), newest first.
+//!   `core` stands for the core group and `_` for no namespace.
 //! - `GET /api/v1/events?kind=&namespace=&name=&event=&limit=`: the latest events herald detected
 //!   (the last 1,000 are kept), newest first.
 //! - `GET /api/v1/silences`, `POST /api/v1/silences` (`{"match": {...}, "events": [...],
@@ -43,6 +45,9 @@ use crate::agent::Agent;
 use crate::config::EventKind;
 use crate::health::Health;
 use crate::store::{Entry, Key, ObjectKey, Store};
+
+/// Warnings an object's answer shows, at most.
+const WARNINGS_SHOWN: usize = 20;
 
 /// Serves the API on `listener` until the task is dropped, with the default limits.
 pub async fn serve(listener: TcpListener, agent: Arc<Agent>) {
@@ -423,6 +428,7 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
                     v["own"] = json!(e.own);
                     v["children"] = relatives(&store, &store.children(&key));
                     v["parents"] = relatives(&store, &store.parents(&key));
+                    v["warnings"] = json!(store.warnings_under(&key, WARNINGS_SHOWN));
                     reply(StatusCode::OK, &v)
                 }
                 None => reply(

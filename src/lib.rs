@@ -22,4 +22,5 @@ pub mod relations;
 pub mod route;
 pub mod store;
 pub mod subscriptions;
+pub mod warnings;
 pub mod writes;

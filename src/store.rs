@@ -279,6 +279,9 @@ pub struct Entry {
 }
 
 const MAX_CULPRITS: usize = 4;
+/// How far down the children [`Store::warnings_under`] looks, and at how many objects at most.
+pub const WARNINGS_DEPTH: usize = 4;
+pub const WARNINGS_VISITED: usize = 512;
 /// How far a change travels up the relationships, and how many objects one change may touch.
 const MAX_DEPTH: usize = 16;
 const MAX_EVALUATIONS: usize = 10_000;
@@ -362,6 +365,8 @@ pub struct Store {
     down: HashMap<Node, BTreeMap<Key, u32>>,
     /// Child → parents.
     up: HashMap<Key, BTreeMap<Node, u32>>,
+    /// Kubernetes Warning Events by the object they regard, bounded.
+    pub warnings: crate::warnings::Warnings,
 }
 
 impl Store {
@@ -374,6 +379,7 @@ impl Store {
             keys: HashSet::new(),
             down: HashMap::new(),
             up: HashMap::new(),
+            warnings: crate::warnings::Warnings::default(),
         }
     }
 
@@ -573,6 +579,7 @@ impl Store {
             }
         }
         self.keys.retain(|k| Arc::strong_count(k) > 1);
+        self.warnings.prune(now);
     }
 
     /// A live object as a transition from nothing to what it is now, as if herald had just
@@ -605,6 +612,38 @@ impl Store {
     /// The objects `key` applied or owns, as either side declared it, watched or not.
     pub fn children(&self, key: &ObjectKey) -> Vec<Key> {
         self.children_of(&Arc::new(key.clone()))
+    }
+
+    /// The Warning Events of `key` and of its descendants down to [`WARNINGS_DEPTH`] levels
+    /// (a Kustomization, its Deployment, the ReplicaSet, the Pod), newest first, at most
+    /// `limit`. At most [`WARNINGS_VISITED`] objects are looked at, nearest first.
+    pub fn warnings_under(&self, key: &ObjectKey, limit: usize) -> Vec<crate::warnings::Warning> {
+        let mut out = self.warnings.of(key);
+        let mut seen: HashSet<Key> = HashSet::new();
+        let root = Arc::new(key.clone());
+        seen.insert(Arc::clone(&root));
+        let mut level = vec![root];
+        for _ in 0..WARNINGS_DEPTH {
+            let mut next = Vec::new();
+            for k in &level {
+                for c in self.children_of(k) {
+                    if seen.len() >= WARNINGS_VISITED {
+                        break;
+                    }
+                    if seen.insert(Arc::clone(&c)) {
+                        out.extend(self.warnings.of(&c));
+                        next.push(c);
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            level = next;
+        }
+        crate::warnings::newest_first(&mut out);
+        out.truncate(limit);
+        out
     }
 
     /// The objects that applied or own `key`.

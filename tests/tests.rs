@@ -20,4 +20,5 @@ mod notify_e2e;
 mod receivers;
 mod run_cli;
 mod status_page;
+mod warnings_e2e;
 mod watchdog;

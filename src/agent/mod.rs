@@ -53,6 +53,9 @@ pub const GITOPS_KINDS: &[(&str, &str)] = &[
     ("argoproj.io", "AppProject"),
 ];
 
+/// The kind of Kubernetes Events herald watches for warnings.
+pub const EVENTS: (&str, &str) = ("events.k8s.io", "Event");
+
 /// Events kept for `/api/v1/events`, at most.
 pub const EVENTS_KEPT: usize = 1000;
 
@@ -81,6 +84,8 @@ pub enum Update {
     Delete(ObjectKey),
     /// A (re)list finished.
     Listed(Listing),
+    /// A Kubernetes Warning Event, for the object it regards.
+    Warning(Box<crate::warnings::Seen>),
 }
 
 /// All the objects of one kind in a watch's scope, as a (re)list found them.
@@ -131,6 +136,9 @@ pub struct Config {
     pub not_ready_after: Duration,
     /// The shard this instance serves: a `shard` label on its metrics.
     pub shard: Option<String>,
+    /// Watch Kubernetes Warning Events (`events.k8s.io/v1`, `type=Warning` alone) and attach
+    /// them to the objects they regard ([`crate::warnings`]).
+    pub events: bool,
 }
 
 /// How often watches relist unless told otherwise.
@@ -157,6 +165,7 @@ impl Default for Config {
             relist_every: Some(DEFAULT_RELIST),
             not_ready_after: DEFAULT_NOT_READY_AFTER,
             shard: None,
+            events: true,
         }
     }
 }
@@ -650,6 +659,7 @@ enum Prepared<'a> {
     Apply(Observed),
     Delete(&'a ObjectKey),
     Listed(&'a Listing),
+    Warning(&'a crate::warnings::Seen),
 }
 
 /// Assesses a batch of updates (outside the lock: readers never wait on Lua), then records
@@ -683,6 +693,7 @@ fn apply(
         match p {
             Prepared::Apply(seen) => out.extend(store.apply(seen, now)),
             Prepared::Delete(key) => out.extend(store.delete(key, now)),
+            Prepared::Warning(seen) => store.warnings.record(seen),
             Prepared::Listed(Listing {
                 group,
                 kind,
@@ -751,6 +762,7 @@ impl Evaluator {
             }
             Update::Delete(key) => Prepared::Delete(key),
             Update::Listed(listing) => Prepared::Listed(listing),
+            Update::Warning(seen) => Prepared::Warning(seen),
         })
     }
 }
@@ -776,6 +788,11 @@ async fn discover_loop(
         .chain(config.extra_kinds.iter().cloned())
         .collect();
     let primary = wanted.len();
+    // Warning Events come next: watched beside the children, not counted among their kinds.
+    if config.events {
+        wanted.push((EVENTS.0.to_string(), EVENTS.1.to_string()));
+    }
+    let base = wanted.len();
     loop {
         match served(&client, &wanted).await {
             Ok(found) => {
@@ -785,6 +802,7 @@ async fn discover_loop(
                         continue;
                     }
                     let is_primary = wanted[..primary].contains(&id);
+                    let is_events = config.events && id.0 == EVENTS.0 && id.1 == EVENTS.1;
                     tracing::info!(kind = %ar.kind, version = %ar.version, children = !is_primary, "watching");
                     let namespaces: Vec<Option<String>> =
                         if config.namespaces.is_empty() || scope == Scope::Cluster {
@@ -802,6 +820,9 @@ async fn discover_loop(
                             namespace,
                             label_selector: config.label_selector.clone().filter(|_| is_primary),
                             gates_ready: is_primary,
+                            // Normal events are most of them: the API server drops those.
+                            field_selector: is_events.then(|| "type=Warning".to_string()),
+                            events: is_events,
                         };
                         let status = Arc::new(std::sync::Mutex::new(WatchStatus::new(&target)));
                         agent
@@ -848,7 +869,7 @@ async fn discover_loop(
                     if wanted.contains(&kind) || relations::never_watched(&kind.0, &kind.1) {
                         continue;
                     }
-                    if wanted.len() - primary >= config.max_child_kinds {
+                    if wanted.len() - base >= config.max_child_kinds {
                         tracing::warn!(group = %kind.0, kind = %kind.1, limit = config.max_child_kinds,
                             "too many kinds of children; this one is not watched");
                         continue;
@@ -859,7 +880,7 @@ async fn discover_loop(
                     while let Ok(kind) = child_kinds.try_recv() {
                         if !wanted.contains(&kind)
                             && !relations::never_watched(&kind.0, &kind.1)
-                            && wanted.len() - primary < config.max_child_kinds
+                            && wanted.len() - base < config.max_child_kinds
                         {
                             wanted.push(kind);
                         }

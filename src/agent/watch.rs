@@ -37,6 +37,11 @@ pub struct Target {
     pub label_selector: Option<String>,
     /// Whether readiness waits for this watch's first list.
     pub gates_ready: bool,
+    /// Asked of the API server beside the label selector (`type=Warning` for events).
+    pub field_selector: Option<String>,
+    /// Kubernetes Events: each becomes an [`Update::Warning`] (and only Warnings are kept);
+    /// none is an object of the store, so a list is not compared with it.
+    pub events: bool,
 }
 
 /// What one watch says about itself.
@@ -272,6 +277,7 @@ impl Watcher {
         let ar = &self.target.resource.clone();
         let mut lp = ListParams {
             label_selector: self.target.label_selector.clone(),
+            field_selector: self.target.field_selector.clone(),
             limit: Some(PAGE),
             ..ListParams::default()
         };
@@ -284,6 +290,39 @@ impl Watcher {
         let (mut added, mut changed) = (0, 0);
         let rv = loop {
             let page = self.api.list(&lp).await?;
+            if self.target.events {
+                let now = self.shared.clock.now();
+                for o in page.items {
+                    let Some(value) = accept(o, ar, &self.counters) else {
+                        continue;
+                    };
+                    let Some(seen) = crate::warnings::Seen::of(&value, now) else {
+                        continue;
+                    };
+                    self.counters.apply.inc();
+                    if self
+                        .shared
+                        .updates
+                        .send(Update::Warning(Box::new(seen)))
+                        .await
+                        .is_err()
+                    {
+                        return Ok(None);
+                    }
+                }
+                match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                    Some(token) => {
+                        lp.continue_token = Some(token);
+                        continue;
+                    }
+                    None => {
+                        let rv = page.metadata.resource_version.unwrap_or_default();
+                        self.heard(self.shared.clock.now());
+                        self.status().listed = true;
+                        return Ok(Some(rv));
+                    }
+                }
+            }
             let mut batch = Vec::with_capacity(page.items.len());
             {
                 let store = self.shared.store.read().unwrap_or_else(|p| p.into_inner());
@@ -415,6 +454,7 @@ impl Watcher {
         let mut last = rv.to_string();
         let wp = WatchParams {
             label_selector: self.target.label_selector.clone(),
+            field_selector: self.target.field_selector.clone(),
             timeout: Some(WATCH_TIMEOUT),
             bookmarks: true,
             ..WatchParams::default()
@@ -470,7 +510,19 @@ impl Watcher {
             let Some(value) = accept(object, &self.target.resource, &self.counters) else {
                 continue;
             };
-            let update = if deleted {
+            let update = if self.target.events {
+                // An event deleted (expired) is kept until it ages out or is evicted.
+                let seen = if deleted {
+                    None
+                } else {
+                    crate::warnings::Seen::of(&value, self.shared.clock.now())
+                };
+                let Some(seen) = seen else {
+                    continue;
+                };
+                self.counters.apply.inc();
+                Update::Warning(Box::new(seen))
+            } else if deleted {
                 self.counters.delete.inc();
                 match ObjectKey::of(&value) {
                     Some(key) => Update::Delete(key),
@@ -716,6 +768,8 @@ mod tests {
             namespace: Some("flux-system".into()),
             label_selector: None,
             gates_ready: true,
+            field_selector: None,
+            events: false,
         };
         let mut s = WatchStatus::new(&target);
         let t0: Timestamp = "2026-11-23T12:00:00Z".parse().unwrap();

@@ -67,6 +67,7 @@ pub fn run(cmd: &NotifyCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
         test: true,
         repo: None,
         attempted: None,
+        warnings: Vec::new(),
     };
     let n = Notification {
         id: 0,

@@ -314,6 +314,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         max_child_kinds: args.max_child_kinds.unwrap_or(watch.max_child_kinds),
         flux: watch.flux,
         argo: watch.argo,
+        events: watch.events,
         // With a configuration file, notifications can start later by a reload.
         notify: args.config.is_some(),
         cluster: file.cluster.clone(),

@@ -1,7 +1,7 @@
 //! A fake Kubernetes API server that speaks the real protocol, for tests and `herald demo`.
 //!
 //! It serves discovery (`/api`, `/apis`, `/apis/<group>/<version>`), get, list with
-//! `resourceVersion`, `limit`/`continue` and label selectors, and chunked watch streams with
+//! `resourceVersion`, `limit`/`continue`, label and field selectors, and chunked watch streams with
 //! bookmarks and `410 Gone` for versions older than its history. Switches drop every connection,
 //! compact the history, take the server down, or restore it to an older backup (lower
 //! resourceVersions, as after an etcd restore), so clients' recovery paths can be tested.
@@ -20,6 +20,12 @@ pub use selector::Selector;
 pub use server::{Backup, FakeApiServer, Options, WriteFault};
 pub use state::{Change, ChangeKind, ResourceType, WriteError};
 pub use write::{ApiError, MAX_REQUEST_BODY_BYTES};
+
+/// Kubernetes Events (`events.k8s.io/v1`): not among [`gitops_resources`], so that a test
+/// serves them only when it is about them.
+pub fn events_resource() -> ResourceType {
+    ResourceType::new("events.k8s.io", "v1", "Event", "events", true)
+}
 
 /// The resource types herald watches (Flux, Argo CD, and the core kinds they deploy) and the
 /// ones it writes (Lease, ConfigMap, Secret).

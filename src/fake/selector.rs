@@ -1,5 +1,7 @@
 //! Kubernetes label selectors, as the API server reads `labelSelector`:
-//! `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x,y)`, `a`, `!a`, joined by commas.
+//! `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x,y)`, `a`, `!a`, joined by commas; and field
+//! selectors, as it reads `fieldSelector`: `path=v`, `path==v`, `path!=v` over any field of the
+//! object (`type=Warning`, `metadata.name=web`), a missing field reading as empty.
 
 use serde_json::Value;
 
@@ -11,6 +13,8 @@ enum Requirement {
     NotIn(String, Vec<String>),
     Exists(String),
     Absent(String),
+    /// A field (its dotted path) equals, or does not equal, a value.
+    Field(Vec<String>, String, bool),
 }
 
 /// A parsed selector; the empty selector matches everything.
@@ -49,6 +53,23 @@ impl Selector {
         Ok(Selector(reqs))
     }
 
+    /// Adds the requirements of a field selector.
+    pub fn with_fields(mut self, s: &str) -> Result<Selector, String> {
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (path, value, equal) = if let Some((k, v)) = part.split_once("!=") {
+                (k, v, false)
+            } else if let Some((k, v)) = part.split_once("==").or_else(|| part.split_once('=')) {
+                (k, v, true)
+            } else {
+                return Err(format!("invalid field selector requirement {part:?}"));
+            };
+            let path: Vec<String> = path.trim().split('.').map(str::to_string).collect();
+            self.0
+                .push(Requirement::Field(path, value.trim().to_string(), equal));
+        }
+        Ok(self)
+    }
+
     pub fn matches(&self, obj: &Value) -> bool {
         let labels = &obj["metadata"]["labels"];
         let get = |k: &str| labels.get(k).and_then(Value::as_str);
@@ -59,6 +80,14 @@ impl Selector {
             Requirement::NotIn(k, vs) => get(k).is_none_or(|l| vs.iter().all(|v| v != l)),
             Requirement::Exists(k) => get(k).is_some(),
             Requirement::Absent(k) => get(k).is_none(),
+            Requirement::Field(path, v, equal) => {
+                let found = path
+                    .iter()
+                    .try_fold(obj, |o, p| o.get(p))
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                (found == v) == *equal
+            }
         })
     }
 }
@@ -104,5 +133,24 @@ mod tests {
         assert!(!m("tier notin (web)"));
         assert!(!m("missing"));
         assert!(Selector::parse("a in x").is_err());
+    }
+
+    #[test]
+    fn field_selectors() {
+        let o = json!({"type": "Warning", "metadata": {"name": "e1", "labels": {"app": "api"}}});
+        let m = |s: &str| {
+            Selector::parse("app=api")
+                .unwrap()
+                .with_fields(s)
+                .unwrap()
+                .matches(&o)
+        };
+        assert!(m(""));
+        assert!(m("type=Warning"));
+        assert!(m("type==Warning,metadata.name=e1"));
+        assert!(!m("type=Normal"));
+        assert!(m("type!=Normal"));
+        assert!(m("reason="), "a missing field reads as empty");
+        assert!(Selector::default().with_fields("type").is_err());
     }
 }

@@ -469,7 +469,9 @@ async fn resource(
         return write(shared, index, &rt, namespace, name, req).await;
     }
     let q = &req.q;
-    let selector = match Selector::parse(q.get("labelSelector").map_or("", String::as_str)) {
+    let selector = match Selector::parse(q.get("labelSelector").map_or("", String::as_str))
+        .and_then(|s| s.with_fields(q.get("fieldSelector").map_or("", String::as_str)))
+    {
         Ok(s) => s,
         Err(e) => return failure(StatusCode::BAD_REQUEST, "BadRequest", &e),
     };

@@ -868,6 +868,7 @@ mod tests {
                 test: false,
                 repo: None,
                 attempted: None,
+                warnings: Vec::new(),
             },
             due: at,
             recheck: false,

@@ -89,7 +89,14 @@ pub struct Event {
     /// verdict's revision (the one applied).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempted: Option<String>,
+    /// For trouble: the latest Kubernetes Warning Events of the object and its descendants,
+    /// newest first (at most [`WARNINGS_TOLD`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<crate::warnings::Warning>,
 }
+
+/// Warnings an event carries, at most.
+pub const WARNINGS_TOLD: usize = 10;
 
 impl Event {
     /// The child behind the health this event tells, when that health was rolled up from

@@ -42,7 +42,27 @@ impl Pipeline {
             test: false,
             repo: self.repo_of(&t.meta),
             attempted: t.meta.attempted.as_deref().map(str::to_string),
+            warnings: self.warnings_of(&t.key, kind, t.to.as_ref()),
         }
+    }
+
+    /// The warnings that may say why an object is in trouble: its own and its descendants'.
+    /// None for anything but trouble.
+    pub(super) fn warnings_of(
+        &self,
+        key: &crate::store::ObjectKey,
+        kind: EventKind,
+        to: Option<&crate::store::Verdict>,
+    ) -> Vec<crate::warnings::Warning> {
+        let trouble = crate::events::tells_health(kind)
+            && to.is_some_and(|v| v.health != crate::health::Health::Healthy);
+        if !trouble {
+            return Vec::new();
+        }
+        self.store
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .warnings_under(key, super::WARNINGS_TOLD)
     }
 
     /// The repository an object applies from: its own (an Application's `repoURL`), or its

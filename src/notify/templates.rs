@@ -13,7 +13,10 @@
 //! `children` (`group/Kind ns/name`), `via` (for an event about a health rolled up from
 //! children: the first child behind it, with its message), `headline` (the event in one line, as
 //! the default subject says it), `labels`, `at` and `links` (`name`, `url`: the
-//! configuration's `links`, each a URL template of its own, for the kinds it names).
+//! configuration's `links`, each a URL template of its own, for the kinds it names), and
+//! `warnings` (for trouble: the latest Kubernetes Warning Events of the object and of its
+//! descendants, newest first, each `reason`, `note`, `count`, `at` and `object`, `Pod
+//! apps/web-1`; the defaults show the first three).
 
 use std::path::Path;
 
@@ -37,6 +40,7 @@ Health:   {{ from.health if from else 'none' }} -> {{ to.health if to else 'dele
 {% endif %}{% if revision %}Revision: {{ revision }}
 {% endif %}{% if message %}Message:  {{ message }}
 {% endif %}{% for c in children %}Child:    {{ c }}
+{% endfor %}{% for w in warnings[:3] %}Warning:  {{ w.object }}: {{ w.reason }}{% if w.count > 1 %} (x{{ w.count }}){% endif %}: {{ w.note }}
 {% endfor %}{% for l in links %}{{ l.name }}: {{ l.url }}
 {% endfor %}At:       {{ at }}
 Object:   {{ object.group ~ '/' if object.group }}{{ object.kind }} {{ object.ref }}
@@ -50,6 +54,7 @@ const HTML: &str = "<html><body>
 {% if revision %}<tr><td>Revision</td><td><code>{{ revision }}</code></td></tr>{% endif %}
 {% if message %}<tr><td>Message</td><td>{{ message }}</td></tr>{% endif %}
 {% for c in children %}<tr><td>Child</td><td>{{ c }}</td></tr>{% endfor %}
+{% for w in warnings[:3] %}<tr><td>Warning</td><td>{{ w.object }}: <b>{{ w.reason }}</b>{% if w.count > 1 %} (&times;{{ w.count }}){% endif %}: {{ w.note }}</td></tr>{% endfor %}
 {% for l in links %}<tr><td>{{ l.name }}</td><td><a href=\"{{ l.url }}\">{{ l.url }}</a></td></tr>{% endfor %}
 <tr><td>At</td><td>{{ at }}</td></tr>
 </table>
@@ -61,7 +66,8 @@ const SLACK: &str = "{% if to %}*Status:* {{ to.status }} \
 {% endif %}{% if revision %}*Revision:* `{{ revision }}`
 {% endif %}{% if message %}*Message:* {{ message }}
 {% endif %}{% if children %}*Children:* {% for c in children[:10] %}`{{ c }}`{% if not loop.last %}, {% endif %}{% endfor %}
-{% endif %}{% if links %}{% for l in links %}<{{ l.url }}|{{ l.name }}>{% if not loop.last %} · {% endif %}{% endfor %}
+{% endif %}{% for w in warnings[:3] %}*Warning:* {{ w.object }}: {{ w.reason }}{% if w.count > 1 %} (x{{ w.count }}){% endif %}: {{ w.note }}
+{% endfor %}{% if links %}{% for l in links %}<{{ l.url }}|{{ l.name }}>{% if not loop.last %} · {% endif %}{% endfor %}
 {% endif %}";
 
 /// The templates in use: the defaults, and the user's where given.
@@ -243,6 +249,10 @@ pub fn context(e: &Event) -> Value {
         "headline": crate::events::headline(e.kind, o, e.to.as_ref(), via),
         "labels": e.labels,
         "repo": e.repo,
+        "warnings": e.warnings.iter().map(|w| json!({
+            "reason": w.reason, "note": w.note, "count": w.count,
+            "at": w.at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(), "object": w.object,
+        })).collect::<Vec<_>>(),
         "at": e.at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
     })
 }
@@ -285,6 +295,7 @@ mod tests {
             test: false,
             repo: None,
             attempted: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -465,5 +476,43 @@ mod tests {
         assert!(errors[0].0.ends_with("slack.jinja"));
         assert_eq!(errors[0].1, Some(2));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn trouble_shows_its_latest_three_warnings() {
+        let t = Templates::default();
+        let mut e = rolled_up();
+        e.warnings = (0..4)
+            .map(|i| crate::warnings::Warning {
+                reason: format!("BackOff{i}"),
+                note: "back-off restarting failed container <app>".into(),
+                count: if i == 0 { 12 } else { 1 },
+                at: jiff::Timestamp::from_second(1_800_000_000 - i).unwrap(),
+                object: "Pod apps/api-7d9f8-0".into(),
+            })
+            .collect();
+        let text = t.render("text", &e);
+        assert!(
+            text.contains(
+                "Warning:  Pod apps/api-7d9f8-0: BackOff0 (x12): back-off restarting failed container <app>\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("BackOff2") && !text.contains("BackOff3"),
+            "{text}"
+        );
+        let html = t.render("html", &e);
+        assert!(html.contains("<b>BackOff0</b> (&times;12)"), "{html}");
+        assert!(html.contains("&lt;app&gt;"), "escaped: {html}");
+        assert!(
+            t.render("slack", &e)
+                .contains("*Warning:* Pod apps/api-7d9f8-0: BackOff1")
+        );
+        let ctx = context(&e);
+        assert_eq!(ctx["warnings"].as_array().unwrap().len(), 4);
+        assert_eq!(ctx["warnings"][0]["count"], 12);
+        assert_eq!(ctx["warnings"][0]["object"], "Pod apps/api-7d9f8-0");
+        assert!(!t.render("text", &rolled_up()).contains("Warning:"));
     }
 }

@@ -296,6 +296,7 @@ async function renderObject(path) {
     ? `${o.own.health}: ${o.own.message || o.own.status}`
     : null;
   const transitions = (o.transitions || []).slice().reverse();
+  const warnings = o.warnings || [];
   const parts = [
     el("p", {}, el("a", { href: "#/" }, "← every object")),
     el("h2", { id: "object", "data-object": label(o), "data-health": a.health }, label(o)),
@@ -313,6 +314,15 @@ async function renderObject(path) {
       ["deleted", o.deletedAt ? `${when(o.deletedAt)} (${ago(o.deletedAt)})` : null],
       ["group", o.group || "core"],
     ]),
+    warnings.length === 0 ? null : el("h3", {}, "Kubernetes warnings (newest first)"),
+    warnings.length === 0 ? null : el("table", { id: "warnings" },
+      el("thead", {}, el("tr", {}, ...["at", "object", "reason", "count", "note"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, ...warnings.map((w) => el("tr", {},
+        el("td", { class: "when", title: w.at }, `${when(w.at)} (${ago(w.at)})`),
+        el("td", {}, w.object),
+        el("td", {}, w.reason),
+        el("td", {}, String(w.count)),
+        el("td", { class: "message" }, w.note))))),
     o.rolledUpFrom ? el("h3", {}, "Health rolled up from") : null,
     o.rolledUpFrom ? relativesTable("rolled-up-from", o.rolledUpFrom.map((c) => Object.assign({ watched: true }, c))) : null,
     el("h3", {}, "Children"),

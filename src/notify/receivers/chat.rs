@@ -153,6 +153,7 @@ pub(crate) mod sample {
             test: false,
             repo: None,
             attempted: None,
+            warnings: Vec::new(),
         }
     }
 

@@ -632,6 +632,7 @@ pub(crate) mod tests {
             test: false,
             repo: Some("https://github.com/acme/apps.git".into()),
             attempted: None,
+            warnings: Vec::new(),
         }
     }
 

@@ -458,6 +458,7 @@ mod tests {
             test: false,
             repo: Some("git@github.com:acme/apps.git".into()),
             attempted: None,
+            warnings: Vec::new(),
         }
     }
 

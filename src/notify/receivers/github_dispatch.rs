@@ -154,6 +154,7 @@ mod tests {
             test: false,
             repo: Some("https://github.com/acme/apps.git".into()),
             attempted: None,
+            warnings: Vec::new(),
         }
     }
 

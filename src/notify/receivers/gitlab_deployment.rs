@@ -295,6 +295,7 @@ mod tests {
             test: false,
             repo: Some("https://gitlab.com/acme/platform/shop.git".into()),
             attempted: None,
+            warnings: Vec::new(),
         }
     }
 

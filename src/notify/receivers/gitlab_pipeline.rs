@@ -212,6 +212,7 @@ mod tests {
             test: false,
             repo: None,
             attempted: None,
+            warnings: Vec::new(),
         };
         let b = trigger(&c, &e, "summary".into());
         assert_eq!(b["ref"], "main");

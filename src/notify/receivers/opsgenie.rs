@@ -322,6 +322,7 @@ mod tests {
             test: false,
             repo: None,
             attempted: None,
+            warnings: Vec::new(),
         }
     }
 

@@ -326,6 +326,7 @@ pub(crate) mod tests {
             test: false,
             repo: None,
             attempted: None,
+            warnings: Vec::new(),
         }
     }
 

@@ -471,6 +471,7 @@ fn sample() -> Event {
         test: false,
         repo: None,
         attempted: None,
+        warnings: Vec::new(),
     }
 }
 

@@ -123,6 +123,7 @@ pub fn herald_payload(e: &Event, summary: String) -> Value {
         "labels": e.labels,
         "summary": summary,
         "test": e.test,
+        "warnings": e.warnings,
     })
 }
 
