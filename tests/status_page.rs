@@ -116,7 +116,9 @@ fn objects() -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in_chromium() {
-    let server = FakeApiServer::start(gitops_resources(), Options::default())
+    let mut resources = gitops_resources();
+    resources.push(herald::fake::events_resource());
+    let server = FakeApiServer::start(resources, Options::default())
         .await
         .unwrap();
     for o in objects() {
@@ -159,6 +161,25 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
         last.contains("\"rolledUpFrom\""),
         "apps never showed its Deployment's trouble: {last}"
     );
+
+    // A Kubernetes Warning Event about the Deployment: shown on apps, its ancestor.
+    server
+        .apply(json!({"apiVersion": "events.k8s.io/v1", "kind": "Event", "type": "Warning",
+            "metadata": {"name": "web.1", "namespace": "apps", "uid": "w1"},
+            "reason": "ProgressDeadlineExceeded", "note": "ReplicaSet web-5f has timed out progressing",
+            "eventTime": "2026-12-03T05:00:00.000000Z",
+            "regarding": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "apps", "name": "web"}}))
+        .unwrap();
+    let mut warned = false;
+    for _ in 0..400 {
+        let (_, _, body) = request(&addr, "GET", apps).await;
+        if body.contains("ProgressDeadlineExceeded") {
+            warned = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(warned, "apps never showed its Deployment's warning");
 
     // A new revision of the source: an event the page lists among the latest.
     let mut fleet = objects().remove(0);
@@ -307,6 +328,11 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
     assert_eq!(
         attrs(inner(&one, "rolled-up-from"), "data-health"),
         ["unhealthy"]
+    );
+    let warnings = text_of(&one, "warnings");
+    assert!(
+        warnings.contains("Deployment apps/webProgressDeadlineExceeded1ReplicaSet web-5f has timed out progressing"),
+        "{warnings}"
     );
     let history = text_of(&one, "transitions");
     // The rolled-up health is said to be the children's, the status the object's own.
