@@ -333,13 +333,15 @@ fn metrics(agent: &Agent) -> Response<Full<Bytes>> {
         .unwrap_or_default();
     let mut text = {
         let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
-        crate::metrics::render(
+        let mut text = crate::metrics::render(
             &agent.metrics,
             &store,
             &agent.cluster,
             agent.is_ready(),
             &outbox,
-        )
+        );
+        crate::metrics::warnings(&mut text, store.warnings.len(), store.warnings.evicted);
+        text
     };
     let (configured, api) = agent
         .notifier

@@ -803,6 +803,24 @@ pub fn silences_active(out: &mut String, configured: usize, api: usize) {
     let _ = writeln!(out, "herald_silences_active{{source=\"api\"}} {api}");
 }
 
+/// What the store keeps of Kubernetes Warning Events ([`crate::warnings`]).
+pub fn warnings(out: &mut String, kept: usize, evicted: u64) {
+    family(
+        out,
+        "herald_warnings",
+        "gauge",
+        "Kubernetes Warning Events kept, attached to the objects they regard.",
+    );
+    let _ = writeln!(out, "herald_warnings {kept}");
+    family(
+        out,
+        "herald_warnings_evicted_total",
+        "counter",
+        "Kubernetes Warning Events dropped for the caps (per object, in all).",
+    );
+    let _ = writeln!(out, "herald_warnings_evicted_total {evicted}");
+}
+
 fn family(out: &mut String, name: &str, type_: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {type_}");
