@@ -81,21 +81,9 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
         Ok(k) => k,
         Err(o) => return o,
     };
-    let mut refused = Vec::new();
-    for e in n.events() {
-        match one(c, cx, &routing_key, e).await {
-            Outcome::Delivered => {}
-            // What was taken is taken again on the retry under the same keys, which PagerDuty
-            // de-duplicates.
-            r @ Outcome::Retry { .. } => return r,
-            Outcome::Refused(why) => refused.push(why),
-        }
-    }
-    if refused.is_empty() {
-        Outcome::Delivered
-    } else {
-        Outcome::Refused(refused.join("; "))
-    }
+    // What was taken is taken again on a retry under the same keys, which PagerDuty
+    // de-duplicates.
+    super::each_event(n, |e| one(c, cx, &routing_key, e)).await
 }
 
 /// One event: a trouble triggers, a recovery or a deletion resolves what was triggered.
