@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::git;
 use super::github_deployment::{API_URL, answer, api_url, repository, template, token};
-use super::{Cx, cut, reply, secret};
+use super::{Cx, cut, secret};
 use crate::config::{Secret, Spanned, Validator};
 use crate::notify::{Event, Notification, Outcome};
 
@@ -83,12 +83,7 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
             .header("x-github-api-version", "2022-11-28")
             .header("content-type", "application/json")
             .body(serde_json::to_vec(&body).expect("JSON"));
-        async move {
-            match reply(req.send().await).await {
-                Ok(r) => answer(&r),
-                Err(o) => o,
-            }
-        }
+        super::exchange(req, answer)
     })
     .await
 }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::git;
 use super::github_deployment::{api_url, token};
 use super::gitlab_deployment::{API_URL, answer};
-use super::{Cx, cut, reply, secret};
+use super::{Cx, cut, secret};
 use crate::config::{Secret, Spanned, Validator};
 use crate::notify::{Event, Notification, Outcome};
 
@@ -111,12 +111,7 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
             .post(&url)
             .header("content-type", "application/json")
             .body(serde_json::to_vec(&body).expect("JSON"));
-        async move {
-            match reply(req.send().await).await {
-                Ok(r) => answer(&r),
-                Err(o) => o,
-            }
-        }
+        super::exchange(req, answer)
     })
     .await
 }

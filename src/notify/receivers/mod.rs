@@ -183,6 +183,18 @@ pub async fn reply(res: reqwest::Result<reqwest::Response>) -> Result<Reply, Out
     })
 }
 
+/// Sends a request and maps its answer with `answer` (each service's reading); no answer at all
+/// is retried, as [`reply`] says.
+pub async fn exchange(
+    req: reqwest::RequestBuilder,
+    answer: impl FnOnce(&Reply) -> Outcome,
+) -> Outcome {
+    match reply(req.send().await).await {
+        Ok(r) => answer(&r),
+        Err(o) => o,
+    }
+}
+
 /// The usual reading of an HTTP status: 2xx taken; 429 retried after `wait` (what the service
 /// said in its body), else its `Retry-After`, else a second; 408, 425 and 5xx retried after
 /// the backoff (or the `Retry-After` a 503 may carry); any other 4xx refused.

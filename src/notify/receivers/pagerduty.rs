@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Cx, Reply, by_status, cut, reply, retry_after, secret};
+use super::{Cx, Reply, by_status, cut, retry_after, secret};
 use crate::config::{EventKind, Secret, Spanned, Validator};
 use crate::health::Health;
 use crate::notify::{Event, Notification, Outcome};
@@ -131,10 +131,7 @@ async fn send(c: &Config, cx: &Cx<'_>, routing_key: &str, mut body: Value) -> Ou
         .post(format!("{}/v2/enqueue", c.api_url))
         .header("content-type", "application/json")
         .body(serde_json::to_vec(&body).expect("JSON"));
-    match reply(req.send().await).await {
-        Ok(r) => answer(&r),
-        Err(o) => o,
-    }
+    super::exchange(req, answer).await
 }
 
 /// Where the episode's key is kept: the receiver and the object.
