@@ -42,7 +42,8 @@ fn github(r: &Request) -> Result<Value, Reply> {
     if r.header("x-github-api-version") != "2022-11-28" {
         return Err(Reply::json(400, json!({"message": "Invalid API version"})));
     }
-    if (parts[0], parts[1]) != ("acme", "apps") {
+    // The repositories the token may write: the Kustomization's and the Application's.
+    if parts[0] != "acme" || !["apps", "shop"].contains(&parts[1]) {
         return Err(Reply::json(404, json!({"message": "Not Found"})));
     }
     let invalid = |field: &str| {
@@ -170,5 +171,67 @@ async fn the_verdict_lands_on_the_commit_and_a_rate_limit_is_waited_out() {
         .find(|r| r.path.ends_with(newer))
         .unwrap();
     assert_eq!(on_new.json()["state"], "failure");
+    story.assert_secret_absent(TOKEN);
+}
+
+/// An Argo CD Application at `revision`, healthy or degraded, from github.com/acme/shop.
+fn application(healthy: bool, revision: &str) -> Value {
+    json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+        "metadata": {"name": "shop", "namespace": "argocd"},
+        "spec": {"project": "default",
+                 "source": {"repoURL": "git@github.com:acme/shop.git", "path": "deploy",
+                            "targetRevision": "HEAD"},
+                 "destination": {"server": "https://kubernetes.default.svc", "namespace": "shop"}},
+        "status": {"sync": {"status": "Synced", "revision": revision},
+                   "health": if healthy { json!({"status": "Healthy"}) }
+                             else { json!({"status": "Degraded", "message": "Deployment shop/api: 0 of 3 ready"}) }}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_argo_cd_applications_verdict_lands_on_its_synced_commit() {
+    let (fake, addr) = Fake::start(|r, i| match github(r) {
+        Ok(b) => Reply::json(
+            201,
+            json!({"id": i, "state": b["state"], "context": b["context"]}),
+        ),
+        Err(reply) => reply,
+    })
+    .await;
+    let story = Story::start_matching(
+        "github-argo",
+        &format!(
+            "    github: {{apiUrl: \"http://{addr}\", tokenEnv: GITHUB_TOKEN, host: github.com}}"
+        ),
+        "{kind: Application}",
+        &["unhealthy", "recovered"],
+        &[("GITHUB_TOKEN", TOKEN)],
+    )
+    .await;
+    let sha = "89abcdef0123456789abcdef0123456789abcdef";
+    story.server.apply(application(true, sha)).unwrap();
+    story
+        .until("herald seeing the Application", |s| {
+            s.logs().contains("argocd/shop")
+        })
+        .await;
+    story.server.apply(application(false, sha)).unwrap();
+    story
+        .until("the failure status", |_| !fake.accepted().is_empty())
+        .await;
+    let failure = fake.accepted()[0].clone();
+    assert_eq!(failure.path, format!("/repos/acme/shop/statuses/{sha}"));
+    assert_eq!(failure.json()["state"], "failure");
+    assert_eq!(
+        failure.json()["context"],
+        "herald/e2e/Application/argocd/shop"
+    );
+    story.server.apply(application(true, sha)).unwrap();
+    story
+        .until("the success status", |_| {
+            fake.accepted()
+                .iter()
+                .any(|r| r.json()["state"] == "success")
+        })
+        .await;
     story.assert_secret_absent(TOKEN);
 }

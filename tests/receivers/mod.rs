@@ -230,6 +230,24 @@ impl Story {
     /// set, and in the cluster the GitRepository `apps` ([`REPO_URL`]) and the Kustomization
     /// `web` applying from it, Ready at [`REVISION`]; returns once herald has listed them.
     pub async fn start(name: &str, receiver: &str, events: &[&str], env: &[(&str, &str)]) -> Story {
+        Story::start_matching(
+            name,
+            receiver,
+            "{kind: Kustomization, labels: {team: web}}",
+            events,
+            env,
+        )
+        .await
+    }
+
+    /// [`Story::start`] with the route's `match:` given (`{kind: Application}`).
+    pub async fn start_matching(
+        name: &str,
+        receiver: &str,
+        matching: &str,
+        events: &[&str],
+        env: &[(&str, &str)],
+    ) -> Story {
         let server = FakeApiServer::start(gitops_resources(), Options::default())
             .await
             .unwrap();
@@ -247,7 +265,7 @@ receivers:
   - name: it
 {receiver}
 routes:
-  - match: {{kind: Kustomization, labels: {{team: web}}}}
+  - match: {matching}
     events: [{}]
     receivers: [it]
 delivery: {{outbox: "{}", retryInitial: 50ms, retryMax: 200ms, timeout: 5s}}

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::chat::{self, Tone};
-use super::{Cx, by_status, cut, reply, seconds, secret};
+use super::{Cx, by_status, cut, seconds, secret};
 use crate::config::{Secret, Spanned, Validator};
 use crate::notify::templates::Templates;
 use crate::notify::{Event, Notification, Outcome};
@@ -93,10 +93,7 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
         .post(format!("{url}{sep}wait=true"))
         .header("content-type", "application/json")
         .body(serde_json::to_vec(&message(c, n, cx.templates)).expect("JSON"));
-    match reply(req.send().await).await {
-        Ok(r) => by_status(&r, wait(&r)),
-        Err(o) => o,
-    }
+    super::exchange(req, |r| by_status(r, wait(r))).await
 }
 
 /// How long a 429 says to wait: its body's `retry_after` (seconds, fractional), else the

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::forge::{self, Forge, State, Status};
-use super::{Cx, Reply, by_status, reply};
+use super::{Cx, Reply, by_status};
 use crate::config::Validator;
 use crate::notify::{Notification, Outcome};
 
@@ -33,10 +33,7 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
             .header("content-type", "application/json")
             .bearer_auth(token)
             .body(serde_json::to_vec(&body(&s)).expect("JSON"));
-        match reply(req.send().await).await {
-            Ok(r) => answer(&r),
-            Err(o) => o,
-        }
+        super::exchange(req, answer).await
     })
     .await
 }

@@ -180,13 +180,7 @@ pub(crate) fn check(raw: Raw, v: &mut Validator, at: &str, line: usize) -> Optio
 
 pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
     // A group tells several objects: each has its own deployment.
-    for e in n.events() {
-        let o = one(c, cx, e).await;
-        if o != Outcome::Delivered {
-            return o;
-        }
-    }
-    Outcome::Delivered
+    super::each_event(n, |e| one(c, cx, e)).await
 }
 
 /// The repository and commit of an event, when it has both on this GitHub.

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::git;
 use super::github_deployment::{API_URL, answer, api_url, repository, template, token};
-use super::{Cx, cut, reply, secret};
+use super::{Cx, cut, secret};
 use crate::config::{Secret, Spanned, Validator};
 use crate::notify::{Event, Notification, Outcome};
 
@@ -73,7 +73,7 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
     let (owner, repo) = &c.repository;
     let url = format!("{}/repos/{owner}/{repo}/dispatches", c.api_url);
     // A group: one dispatch per event, in order (a workflow run is about one object).
-    for e in n.events() {
+    super::each_event(n, |e| {
         let body = dispatch(c, e, cx.templates.render("subject", e));
         let req = cx
             .client
@@ -83,15 +83,9 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
             .header("x-github-api-version", "2022-11-28")
             .header("content-type", "application/json")
             .body(serde_json::to_vec(&body).expect("JSON"));
-        let o = match reply(req.send().await).await {
-            Ok(r) => answer(&r),
-            Err(o) => o,
-        };
-        if o != Outcome::Delivered {
-            return o;
-        }
-    }
-    Outcome::Delivered
+        super::exchange(req, answer)
+    })
+    .await
 }
 
 /// The body of a dispatch: `event_type` (at most 100 characters) and the event in

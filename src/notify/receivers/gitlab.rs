@@ -11,7 +11,7 @@
 use serde_json::json;
 
 use super::forge::{self, Forge, State, Status};
-use super::{Cx, Reply, by_status, reply};
+use super::{Cx, Reply, by_status};
 use crate::config::Validator;
 use crate::notify::{Notification, Outcome};
 
@@ -29,10 +29,7 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
             .header("private-token", token)
             .header("content-type", "application/json")
             .body(serde_json::to_vec(&body(&s)).expect("JSON"));
-        match reply(req.send().await).await {
-            Ok(r) => answer(&r, s.state),
-            Err(o) => o,
-        }
+        super::exchange(req, |r| answer(r, s.state)).await
     })
     .await
 }

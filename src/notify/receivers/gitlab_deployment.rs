@@ -90,13 +90,7 @@ pub(crate) fn check(raw: Raw, v: &mut Validator, at: &str, line: usize) -> Optio
 }
 
 pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
-    for e in n.events() {
-        let o = one(c, cx, e).await;
-        if o != Outcome::Delivered {
-            return o;
-        }
-    }
-    Outcome::Delivered
+    super::each_event(n, |e| one(c, cx, e)).await
 }
 
 /// The project, commit and revision of an event, when it has them on this GitLab.

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::git;
 use super::github_deployment::{api_url, token};
 use super::gitlab_deployment::{API_URL, answer};
-use super::{Cx, cut, reply, secret};
+use super::{Cx, cut, secret};
 use crate::config::{Secret, Spanned, Validator};
 use crate::notify::{Event, Notification, Outcome};
 
@@ -103,7 +103,7 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
         git::encode_path_segment(&c.project)
     );
     // A group: one pipeline per event, in order.
-    for e in n.events() {
+    super::each_event(n, |e| {
         let mut body = trigger(c, e, cx.templates.render("subject", e));
         body["token"] = json!(token);
         let req = cx
@@ -111,15 +111,9 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
             .post(&url)
             .header("content-type", "application/json")
             .body(serde_json::to_vec(&body).expect("JSON"));
-        let o = match reply(req.send().await).await {
-            Ok(r) => answer(&r),
-            Err(o) => o,
-        };
-        if o != Outcome::Delivered {
-            return o;
-        }
-    }
-    Outcome::Delivered
+        super::exchange(req, answer)
+    })
+    .await
 }
 
 /// The body of a trigger, without its token: the ref and the variables (the configured ones,

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::chat::{self, Tone};
-use super::{Cx, by_status, cut, reply, secret};
+use super::{Cx, by_status, cut, secret};
 use crate::config::{Secret, Spanned, Validator};
 use crate::notify::templates::Templates;
 use crate::notify::{Event, Notification, Outcome};
@@ -111,10 +111,7 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
         .post(url.trim())
         .header("content-type", "application/json")
         .body(serde_json::to_vec(&message(c, n, cx.templates)).expect("JSON"));
-    match reply(req.send().await).await {
-        Ok(r) => answer(c.flavor, &r),
-        Err(o) => o,
-    }
+    super::exchange(req, |r| answer(c.flavor, r)).await
 }
 
 /// Rocket.Chat may say `{"success": false, "error": …}`, even with a 200.

@@ -91,6 +91,31 @@ impl Cx<'_> {
     }
 }
 
+/// For services that take one event per request (an incident, a commit status, a deployment,
+/// a workflow run): sends a notification's events (a group's, or the one) in turn. A retry stops
+/// there and the whole notification is tried again later: the events already taken go again,
+/// which each service's own key makes harmless (a `dedup_key`, an alias, a status context) or
+/// its section in docs/receivers.md says. A refusal is reported and the other events still go.
+pub async fn each_event<'n, F, Fut>(n: &'n Notification, mut send: F) -> Outcome
+where
+    F: FnMut(&'n super::Event) -> Fut,
+    Fut: std::future::Future<Output = Outcome>,
+{
+    let mut refused = Vec::new();
+    for e in n.events() {
+        match send(e).await {
+            Outcome::Delivered => {}
+            retry @ Outcome::Retry { .. } => return retry,
+            Outcome::Refused(why) => refused.push(why),
+        }
+    }
+    if refused.is_empty() {
+        Outcome::Delivered
+    } else {
+        Outcome::Refused(refused.join("; "))
+    }
+}
+
 /// A service's answer, its body read up to [`MAX_REPLY_BYTES`].
 #[derive(Debug)]
 pub struct Reply {
@@ -156,6 +181,18 @@ pub async fn reply(res: reqwest::Result<reqwest::Response>) -> Result<Reply, Out
         headers,
         body: Bytes::from(body),
     })
+}
+
+/// Sends a request and maps its answer with `answer` (each service's reading); no answer at all
+/// is retried, as [`reply`] says.
+pub async fn exchange(
+    req: reqwest::RequestBuilder,
+    answer: impl FnOnce(&Reply) -> Outcome,
+) -> Outcome {
+    match reply(req.send().await).await {
+        Ok(r) => answer(&r),
+        Err(o) => o,
+    }
 }
 
 /// The usual reading of an HTTP status: 2xx taken; 429 retried after `wait` (what the service

@@ -103,21 +103,9 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
         Ok(k) => k,
         Err(o) => return o,
     };
-    let mut refused = Vec::new();
-    for e in n.events() {
-        match one(c, cx, &key, e).await {
-            Outcome::Delivered => {}
-            // What was taken is sent again on the retry under the same alias, which Opsgenie
-            // de-duplicates.
-            r @ Outcome::Retry { .. } => return r,
-            Outcome::Refused(why) => refused.push(why),
-        }
-    }
-    if refused.is_empty() {
-        Outcome::Delivered
-    } else {
-        Outcome::Refused(refused.join("; "))
-    }
+    // What was taken is sent again on a retry under the same alias, which Opsgenie
+    // de-duplicates.
+    super::each_event(n, |e| one(c, cx, &key, e)).await
 }
 
 async fn one(c: &Config, cx: &Cx<'_>, key: &str, e: &Event) -> Outcome {

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Cx, Reply, by_status, cut, reply, retry_after, secret};
+use super::{Cx, Reply, by_status, cut, retry_after, secret};
 use crate::config::{EventKind, Secret, Spanned, Validator};
 use crate::health::Health;
 use crate::notify::{Event, Notification, Outcome};
@@ -81,21 +81,9 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
         Ok(k) => k,
         Err(o) => return o,
     };
-    let mut refused = Vec::new();
-    for e in n.events() {
-        match one(c, cx, &routing_key, e).await {
-            Outcome::Delivered => {}
-            // What was taken is taken again on the retry under the same keys, which PagerDuty
-            // de-duplicates.
-            r @ Outcome::Retry { .. } => return r,
-            Outcome::Refused(why) => refused.push(why),
-        }
-    }
-    if refused.is_empty() {
-        Outcome::Delivered
-    } else {
-        Outcome::Refused(refused.join("; "))
-    }
+    // What was taken is taken again on a retry under the same keys, which PagerDuty
+    // de-duplicates.
+    super::each_event(n, |e| one(c, cx, &routing_key, e)).await
 }
 
 /// One event: a trouble triggers, a recovery or a deletion resolves what was triggered.
@@ -143,10 +131,7 @@ async fn send(c: &Config, cx: &Cx<'_>, routing_key: &str, mut body: Value) -> Ou
         .post(format!("{}/v2/enqueue", c.api_url))
         .header("content-type", "application/json")
         .body(serde_json::to_vec(&body).expect("JSON"));
-    match reply(req.send().await).await {
-        Ok(r) => answer(&r),
-        Err(o) => o,
-    }
+    super::exchange(req, answer).await
 }
 
 /// Where the episode's key is kept: the receiver and the object.

@@ -19,7 +19,7 @@ use minijinja::{AutoEscape, Environment};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Cx, by_status, reply, secret};
+use super::{Cx, by_status, secret};
 use crate::config::{Secret, Spanned, Validator};
 use crate::notify::templates::Templates;
 use crate::notify::{Event, Notification, Outcome};
@@ -431,10 +431,7 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
     if let Some(b) = r.body {
         req = req.body(b);
     }
-    match reply(req.send().await).await {
-        Ok(r) => by_status(&r, None),
-        Err(o) => o,
-    }
+    super::exchange(req, |r| by_status(r, None)).await
 }
 
 /// The event templates are tried on when the configuration is read.
