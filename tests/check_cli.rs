@@ -443,8 +443,15 @@ fn a_large_input_is_checked_in_flat_memory() {
     assert_eq!(rows[1000]["health"], "unhealthy");
     assert_eq!(rows[1001]["health"], "healthy");
     // The table keeps its rows until the end, small ones.
-    let run = bounded(&["check", "--now", NOW, &file], 150);
+    let args: Vec<&OsStr> = ["check", "--now", NOW, &file].map(OsStr::new).to_vec();
+    let run = herald_bounded(&args, None, 150, Duration::from_secs(600));
     assert!(run.peak_mib < 100, "table: peak {} MiB", run.peak_mib);
+    assert_eq!(
+        run.output.status.code(),
+        Some(0),
+        "{}",
+        text(&run.output.stderr)
+    );
     assert_eq!(text(&run.output.stdout).lines().count(), objects + 1);
 }
 
@@ -479,7 +486,7 @@ fn a_large_json_list_from_standard_input_is_read_item_by_item() {
         .iter()
         .map(OsStr::new)
         .collect();
-    let run = herald_bounded(&args, Some(path), 150, Duration::from_secs(120));
+    let run = herald_bounded(&args, Some(path), 150, Duration::from_secs(600));
     let stderr = text(&run.output.stderr);
     assert!(
         run.peak_mib < 60,

@@ -10,6 +10,8 @@
 //! Every template sees `event` (`unhealthy`…), `id`, `cluster`, `object` (`group`, `kind`,
 //! `namespace`, `name`, `ref`), `from` and `to` (`health`, `ready`, `status`, `revision`,
 //! `suspended`, `sync`, or none), `message`, `revision`, `commit` (the revision's hash),
+//! `oldRevision` and `oldCommit` (the revision before, when the event moved it), `compare` (the
+//! forge's page comparing the two commits, when both are Git commits and `repo` is known),
 //! `children` (`group/Kind ns/name`), `via` (for an event about a health rolled up from
 //! children: the first child behind it, with its message), `headline` (the event in one line, as
 //! the default subject says it), `labels`, `at` and `links` (`name`, `url`: the
@@ -37,7 +39,8 @@ Health:   {{ from.health if from else 'none' }} -> {{ to.health if to else 'dele
 {% if to and to.fromChildren %} (from its children){% endif %}
 {% if to %}Status:   {{ to.status }}{% if not to.ready %} (not ready){% endif %}\
 {% if to.fromChildren %} (its own){% endif %}
-{% endif %}{% if revision %}Revision: {{ revision }}
+{% endif %}{% if revision %}Revision: {% if oldRevision %}{{ oldRevision }} -> {% endif %}{{ revision }}
+{% endif %}{% if compare %}Compare:  {{ compare }}
 {% endif %}{% if message %}Message:  {{ message }}
 {% endif %}{% for c in children %}Child:    {{ c }}
 {% endfor %}{% for w in warnings[:3] %}Warning:  {{ w.object }}: {{ w.reason }}{% if w.count > 1 %} (x{{ w.count }}){% endif %}: {{ w.note }}
@@ -51,7 +54,7 @@ const HTML: &str = "<html><body>
 <table>
 <tr><td>Health</td><td>{{ from.health if from else 'none' }} &rarr; {{ to.health if to else 'deleted' }}{% if to and to.fromChildren %} (from its children){% endif %}</td></tr>
 {% if to %}<tr><td>Status</td><td>{{ to.status }}{% if not to.ready %} (not ready){% endif %}{% if to.fromChildren %} (its own){% endif %}</td></tr>{% endif %}
-{% if revision %}<tr><td>Revision</td><td><code>{{ revision }}</code></td></tr>{% endif %}
+{% if revision %}<tr><td>Revision</td><td>{% if oldRevision %}<code>{{ oldRevision }}</code> &rarr; {% endif %}<code>{{ revision }}</code>{% if compare %} (<a href=\"{{ compare }}\">compare</a>){% endif %}</td></tr>{% endif %}
 {% if message %}<tr><td>Message</td><td>{{ message }}</td></tr>{% endif %}
 {% for c in children %}<tr><td>Child</td><td>{{ c }}</td></tr>{% endfor %}
 {% for w in warnings[:3] %}<tr><td>Warning</td><td>{{ w.object }}: <b>{{ w.reason }}</b>{% if w.count > 1 %} (&times;{{ w.count }}){% endif %}: {{ w.note }}</td></tr>{% endfor %}
@@ -63,7 +66,7 @@ const HTML: &str = "<html><body>
 
 const SLACK: &str = "{% if to %}*Status:* {{ to.status }} \
 ({% if to.fromChildren %}its own; {{ to.health }} from its children{% else %}{{ to.health }}{% endif %})
-{% endif %}{% if revision %}*Revision:* `{{ revision }}`
+{% endif %}{% if revision %}*Revision:* {% if oldRevision %}`{{ oldRevision }}` → {% endif %}`{{ revision }}`{% if compare %} (<{{ compare }}|compare>){% endif %}
 {% endif %}{% if message %}*Message:* {{ message }}
 {% endif %}{% if children %}*Children:* {% for c in children[:10] %}`{{ c }}`{% if not loop.last %}, {% endif %}{% endfor %}
 {% endif %}{% for w in warnings[:3] %}*Warning:* {{ w.object }}: {{ w.reason }}{% if w.count > 1 %} (x{{ w.count }}){% endif %}: {{ w.note }}
@@ -228,6 +231,13 @@ fn commit(revision: &str) -> String {
 pub fn context(e: &Event) -> Value {
     let o = &e.object;
     let via = e.via();
+    let revision = e.to.as_ref().and_then(|v| v.revision.as_deref());
+    // The revision before, when this event moved it (the same one says nothing new).
+    let old_revision = e
+        .from
+        .as_ref()
+        .and_then(|v| v.revision.as_deref())
+        .filter(|old| Some(*old) != revision);
     let reference = if o.namespace.is_empty() {
         o.name.clone()
     } else {
@@ -242,8 +252,14 @@ pub fn context(e: &Event) -> Value {
         "from": e.from,
         "to": e.to,
         "message": e.message,
-        "revision": e.to.as_ref().and_then(|v| v.revision.clone()),
-        "commit": e.to.as_ref().and_then(|v| v.revision.as_deref()).map(commit),
+        "revision": revision,
+        "commit": revision.map(commit),
+        "oldRevision": old_revision,
+        "oldCommit": old_revision.map(commit),
+        "compare": match (&e.repo, old_revision, revision) {
+            (Some(repo), Some(old), Some(new)) => crate::notify::receivers::forge::compare_url(repo, old, new),
+            _ => None,
+        },
         "children": e.children.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "via": via,
         "headline": crate::events::headline(e.kind, o, e.to.as_ref(), via),
@@ -297,6 +313,40 @@ mod tests {
             attempted: None,
             warnings: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_new_revision_names_the_old_one_and_links_the_comparison() {
+        let t = Templates::default();
+        let mut e = event();
+        let (a, b) = ("a".repeat(40), "b".repeat(40));
+        e.kind = EventKind::Revision;
+        e.from.as_mut().unwrap().revision = Some(format!("main@sha1:{a}"));
+        e.to.as_mut().unwrap().revision = Some(format!("main@sha1:{b}"));
+        e.repo = Some("https://github.com/acme/apps.git".into());
+        let ctx = context(&e);
+        assert_eq!(ctx["oldRevision"], format!("main@sha1:{a}"));
+        assert_eq!(ctx["oldCommit"], a);
+        let link = format!("https://github.com/acme/apps/compare/{a}...{b}");
+        assert_eq!(ctx["compare"], link);
+        let text = t.render("text", &e);
+        assert!(
+            text.contains(&format!("Revision: main@sha1:{a} -> main@sha1:{b}\n")),
+            "{text}"
+        );
+        assert!(text.contains(&format!("Compare:  {link}\n")), "{text}");
+        assert!(t.render("html", &e).contains("\">compare</a>"));
+        assert!(
+            t.render("slack", &e)
+                .contains(&format!("(<{link}|compare>)"))
+        );
+        // No repository: the revisions, no link; the same revision: neither.
+        e.repo = None;
+        assert!(context(&e)["compare"].is_null());
+        assert!(t.render("text", &e).contains(" -> main@sha1:"));
+        e.from = e.to.clone();
+        let ctx = context(&e);
+        assert!(ctx["oldRevision"].is_null() && ctx["compare"].is_null());
     }
 
     #[test]

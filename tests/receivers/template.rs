@@ -82,3 +82,33 @@ async fn grafana_annotations_mark_the_trouble_and_the_recovery() {
         .await;
     story.assert_secret_absent(TOKEN);
 }
+
+/// A new revision: herald's webhook names the revision before and links the forge's comparison
+/// of the two commits (the Story's GitRepository is on GitHub).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_revision_names_the_old_one_and_links_the_comparison() {
+    let (fake, addr) = Fake::start(|_, _| Reply::json(200, json!({}))).await;
+    let receiver = format!("    webhook: {{url: \"http://{addr}/hook\"}}");
+    let story = Story::start("compare", &receiver, &["revision"], &[]).await;
+    let (old, new) = (
+        super::REVISION,
+        "main@sha1:9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a291807",
+    );
+    story.server.apply(super::ks("web", true, new)).unwrap();
+    story
+        .until("the revision's webhook", |_| !fake.accepted().is_empty())
+        .await;
+    let body = fake.accepted()[0].json();
+    assert_eq!(body["event"], "revision", "{body}");
+    assert_eq!(body["revision"], new);
+    assert_eq!(body["oldRevision"], old);
+    let commit = |r: &str| r.rsplit_once(':').unwrap().1.to_string();
+    assert_eq!(
+        body["compare"],
+        format!(
+            "https://github.com/acme/apps/compare/{}...{}",
+            commit(old),
+            commit(new)
+        )
+    );
+}

@@ -356,6 +356,77 @@ pub fn commit(revision: &str) -> Option<String> {
         .then(|| hex.to_ascii_lowercase())
 }
 
+/// The forge's web page comparing two commits of a repository (`repo`: a Flux source's or an
+/// Application's URL, in any form [`parse_url`] reads), or None when either side is not a Git
+/// commit, the two are the same, or the URL cannot be read. The page's form follows the host:
+/// GitLab (a host naming `gitlab`), Bitbucket Cloud, Azure DevOps, and otherwise GitHub's
+/// `compare/old...new`, which GitHub Enterprise, Gitea and Forgejo serve too. An `http(s)` URL
+/// keeps its scheme and port; any other form is read as `https` on the same host.
+pub fn compare_url(repo: &str, old: &str, new: &str) -> Option<String> {
+    let (old, new) = (commit(old)?, commit(new)?);
+    if old == new {
+        return None;
+    }
+    let parsed = parse_url(repo)?;
+    let base = web_base(repo, &parsed.host);
+    let path = |segments: &[String]| {
+        segments
+            .iter()
+            .map(|s| encode(s))
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let host = parsed.host.as_str();
+    let p = &parsed.path;
+    if host == "ssh.dev.azure.com" || host == "dev.azure.com" || host.ends_with(".visualstudio.com")
+    {
+        // https: organization/project/_git/repository; ssh: v3/organization/project/repository.
+        let (org, project, name) = match p.as_slice() {
+            [v3, org, project, name] if v3 == "v3" => (org, project, name),
+            [org, project, git, name] if git == "_git" => (org, project, name),
+            _ => return None,
+        };
+        let base = if host == "ssh.dev.azure.com" {
+            "https://dev.azure.com".to_string()
+        } else {
+            base
+        };
+        return Some(format!(
+            "{base}/{}/_git/{}/branchCompare?baseVersion=GC{old}&targetVersion=GC{new}",
+            path(&[org.clone(), project.clone()]),
+            encode(name)
+        ));
+    }
+    if host == "bitbucket.org" {
+        return Some(format!("{base}/{}/branches/compare/{new}%0D{old}", path(p)));
+    }
+    if host.split('.').any(|label| label.contains("gitlab")) {
+        return Some(format!("{base}/{}/-/compare/{old}...{new}", path(p)));
+    }
+    Some(format!("{base}/{}/compare/{old}...{new}", path(p)))
+}
+
+/// `scheme://host[:port]` of a repository's web pages: an `http(s)` URL's own (without its
+/// user), else `https://` and the host (`ssh.github.com` is github.com's SSH endpoint).
+fn web_base(repo: &str, host: &str) -> String {
+    let repo = repo.trim();
+    for scheme in ["https", "http"] {
+        if let Some(rest) = repo
+            .get(..scheme.len() + 3)
+            .filter(|s| s.eq_ignore_ascii_case(&format!("{scheme}://")))
+            .map(|_| &repo[scheme.len() + 3..])
+        {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            return format!("{scheme}://{}", authority.to_ascii_lowercase());
+        }
+    }
+    match host {
+        "ssh.github.com" => "https://github.com".to_string(),
+        _ => format!("https://{host}"),
+    }
+}
+
 /// What a status says of the commit, before each forge's own words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
@@ -699,6 +770,69 @@ pub(crate) mod tests {
             host: host.into(),
             path: path.iter().map(|s| s.to_string()).collect(),
         })
+    }
+
+    #[test]
+    fn compare_links_follow_the_forge() {
+        let (a, b) = ("a".repeat(40), "b".repeat(40));
+        let (old, new) = (format!("main@sha1:{a}"), format!("main@sha1:{b}"));
+        let cases = [
+            (
+                "https://github.com/acme/apps.git",
+                format!("https://github.com/acme/apps/compare/{a}...{b}"),
+            ),
+            (
+                "ssh://git@ssh.github.com:443/acme/apps.git",
+                format!("https://github.com/acme/apps/compare/{a}...{b}"),
+            ),
+            (
+                "git@gitlab.com:group/sub/apps.git",
+                format!("https://gitlab.com/group/sub/apps/-/compare/{a}...{b}"),
+            ),
+            (
+                "https://gitlab.example.com/group/apps",
+                format!("https://gitlab.example.com/group/apps/-/compare/{a}...{b}"),
+            ),
+            (
+                "https://user@bitbucket.org/ws/apps.git",
+                format!("https://bitbucket.org/ws/apps/branches/compare/{b}%0D{a}"),
+            ),
+            (
+                "https://acme@dev.azure.com/acme/Ops%20Team/_git/apps",
+                format!(
+                    "https://dev.azure.com/acme/Ops%20Team/_git/apps/branchCompare?baseVersion=GC{a}&targetVersion=GC{b}"
+                ),
+            ),
+            (
+                "git@ssh.dev.azure.com:v3/acme/ops/apps",
+                format!(
+                    "https://dev.azure.com/acme/ops/_git/apps/branchCompare?baseVersion=GC{a}&targetVersion=GC{b}"
+                ),
+            ),
+            (
+                "http://gitea.local:3000/acme/apps.git",
+                format!("http://gitea.local:3000/acme/apps/compare/{a}...{b}"),
+            ),
+        ];
+        for (repo, want) in cases {
+            assert_eq!(
+                compare_url(repo, &old, &new).as_deref(),
+                Some(want.as_str()),
+                "{repo}"
+            );
+        }
+        // Argo CD's bare SHAs are commits too.
+        assert!(compare_url("https://github.com/a/b", &a, &b).is_some());
+        // Not two different commits, or no repository to link to: no link.
+        let repo = "https://github.com/acme/apps";
+        assert_eq!(compare_url(repo, &old, &old), None);
+        assert_eq!(compare_url(repo, "latest@sha256:abc", &new), None);
+        assert_eq!(compare_url(repo, &old, "6.5.0"), None);
+        assert_eq!(
+            compare_url("oci://ghcr.io/acme/manifests", &old, &new),
+            None
+        );
+        assert_eq!(compare_url("not a url", &old, &new), None);
     }
 
     #[test]

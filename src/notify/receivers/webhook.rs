@@ -107,6 +107,7 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
 }
 
 pub fn herald_payload(e: &Event, summary: String) -> Value {
+    let ctx = crate::notify::templates::context(e);
     json!({
         "id": e.id,
         "event": e.kind.as_str(),
@@ -118,6 +119,8 @@ pub fn herald_payload(e: &Event, summary: String) -> Value {
         "to": e.to,
         "message": e.message,
         "revision": e.to.as_ref().and_then(|v| v.revision.clone()),
+        "oldRevision": ctx["oldRevision"],
+        "compare": ctx["compare"],
         "children": e.children,
         "via": e.via(),
         "labels": e.labels,
