@@ -431,6 +431,7 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
                     v["children"] = relatives(&store, &store.children(&key));
                     v["parents"] = relatives(&store, &store.parents(&key));
                     v["warnings"] = json!(store.warnings_under(&key, WARNINGS_SHOWN));
+                    v["tree"] = crate::tree::tree(&store, &Arc::new(key.clone()));
                     reply(StatusCode::OK, &v)
                 }
                 None => reply(
@@ -619,7 +620,7 @@ fn objects(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
         Err(e) => return reply(StatusCode::BAD_REQUEST, &e),
     };
     let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
-    let items: Vec<Value> = store
+    let keys: Vec<Key> = store
         .live()
         .filter(|(k, _)| {
             f.kind
@@ -628,8 +629,33 @@ fn objects(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
         })
         .filter(|(k, _)| f.namespace.as_ref().is_none_or(|ns| k.namespace == *ns))
         .filter(|(_, e)| f.health.is_none_or(|h| e.health() == h))
-        .map(|(k, e)| entry_json(&store, k, e, false))
+        .map(|(k, _)| Key::clone(k))
         .collect();
+    let json_of = |k: &Key| store.get(k).map(|e| entry_json(&store, k, e, false));
+    let items: Vec<Value> = if let Some(owner) = &f.owner {
+        // The members of one group, as the list would count them under it.
+        keys.iter()
+            .filter(|k| {
+                crate::tree::group_head(&store, k, |k| store.get(k).is_some_and(Entry::is_live))
+                    .is_some_and(|head| *head == *owner)
+            })
+            .filter_map(json_of)
+            .collect()
+    } else if f.grouped {
+        let (listed, groups) = crate::tree::group(&store, keys);
+        listed
+            .iter()
+            .filter_map(|k| {
+                let mut v = json_of(k)?;
+                if let Some(g) = groups.get(k) {
+                    v["grouped"] = json!(g);
+                }
+                Some(v)
+            })
+            .collect()
+    } else {
+        keys.iter().filter_map(json_of).collect()
+    };
     reply(StatusCode::OK, &json!({"items": items}))
 }
 
@@ -670,9 +696,13 @@ struct Filters {
     health: Option<Health>,
     event: Option<EventKind>,
     limit: Option<usize>,
+    /// Pods, ReplicaSets and Jobs counted under their workload rather than listed.
+    grouped: bool,
+    /// Only the objects grouped under this one.
+    owner: Option<ObjectKey>,
 }
 
-const OBJECT_FILTERS: &[&str] = &["kind", "namespace", "health"];
+const OBJECT_FILTERS: &[&str] = &["kind", "namespace", "health", "grouped", "owner"];
 const EVENT_FILTERS: &[&str] = &["kind", "namespace", "name", "event", "limit"];
 const MAX_KIND: usize = 100;
 const MAX_NAME: usize = 253;
@@ -770,6 +800,33 @@ fn filters(q: &[(String, String)], allowed: &[&str]) -> Result<Filters, Value> {
                 }
                 f.name = Some(v.clone());
             }
+            "grouped" => {
+                f.grouped = match v.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(refuse("true or false", json!(["true", "false"]))),
+                }
+            }
+            "owner" => {
+                let parts: Vec<&str> = v.split('/').collect();
+                let valid =
+                    parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= MAX_NAME);
+                if !valid {
+                    return Err(refuse(
+                        "an object",
+                        json!(
+                            "group/Kind/namespace/name, with core for the core group and _ \
+                               for no namespace (apps/Deployment/shop/web)"
+                        ),
+                    ));
+                }
+                f.owner = Some(ObjectKey::new(
+                    if parts[0] == "core" { "" } else { parts[0] },
+                    parts[1],
+                    if parts[2] == "_" { "" } else { parts[2] },
+                    parts[3],
+                ));
+            }
             _ => unreachable!("every allowed filter is read above"),
         }
     }
@@ -849,6 +906,9 @@ mod tests {
         assert_eq!(f.kind.as_deref(), Some("kustomization"));
         assert_eq!(f.namespace.as_deref(), Some("flux-system"));
         assert_eq!(f.health, Some(Health::Unhealthy));
+        let f = filters(&q("grouped=true&owner=core/Pod/_/p"), OBJECT_FILTERS).unwrap();
+        assert!(f.grouped);
+        assert_eq!(f.owner, Some(ObjectKey::new("", "Pod", "", "p")));
         let f = filters(
             &q("event=child-unhealthy&limit=1000&name=web-1.a&namespace="),
             EVENT_FILTERS,
@@ -880,7 +940,19 @@ mod tests {
         );
         let (error, allowed) = refused("helth=unhealthy", OBJECT_FILTERS);
         assert_eq!(error, "unknown parameter \"helth\"");
-        assert_eq!(allowed, json!(["kind", "namespace", "health"]));
+        assert_eq!(
+            allowed,
+            json!(["kind", "namespace", "health", "grouped", "owner"])
+        );
+        assert!(
+            refused("grouped=yes", OBJECT_FILTERS)
+                .0
+                .contains("true or false")
+        );
+        for owner in ["apps/Deployment/web", "a/b/c/d/e", "apps//shop/web", ""] {
+            let (error, _) = refused(&format!("owner={owner}"), OBJECT_FILTERS);
+            assert!(error.contains("is not an object"), "{owner}: {error}");
+        }
         // `name` and `limit` filter events, not objects.
         assert_eq!(
             refused("name=web", OBJECT_FILTERS).0,

@@ -22,5 +22,6 @@ pub mod relations;
 pub mod route;
 pub mod store;
 pub mod subscriptions;
+pub mod tree;
 pub mod warnings;
 pub mod writes;

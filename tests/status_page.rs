@@ -111,7 +111,25 @@ fn objects() -> Vec<Value> {
                      "message": "ReplicaSet \"web-5c6b1\" has timed out progressing."},
                     {"type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable",
                      "message": "Deployment does not have minimum availability."}]}}),
+        // Its ReplicaSet and two Pods, which the list counts under it.
+        json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": "web-5c6b1", "namespace": "apps", "generation": 1,
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}]},
+            "spec": {"replicas": 2},
+            "status": {"observedGeneration": 1, "replicas": 2, "readyReplicas": 2, "availableReplicas": 2}}),
+        pod("bulk-10"),
+        pod("bulk-2"),
     ]
+}
+
+fn pod(name: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": "apps", "creationTimestamp": "2026-11-01T00:00:00Z",
+                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-5c6b1"}]},
+        "spec": {"nodeName": "n1", "containers": [{"name": "web", "image": "nginx:1.27"}]},
+        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}],
+                   "containerStatuses": [{"name": "web", "ready": true, "restartCount": 0,
+                                          "state": {"running": {"startedAt": "2026-11-01T00:00:05Z"}}}]}})
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -233,7 +251,15 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
 
     let page = format!("http://{addr}/");
     let profile = dir.join("chromium-profile");
-    let (list, unhealthy, one) = tokio::task::spawn_blocking(move || {
+    // Until herald has the Pods (the list groups them).
+    for _ in 0..400 {
+        let (_, _, body) = request(&addr, "GET", "/api/v1/objects?kind=Pod").await;
+        if body.contains("bulk-2") && body.contains("bulk-10") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let (list, unhealthy, one, pods, pod, web) = tokio::task::spawn_blocking(move || {
         (
             dom(&page, &profile),
             dom(&format!("{page}#/?health=unhealthy"), &profile),
@@ -241,6 +267,12 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
                 &format!(
                     "{page}#/object/kustomize.toolkit.fluxcd.io/Kustomization/flux-system/apps"
                 ),
+                &profile,
+            ),
+            dom(&format!("{page}#/?kind=Pod"), &profile),
+            dom(&format!("{page}#/object/core/Pod/apps/bulk-2"), &profile),
+            dom(
+                &format!("{page}#/object/apps/Deployment/apps/web"),
                 &profile,
             ),
         )
@@ -261,6 +293,19 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
     ] {
         assert!(rows.iter().any(|r| r == o), "{o} not listed: {rows:?}");
     }
+    // Pods and ReplicaSets are counted under their Deployment, not listed beside it.
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r.starts_with("Pod ") || r.starts_with("ReplicaSet ")),
+        "{rows:?}"
+    );
+    assert_eq!(
+        attrs(table, "data-grouped"),
+        ["Pod:2,ReplicaSet:1"],
+        "the Deployment counts them: {table}"
+    );
+    assert!(text_of(&list, "objects").contains("▸ 2 Pods, 1 ReplicaSet"));
     let healths = attrs(table, "data-health");
     assert_eq!(healths.len(), rows.len(), "{healths:?} {rows:?}");
     let first_healthy = healths.iter().position(|h| h == "healthy").unwrap();
@@ -343,6 +388,38 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
     assert!(
         !one.contains(">null<") && !one.contains("null<h3"),
         "stray null: {one}"
+    );
+
+    // Looking at Pods lists them, in the order people count: bulk-2 before bulk-10.
+    assert_eq!(
+        attrs(inner(&pods, "objects"), "data-object"),
+        ["Pod apps/bulk-2", "Pod apps/bulk-10"]
+    );
+    // A Pod's tree: the path down to it from the Kustomization that applied its Deployment.
+    let tree = text_of(&pod, "tree");
+    assert!(
+        tree.starts_with(
+            "Kustomization flux-system/apps › Deployment apps/web › ReplicaSet apps/web-5c6b1 › Pod apps/bulk-2"
+        ),
+        "{tree}"
+    );
+    assert!(
+        inner(&pod, "tree").contains(
+            "href=\"#/object/kustomize.toolkit.fluxcd.io/Kustomization/flux-system/apps\""
+        ),
+        "{pod}"
+    );
+    // The Deployment's tree goes down to its Pods, sorted naturally.
+    let below = attrs(inner(&web, "tree"), "data-object");
+    assert_eq!(
+        below,
+        [
+            "Deployment apps/web",
+            "ReplicaSet apps/web-5c6b1",
+            "Pod apps/bulk-2",
+            "Pod apps/bulk-10"
+        ],
+        "{web}"
     );
 }
 

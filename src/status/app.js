@@ -9,6 +9,15 @@ const MAX_ROWS = 1000;
 const LATEST_EVENTS = 10;
 
 let objects = [];
+// Owners whose grouped Pods, ReplicaSets and Jobs are shown (`group/kind/namespace/name`), and
+// those members as last fetched.
+const openGroups = new Set();
+let members = {};
+// Names sort as people count: bulk-2 before bulk-10.
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+const byName = (a, b) => collator.compare(a, b);
+// The kinds the list counts under their workload (as the API's `grouped=true` does).
+const GROUPED = ["Pod", "ReplicaSet", "ControllerRevision", "Job", "EndpointSlice"];
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -32,9 +41,18 @@ function label(o) {
   return `${o.kind} ${ref(o)}`;
 }
 
+function idOf(o) {
+  return [o.group || "core", o.kind, o.namespace || "_", o.name].join("/");
+}
+
 function hrefOf(o) {
   const parts = [o.group || "core", o.kind, o.namespace || "_", o.name];
   return "#/object/" + parts.map(encodeURIComponent).join("/");
+}
+
+// Whether the list groups: not while one looks for a name or at a grouped kind.
+function grouping(params) {
+  return !params.get("q") && !GROUPED.includes(params.get("kind") || "");
 }
 
 function healthCell(h) {
@@ -140,7 +158,8 @@ function listSkeleton(params) {
     if (text.value) p.set("q", text.value);
     setParams(p);
     renderHeaderActive(p.get("health") || "");
-    renderRows(p);
+    if (String(grouping(p)) !== view.dataset.grouping) refresh();
+    else renderRows(p);
   };
   health.addEventListener("change", changed);
   kind.addEventListener("change", changed);
@@ -167,50 +186,95 @@ function renderHeaderActive(health) {
   }
 }
 
+function groupText(g) {
+  return Object.keys(g).sort(byName).map((kind) => {
+    const n = Object.values(g[kind]).reduce((a, b) => a + b, 0);
+    return `${n} ${kind}${n === 1 ? "" : "s"}`;
+  }).join(", ");
+}
+
+function groupData(g) {
+  return Object.keys(g).sort(byName)
+    .map((kind) => `${kind}:${Object.values(g[kind]).reduce((a, b) => a + b, 0)}`).join(",");
+}
+
+// The worst health among a group's members.
+function groupHealth(g) {
+  const healths = Object.values(g).flatMap((byHealth) => Object.keys(byHealth));
+  return healths.sort((a, b) => rank(a) - rank(b))[0];
+}
+
+function objectRow(o, member) {
+  const a = o.assessment;
+  const ready = (a.ready ? "yes" : "no") + (a.suspended ? " · suspended" : "");
+  const id = idOf(o);
+  let grouped = null;
+  if (o.grouped) {
+    const open = openGroups.has(id);
+    const worst = groupHealth(o.grouped);
+    grouped = el("button", { class: `group health ${worst}`, type: "button", "aria-expanded": String(open) },
+      `${open ? "▾" : "▸"} ${groupText(o.grouped)}`);
+    grouped.addEventListener("click", () => {
+      if (openGroups.has(id)) openGroups.delete(id); else openGroups.add(id);
+      refresh();
+    });
+  }
+  return el("tr", { "data-object": label(o), "data-health": a.health, class: member ? "member" : null,
+    "data-grouped": o.grouped ? groupData(o.grouped) : null },
+    healthCell(a.health),
+    el("td", {}, o.kind),
+    el("td", {}, member ? "↳ " : null, el("a", { href: hrefOf(o) }, ref(o)), grouped ? " " : null, grouped),
+    el("td", {}, ready),
+    el("td", {}, o.rolledUpFrom ? `${a.status} (its own)` : a.status),
+    el("td", {}, a.revision || ""),
+    el("td", { class: "message" }, a.message || ""),
+    el("td", { class: "when", title: o.since }, ago(o.since)));
+}
+
 function renderRows(params) {
   const health = params.get("health") || "";
   const kind = params.get("kind") || "";
   const text = (params.get("q") || "").toLowerCase();
-  const kinds = [...new Set(objects.map((o) => o.kind))].sort();
+  const kinds = [...new Set(objects.flatMap((o) => [o.kind, ...Object.keys(o.grouped || {})]))].sort(byName);
   const kindSelect = document.getElementById("filter-kind");
   const keep = kind || kindSelect.value;
   kindSelect.replaceChildren(el("option", { value: "" }, "every kind"), ...kinds.map((k) => el("option", { value: k }, k)));
   kindSelect.value = kinds.includes(keep) ? keep : "";
   document.getElementById("filter-health").value = health;
 
-  const shown = objects
-    .filter((o) => !health || o.assessment.health === health)
+  const sorted = (list) => list.sort((a, b) => rank(a.assessment.health) - rank(b.assessment.health)
+    || byName(a.kind, b.kind) || byName(ref(a), ref(b)));
+  const shown = sorted(objects
+    .filter((o) => !health || o.assessment.health === health || (o.grouped && groupHealth(o.grouped) === health))
     .filter((o) => !kind || o.kind === kind)
-    .filter((o) => !text || ref(o).toLowerCase().includes(text))
-    .sort((a, b) => rank(a.assessment.health) - rank(b.assessment.health)
-      || a.kind.localeCompare(b.kind) || ref(a).localeCompare(ref(b)));
-  const rows = shown.slice(0, MAX_ROWS).map((o) => {
-    const a = o.assessment;
-    const ready = (a.ready ? "yes" : "no") + (a.suspended ? " · suspended" : "");
-    return el("tr", { "data-object": label(o), "data-health": a.health },
-      healthCell(a.health),
-      el("td", {}, o.kind),
-      el("td", {}, el("a", { href: hrefOf(o) }, ref(o))),
-      el("td", {}, ready),
-      el("td", {}, o.rolledUpFrom ? `${a.status} (its own)` : a.status),
-      el("td", {}, a.revision || ""),
-      el("td", { class: "message" }, a.message || ""),
-      el("td", { class: "when", title: o.since }, ago(o.since)));
+    .filter((o) => !text || ref(o).toLowerCase().includes(text)));
+  const rows = shown.slice(0, MAX_ROWS).flatMap((o) => {
+    const id = idOf(o);
+    const inside = o.grouped && openGroups.has(id) ? sorted((members[id] || []).slice()) : [];
+    return [objectRow(o, false), ...inside.map((m) => objectRow(m, true))];
   });
   document.querySelector("#objects tbody").replaceChildren(...rows);
+  const total = objects.length;
   document.getElementById("shown").textContent = shown.length > MAX_ROWS
     ? `${MAX_ROWS} of ${shown.length} objects shown: narrow the filter to see the rest.`
-    : `${shown.length} of ${objects.length} objects.`;
+    : `${shown.length} of ${total} objects${objects.some((o) => o.grouped) ? " (Pods, ReplicaSets and Jobs counted under their workload)" : ""}.`;
 }
 
 async function renderList(params, status) {
+  const grouped = grouping(params);
   const [data, events, silences] = await Promise.all([
-    getJSON("/api/v1/objects"),
+    getJSON(grouped ? "/api/v1/objects?grouped=true" : "/api/v1/objects"),
     getJSON(`/api/v1/events?limit=${LATEST_EVENTS}`),
     status.notifications ? getJSON("/api/v1/silences") : { items: [] },
   ]);
   objects = data.items || [];
+  const open = grouped ? objects.filter((o) => o.grouped && openGroups.has(idOf(o))) : [];
+  const fetched = await Promise.all(open.map((o) =>
+    getJSON("/api/v1/objects?owner=" + encodeURIComponent(idOf(o)))));
+  members = {};
+  open.forEach((o, i) => { members[idOf(o)] = fetched[i].items || []; });
   listSkeleton(params);
+  document.getElementById("view").dataset.grouping = String(grouped);
   renderRows(params);
   renderEvents(events.items || []);
   renderSilences((silences.items || []).filter((s) => s.active));
@@ -267,6 +331,7 @@ function facts(pairs) {
 
 function relativesTable(id, list) {
   if (!list || list.length === 0) return el("p", { id, class: "note" }, "none");
+  list = list.slice().sort((a, b) => byName(a.kind, b.kind) || byName(ref(a), ref(b)));
   return el("table", { id },
     el("thead", {}, el("tr", {}, ...["health", "object", "ready", "status", "message"].map((h) => el("th", {}, h)))),
     el("tbody", {}, ...list.map((o) => o.watched === false
@@ -277,6 +342,34 @@ function relativesTable(id, list) {
         el("td", {}, o.ready ? "yes" : "no"),
         el("td", {}, o.status || ""),
         el("td", { class: "message" }, o.message || "")))));
+}
+
+function treeLink(n, current) {
+  const text = label(n);
+  if (current) return el("strong", {}, text);
+  return n.watched === false ? el("span", { class: "muted", title: "not watched" }, text)
+    : el("a", { href: hrefOf(n) }, text);
+}
+
+function treeNode(n, current) {
+  const kids = (n.children || []).slice().sort((a, b) => byName(a.kind, b.kind) || byName(ref(a), ref(b)));
+  return el("li", { "data-object": label(n), "data-health": n.health || null },
+    el("span", { class: `health ${n.health || "none"}`, title: n.health || "not watched" }),
+    treeLink(n, current),
+    kids.length ? el("ul", {}, ...kids.map((k) => treeNode(k, false))) : null);
+}
+
+// Where the object sits: each path down to it from what applies it, and what it applied or
+// owns, nested.
+function renderTree(o) {
+  const t = o.tree;
+  if (!t) return null;
+  const paths = (t.ancestors || []).map((path) => el("p", { class: "path" },
+    ...path.flatMap((n) => [treeLink(n, false), " › "]), el("strong", {}, label(o))));
+  return el("div", { id: "tree" },
+    ...paths,
+    el("ul", { class: "tree" }, treeNode(t.descendants, true)),
+    t.truncated ? el("p", { class: "note" }, "Only part of the tree is shown: it is larger than the page draws.") : null);
 }
 
 // A health rolled up from children is said to be theirs: next to it, the object's own status
@@ -323,6 +416,8 @@ async function renderObject(path) {
         el("td", {}, w.reason),
         el("td", {}, String(w.count)),
         el("td", { class: "message" }, w.note))))),
+    el("h3", {}, "Tree"),
+    renderTree(o),
     o.rolledUpFrom ? el("h3", {}, "Health rolled up from") : null,
     o.rolledUpFrom ? relativesTable("rolled-up-from", o.rolledUpFrom.map((c) => Object.assign({ watched: true }, c))) : null,
     el("h3", {}, "Children"),
