@@ -372,6 +372,54 @@ function renderTree(o) {
     t.truncated ? el("p", { class: "note" }, "Only part of the tree is shown: it is larger than the page draws.") : null);
 }
 
+function short(digest) {
+  const d = String(digest || "");
+  const i = d.indexOf(":");
+  return i >= 0 && d.length > i + 13 ? d.slice(0, i + 13) + "…" : d;
+}
+
+// One history record in a line: a transition's verdicts, a change's paths or digests, a
+// notification's receiver, a warning's reason.
+function recordText(r) {
+  if (r.type === "warning") return `${r.reason}${r.count > 1 ? ` (x${r.count})` : ""}: ${r.note}`;
+  if (r.type === "notification") return `${r.event} to ${r.receiver} (route ${r.route}): ${r.outcome}`;
+  const c = r.change;
+  if (c && c.type === "spec") {
+    const paths = (c.paths || []).map((p) => p.old !== undefined && p.new !== undefined
+      ? `${p.path}: ${p.old} → ${p.new}` : `${p.path} (${p.op})`);
+    if (c.more) paths.push(`+${c.more} more`);
+    const gen = c.fromGeneration !== undefined ? `generation ${c.fromGeneration} → ${c.toGeneration}: ` : "";
+    return gen + paths.join("; ");
+  }
+  if (c && c.type === "image") return `container ${c.container} ${c.image} ${short(c.oldDigest)} → ${short(c.newDigest)}`;
+  const moved = `${verdict(r.from)} → ${r.to ? verdict(r.to) : "deleted"}`;
+  return r.message ? `${moved}: ${r.message}` : moved;
+}
+
+function recordWhat(r) {
+  if (r.type === "transition") return (r.events || []).join(", ") || "transition";
+  return r.type;
+}
+
+// What happened to the object and below it, newest first (herald's history, kept across
+// restarts).
+function renderTimeline(o) {
+  const items = o.timeline || [];
+  if (items.length === 0) return el("p", { id: "timeline", class: "note" }, "nothing recorded yet");
+  const self = label(o);
+  return el("table", { id: "timeline" },
+    el("thead", {}, el("tr", {}, ...["at", "what", "object", "details"].map((h) => el("th", {}, h)))),
+    el("tbody", {}, ...items.map((r) => {
+      const about = r.object ? label(r.object) : self;
+      const c = r.change || {};
+      return el("tr", { "data-type": recordWhat(r), "data-object": about },
+        el("td", { class: "when", title: r.at }, `${when(r.at)} (${ago(r.at)})`),
+        el("td", {}, recordWhat(r)),
+        el("td", {}, about === self ? "" : el("a", { href: hrefOf(r.object) }, about)),
+        el("td", { class: "message", title: c.type === "image" ? `${c.oldDigest} → ${c.newDigest}` : null }, recordText(r)));
+    })));
+}
+
 // A health rolled up from children is said to be theirs: next to it, the object's own status
 // (`ReconciliationSucceeded`) would read as a contradiction.
 function verdict(v) {
@@ -424,6 +472,8 @@ async function renderObject(path) {
     relativesTable("children", o.children),
     el("h3", {}, "Parents"),
     relativesTable("parents", o.parents),
+    o.timeline === undefined ? null : el("h3", {}, "Timeline (newest first, with what lies below)"),
+    o.timeline === undefined ? null : renderTimeline(o),
     el("h3", {}, "Transitions (newest first)"),
     transitions.length === 0 ? el("p", { class: "note" }, "none") : el("table", { id: "transitions" },
       el("thead", {}, el("tr", {}, ...["at", "from", "to", "message"].map((h) => el("th", {}, h)))),
