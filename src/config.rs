@@ -235,6 +235,8 @@ pub struct Watch {
     pub max_child_kinds: usize,
     /// Watch Kubernetes Warning Events and attach them to the objects they regard.
     pub events: bool,
+    /// With `children`: watch Nodes, their health and which GitOps objects their Pods belong to.
+    pub nodes: bool,
     /// Every watch lists again this often to repair any divergence from the API server (`0`:
     /// never; unset: 30m).
     #[serde(deserialize_with = "some_duration")]
@@ -254,6 +256,7 @@ impl Default for Watch {
             children: true,
             max_child_kinds: 64,
             events: true,
+            nodes: true,
             relist_interval: None,
             not_ready_after: None,
         }
