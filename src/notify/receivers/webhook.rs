@@ -124,6 +124,8 @@ pub fn herald_payload(e: &Event, summary: String) -> Value {
         "summary": summary,
         "test": e.test,
         "warnings": e.warnings,
+        "affected": e.affected,
+        "affectedMore": e.affected_more,
     })
 }
 
