@@ -430,7 +430,10 @@ impl Store {
         if placed.is_none() {
             return self.placement.remove(key);
         }
-        let key = self.intern(key.clone());
+        let key = match self.keys.get(key) {
+            Some(k) => Arc::clone(k),
+            None => self.intern(key.clone()),
+        };
         self.placement.update(&key, placed)
     }
 
