@@ -2394,3 +2394,17 @@ delivery: {retryInitial: 10m, retryMax: 1m, timeout: 0ms}
         assert_eq!(format!("{s:?}"), "Secret(env SLACK_TOKEN)");
     }
 }
+
+#[cfg(test)]
+mod watch_nodes_tests {
+    use super::*;
+
+    #[test]
+    fn nodes_are_watched_unless_turned_off() {
+        let on = parse("cluster: c\n", Path::new("herald.yaml")).unwrap();
+        assert!(on.watch.nodes);
+        let off = parse("watch: {nodes: false}\n", Path::new("herald.yaml")).unwrap();
+        assert!(!off.watch.nodes);
+        assert!(parse("watch: {nodes: maybe}\n", Path::new("herald.yaml")).is_err());
+    }
+}
