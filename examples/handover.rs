@@ -367,6 +367,8 @@ fn notification(id: u64, i: usize, rng: &mut Rng) -> Notification {
             repo: None,
             attempted: None,
             warnings: Vec::new(),
+            affected: Vec::new(),
+            affected_more: 0,
         },
         due: at,
         recheck: false,

@@ -235,6 +235,8 @@ pub struct Watch {
     pub max_child_kinds: usize,
     /// Watch Kubernetes Warning Events and attach them to the objects they regard.
     pub events: bool,
+    /// With `children`: watch Nodes, their health and which GitOps objects their Pods belong to.
+    pub nodes: bool,
     /// Every watch lists again this often to repair any divergence from the API server (`0`:
     /// never; unset: 30m).
     #[serde(deserialize_with = "some_duration")]
@@ -254,6 +256,7 @@ impl Default for Watch {
             children: true,
             max_child_kinds: 64,
             events: true,
+            nodes: true,
             relist_interval: None,
             not_ready_after: None,
         }
@@ -2389,5 +2392,19 @@ delivery: {retryInitial: 10m, retryMax: 1m, timeout: 0ms}
     fn secrets_never_print_their_values() {
         let s = Secret::Env("SLACK_TOKEN".into());
         assert_eq!(format!("{s:?}"), "Secret(env SLACK_TOKEN)");
+    }
+}
+
+#[cfg(test)]
+mod watch_nodes_tests {
+    use super::*;
+
+    #[test]
+    fn nodes_are_watched_unless_turned_off() {
+        let on = parse("cluster: c\n", Path::new("herald.yaml")).unwrap();
+        assert!(on.watch.nodes);
+        let off = parse("watch: {nodes: false}\n", Path::new("herald.yaml")).unwrap();
+        assert!(!off.watch.nodes);
+        assert!(parse("watch: {nodes: maybe}\n", Path::new("herald.yaml")).is_err());
     }
 }

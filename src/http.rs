@@ -16,7 +16,12 @@
 //! - `GET /api/v1/objects/{group}/{kind}/{namespace}/{name}`: one object (deleted ones within the
 //!   retention window too) with its own assessment, its children and parents, and its recent
 //!   transitions, and `warnings`: the latest Kubernetes Warning Events of the object and of its
-//!   descendants (`reason`, `note`, `count`, `at`, `object`), newest first.
+//!   descendants (`reason`, `note`, `count`, `at`, `object`), newest first. Where it runs and
+//!   what it uses, by kind: a Pod's `node`, `claims` and `services`; a PersistentVolumeClaim's
+//!   `volume`; a Service's `pods` and `podsTotal`; a Node's `hosts` (`pods`, `podsTotal`,
+//!   `objects`: the GitOps objects its Pods belong to with `pods`, and `more`); a Namespace's
+//!   `objects` (live objects by kind, then health: counts). Lists are bounded (50 Pods or
+//!   Services, 20 GitOps objects).
 //!   `core` stands for the core group and `_` for no namespace.
 //! - `GET /api/v1/events?kind=&namespace=&name=&event=&limit=`: the latest events herald detected
 //!   (the last 1,000 are kept), newest first.
@@ -48,6 +53,8 @@ use crate::store::{Entry, Key, ObjectKey, Store};
 
 /// Warnings an object's answer shows, at most.
 const WARNINGS_SHOWN: usize = 20;
+/// Pods (of a Service, of a Node) and Services (of a Pod) an object's answer names, at most.
+const PLACED_SHOWN: usize = 50;
 
 /// Serves the API on `listener` until the task is dropped, with the default limits.
 pub async fn serve(listener: TcpListener, agent: Arc<Agent>) {
@@ -432,6 +439,7 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
                     v["parents"] = relatives(&store, &store.parents(&key));
                     v["warnings"] = json!(store.warnings_under(&key, WARNINGS_SHOWN));
                     v["tree"] = crate::tree::tree(&store, &Arc::new(key.clone()));
+                    placement(&store, &key, &mut v);
                     reply(StatusCode::OK, &v)
                 }
                 None => reply(
@@ -853,6 +861,80 @@ fn relatives(store: &Store, keys: &[Key]) -> Value {
             v
         })
         .collect()
+}
+
+/// Where an object runs and what it uses, by its kind ([`crate::placement`]): a Pod's `node`,
+/// `claims` and `services`; a claim's `volume`; a Service's `pods` (and `podsTotal`); a Node's
+/// `hosts` (`pods`, `podsTotal`, and `objects`: the GitOps objects those Pods belong to, with
+/// how many run there, and `more`); a Namespace's `objects` (live objects by kind and health).
+fn placement(store: &Store, key: &ObjectKey, v: &mut Value) {
+    if !key.group.is_empty() {
+        return;
+    }
+    let core = |kind: &str, namespace: &str, name: &str| -> Key {
+        std::sync::Arc::new(ObjectKey::new("", kind, namespace, name))
+    };
+    let one = |k: Key| relatives(store, &[k]).as_array_mut().and_then(|a| a.pop());
+    match key.kind.as_str() {
+        "Pod" => {
+            let Some(p) = store.placement.pod(key) else {
+                return;
+            };
+            if let Some(n) = &p.node {
+                v["node"] = json!(one(core("Node", "", n)));
+            }
+            let claims: Vec<Key> = p
+                .claims
+                .iter()
+                .map(|c| core("PersistentVolumeClaim", &key.namespace, c))
+                .collect();
+            v["claims"] = relatives(store, &claims);
+            v["services"] = relatives(store, &store.services_of(key, PLACED_SHOWN));
+        }
+        "PersistentVolumeClaim" => {
+            if let Some(pv) = store.placement.volume(key) {
+                v["volume"] = json!(one(core("PersistentVolume", "", pv)));
+            }
+        }
+        "Service" => {
+            let (pods, total) = store.pods_selected(key, PLACED_SHOWN);
+            v["pods"] = relatives(store, &pods);
+            v["podsTotal"] = json!(total);
+        }
+        "Node" => {
+            let pods: Vec<Key> = store
+                .placement
+                .pods_on(&key.name)
+                .take(PLACED_SHOWN)
+                .cloned()
+                .collect();
+            let affected = store.affected_by_node(&key.name);
+            let objects: Vec<Value> = affected
+                .objects
+                .iter()
+                .map(|a| {
+                    let mut o = one(std::sync::Arc::new(a.object.clone())).unwrap_or_default();
+                    o["pods"] = json!(a.pods);
+                    o
+                })
+                .collect();
+            v["hosts"] = json!({
+                "pods": relatives(store, &pods),
+                "podsTotal": store.placement.count_on(&key.name),
+                "objects": objects,
+                "more": affected.more,
+            });
+        }
+        "Namespace" => {
+            let counts: serde_json::Map<String, Value> = store
+                .in_namespace(&key.name)
+                .into_iter()
+                .map(|(kind, by_health)| (kind, json!(by_health)))
+                .collect();
+            v["objects"] = Value::Object(counts);
+        }
+        _ => {}
+    }
 }
 
 fn entry_json(store: &Store, key: &ObjectKey, e: &Entry, with_transitions: bool) -> Value {

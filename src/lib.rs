@@ -18,6 +18,7 @@ pub mod lua;
 pub mod metrics;
 pub mod notify;
 pub mod object;
+pub mod placement;
 pub mod relations;
 pub mod route;
 pub mod store;

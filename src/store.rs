@@ -94,6 +94,10 @@ pub struct Transition {
     /// When its health was rolled up: the first child behind it (see [`Rollup::via`]).
     #[serde(skip)]
     pub via: Option<String>,
+    /// A Node leaving Healthy: the GitOps objects whose Pods run there
+    /// ([`Store::affected_by_node`]).
+    #[serde(skip)]
+    pub affected: Option<Box<crate::placement::Affected>>,
 }
 
 /// The parts of an assessment whose change is a transition.
@@ -346,6 +350,7 @@ impl Entry {
                 .map(|r| r.children.clone())
                 .unwrap_or_default(),
             via: self.rollup.as_ref().map(|r| r.via.clone()),
+            affected: None,
         }
     }
 
@@ -367,6 +372,8 @@ pub struct Store {
     up: HashMap<Key, BTreeMap<Node, u32>>,
     /// Kubernetes Warning Events by the object they regard, bounded.
     pub warnings: crate::warnings::Warnings,
+    /// Where Pods run and what they use: outside the roll-up ([`crate::placement`]).
+    pub placement: crate::placement::Placement,
 }
 
 impl Store {
@@ -380,6 +387,7 @@ impl Store {
             down: HashMap::new(),
             up: HashMap::new(),
             warnings: crate::warnings::Warnings::default(),
+            placement: crate::placement::Placement::default(),
         }
     }
 
@@ -402,6 +410,34 @@ impl Store {
     /// names. Returns the transitions: the object's, if its verdict changed (or it is new), and
     /// those of the ancestors its change rolls up into.
     pub fn apply(&mut self, seen: Observed, now: Timestamp) -> Vec<Transition> {
+        let mut out = self.apply_links(seen, now);
+        for t in &mut out {
+            let left_healthy = t.from.as_ref().is_some_and(|v| v.health == Health::Healthy)
+                && t.to.as_ref().is_some_and(|v| v.health != Health::Healthy);
+            if left_healthy && t.key.group.is_empty() && t.key.kind == "Node" {
+                let affected = self.affected_by_node(&t.key.name);
+                if !affected.objects.is_empty() {
+                    t.affected = Some(Box::new(affected));
+                }
+            }
+        }
+        out
+    }
+
+    /// Records where a Pod runs and what it uses, a Service's selector or a claim's volume
+    /// (None: forgets them). Outside the roll-up: no transition comes of it.
+    pub fn place(&mut self, key: &ObjectKey, placed: Option<crate::placement::Placed>) -> bool {
+        if placed.is_none() {
+            return self.placement.remove(key);
+        }
+        let key = match self.keys.get(key) {
+            Some(k) => Arc::clone(k),
+            None => self.intern(key.clone()),
+        };
+        self.placement.update(&key, placed)
+    }
+
+    fn apply_links(&mut self, seen: Observed, now: Timestamp) -> Vec<Transition> {
         let Observed {
             key,
             resource_version,
@@ -526,10 +562,12 @@ impl Store {
             meta: Arc::clone(&e.meta),
             children: Vec::new(),
             via: None,
+            affected: None,
         };
         e.deleted_at = Some(now);
         e.since = now;
         e.history.push(&t);
+        self.placement.remove(&k);
         let mut out = vec![t];
         let parents = self.parents_of(&k);
         self.settle(parents, false, now, &mut out);
@@ -580,6 +618,7 @@ impl Store {
         }
         self.keys.retain(|k| Arc::strong_count(k) > 1);
         self.warnings.prune(now);
+        self.placement.prune();
     }
 
     /// A live object as a transition from nothing to what it is now, as if herald had just
@@ -830,7 +869,7 @@ impl Store {
         let quoted: Vec<String> = named
             .iter()
             .take(NAMED_CHILDREN)
-            .map(|(c, ce, _, _)| format!("{c}: {}", self.child_message(ce)))
+            .map(|(c, ce, _, _)| format!("{c}: {}", self.child_message(c, ce)))
             .collect();
         let mut message = quoted.join("; ");
         if named.len() > NAMED_CHILDREN {
@@ -855,7 +894,7 @@ impl Store {
     /// A child's message as its parent quotes it. When the child's own children are the
     /// trouble, the object at the root of it is named instead of the chain between:
     /// `Pod apps/api-7d9f8-0: back-off …`.
-    fn child_message(&self, child: &Entry) -> String {
+    fn child_message(&self, key: &Key, child: &Entry) -> String {
         if child.rollup.is_some()
             && let Some((k, e)) = child
                 .culprits
@@ -863,11 +902,171 @@ impl Store {
                 .find_map(|k| self.entries.get_key_value(k.as_ref()))
                 .filter(|(_, e)| e.is_live() && e.rollup.is_none())
         {
-            return format!("{k}: {}", own_message(e));
+            return format!("{k}: {}{}", own_message(e), self.node_note(k));
         }
-        own_message(child)
+        own_message(child) + &self.node_note(key)
+    }
+
+    /// For a Pod whose Node is not healthy: ` (on Node n1: NotReady)`; otherwise nothing.
+    fn node_note(&self, pod: &ObjectKey) -> String {
+        if !pod.group.is_empty() || pod.kind != "Pod" {
+            return String::new();
+        }
+        let Some(node) = self.placement.pod(pod).and_then(|p| p.node.as_deref()) else {
+            return String::new();
+        };
+        match self
+            .entries
+            .get(&ObjectKey::new("", "Node", "", node))
+            .filter(|e| e.is_live() && e.health() != Health::Healthy)
+        {
+            Some(e) => format!(" (on Node {node}: {})", e.own.status),
+            None => String::new(),
+        }
+    }
+
+    /// The GitOps objects (Kustomizations, HelmReleases, Applications) whose Pods run on the
+    /// Node `node`: from each live Pod there, up its parents breadth first to the nearest ones,
+    /// counting Pods per object; most Pods first, the first [`AFFECTED_TOLD`] named and the
+    /// rest counted. At most [`AFFECTED_PODS`] Pods and [`AFFECTED_VISITED`] objects are
+    /// looked at.
+    ///
+    /// [`AFFECTED_TOLD`]: crate::placement::AFFECTED_TOLD
+    /// [`AFFECTED_PODS`]: crate::placement::AFFECTED_PODS
+    /// [`AFFECTED_VISITED`]: crate::placement::AFFECTED_VISITED
+    pub fn affected_by_node(&self, node: &str) -> crate::placement::Affected {
+        use crate::placement::{AFFECTED_PODS, AFFECTED_TOLD, AFFECTED_VISITED, Affects};
+        let mut counts: HashMap<Key, u32> = HashMap::new();
+        let mut budget = AFFECTED_VISITED;
+        for pod in self.placement.pods_on(node).take(AFFECTED_PODS) {
+            if budget == 0 {
+                break;
+            }
+            if !self.entries.get(pod).is_some_and(Entry::is_live) {
+                continue;
+            }
+            let mut seen: HashSet<Key> = HashSet::from([Arc::clone(pod)]);
+            let mut level = vec![Arc::clone(pod)];
+            let mut found: Vec<Key> = Vec::new();
+            for _ in 0..MAX_DEPTH {
+                let mut next = Vec::new();
+                for k in &level {
+                    for p in self.parents_of(k) {
+                        if budget == 0 {
+                            break;
+                        }
+                        budget -= 1;
+                        if !seen.insert(Arc::clone(&p)) {
+                            continue;
+                        }
+                        if crate::placement::is_deployer(&p) {
+                            found.push(p);
+                        } else {
+                            next.push(p);
+                        }
+                    }
+                }
+                if !found.is_empty() || next.is_empty() {
+                    break;
+                }
+                level = next;
+            }
+            for f in found {
+                *counts.entry(f).or_default() += 1;
+            }
+        }
+        let mut all: Vec<(Key, u32)> = counts.into_iter().collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let more = all.len().saturating_sub(AFFECTED_TOLD) as u32;
+        all.truncate(AFFECTED_TOLD);
+        crate::placement::Affected {
+            objects: all
+                .into_iter()
+                .map(|(k, pods)| Affects {
+                    object: (*k).clone(),
+                    pods,
+                })
+                .collect(),
+            more,
+        }
+    }
+
+    /// The live Pods of a Service's namespace that its selector selects, in key order: the
+    /// first `limit`, and how many there are. At most [`SCAN_BUDGET`] Pods are looked at.
+    pub fn pods_selected(&self, service: &ObjectKey, limit: usize) -> (Vec<Key>, usize) {
+        let Some(selector) = self.placement.selector(service) else {
+            return (Vec::new(), 0);
+        };
+        let mut out = Vec::new();
+        let mut total = 0;
+        for (k, _) in self
+            .live_of_kind("Pod", &service.namespace)
+            .take(SCAN_BUDGET)
+        {
+            if self
+                .placement
+                .pod(k)
+                .is_some_and(|p| crate::placement::selects(selector, &p.labels))
+            {
+                total += 1;
+                if out.len() < limit {
+                    out.push(Arc::clone(k));
+                }
+            }
+        }
+        (out, total)
+    }
+
+    /// The live Services of a Pod's namespace whose selectors select it, at most `limit`.
+    pub fn services_of(&self, pod: &ObjectKey, limit: usize) -> Vec<Key> {
+        let Some(p) = self.placement.pod(pod) else {
+            return Vec::new();
+        };
+        self.live_of_kind("Service", &pod.namespace)
+            .take(SCAN_BUDGET)
+            .filter(|(k, _)| {
+                self.placement
+                    .selector(k)
+                    .is_some_and(|s| crate::placement::selects(s, &p.labels))
+            })
+            .map(|(k, _)| Arc::clone(k))
+            .take(limit)
+            .collect()
+    }
+
+    /// Live objects of the core group's `kind` in `namespace`, in key order.
+    fn live_of_kind<'a>(
+        &'a self,
+        kind: &'a str,
+        namespace: &'a str,
+    ) -> impl Iterator<Item = (&'a Key, &'a Entry)> + 'a {
+        let from = ObjectKey::new("", kind, namespace, "");
+        self.entries
+            .range::<ObjectKey, _>(&from..)
+            .take_while(move |(k, _)| {
+                k.group.is_empty() && k.kind == kind && k.namespace == namespace
+            })
+            .filter(|(_, e)| e.is_live())
+    }
+
+    /// The live objects of a namespace by kind and health: a scan of the store, when asked.
+    /// (Kind is `group/kind`, or the kind alone for the core group.)
+    pub fn in_namespace(&self, namespace: &str) -> BTreeMap<String, BTreeMap<Health, usize>> {
+        let mut out: BTreeMap<String, BTreeMap<Health, usize>> = BTreeMap::new();
+        for (k, e) in self.live().filter(|(k, _)| k.namespace == namespace) {
+            let kind = if k.group.is_empty() {
+                k.kind.clone()
+            } else {
+                format!("{}/{}", k.group, k.kind)
+            };
+            *out.entry(kind).or_default().entry(e.health()).or_default() += 1;
+        }
+        out
     }
 }
+
+/// Objects a query-time scan of one namespace's Pods or Services looks at, at most.
+pub const SCAN_BUDGET: usize = 10_000;
 
 /// The first line of an entry's message, shortened; its status when it has none.
 fn own_message(e: &Entry) -> String {
@@ -1477,5 +1676,224 @@ mod meta_tests {
         let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}});
         let m = Meta::of(&pod);
         assert!(m.repo.is_none() && m.source.is_none());
+    }
+}
+
+#[cfg(test)]
+mod placement_tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::health::assess;
+    use crate::placement::{Affects, Placed};
+
+    fn now(secs: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + secs).unwrap()
+    }
+
+    /// As the agent does: placed first, then applied.
+    fn apply(s: &mut Store, o: &Value, at: i64) -> Vec<Transition> {
+        let key = ObjectKey::of(o).unwrap();
+        if let Some(p) = Placed::of(o, &key) {
+            s.place(&key, Some(p));
+        }
+        let seen = Observed {
+            links: Links::of(o, &key),
+            key,
+            resource_version: "1".into(),
+            meta: Meta::default(),
+            assessment: assess(o, now(at)),
+            initial: false,
+            compat: None,
+        };
+        s.apply(seen, now(at))
+    }
+
+    fn node(name: &str, ready: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
+            "status": {"conditions": [{"type": "Ready", "status": ready, "message": "kubelet stopped posting"}]}})
+    }
+
+    fn ks(name: &str) -> Value {
+        json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": name, "namespace": "flux-system"},
+            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded"}]}})
+    }
+
+    /// A Deployment applied by the Kustomization `ks`, and its ReplicaSet.
+    fn workload(s: &mut Store, name: &str, ks: &str) {
+        let d = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "apps", "generation": 1, "labels": {
+                "kustomize.toolkit.fluxcd.io/name": ks, "kustomize.toolkit.fluxcd.io/namespace": "flux-system"}},
+            "spec": {"replicas": 1},
+            "status": {"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1, "readyReplicas": 1, "availableReplicas": 1,
+                "conditions": [{"type": "Available", "status": "True"}]}});
+        apply(s, &d, 0);
+        let rs = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": format!("{name}-1"), "namespace": "apps", "generation": 1,
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": name}]},
+            "spec": {"replicas": 1},
+            "status": {"observedGeneration": 1, "replicas": 1, "readyReplicas": 1, "availableReplicas": 1}});
+        apply(s, &rs, 0);
+    }
+
+    fn pod(name: &str, rs: &str, node: &str, ready: bool) -> Value {
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "apps", "labels": {"app": rs.trim_end_matches("-1")},
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": rs}]},
+            "spec": {"nodeName": node, "containers": [{"name": "app", "image": "app:1"}],
+                "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": format!("{name}-data")}}]},
+            "status": {"phase": "Running",
+                "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }}],
+                "containerStatuses": [{"name": "app", "ready": ready, "restartCount": 0,
+                    "state": if ready { json!({"running": {}}) } else { json!({"waiting": {"reason": "ContainerCreating"}}) }}]}})
+    }
+
+    fn key(group: &str, kind: &str, ns: &str, name: &str) -> ObjectKey {
+        ObjectKey::new(group, kind, ns, name)
+    }
+
+    fn apps() -> ObjectKey {
+        key(
+            "kustomize.toolkit.fluxcd.io",
+            "Kustomization",
+            "flux-system",
+            "apps",
+        )
+    }
+
+    /// `apps` runs web (two Pods on n1), `other` runs api (one Pod on n2).
+    fn cluster() -> Store {
+        let mut s = Store::new(DEFAULT_RETENTION);
+        apply(&mut s, &node("n1", "True"), 0);
+        apply(&mut s, &node("n2", "True"), 0);
+        apply(&mut s, &ks("apps"), 0);
+        apply(&mut s, &ks("other"), 0);
+        workload(&mut s, "web", "apps");
+        workload(&mut s, "api", "other");
+        apply(&mut s, &pod("web-a", "web-1", "n1", true), 0);
+        apply(&mut s, &pod("web-b", "web-1", "n1", true), 0);
+        apply(&mut s, &pod("api-a", "api-1", "n2", true), 0);
+        s
+    }
+
+    #[test]
+    fn a_node_going_not_ready_names_the_kustomization_whose_pods_run_there() {
+        let mut s = cluster();
+        assert_eq!(
+            s.get(&apps()).unwrap().health(),
+            Health::Healthy,
+            "{:?}",
+            s.get(&apps()).unwrap().assessment()
+        );
+        let ts = apply(&mut s, &node("n1", "False"), 1);
+        assert_eq!(ts.len(), 1, "{ts:?}");
+        let t = &ts[0];
+        assert_eq!(t.key.kind, "Node");
+        assert_eq!(t.to.as_ref().unwrap().health, Health::Unhealthy);
+        let a = t.affected.as_deref().expect("affected");
+        assert_eq!(
+            a.objects,
+            vec![Affects {
+                object: apps(),
+                pods: 2
+            }]
+        );
+        assert_eq!(a.more, 0);
+        // Out of the roll-up: nothing else changed, the Kustomization is as healthy as it was.
+        assert_eq!(s.get(&apps()).unwrap().health(), Health::Healthy);
+        // n2 going NotReady names the other one alone; coming back names nothing.
+        let t = apply(&mut s, &node("n2", "False"), 2).pop().unwrap();
+        assert_eq!(t.affected.unwrap().objects[0].object.name, "other");
+        let t = apply(&mut s, &node("n2", "True"), 3).pop().unwrap();
+        assert!(t.affected.is_none());
+    }
+
+    #[test]
+    fn a_pod_culprit_says_its_node_is_unhealthy() {
+        let mut s = cluster();
+        apply(&mut s, &node("n1", "False"), 1);
+        apply(&mut s, &pod("web-a", "web-1", "n1", false), 2);
+        let e = s.get(&apps()).unwrap();
+        assert_eq!(e.health(), Health::Unhealthy, "{:?}", e.assessment());
+        assert!(
+            e.message().contains("Pod apps/web-a")
+                && e.message().contains("(on Node n1: NotReady)"),
+            "{}",
+            e.message()
+        );
+        // A Pod on a healthy Node says nothing of it.
+        apply(&mut s, &pod("api-a", "api-1", "n2", false), 3);
+        let other = key(
+            "kustomize.toolkit.fluxcd.io",
+            "Kustomization",
+            "flux-system",
+            "other",
+        );
+        let m = s.get(&other).unwrap().message().to_string();
+        assert!(
+            m.contains("Pod apps/api-a") && !m.contains("on Node"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn a_pod_moving_and_a_pod_deleted_leave_the_node() {
+        let mut s = cluster();
+        apply(&mut s, &pod("web-a", "web-1", "n2", true), 1);
+        assert_eq!(s.affected_by_node("n1").objects[0].pods, 1);
+        let n2 = s.affected_by_node("n2");
+        assert_eq!(n2.objects.len(), 2, "{n2:?}");
+        s.delete(&key("", "Pod", "apps", "web-b"), now(2));
+        assert!(s.affected_by_node("n1").objects.is_empty());
+        assert_eq!(s.placement.count_on("n1"), 0);
+        assert!(s.placement.pod(&key("", "Pod", "apps", "web-b")).is_none());
+        // Deleted and pruned: every key and interned label is let go.
+        s.delete(&key("", "Pod", "apps", "web-a"), now(3));
+        s.delete(&key("", "Pod", "apps", "api-a"), now(3));
+        s.prune(now(10_000));
+        assert_eq!(s.placement.len(), 0);
+        assert_eq!(s.placement.labels_interned(), 0);
+    }
+
+    #[test]
+    fn pods_walk_to_their_claims_volumes_and_services() {
+        let mut s = cluster();
+        let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "apps"},
+            "spec": {"selector": {"app": "web"}}});
+        apply(&mut s, &svc, 1);
+        let elsewhere = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "other"},
+            "spec": {"selector": {"app": "web"}}});
+        apply(&mut s, &elsewhere, 1);
+        let web_a = key("", "Pod", "apps", "web-a");
+        let services = s.services_of(&web_a, 10);
+        assert_eq!(services.len(), 1);
+        assert_eq!(services[0].namespace, "apps");
+        let (pods, total) = s.pods_selected(&key("", "Service", "apps", "web"), 1);
+        assert_eq!((pods.len(), total), (1, 2));
+        assert!(
+            s.services_of(&key("", "Pod", "apps", "api-a"), 10)
+                .is_empty()
+        );
+        // A changed selector selects other Pods.
+        let api = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "apps"},
+            "spec": {"selector": {"app": "api"}}});
+        apply(&mut s, &api, 2);
+        let (pods, total) = s.pods_selected(&key("", "Service", "apps", "web"), 10);
+        assert_eq!(total, 1);
+        assert_eq!(pods[0].name, "api-a");
+        assert_eq!(&*s.placement.pod(&web_a).unwrap().claims[0], "web-a-data");
+        let pvc = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "web-a-data", "namespace": "apps"}, "spec": {"volumeName": "pv-7"},
+            "status": {"phase": "Bound"}});
+        apply(&mut s, &pvc, 3);
+        assert_eq!(
+            s.placement
+                .volume(&key("", "PersistentVolumeClaim", "apps", "web-a-data")),
+            Some("pv-7")
+        );
+        let counts = s.in_namespace("apps");
+        assert_eq!(counts["Pod"][&Health::Healthy], 3);
+        assert_eq!(counts["apps/Deployment"].values().sum::<usize>(), 2);
     }
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{Value, json};
 
-use crate::store::{Entry, Key, Store};
+use crate::store::{Entry, Key, ObjectKey, Store};
 
 /// Kinds listed under the workload that owns them rather than on their own.
 pub const GROUPED_KINDS: &[(&str, &str)] = &[
@@ -98,6 +98,20 @@ fn node(store: &Store, key: &Key) -> Value {
     match live(store, key) {
         Some(e) => v["health"] = json!(e.health()),
         None => v["watched"] = json!(false),
+    }
+    // Where a Pod runs and what it mounts: links out of the ownership tree.
+    if key.group.is_empty()
+        && key.kind == "Pod"
+        && let Some(p) = store.placement.pod(key)
+    {
+        if let Some(n) = &p.node {
+            let node = ObjectKey::new("", "Node", "", n);
+            let health = store.get(&node).filter(|e| e.is_live()).map(Entry::health);
+            v["node"] = json!({"name": n, "health": health});
+        }
+        if !p.claims.is_empty() {
+            v["claims"] = json!(p.claims);
+        }
     }
     v
 }

@@ -576,3 +576,57 @@ async fn one_clients_writes_fail_while_its_reads_and_others_writes_work() {
     assert!(e.is_conflict(), "{e:?}");
     assert_eq!(leader.get("herald").await.unwrap(), taken);
 }
+
+#[tokio::test]
+async fn serves_nodes_and_volumes_cluster_wide_and_claims_by_namespace() {
+    let s = server().await;
+    let c = client(&s);
+    let d = kube::discovery::Discovery::new(c.clone())
+        .filter(&[""])
+        .run()
+        .await
+        .unwrap();
+    let core = d.groups().find(|g| g.name().is_empty()).unwrap();
+    for (kind, namespaced) in [
+        ("Node", false),
+        ("PersistentVolume", false),
+        ("PersistentVolumeClaim", true),
+    ] {
+        let (_, caps) = core.recommended_kind(kind).expect(kind);
+        assert_eq!(
+            caps.scope == kube::discovery::Scope::Namespaced,
+            namespaced,
+            "{kind}"
+        );
+        assert!(caps.supports_operation("watch"), "{kind}");
+    }
+    s.apply(
+        json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"},
+        "status": {"conditions": [{"type": "Ready", "status": "True"}]}}),
+    )
+    .unwrap();
+    s.apply(json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv-1"}}))
+        .unwrap();
+    s.apply(json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data", "namespace": "apps"}, "spec": {"volumeName": "pv-1"}}))
+        .unwrap();
+    let api = |kind: &str| {
+        Api::<DynamicObject>::all_with(
+            c.clone(),
+            &ApiResource::from_gvk(&GroupVersionKind::gvk("", "v1", kind)),
+        )
+    };
+    let nodes = api("Node").list(&ListParams::default()).await.unwrap();
+    assert_eq!(nodes.items.len(), 1);
+    assert_eq!(nodes.items[0].metadata.namespace, None);
+    let pvs = api("PersistentVolume")
+        .list(&ListParams::default())
+        .await
+        .unwrap();
+    assert_eq!(pvs.items[0].metadata.name.as_deref(), Some("pv-1"));
+    let gvk = GroupVersionKind::gvk("", "v1", "PersistentVolumeClaim");
+    let claims: Api<DynamicObject> =
+        Api::namespaced_with(c.clone(), "apps", &ApiResource::from_gvk(&gvk));
+    let claim = claims.get("data").await.unwrap();
+    assert_eq!(claim.data["spec"]["volumeName"], "pv-1");
+}

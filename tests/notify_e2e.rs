@@ -1089,3 +1089,73 @@ async fn flapping_inside_wait_for_sends_nothing_through_the_whole_pipeline() {
     assert_eq!(taken[0].body["event"], "unhealthy");
     let _ = herald.kill();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_going_not_ready_tells_the_kustomization_whose_pod_runs_there() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sink = Sink::default();
+    let hook = sink.start().await;
+    let server = crate::placement_e2e::cluster().await;
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("notify_node_affects");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("herald.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"cluster: e2e
+receivers:
+  - name: hook
+    webhook: {{url: "http://{hook}/hook"}}
+routes:
+  - match: {{kind: Node}}
+    events: [unhealthy]
+    receivers: [hook]
+delivery: {{outbox: "{}", retryInitial: 50ms, retryMax: 200ms, timeout: 5s}}
+"#,
+            dir.join("outbox.redb").display()
+        ),
+    )
+    .unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    let (_herald, addr) = crate::util::herald_run(
+        &kubeconfig,
+        &[std::ffi::OsStr::new("--config"), config.as_os_str()],
+    );
+    // Learned: n1 hosts web's Pod, which belongs to the Kustomization web.
+    let mut learned = false;
+    for _ in 0..1500 {
+        let (status, _, body) =
+            crate::util::request(&addr, "GET", "/api/v1/objects/core/Node/_/n1").await;
+        if status == 200 {
+            let v: Value = serde_json::from_str(&body).unwrap();
+            if v["hosts"]["objects"][0]["name"] == "web" {
+                learned = true;
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(learned, "herald learned where web's Pod runs");
+
+    server
+        .apply(crate::placement_e2e::node("n1", "False"))
+        .unwrap();
+    until("the Node's notification", || sink.taken().len() == 1).await;
+    let r = &sink.taken()[0];
+    assert_eq!(r.body["object"]["kind"], "Node");
+    assert_eq!(r.body["object"]["name"], "n1");
+    assert_eq!(r.body["event"], "unhealthy");
+    let affected = r.body["affected"].as_array().expect("affected");
+    assert_eq!(affected.len(), 1, "{}", r.body);
+    assert_eq!(affected[0]["object"]["kind"], "Kustomization");
+    assert_eq!(affected[0]["object"]["name"], "web");
+    assert_eq!(affected[0]["pods"], 1);
+    assert!(r.body.get("affectedMore").is_none_or(|m| m == 0));
+    assert!(
+        r.body["summary"].as_str().unwrap().contains("Node n1"),
+        "{}",
+        r.body
+    );
+}

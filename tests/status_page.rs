@@ -119,6 +119,9 @@ fn objects() -> Vec<Value> {
             "status": {"observedGeneration": 1, "replicas": 2, "readyReplicas": 2, "availableReplicas": 2}}),
         pod("bulk-10"),
         pod("bulk-2"),
+        json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"},
+            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
+                                       "message": "kubelet is posting ready status"}]}}),
     ]
 }
 
@@ -259,7 +262,7 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    let (list, unhealthy, one, pods, pod, web) = tokio::task::spawn_blocking(move || {
+    let (list, unhealthy, one, pods, pod, web, node) = tokio::task::spawn_blocking(move || {
         (
             dom(&page, &profile),
             dom(&format!("{page}#/?health=unhealthy"), &profile),
@@ -275,6 +278,7 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
                 &format!("{page}#/object/apps/Deployment/apps/web"),
                 &profile,
             ),
+            dom(&format!("{page}#/object/core/Node/_/n1"), &profile),
         )
     })
     .await
@@ -408,6 +412,23 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
             "href=\"#/object/kustomize.toolkit.fluxcd.io/Kustomization/flux-system/apps\""
         ),
         "{pod}"
+    );
+    // It runs on Node n1, linked.
+    assert!(
+        inner(&pod, "tree").contains("href=\"#/object/core/Node/_/n1\""),
+        "{pod}"
+    );
+    assert!(
+        text_of(&pod, "tree").contains("Pod apps/bulk-2 on Node n1"),
+        "{pod}"
+    );
+    assert!(text_of(&pod, "node").contains("Node n1"), "{pod}");
+    // The Node's page: the Kustomization whose Pods run there.
+    let hosts = text_of(&node, "hosts");
+    assert!(hosts.contains("Kustomization flux-system/apps"), "{hosts}");
+    assert!(
+        text_of(&node, "node-pods").contains("Pod apps/bulk-10"),
+        "{node}"
     );
     // The Deployment's tree goes down to its Pods, sorted naturally.
     let below = attrs(inner(&web, "tree"), "data-object");

@@ -17,6 +17,7 @@ mod lua_hostile;
 mod lua_robust;
 mod metrics_e2e;
 mod notify_e2e;
+mod placement_e2e;
 mod receivers;
 mod run_cli;
 mod status_page;

@@ -56,6 +56,9 @@ pub const GITOPS_KINDS: &[(&str, &str)] = &[
 /// The kind of Kubernetes Events herald watches for warnings.
 pub const EVENTS: (&str, &str) = ("events.k8s.io", "Event");
 
+/// The kind of the Nodes herald watches with children ([`Config::nodes`]).
+pub const NODES: (&str, &str) = ("", "Node");
+
 /// Events kept for `/api/v1/events`, at most.
 pub const EVENTS_KEPT: usize = 1000;
 
@@ -139,6 +142,9 @@ pub struct Config {
     /// Watch Kubernetes Warning Events (`events.k8s.io/v1`, `type=Warning` alone) and attach
     /// them to the objects they regard ([`crate::warnings`]).
     pub events: bool,
+    /// With `children`: watch Nodes (their health, and which GitOps objects their Pods belong
+    /// to, [`crate::placement`]).
+    pub nodes: bool,
 }
 
 /// How often watches relist unless told otherwise.
@@ -166,6 +172,7 @@ impl Default for Config {
             not_ready_after: DEFAULT_NOT_READY_AFTER,
             shard: None,
             events: true,
+            nodes: true,
         }
     }
 }
@@ -656,7 +663,8 @@ const BATCH: usize = 256;
 /// batch at a time: the size of the largest variant does not matter.)
 #[allow(clippy::large_enum_variant)]
 enum Prepared<'a> {
-    Apply(Observed),
+    /// With where a Pod runs and what it uses, a Service's selector, a claim's volume.
+    Apply(Observed, Option<crate::placement::Placed>),
     Delete(&'a ObjectKey),
     Listed(&'a Listing),
     Warning(&'a crate::warnings::Seen),
@@ -691,7 +699,13 @@ fn apply(
     let mut out = Vec::new();
     for p in prepared {
         match p {
-            Prepared::Apply(seen) => out.extend(store.apply(seen, now)),
+            Prepared::Apply(seen, placed) => {
+                // Placed first, so that a roll-up naming the Pod can say where it runs.
+                if placed.is_some() {
+                    store.place(&seen.key, placed);
+                }
+                out.extend(store.apply(seen, now));
+            }
             Prepared::Delete(key) => out.extend(store.delete(key, now)),
             Prepared::Warning(seen) => store.warnings.record(seen),
             Prepared::Listed(Listing {
@@ -746,19 +760,37 @@ impl Evaluator {
                 for c in &links.children {
                     self.want(&c.group, &c.kind);
                 }
-                Prepared::Apply(Observed {
-                    key,
-                    resource_version,
-                    links,
-                    meta: if self.keep_meta {
-                        Meta::of(obj)
-                    } else {
-                        Meta::default()
+                let placed = if self.kinds.is_some() {
+                    crate::placement::Placed::of(obj, &key)
+                } else {
+                    None
+                };
+                // Claims and their volumes are watched once a Pod uses one.
+                match &placed {
+                    Some(crate::placement::Placed::Pod { claims, .. }) if !claims.is_empty() => {
+                        self.want("", "PersistentVolumeClaim");
+                    }
+                    Some(crate::placement::Placed::Claim { volume: Some(_) }) => {
+                        self.want("", "PersistentVolume");
+                    }
+                    _ => {}
+                }
+                Prepared::Apply(
+                    Observed {
+                        key,
+                        resource_version,
+                        links,
+                        meta: if self.keep_meta {
+                            Meta::of(obj)
+                        } else {
+                            Meta::default()
+                        },
+                        compat: crate::metrics::Compat::of(obj),
+                        assessment,
+                        initial: *initial,
                     },
-                    compat: crate::metrics::Compat::of(obj),
-                    assessment,
-                    initial: *initial,
-                })
+                    placed,
+                )
             }
             Update::Delete(key) => Prepared::Delete(key),
             Update::Listed(listing) => Prepared::Listed(listing),
@@ -791,6 +823,11 @@ async fn discover_loop(
     // Warning Events come next: watched beside the children, not counted among their kinds.
     if config.events {
         wanted.push((EVENTS.0.to_string(), EVENTS.1.to_string()));
+    }
+    // Nodes too, as children (no label selector, readiness does not wait for them), not
+    // counted among the kinds watched on demand.
+    if config.children && config.nodes {
+        wanted.push((NODES.0.to_string(), NODES.1.to_string()));
     }
     let base = wanted.len();
     loop {

@@ -68,6 +68,8 @@ pub fn run(cmd: &NotifyCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
         repo: None,
         attempted: None,
         warnings: Vec::new(),
+        affected: Vec::new(),
+        affected_more: 0,
     };
     let n = Notification {
         id: 0,

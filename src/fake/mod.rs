@@ -27,14 +27,24 @@ pub fn events_resource() -> ResourceType {
     ResourceType::new("events.k8s.io", "v1", "Event", "events", true)
 }
 
-/// The resource types herald watches (Flux, Argo CD, and the core kinds they deploy) and the
-/// ones it writes (Lease, ConfigMap, Secret).
+/// The resource types herald watches (Flux, Argo CD, the core kinds they deploy, and where Pods
+/// run: Nodes, PersistentVolumes, PersistentVolumeClaims) and the ones it writes (Lease,
+/// ConfigMap, Secret).
 pub fn gitops_resources() -> Vec<ResourceType> {
     let r = ResourceType::new;
     vec![
         r("", "v1", "Namespace", "namespaces", false),
         r("", "v1", "Pod", "pods", true),
         r("", "v1", "Service", "services", true),
+        r("", "v1", "Node", "nodes", false),
+        r("", "v1", "PersistentVolume", "persistentvolumes", false),
+        r(
+            "",
+            "v1",
+            "PersistentVolumeClaim",
+            "persistentvolumeclaims",
+            true,
+        ),
         r("", "v1", "ConfigMap", "configmaps", true),
         r("", "v1", "Secret", "secrets", true),
         r("coordination.k8s.io", "v1", "Lease", "leases", true),

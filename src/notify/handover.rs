@@ -869,6 +869,8 @@ mod tests {
                 repo: None,
                 attempted: None,
                 warnings: Vec::new(),
+                affected: Vec::new(),
+                affected_more: 0,
             },
             due: at,
             recheck: false,

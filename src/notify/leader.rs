@@ -418,6 +418,7 @@ impl Pipeline {
                             .unwrap_or_default(),
                         children: Vec::new(),
                         via: None,
+                        affected: None,
                     });
                 }
             }
@@ -501,6 +502,7 @@ mod tests {
             meta: Arc::default(),
             children: Vec::new(),
             via: None,
+            affected: None,
         }
     }
 

@@ -93,6 +93,16 @@ pub struct Event {
     /// newest first (at most [`WARNINGS_TOLD`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<crate::warnings::Warning>,
+    /// A Node leaving Healthy: the GitOps objects whose Pods run there, most Pods first (at
+    /// most [`crate::placement::AFFECTED_TOLD`]), and how many more there are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub affected: Vec<crate::placement::Affects>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub affected_more: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Warnings an event carries, at most.

@@ -43,6 +43,12 @@ impl Pipeline {
             repo: self.repo_of(&t.meta),
             attempted: t.meta.attempted.as_deref().map(str::to_string),
             warnings: self.warnings_of(&t.key, kind, t.to.as_ref()),
+            affected: t
+                .affected
+                .as_ref()
+                .map(|a| a.objects.clone())
+                .unwrap_or_default(),
+            affected_more: t.affected.as_ref().map_or(0, |a| a.more),
         }
     }
 

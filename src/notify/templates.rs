@@ -18,7 +18,11 @@
 //! configuration's `links`, each a URL template of its own, for the kinds it names), and
 //! `warnings` (for trouble: the latest Kubernetes Warning Events of the object and of its
 //! descendants, newest first, each `reason`, `note`, `count`, `at` and `object`, `Pod
-//! apps/web-1`; the defaults show the first three).
+//! apps/web-1`; the defaults show the first three), and for a Node leaving Healthy `affected`
+//! (the GitOps objects whose Pods run there, most Pods first, each `group`, `kind`,
+//! `namespace`, `name`, `object`, `Kustomization flux-system/apps`, and `pods`),
+//! `affected_more` (how many more there are) and `affects` (all of it in one line:
+//! `Kustomization flux-system/apps (3 Pods), …`; the defaults show it).
 
 use std::path::Path;
 
@@ -43,7 +47,8 @@ Health:   {{ from.health if from else 'none' }} -> {{ to.health if to else 'dele
 {% endif %}{% if compare %}Compare:  {{ compare }}
 {% endif %}{% if message %}Message:  {{ message }}
 {% endif %}{% for c in children %}Child:    {{ c }}
-{% endfor %}{% for w in warnings[:3] %}Warning:  {{ w.object }}: {{ w.reason }}{% if w.count > 1 %} (x{{ w.count }}){% endif %}: {{ w.note }}
+{% endfor %}{% if affected %}Affects:  {{ affects }}
+{% endif %}{% for w in warnings[:3] %}Warning:  {{ w.object }}: {{ w.reason }}{% if w.count > 1 %} (x{{ w.count }}){% endif %}: {{ w.note }}
 {% endfor %}{% for l in links %}{{ l.name }}: {{ l.url }}
 {% endfor %}At:       {{ at }}
 Object:   {{ object.group ~ '/' if object.group }}{{ object.kind }} {{ object.ref }}
@@ -57,6 +62,7 @@ const HTML: &str = "<html><body>
 {% if revision %}<tr><td>Revision</td><td>{% if oldRevision %}<code>{{ oldRevision }}</code> &rarr; {% endif %}<code>{{ revision }}</code>{% if compare %} (<a href=\"{{ compare }}\">compare</a>){% endif %}</td></tr>{% endif %}
 {% if message %}<tr><td>Message</td><td>{{ message }}</td></tr>{% endif %}
 {% for c in children %}<tr><td>Child</td><td>{{ c }}</td></tr>{% endfor %}
+{% if affected %}<tr><td>Affects</td><td>{{ affects }}</td></tr>{% endif %}
 {% for w in warnings[:3] %}<tr><td>Warning</td><td>{{ w.object }}: <b>{{ w.reason }}</b>{% if w.count > 1 %} (&times;{{ w.count }}){% endif %}: {{ w.note }}</td></tr>{% endfor %}
 {% for l in links %}<tr><td>{{ l.name }}</td><td><a href=\"{{ l.url }}\">{{ l.url }}</a></td></tr>{% endfor %}
 <tr><td>At</td><td>{{ at }}</td></tr>
@@ -69,6 +75,7 @@ const SLACK: &str = "{% if to %}*Status:* {{ to.status }} \
 {% endif %}{% if revision %}*Revision:* {% if oldRevision %}`{{ oldRevision }}` → {% endif %}`{{ revision }}`{% if compare %} (<{{ compare }}|compare>){% endif %}
 {% endif %}{% if message %}*Message:* {{ message }}
 {% endif %}{% if children %}*Children:* {% for c in children[:10] %}`{{ c }}`{% if not loop.last %}, {% endif %}{% endfor %}
+{% endif %}{% if affected %}*Affects:* {{ affects }}
 {% endif %}{% for w in warnings[:3] %}*Warning:* {{ w.object }}: {{ w.reason }}{% if w.count > 1 %} (x{{ w.count }}){% endif %}: {{ w.note }}
 {% endfor %}{% if links %}{% for l in links %}<{{ l.url }}|{{ l.name }}>{% if not loop.last %} · {% endif %}{% endfor %}
 {% endif %}";
@@ -269,6 +276,13 @@ pub fn context(e: &Event) -> Value {
             "reason": w.reason, "note": w.note, "count": w.count,
             "at": w.at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(), "object": w.object,
         })).collect::<Vec<_>>(),
+        "affected": e.affected.iter().map(|a| json!({
+            "group": a.object.group, "kind": a.object.kind, "namespace": a.object.namespace,
+            "name": a.object.name, "object": crate::placement::short(&a.object), "pods": a.pods,
+        })).collect::<Vec<_>>(),
+        "affected_more": e.affected_more,
+        "affects": (!e.affected.is_empty())
+            .then(|| crate::placement::describe(&e.affected, e.affected_more)),
         "at": e.at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
     })
 }
@@ -312,6 +326,8 @@ mod tests {
             repo: None,
             attempted: None,
             warnings: Vec::new(),
+            affected: Vec::new(),
+            affected_more: 0,
         }
     }
 
@@ -526,6 +542,41 @@ mod tests {
         assert!(errors[0].0.ends_with("slack.jinja"));
         assert_eq!(errors[0].1, Some(2));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_node_in_trouble_names_what_it_affects() {
+        let mut e = event();
+        e.object = ObjectKey::new("", "Node", "", "n1");
+        e.affected = vec![crate::placement::Affects {
+            object: ObjectKey::new(
+                "kustomize.toolkit.fluxcd.io",
+                "Kustomization",
+                "flux-system",
+                "apps",
+            ),
+            pods: 3,
+        }];
+        e.affected_more = 2;
+        let ctx = context(&e);
+        assert_eq!(
+            ctx["affected"][0]["object"],
+            "Kustomization flux-system/apps"
+        );
+        assert_eq!(ctx["affected"][0]["pods"], 3);
+        assert_eq!(ctx["affected_more"], 2);
+        let t = Templates::default();
+        let line = "Kustomization flux-system/apps (3 Pods) (+2 more)";
+        for name in ["text", "html", "slack"] {
+            // HTML escapes `/`.
+            let out = t.render(name, &e).replace("&#x2f;", "/");
+            assert!(
+                out.contains("Affects") && out.contains(line),
+                "{name}: {out}"
+            );
+        }
+        e.affected.clear();
+        assert!(!t.render("text", &e).contains("Affects"));
     }
 
     #[test]

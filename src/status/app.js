@@ -353,9 +353,14 @@ function treeLink(n, current) {
 
 function treeNode(n, current) {
   const kids = (n.children || []).slice().sort((a, b) => byName(a.kind, b.kind) || byName(ref(a), ref(b)));
+  const node = n.node ? { group: "", kind: "Node", namespace: "", name: n.node.name } : null;
+  const claims = (n.claims || []).map((c) => ({ group: "", kind: "PersistentVolumeClaim", namespace: n.namespace, name: c }));
   return el("li", { "data-object": label(n), "data-health": n.health || null },
     el("span", { class: `health ${n.health || "none"}`, title: n.health || "not watched" }),
     treeLink(n, current),
+    node ? el("span", { class: "placed" }, " on ",
+      el("a", { href: hrefOf(node), class: n.node.health ? `health ${n.node.health}` : null, title: n.node.health || "not watched" }, `Node ${node.name}`)) : null,
+    ...claims.map((c) => el("span", { class: "placed" }, " · ", el("a", { href: hrefOf(c) }, `claim ${c.name}`))),
     kids.length ? el("ul", {}, ...kids.map((k) => treeNode(k, false))) : null);
 }
 
@@ -420,6 +425,26 @@ function renderTimeline(o) {
     })));
 }
 
+// Where a Pod runs and what uses what: a Node's Pods and the objects they belong to, a Pod's
+// Services and claims, a Service's Pods, a claim's volume.
+function renderPlacement(o) {
+  const out = [];
+  const more = (shown, total) => total > shown ? el("p", { class: "note" }, `${shown} of ${total} shown.`) : null;
+  if (o.hosts) {
+    const h = o.hosts;
+    out.push(el("h3", {}, "Runs Pods of"), relativesTable("hosts", h.objects || []),
+      h.more ? el("p", { class: "note" }, `and ${h.more} more`) : null,
+      el("h3", {}, `Pods on this Node (${h.podsTotal || 0})`), relativesTable("node-pods", h.pods || []),
+      more((h.pods || []).length, h.podsTotal || 0));
+  }
+  if (o.node) out.push(el("h3", {}, "Node"), relativesTable("node", [o.node]));
+  if (o.claims && o.claims.length) out.push(el("h3", {}, "Volume claims"), relativesTable("claims", o.claims));
+  if (o.services && o.services.length) out.push(el("h3", {}, "Services selecting it"), relativesTable("services", o.services));
+  if (o.volume) out.push(el("h3", {}, "Volume"), relativesTable("volume", [o.volume]));
+  if (o.pods) out.push(el("h3", {}, `Pods it selects (${o.podsTotal || 0})`), relativesTable("pods", o.pods), more(o.pods.length, o.podsTotal || 0));
+  return out.filter((x) => x !== null);
+}
+
 // A health rolled up from children is said to be theirs: next to it, the object's own status
 // (`ReconciliationSucceeded`) would read as a contradiction.
 function verdict(v) {
@@ -466,6 +491,7 @@ async function renderObject(path) {
         el("td", { class: "message" }, w.note))))),
     el("h3", {}, "Tree"),
     renderTree(o),
+    ...renderPlacement(o),
     o.rolledUpFrom ? el("h3", {}, "Health rolled up from") : null,
     o.rolledUpFrom ? relativesTable("rolled-up-from", o.rolledUpFrom.map((c) => Object.assign({ watched: true }, c))) : null,
     el("h3", {}, "Children"),

@@ -154,6 +154,8 @@ pub(crate) mod sample {
             repo: None,
             attempted: None,
             warnings: Vec::new(),
+            affected: Vec::new(),
+            affected_more: 0,
         }
     }
 

@@ -704,6 +704,8 @@ pub(crate) mod tests {
             repo: Some("https://github.com/acme/apps.git".into()),
             attempted: None,
             warnings: Vec::new(),
+            affected: Vec::new(),
+            affected_more: 0,
         }
     }
 

@@ -453,6 +453,8 @@ mod tests {
             repo: Some("git@github.com:acme/apps.git".into()),
             attempted: None,
             warnings: Vec::new(),
+            affected: Vec::new(),
+            affected_more: 0,
         }
     }
 

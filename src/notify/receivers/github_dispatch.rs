@@ -149,6 +149,8 @@ mod tests {
             repo: Some("https://github.com/acme/apps.git".into()),
             attempted: None,
             warnings: Vec::new(),
+            affected: Vec::new(),
+            affected_more: 0,
         }
     }
 

@@ -290,6 +290,8 @@ mod tests {
             repo: Some("https://gitlab.com/acme/platform/shop.git".into()),
             attempted: None,
             warnings: Vec::new(),
+            affected: Vec::new(),
+            affected_more: 0,
         }
     }
 

@@ -207,6 +207,8 @@ mod tests {
             repo: None,
             attempted: None,
             warnings: Vec::new(),
+            affected: Vec::new(),
+            affected_more: 0,
         };
         let b = trigger(&c, &e, "summary".into());
         assert_eq!(b["ref"], "main");

@@ -312,6 +312,8 @@ pub(crate) mod tests {
             repo: None,
             attempted: None,
             warnings: Vec::new(),
+            affected: Vec::new(),
+            affected_more: 0,
         }
     }
 

@@ -469,6 +469,8 @@ fn sample() -> Event {
         repo: None,
         attempted: None,
         warnings: Vec::new(),
+        affected: Vec::new(),
+        affected_more: 0,
     }
 }
 

@@ -108,7 +108,7 @@ pub async fn deliver(c: &Config, cx: &Cx<'_>, n: &Notification) -> Outcome {
 
 pub fn herald_payload(e: &Event, summary: String) -> Value {
     let ctx = crate::notify::templates::context(e);
-    json!({
+    let mut v = json!({
         "id": e.id,
         "event": e.kind.as_str(),
         "cluster": e.cluster,
@@ -127,7 +127,13 @@ pub fn herald_payload(e: &Event, summary: String) -> Value {
         "summary": summary,
         "test": e.test,
         "warnings": e.warnings,
-    })
+    });
+    // A Node leaving healthy: the GitOps objects whose Pods run there.
+    if !e.affected.is_empty() {
+        v["affected"] = json!(e.affected);
+        v["affectedMore"] = json!(e.affected_more);
+    }
+    v
 }
 
 /// The shape of Flux notification-controller's events, so receivers written for Flux work.
