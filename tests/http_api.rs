@@ -393,6 +393,7 @@ async fn out_of_file_descriptors_herald_backs_off_and_the_probes_answer() {
         .arg(herald_bin())
         .args(["run", "--listen", "127.0.0.1:0"])
         .env("KUBECONFIG", &kubeconfig)
+        .env("HERALD_HISTORY", crate::util::history_file())
         .env("RUST_LOG", "warn")
         .stderr(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
@@ -450,6 +451,7 @@ async fn run_refuses_a_token_file_it_cannot_use() {
             .args(["run", "--listen", "127.0.0.1:0", "--api-token-file"])
             .arg(dir.join(file))
             .env("KUBECONFIG", &kubeconfig)
+            .env("HERALD_HISTORY", crate::util::history_file())
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2));
@@ -473,6 +475,7 @@ async fn run_refuses_a_token_file_it_cannot_use() {
         .args(["run", "--listen", "127.0.0.1:0", "--config"])
         .arg(&config)
         .env("KUBECONFIG", &kubeconfig)
+        .env("HERALD_HISTORY", crate::util::history_file())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
