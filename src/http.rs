@@ -17,7 +17,11 @@
 //!   retention window too) with its own assessment, its children and parents, and its recent
 //!   transitions, and `warnings`: the latest Kubernetes Warning Events of the object and of its
 //!   descendants (`reason`, `note`, `count`, `at`, `object`), newest first.
-//!   `core` stands for the core group and `_` for no namespace.
+//!   `core` stands for the core group and `_` for no namespace. `timeline`: the newest records
+//!   of its history and its descendants' ([`crate::history`]); one the store forgot answers
+//!   from the history (`gone: true`).
+//! - `GET /api/v1/changes?kind=&namespace=&name=&since=&type=&limit=&continue=`: the history,
+//!   newest first, a page at a time (each request bounded by a scan budget).
 //! - `GET /api/v1/events?kind=&namespace=&name=&event=&limit=`: the latest events herald detected
 //!   (the last 1,000 are kept), newest first.
 //! - `GET /api/v1/silences`, `POST /api/v1/silences` (`{"match": {...}, "events": [...],
