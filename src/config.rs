@@ -2018,6 +2018,40 @@ mod tests {
             .collect()
     }
 
+    #[test]
+    fn history_is_read_strictly() {
+        let c = check("history: {path: /var/lib/herald/h.redb, retention: 2d, maxBytes: 64Mi, maxPerObject: 10}\n")
+            .unwrap();
+        assert_eq!(
+            c.history.path,
+            Some(PathBuf::from("/var/lib/herald/h.redb"))
+        );
+        assert_eq!(
+            c.history.limits.retention,
+            jiff::SignedDuration::from_hours(48)
+        );
+        assert_eq!(c.history.limits.max_bytes, 64 << 20);
+        assert_eq!(c.history.limits.max_per_object, 10);
+        let d = check("cluster: x\n").unwrap().history;
+        assert_eq!(d, HistoryConfig::default());
+        assert_eq!(d.limits.max_bytes, 256 << 20);
+        for (text, field) in [
+            ("history: {retention: 0s}\n", "history.retention"),
+            ("history: {retention: 400d}\n", "history.retention"),
+            ("history: {maxBytes: 1Ti}\n", "history.maxBytes"),
+            ("history: {maxBytes: 100}\n", "history.maxBytes"),
+            ("history: {maxPerObject: 0}\n", "history.maxPerObject"),
+            ("history: {retension: 1d}\n", "retension"),
+        ] {
+            let e = errors(text);
+            assert!(e.iter().any(|m| m.contains(field)), "{text}: {e:?}");
+        }
+        assert_eq!(parse_size("256Mi"), Some(256 << 20));
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("1.5Gi"), None);
+        assert_eq!(parse_size("Mi"), None);
+    }
+
     const GOOD: &str = r##"
 cluster: prod-eu-1
 watch: {flux: true, argo: false, namespaces: [apps], labelSelector: "team=web", children: true,

@@ -135,6 +135,13 @@ impl Record {
     }
 }
 
+/// Whether a Warning Event whose count went from `before` (0: first seen) to `after` is worth a
+/// record: its first occurrence, then each time its count doubles (a storm of n occurrences
+/// writes about log2 n records).
+pub fn warning_worth_recording(before: u64, after: u64) -> bool {
+    before == 0 || after.checked_ilog2() > before.checked_ilog2()
+}
+
 /// The names `type` takes: the events a transition makes (all but `stuck`), `notification`
 /// and `warning`.
 pub fn types() -> Vec<&'static str> {

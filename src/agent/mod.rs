@@ -714,7 +714,7 @@ fn apply(
                 // The first occurrence, then each time the count doubles: a storm of n
                 // writes about log2 n records.
                 if let Some(h) = &ev.history
-                    && (before == 0 || now.checked_ilog2() > before.checked_ilog2())
+                    && crate::history::warning_worth_recording(before, now)
                 {
                     h.record(
                         &seen.regarding,

@@ -327,3 +327,20 @@ fn the_file_outlives_the_process() {
     h.close();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_warning_storm_writes_about_log2_n_records() {
+    assert!(warning_worth_recording(0, 1));
+    assert!(warning_worth_recording(0, 7), "first seen with a count");
+    assert!(!warning_worth_recording(1, 1));
+    assert!(warning_worth_recording(1, 2));
+    assert!(!warning_worth_recording(2, 3));
+    assert!(warning_worth_recording(3, 4));
+    // One occurrence at a time up to 100,000: 17 records.
+    let written = (1..100_000u64)
+        .filter(|n| warning_worth_recording(*n - 1, *n))
+        .count();
+    assert_eq!(written, 17);
+    // A jump past several doublings is one record.
+    assert!(warning_worth_recording(5, 1000));
+}
