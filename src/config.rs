@@ -107,7 +107,20 @@ pub struct Config {
     pub leader_election: LeaderElection,
     /// This instance serves one shard of the cluster.
     pub shard: Option<Shard>,
+    /// herald's history of every object ([`crate::history`]).
+    pub history: HistoryConfig,
 }
+
+/// `history`: where the history file is and what it keeps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistoryConfig {
+    /// The file [default: `herald-history.redb`].
+    pub path: Option<PathBuf>,
+    pub limits: crate::history::Limits,
+}
+
+/// The file the history is kept in unless told otherwise.
+pub const DEFAULT_HISTORY_PATH: &str = "herald-history.redb";
 
 /// Leader election: every replica watches, assesses and serves; the one holding the Lease
 /// notifies, and keeps what it told in the cluster for the next one. Taken at start.
@@ -606,6 +619,16 @@ struct RawConfig {
     api: Option<RawApi>,
     leader_election: Option<RawLeaderElection>,
     shard: Option<RawShard>,
+    history: Option<RawHistory>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawHistory {
+    path: Option<PathBuf>,
+    retention: Option<Spanned<String>>,
+    max_bytes: Option<Spanned<String>>,
+    max_per_object: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -939,7 +962,41 @@ impl Validator {
             api: self.api(raw.api),
             leader_election: self.leader_election(raw.leader_election),
             shard: self.shard(raw.shard),
+            history: self.history(raw.history),
         }
+    }
+
+    fn history(&mut self, h: Option<RawHistory>) -> HistoryConfig {
+        let mut out = HistoryConfig::default();
+        let Some(h) = h else { return out };
+        if let Some(p) = h.path {
+            if p.as_os_str().is_empty() {
+                self.error(0, "history.path", "empty: name a file, or leave it out");
+            }
+            out.path = Some(p);
+        }
+        let year = Duration::from_secs(366 * 86_400);
+        if let Some(d) = self.bounded_duration("history.retention", h.retention, year) {
+            out.limits.retention =
+                jiff::SignedDuration::try_from(d).unwrap_or(jiff::SignedDuration::MAX);
+        }
+        if let Some(b) = h.max_bytes {
+            match parse_size(&b.value) {
+                Some(n) if (1 << 20..=64 << 30).contains(&n) => out.limits.max_bytes = n,
+                _ => self.error(
+                    b.referenced.line() as usize,
+                    "history.maxBytes",
+                    format!(
+                        "{:?} is not a size from 1Mi to 64Gi: write e.g. 256Mi, 1Gi or a number of bytes",
+                        b.value
+                    ),
+                ),
+            }
+        }
+        if let Some(n) = self.count("history.maxPerObject", h.max_per_object, 1..=1_000_000) {
+            out.limits.max_per_object = u32::try_from(n).unwrap_or(u32::MAX);
+        }
+        out
     }
 
     fn leader_election(&mut self, l: Option<RawLeaderElection>) -> LeaderElection {
@@ -1711,6 +1768,24 @@ impl Validator {
 }
 
 /// `30s`, `2m`, `4h`, `1d`, `1h30m`, `500ms`, `0`.
+/// A size in bytes: a number, or a number with `Ki`, `Mi` or `Gi` (`256Mi`).
+pub fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    if digits == 0 || digits > 12 {
+        return None;
+    }
+    let n: u64 = s[..digits].parse().ok()?;
+    let unit: u64 = match &s[digits..] {
+        "" => 1,
+        "Ki" => 1 << 10,
+        "Mi" => 1 << 20,
+        "Gi" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(unit)
+}
+
 pub fn parse_duration(s: &str) -> Option<Duration> {
     let s = s.trim();
     if s == "0" {
@@ -1944,6 +2019,40 @@ mod tests {
             .iter()
             .map(ToString::to_string)
             .collect()
+    }
+
+    #[test]
+    fn history_is_read_strictly() {
+        let c = check("history: {path: /var/lib/herald/h.redb, retention: 2d, maxBytes: 64Mi, maxPerObject: 10}\n")
+            .unwrap();
+        assert_eq!(
+            c.history.path,
+            Some(PathBuf::from("/var/lib/herald/h.redb"))
+        );
+        assert_eq!(
+            c.history.limits.retention,
+            jiff::SignedDuration::from_hours(48)
+        );
+        assert_eq!(c.history.limits.max_bytes, 64 << 20);
+        assert_eq!(c.history.limits.max_per_object, 10);
+        let d = check("cluster: x\n").unwrap().history;
+        assert_eq!(d, HistoryConfig::default());
+        assert_eq!(d.limits.max_bytes, 256 << 20);
+        for (text, field) in [
+            ("history: {retention: 0s}\n", "history.retention"),
+            ("history: {retention: 400d}\n", "history.retention"),
+            ("history: {maxBytes: 1Ti}\n", "history.maxBytes"),
+            ("history: {maxBytes: 100}\n", "history.maxBytes"),
+            ("history: {maxPerObject: 0}\n", "history.maxPerObject"),
+            ("history: {retension: 1d}\n", "retension"),
+        ] {
+            let e = errors(text);
+            assert!(e.iter().any(|m| m.contains(field)), "{text}: {e:?}");
+        }
+        assert_eq!(parse_size("256Mi"), Some(256 << 20));
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("1.5Gi"), None);
+        assert_eq!(parse_size("Mi"), None);
     }
 
     const GOOD: &str = r##"

@@ -10,7 +10,9 @@
 //! - `GET /readyz`: 200 once discovery ran and every watch delivered its first list, 503 before,
 //!   and 503 again while a watch has been down longer than `--not-ready-after` (herald is
 //!   blind: what it shows may be stale) or the evaluator is stalled. The body says why.
-//! - `GET /api/v1/objects?kind=&namespace=&health=`: every live object with its assessment.
+//! - `GET /api/v1/objects?kind=&namespace=&health=&grouped=&owner=`: every live object with its
+//!   assessment; `grouped=true` counts Pods, ReplicaSets and Jobs under their workload
+//!   ([`crate::tree::group`]), `owner=` lists one workload's.
 //!   A filter these endpoints do not take, or a value that cannot match (`?health=sick`), is
 //!   answered 400 with what is allowed.
 //! - `GET /api/v1/objects/{group}/{kind}/{namespace}/{name}`: one object (deleted ones within the
@@ -21,8 +23,12 @@
 //!   `volume`; a Service's `pods` and `podsTotal`; a Node's `hosts` (`pods`, `podsTotal`,
 //!   `objects`: the GitOps objects its Pods belong to with `pods`, and `more`); a Namespace's
 //!   `objects` (live objects by kind, then health: counts). Lists are bounded (50 Pods or
-//!   Services, 20 GitOps objects).
+//!   Services, 20 GitOps objects). `tree`: the paths down to it and its descendants
+//!   ([`crate::tree`]). `timeline`: the newest records of its history and its descendants'
+//!   ([`crate::history`]); one the store forgot answers from the history (`gone: true`).
 //!   `core` stands for the core group and `_` for no namespace.
+//! - `GET /api/v1/changes?kind=&namespace=&name=&since=&type=&limit=&continue=`: the history,
+//!   newest first, a page at a time (each request bounded by a scan budget).
 //! - `GET /api/v1/events?kind=&namespace=&name=&event=&limit=`: the latest events herald detected
 //!   (the last 1,000 are kept), newest first.
 //! - `GET /api/v1/silences`, `POST /api/v1/silences` (`{"match": {...}, "events": [...],
@@ -55,6 +61,11 @@ use crate::store::{Entry, Key, ObjectKey, Store};
 const WARNINGS_SHOWN: usize = 20;
 /// Pods (of a Service, of a Node) and Services (of a Pod) an object's answer names, at most.
 const PLACED_SHOWN: usize = 50;
+/// History records an object's answer shows (`timeline`), at most.
+const TIMELINE_SHOWN: usize = 50;
+/// The timeline's descendants: this many levels down, this many objects at most.
+const TIMELINE_DEPTH: usize = 3;
+const TIMELINE_OBJECTS: usize = 200;
 
 /// Serves the API on `listener` until the task is dropped, with the default limits.
 pub async fn serve(listener: TcpListener, agent: Arc<Agent>) {
@@ -348,6 +359,9 @@ fn metrics(agent: &Agent) -> Response<Full<Bytes>> {
             &outbox,
         );
         crate::metrics::warnings(&mut text, store.warnings.len(), store.warnings.evicted);
+        if let Some(h) = &store.history {
+            crate::metrics::history(&mut text, h.len(), h.bytes(), h.dropped(), h.unsynced());
+        }
         text
     };
     let (configured, api) = agent
@@ -430,24 +444,9 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
                 if *namespace == "_" { "" } else { namespace },
                 name,
             );
-            let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
-            match store.get(&key) {
-                Some(e) => {
-                    let mut v = entry_json(&store, &key, e, true);
-                    v["own"] = json!(e.own);
-                    v["children"] = relatives(&store, &store.children(&key));
-                    v["parents"] = relatives(&store, &store.parents(&key));
-                    v["warnings"] = json!(store.warnings_under(&key, WARNINGS_SHOWN));
-                    v["tree"] = crate::tree::tree(&store, &Arc::new(key.clone()));
-                    placement(&store, &key, &mut v);
-                    reply(StatusCode::OK, &v)
-                }
-                None => reply(
-                    StatusCode::NOT_FOUND,
-                    &json!({"error": format!("{key} not found")}),
-                ),
-            }
+            object(agent, &key)
         }
+        ["api", "v1", "changes"] => changes(agent, &query(req)),
         ["api", "v1", "silences"] => match agent.notifier.get() {
             Some(n) => {
                 let items: Vec<Value> = n
@@ -465,6 +464,140 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             None => no_notifier(),
         },
         _ => reply(StatusCode::NOT_FOUND, &json!({"error": "no such endpoint"})),
+    }
+}
+
+/// One object: its assessment, relatives, warnings and `timeline` (its own and its
+/// descendants' history, newest first). One the store no longer holds answers from the history
+/// (`gone: true`), or 404 when that has nothing either.
+fn object(agent: &Agent, key: &ObjectKey) -> Response<Full<Bytes>> {
+    let (found, keys, history) = {
+        let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
+        let found = store.get(key).map(|e| {
+            let mut v = entry_json(&store, key, e, true);
+            v["own"] = json!(e.own);
+            v["children"] = relatives(&store, &store.children(key));
+            v["parents"] = relatives(&store, &store.parents(key));
+            v["warnings"] = json!(store.warnings_under(key, WARNINGS_SHOWN));
+            v["tree"] = crate::tree::tree(&store, &Arc::new(key.clone()));
+            placement(&store, key, &mut v);
+            v
+        });
+        let mut keys = vec![key.clone()];
+        keys.extend(
+            store
+                .descendants(key, TIMELINE_DEPTH, TIMELINE_OBJECTS)
+                .into_iter()
+                .map(|k| (*k).clone()),
+        );
+        (found, keys, store.history.clone())
+    };
+    let timeline = history
+        .as_ref()
+        .map(|h| h.timeline(&keys, TIMELINE_SHOWN))
+        .transpose();
+    let timeline = match timeline {
+        Ok(t) => t.unwrap_or_default(),
+        Err(e) => {
+            tracing::error!(error = %e, "history: a timeline was not read");
+            Vec::new()
+        }
+    };
+    let items: Vec<Value> = timeline
+        .iter()
+        .map(|s| crate::history::shown(s, Some(key)))
+        .collect();
+    let dropped = history.as_ref().map_or(0, |h| h.dropped());
+    let mut v = match found {
+        Some(v) => v,
+        None => {
+            let own: Vec<&crate::history::Stored> =
+                timeline.iter().filter(|s| s.object == *key).collect();
+            if own.is_empty() {
+                return reply(
+                    StatusCode::NOT_FOUND,
+                    &json!({"error": format!("{key} not found")}),
+                );
+            }
+            let deleted_at = own.iter().find_map(|s| match &s.record {
+                crate::history::Record::Transition { to: None, .. } => Some(s.at),
+                _ => None,
+            });
+            let mut v = json!({
+                "group": key.group, "kind": key.kind, "namespace": key.namespace,
+                "name": key.name, "gone": true,
+            });
+            if let Some(d) = deleted_at {
+                v["deletedAt"] = json!(d);
+            }
+            v
+        }
+    };
+    v["timeline"] = json!(items);
+    if dropped > 0 {
+        // The timeline may miss records: the history's writer fell behind.
+        v["historyDropped"] = json!(dropped);
+    }
+    reply(StatusCode::OK, &v)
+}
+
+/// `/api/v1/changes`: the history, newest first, a page at a time.
+fn changes(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
+    let f = match filters(q, CHANGE_FILTERS) {
+        Ok(f) => f,
+        Err(e) => return reply(StatusCode::BAD_REQUEST, &e),
+    };
+    let Some(history) = agent
+        .store
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .history
+        .clone()
+    else {
+        return reply(
+            StatusCode::NOT_FOUND,
+            &json!({"error": "no history in this process"}),
+        );
+    };
+    let mut query = crate::history::Query {
+        kind: f.kind,
+        namespace: f.namespace,
+        name: f.name,
+        since: f.since,
+        types: f.types,
+        limit: f.limit.unwrap_or(100),
+        before: None,
+    };
+    if let Some(token) = &f.resume {
+        match query.resume(token) {
+            Some(id) => query.before = Some(id),
+            None => {
+                return reply(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"error": "continue: not a token of this query: give the same \
+                                     filters as the page that gave it, or leave it out",
+                            "parameter": "continue", "allowed": "the `continue` of the previous page"}),
+                );
+            }
+        }
+    }
+    match history.changes(&query) {
+        Ok(page) => {
+            let items: Vec<Value> = page
+                .items
+                .iter()
+                .map(|(_, s)| crate::history::shown(s, None))
+                .collect();
+            let mut v = json!({"items": items});
+            if let Some(id) = page.next {
+                v["continue"] = json!(query.token(id));
+            }
+            reply(StatusCode::OK, &v)
+        }
+        Err(e) => reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &json!({"error": e.to_string()}),
+        ),
     }
 }
 
@@ -708,7 +841,22 @@ struct Filters {
     grouped: bool,
     /// Only the objects grouped under this one.
     owner: Option<ObjectKey>,
+    since: Option<jiff::Timestamp>,
+    types: Vec<String>,
+    resume: Option<String>,
 }
+
+const CHANGE_FILTERS: &[&str] = &[
+    "kind",
+    "namespace",
+    "name",
+    "since",
+    "type",
+    "limit",
+    "continue",
+];
+/// How far back `since` may reach, as a duration.
+const MAX_SINCE: std::time::Duration = std::time::Duration::from_secs(3660 * 86_400);
 
 const OBJECT_FILTERS: &[&str] = &["kind", "namespace", "health", "grouped", "owner"];
 const EVENT_FILTERS: &[&str] = &["kind", "namespace", "name", "event", "limit"];
@@ -834,6 +982,40 @@ fn filters(q: &[(String, String)], allowed: &[&str]) -> Result<Filters, Value> {
                     if parts[2] == "_" { "" } else { parts[2] },
                     parts[3],
                 ));
+            }
+            "since" => {
+                let at = v.parse::<jiff::Timestamp>().ok().or_else(|| {
+                    crate::config::parse_duration(v)
+                        .filter(|d| *d <= MAX_SINCE)
+                        .and_then(|d| jiff::SignedDuration::try_from(d).ok())
+                        .and_then(|d| jiff::Timestamp::now().checked_sub(d).ok())
+                });
+                f.since = Some(at.ok_or_else(|| {
+                    refuse(
+                        "a time",
+                        json!(
+                            "an RFC 3339 time (2026-01-02T15:04:05Z) or a duration back from \
+                               now (30m, 2h, 7d)"
+                        ),
+                    )
+                })?);
+            }
+            "type" => {
+                let all = crate::history::types();
+                let given: Vec<&str> = v.split(',').map(str::trim).collect();
+                if given.len() > all.len() || given.iter().any(|t| !all.contains(t)) {
+                    return Err(refuse("a list of record types", json!(all)));
+                }
+                f.types = given.into_iter().map(str::to_string).collect();
+            }
+            "continue" => {
+                if v.is_empty() || v.len() > 64 {
+                    return Err(refuse(
+                        "a continue token",
+                        json!("the `continue` of the previous page"),
+                    ));
+                }
+                f.resume = Some(v.clone());
             }
             _ => unreachable!("every allowed filter is read above"),
         }

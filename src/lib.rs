@@ -9,6 +9,7 @@ pub mod events;
 pub mod fake;
 pub mod fixture;
 pub mod health;
+pub mod history;
 pub mod http;
 pub mod intervals;
 pub mod lease;

@@ -821,6 +821,38 @@ pub fn warnings(out: &mut String, kept: usize, evicted: u64) {
     let _ = writeln!(out, "herald_warnings_evicted_total {evicted}");
 }
 
+/// What herald's history holds, and what it dropped ([`crate::history`]).
+pub fn history(out: &mut String, records: u64, bytes: u64, dropped: u64, unsynced: u64) {
+    family(
+        out,
+        "herald_history_records",
+        "gauge",
+        "Records in herald's history (transitions, notifications, warnings).",
+    );
+    let _ = writeln!(out, "herald_history_records {records}");
+    family(
+        out,
+        "herald_history_bytes",
+        "gauge",
+        "The history's records as stored, in bytes (bounded by history.maxBytes).",
+    );
+    let _ = writeln!(out, "herald_history_bytes {bytes}");
+    family(
+        out,
+        "herald_history_dropped_total",
+        "counter",
+        "History records dropped because its writer was behind.",
+    );
+    let _ = writeln!(out, "herald_history_dropped_total {dropped}");
+    family(
+        out,
+        "herald_history_unsynced",
+        "gauge",
+        "History records not yet synced to disk (a crash would lose them; synced within 5 s).",
+    );
+    let _ = writeln!(out, "herald_history_unsynced {unsynced}");
+}
+
 fn family(out: &mut String, name: &str, type_: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {type_}");

@@ -374,6 +374,8 @@ pub struct Store {
     pub warnings: crate::warnings::Warnings,
     /// Where Pods run and what they use: outside the roll-up ([`crate::placement`]).
     pub placement: crate::placement::Placement,
+    /// herald's history, kept on disk past the retention of deleted objects.
+    pub history: Option<Arc<crate::history::History>>,
 }
 
 impl Store {
@@ -388,6 +390,7 @@ impl Store {
             up: HashMap::new(),
             warnings: crate::warnings::Warnings::default(),
             placement: crate::placement::Placement::default(),
+            history: None,
         }
     }
 
@@ -682,6 +685,34 @@ impl Store {
         }
         crate::warnings::newest_first(&mut out);
         out.truncate(limit);
+        out
+    }
+
+    /// What `key` applied or owns, and theirs, at most `depth` levels down and `max` objects.
+    pub fn descendants(&self, key: &ObjectKey, depth: usize, max: usize) -> Vec<Key> {
+        let mut seen: HashSet<Key> = HashSet::new();
+        let root = Arc::new(key.clone());
+        seen.insert(Arc::clone(&root));
+        let mut out = Vec::new();
+        let mut level = vec![root];
+        for _ in 0..depth {
+            let mut next = Vec::new();
+            for k in &level {
+                for c in self.children_of(k) {
+                    if out.len() >= max {
+                        return out;
+                    }
+                    if seen.insert(Arc::clone(&c)) {
+                        out.push(Arc::clone(&c));
+                        next.push(c);
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            level = next;
+        }
         out
     }
 

@@ -192,8 +192,9 @@ impl Warnings {
     }
 
     /// Takes one event: counted into the entry of the same reason and note, or kept as a new
-    /// entry, evicting the object's oldest and then the oldest of all beyond the caps.
-    pub fn record(&mut self, seen: &Seen) {
+    /// entry, evicting the object's oldest and then the oldest of all beyond the caps. Returns
+    /// the entry's count before (0 for a new entry) and after.
+    pub fn record(&mut self, seen: &Seen) -> (u64, u64) {
         self.seq += 1;
         let seq = self.seq;
         if let Some(list) = self.by_object.get_mut(&seen.regarding)
@@ -202,6 +203,7 @@ impl Warnings {
                 .position(|k| *k.reason == *seen.reason && *k.note == *seen.note)
         {
             let mut k = list.remove(i).expect("found");
+            let before = k.count;
             if k.id == seen.id {
                 k.count += seen.count.saturating_sub(k.id_count);
                 k.id_count = k.id_count.max(seen.count);
@@ -214,8 +216,9 @@ impl Warnings {
             let key = self.order.remove(&k.seq).expect("ordered");
             k.seq = seq;
             self.order.insert(seq, key);
+            let after = k.count;
             list.push_back(k);
-            return;
+            return (before, after);
         }
         let key: Key = match self.by_object.get_key_value(&seen.regarding) {
             Some((k, _)) => Arc::clone(k),
@@ -245,6 +248,7 @@ impl Warnings {
             self.remove(&key, old);
             self.evicted += 1;
         }
+        (0, seen.count)
     }
 
     fn remove(&mut self, key: &Key, seq: u64) {

@@ -67,6 +67,7 @@ fn every_mistake_is_named_and_the_exit_status_is_one() {
     // `herald run` refuses to start on it, with the same message.
     let out = Command::new(herald_bin())
         .args(["run", "--listen", "127.0.0.1:0", "--config"])
+        .env("HERALD_HISTORY", crate::util::history_file())
         .arg(&file)
         .env("KUBECONFIG", dir.join("no-such-kubeconfig"))
         .output()
@@ -189,6 +190,7 @@ fn validate_loads_the_user_checks_and_names_a_missing_file() {
 fn run_refuses_a_bad_namespace_or_selector_flag_before_starting() {
     let out = Command::new(herald_bin())
         .args(["run", "--listen", "127.0.0.1:0", "-n", "apps,Bad_NS"])
+        .env("HERALD_HISTORY", crate::util::history_file())
         .args(["-l", "team in web"])
         .env("KUBECONFIG", "/nonexistent/kubeconfig")
         .output()

@@ -198,6 +198,7 @@ impl Setup {
             .arg(&self.config)
             .args(args)
             .env("KUBECONFIG", &kubeconfig)
+            .env("HERALD_HISTORY", crate::util::history_file())
             .env("RUST_LOG", "info")
             .stderr(Stdio::piped())
             .stdout(Stdio::null())

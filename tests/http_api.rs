@@ -393,6 +393,7 @@ async fn out_of_file_descriptors_herald_backs_off_and_the_probes_answer() {
         .arg(herald_bin())
         .args(["run", "--listen", "127.0.0.1:0"])
         .env("KUBECONFIG", &kubeconfig)
+        .env("HERALD_HISTORY", crate::util::history_file())
         .env("RUST_LOG", "warn")
         .stderr(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
@@ -450,6 +451,7 @@ async fn run_refuses_a_token_file_it_cannot_use() {
             .args(["run", "--listen", "127.0.0.1:0", "--api-token-file"])
             .arg(dir.join(file))
             .env("KUBECONFIG", &kubeconfig)
+            .env("HERALD_HISTORY", crate::util::history_file())
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2));
@@ -473,6 +475,7 @@ async fn run_refuses_a_token_file_it_cannot_use() {
         .args(["run", "--listen", "127.0.0.1:0", "--config"])
         .arg(&config)
         .env("KUBECONFIG", &kubeconfig)
+        .env("HERALD_HISTORY", crate::util::history_file())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -502,4 +505,127 @@ async fn run_refuses_a_token_file_it_cannot_use() {
     .await;
     assert_eq!(status, 404, "{body}");
     assert!(body.contains("notifications are off"), "{body}");
+}
+
+/// `/api/v1/changes` pages through the history: newest first, no duplicates, a token bound to
+/// its filters, and 400 with what is allowed for what cannot match.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_page_through_the_history_and_refuse_what_cannot_match() {
+    use herald::history::{History, Limits, Record};
+    use herald::store::ObjectKey;
+    use serde_json::{Value, json};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    let history = History::in_memory(Limits::default(), Arc::new(herald::clock::SystemClock));
+    let client = herald::agent::client(kube::Config::new(server.url().parse().unwrap())).unwrap();
+    let agent = herald::agent::start(
+        client,
+        herald::agent::Config {
+            history: Some(Arc::clone(&history)),
+            ..herald::agent::Config::default()
+        },
+        herald::health::Assessor::builtin_only,
+        Arc::new(herald::clock::SystemClock),
+    );
+    let now = jiff::Timestamp::now();
+    for i in 0..250 {
+        let key = ObjectKey::new("apps", "Deployment", "web", &format!("web-{}", i % 10));
+        let at = now - jiff::SignedDuration::from_secs(300 - i);
+        history.record(
+            &key,
+            at,
+            Record::Warning {
+                reason: "BackOff".into(),
+                note: format!("n{i}"),
+                count: 1,
+            },
+        );
+    }
+    history.flush();
+    let addr = herald::http::start("127.0.0.1:0".parse().unwrap(), agent)
+        .await
+        .unwrap()
+        .to_string();
+    let get = |path: String| {
+        let addr = addr.clone();
+        async move {
+            let (status, _, body) = request(&addr, "GET", &path).await;
+            (status, serde_json::from_str::<Value>(&body).unwrap())
+        }
+    };
+    let mut notes: Vec<String> = Vec::new();
+    let mut pages = 0;
+    let mut token: Option<String> = None;
+    loop {
+        let path = match &token {
+            None => "/api/v1/changes?type=warning&limit=100".to_string(),
+            Some(t) => format!("/api/v1/changes?type=warning&limit=100&continue={t}"),
+        };
+        let (status, v) = get(path).await;
+        assert_eq!(status, 200, "{v}");
+        pages += 1;
+        notes.extend(
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["note"].as_str().unwrap().to_string()),
+        );
+        token = v["continue"].as_str().map(str::to_string);
+        if token.is_none() || pages > 5 {
+            break;
+        }
+    }
+    // The last page may be full with a token that leads to an empty one.
+    assert_eq!(pages, 3);
+    let expected: Vec<String> = (0..250).rev().map(|i| format!("n{i}")).collect();
+    assert_eq!(notes, expected, "newest first, each once");
+
+    // One object, by kind, namespace and name.
+    let (_, one) = get("/api/v1/changes?kind=deployment&namespace=web&name=web-3".into()).await;
+    assert_eq!(one["items"].as_array().unwrap().len(), 25);
+    assert_eq!(one["items"][0]["object"]["name"], "web-3");
+    // Since: a time, or a duration back from now.
+    let since = now - jiff::SignedDuration::from_secs(100);
+    let (status, recent) = get(format!("/api/v1/changes?since={since}")).await;
+    assert_eq!(status, 200, "{recent}");
+    assert_eq!(recent["items"].as_array().unwrap().len(), 50);
+    let (status, ago) = get("/api/v1/changes?since=1h".into()).await;
+    assert_eq!(status, 200, "{ago}");
+    assert_eq!(ago["items"].as_array().unwrap().len(), 100);
+
+    let (status, first) = get("/api/v1/changes?limit=10".into()).await;
+    assert_eq!(status, 200);
+    let t = first["continue"].as_str().unwrap().to_string();
+    for (path, allowed) in [
+        ("/api/v1/changes?type=exploded", None),
+        ("/api/v1/changes?type=stuck", None),
+        ("/api/v1/changes?since=yesterday", None),
+        (
+            "/api/v1/changes?limit=0",
+            Some(json!({"min": 1, "max": 1000})),
+        ),
+        ("/api/v1/changes?health=unhealthy", None),
+        (
+            &*format!("/api/v1/changes?limit=10&name=web-1&continue={t}"),
+            None,
+        ),
+        ("/api/v1/changes?continue=0000", None),
+    ] {
+        let (status, v) = get(path.to_string()).await;
+        assert_eq!(status, 400, "{path}: {v}");
+        assert!(v.get("allowed").is_some(), "{path}: {v}");
+        if let Some(a) = allowed {
+            assert_eq!(v["allowed"], a);
+        }
+    }
+    let (_, bad_type) = get("/api/v1/changes?type=exploded".into()).await;
+    assert!(
+        bad_type["allowed"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("notification"))
+    );
 }

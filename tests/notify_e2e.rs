@@ -123,6 +123,7 @@ impl Herald {
             .args(["run", "--listen", "127.0.0.1:0", "--config"])
             .arg(config)
             .env("KUBECONFIG", kubeconfig)
+            .env("HERALD_HISTORY", crate::util::history_file())
             .env("HOOK_SECRET", SECRET)
             .env("RUST_LOG", "info")
             .envs(env.iter().copied())

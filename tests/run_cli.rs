@@ -97,7 +97,10 @@ async fn run_serves_probes_and_objects_from_a_kubeconfig_cluster() {
     );
     let (status, typo) = get(&addr, "/api/v1/objects?helth=unhealthy").await;
     assert_eq!(status, 400, "{typo}");
-    assert_eq!(typo["allowed"], json!(["kind", "namespace", "health"]));
+    assert_eq!(
+        typo["allowed"],
+        json!(["kind", "namespace", "health", "grouped", "owner"])
+    );
     let (status, zero) = get(&addr, "/api/v1/events?limit=0").await;
     assert_eq!(status, 400, "{zero}");
     assert_eq!(zero["allowed"], json!({"min": 1, "max": 1000}));
@@ -236,6 +239,7 @@ async fn argo_cds_config_map_is_read_from_the_cluster_and_followed() {
             .args(["run", "--listen", "127.0.0.1:0"])
             .args(&args)
             .env("KUBECONFIG", &kubeconfig)
+            .env("HERALD_HISTORY", crate::util::history_file())
             .output()
             .unwrap()
     })
@@ -356,4 +360,160 @@ async fn a_blind_herald_says_so_and_expected_relists_and_drops_do_not_warn() {
             .any(|l| l.contains("watch back") && l.contains("Kustomization")),
         "{text}"
     );
+}
+
+/// herald's history is a file: three flips, `kill -9`, a restart, and `/api/v1/changes` still
+/// lists them; a deleted object the store forgot answers from it; a short retention empties it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_survives_a_restart_and_respects_its_retention() {
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    let ks = |ready: bool| {
+        let (status, reason) = if ready {
+            ("True", "ReconciliationSucceeded")
+        } else {
+            ("False", "BuildFailed")
+        };
+        json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "apps", "namespace": "flux-system"},
+            "status": {"conditions": [{"type": "Ready", "status": status, "reason": reason, "message": reason}]}})
+    };
+    server.apply(ks(false)).unwrap();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("run_cli_history");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    let file = dir.join("history.redb");
+    let start = |extra: Vec<std::ffi::OsString>| {
+        let kubeconfig = kubeconfig.clone();
+        let file = file.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut args: Vec<std::ffi::OsString> = vec!["--history".into(), file.into()];
+            args.extend(extra);
+            let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+            herald_run(&kubeconfig, &args)
+        })
+    };
+    let transitions = |addr: String| async move {
+        let (status, v) = get(&addr, "/api/v1/changes?name=apps&limit=10").await;
+        assert_eq!(status, 200, "{v}");
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["type"] == "transition")
+            .count()
+    };
+
+    let (herald, addr) = start(vec![]).await.unwrap();
+    eventually("ready", || async { get(&addr, "/readyz").await.0 == 200 }).await;
+    for (n, ready) in [(1, true), (2, false), (3, true)] {
+        server.apply(ks(ready)).unwrap();
+        eventually(&format!("flip {n} in the history"), || {
+            let addr = addr.clone();
+            async move { transitions(addr).await == n }
+        })
+        .await;
+    }
+    // Synced (within 5 s), then killed without a chance to write anything more.
+    eventually("the history synced", || async {
+        metric(&addr, "herald_history_unsynced").await == Some(0.0)
+    })
+    .await;
+    drop(herald);
+
+    let (herald, addr) = start(vec![]).await.unwrap();
+    eventually("ready again", || async {
+        get(&addr, "/readyz").await.0 == 200
+    })
+    .await;
+    let (_, v) = get(
+        &addr,
+        "/api/v1/changes?kind=Kustomization&namespace=flux-system&name=apps",
+    )
+    .await;
+    let events: Vec<&Value> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["events"][0])
+        .collect();
+    assert_eq!(
+        events,
+        [
+            &json!("recovered"),
+            &json!("unhealthy"),
+            &json!("recovered")
+        ],
+        "newest first, and the restart's first list wrote nothing: {v}"
+    );
+    assert_eq!(v["items"][0]["to"]["status"], "ReconciliationSucceeded");
+    let path = "/api/v1/objects/kustomize.toolkit.fluxcd.io/Kustomization/flux-system/apps";
+    let (_, live) = get(&addr, path).await;
+    assert_eq!(live["timeline"].as_array().unwrap().len(), 3, "{live}");
+    server
+        .delete(
+            "kustomize.toolkit.fluxcd.io/v1",
+            "Kustomization",
+            "flux-system",
+            "apps",
+        )
+        .unwrap();
+    eventually("the deletion in the history", || {
+        let addr = addr.clone();
+        async move { transitions(addr).await == 4 }
+    })
+    .await;
+    eventually("the history synced", || async {
+        metric(&addr, "herald_history_unsynced").await == Some(0.0)
+    })
+    .await;
+    drop(herald);
+
+    // After a restart the store never saw the object: it answers from the history.
+    let (herald, addr) = start(vec![]).await.unwrap();
+    eventually("ready a third time", || async {
+        get(&addr, "/readyz").await.0 == 200
+    })
+    .await;
+    let (status, gone) = get(&addr, path).await;
+    assert_eq!(status, 200, "{gone}");
+    assert_eq!(gone["gone"], true);
+    assert!(gone["deletedAt"].is_string(), "{gone}");
+    let timeline = gone["timeline"].as_array().unwrap();
+    assert_eq!(timeline.len(), 4, "{gone}");
+    assert_eq!(timeline[0]["events"], json!(["deleted"]));
+    assert!(
+        timeline[0].get("object").is_none(),
+        "the object's own records"
+    );
+    assert_eq!(
+        get(
+            &addr,
+            "/api/v1/objects/kustomize.toolkit.fluxcd.io/Kustomization/flux-system/never"
+        )
+        .await
+        .0,
+        404
+    );
+    drop(herald);
+
+    // A retention of one second: what is older goes.
+    let config = dir.join("herald.yaml");
+    std::fs::write(&config, "history:\n  retention: 1s\n").unwrap();
+    let (_herald, addr) = start(vec![
+        "--config".into(),
+        config.into(),
+        "--outbox".into(),
+        dir.join("outbox.redb").into(),
+    ])
+    .await
+    .unwrap();
+    eventually("the history emptied by its retention", || async {
+        let (_, v) = get(&addr, "/api/v1/changes?name=apps").await;
+        v["items"] == json!([])
+    })
+    .await;
 }

@@ -145,6 +145,8 @@ pub struct Config {
     /// With `children`: watch Nodes (their health, and which GitOps objects their Pods belong
     /// to, [`crate::placement`]).
     pub nodes: bool,
+    /// Where transitions and warnings are kept for the history's retention.
+    pub history: Option<Arc<crate::history::History>>,
 }
 
 /// How often watches relist unless told otherwise.
@@ -173,6 +175,7 @@ impl Default for Config {
             shard: None,
             events: true,
             nodes: true,
+            history: None,
         }
     }
 }
@@ -361,6 +364,7 @@ pub fn start(
     if !config.children {
         store = store.without_rollup();
     }
+    store.history.clone_from(&config.history);
     let agent = Arc::new(Agent {
         store: Arc::new(RwLock::new(store)),
         transitions: broadcast::channel(4096).0,
@@ -446,6 +450,7 @@ struct Evaluator {
     keep_meta: bool,
     /// Check durations by engine (builtin, lua, fallback), flushed to the metrics per batch.
     durations: [prometheus::local::LocalHistogram; 3],
+    history: Option<Arc<crate::history::History>>,
 }
 
 impl Evaluator {
@@ -516,6 +521,12 @@ fn evaluate(agent: &Agent, shared: &Shared, generation: u64) {
         last_prune: shared.clock.now(),
         keep_meta: agent.changes_tx.is_some(),
         durations: ENGINES.map(|e| agent.metrics.check_duration.with_label_values(&[e]).local()),
+        history: agent
+            .store
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .history
+            .clone(),
     };
     while let Some(batch) = take_batch(agent, shared, generation) {
         let now = shared.clock.now();
@@ -528,6 +539,11 @@ fn evaluate(agent: &Agent, shared: &Shared, generation: u64) {
             d.flush();
         }
         log_events(agent, &transitions);
+        if let Some(h) = &ev.history {
+            for t in &transitions {
+                h.transition(t);
+            }
+        }
         for t in transitions {
             agent.metrics.transition(
                 &t.key.kind,
@@ -707,7 +723,24 @@ fn apply(
                 out.extend(store.apply(seen, now));
             }
             Prepared::Delete(key) => out.extend(store.delete(key, now)),
-            Prepared::Warning(seen) => store.warnings.record(seen),
+            Prepared::Warning(seen) => {
+                let (before, now) = store.warnings.record(seen);
+                // The first occurrence, then each time the count doubles: a storm of n
+                // writes about log2 n records.
+                if let Some(h) = &ev.history
+                    && crate::history::warning_worth_recording(before, now)
+                {
+                    h.record(
+                        &seen.regarding,
+                        seen.at,
+                        crate::history::Record::Warning {
+                            reason: seen.reason.clone(),
+                            note: seen.note.clone(),
+                            count: now,
+                        },
+                    );
+                }
+            }
             Prepared::Listed(Listing {
                 group,
                 kind,

@@ -68,6 +68,14 @@ pub struct RunArgs {
     /// herald-outbox.redb].
     #[arg(long, env = "HERALD_OUTBOX", value_name = "FILE")]
     pub outbox: Option<std::path::PathBuf>,
+    /// The history file: every object's transitions, notifications and warnings, kept for
+    /// `history.retention` [default: the configuration's `history.path`, else
+    /// herald-history.redb].
+    #[arg(long, env = "HERALD_HISTORY", value_name = "FILE")]
+    pub history: Option<std::path::PathBuf>,
+    /// Keep the history in memory only (at most 16 MiB, lost at exit).
+    #[arg(long, env = "HERALD_NO_HISTORY", conflicts_with = "history")]
+    pub no_history: bool,
     /// Allows writes to the HTTP API (silences) with the bearer token in FILE, named by the
     /// file's name in the audit log (repeatable; beside the configuration's
     /// `api.writes.tokenFiles`). Without any, writes are refused.
@@ -331,6 +339,30 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
             .unwrap_or(agent::DEFAULT_NOT_READY_AFTER),
         ..agent::Config::default()
     };
+    let history = if args.no_history {
+        crate::history::History::in_memory(file.history.limits.clone(), Arc::new(SystemClock))
+    } else {
+        let path = args
+            .history
+            .clone()
+            .or_else(|| file.history.path.clone())
+            .unwrap_or_else(|| std::path::PathBuf::from(crate::config::DEFAULT_HISTORY_PATH));
+        match crate::history::History::open(
+            &path,
+            file.history.limits.clone(),
+            Arc::new(SystemClock),
+        ) {
+            Ok(h) => h,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(2);
+            }
+        }
+    };
+    let config = agent::Config {
+        history: Some(Arc::clone(&history)),
+        ..config
+    };
     let outbox_path = args
         .outbox
         .clone()
@@ -524,6 +556,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                             tracing::warn!(what, "did not stop in time");
                         }
                     }
+                    // What the history holds is written and synced.
+                    tokio::task::block_in_place(|| history.close());
                     tracing::info!("stopped");
                     return Ok(0);
                 }

@@ -40,6 +40,12 @@ impl Pipeline {
                     stats: Arc::clone(&self.stats),
                     metrics: Arc::clone(&self.metrics),
                     clock: Arc::clone(&self.clock),
+                    history: self
+                        .store
+                        .read()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .history
+                        .clone(),
                 },
                 self.config.delivery.clone(),
                 self.term.as_ref().map(Term::gate),
@@ -96,6 +102,8 @@ struct Counters {
     metrics: Arc<Metrics>,
     /// For the delay from the change to its delivery.
     clock: Arc<dyn Clock>,
+    /// Where what was delivered or refused is recorded.
+    history: Option<Arc<crate::history::History>>,
 }
 
 /// The longest wait a receiver's answer may ask for (`Retry-After`, a rate limit's reset).
@@ -115,7 +123,23 @@ async fn worker(
         stats,
         metrics,
         clock,
+        history,
     } = counters;
+    let told = |n: &Notification, receiver: &str, outcome: &str| {
+        let Some(h) = &history else { return };
+        for e in n.events().filter(|e| !e.test) {
+            h.record(
+                &e.object,
+                clock.now(),
+                crate::history::Record::Notification {
+                    event: e.kind,
+                    receiver: receiver.to_string(),
+                    route: n.route.clone(),
+                    outcome: outcome.to_string(),
+                },
+            );
+        }
+    };
     let mut last_sent: Option<tokio::time::Instant> = None;
     while let Some(n) = rx.recv().await {
         let mut attempt: u32 = 0;
@@ -152,11 +176,13 @@ async fn worker(
                     stats.delivered.fetch_add(1, Ordering::Relaxed);
                     let delay = clock.now().duration_since(n.event.at).as_secs_f64();
                     metrics.notification(&receiver.name, metrics::Outcome::Delivered, delay);
+                    told(&n, &receiver.name, "delivered");
                     break;
                 }
                 Outcome::Refused(why) => {
                     stats.refused.fetch_add(1, Ordering::Relaxed);
                     metrics.notification(&receiver.name, metrics::Outcome::Failed, 0.0);
+                    told(&n, &receiver.name, "refused");
                     tracing::error!(receiver = %receiver.name, event = %n.event.id, %why, "notification refused; not retried");
                     break;
                 }

@@ -72,8 +72,19 @@ fn start_with(path: &Path, deliver: Deliver) -> Harness {
 }
 
 fn start_config(config: &str, path: &Path, deliver: Deliver) -> Harness {
+    start_history(config, path, deliver, None)
+}
+
+fn start_history(
+    config: &str,
+    path: &Path,
+    deliver: Deliver,
+    history: Option<Arc<crate::history::History>>,
+) -> Harness {
     let config = Arc::new(crate::config::parse(config, Path::new("t.yaml")).unwrap());
-    let store = Arc::new(RwLock::new(Store::new(DEFAULT_RETENTION)));
+    let mut store = Store::new(DEFAULT_RETENTION);
+    store.history = history;
+    let store = Arc::new(RwLock::new(store));
     let (tx, rx) = mpsc::unbounded_channel();
     let clock = Arc::new(TokioClock::new("2026-11-23T12:00:00Z".parse().unwrap()));
     let outbox = Arc::new(Outbox::open(path).unwrap());
@@ -234,6 +245,59 @@ async fn too_many_requests_waits_and_other_refusals_are_not_retried() {
     assert_eq!(h.notifier.stats.refused.load(Ordering::Relaxed), 1);
     assert_eq!(h.metrics.notifications("hook", "failed"), 1);
     assert!(h.notifier.outbox.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn what_a_receiver_took_or_refused_is_in_the_history() {
+    use crate::history::{History, Limits, Query, Record};
+    let (deliver, _seen) = scripted(vec![
+        Outcome::Delivered,
+        Outcome::Refused("HTTP 400: bad payload".into()),
+    ]);
+    let clock = Arc::new(crate::clock::ManualClock::new(
+        "2026-11-23T12:00:00Z".parse().unwrap(),
+    ));
+    let history = History::in_memory(Limits::default(), clock);
+    let h = start_history(
+        CONFIG,
+        &outbox_path("history"),
+        deliver,
+        Some(Arc::clone(&history)),
+    );
+    h.apply(object("HelmRelease", "apps", "a", "True"), true);
+    h.apply(object("HelmRelease", "apps", "a", "False"), false);
+    h.advance(Duration::from_secs(60)).await;
+    h.apply(object("HelmRelease", "apps", "a", "True"), false);
+    h.advance(Duration::from_secs(60)).await;
+    history.flush();
+    let page = history
+        .changes(&Query {
+            types: vec!["notification".into()],
+            limit: 10,
+            ..Query::default()
+        })
+        .unwrap();
+    let told: Vec<(EventKind, String, String)> = page
+        .items
+        .iter()
+        .map(|(_, s)| match &s.record {
+            Record::Notification {
+                event,
+                receiver,
+                outcome,
+                ..
+            } => (*event, receiver.clone(), outcome.clone()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        told,
+        [
+            (EventKind::Recovered, "hook".into(), "refused".into()),
+            (EventKind::Unhealthy, "hook".into(), "delivered".into()),
+        ]
+    );
+    assert_eq!(page.items[0].1.object.name, "a");
 }
 
 #[tokio::test(start_paused = true)]

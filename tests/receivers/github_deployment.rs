@@ -256,6 +256,7 @@ impl Herald {
         use std::io::BufRead;
         let mut child = std::process::Command::new(crate::util::herald_bin())
             .args(["run", "--listen", "127.0.0.1:0", "--config"])
+            .env("HERALD_HISTORY", crate::util::history_file())
             .arg(config)
             .env("KUBECONFIG", kubeconfig)
             .env(

@@ -279,6 +279,7 @@ delivery: {{outbox: "{}", retryInitial: 50ms, retryMax: 200ms, timeout: 5s}}
         std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
         let mut child = Command::new(herald_bin())
             .args(["run", "--listen", "127.0.0.1:0", "--config"])
+            .env("HERALD_HISTORY", crate::util::history_file())
             .arg(&config)
             .env("KUBECONFIG", &kubeconfig)
             .env(

@@ -39,6 +39,16 @@ pub fn tool(paths: &[&str]) -> String {
         .to_string()
 }
 
+/// A history file of its own for one run of herald (in the temporary directory).
+pub fn history_file() -> PathBuf {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    std::env::temp_dir().join(format!(
+        "herald-test-history-{}-{n}.redb",
+        std::process::id()
+    ))
+}
+
 /// A loopback port nothing listens on now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -70,6 +80,8 @@ pub fn herald_run_logged(
         .args(["run", "--listen", "127.0.0.1:0"])
         .args(args)
         .env("KUBECONFIG", kubeconfig)
+        // Each run its own history file, unless the test names one (`--history` wins).
+        .env("HERALD_HISTORY", history_file())
         .env_remove("RUST_LOG")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())

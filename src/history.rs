@@ -1,0 +1,898 @@
+//! herald's history: what happened to each object (transitions, notifications sent or refused,
+//! Kubernetes Warning Events), kept in a redb file of its own for a retention, so that it
+//! outlives restarts and the store's short memory of deleted objects.
+//!
+//! One thread writes, fed by a bounded channel: whoever records (the evaluator, the delivery
+//! workers) never waits on the disk. When the channel is full the record is dropped and counted
+//! (`herald_history_dropped_total`). Batches are committed without a sync, and a synced commit
+//! follows at most every [`SYNC_EVERY`]: a crash loses at most that much.
+//!
+//! Reads are redb read transactions (MVCC): they never block the writer, and each is bounded
+//! (a page size and a scan budget).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use jiff::{SignedDuration, Timestamp};
+use redb::{
+    Database, Durability, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+use crate::config::EventKind;
+use crate::store::{ObjectKey, Verdict};
+
+/// Every record, by id (`at` in µs × 1024 + a sequence): oldest first.
+const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
+/// Each object's records: (`kind/namespace/name/group`, kind lower-cased, id).
+const BY_OBJECT: TableDefinition<(&str, u64), ()> = TableDefinition::new("by-object");
+/// Records kept per object.
+const COUNTS: TableDefinition<&str, u32> = TableDefinition::new("counts");
+/// `schema`, `bytes` (the records' size as stored, indexes included).
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+const SCHEMA: u64 = 1;
+/// Records waiting for the writer, at most; more are dropped (and counted).
+pub const QUEUE: usize = 4096;
+/// Records committed together, at most.
+const BATCH: usize = 1000;
+/// A batch is committed at least this often.
+const BATCH_EVERY: Duration = Duration::from_secs(1);
+/// A synced commit follows at most this long after an unsynced one.
+pub const SYNC_EVERY: Duration = Duration::from_secs(5);
+/// Pruning runs this often.
+pub const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// Records removed in one transaction, at most.
+const PRUNE_STEP: usize = 10_000;
+/// redb's page cache: its default (1 GiB) would let the process grow with the file.
+pub const CACHE_BYTES: usize = 4 << 20;
+/// The in-memory backend's records, at most (`--no-history`).
+pub const MEMORY_MAX_BYTES: u64 = 16 << 20;
+/// Records a query looks at, at most, before it answers a short page with a `continue`.
+pub const SCAN_BUDGET: usize = 20_000;
+/// Records one page holds, at most.
+pub const MAX_LIMIT: usize = 1000;
+/// A record's size beyond its value: its keys in both tables.
+const OVERHEAD: u64 = 24;
+/// Objects whose prefix a query by kind, namespace and name may match (one per group).
+const MAX_GROUPS: usize = 16;
+/// A record's text, at most (a message, a note): longer ones are cut.
+const MAX_TEXT: usize = 4096;
+
+/// How long and how much is kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    pub retention: SignedDuration,
+    pub max_bytes: u64,
+    pub max_per_object: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            retention: SignedDuration::from_hours(14 * 24),
+            max_bytes: 256 << 20,
+            max_per_object: 2000,
+        }
+    }
+}
+
+/// One record as kept and as `/api/v1/changes` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stored {
+    pub at: Timestamp,
+    pub object: ObjectKey,
+    #[serde(flatten)]
+    pub record: Record,
+}
+
+/// What happened, tagged by `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Record {
+    /// A change of herald's verdict, with the events it made.
+    #[serde(rename_all = "camelCase")]
+    Transition {
+        events: Vec<EventKind>,
+        from: Option<Verdict>,
+        to: Option<Verdict>,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<String>,
+        /// What changed in the object itself (its spec, its images), when that is what the
+        /// transition is about.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        change: Option<serde_json::Value>,
+    },
+    /// A notification taken (`delivered`) or refused for good (`refused`) by a receiver.
+    Notification {
+        event: EventKind,
+        receiver: String,
+        route: String,
+        outcome: String,
+    },
+    /// A Kubernetes Warning Event: at its first occurrence and each time its count doubles.
+    Warning {
+        reason: String,
+        note: String,
+        count: u64,
+    },
+}
+
+impl Record {
+    /// Whether a `type` filter names this record.
+    fn is(&self, ty: &str) -> bool {
+        match self {
+            Record::Transition { events, .. } => events.iter().any(|e| e.as_str() == ty),
+            Record::Notification { .. } => ty == "notification",
+            Record::Warning { .. } => ty == "warning",
+        }
+    }
+}
+
+/// Whether a Warning Event whose count went from `before` (0: first seen) to `after` is worth a
+/// record: its first occurrence, then each time its count doubles (a storm of n occurrences
+/// writes about log2 n records).
+pub fn warning_worth_recording(before: u64, after: u64) -> bool {
+    before == 0 || after.checked_ilog2() > before.checked_ilog2()
+}
+
+/// The names `type` takes: the events a transition makes (all but `stuck`), `notification`
+/// and `warning`.
+pub fn types() -> Vec<&'static str> {
+    EventKind::ALL
+        .into_iter()
+        .filter(|e| *e != EventKind::Stuck)
+        .map(EventKind::as_str)
+        .chain(["notification", "warning"])
+        .collect()
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("history {path}: {message}")]
+pub struct HistoryError {
+    path: String,
+    message: String,
+}
+
+enum Msg {
+    Put(Box<Stored>),
+    /// Commit what is waiting (synced), then answer.
+    Flush(std::sync::mpsc::SyncSender<()>),
+}
+
+/// The history: a handle for writing (never blocking) and reading.
+pub struct History {
+    db: Arc<Database>,
+    tx: Mutex<Option<SyncSender<Msg>>>,
+    dropped: Arc<AtomicU64>,
+    /// Records handed to the writer, and those of them synced to disk.
+    accepted: AtomicU64,
+    synced: Arc<AtomicU64>,
+    shown: String,
+    limits: Limits,
+    clock: Arc<dyn Clock>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for History {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("History")
+            .field("path", &self.shown)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A query of `/api/v1/changes`, checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Query {
+    pub kind: Option<String>,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub since: Option<Timestamp>,
+    pub types: Vec<String>,
+    pub limit: usize,
+    /// Only records older than this id (from a `continue` token).
+    pub before: Option<u64>,
+}
+
+impl Query {
+    /// What a `continue` token is bound to: every filter but the page's position and size.
+    pub fn fingerprint(&self) -> u64 {
+        let text = format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.kind.as_ref().map(|k| k.to_ascii_lowercase()),
+            self.namespace,
+            self.name,
+            self.since.map(|t| t.as_microsecond()),
+            self.types
+        );
+        // FNV-1a: stable across processes and versions, unlike the std hasher.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in text.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h
+    }
+
+    /// The opaque token that pages on after `id`.
+    pub fn token(&self, id: u64) -> String {
+        format!("{id:016x}{:016x}", self.fingerprint())
+    }
+
+    /// The id a token pages on after, if it was made for these filters.
+    pub fn resume(&self, token: &str) -> Option<u64> {
+        if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let id = u64::from_str_radix(&token[..16], 16).ok()?;
+        let fp = u64::from_str_radix(&token[16..], 16).ok()?;
+        (fp == self.fingerprint()).then_some(id)
+    }
+}
+
+/// One page of records, newest first, and the token for the next when there may be more.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub items: Vec<(u64, Stored)>,
+    /// The last id looked at, when more may follow.
+    pub next: Option<u64>,
+}
+
+/// `kind/namespace/name/group`, the kind lower-cased: a prefix of kind, namespace and name
+/// finds the object whatever its group.
+fn object_key(k: &ObjectKey) -> String {
+    format!(
+        "{}/{}/{}/{}",
+        k.kind.to_ascii_lowercase(),
+        k.namespace,
+        k.name,
+        k.group
+    )
+}
+
+fn cut(s: &mut String) {
+    if s.len() > MAX_TEXT {
+        let mut end = MAX_TEXT;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+}
+
+fn micros(t: Timestamp) -> u64 {
+    u64::try_from(t.as_microsecond()).unwrap_or(0)
+}
+
+/// The smallest id of a record at `t` or later.
+fn id_at(t: Timestamp) -> u64 {
+    micros(t).saturating_mul(1024)
+}
+
+impl History {
+    /// The history in a file, created if need be.
+    pub fn open(
+        path: &Path,
+        limits: Limits,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<History>, HistoryError> {
+        let shown = path.display().to_string();
+        let err = |e: &dyn std::fmt::Display| HistoryError {
+            path: shown.clone(),
+            message: e.to_string(),
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
+        }
+        let mut db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+            .map_err(|e| err(&e))?;
+        // A file well past its bound (a lower `maxBytes` than before: the file is normally about
+        // 2.3 times the records, see BENCHMARKS.md) is compacted, at open only.
+        let file = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if file > limits.max_bytes.saturating_mul(3) {
+            let _ = Self::prune_db(&db, &limits, Timestamp::now());
+            let _ = db.compact();
+        }
+        History::start(db, shown, limits, clock)
+    }
+
+    /// The history in memory, at most [`MEMORY_MAX_BYTES`] (`--no-history`: the same API, lost
+    /// at exit).
+    pub fn in_memory(mut limits: Limits, clock: Arc<dyn Clock>) -> Arc<History> {
+        limits.max_bytes = limits.max_bytes.min(MEMORY_MAX_BYTES);
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .expect("an in-memory database opens");
+        History::start(db, "(memory)".into(), limits, clock).expect("an in-memory history starts")
+    }
+
+    fn start(
+        db: Database,
+        shown: String,
+        limits: Limits,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<History>, HistoryError> {
+        let err = |e: &dyn std::fmt::Display| HistoryError {
+            path: shown.clone(),
+            message: e.to_string(),
+        };
+        let txn = db.begin_write().map_err(|e| err(&e))?;
+        {
+            txn.open_table(RECORDS).map_err(|e| err(&e))?;
+            txn.open_table(BY_OBJECT).map_err(|e| err(&e))?;
+            txn.open_table(COUNTS).map_err(|e| err(&e))?;
+            let mut meta = txn.open_table(META).map_err(|e| err(&e))?;
+            let schema = meta.get("schema").map_err(|e| err(&e))?.map(|v| v.value());
+            if let Some(s) = schema.filter(|s| *s != SCHEMA) {
+                return Err(err(&format!(
+                    "schema {s}, this herald reads {SCHEMA}: move the file away"
+                )));
+            }
+            meta.insert("schema", SCHEMA).map_err(|e| err(&e))?;
+        }
+        txn.commit().map_err(|e| err(&e))?;
+        let db = Arc::new(db);
+        // What is past the retention goes at once, not a minute later.
+        History::prune_db(&db, &limits, clock.now()).map_err(|e| err(&e))?;
+        let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
+        let synced = Arc::new(AtomicU64::new(0));
+        let writer = {
+            let db = Arc::clone(&db);
+            let limits = limits.clone();
+            let clock = Arc::clone(&clock);
+            let synced = Arc::clone(&synced);
+            std::thread::Builder::new()
+                .name("herald-history".into())
+                .spawn(move || write_loop(&db, &limits, clock.as_ref(), &rx, &synced))
+                .map_err(|e| err(&e))?
+        };
+        Ok(Arc::new(History {
+            db,
+            tx: Mutex::new(Some(tx)),
+            dropped: Arc::new(AtomicU64::new(0)),
+            accepted: AtomicU64::new(0),
+            synced,
+            shown,
+            limits,
+            clock,
+            writer: Mutex::new(Some(writer)),
+        }))
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Records handed over and not yet synced to disk (a crash now would lose them).
+    pub fn unsynced(&self) -> u64 {
+        self.accepted
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.synced.load(Ordering::Relaxed))
+    }
+
+    /// Records dropped because the writer was behind.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Hands a record to the writer, never waiting: dropped (and counted) when it is behind.
+    pub fn record(&self, object: &ObjectKey, at: Timestamp, mut record: Record) {
+        match &mut record {
+            Record::Transition { message, via, .. } => {
+                cut(message);
+                if let Some(v) = via {
+                    cut(v);
+                }
+            }
+            Record::Warning { reason, note, .. } => {
+                cut(reason);
+                cut(note);
+            }
+            Record::Notification { .. } => {}
+        }
+        let msg = Msg::Put(Box::new(Stored {
+            at,
+            object: object.clone(),
+            record,
+        }));
+        let tx = self.tx.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(tx) = tx.as_ref() else {
+            return;
+        };
+        match tx.try_send(msg) {
+            Ok(()) => {
+                self.accepted.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// A transition: written unless it is part of herald learning the cluster.
+    pub fn transition(&self, t: &crate::store::Transition) {
+        if t.initial {
+            return;
+        }
+        let events = crate::events::detect(t.from.as_ref(), t.to.as_ref(), false);
+        self.record(
+            &t.key,
+            t.at,
+            Record::Transition {
+                events,
+                from: t.from.clone(),
+                to: t.to.clone(),
+                message: t.message.clone(),
+                via: t.via.clone(),
+                change: None,
+            },
+        );
+    }
+
+    /// Waits until everything handed over so far is written and synced.
+    pub fn flush(&self) {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let sender = self
+            .tx
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .cloned();
+        if let Some(s) = sender
+            && s.send(Msg::Flush(tx)).is_ok()
+        {
+            let _ = rx.recv();
+        }
+    }
+
+    /// Writes what is waiting, syncs, and stops the writer (at exit).
+    pub fn close(&self) {
+        self.flush();
+        self.tx.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(w) = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = w.join();
+        }
+    }
+
+    /// Removes what is past the retention, then the oldest while the records are past
+    /// `maxBytes` (down to 90 % of it), in transactions of at most [`PRUNE_STEP`] records.
+    /// Returns how many went.
+    pub fn prune(&self) -> Result<usize, HistoryError> {
+        Self::prune_db(&self.db, &self.limits, self.clock.now()).map_err(|e| self.err(e))
+    }
+
+    fn prune_db(db: &Database, limits: &Limits, now: Timestamp) -> Result<usize, redb::Error> {
+        let cutoff = now
+            .checked_sub(limits.retention)
+            .map_or(0, |t| id_at(t.max(Timestamp::UNIX_EPOCH)));
+        let mut removed = 0;
+        // Past the retention.
+        loop {
+            let txn = db.begin_write()?;
+            let n = remove_oldest(&txn, PRUNE_STEP, |id, _| id < cutoff)?;
+            txn.commit()?;
+            removed += n;
+            if n < PRUNE_STEP {
+                break;
+            }
+        }
+        // Past the size bound.
+        let bytes = |db: &Database| -> Result<u64, redb::Error> {
+            let r = db.begin_read()?;
+            let meta = r.open_table(META)?;
+            Ok(meta.get("bytes")?.map_or(0, |v| v.value()))
+        };
+        if bytes(db)? > limits.max_bytes {
+            let target = limits.max_bytes / 10 * 9;
+            loop {
+                let txn = db.begin_write()?;
+                let mut over = bytes_in(&txn)?.saturating_sub(target);
+                let n = remove_oldest(&txn, PRUNE_STEP, |_, size| {
+                    let go = over > 0;
+                    over = over.saturating_sub(size);
+                    go
+                })?;
+                txn.commit()?;
+                removed += n;
+                if n < PRUNE_STEP || bytes(db)? <= target {
+                    break;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// The smallest id within the retention.
+    fn oldest_kept(&self) -> u64 {
+        self.clock
+            .now()
+            .checked_sub(self.limits.retention)
+            .map_or(0, |t| id_at(t.max(Timestamp::UNIX_EPOCH)))
+    }
+
+    fn err(&self, e: impl std::fmt::Display) -> HistoryError {
+        HistoryError {
+            path: self.shown.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    /// The records' size as stored (values and index keys).
+    pub fn bytes(&self) -> u64 {
+        self.db
+            .begin_read()
+            .ok()
+            .and_then(|r| r.open_table(META).ok())
+            .and_then(|m| m.get("bytes").ok().flatten().map(|v| v.value()))
+            .unwrap_or(0)
+    }
+
+    /// Records kept.
+    pub fn len(&self) -> u64 {
+        use redb::ReadableTableMetadata;
+        self.db
+            .begin_read()
+            .ok()
+            .and_then(|r| r.open_table(RECORDS).ok())
+            .and_then(|t| t.len().ok())
+            .unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A page of `/api/v1/changes`, newest first. With kind, namespace and name: that object's
+    /// records (each group's); otherwise every record, filtered, at most [`SCAN_BUDGET`]
+    /// looked at.
+    pub fn changes(&self, q: &Query) -> Result<Page, HistoryError> {
+        let limit = q.limit.clamp(1, MAX_LIMIT);
+        let r = self.db.begin_read().map_err(|e| self.err(e))?;
+        let records = r.open_table(RECORDS).map_err(|e| self.err(e))?;
+        // What is past the retention is not shown, pruned or not yet.
+        let floor = q.since.map_or(0, id_at).max(self.oldest_kept());
+        let top = q.before.unwrap_or(u64::MAX);
+        let wanted = |s: &Stored| q.types.is_empty() || q.types.iter().any(|t| s.record.is(t));
+        if let (Some(kind), Some(ns), Some(name)) = (&q.kind, &q.namespace, &q.name) {
+            let by = r.open_table(BY_OBJECT).map_err(|e| self.err(e))?;
+            let prefix = format!("{}/{ns}/{name}/", kind.to_ascii_lowercase());
+            let mut objects: BTreeSet<String> = BTreeSet::new();
+            let mut at = prefix.clone();
+            // One step per group: the first entry past the last group found.
+            while objects.len() < MAX_GROUPS {
+                let next = by
+                    .range((at.as_str(), 0)..)
+                    .map_err(|e| self.err(e))?
+                    .next()
+                    .transpose()
+                    .map_err(|e| self.err(e))?;
+                let Some((k, _)) = next else { break };
+                let (obj, _) = k.value();
+                if !obj.starts_with(&prefix) {
+                    break;
+                }
+                objects.insert(obj.to_string());
+                at = format!("{obj}\u{0}");
+            }
+            let mut ids: Vec<u64> = Vec::new();
+            let mut looked = 0;
+            for obj in &objects {
+                for e in by
+                    .range((obj.as_str(), floor)..(obj.as_str(), top))
+                    .map_err(|e| self.err(e))?
+                    .rev()
+                {
+                    let (k, _) = e.map_err(|e| self.err(e))?;
+                    ids.push(k.value().1);
+                    looked += 1;
+                    if looked >= SCAN_BUDGET {
+                        break;
+                    }
+                }
+            }
+            ids.sort_unstable_by(|a, b| b.cmp(a));
+            let mut page = Page::default();
+            for id in ids {
+                if page.items.len() == limit {
+                    page.next = page.items.last().map(|(i, _)| *i);
+                    break;
+                }
+                let Some(v) = records.get(id).map_err(|e| self.err(e))? else {
+                    continue;
+                };
+                let Ok(s) = serde_json::from_slice::<Stored>(v.value()) else {
+                    continue;
+                };
+                if wanted(&s) {
+                    page.items.push((id, s));
+                }
+            }
+            if page.next.is_none() && looked >= SCAN_BUDGET {
+                page.next = page.items.last().map(|(i, _)| *i);
+            }
+            return Ok(page);
+        }
+        let mut page = Page::default();
+        let mut looked = 0;
+        for e in records.range(floor..top).map_err(|e| self.err(e))?.rev() {
+            let (k, v) = e.map_err(|e| self.err(e))?;
+            let id = k.value();
+            looked += 1;
+            if let Ok(s) = serde_json::from_slice::<Stored>(v.value()) {
+                let o = &s.object;
+                let keep = q
+                    .kind
+                    .as_ref()
+                    .is_none_or(|k| o.kind.eq_ignore_ascii_case(k))
+                    && q.namespace.as_ref().is_none_or(|n| o.namespace == *n)
+                    && q.name.as_ref().is_none_or(|n| o.name == *n)
+                    && wanted(&s);
+                if keep {
+                    page.items.push((id, s));
+                    if page.items.len() == limit {
+                        page.next = Some(id);
+                        break;
+                    }
+                }
+            }
+            if looked >= SCAN_BUDGET {
+                page.next = Some(id);
+                break;
+            }
+        }
+        Ok(page)
+    }
+
+    /// The newest `limit` records of these objects, merged, newest first (an object's answer:
+    /// its own and its descendants').
+    pub fn timeline(
+        &self,
+        objects: &[ObjectKey],
+        limit: usize,
+    ) -> Result<Vec<Stored>, HistoryError> {
+        let r = self.db.begin_read().map_err(|e| self.err(e))?;
+        let records = r.open_table(RECORDS).map_err(|e| self.err(e))?;
+        let by = r.open_table(BY_OBJECT).map_err(|e| self.err(e))?;
+        let mut ids: Vec<u64> = Vec::new();
+        let floor = self.oldest_kept();
+        for o in objects {
+            let key = object_key(o);
+            for e in by
+                .range((key.as_str(), floor)..=(key.as_str(), u64::MAX))
+                .map_err(|e| self.err(e))?
+                .rev()
+                .take(limit)
+            {
+                let (k, _) = e.map_err(|e| self.err(e))?;
+                ids.push(k.value().1);
+            }
+        }
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        ids.truncate(limit);
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(v) = records.get(id).map_err(|e| self.err(e))?
+                && let Ok(s) = serde_json::from_slice::<Stored>(v.value())
+            {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Drop for History {
+    fn drop(&mut self) {
+        self.tx.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
+fn bytes_in(txn: &WriteTransaction) -> Result<u64, redb::Error> {
+    let meta = txn.open_table(META)?;
+    Ok(meta.get("bytes")?.map_or(0, |v| v.value()))
+}
+
+/// Removes up to `max` of the oldest records while `go(id, size)` says so, with their index
+/// entries and counts.
+fn remove_oldest(
+    txn: &WriteTransaction,
+    max: usize,
+    mut go: impl FnMut(u64, u64) -> bool,
+) -> Result<usize, redb::Error> {
+    let mut records = txn.open_table(RECORDS)?;
+    let mut doomed: Vec<(u64, String, u64)> = Vec::new();
+    for e in records.iter()? {
+        let (k, v) = e?;
+        let id = k.value();
+        let size = v.value().len() as u64;
+        let object = serde_json::from_slice::<Stored>(v.value())
+            .map(|s| object_key(&s.object))
+            .unwrap_or_default();
+        let size = size + object.len() as u64 + OVERHEAD;
+        if doomed.len() >= max || !go(id, size) {
+            break;
+        }
+        doomed.push((id, object, size));
+    }
+    let mut by = txn.open_table(BY_OBJECT)?;
+    let mut counts = txn.open_table(COUNTS)?;
+    let mut freed = 0;
+    for (id, object, size) in &doomed {
+        records.remove(*id)?;
+        by.remove((object.as_str(), *id))?;
+        let left = counts.get(object.as_str())?.map_or(0, |v| v.value());
+        if left <= 1 {
+            counts.remove(object.as_str())?;
+        } else {
+            counts.insert(object.as_str(), left - 1)?;
+        }
+        freed += size;
+    }
+    let mut meta = txn.open_table(META)?;
+    let bytes = meta.get("bytes")?.map_or(0, |v| v.value());
+    meta.insert("bytes", bytes.saturating_sub(freed))?;
+    Ok(doomed.len())
+}
+
+/// Writes one batch: each record under a fresh id, the object's oldest dropped past
+/// `max_per_object`.
+fn write_batch(
+    db: &Database,
+    batch: &[Stored],
+    limits: &Limits,
+    last: &mut u64,
+    sync: bool,
+) -> Result<(), redb::Error> {
+    let mut txn = db.begin_write()?;
+    txn.set_durability(if sync {
+        Durability::Immediate
+    } else {
+        Durability::None
+    })?;
+    {
+        let mut records = txn.open_table(RECORDS)?;
+        let mut by = txn.open_table(BY_OBJECT)?;
+        let mut counts = txn.open_table(COUNTS)?;
+        let mut meta = txn.open_table(META)?;
+        if *last == 0 {
+            *last = records.last()?.map_or(0, |(k, _)| k.value());
+        }
+        let mut bytes = meta.get("bytes")?.map_or(0, |v| v.value());
+        for s in batch {
+            let Ok(value) = serde_json::to_vec(s) else {
+                continue;
+            };
+            let id = id_at(s.at).max(*last + 1);
+            *last = id;
+            let object = object_key(&s.object);
+            records.insert(id, value.as_slice())?;
+            by.insert((object.as_str(), id), ())?;
+            bytes += value.len() as u64 + object.len() as u64 + OVERHEAD;
+            let mut n = counts.get(object.as_str())?.map_or(0, |v| v.value()) + 1;
+            while n > limits.max_per_object.max(1) {
+                let oldest = by
+                    .range((object.as_str(), 0)..=(object.as_str(), u64::MAX))?
+                    .next()
+                    .transpose()?
+                    .map(|(k, _)| k.value().1);
+                let Some(old) = oldest else { break };
+                by.remove((object.as_str(), old))?;
+                if let Some(v) = records.remove(old)? {
+                    bytes = bytes
+                        .saturating_sub(v.value().len() as u64 + object.len() as u64 + OVERHEAD);
+                }
+                n -= 1;
+            }
+            counts.insert(object.as_str(), n)?;
+        }
+        meta.insert("bytes", bytes)?;
+    }
+    txn.commit()?;
+    Ok(())
+}
+
+fn write_loop(
+    db: &Database,
+    limits: &Limits,
+    clock: &dyn Clock,
+    rx: &Receiver<Msg>,
+    synced: &AtomicU64,
+) {
+    let mut last: u64 = 0;
+    // Records committed since the last synced commit.
+    let mut pending: u64 = 0;
+    let mut batch: Vec<Stored> = Vec::new();
+    let mut unsynced = false;
+    let mut last_sync = Instant::now();
+    let mut last_prune = Instant::now();
+    let mut started = None::<Instant>;
+    let mut commit = |batch: &mut Vec<Stored>, sync: bool, last: &mut u64| {
+        if let Err(e) = write_batch(db, batch, limits, last, sync) {
+            tracing::error!(error = %e, records = batch.len(), "history: a batch was not written");
+        }
+        pending += batch.len() as u64;
+        if sync {
+            synced.fetch_add(pending, Ordering::Relaxed);
+            pending = 0;
+        }
+        batch.clear();
+    };
+    loop {
+        let wait = match started {
+            Some(s) => BATCH_EVERY.saturating_sub(s.elapsed()),
+            None if unsynced => SYNC_EVERY.saturating_sub(last_sync.elapsed()),
+            None => PRUNE_EVERY.saturating_sub(last_prune.elapsed()),
+        };
+        match rx.recv_timeout(wait) {
+            Ok(Msg::Put(s)) => {
+                batch.push(*s);
+                started.get_or_insert_with(Instant::now);
+            }
+            Ok(Msg::Flush(done)) => {
+                commit(&mut batch, true, &mut last);
+                started = None;
+                unsynced = false;
+                last_sync = Instant::now();
+                let _ = done.send(());
+                continue;
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                commit(&mut batch, true, &mut last);
+                return;
+            }
+        }
+        let due = started.is_some_and(|s| s.elapsed() >= BATCH_EVERY);
+        if batch.len() >= BATCH || due {
+            let sync = last_sync.elapsed() >= SYNC_EVERY;
+            commit(&mut batch, sync, &mut last);
+            started = None;
+            unsynced = !sync;
+            if sync {
+                last_sync = Instant::now();
+            }
+        } else if started.is_none() && unsynced && last_sync.elapsed() >= SYNC_EVERY {
+            commit(&mut batch, true, &mut last);
+            unsynced = false;
+            last_sync = Instant::now();
+        }
+        if last_prune.elapsed() >= PRUNE_EVERY {
+            last_prune = Instant::now();
+            if let Err(e) = History::prune_db(db, limits, clock.now()) {
+                tracing::error!(error = %e, "history: pruning failed");
+            }
+        }
+    }
+}
+
+/// `Stored` as the API shows it: `object` left out when it is the object asked about.
+pub fn shown(s: &Stored, about: Option<&ObjectKey>) -> serde_json::Value {
+    let mut v = serde_json::to_value(s).unwrap_or_default();
+    if about == Some(&s.object)
+        && let Some(m) = v.as_object_mut()
+    {
+        m.remove("object");
+    }
+    v
+}
+
+/// Where the history lives, as the configuration and flags say.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Place {
+    File(PathBuf),
+    Memory,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,346 @@
+use std::collections::HashSet;
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::health::Health;
+
+fn t0() -> Timestamp {
+    "2026-01-01T00:00:00Z".parse().unwrap()
+}
+
+fn key(name: &str) -> ObjectKey {
+    ObjectKey::new(
+        "kustomize.toolkit.fluxcd.io",
+        "Kustomization",
+        "flux-system",
+        name,
+    )
+}
+
+fn verdict(h: Health) -> Verdict {
+    Verdict {
+        health: h,
+        ready: h == Health::Healthy,
+        status: "Status".into(),
+        revision: None,
+        suspended: false,
+        sync: None,
+        from_children: false,
+    }
+}
+
+fn flip(n: usize) -> Record {
+    let (from, to, ev) = if n.is_multiple_of(2) {
+        (Health::Healthy, Health::Unhealthy, EventKind::Unhealthy)
+    } else {
+        (Health::Unhealthy, Health::Healthy, EventKind::Recovered)
+    };
+    Record::Transition {
+        events: vec![ev],
+        from: Some(verdict(from)),
+        to: Some(verdict(to)),
+        message: format!("flip {n}"),
+        via: None,
+        change: None,
+    }
+}
+
+fn history(limits: Limits) -> (Arc<History>, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(t0()));
+    (History::in_memory(limits, clock.clone()), clock)
+}
+
+fn at(secs: i64) -> Timestamp {
+    t0() + SignedDuration::from_secs(secs)
+}
+
+fn all(h: &History, mut q: Query) -> Vec<Vec<(u64, Stored)>> {
+    let mut pages = Vec::new();
+    for _ in 0..100 {
+        let page = h.changes(&q).unwrap();
+        let next = page.next;
+        pages.push(page.items);
+        match next {
+            Some(id) => q.before = Some(id),
+            None => break,
+        }
+    }
+    pages
+}
+
+#[test]
+fn pages_are_newest_first_without_duplicates() {
+    let (h, _) = history(Limits::default());
+    for i in 0..250 {
+        // Several records in one microsecond still get ids in order.
+        h.record(&key(&format!("app-{}", i % 7)), at(i / 3), flip(i as usize));
+    }
+    h.flush();
+    assert_eq!(h.len(), 250);
+    let q = Query {
+        limit: 100,
+        ..Query::default()
+    };
+    let pages = all(&h, q);
+    let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [100, 100, 50]);
+    let ids: Vec<u64> = pages.iter().flatten().map(|(id, _)| *id).collect();
+    let unique: HashSet<u64> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), 250);
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first");
+    let messages: Vec<String> = pages
+        .iter()
+        .flatten()
+        .map(|(_, s)| match &s.record {
+            Record::Transition { message, .. } => message.clone(),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(messages[0], "flip 249");
+    assert_eq!(messages[249], "flip 0");
+}
+
+#[test]
+fn one_object_all_its_groups_and_filters() {
+    let (h, _) = history(Limits::default());
+    let other_group = ObjectKey::new("example.com", "Kustomization", "flux-system", "apps");
+    for i in 0..10 {
+        h.record(&key("apps"), at(i * 10), flip(i as usize));
+        h.record(&key("infra"), at(i * 10 + 1), flip(i as usize));
+    }
+    h.record(&other_group, at(200), flip(0));
+    h.record(
+        &key("apps"),
+        at(300),
+        Record::Warning {
+            reason: "BackOff".into(),
+            note: "n".into(),
+            count: 1,
+        },
+    );
+    h.flush();
+    let q = Query {
+        kind: Some("kustomization".into()),
+        namespace: Some("flux-system".into()),
+        name: Some("apps".into()),
+        limit: 4,
+        ..Query::default()
+    };
+    let pages = all(&h, q.clone());
+    let items: Vec<&Stored> = pages.iter().flatten().map(|(_, s)| s).collect();
+    assert_eq!(items.len(), 12, "both groups, the warning");
+    assert!(items.iter().all(|s| s.object.name == "apps"));
+    assert!(items.windows(2).all(|w| w[0].at >= w[1].at));
+    assert!(matches!(items[0].record, Record::Warning { .. }));
+    assert_eq!(items[1].object.group, "example.com");
+
+    // By type: a transition matches any of its events.
+    let q2 = Query {
+        types: vec!["recovered".into()],
+        limit: 100,
+        ..q.clone()
+    };
+    let page = h.changes(&q2).unwrap();
+    assert_eq!(page.items.len(), 5);
+    let q3 = Query {
+        types: vec!["warning".into()],
+        limit: 100,
+        ..Query::default()
+    };
+    assert_eq!(h.changes(&q3).unwrap().items.len(), 1);
+
+    // Since, by scan (name alone).
+    let q4 = Query {
+        name: Some("infra".into()),
+        since: Some(at(50)),
+        limit: 100,
+        ..Query::default()
+    };
+    let page = h.changes(&q4).unwrap();
+    assert_eq!(page.items.len(), 5);
+    assert!(page.next.is_none());
+}
+
+#[test]
+fn a_token_is_bound_to_its_filters() {
+    let q = Query {
+        name: Some("apps".into()),
+        limit: 10,
+        ..Query::default()
+    };
+    let token = q.token(12345);
+    assert_eq!(q.resume(&token), Some(12345));
+    // A different limit pages the same list.
+    let q_limit = Query {
+        limit: 50,
+        ..q.clone()
+    };
+    assert_eq!(q_limit.resume(&token), Some(12345));
+    let other = Query {
+        name: Some("infra".into()),
+        ..q.clone()
+    };
+    assert_eq!(other.resume(&token), None);
+    assert_eq!(q.resume("zz"), None);
+    assert_eq!(q.resume(&"g".repeat(32)), None);
+}
+
+#[test]
+fn retention_removes_what_is_older() {
+    let limits = Limits {
+        retention: SignedDuration::from_hours(24),
+        ..Limits::default()
+    };
+    let (h, clock) = history(limits);
+    h.record(&key("old"), at(0), flip(0));
+    h.record(&key("new"), at(3600 * 20), flip(1));
+    h.flush();
+    clock.set(at(3600 * 25));
+    assert_eq!(h.prune().unwrap(), 1);
+    let page = h
+        .changes(&Query {
+            limit: 10,
+            ..Query::default()
+        })
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].1.object.name, "new");
+    assert!(h.timeline(&[key("old")], 10).unwrap().is_empty());
+    clock.set(at(3600 * 45));
+    assert_eq!(h.prune().unwrap(), 1);
+    assert!(h.is_empty());
+    assert_eq!(h.bytes(), 0, "the size is kept with the records");
+}
+
+#[test]
+fn the_size_bound_removes_the_oldest() {
+    let limits = Limits {
+        max_bytes: 64 << 10,
+        ..Limits::default()
+    };
+    let (h, _) = history(limits);
+    for i in 0..2000 {
+        h.record(&key(&format!("app-{}", i % 50)), at(i), flip(i as usize));
+        if i % 500 == 499 {
+            h.flush();
+        }
+    }
+    h.flush();
+    assert!(h.bytes() > 64 << 10);
+    let removed = h.prune().unwrap();
+    assert!(removed > 0);
+    assert!(h.bytes() <= (64 << 10) / 10 * 9, "{}", h.bytes());
+    assert_eq!(h.len(), 2000 - removed as u64);
+    // The newest stayed.
+    let page = h
+        .changes(&Query {
+            limit: 1,
+            ..Query::default()
+        })
+        .unwrap();
+    assert_eq!(page.items[0].1.at, at(1999));
+}
+
+#[test]
+fn an_object_keeps_its_newest_up_to_its_cap() {
+    let limits = Limits {
+        max_per_object: 3,
+        ..Limits::default()
+    };
+    let (h, _) = history(limits);
+    for i in 0..8 {
+        h.record(&key("apps"), at(i), flip(i as usize));
+        h.record(&key("infra"), at(i), flip(i as usize));
+    }
+    h.flush();
+    let tl = h.timeline(&[key("apps")], 50).unwrap();
+    let ats: Vec<Timestamp> = tl.iter().map(|s| s.at).collect();
+    assert_eq!(ats, [at(7), at(6), at(5)]);
+    assert_eq!(h.len(), 6);
+    // Merged, newest first.
+    let both = h.timeline(&[key("apps"), key("infra")], 4).unwrap();
+    assert_eq!(both.len(), 4);
+    assert!(both.windows(2).all(|w| w[0].at >= w[1].at));
+}
+
+#[test]
+fn the_scan_budget_bounds_a_query() {
+    let (h, _) = history(Limits::default());
+    h.record(&key("rare"), at(-10), flip(0));
+    for i in 0..(SCAN_BUDGET + 10) {
+        h.record(&key(&format!("busy-{}", i % 100)), at(i as i64), flip(i));
+        if i % 2000 == 0 {
+            h.flush();
+        }
+    }
+    h.flush();
+    let q = Query {
+        name: Some("rare".into()),
+        limit: 10,
+        ..Query::default()
+    };
+    let first = h.changes(&q).unwrap();
+    assert!(first.items.is_empty());
+    assert!(first.next.is_some(), "a short page that pages on");
+    let pages = all(&h, q);
+    let found: Vec<&Stored> = pages.iter().flatten().map(|(_, s)| s).collect();
+    assert_eq!(found.len(), 1);
+}
+
+#[test]
+fn a_full_queue_drops_and_counts() {
+    let (h, _) = history(Limits::default());
+    // The writer takes records as they come; many more than the queue at once overflow it
+    // unless it keeps up, and what was not dropped is written.
+    for i in 0..(QUEUE * 4) {
+        h.record(&key(&format!("storm-{}", i % 100)), at(0), flip(i));
+    }
+    h.flush();
+    assert_eq!(h.len() + h.dropped(), (QUEUE * 4) as u64);
+}
+
+#[test]
+fn the_file_outlives_the_process() {
+    let dir = std::env::temp_dir().join(format!("herald-history-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("history.redb");
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
+    {
+        let h = History::open(&path, Limits::default(), clock.clone()).unwrap();
+        for i in 0..3 {
+            h.record(&key("apps"), at(i), flip(i as usize));
+        }
+        h.close();
+    }
+    let h = History::open(&path, Limits::default(), clock).unwrap();
+    assert_eq!(h.timeline(&[key("apps")], 50).unwrap().len(), 3);
+    // New records come after the old ones even from an earlier clock.
+    h.record(&key("apps"), at(-100), flip(3));
+    h.flush();
+    let page = h
+        .changes(&Query {
+            limit: 1,
+            ..Query::default()
+        })
+        .unwrap();
+    assert_eq!(page.items[0].1.at, at(-100));
+    h.close();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_warning_storm_writes_about_log2_n_records() {
+    assert!(warning_worth_recording(0, 1));
+    assert!(warning_worth_recording(0, 7), "first seen with a count");
+    assert!(!warning_worth_recording(1, 1));
+    assert!(warning_worth_recording(1, 2));
+    assert!(!warning_worth_recording(2, 3));
+    assert!(warning_worth_recording(3, 4));
+    // One occurrence at a time up to 100,000: 17 records.
+    let written = (1..100_000u64)
+        .filter(|n| warning_worth_recording(*n - 1, *n))
+        .count();
+    assert_eq!(written, 17);
+    // A jump past several doublings is one record.
+    assert!(warning_worth_recording(5, 1000));
+}
