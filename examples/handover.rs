@@ -367,6 +367,7 @@ fn notification(id: u64, i: usize, rng: &mut Rng) -> Notification {
             repo: None,
             attempted: None,
             warnings: Vec::new(),
+            change: None,
         },
         due: at,
         recheck: false,

@@ -37,10 +37,15 @@ pub enum EventKind {
     Suspended,
     Resumed,
     ChildUnhealthy,
+    /// The object's `spec` changed (a new generation): which paths, with their values when
+    /// they may be shown.
+    Changed,
+    /// A workload's container runs a new image digest under the same tag.
+    ImageChanged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 13] = [
+    pub const ALL: [EventKind; 15] = [
         EventKind::Created,
         EventKind::Deleted,
         EventKind::Unhealthy,
@@ -54,6 +59,8 @@ impl EventKind {
         EventKind::Suspended,
         EventKind::Resumed,
         EventKind::ChildUnhealthy,
+        EventKind::Changed,
+        EventKind::ImageChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +78,8 @@ impl EventKind {
             EventKind::Suspended => "suspended",
             EventKind::Resumed => "resumed",
             EventKind::ChildUnhealthy => "child-unhealthy",
+            EventKind::Changed => "changed",
+            EventKind::ImageChanged => "image-changed",
         }
     }
 

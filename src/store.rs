@@ -94,6 +94,9 @@ pub struct Transition {
     /// When its health was rolled up: the first child behind it (see [`Rollup::via`]).
     #[serde(skip)]
     pub via: Option<String>,
+    /// A change of the object's spec or image (`from == to`): see [`crate::changes`].
+    #[serde(skip)]
+    pub change: Option<Arc<crate::changes::Change>>,
 }
 
 /// The parts of an assessment whose change is a transition.
@@ -346,6 +349,7 @@ impl Entry {
                 .map(|r| r.children.clone())
                 .unwrap_or_default(),
             via: self.rollup.as_ref().map(|r| r.via.clone()),
+            change: None,
         }
     }
 
@@ -526,6 +530,7 @@ impl Store {
             meta: Arc::clone(&e.meta),
             children: Vec::new(),
             via: None,
+            change: None,
         };
         e.deleted_at = Some(now);
         e.since = now;

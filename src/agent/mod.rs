@@ -624,7 +624,7 @@ fn watchdog(agent: &std::sync::Weak<Agent>, shared: &Arc<Shared>) {
 fn log_events(agent: &Agent, transitions: &[Transition]) {
     let mut log = agent.events.lock().unwrap_or_else(|p| p.into_inner());
     for t in transitions.iter().filter(|t| !t.initial) {
-        for event in crate::events::detect(t.from.as_ref(), t.to.as_ref(), t.initial) {
+        for event in crate::events::of(t) {
             let via = t
                 .via
                 .as_deref()
@@ -640,7 +640,10 @@ fn log_events(agent: &Agent, transitions: &[Transition]) {
                 to: t.to.clone(),
                 message: t.message.clone(),
                 via: via.map(str::to_string),
-                summary: crate::events::headline(event, &t.key, t.to.as_ref(), via),
+                summary: match t.change.as_deref() {
+                    Some(c) => crate::events::change_headline(event, &t.key, c),
+                    None => crate::events::headline(event, &t.key, t.to.as_ref(), via),
+                },
             });
         }
     }

@@ -68,6 +68,7 @@ pub fn run(cmd: &NotifyCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
         repo: None,
         attempted: None,
         warnings: Vec::new(),
+        change: None,
     };
     let n = Notification {
         id: 0,

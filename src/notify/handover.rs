@@ -869,6 +869,7 @@ mod tests {
                 repo: None,
                 attempted: None,
                 warnings: Vec::new(),
+                change: None,
             },
             due: at,
             recheck: false,

@@ -290,6 +290,10 @@ impl Term {
     /// takeover already compared, tells nothing the second time.
     pub(super) fn take_from_told(&mut self, batch: &mut [Transition]) {
         for t in batch {
+            if t.change.is_some() {
+                // A change tells nothing of health: it neither reads nor moves what was told.
+                continue;
+            }
             let key: &ObjectKey = &t.key;
             let before = match self.touched.get(key) {
                 Some(Some(v)) => Some(v.clone()),
@@ -418,6 +422,7 @@ impl Pipeline {
                             .unwrap_or_default(),
                         children: Vec::new(),
                         via: None,
+                        change: None,
                     });
                 }
             }
@@ -501,6 +506,7 @@ mod tests {
             meta: Arc::default(),
             children: Vec::new(),
             via: None,
+            change: None,
         }
     }
 

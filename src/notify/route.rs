@@ -43,6 +43,7 @@ impl Pipeline {
             repo: self.repo_of(&t.meta),
             attempted: t.meta.attempted.as_deref().map(str::to_string),
             warnings: self.warnings_of(&t.key, kind, t.to.as_ref()),
+            change: t.change.as_deref().cloned(),
         }
     }
 

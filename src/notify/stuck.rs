@@ -68,6 +68,7 @@ impl Pipeline {
             repo: super::route::repo_in(&store, &e.meta),
             attempted: e.meta.attempted.as_deref().map(str::to_string),
             warnings: store.warnings_under(key, super::WARNINGS_TOLD),
+            change: None,
         })
     }
 

@@ -16,7 +16,10 @@
 //! configuration's `links`, each a URL template of its own, for the kinds it names), and
 //! `warnings` (for trouble: the latest Kubernetes Warning Events of the object and of its
 //! descendants, newest first, each `reason`, `note`, `count`, `at` and `object`, `Pod
-//! apps/web-1`; the defaults show the first three).
+//! apps/web-1`; the defaults show the first three), and, for `changed` and `image-changed`,
+//! `change` (`type` `spec`: `fromGeneration`, `toGeneration`, `paths` each `path`, `op`, `old`,
+//! `new`, and `more`; `type` `image`: `workload`, `container`, `image`, `oldDigest`,
+//! `newDigest`) with `changeSummary`, the change in one line (also the event's `message`).
 
 use std::path::Path;
 
@@ -246,7 +249,12 @@ pub fn context(e: &Event) -> Value {
         "commit": e.to.as_ref().and_then(|v| v.revision.as_deref()).map(commit),
         "children": e.children.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "via": via,
-        "headline": crate::events::headline(e.kind, o, e.to.as_ref(), via),
+        "headline": match &e.change {
+            Some(c) => crate::events::change_headline(e.kind, o, c),
+            None => crate::events::headline(e.kind, o, e.to.as_ref(), via),
+        },
+        "change": e.change,
+        "changeSummary": e.change.as_ref().map(crate::changes::Change::summary),
         "labels": e.labels,
         "repo": e.repo,
         "warnings": e.warnings.iter().map(|w| json!({
@@ -296,6 +304,7 @@ mod tests {
             repo: None,
             attempted: None,
             warnings: Vec::new(),
+            change: None,
         }
     }
 

@@ -154,6 +154,7 @@ pub(crate) mod sample {
             repo: None,
             attempted: None,
             warnings: Vec::new(),
+            change: None,
         }
     }
 

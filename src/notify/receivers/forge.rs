@@ -375,7 +375,12 @@ pub enum State {
 pub fn state(e: &Event) -> Option<State> {
     let v = e.to.as_ref()?;
     match e.kind {
-        EventKind::Deleted | EventKind::Suspended | EventKind::Resumed | EventKind::Drift => None,
+        EventKind::Deleted
+        | EventKind::Suspended
+        | EventKind::Resumed
+        | EventKind::Drift
+        | EventKind::Changed
+        | EventKind::ImageChanged => None,
         EventKind::Stuck | EventKind::SyncFailed => Some(State::Failure),
         _ => Some(match v.health {
             Health::Unhealthy => State::Failure,
@@ -633,6 +638,7 @@ pub(crate) mod tests {
             repo: Some("https://github.com/acme/apps.git".into()),
             attempted: None,
             warnings: Vec::new(),
+            change: None,
         }
     }
 

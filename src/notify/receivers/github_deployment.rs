@@ -453,6 +453,7 @@ mod tests {
             repo: Some("git@github.com:acme/apps.git".into()),
             attempted: None,
             warnings: Vec::new(),
+            change: None,
         }
     }
 

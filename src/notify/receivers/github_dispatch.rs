@@ -149,6 +149,7 @@ mod tests {
             repo: Some("https://github.com/acme/apps.git".into()),
             attempted: None,
             warnings: Vec::new(),
+            change: None,
         }
     }
 

@@ -290,6 +290,7 @@ mod tests {
             repo: Some("https://gitlab.com/acme/platform/shop.git".into()),
             attempted: None,
             warnings: Vec::new(),
+            change: None,
         }
     }
 

@@ -207,6 +207,7 @@ mod tests {
             repo: None,
             attempted: None,
             warnings: Vec::new(),
+            change: None,
         };
         let b = trigger(&c, &e, "summary".into());
         assert_eq!(b["ref"], "main");

@@ -311,6 +311,7 @@ mod tests {
             repo: None,
             attempted: None,
             warnings: Vec::new(),
+            change: None,
         }
     }
 

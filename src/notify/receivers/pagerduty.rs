@@ -155,7 +155,7 @@ pub fn dedup_key(e: &Event) -> String {
 /// a health herald cannot judge (unknown), `error` for a trouble of a healthy object (a failed
 /// sync, stuck not ready); `info` for `herald notify test`.
 pub fn severity(e: &Event) -> &'static str {
-    if e.test {
+    if e.test || matches!(e.kind, EventKind::Changed | EventKind::ImageChanged) {
         return "info";
     }
     match e.to.as_ref().map(|v| v.health) {
@@ -312,6 +312,7 @@ pub(crate) mod tests {
             repo: None,
             attempted: None,
             warnings: Vec::new(),
+            change: None,
         }
     }
 

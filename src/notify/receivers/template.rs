@@ -469,6 +469,7 @@ fn sample() -> Event {
         repo: None,
         attempted: None,
         warnings: Vec::new(),
+        change: None,
     }
 }
 

@@ -124,6 +124,7 @@ pub fn herald_payload(e: &Event, summary: String) -> Value {
         "summary": summary,
         "test": e.test,
         "warnings": e.warnings,
+        "change": e.change,
     })
 }
 
