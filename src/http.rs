@@ -341,6 +341,7 @@ fn metrics(agent: &Agent) -> Response<Full<Bytes>> {
             &outbox,
         );
         crate::metrics::warnings(&mut text, store.warnings.len(), store.warnings.evicted);
+        crate::metrics::changes(&mut text, store.changes_bytes);
         text
     };
     let (configured, api) = agent

@@ -821,6 +821,17 @@ pub fn warnings(out: &mut String, kept: usize, evicted: u64) {
     let _ = writeln!(out, "herald_warnings_evicted_total {evicted}");
 }
 
+/// What the store keeps of specs to tell their changes ([`crate::changes`]).
+pub fn changes(out: &mut String, bytes: usize) {
+    family(
+        out,
+        "herald_changes_bytes",
+        "gauge",
+        "Bytes of what herald keeps of objects' specs to tell their changes.",
+    );
+    let _ = writeln!(out, "herald_changes_bytes {bytes}");
+}
+
 fn family(out: &mut String, name: &str, type_: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {type_}");
@@ -883,6 +894,7 @@ mod tests {
                 assessment: assess(obj, now),
                 initial: false,
                 compat: Compat::of(obj),
+                spec: None,
             },
             now,
         );

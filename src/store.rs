@@ -149,6 +149,9 @@ pub struct Observed {
     pub initial: bool,
     /// What the compatibility metrics need (Flux objects and Argo CD Applications).
     pub compat: Option<crate::metrics::Compat>,
+    /// The object, when its spec changes are told: read (under the store's lock) only when its
+    /// `metadata.generation` moved.
+    pub spec: Option<Arc<Value>>,
 }
 
 /// What routing and subscriptions read of an object besides its assessment.
@@ -279,6 +282,8 @@ pub struct Entry {
     /// Up to [`MAX_CULPRITS`] objects whose own health is the health this one shows, so that a
     /// loop of relationships cannot keep an object's health bad after the cause is gone.
     culprits: Vec<Key>,
+    /// What herald keeps of its spec, to tell what a new generation changed.
+    pub spec: Option<Box<crate::changes::SpecPrint>>,
 }
 
 const MAX_CULPRITS: usize = 4;
@@ -371,6 +376,10 @@ pub struct Store {
     up: HashMap<Key, BTreeMap<Node, u32>>,
     /// Kubernetes Warning Events by the object they regard, bounded.
     pub warnings: crate::warnings::Warnings,
+    /// Spec changes are tracked by these rules (None: not tracked).
+    changes: Option<crate::changes::Rules>,
+    /// What the spec prints hold, in bytes (`herald_changes_bytes`).
+    pub changes_bytes: usize,
 }
 
 impl Store {
@@ -384,7 +393,15 @@ impl Store {
             down: HashMap::new(),
             up: HashMap::new(),
             warnings: crate::warnings::Warnings::default(),
+            changes: None,
+            changes_bytes: 0,
         }
+    }
+
+    /// Spec changes are told (`changed`), by these rules.
+    pub fn with_changes(mut self, rules: crate::changes::Rules) -> Store {
+        self.changes = Some(rules);
+        self
     }
 
     /// Relationships are still recorded, but every object shows its own health.
@@ -414,6 +431,7 @@ impl Store {
             assessment: own,
             initial,
             compat,
+            spec,
         } = seen;
         let key = self.intern(key);
         let mut out = Vec::new();
@@ -474,6 +492,7 @@ impl Store {
                         children,
                         parents,
                         culprits: Vec::new(),
+                        spec: None,
                     },
                 );
             }
@@ -495,8 +514,50 @@ impl Store {
             e.rollup = None;
             e.culprits.clear();
         }
+        let spec_diff = match (&self.changes, spec) {
+            (Some(rules), Some(obj)) => {
+                let generation = obj.at(&["metadata", "generation"]).and_then(Value::as_i64);
+                let moved = e
+                    .spec
+                    .as_ref()
+                    .is_none_or(|p| generation.is_none() || p.generation != generation);
+                if moved {
+                    let print = Box::new(crate::changes::SpecPrint::of(
+                        &key.group,
+                        &key.kind,
+                        generation,
+                        obj.get("spec").unwrap_or(&Value::Null),
+                        rules,
+                    ));
+                    let told = before.is_some() && !initial;
+                    let diff = e
+                        .spec
+                        .as_ref()
+                        .filter(|_| told)
+                        .map(|old| print.diff(old))
+                        .filter(|d| !d.paths.is_empty() || d.more > 0);
+                    let was = e.spec.as_ref().map_or(0, |p| p.heap_bytes());
+                    self.changes_bytes = self.changes_bytes - was + print.heap_bytes();
+                    e.spec = Some(print);
+                    diff
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
         let fresh = before.is_none() || own_changed || !same_links;
-        if !self.reevaluate(&key, before, fresh, initial, now, &mut out) {
+        let settle = self.reevaluate(&key, before, fresh, initial, now, &mut out);
+        if let Some(diff) = spec_diff {
+            let e = self.entries.get(&key).expect("applied above");
+            let v = e.verdict();
+            let mut t = e.transition(&key, now, Some(v), false);
+            let change = crate::changes::Change::Spec(diff);
+            t.message = change.summary();
+            t.change = Some(Arc::new(change));
+            out.push(t);
+        }
+        if !settle {
             return out;
         }
         let mut starts: Vec<Key> = self.parents_of(&key);
@@ -581,6 +642,7 @@ impl Store {
         for k in expired {
             if let Some(e) = self.entries.remove(&k) {
                 self.unlink(&k, &e.children, &e.parents);
+                self.changes_bytes -= e.spec.as_ref().map_or(0, |p| p.heap_bytes());
             }
         }
         self.keys.retain(|k| Arc::strong_count(k) > 1);
@@ -1036,6 +1098,7 @@ mod tests {
             assessment: a,
             initial: false,
             compat: crate::metrics::Compat::of(&o),
+            spec: None,
         };
         s.apply(seen, now(at))
     }

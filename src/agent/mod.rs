@@ -139,6 +139,8 @@ pub struct Config {
     /// Watch Kubernetes Warning Events (`events.k8s.io/v1`, `type=Warning` alone) and attach
     /// them to the objects they regard ([`crate::warnings`]).
     pub events: bool,
+    /// Spec changes (`changed`): tracked unless None or `track: false` ([`crate::changes`]).
+    pub changes: Option<crate::changes::Rules>,
 }
 
 /// How often watches relist unless told otherwise.
@@ -166,6 +168,7 @@ impl Default for Config {
             not_ready_after: DEFAULT_NOT_READY_AFTER,
             shard: None,
             events: true,
+            changes: Some(crate::changes::Rules::default()),
         }
     }
 }
@@ -353,6 +356,9 @@ pub fn start(
     let mut store = Store::new(config.retention);
     if !config.children {
         store = store.without_rollup();
+    }
+    if let Some(rules) = config.changes.clone().filter(|r| r.track) {
+        store = store.with_changes(rules);
     }
     let agent = Arc::new(Agent {
         store: Arc::new(RwLock::new(store)),
@@ -734,6 +740,7 @@ impl Evaluator {
         Some(match update {
             Update::Apply(obj, initial) => {
                 let key = ObjectKey::of(obj)?;
+                let (key_group, key_kind) = (key.group.clone(), key.kind.clone());
                 let started = std::time::Instant::now();
                 let assessment = self.assessor.assess(obj, now);
                 self.durations[engine(&assessment.check)].observe(started.elapsed().as_secs_f64());
@@ -761,6 +768,10 @@ impl Evaluator {
                     compat: crate::metrics::Compat::of(obj),
                     assessment,
                     initial: *initial,
+                    // The store reads it only when the generation moved.
+                    spec: (obj.get("spec").is_some()
+                        && crate::changes::tracks(&key_group, &key_kind))
+                    .then(|| Arc::clone(obj)),
                 })
             }
             Update::Delete(key) => Prepared::Delete(key),

@@ -315,6 +315,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         flux: watch.flux,
         argo: watch.argo,
         events: watch.events,
+        changes: Some(file.changes.clone()),
         // With a configuration file, notifications can start later by a reload.
         notify: args.config.is_some(),
         cluster: file.cluster.clone(),

@@ -121,6 +121,7 @@ impl Harness {
             assessment: a,
             initial,
             compat: None,
+            spec: None,
         };
         let ts = self.store.write().unwrap().apply(seen, now);
         for t in ts {
