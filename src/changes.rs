@@ -629,6 +629,102 @@ fn fold(leaves: Vec<(String, Leaf)>, depth: usize) -> Vec<(String, Leaf)> {
     out
 }
 
+/// What a Pod runs, per container: its name, the image it declares (`nginx:latest`) and the
+/// digest the kubelet pulled (`sha256:…`, `imageID` after its last `@`).
+pub fn pod_images(pod: &serde_json::Value) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for (statuses, specs) in [
+        ("containerStatuses", "containers"),
+        ("initContainerStatuses", "initContainers"),
+    ] {
+        let Some(list) = pod
+            .get("status")
+            .and_then(|s| s.get(statuses))
+            .and_then(|s| s.as_array())
+        else {
+            continue;
+        };
+        for s in list.iter().take(CONTAINERS) {
+            let Some(name) = s.get("name").and_then(|n| n.as_str()) else {
+                continue;
+            };
+            let digest = s
+                .get("imageID")
+                .and_then(|i| i.as_str())
+                .and_then(|i| i.rsplit_once('@').map(|(_, d)| d))
+                .unwrap_or_default();
+            let image = pod
+                .get("spec")
+                .and_then(|p| p.get(specs))
+                .and_then(|c| c.as_array())
+                .and_then(|c| {
+                    c.iter()
+                        .find(|c| c.get("name").and_then(|n| n.as_str()) == Some(name))
+                })
+                .and_then(|c| c.get("image"))
+                .and_then(|i| i.as_str())
+                .unwrap_or_default();
+            if digest.is_empty() || image.is_empty() || digest.len() > 256 || image.len() > 512 {
+                continue;
+            }
+            out.push((name.to_string(), image.to_string(), digest.to_string()));
+        }
+    }
+    out
+}
+
+/// Containers read per Pod, at most.
+const CONTAINERS: usize = 32;
+
+/// The digests a workload's container ran under one tag: the last two, newest first, so an old
+/// Pod's late report during a rollout does not flap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageSeen {
+    pub container: Box<str>,
+    pub image: Box<str>,
+    pub digests: [Option<Box<str>>; 2],
+}
+
+/// Records what a Pod reports on its workload's images; returns (container, image, old digest,
+/// new digest) for each container that runs a new digest under the same tag. `quiet`: record
+/// only (herald learning the cluster).
+pub fn record_images(
+    seen: &mut Vec<ImageSeen>,
+    reported: &[(String, String, String)],
+    quiet: bool,
+) -> Vec<(String, String, String, String)> {
+    let mut out = Vec::new();
+    for (c, image, d) in reported {
+        match seen.iter_mut().find(|s| &*s.container == c) {
+            None => {
+                if seen.len() < CONTAINERS {
+                    seen.push(ImageSeen {
+                        container: c.as_str().into(),
+                        image: image.as_str().into(),
+                        digests: [Some(d.as_str().into()), None],
+                    });
+                }
+            }
+            Some(s) if &*s.image != image => {
+                // Another tag: `changed` tells that, from the workload's spec.
+                s.image = image.as_str().into();
+                s.digests = [Some(d.as_str().into()), None];
+            }
+            Some(s) => {
+                if s.digests.iter().flatten().any(|x| **x == **d) {
+                    continue;
+                }
+                let old = s.digests[0].take();
+                if let (Some(o), false) = (&old, quiet) {
+                    out.push((c.clone(), image.clone(), o.to_string(), d.clone()));
+                }
+                s.digests = [Some(d.as_str().into()), old];
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

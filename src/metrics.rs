@@ -895,6 +895,7 @@ mod tests {
                 initial: false,
                 compat: Compat::of(obj),
                 spec: None,
+                images: Vec::new(),
             },
             now,
         );

@@ -152,6 +152,8 @@ pub struct Observed {
     /// The object, when its spec changes are told: read (under the store's lock) only when its
     /// `metadata.generation` moved.
     pub spec: Option<Arc<Value>>,
+    /// A Pod's containers: name, declared image, digest running ([`crate::changes::pod_images`]).
+    pub images: Vec<(String, String, String)>,
 }
 
 /// What routing and subscriptions read of an object besides its assessment.
@@ -284,6 +286,8 @@ pub struct Entry {
     culprits: Vec<Key>,
     /// What herald keeps of its spec, to tell what a new generation changed.
     pub spec: Option<Box<crate::changes::SpecPrint>>,
+    /// On a workload (or a Pod without one): the image digests its Pods ran, per container.
+    pub images: Option<Box<Vec<crate::changes::ImageSeen>>>,
 }
 
 const MAX_CULPRITS: usize = 4;
@@ -432,6 +436,7 @@ impl Store {
             initial,
             compat,
             spec,
+            images,
         } = seen;
         let key = self.intern(key);
         let mut out = Vec::new();
@@ -493,6 +498,7 @@ impl Store {
                         parents,
                         culprits: Vec::new(),
                         spec: None,
+                        images: None,
                     },
                 );
             }
@@ -557,6 +563,9 @@ impl Store {
             t.change = Some(Arc::new(change));
             out.push(t);
         }
+        if !images.is_empty() {
+            self.images_seen(&key, &images, initial, now, &mut out);
+        }
         if !settle {
             return out;
         }
@@ -568,6 +577,156 @@ impl Store {
         starts.extend(dropped);
         self.settle(starts, initial, now, &mut out);
         out
+    }
+
+    /// The workload a Pod belongs to: its Deployment, StatefulSet, DaemonSet, Job (its CronJob
+    /// if it has one) or Rollout, at most two owners up; else the Pod itself.
+    fn workload_of(&self, pod: &Key) -> Key {
+        const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "Job", "Rollout"];
+        let mut level = vec![Arc::clone(pod)];
+        for _ in 0..2 {
+            let mut next = Vec::new();
+            for k in &level {
+                for p in self.parents_of(k) {
+                    if WORKLOADS.contains(&p.kind.as_str()) {
+                        if p.kind == "Job"
+                            && let Some(cron) = self
+                                .parents_of(&p)
+                                .into_iter()
+                                .find(|c| c.kind == "CronJob")
+                        {
+                            return cron;
+                        }
+                        return p;
+                    }
+                    // A ReplicaSet not seen yet (the Pods' list may come first): its
+                    // Deployment or Rollout is named by its name less the template hash.
+                    if p.kind == "ReplicaSet"
+                        && !self.up.contains_key(&p)
+                        && let Some((owner, _)) = p.name.rsplit_once('-')
+                    {
+                        for (group, kind) in [("apps", "Deployment"), ("argoproj.io", "Rollout")] {
+                            let k = ObjectKey::new(group, kind, &p.namespace, owner);
+                            if let Some((k, _)) = self.entries.get_key_value(&k) {
+                                return Arc::clone(k);
+                            }
+                        }
+                    }
+                    next.push(p);
+                }
+            }
+            level = next;
+        }
+        Arc::clone(pod)
+    }
+
+    /// The image records its Pods kept on themselves, two levels down, at most 64 objects.
+    fn pod_records_under(&self, workload: &Key) -> Vec<crate::changes::ImageSeen> {
+        let mut out = Vec::new();
+        let mut level = vec![Arc::clone(workload)];
+        let mut looked = 0;
+        for _ in 0..2 {
+            let mut next = Vec::new();
+            for k in &level {
+                for c in self.children_of(k) {
+                    looked += 1;
+                    if looked > 64 {
+                        return out;
+                    }
+                    if c.kind == "Pod"
+                        && let Some(s) = self.entries.get(&c).and_then(|e| e.images.as_ref())
+                    {
+                        out.extend(s.iter().cloned());
+                    }
+                    next.push(c);
+                }
+            }
+            level = next;
+        }
+        out
+    }
+
+    /// A Pod's report of its images, kept on its workload: a new digest under the same tag is
+    /// an `image-changed` on the workload and on its nearest GitOps ancestors.
+    fn images_seen(
+        &mut self,
+        pod: &Key,
+        images: &[(String, String, String)],
+        initial: bool,
+        now: Timestamp,
+        out: &mut Vec<Transition>,
+    ) {
+        let workload = self.workload_of(pod);
+        // A workload that has no record of a container yet takes what its Pods kept while it
+        // was unknown (a Pod listed before its owners keeps its own record).
+        let missing = workload != *pod
+            && self.entries.get(&workload).is_some_and(|e| {
+                images.iter().any(|(c, ..)| {
+                    e.images
+                        .as_ref()
+                        .is_none_or(|s| !s.iter().any(|x| *x.container == **c))
+                })
+            });
+        let seeds = if missing {
+            self.pod_records_under(&workload)
+        } else {
+            Vec::new()
+        };
+        let Some(e) = self.entries.get_mut(&workload) else {
+            return;
+        };
+        let quiet = initial || !e.is_live();
+        let seen = e.images.get_or_insert_with(Box::default);
+        for s in seeds {
+            if !seen.iter().any(|x| x.container == s.container) {
+                seen.push(s);
+            }
+        }
+        let changed = crate::changes::record_images(seen, images, quiet);
+        if changed.is_empty() {
+            return;
+        }
+        // The nearest GitOps objects above the workload.
+        let mut ancestors: Vec<Key> = Vec::new();
+        let mut level = vec![Arc::clone(&workload)];
+        let mut visited = HashSet::new();
+        for _ in 0..MAX_DEPTH {
+            let mut next = Vec::new();
+            for k in &level {
+                for p in self.parents_of(k) {
+                    if !visited.insert(Arc::clone(&p)) {
+                        continue;
+                    }
+                    if crate::agent::is_gitops_kind(&p.group, &p.kind) {
+                        ancestors.push(p);
+                    } else {
+                        next.push(p);
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            level = next;
+        }
+        for (container, image, old_digest, new_digest) in changed {
+            let change = Arc::new(crate::changes::Change::Image(crate::changes::ImageChange {
+                workload: (*workload).clone(),
+                container,
+                image,
+                old_digest,
+                new_digest,
+            }));
+            for k in std::iter::once(&workload).chain(&ancestors) {
+                let Some(e) = self.entries.get(k).filter(|e| e.is_live()) else {
+                    continue;
+                };
+                let mut t = e.transition(k, now, Some(e.verdict()), false);
+                t.message = change.summary();
+                t.change = Some(Arc::clone(&change));
+                out.push(t);
+            }
+        }
     }
 
     /// Marks an object deleted; it stays visible for the retention window. Its parents no longer
@@ -1099,6 +1258,7 @@ mod tests {
             initial: false,
             compat: crate::metrics::Compat::of(&o),
             spec: None,
+            images: Vec::new(),
         };
         s.apply(seen, now(at))
     }

@@ -190,3 +190,95 @@ async fn a_spec_change_yields_its_changed_paths() {
         );
     }
 }
+
+fn pod(name: &str, digest: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": "apps", "creationTimestamp": "2026-11-01T00:00:00Z",
+                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "api-5f"}]},
+        "spec": {"containers": [{"name": "api", "image": "nginx:latest"}]},
+        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}],
+                   "containerStatuses": [{"name": "api", "ready": true, "restartCount": 0,
+                       "image": "docker.io/library/nginx:latest",
+                       "imageID": format!("docker.io/library/nginx@{digest}"),
+                       "state": {"running": {"startedAt": "2026-11-01T00:00:00Z"}}}]}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repulled_digest_under_the_same_tag_is_one_image_changed_event() {
+    const A: &str = "sha256:aaaa1111aaaa1111aaaa1111aaaa1111aaaa1111aaaa1111aaaa1111aaaa1111";
+    const B: &str = "sha256:bbbb2222bbbb2222bbbb2222bbbb2222bbbb2222bbbb2222bbbb2222bbbb2222";
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    server.apply(kustomization("apps", "./a", "True")).unwrap();
+    server.apply(deployment("nginx:latest", "x")).unwrap();
+    server
+        .apply(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": "api-5f", "namespace": "apps",
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"}]},
+            "spec": {"replicas": 1},
+            "status": {"observedGeneration": 1, "replicas": 1, "readyReplicas": 1, "availableReplicas": 1}}))
+        .unwrap();
+    server.apply(pod("api-1", A)).unwrap();
+
+    let client = agent::client(kube::Config::new(server.url().parse().unwrap())).unwrap();
+    let agent = agent::start(
+        client,
+        Config::default(),
+        Assessor::builtin_only,
+        Arc::new(SystemClock),
+    );
+    let mut rx = agent.subscribe_from_start();
+    let deploy_key = ObjectKey::new("apps", "Deployment", "apps", "api");
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            {
+                // All four objects; the digest is kept on the Deployment, or on the Pod when it
+                // was listed before its owners.
+                let store = agent.store.read().unwrap();
+                if store.len() == 4 {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("all four objects recorded");
+
+    // The Pod is replaced by one that pulled the same tag again and got another digest.
+    server.delete("v1", "Pod", "apps", "api-1").unwrap();
+    server.apply(pod("api-2", B)).unwrap();
+    // Then a Pod that reports B too (the same watch, so after api-2): nothing more.
+    server.apply(pod("api-3", B)).unwrap();
+    let seen = until(&mut rx, |t| t.key.name == "api-3").await;
+    let changes: Vec<(String, herald::changes::ImageChange)> = seen
+        .iter()
+        .filter_map(|t| match t.change.as_deref() {
+            Some(Change::Image(i)) => Some((t.key.kind.clone(), i.clone())),
+            _ => None,
+        })
+        .collect();
+    let kinds: Vec<&str> = changes.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kinds, ["Deployment", "Kustomization"]);
+    for (_, i) in &changes {
+        assert_eq!(i.workload, deploy_key);
+        assert_eq!(i.container, "api");
+        assert_eq!(i.image, "nginx:latest");
+        assert_eq!((i.old_digest.as_str(), i.new_digest.as_str()), (A, B));
+    }
+    let t = seen.iter().find(|t| t.change.is_some()).unwrap();
+    assert_eq!(t.from, t.to);
+    assert!(t.message.contains("sha256:aaaa1111aaaa…"), "{}", t.message);
+
+    // A late report of the old Pod, with the old digest: nothing.
+    server.apply(pod("api-1", A)).unwrap();
+    server.apply(pod("api-4", B)).unwrap();
+    let seen = until(&mut rx, |t| t.key.name == "api-4").await;
+    assert!(
+        seen.iter().all(|t| t.change.is_none()),
+        "{:?}",
+        seen.iter().map(|t| &t.message).collect::<Vec<_>>()
+    );
+}

@@ -772,6 +772,11 @@ impl Evaluator {
                     spec: (obj.get("spec").is_some()
                         && crate::changes::tracks(&key_group, &key_kind))
                     .then(|| Arc::clone(obj)),
+                    images: if key_group.is_empty() && key_kind == "Pod" {
+                        crate::changes::pod_images(obj)
+                    } else {
+                        Vec::new()
+                    },
                 })
             }
             Update::Delete(key) => Prepared::Delete(key),

@@ -122,6 +122,7 @@ impl Harness {
             initial,
             compat: None,
             spec: None,
+            images: Vec::new(),
         };
         let ts = self.store.write().unwrap().apply(seen, now);
         for t in ts {
