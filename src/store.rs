@@ -656,7 +656,11 @@ impl Store {
         now: Timestamp,
         out: &mut Vec<Transition>,
     ) {
-        let workload = self.workload_of(pod);
+        let mut workload = self.workload_of(pod);
+        if !self.entries.contains_key(&workload) {
+            // Its owner is named but not listed yet: the Pod keeps its own record meanwhile.
+            workload = Arc::clone(pod);
+        }
         // A workload that has no record of a container yet takes what its Pods kept while it
         // was unknown (a Pod listed before its owners keeps its own record).
         let missing = workload != *pod
