@@ -369,6 +369,7 @@ fn notification(id: u64, i: usize, rng: &mut Rng) -> Notification {
             warnings: Vec::new(),
             affected: Vec::new(),
             affected_more: 0,
+            change: None,
         },
         due: at,
         recheck: false,

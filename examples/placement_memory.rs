@@ -127,5 +127,7 @@ fn observed(
         assessment: assessor.assess(o, now),
         initial: true,
         compat: None,
+        spec: None,
+        images: Vec::new(),
     }
 }

@@ -37,10 +37,15 @@ pub enum EventKind {
     Suspended,
     Resumed,
     ChildUnhealthy,
+    /// The object's `spec` changed (a new generation): which paths, with their values when
+    /// they may be shown.
+    Changed,
+    /// A workload's container runs a new image digest under the same tag.
+    ImageChanged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 13] = [
+    pub const ALL: [EventKind; 15] = [
         EventKind::Created,
         EventKind::Deleted,
         EventKind::Unhealthy,
@@ -54,6 +59,8 @@ impl EventKind {
         EventKind::Suspended,
         EventKind::Resumed,
         EventKind::ChildUnhealthy,
+        EventKind::Changed,
+        EventKind::ImageChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +78,8 @@ impl EventKind {
             EventKind::Suspended => "suspended",
             EventKind::Resumed => "resumed",
             EventKind::ChildUnhealthy => "child-unhealthy",
+            EventKind::Changed => "changed",
+            EventKind::ImageChanged => "image-changed",
         }
     }
 
@@ -103,6 +112,8 @@ pub struct Config {
     pub inhibit_children: bool,
     pub delivery: Delivery,
     pub api: Api,
+    /// Spec changes (`changed`): tracked, values shown, paths redacted.
+    pub changes: crate::changes::Rules,
     /// Several replicas, one of which notifies (see [`LeaderElection`]).
     pub leader_election: LeaderElection,
     /// This instance serves one shard of the cluster.
@@ -619,6 +630,7 @@ struct RawConfig {
     api: Option<RawApi>,
     leader_election: Option<RawLeaderElection>,
     shard: Option<RawShard>,
+    changes: crate::changes::Rules,
     history: Option<RawHistory>,
 }
 
@@ -944,11 +956,13 @@ impl Validator {
             .collect();
         self.watch(&raw.watch);
         self.health(&raw.health);
+        self.changes(&raw.changes);
         let templates = raw.templates.into_inner();
         Config {
             cluster: raw.cluster,
             watch: raw.watch,
             health: raw.health,
+            changes: raw.changes,
             receivers,
             routes,
             time_intervals,
@@ -1269,6 +1283,28 @@ impl Validator {
         }
         if let Some(Err(why)) = w.not_ready_after.map(check_not_ready_after) {
             self.error(0, "watch.notReadyAfter", why);
+        }
+    }
+
+    fn changes(&mut self, c: &crate::changes::Rules) {
+        use crate::changes::{REDACT_GLOB_BYTES, REDACT_GLOBS};
+        if c.redact.len() > REDACT_GLOBS {
+            self.error(
+                0,
+                "changes.redact",
+                format!("at most {REDACT_GLOBS} paths, not {}", c.redact.len()),
+            );
+        }
+        for (i, g) in c.redact.iter().enumerate() {
+            if g.is_empty() || g.len() > REDACT_GLOB_BYTES {
+                self.error(
+                    0,
+                    format!("changes.redact[{i}]"),
+                    format!(
+                        "a path glob of 1 to {REDACT_GLOB_BYTES} bytes, such as spec.values.*.host"
+                    ),
+                );
+            }
         }
     }
 

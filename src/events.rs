@@ -81,6 +81,18 @@ pub fn detect(old: Option<&Verdict>, new: Option<&Verdict>, initial: bool) -> Ve
     out
 }
 
+/// The events of a transition: those of its verdict's change ([`detect`]), and for a change of
+/// spec or image (whose verdict stays as it was), `changed` or `image-changed`.
+pub fn of(t: &crate::store::Transition) -> Vec<EventKind> {
+    let mut out = detect(t.from.as_ref(), t.to.as_ref(), t.initial);
+    match t.change.as_deref() {
+        Some(crate::changes::Change::Spec(_)) if !t.initial => out.push(EventKind::Changed),
+        Some(crate::changes::Change::Image(_)) if !t.initial => out.push(EventKind::ImageChanged),
+        _ => {}
+    }
+    out
+}
+
 /// Events that say something is wrong (what a recovery later ends).
 pub fn is_trouble(kind: EventKind) -> bool {
     matches!(
@@ -131,6 +143,25 @@ pub fn headline(
     line
 }
 
+/// A change in one line: `Kustomization flux-system/apps: changed spec.path: ./a → ./b`.
+pub fn change_headline(
+    kind: EventKind,
+    object: &ObjectKey,
+    change: &crate::changes::Change,
+) -> String {
+    let reference = if object.namespace.is_empty() {
+        object.name.clone()
+    } else {
+        format!("{}/{}", object.namespace, object.name)
+    };
+    format!(
+        "{} {reference}: {} {}",
+        object.kind,
+        kind.as_str(),
+        change.summary()
+    )
+}
+
 /// Whether what an event announced is still so, given the object's verdict now (None: gone).
 /// A notification held back by `waitFor` is sent only if it is.
 pub fn still_holds(kind: EventKind, announced: Option<&Verdict>, now: Option<&Verdict>) -> bool {
@@ -151,6 +182,8 @@ pub fn still_holds(kind: EventKind, announced: Option<&Verdict>, now: Option<&Ve
         EventKind::Drift => v.sync.as_deref() == Some("OutOfSync"),
         EventKind::Suspended => v.suspended,
         EventKind::Resumed => !v.suspended,
+        // What changed stays changed, whatever the health.
+        EventKind::Changed | EventKind::ImageChanged => true,
     }
 }
 
@@ -173,6 +206,35 @@ mod tests {
 
     fn side(v: &Verdict) -> Option<&Verdict> {
         Some(v)
+    }
+
+    #[test]
+    fn a_change_is_its_own_event_and_stays_true() {
+        let ok = a(Health::Healthy, "ReconciliationSucceeded");
+        let key = std::sync::Arc::new(ObjectKey::new("apps", "Deployment", "apps", "api"));
+        let change = crate::changes::Change::Image(crate::changes::ImageChange {
+            workload: (*key).clone(),
+            container: "api".into(),
+            image: "nginx:latest".into(),
+            old_digest: "sha256:aa".into(),
+            new_digest: "sha256:bb".into(),
+        });
+        let t = crate::store::Transition {
+            key,
+            at: "2026-12-03T00:00:00Z".parse().unwrap(),
+            from: Some(ok.clone()),
+            to: Some(ok.clone()),
+            message: String::new(),
+            initial: false,
+            meta: Default::default(),
+            children: Vec::new(),
+            via: None,
+            affected: None,
+            change: Some(std::sync::Arc::new(change)),
+        };
+        assert_eq!(of(&t), [ImageChanged]);
+        assert!(still_holds(ImageChanged, Some(&ok), Some(&ok)));
+        assert!(!is_trouble(Changed) && !is_trouble(ImageChanged));
     }
 
     #[test]

@@ -425,7 +425,7 @@ impl History {
         if t.initial {
             return;
         }
-        let events = crate::events::detect(t.from.as_ref(), t.to.as_ref(), false);
+        let events = crate::events::of(t);
         self.record(
             &t.key,
             t.at,
@@ -435,7 +435,10 @@ impl History {
                 to: t.to.clone(),
                 message: t.message.clone(),
                 via: t.via.clone(),
-                change: None,
+                change: t
+                    .change
+                    .as_deref()
+                    .and_then(|c| serde_json::to_value(c).ok()),
             },
         );
     }

@@ -362,6 +362,7 @@ fn metrics(agent: &Agent) -> Response<Full<Bytes>> {
         if let Some(h) = &store.history {
             crate::metrics::history(&mut text, h.len(), h.bytes(), h.dropped(), h.unsynced());
         }
+        crate::metrics::changes(&mut text, store.changes_bytes);
         text
     };
     let (configured, api) = agent

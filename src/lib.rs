@@ -1,6 +1,7 @@
 //! herald: health and notification companion for Flux and Argo CD.
 
 pub mod agent;
+pub mod changes;
 pub mod cli;
 pub mod clock;
 pub mod config;

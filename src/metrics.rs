@@ -853,6 +853,17 @@ pub fn history(out: &mut String, records: u64, bytes: u64, dropped: u64, unsynce
     let _ = writeln!(out, "herald_history_unsynced {unsynced}");
 }
 
+/// What the store keeps of specs to tell their changes ([`crate::changes`]).
+pub fn changes(out: &mut String, bytes: usize) {
+    family(
+        out,
+        "herald_changes_bytes",
+        "gauge",
+        "Bytes of what herald keeps of objects' specs to tell their changes.",
+    );
+    let _ = writeln!(out, "herald_changes_bytes {bytes}");
+}
+
 fn family(out: &mut String, name: &str, type_: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {type_}");
@@ -915,6 +926,8 @@ mod tests {
                 assessment: assess(obj, now),
                 initial: false,
                 compat: Compat::of(obj),
+                spec: None,
+                images: Vec::new(),
             },
             now,
         );

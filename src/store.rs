@@ -98,6 +98,9 @@ pub struct Transition {
     /// ([`Store::affected_by_node`]).
     #[serde(skip)]
     pub affected: Option<Box<crate::placement::Affected>>,
+    /// A change of the object's spec or image (`from == to`): see [`crate::changes`].
+    #[serde(skip)]
+    pub change: Option<Arc<crate::changes::Change>>,
 }
 
 /// The parts of an assessment whose change is a transition.
@@ -150,6 +153,11 @@ pub struct Observed {
     pub initial: bool,
     /// What the compatibility metrics need (Flux objects and Argo CD Applications).
     pub compat: Option<crate::metrics::Compat>,
+    /// The object, when its spec changes are told: read (under the store's lock) only when its
+    /// `metadata.generation` moved.
+    pub spec: Option<Arc<Value>>,
+    /// A Pod's containers: name, declared image, digest running ([`crate::changes::pod_images`]).
+    pub images: Vec<(String, String, String)>,
 }
 
 /// What routing and subscriptions read of an object besides its assessment.
@@ -280,6 +288,10 @@ pub struct Entry {
     /// Up to [`MAX_CULPRITS`] objects whose own health is the health this one shows, so that a
     /// loop of relationships cannot keep an object's health bad after the cause is gone.
     culprits: Vec<Key>,
+    /// What herald keeps of its spec, to tell what a new generation changed.
+    pub spec: Option<Box<crate::changes::SpecPrint>>,
+    /// On a workload (or a Pod without one): the image digests its Pods ran, per container.
+    pub images: Option<Box<Vec<crate::changes::ImageSeen>>>,
 }
 
 const MAX_CULPRITS: usize = 4;
@@ -351,6 +363,7 @@ impl Entry {
                 .unwrap_or_default(),
             via: self.rollup.as_ref().map(|r| r.via.clone()),
             affected: None,
+            change: None,
         }
     }
 
@@ -376,6 +389,10 @@ pub struct Store {
     pub placement: crate::placement::Placement,
     /// herald's history, kept on disk past the retention of deleted objects.
     pub history: Option<Arc<crate::history::History>>,
+    /// Spec changes are tracked by these rules (None: not tracked).
+    changes: Option<crate::changes::Rules>,
+    /// What the spec prints hold, in bytes (`herald_changes_bytes`).
+    pub changes_bytes: usize,
 }
 
 impl Store {
@@ -391,7 +408,15 @@ impl Store {
             warnings: crate::warnings::Warnings::default(),
             placement: crate::placement::Placement::default(),
             history: None,
+            changes: None,
+            changes_bytes: 0,
         }
+    }
+
+    /// Spec changes are told (`changed`), by these rules.
+    pub fn with_changes(mut self, rules: crate::changes::Rules) -> Store {
+        self.changes = Some(rules);
+        self
     }
 
     /// Relationships are still recorded, but every object shows its own health.
@@ -449,6 +474,8 @@ impl Store {
             assessment: own,
             initial,
             compat,
+            spec,
+            images,
         } = seen;
         let key = self.intern(key);
         let mut out = Vec::new();
@@ -509,6 +536,8 @@ impl Store {
                         children,
                         parents,
                         culprits: Vec::new(),
+                        spec: None,
+                        images: None,
                     },
                 );
             }
@@ -530,8 +559,53 @@ impl Store {
             e.rollup = None;
             e.culprits.clear();
         }
+        let spec_diff = match (&self.changes, spec) {
+            (Some(rules), Some(obj)) => {
+                let generation = obj.at(&["metadata", "generation"]).and_then(Value::as_i64);
+                let moved = e
+                    .spec
+                    .as_ref()
+                    .is_none_or(|p| generation.is_none() || p.generation != generation);
+                if moved {
+                    let print = Box::new(crate::changes::SpecPrint::of(
+                        &key.group,
+                        &key.kind,
+                        generation,
+                        obj.get("spec").unwrap_or(&Value::Null),
+                        rules,
+                    ));
+                    let told = before.is_some() && !initial;
+                    let diff = e
+                        .spec
+                        .as_ref()
+                        .filter(|_| told)
+                        .map(|old| print.diff(old))
+                        .filter(|d| !d.paths.is_empty() || d.more > 0);
+                    let was = e.spec.as_ref().map_or(0, |p| p.heap_bytes());
+                    self.changes_bytes = self.changes_bytes - was + print.heap_bytes();
+                    e.spec = Some(print);
+                    diff
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
         let fresh = before.is_none() || own_changed || !same_links;
-        if !self.reevaluate(&key, before, fresh, initial, now, &mut out) {
+        let settle = self.reevaluate(&key, before, fresh, initial, now, &mut out);
+        if let Some(diff) = spec_diff {
+            let e = self.entries.get(&key).expect("applied above");
+            let v = e.verdict();
+            let mut t = e.transition(&key, now, Some(v), false);
+            let change = crate::changes::Change::Spec(diff);
+            t.message = change.summary();
+            t.change = Some(Arc::new(change));
+            out.push(t);
+        }
+        if !images.is_empty() {
+            self.images_seen(&key, &images, initial, now, &mut out);
+        }
+        if !settle {
             return out;
         }
         let mut starts: Vec<Key> = self.parents_of(&key);
@@ -542,6 +616,160 @@ impl Store {
         starts.extend(dropped);
         self.settle(starts, initial, now, &mut out);
         out
+    }
+
+    /// The workload a Pod belongs to: its Deployment, StatefulSet, DaemonSet, Job (its CronJob
+    /// if it has one) or Rollout, at most two owners up; else the Pod itself.
+    fn workload_of(&self, pod: &Key) -> Key {
+        const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "Job", "Rollout"];
+        let mut level = vec![Arc::clone(pod)];
+        for _ in 0..2 {
+            let mut next = Vec::new();
+            for k in &level {
+                for p in self.parents_of(k) {
+                    if WORKLOADS.contains(&p.kind.as_str()) {
+                        if p.kind == "Job"
+                            && let Some(cron) = self
+                                .parents_of(&p)
+                                .into_iter()
+                                .find(|c| c.kind == "CronJob")
+                        {
+                            return cron;
+                        }
+                        return p;
+                    }
+                    // A ReplicaSet not seen yet (the Pods' list may come first): its
+                    // Deployment or Rollout is named by its name less the template hash.
+                    if p.kind == "ReplicaSet"
+                        && !self.up.contains_key(&p)
+                        && let Some((owner, _)) = p.name.rsplit_once('-')
+                    {
+                        for (group, kind) in [("apps", "Deployment"), ("argoproj.io", "Rollout")] {
+                            let k = ObjectKey::new(group, kind, &p.namespace, owner);
+                            if let Some((k, _)) = self.entries.get_key_value(&k) {
+                                return Arc::clone(k);
+                            }
+                        }
+                    }
+                    next.push(p);
+                }
+            }
+            level = next;
+        }
+        Arc::clone(pod)
+    }
+
+    /// The image records its Pods kept on themselves, two levels down, at most 64 objects.
+    fn pod_records_under(&self, workload: &Key) -> Vec<crate::changes::ImageSeen> {
+        let mut out = Vec::new();
+        let mut level = vec![Arc::clone(workload)];
+        let mut looked = 0;
+        for _ in 0..2 {
+            let mut next = Vec::new();
+            for k in &level {
+                for c in self.children_of(k) {
+                    looked += 1;
+                    if looked > 64 {
+                        return out;
+                    }
+                    if c.kind == "Pod"
+                        && let Some(s) = self.entries.get(&c).and_then(|e| e.images.as_ref())
+                    {
+                        out.extend(s.iter().cloned());
+                    }
+                    next.push(c);
+                }
+            }
+            level = next;
+        }
+        out
+    }
+
+    /// A Pod's report of its images, kept on its workload: a new digest under the same tag is
+    /// an `image-changed` on the workload and on its nearest GitOps ancestors.
+    fn images_seen(
+        &mut self,
+        pod: &Key,
+        images: &[(String, String, String)],
+        initial: bool,
+        now: Timestamp,
+        out: &mut Vec<Transition>,
+    ) {
+        let mut workload = self.workload_of(pod);
+        if !self.entries.contains_key(&workload) {
+            // Its owner is named but not listed yet: the Pod keeps its own record meanwhile.
+            workload = Arc::clone(pod);
+        }
+        // A workload that has no record of a container yet takes what its Pods kept while it
+        // was unknown (a Pod listed before its owners keeps its own record).
+        let missing = workload != *pod
+            && self.entries.get(&workload).is_some_and(|e| {
+                images.iter().any(|(c, ..)| {
+                    e.images
+                        .as_ref()
+                        .is_none_or(|s| !s.iter().any(|x| *x.container == **c))
+                })
+            });
+        let seeds = if missing {
+            self.pod_records_under(&workload)
+        } else {
+            Vec::new()
+        };
+        let Some(e) = self.entries.get_mut(&workload) else {
+            return;
+        };
+        let quiet = initial || !e.is_live();
+        let seen = e.images.get_or_insert_with(Box::default);
+        for s in seeds {
+            if !seen.iter().any(|x| x.container == s.container) {
+                seen.push(s);
+            }
+        }
+        let changed = crate::changes::record_images(seen, images, quiet);
+        if changed.is_empty() {
+            return;
+        }
+        // The nearest GitOps objects above the workload.
+        let mut ancestors: Vec<Key> = Vec::new();
+        let mut level = vec![Arc::clone(&workload)];
+        let mut visited = HashSet::new();
+        for _ in 0..MAX_DEPTH {
+            let mut next = Vec::new();
+            for k in &level {
+                for p in self.parents_of(k) {
+                    if !visited.insert(Arc::clone(&p)) {
+                        continue;
+                    }
+                    if crate::agent::is_gitops_kind(&p.group, &p.kind) {
+                        ancestors.push(p);
+                    } else {
+                        next.push(p);
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            level = next;
+        }
+        for (container, image, old_digest, new_digest) in changed {
+            let change = Arc::new(crate::changes::Change::Image(crate::changes::ImageChange {
+                workload: (*workload).clone(),
+                container,
+                image,
+                old_digest,
+                new_digest,
+            }));
+            for k in std::iter::once(&workload).chain(&ancestors) {
+                let Some(e) = self.entries.get(k).filter(|e| e.is_live()) else {
+                    continue;
+                };
+                let mut t = e.transition(k, now, Some(e.verdict()), false);
+                t.message = change.summary();
+                t.change = Some(Arc::clone(&change));
+                out.push(t);
+            }
+        }
     }
 
     /// Marks an object deleted; it stays visible for the retention window. Its parents no longer
@@ -566,6 +794,7 @@ impl Store {
             children: Vec::new(),
             via: None,
             affected: None,
+            change: None,
         };
         e.deleted_at = Some(now);
         e.since = now;
@@ -617,6 +846,7 @@ impl Store {
         for k in expired {
             if let Some(e) = self.entries.remove(&k) {
                 self.unlink(&k, &e.children, &e.parents);
+                self.changes_bytes -= e.spec.as_ref().map_or(0, |p| p.heap_bytes());
             }
         }
         self.keys.retain(|k| Arc::strong_count(k) > 1);
@@ -1261,6 +1491,8 @@ mod tests {
             assessment: a,
             initial: false,
             compat: crate::metrics::Compat::of(&o),
+            spec: None,
+            images: Vec::new(),
         };
         s.apply(seen, now(at))
     }
@@ -1736,6 +1968,8 @@ mod placement_tests {
             assessment: assess(o, now(at)),
             initial: false,
             compat: None,
+            spec: None,
+            images: Vec::new(),
         };
         s.apply(seen, now(at))
     }

@@ -227,6 +227,8 @@ mod tests {
             assessment: assess(&o, now),
             initial: false,
             compat: crate::metrics::Compat::of(&o),
+            spec: None,
+            images: Vec::new(),
         };
         s.apply(seen, now);
     }

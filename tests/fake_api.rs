@@ -106,6 +106,40 @@ async fn lists_page_with_limit_and_continue_and_select_labels() {
 }
 
 #[tokio::test]
+async fn generation_counts_spec_changes_unless_given() {
+    let s = server().await;
+    let api = kustomizations(&client(&s));
+    let generation = async |name: &str| {
+        let listed = api.list(&ListParams::default()).await.unwrap();
+        listed
+            .items
+            .into_iter()
+            .find(|o| o.metadata.name.as_deref() == Some(name))
+            .and_then(|o| o.metadata.generation)
+    };
+    let mut app = ks("app", "True");
+    app["spec"] = json!({"path": "./a"});
+    s.apply(app.clone()).unwrap();
+    assert_eq!(generation("app").await, Some(1), "1 on create");
+    app["status"]["conditions"][0]["status"] = json!("False");
+    s.apply(app.clone()).unwrap();
+    assert_eq!(generation("app").await, Some(1), "a status update keeps it");
+    app["spec"]["path"] = json!("./b");
+    s.apply(app.clone()).unwrap();
+    assert_eq!(generation("app").await, Some(2), "a spec change adds one");
+    app["metadata"]["generation"] = json!(7);
+    s.apply(app.clone()).unwrap();
+    assert_eq!(generation("app").await, Some(7), "a given one is kept");
+    app["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("generation");
+    app["spec"]["path"] = json!("./c");
+    s.apply(app).unwrap();
+    assert_eq!(generation("app").await, Some(8), "counted on from the last");
+}
+
+#[tokio::test]
 async fn a_watcher_follows_changes_through_drops_and_410() {
     let s = server().await;
     s.apply(ks("apps", "Unknown")).unwrap();

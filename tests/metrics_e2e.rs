@@ -183,6 +183,7 @@ fn metrics_pass_promtool_check_and_keep_the_contract() {
         ("herald_silences_active", &["source"]),
         ("herald_warnings", &[]),
         ("herald_warnings_evicted_total", &[]),
+        ("herald_changes_bytes", &[]),
         ("herald_check_duration_seconds_bucket", &["engine", "le"]),
         ("herald_watch_events_total", &["kind", "type"]),
         ("herald_ready", &[]),

@@ -1160,3 +1160,92 @@ delivery: {{outbox: "{}", retryInitial: 50ms, retryMax: 200ms, timeout: 5s}}
         r.body
     );
 }
+
+/// A re-pulled image under the same tag reaches the webhook of the Kustomization that applies
+/// the Deployment, with both digests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_image_changed_webhook_carries_both_digests() {
+    const A: &str = "sha256:aaaa1111aaaa1111aaaa1111aaaa1111aaaa1111aaaa1111aaaa1111aaaa1111";
+    const B: &str = "sha256:bbbb2222bbbb2222bbbb2222bbbb2222bbbb2222bbbb2222bbbb2222bbbb2222";
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sink = Sink::default();
+    let hook = sink.start().await;
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    let mut web = ks("web", "True");
+    web["status"]["inventory"] =
+        json!({"entries": [{"id": "apps_api_apps_Deployment", "v": "v1"}]});
+    server.apply(web).unwrap();
+    server
+        .apply(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "api", "namespace": "apps"},
+            "spec": {"replicas": 1, "template": {"spec": {"containers": [{"name": "api", "image": "nginx:latest"}]}}},
+            "status": {"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1, "readyReplicas": 1,
+                       "availableReplicas": 1, "conditions": [{"type": "Available", "status": "True"}]}}))
+        .unwrap();
+    server
+        .apply(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": "api-5f", "namespace": "apps",
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"}]},
+            "spec": {"replicas": 1},
+            "status": {"observedGeneration": 1, "replicas": 1, "readyReplicas": 1, "availableReplicas": 1}}))
+        .unwrap();
+    let pod = |name: &str, digest: &str| {
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "apps",
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "api-5f"}]},
+            "spec": {"containers": [{"name": "api", "image": "nginx:latest"}]},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}],
+                       "containerStatuses": [{"name": "api", "ready": true, "restartCount": 0,
+                           "imageID": format!("docker.io/library/nginx@{digest}"),
+                           "state": {"running": {"startedAt": "2026-11-01T00:00:00Z"}}}]}})
+    };
+    server.apply(pod("api-1", A)).unwrap();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("notify_image");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("herald.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"cluster: e2e
+receivers:
+  - {{name: hook, webhook: {{url: "http://{hook}/hook"}}}}
+routes:
+  - match: {{kind: Kustomization}}
+    events: [image-changed]
+    receivers: [hook]
+delivery: {{outbox: "{}", retryInitial: 50ms, retryMax: 200ms, timeout: 5s}}
+"#,
+            dir.join("outbox.redb").display()
+        ),
+    )
+    .unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    // Started, and the Pod learned (the last of the four: Pods are watched for Deployments).
+    let herald = Herald::learned(&kubeconfig, &config, &[], "api-1").await;
+
+    server.delete("v1", "Pod", "apps", "api-1").unwrap();
+    server.apply(pod("api-2", B)).unwrap();
+    for _ in 0..500 {
+        if !sink.taken().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    if sink.taken().is_empty() {
+        panic!("no webhook; herald said: {}", herald.kill());
+    }
+    let body = &sink.taken()[0].body;
+    assert_eq!(body["event"], "image-changed");
+    assert_eq!(body["object"]["name"], "web");
+    assert_eq!(body["change"]["type"], "image");
+    assert_eq!(body["change"]["container"], "api");
+    assert_eq!(body["change"]["image"], "nginx:latest");
+    assert_eq!(body["change"]["oldDigest"], A);
+    assert_eq!(body["change"]["newDigest"], B);
+    assert_eq!(body["change"]["workload"]["kind"], "Deployment");
+    drop(herald);
+}

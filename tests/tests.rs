@@ -3,6 +3,7 @@
 mod util;
 
 mod agent;
+mod changes_e2e;
 mod check_cli;
 mod config_cli;
 mod conformance;

@@ -147,6 +147,8 @@ pub struct Config {
     pub nodes: bool,
     /// Where transitions and warnings are kept for the history's retention.
     pub history: Option<Arc<crate::history::History>>,
+    /// Spec changes (`changed`): tracked unless None or `track: false` ([`crate::changes`]).
+    pub changes: Option<crate::changes::Rules>,
 }
 
 /// How often watches relist unless told otherwise.
@@ -176,6 +178,7 @@ impl Default for Config {
             events: true,
             nodes: true,
             history: None,
+            changes: Some(crate::changes::Rules::default()),
         }
     }
 }
@@ -365,6 +368,9 @@ pub fn start(
         store = store.without_rollup();
     }
     store.history.clone_from(&config.history);
+    if let Some(rules) = config.changes.clone().filter(|r| r.track) {
+        store = store.with_changes(rules);
+    }
     let agent = Arc::new(Agent {
         store: Arc::new(RwLock::new(store)),
         transitions: broadcast::channel(4096).0,
@@ -647,7 +653,7 @@ fn watchdog(agent: &std::sync::Weak<Agent>, shared: &Arc<Shared>) {
 fn log_events(agent: &Agent, transitions: &[Transition]) {
     let mut log = agent.events.lock().unwrap_or_else(|p| p.into_inner());
     for t in transitions.iter().filter(|t| !t.initial) {
-        for event in crate::events::detect(t.from.as_ref(), t.to.as_ref(), t.initial) {
+        for event in crate::events::of(t) {
             let via = t
                 .via
                 .as_deref()
@@ -663,7 +669,10 @@ fn log_events(agent: &Agent, transitions: &[Transition]) {
                 to: t.to.clone(),
                 message: t.message.clone(),
                 via: via.map(str::to_string),
-                summary: crate::events::headline(event, &t.key, t.to.as_ref(), via),
+                summary: match t.change.as_deref() {
+                    Some(c) => crate::events::change_headline(event, &t.key, c),
+                    None => crate::events::headline(event, &t.key, t.to.as_ref(), via),
+                },
             });
         }
     }
@@ -778,6 +787,7 @@ impl Evaluator {
         Some(match update {
             Update::Apply(obj, initial) => {
                 let key = ObjectKey::of(obj)?;
+                let (key_group, key_kind) = (key.group.clone(), key.kind.clone());
                 let started = std::time::Instant::now();
                 let assessment = self.assessor.assess(obj, now);
                 self.durations[engine(&assessment.check)].observe(started.elapsed().as_secs_f64());
@@ -821,6 +831,14 @@ impl Evaluator {
                         compat: crate::metrics::Compat::of(obj),
                         assessment,
                         initial: *initial,
+                        spec: (obj.get("spec").is_some()
+                            && crate::changes::tracks(&key_group, &key_kind))
+                        .then(|| Arc::clone(obj)),
+                        images: if key_group.is_empty() && key_kind == "Pod" {
+                            crate::changes::pod_images(obj)
+                        } else {
+                            Vec::new()
+                        },
                     },
                     placed,
                 )

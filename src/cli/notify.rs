@@ -70,6 +70,7 @@ pub fn run(cmd: &NotifyCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
         warnings: Vec::new(),
         affected: Vec::new(),
         affected_more: 0,
+        change: None,
     };
     let n = Notification {
         id: 0,

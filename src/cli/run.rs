@@ -324,6 +324,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         argo: watch.argo,
         events: watch.events,
         nodes: watch.nodes,
+        changes: Some(file.changes.clone()),
         // With a configuration file, notifications can start later by a reload.
         notify: args.config.is_some(),
         cluster: file.cluster.clone(),

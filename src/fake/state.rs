@@ -151,6 +151,25 @@ impl State {
             meta.insert("namespace".into(), json!(namespace));
         }
         meta.insert("resourceVersion".into(), json!(self.rv.to_string()));
+        // metadata.generation as a real server keeps it: one given is kept (tests and benches
+        // that set it), else 1 on create and one more each time `spec` changes.
+        if meta.get("generation").and_then(Value::as_i64).is_none() {
+            let generation = match &previous {
+                Some(p) => {
+                    let was = p["metadata"]["generation"].as_i64().unwrap_or(1);
+                    if p.get("spec") == obj.get("spec") {
+                        was
+                    } else {
+                        was + 1
+                    }
+                }
+                None => 1,
+            };
+            obj["metadata"]["generation"] = json!(generation);
+        }
+        let meta = obj["metadata"]
+            .as_object_mut()
+            .expect("metadata is an object: it has a name");
         match &previous {
             Some(p) => {
                 for k in ["uid", "creationTimestamp"] {

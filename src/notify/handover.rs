@@ -871,6 +871,7 @@ mod tests {
                 warnings: Vec::new(),
                 affected: Vec::new(),
                 affected_more: 0,
+                change: None,
             },
             due: at,
             recheck: false,

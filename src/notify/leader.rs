@@ -290,6 +290,10 @@ impl Term {
     /// takeover already compared, tells nothing the second time.
     pub(super) fn take_from_told(&mut self, batch: &mut [Transition]) {
         for t in batch {
+            if t.change.is_some() {
+                // A change tells nothing of health: it neither reads nor moves what was told.
+                continue;
+            }
             let key: &ObjectKey = &t.key;
             let before = match self.touched.get(key) {
                 Some(Some(v)) => Some(v.clone()),
@@ -419,6 +423,7 @@ impl Pipeline {
                         children: Vec::new(),
                         via: None,
                         affected: None,
+                        change: None,
                     });
                 }
             }
@@ -503,6 +508,7 @@ mod tests {
             children: Vec::new(),
             via: None,
             affected: None,
+            change: None,
         }
     }
 

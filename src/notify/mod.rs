@@ -2,7 +2,7 @@
 //!
 //! The pipeline, one file per stage, tied together by the loop here ([`start`]):
 //!
-//! - `route`: each transition is turned into events ([`crate::events::detect`]), and each
+//! - `route`: each transition is turned into events ([`crate::events::of`]), and each
 //!   event into one notification per receiver of the routes and subscriptions that take it;
 //! - `silence`: an event a silence covers is told to nobody;
 //! - `inhibit`: a child's trouble is not told while an ancestor's is;
@@ -99,6 +99,9 @@ pub struct Event {
     pub affected: Vec<crate::placement::Affects>,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub affected_more: u32,
+    /// For `changed` and `image-changed`: what changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<crate::changes::Change>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -497,6 +500,16 @@ impl Pipeline {
             term.take_from_told(&mut batch);
         }
         for t in &batch {
+            if t.change.is_some() {
+                // A change of spec or image leaves the verdict as it was (`from == to`): no
+                // readiness episode starts or ends, nothing recovers, nothing is forgotten.
+                for kind in events::of(t) {
+                    self.stats.events.fetch_add(1, Ordering::Relaxed);
+                    let event = self.event(t, kind);
+                    fresh.extend(self.notifications(event, now));
+                }
+                continue;
+            }
             self.track_readiness(t);
             if t.to
                 .as_ref()
@@ -514,7 +527,7 @@ impl Pipeline {
                 fresh.extend(self.at_start(t, now, None));
             }
             let mut told = Vec::new();
-            for kind in events::detect(t.from.as_ref(), t.to.as_ref(), t.initial) {
+            for kind in events::of(t) {
                 self.stats.events.fetch_add(1, Ordering::Relaxed);
                 let event = self.event(t, kind);
                 told.extend(self.notifications(event, now));

@@ -49,6 +49,7 @@ impl Pipeline {
                 .map(|a| a.objects.clone())
                 .unwrap_or_default(),
             affected_more: t.affected.as_ref().map_or(0, |a| a.more),
+            change: t.change.as_deref().cloned(),
         }
     }
 

@@ -70,6 +70,7 @@ impl Pipeline {
             warnings: store.warnings_under(key, super::WARNINGS_TOLD),
             affected: Vec::new(),
             affected_more: 0,
+            change: None,
         })
     }
 

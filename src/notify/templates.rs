@@ -22,7 +22,11 @@
 //! (the GitOps objects whose Pods run there, most Pods first, each `group`, `kind`,
 //! `namespace`, `name`, `object`, `Kustomization flux-system/apps`, and `pods`),
 //! `affected_more` (how many more there are) and `affects` (all of it in one line:
-//! `Kustomization flux-system/apps (3 Pods), …`; the defaults show it).
+//! `Kustomization flux-system/apps (3 Pods), …`; the defaults show it),
+//! and, for `changed` and `image-changed`,
+//! `change` (`type` `spec`: `fromGeneration`, `toGeneration`, `paths` each `path`, `op`, `old`,
+//! `new`, and `more`; `type` `image`: `workload`, `container`, `image`, `oldDigest`,
+//! `newDigest`) with `changeSummary`, the change in one line (also the event's `message`).
 
 use std::path::Path;
 
@@ -269,7 +273,12 @@ pub fn context(e: &Event) -> Value {
         },
         "children": e.children.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "via": via,
-        "headline": crate::events::headline(e.kind, o, e.to.as_ref(), via),
+        "headline": match &e.change {
+            Some(c) => crate::events::change_headline(e.kind, o, c),
+            None => crate::events::headline(e.kind, o, e.to.as_ref(), via),
+        },
+        "change": e.change,
+        "changeSummary": e.change.as_ref().map(crate::changes::Change::summary),
         "labels": e.labels,
         "repo": e.repo,
         "warnings": e.warnings.iter().map(|w| json!({
@@ -328,6 +337,7 @@ mod tests {
             warnings: Vec::new(),
             affected: Vec::new(),
             affected_more: 0,
+            change: None,
         }
     }
 

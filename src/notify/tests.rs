@@ -132,6 +132,8 @@ impl Harness {
             assessment: a,
             initial,
             compat: None,
+            spec: None,
+            images: Vec::new(),
         };
         let ts = self.store.write().unwrap().apply(seen, now);
         for t in ts {
@@ -806,4 +808,64 @@ routes: [{receivers: [hook], waitFor: 10m, muteTimeIntervals: [lunch]}]
         [(EventKind::Unhealthy, "a".to_string())]
     );
     assert!(h.notifier.outbox.is_empty());
+}
+
+/// A change of spec (a transition whose verdict stays as it was) is told as `changed`, and
+/// neither ends the trouble (no `recovered`) nor restarts the not-ready episode (`stuck` still
+/// comes `stuckAfter` from when the object became not ready).
+#[tokio::test(start_paused = true)]
+async fn a_change_is_told_without_recovery_or_readiness_churn() {
+    let config = r#"
+receivers: [{name: hook, webhook: {url: "http://127.0.0.1:1/"}}]
+routes:
+  - match: {kind: Kustomization}
+    events: [stuck, changed, recovered]
+    stuckAfter: 10m
+    receivers: [hook]
+"#;
+    let (deliver, seen) = scripted(vec![]);
+    let h = start_config(config, &outbox_path("change"), deliver);
+    h.apply(kustomization("api", "True"), true);
+    h.apply(kustomization("api", "Unknown"), false);
+    h.advance(Duration::from_secs(5 * 60)).await;
+    assert!(seen.lock().unwrap().is_empty());
+    let key = ObjectKey::new(
+        "kustomize.toolkit.fluxcd.io",
+        "Kustomization",
+        "apps",
+        "api",
+    );
+    let mut t = h
+        .store
+        .read()
+        .unwrap()
+        .as_new(&key, h.clock.now(), false)
+        .unwrap();
+    t.from = t.to.clone();
+    let change = crate::changes::Change::Spec(crate::changes::SpecDiff {
+        from_generation: Some(1),
+        to_generation: Some(2),
+        paths: vec![crate::changes::PathChange {
+            path: "spec.path".into(),
+            op: crate::changes::Op::Changed,
+            old: Some("./a".into()),
+            new: Some("./b".into()),
+        }],
+        more: 0,
+    });
+    t.message = change.summary();
+    t.change = Some(Arc::new(change));
+    h.tx.send(t).unwrap();
+    h.advance(Duration::from_secs(60)).await;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(EventKind::Changed, "api".to_string())]
+    );
+    // Ten minutes after it became not ready, not ten after the change.
+    h.advance(Duration::from_secs(5 * 60)).await;
+    assert_eq!(
+        seen.lock().unwrap().last(),
+        Some(&(EventKind::Stuck, "api".to_string()))
+    );
+    assert_eq!(seen.lock().unwrap().len(), 2, "no recovered");
 }

@@ -156,6 +156,7 @@ pub(crate) mod sample {
             warnings: Vec::new(),
             affected: Vec::new(),
             affected_more: 0,
+            change: None,
         }
     }
 

@@ -446,7 +446,12 @@ pub enum State {
 pub fn state(e: &Event) -> Option<State> {
     let v = e.to.as_ref()?;
     match e.kind {
-        EventKind::Deleted | EventKind::Suspended | EventKind::Resumed | EventKind::Drift => None,
+        EventKind::Deleted
+        | EventKind::Suspended
+        | EventKind::Resumed
+        | EventKind::Drift
+        | EventKind::Changed
+        | EventKind::ImageChanged => None,
         EventKind::Stuck | EventKind::SyncFailed => Some(State::Failure),
         _ => Some(match v.health {
             Health::Unhealthy => State::Failure,
@@ -706,6 +711,7 @@ pub(crate) mod tests {
             warnings: Vec::new(),
             affected: Vec::new(),
             affected_more: 0,
+            change: None,
         }
     }
 

@@ -209,6 +209,7 @@ mod tests {
             warnings: Vec::new(),
             affected: Vec::new(),
             affected_more: 0,
+            change: None,
         };
         let b = trigger(&c, &e, "summary".into());
         assert_eq!(b["ref"], "main");

@@ -313,6 +313,7 @@ mod tests {
             warnings: Vec::new(),
             affected: Vec::new(),
             affected_more: 0,
+            change: None,
         }
     }
 

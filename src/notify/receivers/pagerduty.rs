@@ -155,7 +155,7 @@ pub fn dedup_key(e: &Event) -> String {
 /// a health herald cannot judge (unknown), `error` for a trouble of a healthy object (a failed
 /// sync, stuck not ready); `info` for `herald notify test`.
 pub fn severity(e: &Event) -> &'static str {
-    if e.test {
+    if e.test || matches!(e.kind, EventKind::Changed | EventKind::ImageChanged) {
         return "info";
     }
     match e.to.as_ref().map(|v| v.health) {
@@ -314,6 +314,7 @@ pub(crate) mod tests {
             warnings: Vec::new(),
             affected: Vec::new(),
             affected_more: 0,
+            change: None,
         }
     }
 

@@ -471,6 +471,7 @@ fn sample() -> Event {
         warnings: Vec::new(),
         affected: Vec::new(),
         affected_more: 0,
+        change: None,
     }
 }
 

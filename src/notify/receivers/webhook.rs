@@ -127,6 +127,7 @@ pub fn herald_payload(e: &Event, summary: String) -> Value {
         "summary": summary,
         "test": e.test,
         "warnings": e.warnings,
+        "change": e.change,
     });
     // A Node leaving healthy: the GitOps objects whose Pods run there.
     if !e.affected.is_empty() {
