@@ -124,9 +124,34 @@ async fn main() {
     let kubeconfig = dir.join("kubeconfig");
     std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
 
+    // `HERALD_BENCH_CHANGES=off`: spec changes not tracked; `HERALD_BENCH_HISTORY=off`: the
+    // history in memory instead of its file (in the bench's temporary directory).
+    let off = |var: &str| std::env::var(var).is_ok_and(|v| v == "off");
+    let config = dir.join("herald.yaml");
+    let track = if off("HERALD_BENCH_CHANGES") {
+        "false"
+    } else {
+        "true"
+    };
+    std::fs::write(&config, format!("changes: {{track: {track}}}\n")).unwrap();
+    let mut args = vec![
+        "run".to_string(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--config".into(),
+        config.display().to_string(),
+    ];
+    if off("HERALD_BENCH_HISTORY") {
+        args.push("--no-history".into());
+    } else {
+        args.extend([
+            "--history".into(),
+            dir.join("history.redb").display().to_string(),
+        ]);
+    }
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
-        .args(["run", "--listen", "127.0.0.1:0"])
+        .args(&args)
         .env("KUBECONFIG", &kubeconfig)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -215,12 +240,36 @@ async fn main() {
         scrape_bytes = body.len();
     }
     let cpu_scrape = (cpu_seconds(pid) - cpu_before_scrapes) / 5.0;
+    let (_, metrics) = get(&addr, "/metrics").await;
+    let gauge = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let changes_bytes = gauge("herald_changes_bytes");
+    let history = (
+        gauge("herald_history_records"),
+        gauge("herald_history_bytes"),
+    );
     scrapes.sort();
     let rss_scraped = rss_kib(pid);
     let _ = child.kill();
     let _ = child.wait();
 
     println!("objects: {OBJECTS} (Kustomizations, HelmReleases, Applications; ~2 KiB each)");
+    println!(
+        "spec changes tracked: {track} ({:.2} MiB kept, herald_changes_bytes); history: {} ({:.0} records, {:.1} MiB)",
+        changes_bytes / (1024.0 * 1024.0),
+        if off("HERALD_BENCH_HISTORY") {
+            "in memory"
+        } else {
+            "file"
+        },
+        history.0,
+        history.1 / (1024.0 * 1024.0)
+    );
     println!(
         "ready with every object assessed: {:.2} s",
         ready_after.as_secs_f64()

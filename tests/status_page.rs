@@ -202,6 +202,24 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
     }
     assert!(warned, "apps never showed its Deployment's warning");
 
+    // A new generation of the Deployment's spec: a `changed` on its timeline and its
+    // Kustomization's.
+    let mut web = objects().remove(3);
+    web["metadata"]["generation"] = json!(3);
+    web["spec"]["minReadySeconds"] = json!(10);
+    web["status"]["observedGeneration"] = json!(3);
+    server.apply(web).unwrap();
+    let mut changed = false;
+    for _ in 0..400 {
+        let (_, _, body) = request(&addr, "GET", "/api/v1/changes?type=changed").await;
+        if body.contains("minReadySeconds") {
+            changed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(changed, "no changed record for the Deployment");
+
     // A new revision of the source: an event the page lists among the latest.
     let mut fleet = objects().remove(0);
     fleet["status"]["artifact"]["revision"] = json!("main@sha1:5e6f7a8");
@@ -331,7 +349,11 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
 
     // The latest events: the new revision, linked to its object.
     let latest = inner(&list, "latest");
-    assert_eq!(attrs(latest, "data-event"), ["revision"], "{latest}");
+    assert_eq!(
+        attrs(latest, "data-event"),
+        ["revision", "changed"],
+        "{latest}"
+    );
     assert!(
         latest
             .contains("href=\"#/object/source.toolkit.fluxcd.io/GitRepository/flux-system/fleet\""),
@@ -382,6 +404,17 @@ async fn the_status_page_shows_the_fleet_and_one_objects_children_and_history_in
     assert!(
         warnings.contains("Deployment apps/webProgressDeadlineExceeded1ReplicaSet web-5f has timed out progressing"),
         "{warnings}"
+    );
+    // Its timeline: the Deployment's spec change, below it.
+    let timeline = inner(&one, "timeline");
+    assert!(
+        attrs(timeline, "data-type").iter().any(|t| t == "changed"),
+        "{timeline}"
+    );
+    let text = text_of(&one, "timeline");
+    assert!(
+        text.contains("Deployment apps/web") && text.contains("spec.minReadySeconds"),
+        "{text}"
     );
     let history = text_of(&one, "transitions");
     // The rolled-up health is said to be the children's, the status the object's own.
