@@ -1,7 +1,8 @@
-//! The demo cluster: Flux and Argo CD objects and what they deploy, and a story that moves them
-//! through the states that matter (a deploy, a failed health check and its recovery, a sync
+//! The demo cluster: Flux and Argo CD objects and what they deploy, the Nodes their Pods run
+//! on, and a story that moves them through the states that matter (a deploy whose spec change
+//! and Kubernetes warnings say why it broke, a failed health check and its recovery, a sync
 //! failure, a suspension, a Pod crash-looping under a Kustomization Flux calls Ready, a
-//! dependency stuck behind another).
+//! dependency stuck behind another, a Node going NotReady, a mutable tag re-pulled).
 
 use serde_json::{Value, json};
 
@@ -173,10 +174,95 @@ fn pod(name: &str, i: usize, crashing: bool) -> Value {
            "metadata": {"name": format!("{name}-{hash}-{i}"), "namespace": ns, "creationTimestamp": "2026-11-01T00:00:00Z",
                         "labels": {"app": name},
                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("{name}-{hash}"), "controller": true}]},
-           "spec": {"containers": [{"name": name, "image": format!("{name}:1.4.2")}]},
+           "spec": {"nodeName": node_of(name, i), "containers": [{"name": name, "image": format!("{name}:1.4.2")}]},
            "status": {"phase": "Running", "conditions": [cond("Ready", ready, "", "")],
                       "containerStatuses": [{"name": name, "ready": ready == "True", "restartCount": restarts,
+                                              "image": format!("{name}:1.4.2"),
+                                              "imageID": format!("registry.example.com/{name}@{}", digest(name, 0)),
                                               "state": state, "lastState": last}]}})
+}
+
+/// The Nodes: the Pods spread over them.
+const NODES: [&str; 2] = ["node-a", "node-b"];
+
+fn node_of(workload: &str, i: usize) -> &'static str {
+    NODES[(workload.len() + i) % NODES.len()]
+}
+
+fn node(name: &str, ready: bool) -> Value {
+    let condition = if ready {
+        cond(
+            "Ready",
+            "True",
+            "KubeletReady",
+            "kubelet is posting ready status",
+        )
+    } else {
+        cond(
+            "Ready",
+            "Unknown",
+            "NodeStatusUnknown",
+            "Kubelet stopped posting node status.",
+        )
+    };
+    json!({"apiVersion": "v1", "kind": "Node",
+           "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}},
+           "status": {"conditions": [condition,
+                                     cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "")]}})
+}
+
+/// An image digest of a workload: the `n`th build pushed under the same tag.
+fn digest(workload: &str, n: u8) -> String {
+    // splitmix64 over the name and the build number: stable, and as random-looking as a digest.
+    let mut x = workload
+        .bytes()
+        .fold(u64::from(n) + 1, |h, b| h.rotate_left(8) ^ u64::from(b));
+    let mut next = || {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    format!(
+        "sha256:{:016x}{:016x}{:016x}{:016x}",
+        next(),
+        next(),
+        next(),
+        next()
+    )
+}
+
+/// A Pod whose container was re-pulled: the same tag, the `n`th digest.
+fn repulled(name: &str, i: usize, n: u8) -> Value {
+    let mut p = pod(name, i, false);
+    let image = p["spec"]["containers"][0]["image"].clone();
+    p["status"]["containerStatuses"][0]["imageID"] =
+        json!(format!("registry.example.com/{name}@{}", digest(name, n)));
+    p["status"]["containerStatuses"][0]["image"] = image;
+    p
+}
+
+/// A Kubernetes Warning Event about a Pod of a workload, as the kubelet reports it.
+fn warning(of: &str, i: usize, reason: &str, note: &str, count: u64) -> Value {
+    let (ns, name, hash, _, _) = workload(of);
+    let pod = format!("{name}-{hash}-{i}");
+    json!({"apiVersion": "events.k8s.io/v1", "kind": "Event", "type": "Warning",
+           "metadata": {"name": format!("{pod}.{}", reason.to_lowercase()), "namespace": ns,
+                        "uid": format!("demo-{pod}-{reason}")},
+           "reason": reason, "note": note, "reportingController": "kubelet",
+           "eventTime": jiff::Timestamp::now().to_string(),
+           "series": {"count": count, "lastObservedTime": jiff::Timestamp::now().to_string()},
+           "regarding": {"apiVersion": "v1", "kind": "Pod", "namespace": ns, "name": pod}})
+}
+
+/// The api Deployment at a new image, its spec's generation moved.
+fn api_release(ready: i64) -> Value {
+    let mut d = deployment("api", ready);
+    d["metadata"]["generation"] = json!(3);
+    d["status"]["observedGeneration"] = json!(3);
+    d["spec"]["template"]["spec"]["containers"][0]["image"] = json!("api:1.5.0");
+    d
 }
 
 /// What each Kustomization applied, as Flux records it in `status.inventory`.
@@ -247,6 +333,7 @@ pub fn initial() -> Vec<Value> {
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps"}, "status": {"phase": "Active"}}),
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "data"}, "status": {"phase": "Active"}}),
     ];
+    objects.extend(NODES.iter().map(|n| node(n, true)));
     for &(_, name, _, replicas, owner) in WORKLOADS {
         objects.push(deployment(name, replicas));
         objects.push(replica_set(name, replicas));
@@ -297,11 +384,25 @@ pub fn story() -> Vec<Step> {
             apply: vec![git(new), reconciling("apps")],
         },
         Step {
-            caption: "the new api version fails its health check",
+            caption: "the new api version (its image changed) fails its health check; the kubelet warns",
             apply: vec![
-                deployment("api", 1),
+                api_release(1),
                 replica_set("api", 1),
                 pod("api", 0, true),
+                warning(
+                    "api",
+                    0,
+                    "BackOff",
+                    "Back-off restarting failed container api in pod",
+                    6,
+                ),
+                warning(
+                    "api",
+                    0,
+                    "Unhealthy",
+                    "Readiness probe failed: HTTP probe failed with statuscode: 503",
+                    14,
+                ),
                 ks(
                     "apps",
                     old,
@@ -329,7 +430,7 @@ pub fn story() -> Vec<Step> {
         Step {
             caption: "a fix is pushed; api recovers and the dependency clears",
             apply: vec![
-                deployment("api", 3),
+                api_release(3),
                 replica_set("api", 3),
                 pod("api", 0, false),
                 ready_ks("apps", new),
@@ -376,9 +477,28 @@ pub fn story() -> Vec<Step> {
             caption: "a web Pod crash-loops while Flux still calls apps Ready",
             apply: vec![
                 pod("web", 1, true),
+                warning(
+                    "web",
+                    1,
+                    "BackOff",
+                    "Back-off restarting failed container web in pod",
+                    4,
+                ),
                 replica_set("web", 1),
                 deployment("web", 1),
             ],
+        },
+        Step {
+            caption: "node-b stops reporting: herald names what runs there",
+            apply: vec![node("node-b", false)],
+        },
+        Step {
+            caption: "node-b is back",
+            apply: vec![node("node-b", true)],
+        },
+        Step {
+            caption: "worker's tag is re-pulled: a new build under the same tag",
+            apply: vec![repulled("worker", 0, 1)],
         },
         Step {
             caption: "web recovers; tenants resumes; the cluster is back where it began",

@@ -297,6 +297,14 @@ fn demo_plays_its_story_against_the_fake_api_server() {
         ">> notify terminal: Application argocd/billing: sync-failed",
         ">> notify terminal: Application argocd/billing: recovered",
         ">> notify terminal: Kustomization flux-system/tenants: suspended",
+        // What changed before it broke, and why: the spec's path, the kubelet's warnings.
+        ">> notify terminal: Deployment apps/api: changed spec.template.spec.containers[api].image: api:1.4.2 → api:1.5.0",
+        "warning: Pod apps/api-7d9f8-0: BackOff (x6): Back-off restarting failed container api",
+        // Where it runs: a Node in trouble names what runs there.
+        ">> notify terminal: Node node-b: unhealthy",
+        "affects: Kustomization flux-system/apps (",
+        // A tag re-pulled.
+        ">> notify terminal: Kustomization flux-system/apps: image-changed apps/Deployment apps/worker: container worker worker:1.4.2 sha256:",
     ] {
         assert!(stdout.contains(told), "{told} missing:\n{stdout}");
     }

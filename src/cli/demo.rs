@@ -85,7 +85,9 @@ async fn play(args: &DemoArgs, out: &mut dyn Write) -> io::Result<i32> {
         bookmark_interval: Duration::from_secs(2),
         ..Options::default()
     };
-    let server = FakeApiServer::start(gitops_resources(), options).await?;
+    let mut resources = gitops_resources();
+    resources.push(crate::fake::events_resource());
+    let server = FakeApiServer::start(resources, options).await?;
     crate::demo::load(&server).map_err(|e| io::Error::other(e.to_string()))?;
     let config = kube::Config::new(server.url().parse().map_err(io::Error::other)?);
     let client = agent::client(config).map_err(io::Error::other)?;
@@ -93,6 +95,11 @@ async fn play(args: &DemoArgs, out: &mut dyn Write) -> io::Result<i32> {
     let agent_config = agent::Config {
         cluster: "demo".into(),
         notify: true,
+        // Kept in memory: each object's timeline on the status page, /api/v1/changes.
+        history: Some(crate::history::History::in_memory(
+            crate::history::Limits::default(),
+            Arc::new(SystemClock),
+        )),
         ..agent::Config::default()
     };
     let agent = agent::start(client, agent_config, assessor, Arc::new(SystemClock));
@@ -167,7 +174,7 @@ receivers:
     webhook: {url: "http://127.0.0.1:9/not-used"}
 routes:
   - match: {}
-    events: [unhealthy, warning, recovered, sync-failed, suspended, resumed]
+    events: [unhealthy, warning, recovered, sync-failed, suspended, resumed, changed, image-changed]
     receivers: [terminal, webhook]
 delivery: {retryInitial: 1s, retryMax: 2s}
 "#;
@@ -190,7 +197,19 @@ fn notifications(agent: &Arc<Agent>) -> io::Result<mpsc::UnboundedReceiver<Strin
     let deliver: Deliver = Arc::new(move |receiver, n: Notification| {
         let outcome = if receiver.name == "terminal" {
             let subject = templates.render("subject", &n.event);
-            let _ = tx.send(format!("         >> notify {}: {subject}", receiver.name));
+            let mut line = format!("         >> notify {}: {subject}", receiver.name);
+            // What a message's body adds that the subject does not: why, and what it reaches.
+            let ctx = crate::notify::templates::context(&n.event);
+            if let Some(affects) = ctx["affects"].as_str().filter(|a| !a.is_empty()) {
+                line.push_str(&format!("\n            affects: {affects}"));
+            }
+            for w in n.event.warnings.iter().take(2) {
+                line.push_str(&format!(
+                    "\n            warning: {}: {} (x{}): {}",
+                    w.object, w.reason, w.count, w.note
+                ));
+            }
+            let _ = tx.send(line);
             Outcome::Delivered
         } else if n.id.is_multiple_of(3)
             && attempts
