@@ -4,6 +4,8 @@
 //! A change travels as a [`crate::store::Transition`] whose verdict stays as it was (`from ==
 //! to`) and whose `change` says what changed; [`crate::events::of`] turns it into its event.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::store::ObjectKey;
@@ -214,8 +216,36 @@ const KEYED: &[&str] = &["name", "containerPort", "mountPath"];
 /// One leaf of a spec: its value as text (short, shown) or as a keyed hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Leaf {
-    Text(Box<str>),
+    Text(Arc<str>),
     Hash(u64),
+}
+
+/// Distinct paths and short values shared by every object's print, at most.
+const SHARED_MAX: usize = 65_536;
+/// Longer strings are kept by the print alone.
+const SHARED_BYTES: usize = 256;
+
+/// The one copy of a path or short value that objects share (`spec.sourceRef.kind`, `5m`):
+/// 10,000 Kustomizations keep their common paths once. Bounded: past [`SHARED_MAX`] entries
+/// (or for a string over [`SHARED_BYTES`]) a print keeps its own copy.
+fn shared(s: &str) -> Arc<str> {
+    static TABLE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<Arc<str>>>> =
+        std::sync::OnceLock::new();
+    if s.len() > SHARED_BYTES {
+        return Arc::from(s);
+    }
+    let mut table = TABLE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(found) = table.get(s) {
+        return Arc::clone(found);
+    }
+    let new: Arc<str> = Arc::from(s);
+    if table.len() < SHARED_MAX {
+        table.insert(Arc::clone(&new));
+    }
+    new
 }
 
 /// What herald keeps of an object's spec to tell what a new generation changed: its leaves,
@@ -223,7 +253,7 @@ pub enum Leaf {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecPrint {
     pub generation: Option<i64>,
-    leaves: Box<[(Box<str>, Leaf)]>,
+    leaves: Box<[(Arc<str>, Leaf)]>,
 }
 
 fn hasher() -> &'static std::collections::hash_map::RandomState {
@@ -332,7 +362,7 @@ impl Flattener<'_> {
                 _ => None,
             };
             match text {
-                Some(t) if t.len() <= TEXT_BYTES && f.shown(path, &segs) => Leaf::Text(t.into()),
+                Some(t) if t.len() <= TEXT_BYTES && f.shown(path, &segs) => Leaf::Text(shared(&t)),
                 _ => Leaf::Hash(hash_of(v)),
             }
         };
@@ -468,10 +498,7 @@ impl SpecPrint {
         }
         SpecPrint {
             generation,
-            leaves: leaves
-                .into_iter()
-                .map(|(p, l)| (p.into_boxed_str(), l))
-                .collect(),
+            leaves: leaves.into_iter().map(|(p, l)| (shared(&p), l)).collect(),
         }
     }
 
@@ -549,7 +576,16 @@ impl SpecPrint {
             + self
                 .leaves
                 .iter()
-                .map(|(p, l)| std::mem::size_of::<(Box<str>, Leaf)>() + p.len() + text_len(l))
+                // A shared string counts for its share.
+                .map(|(p, l)| {
+                    let share = |s: &Arc<str>| s.len() / Arc::strong_count(s).max(1);
+                    std::mem::size_of::<(Arc<str>, Leaf)>()
+                        + share(p)
+                        + match l {
+                            Leaf::Text(t) => share(t),
+                            Leaf::Hash(_) => 0,
+                        }
+                })
                 .sum::<usize>()
     }
 

@@ -491,11 +491,6 @@ impl History {
             }
         }
         // Past the size bound.
-        let bytes = |db: &Database| -> Result<u64, redb::Error> {
-            let r = db.begin_read()?;
-            let meta = r.open_table(META)?;
-            Ok(meta.get("bytes")?.map_or(0, |v| v.value()))
-        };
         if bytes(db)? > limits.max_bytes {
             let target = limits.max_bytes / 10 * 9;
             loop {
@@ -701,6 +696,13 @@ impl Drop for History {
     }
 }
 
+/// The records' size as counted in the meta table.
+fn bytes(db: &Database) -> Result<u64, redb::Error> {
+    let r = db.begin_read()?;
+    let meta = r.open_table(META)?;
+    Ok(meta.get("bytes")?.map_or(0, |v| v.value()))
+}
+
 fn bytes_in(txn: &WriteTransaction) -> Result<u64, redb::Error> {
     let meta = txn.open_table(META)?;
     Ok(meta.get("bytes")?.map_or(0, |v| v.value()))
@@ -844,6 +846,12 @@ fn write_loop(
             }
             Ok(Msg::Flush(done)) => {
                 commit(&mut batch, true, &mut last);
+                if bytes(db).is_ok_and(|b| b > limits.max_bytes) {
+                    last_prune = Instant::now();
+                    if let Err(e) = History::prune_db(db, limits, clock.now()) {
+                        tracing::error!(error = %e, "history: pruning failed");
+                    }
+                }
                 started = None;
                 unsynced = false;
                 last_sync = Instant::now();
@@ -870,13 +878,21 @@ fn write_loop(
             unsynced = false;
             last_sync = Instant::now();
         }
-        if last_prune.elapsed() >= PRUNE_EVERY {
+        // Past its size, the history is pruned at once rather than at the next minute: a storm
+        // must not take an in-memory history (or the disk) past its bound for long.
+        let over = || bytes(db).is_ok_and(|b| b > limits.max_bytes);
+        if last_prune.elapsed() >= PRUNE_EVERY || (due_batch_written(&batch) && over()) {
             last_prune = Instant::now();
             if let Err(e) = History::prune_db(db, limits, clock.now()) {
                 tracing::error!(error = %e, "history: pruning failed");
             }
         }
     }
+}
+
+/// Whether the last round wrote its batch (the batch is empty once committed).
+fn due_batch_written(batch: &[Stored]) -> bool {
+    batch.is_empty()
 }
 
 /// `Stored` as the API shows it: `object` left out when it is the object asked about.
