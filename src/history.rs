@@ -52,7 +52,7 @@ const PRUNE_STEP: usize = 10_000;
 /// redb's page cache: its default (1 GiB) would let the process grow with the file.
 pub const CACHE_BYTES: usize = 4 << 20;
 /// The in-memory backend's records, at most (`--no-history`).
-pub const MEMORY_MAX_BYTES: u64 = 16 << 20;
+pub const MEMORY_MAX_BYTES: u64 = 4 << 20;
 /// Records a query looks at, at most, before it answers a short page with a `continue`.
 pub const SCAN_BUDGET: usize = 20_000;
 /// Records one page holds, at most.

@@ -73,7 +73,7 @@ pub struct RunArgs {
     /// herald-history.redb].
     #[arg(long, env = "HERALD_HISTORY", value_name = "FILE")]
     pub history: Option<std::path::PathBuf>,
-    /// Keep the history in memory only (at most 16 MiB, lost at exit).
+    /// Keep the history in memory only (at most 4 MiB of records, lost at exit).
     #[arg(long, env = "HERALD_NO_HISTORY", conflicts_with = "history")]
     pub no_history: bool,
     /// Allows writes to the HTTP API (silences) with the bearer token in FILE, named by the
