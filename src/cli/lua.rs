@@ -1,8 +1,9 @@
 //! `herald lua test DIR`: Argo CD's `health_test.yaml` suites against the checks herald would use.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -193,9 +194,10 @@ pub fn run(cmd: &LuaCommand, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
     }
     let now = Timestamp::now();
     let (mut passed, mut failed, mut broken) = (0usize, 0usize, 0usize);
+    let mut parsed = Parsed::default();
     for suite_path in &suites {
         let suite_name = suite_path.display().to_string();
-        let suite: Suite = match read_suite(suite_path) {
+        let suite = match parsed.suite(suite_path) {
             Ok(s) => s,
             Err(e) => {
                 writeln!(out, "ERROR {suite_name}: {e}")?;
@@ -207,7 +209,7 @@ pub fn run(cmd: &LuaCommand, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
         for case in &suite.tests {
             let input = base.join(&case.input_path);
             let shown = input.display().to_string();
-            let obj = match read_object(&input) {
+            let obj = match parsed.object(&input) {
                 Ok(o) => o,
                 Err(e) => {
                     writeln!(out, "ERROR {shown}: {e}")?;
@@ -317,19 +319,63 @@ fn find_suites(
     Ok(())
 }
 
+/// Bytes of file text whose parse a run keeps for files with the same text.
+const PARSED_MAX_BYTES: usize = 64 << 20;
+
+/// Suites and inputs parsed so far in one run, by their text: a file is read once per case, but
+/// the same text (a suite or input copied into several folders, an input that several cases
+/// name) is parsed once. Only what parsed is kept (an error names its own file).
+#[derive(Default)]
+struct Parsed {
+    objects: HashMap<String, Rc<Value>>,
+    suites: HashMap<String, Rc<Suite>>,
+    bytes: usize,
+}
+
+impl Parsed {
+    fn suite(&mut self, path: &Path) -> Result<Rc<Suite>, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+        if let Some(s) = self.suites.get(&text) {
+            return Ok(Rc::clone(s));
+        }
+        let suite = Rc::new(parse_suite(&text)?);
+        if self.bytes + text.len() <= PARSED_MAX_BYTES {
+            self.bytes += text.len();
+            self.suites.insert(text, Rc::clone(&suite));
+        }
+        Ok(suite)
+    }
+
+    fn object(&mut self, path: &Path) -> Result<Rc<Value>, String> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+        if let Some(v) = self.objects.get(&text) {
+            return Ok(Rc::clone(v));
+        }
+        let v = Rc::new(parse_object(&name, &text)?);
+        if self.bytes + text.len() <= PARSED_MAX_BYTES {
+            self.bytes += text.len();
+            self.objects.insert(text, Rc::clone(&v));
+        }
+        Ok(v)
+    }
+}
+
 fn read_suite(path: &Path) -> Result<Suite, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    parse_suite(&text)
+}
+
+fn parse_suite(text: &str) -> Result<Suite, String> {
     let docs: Vec<Suite> =
-        parse_yaml(&text, DuplicateKeyPolicy::LastWins).map_err(|e| e.to_string())?;
+        parse_yaml(text, DuplicateKeyPolicy::LastWins).map_err(|e| e.to_string())?;
     docs.into_iter()
         .next()
         .ok_or_else(|| "empty test file".to_string())
 }
 
-fn read_object(path: &Path) -> Result<Value, String> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-    let (mut docs, errors) = parse_objects(&name, &text);
+fn parse_object(name: &str, text: &str) -> Result<Value, String> {
+    let (mut docs, errors) = parse_objects(name, text);
     if let Some(e) = errors.first() {
         return Err(e.to_string());
     }

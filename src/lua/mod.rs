@@ -2,6 +2,11 @@
 //!
 //! Shipped checks share one state; every user check gets a state of its own, so a script that
 //! runs out of time or memory, or tampers with its globals, disturbs nothing but itself.
+//!
+//! Start-up stays cheap with many user checks: every script and library module is compiled
+//! once, from text, by herald's [`Compiler`] into bytecode; a user check's state is made on its
+//! first evaluation and loads that bytecode (never bytecode from elsewhere), and a library
+//! module runs in a state only when that state's script requires it.
 
 pub mod argocd_cm;
 mod convert;
@@ -11,13 +16,14 @@ pub mod vm;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::health::Assessment;
-pub use vm::{EvalError, Limits, Trust, Vm};
+pub use vm::{Bytecode, Compiler, EvalError, Library, Limits, Trust, Vm};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/shipped_checks.rs"));
@@ -94,7 +100,7 @@ pub struct ScriptSource {
     pub source: String,
 }
 
-struct Compiled {
+struct Compiled<S> {
     pattern: KindPattern,
     /// Shared with the [`Heartbeat`] while the check runs.
     origin: Arc<str>,
@@ -102,12 +108,13 @@ struct Compiled {
     digest: u64,
     /// The compiled script, or why it cannot run (it does not compile, or it was quarantined):
     /// the objects of its kinds are then judged unknown with that reason.
-    script: Result<vm::Script, String>,
+    script: Result<S, String>,
 }
 
+/// A user check: compiled at start-up, given its own state on its first evaluation.
 struct UserCheck {
-    vm: Vm,
-    check: Compiled,
+    check: Compiled<Bytecode>,
+    state: Option<(Vm, vm::Script)>,
 }
 
 /// A script that could not be loaded.
@@ -185,24 +192,37 @@ pub struct LuaChecks {
     limits: Limits,
     /// Modules `require` finds: the shipped library, plus any added with [`LuaChecks::add_libs`].
     libs: Vec<(String, String)>,
+    /// `libs` compiled once, shared by every state; or why it does not compile.
+    library: Result<Rc<Library>, String>,
+    /// Compiles user checks (and the library) to bytecode; runs nothing.
+    compiler: Compiler,
     user: Vec<UserCheck>,
     shipped_vm: Vm,
-    shipped: Vec<Compiled>,
+    shipped: Vec<Compiled<vm::Script>>,
     heartbeat: Option<Arc<Heartbeat>>,
+    /// Globals installed in every user check's state as it is created (tests only).
+    natives: Vec<Native>,
 }
+
+/// A global function for tests, by name.
+type Native = (String, Rc<dyn Fn()>);
 
 impl LuaChecks {
     /// The shipped checks built into the binary, and no user checks.
     pub fn shipped(limits: Limits) -> Result<LuaChecks, LoadError> {
-        let vm = Vm::new(Trust::Shipped, limits).map_err(|e| LoadError {
+        let setup = |e: mlua::Error| LoadError {
             origin: "lua".into(),
             message: e.to_string(),
-        })?;
+        };
+        let vm = Vm::new(Trust::Shipped, limits).map_err(setup)?;
+        let compiler = Compiler::new(limits.memory).map_err(setup)?;
         let libs = shipped_libs();
-        vm.install_libs(&libs).map_err(|message| LoadError {
+        let lib_error = |message| LoadError {
             origin: "lua-checks/lib".into(),
             message,
-        })?;
+        };
+        let library = Rc::new(Library::compile(&compiler, &libs).map_err(lib_error)?);
+        vm.install_library(&library).map_err(lib_error)?;
         let mut shipped = Vec::with_capacity(embedded::SHIPPED_CHECKS.len());
         for (group, kind, source) in embedded::SHIPPED_CHECKS {
             let origin = format!("lua-checks/{group}/{kind}/health.lua");
@@ -220,10 +240,13 @@ impl LuaChecks {
         Ok(LuaChecks {
             limits,
             libs,
+            library: Ok(library),
+            compiler,
             user: Vec::new(),
             shipped_vm: vm,
             shipped,
             heartbeat: None,
+            natives: Vec::new(),
         })
     }
 
@@ -234,15 +257,20 @@ impl LuaChecks {
             self.libs.retain(|(n, _)| *n != name);
             self.libs.push((name, source));
         }
+        self.library = Library::compile(&self.compiler, &self.libs).map(Rc::new);
+        let library = self.library.as_ref().map_err(|message| LoadError {
+            origin: "lib".into(),
+            message: message.clone(),
+        })?;
         let reinstall = |vm: &Vm| {
-            vm.install_libs(&self.libs).map_err(|message| LoadError {
+            vm.install_library(library).map_err(|message| LoadError {
                 origin: "lib".into(),
                 message,
             })
         };
         reinstall(&self.shipped_vm)?;
-        for u in &self.user {
-            reinstall(&u.vm)?;
+        for (vm, _) in self.user.iter().filter_map(|u| u.state.as_ref()) {
+            reinstall(vm)?;
         }
         Ok(())
     }
@@ -250,44 +278,38 @@ impl LuaChecks {
     /// Adds user checks; later ones for the same pattern replace earlier ones. Every script is
     /// compiled now, so a broken one is reported at start-up with its origin and line; it stays
     /// in place, judging its kinds unknown with that error, so they do not fall to another check.
+    /// A check's own Lua state is made on its first evaluation (see [`LuaChecks::run`]).
     pub fn add_user(&mut self, sources: Vec<ScriptSource>) -> Result<(), Vec<LoadError>> {
         let mut errors = Vec::new();
         for s in sources {
-            let vm = match Vm::new(Trust::User, self.limits) {
-                Ok(vm) => vm,
-                Err(e) => {
-                    errors.push(LoadError {
-                        origin: s.origin,
-                        message: e.to_string(),
-                    });
-                    continue;
-                }
-            };
-            if let Err(message) = vm.install_libs(&self.libs) {
+            if let Err(message) = &self.library {
                 errors.push(LoadError {
                     origin: s.origin,
-                    message,
+                    message: message.clone(),
                 });
                 continue;
             }
-            let script = vm.compile(&s.origin, &s.source).map_err(|message| {
-                let e = LoadError {
-                    origin: s.origin.clone(),
-                    message,
-                };
-                let reason = format!("the Lua check does not compile: {e}");
-                errors.push(e);
-                reason
-            });
+            let script = self
+                .compiler
+                .compile(&s.origin, &s.source)
+                .map_err(|message| {
+                    let e = LoadError {
+                        origin: s.origin.clone(),
+                        message,
+                    };
+                    let reason = format!("the Lua check does not compile: {e}");
+                    errors.push(e);
+                    reason
+                });
             self.user.retain(|u| u.check.pattern != s.pattern);
             self.user.push(UserCheck {
-                vm,
                 check: Compiled {
                     pattern: s.pattern,
                     digest: digest(&s.source),
                     origin: s.origin.into(),
                     script,
                 },
+                state: None,
             });
         }
         if errors.is_empty() {
@@ -309,23 +331,51 @@ impl LuaChecks {
 
     /// Runs the chosen check on `obj`. Failures of the script become an Unknown assessment
     /// that says what went wrong.
+    ///
+    /// A user check gets its own Lua state here, the first time it runs: a fresh sandbox with
+    /// the library installed (its modules load when required) and the check's bytecode.
     pub fn run(&mut self, choice: Choice, obj: &Value) -> Assessment {
-        let (vm, check) = match choice {
+        let (vm, origin_arc, digest, script) = match choice {
             Choice::User(i) => {
                 let u = &mut self.user[i];
-                (&mut u.vm, &u.check)
+                let origin = &*u.check.origin;
+                let code = match &u.check.script {
+                    Ok(code) => code,
+                    Err(reason) => return outcome::failed(reason.clone(), origin),
+                };
+                if u.state.is_none() {
+                    let library = match &self.library {
+                        Ok(l) => l,
+                        Err(e) => return outcome::failed(e.clone(), origin),
+                    };
+                    match user_state(self.limits, library, &self.natives, code) {
+                        Ok(state) => u.state = Some(state),
+                        Err(e) => {
+                            return outcome::failed(
+                                format!("cannot create the check's Lua state: {e}"),
+                                origin,
+                            );
+                        }
+                    }
+                }
+                let Some((vm, script)) = u.state.as_mut() else {
+                    unreachable!("the state was just made")
+                };
+                (vm, &u.check.origin, u.check.digest, &*script)
             }
-            Choice::Shipped(i) => (&mut self.shipped_vm, &self.shipped[i]),
+            Choice::Shipped(i) => {
+                let check = &self.shipped[i];
+                match &check.script {
+                    Ok(script) => (&mut self.shipped_vm, &check.origin, check.digest, script),
+                    Err(reason) => return outcome::failed(reason.clone(), &check.origin),
+                }
+            }
         };
-        let origin = &*check.origin;
-        let script = match &check.script {
-            Ok(script) => script,
-            Err(reason) => return outcome::failed(reason.clone(), origin),
-        };
+        let origin = &**origin_arc;
         if let Some(h) = &self.heartbeat {
             h.enter(RunningCheck {
-                origin: Arc::clone(&check.origin),
-                digest: check.digest,
+                origin: Arc::clone(origin_arc),
+                digest,
                 since: Instant::now(),
                 limit: self.limits.time,
             });
@@ -344,9 +394,12 @@ impl LuaChecks {
     /// check stuck where the VM's own limits cannot reach, which the sandbox no longer offers.
     #[doc(hidden)]
     pub fn add_native_for_tests(&mut self, name: &str, f: impl Fn() + Clone + 'static) {
-        for u in &self.user {
-            u.vm.set_native(name, f.clone()).expect("a native function");
+        let f: Rc<dyn Fn()> = Rc::new(f);
+        for (vm, _) in self.user.iter().filter_map(|u| u.state.as_ref()) {
+            let f = Rc::clone(&f);
+            vm.set_native(name, move || f()).expect("a native function");
         }
+        self.natives.push((name.to_string(), f));
     }
 
     /// Reports every evaluation to `heartbeat`, for a watchdog on another thread.
@@ -358,14 +411,27 @@ impl LuaChecks {
     /// unknown with `reason`. Returns whether such a check exists.
     pub fn quarantine(&mut self, origin: &str, digest: u64, reason: &str) -> bool {
         let mut found = false;
-        let checks = self.user.iter_mut().map(|u| &mut u.check);
-        for c in checks.chain(self.shipped.iter_mut()) {
+        for u in &mut self.user {
+            let c = &mut u.check;
+            if &*c.origin == origin && c.digest == digest {
+                c.script = Err(reason.to_string());
+                // Its state goes too: whatever it left there is never run again.
+                u.state = None;
+                found = true;
+            }
+        }
+        for c in &mut self.shipped {
             if &*c.origin == origin && c.digest == digest {
                 c.script = Err(reason.to_string());
                 found = true;
             }
         }
         found
+    }
+
+    /// How many user checks have a Lua state now (each gets one on its first evaluation).
+    pub fn user_states(&self) -> usize {
+        self.user.iter().filter(|u| u.state.is_some()).count()
     }
 
     /// The origin (file or key) of a check.
@@ -377,8 +443,26 @@ impl LuaChecks {
     }
 }
 
-fn pick<'a>(
-    checks: impl Iterator<Item = &'a Compiled> + Clone,
+/// A user check's own state: the sandbox, the library and natives installed, its script loaded.
+fn user_state(
+    limits: Limits,
+    library: &Rc<Library>,
+    natives: &[Native],
+    code: &Bytecode,
+) -> Result<(Vm, vm::Script), String> {
+    let vm = Vm::new(Trust::User, limits).map_err(|e| e.to_string())?;
+    vm.install_library(library)?;
+    for (name, f) in natives {
+        let f = Rc::clone(f);
+        vm.set_native(name, move || f())
+            .map_err(|e| e.to_string())?;
+    }
+    let script = vm.load(code)?;
+    Ok((vm, script))
+}
+
+fn pick<'a, S: 'a>(
+    checks: impl Iterator<Item = &'a Compiled<S>> + Clone,
     group: &str,
     kind: &str,
 ) -> Option<usize> {

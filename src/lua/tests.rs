@@ -482,3 +482,130 @@ fn print_does_not_write_to_standard_output() {
     let a = run("print('to the log', 1, nil) return {status = 'Healthy', message = 'printed'}");
     assert_eq!(a.message, "printed");
 }
+
+fn widget_pattern(kind: &str) -> KindPattern {
+    KindPattern {
+        group: "example.com".into(),
+        kind: kind.into(),
+    }
+}
+
+fn obj_of(kind: &str) -> Value {
+    json!({"apiVersion": "example.com/v1", "kind": kind, "metadata": {"name": "w"}})
+}
+
+#[test]
+fn a_user_check_gets_its_state_on_its_first_evaluation() {
+    let mut checks = LuaChecks::shipped(limits()).unwrap();
+    let sources = ["A", "B", "C"]
+        .iter()
+        .map(|k| ScriptSource {
+            pattern: widget_pattern(k),
+            origin: format!("{k}.lua"),
+            source: "return {status = 'Healthy'}".into(),
+        })
+        .collect();
+    checks.add_user(sources).unwrap();
+    assert_eq!(checks.user_states(), 0);
+    let choice = checks.user_choice("example.com", "B").unwrap();
+    assert_eq!(checks.run(choice, &obj_of("B")).status, "Healthy");
+    assert_eq!(checks.run(choice, &obj_of("B")).status, "Healthy");
+    assert_eq!(checks.user_states(), 1);
+}
+
+#[test]
+fn library_modules_are_not_shared_between_user_checks() {
+    let mut checks = LuaChecks::shipped(limits()).unwrap();
+    checks
+        .add_user(vec![
+            ScriptSource {
+                pattern: widget_pattern("Writer"),
+                origin: "writer.lua".into(),
+                source: "local h = require('herald') h.planted = 'x' h.condition = nil \
+                         return {status = 'Healthy', message = tostring(h.planted)}"
+                    .into(),
+            },
+            ScriptSource {
+                pattern: widget_pattern("Reader"),
+                origin: "reader.lua".into(),
+                source: "local h = require('herald') \
+                         return {status = 'Healthy', message = tostring(h.planted) .. ' ' .. type(h.condition)}"
+                    .into(),
+            },
+        ])
+        .unwrap();
+    let writer = checks.user_choice("example.com", "Writer").unwrap();
+    let reader = checks.user_choice("example.com", "Reader").unwrap();
+    assert_eq!(checks.run(writer, &obj_of("Writer")).message, "x");
+    assert_eq!(
+        checks.run(reader, &obj_of("Reader")).message,
+        "nil function"
+    );
+    // And the writer's own state keeps what it did to its copy.
+    assert_eq!(checks.run(writer, &obj_of("Writer")).message, "x");
+}
+
+#[test]
+fn a_library_error_names_the_module_file_and_line() {
+    let mut checks = LuaChecks::shipped(limits()).unwrap();
+    checks
+        .add_libs(vec![(
+            "mine".into(),
+            "local M = {}\nfunction M.boom()\n  error('kaput')\nend\nreturn M\n".into(),
+        )])
+        .unwrap();
+    checks
+        .add_user(vec![ScriptSource {
+            pattern: widget_pattern("Widget"),
+            origin: "test.lua".into(),
+            source: "require('mine').boom()".into(),
+        }])
+        .unwrap();
+    let choice = checks.user_choice("example.com", "Widget").unwrap();
+    let a = checks.run(choice, &widget());
+    assert_eq!(a.status, "Unknown");
+    assert!(
+        a.message.contains("lua-checks/lib/mine.lua:3: kaput"),
+        "{a:?}"
+    );
+}
+
+#[test]
+fn a_library_module_that_does_not_compile_is_reported() {
+    let mut checks = LuaChecks::shipped(limits()).unwrap();
+    let e = checks
+        .add_libs(vec![("broken".into(), "local = 1".into())])
+        .unwrap_err();
+    assert!(e.message.contains("broken.lua:1"), "{e}");
+    let errors = checks
+        .add_user(vec![ScriptSource {
+            pattern: widget_pattern("Widget"),
+            origin: "test.lua".into(),
+            source: "return {status = 'Healthy'}".into(),
+        }])
+        .unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].origin, "test.lua");
+}
+
+#[test]
+fn a_syntax_error_is_reported_at_start_up_with_its_line() {
+    let mut checks = LuaChecks::shipped(limits()).unwrap();
+    let errors = checks
+        .add_user(vec![ScriptSource {
+            pattern: widget_pattern("Widget"),
+            origin: "test.lua".into(),
+            source: "local a = 1\nreturn {status = }".into(),
+        }])
+        .unwrap_err();
+    assert!(
+        errors[0].to_string().starts_with("test.lua:2:"),
+        "{}",
+        errors[0]
+    );
+    let choice = checks.user_choice("example.com", "Widget").unwrap();
+    let a = checks.run(choice, &widget());
+    assert_eq!(a.status, "Unknown");
+    assert!(a.message.contains("does not compile"), "{a:?}");
+    assert_eq!(checks.user_states(), 0);
+}

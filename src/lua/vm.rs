@@ -66,6 +66,105 @@ pub enum EvalError {
     Script(String),
 }
 
+/// A script or library module compiled by herald from source text, as LuaJIT bytecode.
+///
+/// Only [`Compiler::compile`] makes one, from text: bytecode from anywhere else (a user, a
+/// file) never reaches a loader, since LuaJIT does not verify the bytecode it loads. Loading
+/// it into a state skips the parser, so a script or module is parsed once however many states
+/// run it.
+#[derive(Debug, Clone)]
+pub struct Bytecode {
+    bytes: Rc<[u8]>,
+}
+
+impl Bytecode {
+    /// Its size in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+}
+
+/// Compiles source text to [`Bytecode`] in a state of its own that runs nothing.
+pub struct Compiler {
+    lua: Lua,
+}
+
+impl Compiler {
+    /// A compiler whose state may hold `memory` bytes (a source too large to compile in it
+    /// is refused as it would be in a check's own state).
+    pub fn new(memory: usize) -> mlua::Result<Compiler> {
+        let lua = Lua::new_with(StdLib::NONE, LuaOptions::default())?;
+        lua.set_memory_limit(memory)?;
+        Ok(Compiler { lua })
+    }
+
+    /// Compiles `source` (text only). `name` appears in error messages and tracebacks; a
+    /// syntax error reads `LINE: message`, as from [`Vm::compile`].
+    pub fn compile(&self, name: &str, source: &str) -> Result<Bytecode, String> {
+        // Debug information stays in: messages and tracebacks name the script and line.
+        let result = compile_text(&self.lua, name, source).map(|f| Bytecode {
+            bytes: f.dump(false).into(),
+        });
+        if result.is_err() {
+            let _ = self.lua.gc_collect();
+        }
+        result
+    }
+}
+
+/// A library of modules for `require`, compiled once and shared by every state that loads it:
+/// each state runs a module's bytecode the first time one of its scripts requires it, and
+/// keeps the module's value for itself (no table is shared between states).
+#[derive(Debug, Default)]
+pub struct Library {
+    modules: Vec<(String, Bytecode)>,
+}
+
+impl Library {
+    /// Compiles every module; the first that does not compile is the error.
+    pub fn compile(compiler: &Compiler, libs: &[(String, String)]) -> Result<Library, String> {
+        let mut modules = Vec::with_capacity(libs.len());
+        for (name, source) in libs {
+            let file = format!("lua-checks/lib/{name}.lua");
+            let code = compiler.compile(&file, source).map_err(|m| {
+                if m.starts_with(|c: char| c.is_ascii_digit()) {
+                    format!("{file}:{m}")
+                } else {
+                    format!("{file}: {m}")
+                }
+            })?;
+            modules.push((name.clone(), code));
+        }
+        Ok(Library { modules })
+    }
+
+    fn get(&self, name: &[u8]) -> Option<&Bytecode> {
+        self.modules
+            .iter()
+            .find(|(n, _)| n.as_bytes() == name)
+            .map(|(_, c)| c)
+    }
+}
+
+/// Compiles `source` as text in `lua`, naming the chunk for messages.
+fn compile_text(lua: &Lua, name: &str, source: &str) -> Result<Function, String> {
+    let short = chunk_name(name);
+    lua.load(source)
+        .set_name(format!("={short}"))
+        .set_mode(ChunkMode::Text)
+        .into_function()
+        .map_err(|e| {
+            let text = error_text(&e);
+            text.strip_prefix(short)
+                .and_then(|t| t.strip_prefix(':'))
+                .map_or(text.clone(), str::to_string)
+        })
+}
+
 /// A sandboxed Lua state.
 pub struct Vm {
     lua: Lua,
@@ -308,6 +407,55 @@ impl Vm {
         install().map_err(|e| error_text(&e))
     }
 
+    /// Makes `require(name)` load the modules of `library` (and nothing else), each the first
+    /// time it is required in this state.
+    pub fn install_library(&self, library: &Rc<Library>) -> Result<(), String> {
+        let install = || -> mlua::Result<()> {
+            let library = Rc::clone(library);
+            let find = self.lua.create_function(move |lua, name: mlua::Value| {
+                let code = match &name {
+                    mlua::Value::String(s) => library.get(&s.as_bytes()),
+                    _ => None,
+                };
+                match code {
+                    None => Ok(mlua::Value::Nil),
+                    Some(code) => lua
+                        .load(&*code.bytes)
+                        .set_name("=herald-bytecode")
+                        .set_mode(ChunkMode::Binary)
+                        .into_function()
+                        .map(mlua::Value::Function),
+                }
+            })?;
+            let require: Function = self
+                .lua
+                .load(
+                    r#"
+                    local find, error, tostring = ...
+                    local loaded = {}
+                    return function(name)
+                        local v = loaded[name]
+                        if v ~= nil then return v end
+                        local f = find(name)
+                        if f == nil then error("module '" .. tostring(name) .. "' not found", 2) end
+                        v = f(name)
+                        if v == nil then v = true end
+                        loaded[name] = v
+                        return v
+                    end
+                    "#,
+                )
+                .set_name("=herald-require")
+                .call((
+                    find,
+                    self.lua.globals().get::<Function>("error")?,
+                    self.lua.globals().get::<Function>("tostring")?,
+                ))?;
+            self.lua.globals().raw_set("require", require)
+        };
+        install().map_err(|e| error_text(&e))
+    }
+
     /// Makes `f` callable from scripts as the global `name`.
     pub(crate) fn set_native(&self, name: &str, f: impl Fn() + 'static) -> mlua::Result<()> {
         let function = self.lua.create_function(move |_, ()| {
@@ -320,20 +468,23 @@ impl Vm {
     /// Compiles `source` (text only, never bytecode). `name` appears in error messages.
     /// A syntax error reads `LINE: message`.
     pub fn compile(&self, name: &str, source: &str) -> Result<Script, String> {
-        let short = chunk_name(name);
-        let function = self
-            .lua
-            .load(source)
-            .set_name(format!("={short}"))
-            .set_mode(ChunkMode::Text)
+        compile_text(&self.lua, name, source).map(|function| Script { function })
+    }
+
+    /// Loads what herald's [`Compiler`] made.
+    pub fn load(&self, code: &Bytecode) -> Result<Script, String> {
+        self.load_bytecode(code)
+            .map(|function| Script { function })
+            .map_err(|e| error_text(&e))
+    }
+
+    fn load_bytecode(&self, code: &Bytecode) -> mlua::Result<Function> {
+        // The chunk keeps the name it was compiled with: the one given here is not used.
+        self.lua
+            .load(&*code.bytes)
+            .set_name("=herald-bytecode")
+            .set_mode(ChunkMode::Binary)
             .into_function()
-            .map_err(|e| {
-                let text = error_text(&e);
-                text.strip_prefix(short)
-                    .and_then(|t| t.strip_prefix(':'))
-                    .map_or(text.clone(), str::to_string)
-            })?;
-        Ok(Script { function })
     }
 
     /// Runs `script` with `obj` as the global `obj` and returns what it returned.
