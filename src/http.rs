@@ -10,9 +10,10 @@
 //! - `GET /readyz`: 200 once discovery ran and every watch delivered its first list, 503 before,
 //!   and 503 again while a watch has been down longer than `--not-ready-after` (herald is
 //!   blind: what it shows may be stale) or the evaluator is stalled. The body says why.
-//! - `GET /api/v1/objects?kind=&namespace=&health=&grouped=&owner=`: every live object with its
-//!   assessment; `grouped=true` counts Pods, ReplicaSets and Jobs under their workload
-//!   ([`crate::tree::group`]), `owner=` lists one workload's.
+//! - `GET /api/v1/objects?kind=&namespace=&health=&grouped=&owner=&limit=&continue=`: every live
+//!   object with its assessment; `grouped=true` counts Pods, ReplicaSets and Jobs under their
+//!   workload ([`crate::tree::group`]), `owner=` lists one workload's; `limit` pages, in the
+//!   store's order, with a `continue` token on each page but the last.
 //!   A filter these endpoints do not take, or a value that cannot match (`?health=sick`), is
 //!   answered 400 with what is allowed.
 //! - `GET /api/v1/objects/{group}/{kind}/{namespace}/{name}`: one object (deleted ones within the
@@ -773,19 +774,49 @@ fn objects(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
         .filter(|(_, e)| f.health.is_none_or(|h| e.health() == h))
         .map(|(k, _)| Key::clone(k))
         .collect();
+    // A page starts after the key its token names (the store's order, which the keys follow).
+    let after = match f.resume.as_deref().map(page_key) {
+        None => None,
+        Some(Some(k)) => Some(k),
+        Some(None) => {
+            return reply(
+                StatusCode::BAD_REQUEST,
+                &json!({"error": "continue: not a token of this list", "parameter": "continue",
+                        "allowed": "the `continue` of the previous page"}),
+            );
+        }
+    };
     let json_of = |k: &Key| store.get(k).map(|e| entry_json(&store, k, e, false));
+    let page = |keys: Vec<Key>| -> (Vec<Key>, Option<String>) {
+        let start = after
+            .as_ref()
+            .map_or(0, |a| keys.partition_point(|k| **k <= *a));
+        let limit = f.limit.unwrap_or(usize::MAX);
+        let rest = &keys[start.min(keys.len())..];
+        let shown: Vec<Key> = rest.iter().take(limit).cloned().collect();
+        let more = (rest.len() > shown.len())
+            .then(|| shown.last().map(|k| page_token(k)))
+            .flatten();
+        (shown, more)
+    };
+    let next;
     let items: Vec<Value> = if let Some(owner) = &f.owner {
         // The members of one group, as the list would count them under it.
-        keys.iter()
+        let members: Vec<Key> = keys
+            .into_iter()
             .filter(|k| {
                 crate::tree::group_head(&store, k, |k| store.get(k).is_some_and(Entry::is_live))
                     .is_some_and(|head| *head == *owner)
             })
-            .filter_map(json_of)
-            .collect()
+            .collect();
+        let (shown, more) = page(members);
+        next = more;
+        shown.iter().filter_map(json_of).collect()
     } else if f.grouped {
         let (listed, groups) = crate::tree::group(&store, keys);
-        listed
+        let (shown, more) = page(listed);
+        next = more;
+        shown
             .iter()
             .filter_map(|k| {
                 let mut v = json_of(k)?;
@@ -796,9 +827,42 @@ fn objects(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
             })
             .collect()
     } else {
-        keys.iter().filter_map(json_of).collect()
+        let (shown, more) = page(keys);
+        next = more;
+        shown.iter().filter_map(json_of).collect()
     };
-    reply(StatusCode::OK, &json!({"items": items}))
+    let mut body = json!({"items": items});
+    if let Some(token) = next {
+        body["continue"] = json!(token);
+    }
+    reply(StatusCode::OK, &body)
+}
+
+/// The token of a page that ends at `key`: the key, hex-encoded (it names an object, nothing
+/// more, so it needs no secrecy).
+fn page_token(key: &ObjectKey) -> String {
+    let text = format!(
+        "{}\u{0}{}\u{0}{}\u{0}{}",
+        key.group, key.kind, key.namespace, key.name
+    );
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The key a page token names; None for anything else.
+fn page_key(token: &str) -> Option<ObjectKey> {
+    if !token.len().is_multiple_of(2) || !token.is_ascii() {
+        return None;
+    }
+    let bytes: Vec<u8> = (0..token.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&token[i..i + 2], 16).ok())
+        .collect::<Option<_>>()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let parts: Vec<&str> = text.split('\u{0}').collect();
+    match parts.as_slice() {
+        [g, k, ns, n] if !k.is_empty() && !n.is_empty() => Some(ObjectKey::new(g, k, ns, n)),
+        _ => None,
+    }
 }
 
 /// The latest events, newest first, filtered by `kind`, `namespace`, `name` and `event`; at most
@@ -859,7 +923,19 @@ const CHANGE_FILTERS: &[&str] = &[
 /// How far back `since` may reach, as a duration.
 const MAX_SINCE: std::time::Duration = std::time::Duration::from_secs(3660 * 86_400);
 
-const OBJECT_FILTERS: &[&str] = &["kind", "namespace", "health", "grouped", "owner"];
+const OBJECT_FILTERS: &[&str] = &[
+    "kind",
+    "namespace",
+    "health",
+    "grouped",
+    "owner",
+    "limit",
+    "continue",
+];
+/// Objects one page of `/api/v1/objects` holds, at most.
+const MAX_OBJECTS_PAGE: usize = 10_000;
+/// A `continue` token's length, at most (an object's key, hex-encoded).
+const MAX_CONTINUE: usize = 2 * (MAX_KIND + 3 * MAX_NAME + 3);
 const EVENT_FILTERS: &[&str] = &["kind", "namespace", "name", "event", "limit"];
 const MAX_KIND: usize = 100;
 const MAX_NAME: usize = 253;
@@ -900,7 +976,12 @@ fn filters(q: &[(String, String)], allowed: &[&str]) -> Result<Filters, Value> {
                 );
             }
             "limit" => {
-                let max = crate::agent::EVENTS_KEPT;
+                // Objects page by up to 10,000; events and history records by 1,000.
+                let max = if allowed == OBJECT_FILTERS {
+                    MAX_OBJECTS_PAGE
+                } else {
+                    crate::agent::EVENTS_KEPT
+                };
                 f.limit = Some(
                     v.parse::<usize>()
                         .ok()
@@ -1010,7 +1091,7 @@ fn filters(q: &[(String, String)], allowed: &[&str]) -> Result<Filters, Value> {
                 f.types = given.into_iter().map(str::to_string).collect();
             }
             "continue" => {
-                if v.is_empty() || v.len() > 64 {
+                if v.is_empty() || v.len() > MAX_CONTINUE {
                     return Err(refuse(
                         "a continue token",
                         json!("the `continue` of the previous page"),
@@ -1207,7 +1288,15 @@ mod tests {
         assert_eq!(error, "unknown parameter \"helth\"");
         assert_eq!(
             allowed,
-            json!(["kind", "namespace", "health", "grouped", "owner"])
+            json!([
+                "kind",
+                "namespace",
+                "health",
+                "grouped",
+                "owner",
+                "limit",
+                "continue"
+            ])
         );
         assert!(
             refused("grouped=yes", OBJECT_FILTERS)
@@ -1218,7 +1307,7 @@ mod tests {
             let (error, _) = refused(&format!("owner={owner}"), OBJECT_FILTERS);
             assert!(error.contains("is not an object"), "{owner}: {error}");
         }
-        // `name` and `limit` filter events, not objects.
+        // `name` filters events, not objects.
         assert_eq!(
             refused("name=web", OBJECT_FILTERS).0,
             "unknown parameter \"name\""

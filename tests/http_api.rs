@@ -629,3 +629,84 @@ async fn changes_page_through_the_history_and_refuse_what_cannot_match() {
             .contains(&json!("notification"))
     );
 }
+
+/// `/api/v1/objects` pages with `limit` and `continue`: every object once, in order, and the
+/// last page without a token; a token that is not one is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objects_page_with_limit_and_continue() {
+    use serde_json::{Value, json};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    for i in 0..25 {
+        server
+            .apply(json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                "metadata": {"name": format!("ks-{i}"), "namespace": "flux-system"},
+                "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "R", "message": "m"}]}}))
+            .unwrap();
+    }
+    let client = herald::agent::client(kube::Config::new(server.url().parse().unwrap())).unwrap();
+    let agent = herald::agent::start(
+        client,
+        herald::agent::Config::default(),
+        herald::health::Assessor::builtin_only,
+        Arc::new(herald::clock::SystemClock),
+    );
+    let addr = herald::http::start("127.0.0.1:0".parse().unwrap(), Arc::clone(&agent))
+        .await
+        .unwrap()
+        .to_string();
+    let get = |path: String| {
+        let addr = addr.clone();
+        async move {
+            let (status, _, body) = request(&addr, "GET", &path).await;
+            (status, serde_json::from_str::<Value>(&body).unwrap())
+        }
+    };
+    until(Duration::from_secs(30), || {
+        agent.store.read().unwrap().live().count() == 25
+    })
+    .await
+    .expect("herald lists the 25 Kustomizations");
+
+    let mut names = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let path = match &token {
+            Some(t) => format!("/api/v1/objects?kind=Kustomization&limit=10&continue={t}"),
+            None => "/api/v1/objects?kind=Kustomization&limit=10".to_string(),
+        };
+        let (status, body) = get(path).await;
+        assert_eq!(status, 200, "{body}");
+        pages += 1;
+        let items = body["items"].as_array().unwrap();
+        assert!(items.len() <= 10);
+        names.extend(
+            items
+                .iter()
+                .map(|o| o["name"].as_str().unwrap().to_string()),
+        );
+        match body["continue"].as_str() {
+            Some(t) => token = Some(t.to_string()),
+            None => break,
+        }
+        assert!(pages < 10, "paging never ends");
+    }
+    assert_eq!(pages, 3);
+    let mut all = names.clone();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 25, "every object once: {names:?}");
+    // Without a limit: one answer, no token.
+    let (_, body) = get("/api/v1/objects?kind=Kustomization".into()).await;
+    assert_eq!(body["items"].as_array().unwrap().len(), 25);
+    assert!(body.get("continue").is_none());
+    // What is not a token, and a limit out of bounds, are refused with what is allowed.
+    let (status, body) = get("/api/v1/objects?continue=zz".into()).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = get("/api/v1/objects?limit=10001".into()).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["allowed"]["max"], 10_000);
+}

@@ -99,7 +99,15 @@ async fn run_serves_probes_and_objects_from_a_kubeconfig_cluster() {
     assert_eq!(status, 400, "{typo}");
     assert_eq!(
         typo["allowed"],
-        json!(["kind", "namespace", "health", "grouped", "owner"])
+        json!([
+            "kind",
+            "namespace",
+            "health",
+            "grouped",
+            "owner",
+            "limit",
+            "continue"
+        ])
     );
     let (status, zero) = get(&addr, "/api/v1/events?limit=0").await;
     assert_eq!(status, 400, "{zero}");

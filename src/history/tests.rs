@@ -267,7 +267,11 @@ fn an_object_keeps_its_newest_up_to_its_cap() {
 
 #[test]
 fn the_scan_budget_bounds_a_query() {
-    let (h, _) = history(Limits::default());
+    // A file: the records are more than an in-memory history keeps.
+    let dir = std::env::temp_dir().join(format!("herald-history-scan-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
+    let h = History::open(&dir.join("history.redb"), Limits::default(), clock).unwrap();
     h.record(&key("rare"), at(-10), flip(0));
     for i in 0..(SCAN_BUDGET + 10) {
         h.record(&key(&format!("busy-{}", i % 100)), at(i as i64), flip(i));
@@ -287,6 +291,8 @@ fn the_scan_budget_bounds_a_query() {
     let pages = all(&h, q);
     let found: Vec<&Stored> = pages.iter().flatten().map(|(_, s)| s).collect();
     assert_eq!(found.len(), 1);
+    h.close();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
