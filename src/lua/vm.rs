@@ -365,46 +365,12 @@ impl Vm {
         })
     }
 
-    /// Makes `require(name)` load the given library modules (and nothing else).
+    /// Makes `require(name)` load the given library modules (and nothing else), compiled from
+    /// their source now: what a fresh interpreter pays (the benchmarks' baseline).
     pub fn install_libs(&self, libs: &[(String, String)]) -> Result<(), String> {
-        let install = || -> mlua::Result<()> {
-            let sources = self.lua.create_table()?;
-            for (name, source) in libs {
-                let f = self
-                    .lua
-                    .load(source.as_str())
-                    .set_name(format!("=lua-checks/lib/{name}.lua"))
-                    .set_mode(ChunkMode::Text)
-                    .into_function()?;
-                sources.raw_set(name.as_str(), f)?;
-            }
-            let require: Function = self
-                .lua
-                .load(
-                    r#"
-                    local sources, error, tostring = ...
-                    local loaded = {}
-                    return function(name)
-                        local v = loaded[name]
-                        if v ~= nil then return v end
-                        local f = sources[name]
-                        if f == nil then error("module '" .. tostring(name) .. "' not found", 2) end
-                        v = f(name)
-                        if v == nil then v = true end
-                        loaded[name] = v
-                        return v
-                    end
-                    "#,
-                )
-                .set_name("=herald-require")
-                .call((
-                    sources,
-                    self.lua.globals().get::<Function>("error")?,
-                    self.lua.globals().get::<Function>("tostring")?,
-                ))?;
-            self.lua.globals().raw_set("require", require)
-        };
-        install().map_err(|e| error_text(&e))
+        let compiler = Compiler::new(self.limits.memory).map_err(|e| error_text(&e))?;
+        let library = Library::compile(&compiler, libs)?;
+        self.install_library(&Rc::new(library))
     }
 
     /// Makes `require(name)` load the modules of `library` (and nothing else), each the first
