@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 
 use herald::fake::{FakeApiServer, Options, gitops_resources};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{cpu_seconds, get, rss_kib};
 
 const OBJECTS: usize = 10_000;
 /// Updates sent after ready; `HERALD_BENCH_UPDATES` changes it (to profile a longer run).
@@ -58,53 +61,6 @@ fn object(i: usize, generation: usize) -> Value {
                        "resources": (0..6).map(|j| json!({"group": "apps", "kind": "Deployment", "namespace": format!("team-{}", i % 50),
                             "name": format!("svc-{j}"), "status": "Synced", "version": "v1"})).collect::<Vec<_>>()}}),
     }
-}
-
-async fn get(addr: &str, path: &str) -> (u16, String) {
-    let Ok(mut s) = tokio::net::TcpStream::connect(addr).await else {
-        return (0, String::new());
-    };
-    let _ = s
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: herald\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await;
-    let mut raw = String::new();
-    let _ = s.read_to_string(&mut raw).await;
-    let status = raw.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
-    (
-        status,
-        raw.split_once("\r\n\r\n")
-            .map_or(String::new(), |(_, b)| b.to_string()),
-    )
-}
-
-/// CPU time (user + system) a process has used, in seconds.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which may hold spaces) start at its closing parenthesis.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of the line: 11 and 12 after the name.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
