@@ -20,7 +20,7 @@ fn ks(name: &str, ready: &str) -> serde_json::Value {
            "status": {"conditions": [{"type": "Ready", "status": ready, "reason": "Test", "message": name}]}})
 }
 
-async fn next(rx: &mut broadcast::Receiver<Transition>) -> Transition {
+pub(crate) async fn next(rx: &mut broadcast::Receiver<Transition>) -> Transition {
     tokio::time::timeout(Duration::from_secs(30), rx.recv())
         .await
         .expect("a transition within 30 s")
@@ -195,7 +195,7 @@ async fn namespaces_scope_the_watch_and_a_crd_installed_later_is_picked_up() {
 }
 
 /// Waits for the transition that `want` accepts, returning everything seen up to it.
-async fn until_match(
+pub(crate) async fn until_match(
     rx: &mut broadcast::Receiver<Transition>,
     want: impl Fn(&Transition) -> bool,
 ) -> Vec<Transition> {

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::agent::until_match as until;
 use herald::agent::{self, Config};
 use herald::changes::{Change, Op};
 use herald::clock::SystemClock;
@@ -11,29 +12,10 @@ use herald::fake::{FakeApiServer, Options, gitops_resources};
 use herald::health::Assessor;
 use herald::store::{ObjectKey, Transition};
 use serde_json::{Value, json};
-use tokio::sync::broadcast;
 
-async fn next(rx: &mut broadcast::Receiver<Transition>) -> Transition {
-    tokio::time::timeout(Duration::from_secs(30), rx.recv())
-        .await
-        .expect("a transition within 30 s")
-        .expect("transitions channel open")
-}
-
-/// Transitions up to and including the first that `want` takes.
-async fn until(
-    rx: &mut broadcast::Receiver<Transition>,
-    want: impl Fn(&Transition) -> bool,
-) -> Vec<Transition> {
-    let mut seen = Vec::new();
-    loop {
-        let t = next(rx).await;
-        let done = want(&t);
-        seen.push(t);
-        if done {
-            return seen;
-        }
-    }
+/// An API answer's body.
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    crate::util::request(&addr.to_string(), "GET", path).await.2
 }
 
 fn kustomization(name: &str, path: &str, ready: &str) -> Value {
@@ -55,17 +37,6 @@ fn deployment(image: &str, password: &str) -> Value {
                                              {"name": "MODE", "value": "fast"}]}]}}},
            "status": {"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1, "readyReplicas": 1,
                       "availableReplicas": 1, "conditions": [{"type": "Available", "status": "True"}]}})
-}
-
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").as_bytes())
-        .await
-        .unwrap();
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).await.unwrap();
-    raw.split_once("\r\n\r\n").unwrap().1.to_string()
 }
 
 fn spec_of(t: &Transition) -> &herald::changes::SpecDiff {

@@ -5,13 +5,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::agent::next;
 use herald::agent::{self, Config};
 use herald::clock::SystemClock;
 use herald::fake::{FakeApiServer, Options, gitops_resources};
 use herald::health::{Assessor, Health};
-use herald::store::{ObjectKey, Transition};
+use herald::store::ObjectKey;
 use serde_json::{Value, json};
-use tokio::sync::broadcast;
+
+/// An API answer, as JSON.
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> Value {
+    let body = crate::util::request(&addr.to_string(), "GET", path).await.2;
+    serde_json::from_str(&body).unwrap()
+}
 
 pub fn node(name: &str, ready: &str) -> Value {
     json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
@@ -81,24 +87,6 @@ pub async fn cluster() -> FakeApiServer {
             "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}))
         .unwrap();
     server
-}
-
-async fn next(rx: &mut broadcast::Receiver<Transition>) -> Transition {
-    tokio::time::timeout(Duration::from_secs(30), rx.recv())
-        .await
-        .expect("a transition within 30 s")
-        .expect("transitions channel open")
-}
-
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> Value {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").as_bytes())
-        .await
-        .unwrap();
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).await.unwrap();
-    serde_json::from_str(raw.split_once("\r\n\r\n").unwrap().1).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
