@@ -20,7 +20,7 @@ pub const DEFAULT_RETENTION: SignedDuration = SignedDuration::from_hours(1);
 const TRANSITIONS_KEPT: usize = 20;
 
 /// Identifies one object: group, kind, namespace, name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct ObjectKey {
     pub group: String,
     pub kind: String,
@@ -53,6 +53,27 @@ impl ObjectKey {
     }
 }
 
+impl PartialEq for ObjectKey {
+    /// The same interned key is the same object without comparing four strings.
+    fn eq(&self, other: &ObjectKey) -> bool {
+        std::ptr::eq(self, other)
+            || (self.name == other.name
+                && self.namespace == other.namespace
+                && self.kind == other.kind
+                && self.group == other.group)
+    }
+}
+
+impl std::hash::Hash for ObjectKey {
+    /// The fields [`PartialEq`] compares (the shortcut there gives the same answer).
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.group.hash(h);
+        self.kind.hash(h);
+        self.namespace.hash(h);
+        self.name.hash(h);
+    }
+}
+
 impl fmt::Display for ObjectKey {
     /// `kustomize.toolkit.fluxcd.io/Kustomization flux-system/apps`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -71,6 +92,11 @@ impl fmt::Display for ObjectKey {
 
 /// An interned object key: the store, its links and its transitions share one allocation.
 pub type Key = Arc<ObjectKey>;
+
+/// The store's hasher: seeded per process, and several times faster than the default on keys
+/// of four short strings.
+type Fast = foldhash::fast::RandomState;
+type FastMap<K, V> = HashMap<K, V, Fast>;
 
 /// A change of what herald says about an object, as herald observed it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -260,8 +286,10 @@ pub struct Rollup {
     pub message: String,
     /// The first child of `message` alone, with `(+N more)`: what a one-line summary names.
     pub via: String,
-    /// The direct children at that health.
+    /// The direct children at that health, the first [`ROLLUP_CHILDREN`] in key order.
     pub children: Vec<Key>,
+    /// How many more children are at that health.
+    pub more: usize,
 }
 
 /// What the store holds for one object: no copy of the object itself, only what herald
@@ -285,6 +313,10 @@ pub struct Entry {
     /// What the object declared: its children and parents, interned.
     children: Vec<Key>,
     parents: Vec<Node>,
+    /// Its live children (declared by either side) whose health as passed up to this object is
+    /// not Healthy, by that health, in key order: the roll-up kept current as children change,
+    /// so a child's update costs the same however many siblings it has.
+    bad: BTreeMap<Health, BTreeSet<Key>>,
     /// Up to [`MAX_CULPRITS`] objects whose own health is the health this one shows, so that a
     /// loop of relationships cannot keep an object's health bad after the cause is gone.
     culprits: Vec<Key>,
@@ -295,6 +327,10 @@ pub struct Entry {
 }
 
 const MAX_CULPRITS: usize = 4;
+/// Children at the worst health looked at for culprits, at most.
+const CULPRIT_SCAN: usize = 64;
+/// Children a roll-up lists (and a transition carries) at most; the rest are counted.
+pub const ROLLUP_CHILDREN: usize = 100;
 /// How far down the children [`Store::warnings_under`] looks, and at how many objects at most.
 pub const WARNINGS_DEPTH: usize = 4;
 pub const WARNINGS_VISITED: usize = 512;
@@ -375,14 +411,20 @@ impl Entry {
 /// Latest assessment per object, recently deleted ones, and the relationships between them.
 #[derive(Debug)]
 pub struct Store {
-    entries: BTreeMap<Key, Entry>,
+    /// Looked up by hash: a lookup costs the same at any size, where comparing keys field by
+    /// field down a tree grew with the store.
+    entries: FastMap<Key, Entry>,
+    /// The same keys in order, for what is listed or looked up by range.
+    order: BTreeSet<Key>,
     retention: SignedDuration,
     rollup: bool,
-    keys: HashSet<Key>,
+    keys: HashSet<Key, Fast>,
     /// Parent → children, with how many declarations back each link.
-    down: HashMap<Node, BTreeMap<Key, u32>>,
+    down: FastMap<Node, BTreeMap<Key, u32>>,
     /// Child → parents.
-    up: HashMap<Key, BTreeMap<Node, u32>>,
+    up: FastMap<Key, BTreeMap<Node, u32>>,
+    /// Argo CD Applications by name (what label tracking names), deleted ones included.
+    applications: FastMap<String, BTreeSet<Key>>,
     /// Kubernetes Warning Events by the object they regard, bounded.
     pub warnings: crate::warnings::Warnings,
     /// Where Pods run and what they use: outside the roll-up ([`crate::placement`]).
@@ -399,12 +441,14 @@ impl Store {
     /// A store that rolls children's health up into their parents.
     pub fn new(retention: SignedDuration) -> Store {
         Store {
-            entries: BTreeMap::new(),
+            entries: FastMap::default(),
+            order: BTreeSet::new(),
             retention,
             rollup: true,
-            keys: HashSet::new(),
-            down: HashMap::new(),
-            up: HashMap::new(),
+            keys: HashSet::default(),
+            down: FastMap::default(),
+            up: FastMap::default(),
+            applications: FastMap::default(),
             warnings: crate::warnings::Warnings::default(),
             placement: crate::placement::Placement::default(),
             history: None,
@@ -522,6 +566,13 @@ impl Store {
                 e.children = children;
                 e.parents = parents;
             } else {
+                if is_application(&key) {
+                    self.applications
+                        .entry(key.name.clone())
+                        .or_default()
+                        .insert(Arc::clone(&key));
+                }
+                self.order.insert(Arc::clone(&key));
                 self.entries.insert(
                     Arc::clone(&key),
                     Entry {
@@ -535,12 +586,15 @@ impl Store {
                         compat: None,
                         children,
                         parents,
+                        bad: BTreeMap::new(),
                         culprits: Vec::new(),
                         spec: None,
                         images: None,
                     },
                 );
             }
+            // Its own children changed (or it is new): their healths are gathered again.
+            self.gather(&key);
         }
         let e = self.entries.get_mut(&key).expect("inserted above");
         e.resource_version = resource_version;
@@ -613,6 +667,9 @@ impl Store {
             .into_iter()
             .filter(|p| !starts.contains(p))
             .collect();
+        for p in &dropped {
+            self.refresh(p, &key);
+        }
         starts.extend(dropped);
         self.settle(starts, initial, now, &mut out);
         out
@@ -802,6 +859,9 @@ impl Store {
         self.placement.remove(&k);
         let mut out = vec![t];
         let parents = self.parents_of(&k);
+        for p in &parents {
+            self.refresh(p, &k);
+        }
         self.settle(parents, false, now, &mut out);
         out
     }
@@ -816,17 +876,17 @@ impl Store {
         in_scope: impl Fn(&ObjectKey) -> bool,
         now: Timestamp,
     ) -> Vec<Transition> {
+        let from = ObjectKey::new(group, kind, "", "");
         let gone: Vec<Key> = self
-            .entries
-            .iter()
-            .filter(|(k, e)| {
-                k.group == group
-                    && k.kind == kind
-                    && e.is_live()
+            .order
+            .range::<ObjectKey, _>(&from..)
+            .take_while(|k| k.group == group && k.kind == kind)
+            .filter(|k| {
+                self.entries.get(*k).is_some_and(Entry::is_live)
                     && in_scope(k)
                     && !listed.contains(k.as_ref())
             })
-            .map(|(k, _)| Arc::clone(k))
+            .cloned()
             .collect();
         gone.iter().flat_map(|k| self.delete(k, now)).collect()
     }
@@ -845,6 +905,15 @@ impl Store {
             .collect();
         for k in expired {
             if let Some(e) = self.entries.remove(&k) {
+                self.order.remove(&k);
+                if is_application(&k)
+                    && let Some(set) = self.applications.get_mut(&k.name)
+                {
+                    set.remove(&k);
+                    if set.is_empty() {
+                        self.applications.remove(&k.name);
+                    }
+                }
                 self.unlink(&k, &e.children, &e.parents);
                 self.changes_bytes -= e.spec.as_ref().map_or(0, |p| p.heap_bytes());
             }
@@ -870,7 +939,10 @@ impl Store {
 
     /// Live (not deleted) objects.
     pub fn live(&self) -> impl Iterator<Item = (&Key, &Entry)> {
-        self.entries.iter().filter(|(_, e)| e.is_live())
+        self.order
+            .iter()
+            .filter_map(|k| self.entries.get_key_value(k))
+            .filter(|(_, e)| e.is_live())
     }
 
     pub fn len(&self) -> usize {
@@ -985,12 +1057,11 @@ impl Store {
     }
 
     fn applications_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = Key> + 'a {
-        let from = ObjectKey::new("argoproj.io", "Application", "", "");
-        self.entries
-            .range::<ObjectKey, _>(&from..)
-            .take_while(|(k, _)| k.group == "argoproj.io" && k.kind == "Application")
-            .filter(move |(k, _)| k.name == name)
-            .map(|(k, _)| Arc::clone(k))
+        self.applications
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(Arc::clone)
     }
 
     fn link(&mut self, key: &Key, children: &[Key], parents: &[Node]) {
@@ -1067,7 +1138,76 @@ impl Store {
             e.history.push(&t);
             out.push(t);
         }
+        if changed {
+            for p in self.parents_of(key) {
+                self.refresh(&p, key);
+            }
+        }
         changed
+    }
+
+    /// Is `child` one of `parent`'s children, as either of them declared it?
+    fn is_linked(&self, parent: &Key, child: &Key) -> bool {
+        if parent == child {
+            return false;
+        }
+        let has = |node: &Node| self.down.get(node).is_some_and(|m| m.contains_key(child));
+        has(&Node::Key(Arc::clone(parent)))
+            || (is_application(parent) && has(&Node::ArgoApp(parent.name.clone())))
+    }
+
+    /// The health `child` passes up to `parent`: none when it is not a live child of it. A
+    /// child that is bad only because of `parent` itself (a loop) passes its own health alone.
+    fn passed(&self, parent: &Key, child: &Key) -> Option<Health> {
+        let ce = self.entries.get(child).filter(|ce| ce.is_live())?;
+        if !self.is_linked(parent, child) {
+            return None;
+        }
+        let through_me = !ce.culprits.is_empty() && ce.culprits.iter().all(|x| x == parent);
+        Some(if through_me {
+            ce.own.health
+        } else {
+            ce.health()
+        })
+    }
+
+    /// Brings `parent`'s record of what `child` passes up to date.
+    fn refresh(&mut self, parent: &Key, child: &Key) {
+        if !self.rollup || !self.entries.contains_key(parent) {
+            return;
+        }
+        let health = self.passed(parent, child).filter(|h| *h != Health::Healthy);
+        let e = self.entries.get_mut(parent).expect("looked up above");
+        let mut was = None;
+        for (h, set) in &mut e.bad {
+            if set.remove(child) {
+                was = Some(*h);
+                break;
+            }
+        }
+        if let Some(h) = was
+            && e.bad.get(&h).is_some_and(BTreeSet::is_empty)
+        {
+            e.bad.remove(&h);
+        }
+        if let Some(h) = health {
+            e.bad.entry(h).or_default().insert(Arc::clone(child));
+        }
+    }
+
+    /// Gathers what each of `key`'s children passes up to it, from scratch: when its own
+    /// declared children change or it is new.
+    fn gather(&mut self, key: &Key) {
+        if !self.rollup || !self.entries.contains_key(key) {
+            return;
+        }
+        let mut bad: BTreeMap<Health, BTreeSet<Key>> = BTreeMap::new();
+        for c in self.children_of(key) {
+            if let Some(h) = self.passed(key, &c).filter(|h| *h != Health::Healthy) {
+                bad.entry(h).or_default().insert(c);
+            }
+        }
+        self.entries.get_mut(key).expect("looked up above").bad = bad;
     }
 
     /// The roll-up of `key` from its live children, and the culprits behind its health.
@@ -1084,53 +1224,48 @@ impl Store {
             };
             return (None, culprits);
         }
-        // (child, health it passes up, whether only its own health counts)
-        let mut kids: Vec<(Key, &Entry, Health, bool)> = Vec::new();
-        for c in self.children_of(key) {
-            let Some(ce) = self.entries.get(&c).filter(|ce| ce.is_live()) else {
-                continue;
-            };
-            // Bad only because of `key` itself (a loop): count the child's own health alone.
-            let through_me = !ce.culprits.is_empty() && ce.culprits.iter().all(|x| x == key);
-            let h = if through_me {
-                ce.own.health
-            } else {
-                ce.health()
-            };
-            kids.push((c, ce, h, through_me));
-        }
-        let worst = kids.iter().map(|k| k.2).fold(own, Health::max);
+        // The children passing up the worst health, in key order (kept current by `refresh`).
+        let worst_kids = e.bad.iter().next_back();
+        let worst = worst_kids.map_or(own, |(h, _)| own.max(*h));
         if worst == Health::Healthy {
             return (None, Vec::new());
         }
+        let named: Option<&BTreeSet<Key>> =
+            worst_kids.filter(|(h, _)| **h == worst).map(|(_, set)| set);
         let mut culprits: Vec<Key> = Vec::new();
         if own == worst {
             culprits.push(Arc::clone(key));
         }
-        for (c, ce, h, through_me) in &kids {
-            if *h != worst {
-                continue;
+        for c in named.into_iter().flatten().take(CULPRIT_SCAN) {
+            if culprits.len() >= MAX_CULPRITS {
+                break;
             }
-            let from_child: Vec<Key> = if *through_me {
-                vec![Arc::clone(c)]
+            let Some(ce) = self.entries.get(c) else {
+                continue;
+            };
+            // Bad only because of `key` itself (a loop): the child is its own culprit.
+            let through_me = !ce.culprits.is_empty() && ce.culprits.iter().all(|x| x == key);
+            let from_child: &[Key] = if through_me {
+                std::slice::from_ref(c)
             } else {
-                ce.culprits.clone()
+                &ce.culprits
             };
             for x in from_child {
-                if culprits.len() < MAX_CULPRITS && !culprits.contains(&x) {
-                    culprits.push(x);
+                if culprits.len() < MAX_CULPRITS && !culprits.contains(x) {
+                    culprits.push(Arc::clone(x));
                 }
             }
         }
-        if worst == own {
+        let Some(named) = named.filter(|_| worst != own) else {
             return (None, culprits);
-        }
-        let named: Vec<&(Key, &Entry, Health, bool)> =
-            kids.iter().filter(|k| k.2 == worst).collect();
+        };
         let quoted: Vec<String> = named
             .iter()
             .take(NAMED_CHILDREN)
-            .map(|(c, ce, _, _)| format!("{c}: {}", self.child_message(c, ce)))
+            .filter_map(|c| {
+                let ce = self.entries.get(c)?;
+                Some(format!("{c}: {}", self.child_message(c, ce)))
+            })
             .collect();
         let mut message = quoted.join("; ");
         if named.len() > NAMED_CHILDREN {
@@ -1145,7 +1280,8 @@ impl Store {
             health: worst,
             message,
             via,
-            children: named.iter().map(|k| Arc::clone(&k.0)).collect(),
+            children: named.iter().take(ROLLUP_CHILDREN).cloned().collect(),
+            more: named.len().saturating_sub(ROLLUP_CHILDREN),
         };
         (Some(rollup), culprits)
     }
@@ -1302,11 +1438,10 @@ impl Store {
         namespace: &'a str,
     ) -> impl Iterator<Item = (&'a Key, &'a Entry)> + 'a {
         let from = ObjectKey::new("", kind, namespace, "");
-        self.entries
+        self.order
             .range::<ObjectKey, _>(&from..)
-            .take_while(move |(k, _)| {
-                k.group.is_empty() && k.kind == kind && k.namespace == namespace
-            })
+            .take_while(move |k| k.group.is_empty() && k.kind == kind && k.namespace == namespace)
+            .filter_map(|k| self.entries.get_key_value(k))
             .filter(|(_, e)| e.is_live())
     }
 
@@ -1324,6 +1459,10 @@ impl Store {
         }
         out
     }
+}
+
+fn is_application(key: &ObjectKey) -> bool {
+    key.group == "argoproj.io" && key.kind == "Application"
 }
 
 /// Objects a query-time scan of one namespace's Pods or Services looks at, at most.
@@ -1353,7 +1492,7 @@ fn edges(key: &Key, children: &[Key], parents: &[Node]) -> Vec<(Node, Key)> {
         .collect()
 }
 
-fn decrement<A, B>(map: &mut HashMap<A, BTreeMap<B, u32>>, a: &A, b: &B)
+fn decrement<A, B>(map: &mut FastMap<A, BTreeMap<B, u32>>, a: &A, b: &B)
 where
     A: std::hash::Hash + Eq,
     B: Ord,
@@ -2160,5 +2299,199 @@ mod placement_tests {
         let counts = s.in_namespace("apps");
         assert_eq!(counts["Pod"][&Health::Healthy], 3);
         assert_eq!(counts["apps/Deployment"].values().sum::<usize>(), 2);
+    }
+}
+
+/// The roll-up kept current must say what gathering every child from scratch says, whatever
+/// the order of updates, deletions, relinks and prunes.
+#[cfg(test)]
+mod incremental {
+    use super::*;
+
+    fn now(secs: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + secs).unwrap()
+    }
+
+    /// A small deterministic generator (no dependency needed for a test).
+    struct Lcg(u64);
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    const OBJECTS: u64 = 24;
+
+    fn key(i: u64) -> ObjectKey {
+        if i % 6 == 5 {
+            ObjectKey::new(
+                "argoproj.io",
+                "Application",
+                "argocd",
+                &format!("o{}", i % 12),
+            )
+        } else {
+            ObjectKey::new("apps", "Deployment", "ns", &format!("o{i}"))
+        }
+    }
+
+    fn observed(r: &mut Lcg, i: u64) -> Observed {
+        let health = Health::ALL[r.below(4) as usize];
+        let mut links = Links::default();
+        for _ in 0..r.below(4) {
+            links.children.push(key(r.below(OBJECTS)));
+        }
+        for _ in 0..r.below(3) {
+            links.parents.push(if r.below(5) == 0 {
+                ParentRef::ArgoApp(format!("o{}", r.below(12)))
+            } else {
+                ParentRef::Key(key(r.below(OBJECTS)))
+            });
+        }
+        let me = key(i);
+        links.children.retain(|c| *c != me);
+        links.children.sort();
+        links.children.dedup();
+        links
+            .parents
+            .retain(|p| !matches!(p, ParentRef::Key(k) if *k == me));
+        links.parents.sort();
+        links.parents.dedup();
+        let mut assessment = Assessment::new(health, health == Health::Healthy, "S");
+        assessment.message = format!("m{}", r.below(3));
+        Observed {
+            key: me,
+            resource_version: String::new(),
+            links,
+            meta: Meta::default(),
+            assessment,
+            initial: false,
+            compat: None,
+            spec: None,
+            images: Vec::new(),
+        }
+    }
+
+    /// What each entry's record of its children would be if gathered now.
+    fn assert_consistent(s: &Store, step: usize) {
+        for (k, e) in &s.entries {
+            let mut want: BTreeMap<Health, BTreeSet<Key>> = BTreeMap::new();
+            for c in s.children_of(k) {
+                if let Some(h) = s.passed(k, &c).filter(|h| *h != Health::Healthy) {
+                    want.entry(h).or_default().insert(c);
+                }
+            }
+            assert_eq!(e.bad, want, "step {step}: the children {k} keeps");
+        }
+    }
+
+    #[test]
+    fn every_parent_keeps_what_its_children_pass_up() {
+        for seed in 1..=40 {
+            let mut r = Lcg(seed);
+            let mut s = Store::new(SignedDuration::from_secs(5));
+            for step in 0..400 {
+                let at = step as i64;
+                let i = r.below(OBJECTS);
+                match r.below(10) {
+                    0 => {
+                        s.delete(&key(i), now(at));
+                    }
+                    1 => s.prune(now(at)),
+                    _ => {
+                        let o = observed(&mut r, i);
+                        s.apply(o, now(at));
+                    }
+                }
+                assert_consistent(&s, step);
+            }
+        }
+    }
+
+    #[test]
+    fn with_no_loops_every_roll_up_is_what_evaluating_it_again_says() {
+        for seed in 1..=40 {
+            let mut r = Lcg(seed);
+            let mut s = Store::new(SignedDuration::from_secs(5));
+            for step in 0..300 {
+                let i = r.below(OBJECTS);
+                let mut o = observed(&mut r, i);
+                // Children have higher numbers than their parents: no loops.
+                o.links.children.clear();
+                o.links.parents = o
+                    .links
+                    .parents
+                    .drain(..)
+                    .filter(|p| matches!(p, ParentRef::Key(_)))
+                    .map(|_| ParentRef::Key(key(r.below(i.max(1)))))
+                    .filter(|p| !matches!(p, ParentRef::Key(k) if *k == key(i)))
+                    .collect();
+                o.links.parents.sort();
+                o.links.parents.dedup();
+                if r.below(8) == 0 {
+                    s.delete(&key(i), now(step));
+                } else {
+                    s.apply(o, now(step));
+                }
+                assert_consistent(&s, step as usize);
+                for (k, e) in s.entries.iter().filter(|(_, e)| e.is_live()) {
+                    let (rollup, culprits) = s.evaluate(k);
+                    assert_eq!(e.rollup, rollup, "seed {seed} step {step}: {k}'s roll-up");
+                    assert_eq!(
+                        e.culprits, culprits,
+                        "seed {seed} step {step}: {k}'s culprits"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_parent_of_thousands_lists_a_hundred_and_counts_the_rest() {
+        let mut s = Store::new(DEFAULT_RETENTION);
+        let parent = ObjectKey::new("kustomize.toolkit.fluxcd.io", "Kustomization", "f", "big");
+        let mut a = Assessment::new(Health::Healthy, true, "ReconciliationSucceeded");
+        a.message = "applied".into();
+        s.apply(
+            Observed {
+                key: parent.clone(),
+                resource_version: String::new(),
+                links: Links::default(),
+                meta: Meta::default(),
+                assessment: a,
+                initial: false,
+                compat: None,
+                spec: None,
+                images: Vec::new(),
+            },
+            now(0),
+        );
+        for n in 0..2_000 {
+            let mut links = Links::default();
+            links.parents.push(ParentRef::Key(parent.clone()));
+            s.apply(
+                Observed {
+                    key: ObjectKey::new("", "Pod", "f", &format!("p{n:04}")),
+                    resource_version: String::new(),
+                    links,
+                    meta: Meta::default(),
+                    assessment: Assessment::new(Health::Unhealthy, false, "CrashLoopBackOff"),
+                    initial: false,
+                    compat: None,
+                    spec: None,
+                    images: Vec::new(),
+                },
+                now(1),
+            );
+        }
+        let r = s.get(&parent).unwrap().rollup.clone().unwrap();
+        assert_eq!(r.children.len(), ROLLUP_CHILDREN);
+        assert_eq!(r.more, 2_000 - ROLLUP_CHILDREN);
+        assert_eq!(r.children[0].name, "p0000");
+        assert!(r.message.ends_with("(+1997 more)"), "{}", r.message);
     }
 }
