@@ -36,7 +36,11 @@ fn mib(kib: u64) -> f64 {
 
 fn object(i: usize) -> Value {
     let ns = format!("team-{}", i % 50);
-    let ready = if i % 17 == 0 { "False" } else { "True" };
+    let ready = if i.is_multiple_of(17) {
+        "False"
+    } else {
+        "True"
+    };
     let conditions = json!([{"type": "Ready", "status": ready, "reason": "ReconciliationSucceeded",
         "message": "Applied revision: main@sha1:0123456789abcdef0123456789abcdef01234567",
         "lastTransitionTime": "2026-11-23T12:00:00Z"}]);
