@@ -13,7 +13,8 @@
 //! - `GET /api/v1/objects?kind=&namespace=&health=&grouped=&owner=&limit=&continue=`: every live
 //!   object with its assessment; `grouped=true` counts Pods, ReplicaSets and Jobs under their
 //!   workload ([`crate::tree::group`]), `owner=` lists one workload's; `limit` pages, in the
-//!   store's order, with a `continue` token on each page but the last.
+//!   store's order, with a `continue` token on each page but the last. A long answer streams
+//!   a chunk at a time (`List`); so does `/metrics` ([`crate::metrics::PerObject`]).
 //!   A filter these endpoints do not take, or a value that cannot match (`?health=sick`), is
 //!   answered 400 with what is allowed.
 //! - `GET /api/v1/objects/{group}/{kind}/{namespace}/{name}`: one object (deleted ones within the
