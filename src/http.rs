@@ -1470,6 +1470,60 @@ fn entry_json(store: &Store, key: &ObjectKey, e: &Entry, with_transitions: bool)
 mod tests {
     use super::*;
 
+    /// The frames of a body: its data chunks, and whether it ended in an error.
+    fn frames(body: Body) -> (Vec<Bytes>, bool) {
+        futures::executor::block_on(async {
+            let mut body = body;
+            let mut chunks = Vec::new();
+            while let Some(frame) = body.frame().await {
+                match frame {
+                    Ok(f) => chunks.push(f.into_data().expect("data")),
+                    Err(_) => return (chunks, true),
+                }
+            }
+            (chunks, false)
+        })
+    }
+
+    fn counting(n: usize) -> impl FnMut() -> Option<Bytes> + Send + 'static {
+        let mut i = 0;
+        move || {
+            i += 1;
+            (i <= n).then(|| Bytes::from(format!("part {i};")))
+        }
+    }
+
+    #[test]
+    fn an_answer_of_one_chunk_is_whole_and_a_longer_one_streams_until_its_deadline() {
+        let later = std::time::Instant::now() + std::time::Duration::from_secs(3600);
+        let one = chunked("text/plain", later, counting(1));
+        assert_eq!(
+            hyper::body::Body::size_hint(one.body()).exact(),
+            Some(7),
+            "sent with its length"
+        );
+        assert_eq!(
+            frames(one.into_body()),
+            (vec![Bytes::from("part 1;")], false)
+        );
+
+        let (chunks, cut) = frames(chunked("text/plain", later, counting(5)).into_body());
+        assert_eq!(chunks.concat(), b"part 1;part 2;part 3;part 4;part 5;");
+        assert!(!cut);
+
+        // Past its deadline, a streamed answer ends in an error (the connection closes without
+        // the answer's end) after the chunks made while answering.
+        let past = std::time::Instant::now();
+        let (chunks, cut) = frames(chunked("text/plain", past, counting(5)).into_body());
+        assert_eq!(chunks.len(), 2);
+        assert!(cut, "cut off");
+        assert_eq!(
+            frames(chunked("text/plain", past, counting(0)).into_body()),
+            (vec![], false),
+            "nothing made: an empty answer"
+        );
+    }
+
     #[test]
     fn refused_writes_are_told_once_a_second_with_the_count_untold() {
         let t = Throttle::new(std::time::Duration::from_secs(3600));
