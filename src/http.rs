@@ -13,7 +13,8 @@
 //! - `GET /api/v1/objects?kind=&namespace=&health=&grouped=&owner=&limit=&continue=`: every live
 //!   object with its assessment; `grouped=true` counts Pods, ReplicaSets and Jobs under their
 //!   workload ([`crate::tree::group`]), `owner=` lists one workload's; `limit` pages, in the
-//!   store's order, with a `continue` token on each page but the last.
+//!   store's order, with a `continue` token on each page but the last. A long answer streams
+//!   a chunk at a time (`List`); so does `/metrics` ([`crate::metrics::PerObject`]).
 //!   A filter these endpoints do not take, or a value that cannot match (`?health=sick`), is
 //!   answered 400 with what is allowed.
 //! - `GET /api/v1/objects/{group}/{kind}/{namespace}/{name}`: one object (deleted ones within the
@@ -46,8 +47,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
-use http_body_util::Full;
-use hyper::body::Incoming;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Value, json};
@@ -67,6 +68,16 @@ const TIMELINE_SHOWN: usize = 50;
 /// The timeline's descendants: this many levels down, this many objects at most.
 const TIMELINE_DEPTH: usize = 3;
 const TIMELINE_OBJECTS: usize = 200;
+
+/// A streamed answer's chunks hold about this many bytes.
+const CHUNK: usize = 64 * 1024;
+/// Objects one chunk looks at under one taking of the store's lock, at most: the lock is taken
+/// again for the rest, so that writers wait for no more than this.
+const SCAN: usize = 4096;
+
+/// An answer's body: whole, or made a chunk at a time (see [`chunked`]).
+type Body = http_body_util::combinators::UnsyncBoxBody<Bytes, BoxError>;
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Serves the API on `listener` until the task is dropped, with the default limits.
 pub async fn serve(listener: TcpListener, agent: Arc<Agent>) {
@@ -88,8 +99,7 @@ pub async fn serve_with(listener: TcpListener, agent: Arc<Agent>, api: Arc<crate
             async move {
                 let bound = api.request_timeout;
                 let answer = tokio::time::timeout(bound, handle(&agent, &api, peer, req)).await;
-                drop(busy);
-                Ok::<_, Infallible>(answer.unwrap_or_else(|_| {
+                let answer = answer.unwrap_or_else(|_| {
                     reply(
                         StatusCode::SERVICE_UNAVAILABLE,
                         &json!({"error": format!(
@@ -97,7 +107,9 @@ pub async fn serve_with(listener: TcpListener, agent: Arc<Agent>, api: Arc<crate
                             crate::config::show_duration(bound)
                         )}),
                     )
-                }))
+                });
+                // A streamed answer keeps its connection in a request until it is sent.
+                Ok::<_, Infallible>(answer.map(|body| Holding { body, _busy: busy }))
             }
         });
         async move {
@@ -113,11 +125,11 @@ pub async fn serve_with(listener: TcpListener, agent: Arc<Agent>, api: Arc<crate
 }
 
 async fn handle(
-    agent: &Agent,
+    agent: &Arc<Agent>,
     api: &crate::config::Api,
     peer: SocketAddr,
     req: Request<Incoming>,
-) -> Response<Full<Bytes>> {
+) -> Response<Body> {
     let path = req.uri().path();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let writes = matches!(
@@ -128,8 +140,78 @@ async fn handle(
     if writes {
         write(agent, &api.writes, peer, req).await
     } else {
-        route(agent, &req)
+        route(agent, &req, std::time::Instant::now() + api.request_timeout)
     }
+}
+
+/// An answer's body with its connection's mark of a request in progress, dropped with it.
+struct Holding {
+    body: Body,
+    _busy: crate::listener::Busy,
+}
+
+impl hyper::body::Body for Holding {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        std::pin::Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// A whole body.
+fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+/// An answer made a chunk at a time by `next` (None: the end). One that fits in its first
+/// chunk is sent whole, with its length. A longer one streams: each chunk is made when the
+/// connection takes the one before (so a slow client holds no lock and nothing piles up), a
+/// client that goes away stops it, and one still being sent at `deadline` is cut off (the
+/// connection closes without the answer's end).
+fn chunked(
+    content_type: &'static str,
+    deadline: std::time::Instant,
+    mut next: impl FnMut() -> Option<Bytes> + Send + 'static,
+) -> Response<Body> {
+    let first = next();
+    let second = if first.is_some() { next() } else { None };
+    let body = match (first, second) {
+        (None, _) => full(Bytes::new()),
+        (Some(whole), None) => full(whole),
+        (Some(first), Some(second)) => {
+            let made = [first, second].into_iter().map(Ok);
+            let rest = std::iter::from_fn(move || {
+                if std::time::Instant::now() >= deadline {
+                    // Once: the connection is dropped after an error.
+                    return Some(Err::<Bytes, BoxError>(
+                        "the answer took longer than api.requestTimeout".into(),
+                    ));
+                }
+                next().map(Ok)
+            });
+            let frames = made.chain(rest).map(|r| r.map(Frame::data));
+            StreamBody::new(futures::stream::iter(frames)).boxed_unsync()
+        }
+    };
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", content_type)
+        .body(body)
+        .expect("valid response")
 }
 
 /// Refused writes are told at most once a second, with how many went untold: a stranger
@@ -186,7 +268,7 @@ async fn write(
     writes: &crate::config::Writes,
     peer: SocketAddr,
     req: Request<Incoming>,
-) -> Response<Full<Bytes>> {
+) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let refused = |status: StatusCode, message: String| {
         if let Some(more) = REFUSALS.tell() {
@@ -252,11 +334,11 @@ pub async fn start_with(
     Ok(bound)
 }
 
-fn reply(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
+fn reply(status: StatusCode, body: &Value) -> Response<Body> {
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body.to_string())))
+        .body(full(body.to_string()))
         .expect("valid response")
 }
 
@@ -266,7 +348,7 @@ const STATUS_CSS: &str = include_str!("status/style.css");
 
 /// One of the status page's files, built into the binary. The page loads nothing from elsewhere
 /// and may not be framed.
-fn page(body: &'static str, content_type: &str) -> Response<Full<Bytes>> {
+fn page(body: &'static str, content_type: &str) -> Response<Body> {
     Response::builder()
         .status(StatusCode::OK)
         .header("content-type", content_type)
@@ -276,7 +358,7 @@ fn page(body: &'static str, content_type: &str) -> Response<Full<Bytes>> {
         )
         .header("x-content-type-options", "nosniff")
         .header("cache-control", "no-cache")
-        .body(Full::new(Bytes::from_static(body.as_bytes())))
+        .body(full(Bytes::from_static(body.as_bytes())))
         .expect("valid response")
 }
 
@@ -297,7 +379,7 @@ fn leader(agent: &Agent) -> Value {
     }
 }
 
-fn status(agent: &Agent) -> Response<Full<Bytes>> {
+fn status(agent: &Agent) -> Response<Body> {
     let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
     let mut health = serde_json::Map::new();
     for h in crate::health::Health::ALL {
@@ -343,40 +425,58 @@ fn status(agent: &Agent) -> Response<Full<Bytes>> {
     reply(StatusCode::OK, &body)
 }
 
-/// The Prometheus text exposition format (0.0.4).
-fn metrics(agent: &Agent) -> Response<Full<Bytes>> {
+/// The Prometheus text exposition format (0.0.4), a chunk at a time: the per-object families
+/// from the store a part at a time (see [`crate::metrics::PerObject`]), then the rest.
+fn metrics(agent: &Arc<Agent>, deadline: std::time::Instant) -> Response<Body> {
+    let agent = Arc::clone(agent);
+    let mut objects = Some(crate::metrics::PerObject::new(&agent.cluster));
+    chunked(
+        "text/plain; version=0.0.4; charset=utf-8",
+        deadline,
+        move || {
+            let per_object = objects.as_mut()?;
+            let mut text = String::with_capacity(CHUNK + 4096);
+            loop {
+                let more = {
+                    let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
+                    per_object.next(&store, &mut text, CHUNK, SCAN)
+                };
+                if !more {
+                    break;
+                }
+                if text.len() >= CHUNK {
+                    return Some(Bytes::from(text));
+                }
+            }
+            objects = None;
+            metrics_rest(&agent, &mut text);
+            Some(Bytes::from(text))
+        },
+    )
+}
+
+/// What `/metrics` shows after the per-object families.
+fn metrics_rest(agent: &Agent, text: &mut String) {
     let outbox = agent
         .notifier
         .get()
         .map(|n| n.outbox_depth())
         .unwrap_or_default();
-    let mut text = {
+    crate::metrics::overall(text, &agent.metrics, agent.is_ready(), &outbox);
+    {
         let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
-        let mut text = crate::metrics::render(
-            &agent.metrics,
-            &store,
-            &agent.cluster,
-            agent.is_ready(),
-            &outbox,
-        );
-        crate::metrics::warnings(&mut text, store.warnings.len(), store.warnings.evicted);
+        crate::metrics::warnings(text, store.warnings.len(), store.warnings.evicted);
         if let Some(h) = &store.history {
-            crate::metrics::history(&mut text, h.len(), h.bytes(), h.dropped(), h.unsynced());
+            crate::metrics::history(text, h.len(), h.bytes(), h.dropped(), h.unsynced());
         }
-        crate::metrics::changes(&mut text, store.changes_bytes);
-        text
-    };
+        crate::metrics::changes(text, store.changes_bytes);
+    }
     let (configured, api) = agent
         .notifier
         .get()
         .map(|n| n.silences_active(jiff::Timestamp::now()))
         .unwrap_or_default();
-    crate::metrics::silences_active(&mut text, configured, api);
-    Response::builder()
-        .status(StatusCode::OK)
-        .header("content-type", "text/plain; version=0.0.4; charset=utf-8")
-        .body(Full::new(Bytes::from(text)))
-        .expect("valid response")
+    crate::metrics::silences_active(text, configured, api);
 }
 
 fn query(req: &Request<Incoming>) -> Vec<(String, String)> {
@@ -413,7 +513,11 @@ fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+fn route(
+    agent: &Arc<Agent>,
+    req: &Request<Incoming>,
+    deadline: std::time::Instant,
+) -> Response<Body> {
     let path = req.uri().path();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     // Everything is read-only but the silences (see `write`).
@@ -432,12 +536,12 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
             None => reply(StatusCode::OK, &json!({"status": "ok"})),
             Some(why) => reply(StatusCode::SERVICE_UNAVAILABLE, &json!({"status": why})),
         },
-        ["metrics"] => metrics(agent),
+        ["metrics"] => metrics(agent, deadline),
         ["readyz"] => match agent.readiness() {
             Ok(()) => reply(StatusCode::OK, &json!({"status": "ready"})),
             Err(why) => reply(StatusCode::SERVICE_UNAVAILABLE, &json!({"status": why})),
         },
-        ["api", "v1", "objects"] => objects(agent, &query(req)),
+        ["api", "v1", "objects"] => objects(agent, &query(req), deadline),
         ["api", "v1", "events"] => events(agent, &query(req)),
         ["api", "v1", "objects", group, kind, namespace, name] => {
             let key = ObjectKey::new(
@@ -472,7 +576,7 @@ fn route(agent: &Agent, req: &Request<Incoming>) -> Response<Full<Bytes>> {
 /// One object: its assessment, relatives, warnings and `timeline` (its own and its
 /// descendants' history, newest first). One the store no longer holds answers from the history
 /// (`gone: true`), or 404 when that has nothing either.
-fn object(agent: &Agent, key: &ObjectKey) -> Response<Full<Bytes>> {
+fn object(agent: &Agent, key: &ObjectKey) -> Response<Body> {
     let (found, keys, history) = {
         let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
         let found = store.get(key).map(|e| {
@@ -544,7 +648,7 @@ fn object(agent: &Agent, key: &ObjectKey) -> Response<Full<Bytes>> {
 }
 
 /// `/api/v1/changes`: the history, newest first, a page at a time.
-fn changes(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
+fn changes(agent: &Agent, q: &[(String, String)]) -> Response<Body> {
     let f = match filters(q, CHANGE_FILTERS) {
         Ok(f) => f,
         Err(e) => return reply(StatusCode::BAD_REQUEST, &e),
@@ -603,7 +707,7 @@ fn changes(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
     }
 }
 
-fn no_notifier() -> Response<Full<Bytes>> {
+fn no_notifier() -> Response<Body> {
     reply(
         StatusCode::NOT_FOUND,
         &json!({"error": "notifications are off: start herald with --config"}),
@@ -633,7 +737,7 @@ async fn post(
     writes: &crate::config::Writes,
     who: &str,
     body: &[u8],
-) -> Response<Full<Bytes>> {
+) -> Response<Body> {
     let Some(notifier) = agent.notifier.get() else {
         return no_notifier();
     };
@@ -712,7 +816,7 @@ async fn post(
 }
 
 /// Ends a silence now.
-async fn expire(agent: &Agent, who: &str, id: &str) -> Response<Full<Bytes>> {
+async fn expire(agent: &Agent, who: &str, id: &str) -> Response<Body> {
     let Some(notifier) = agent.notifier.get() else {
         return no_notifier();
     };
@@ -757,27 +861,21 @@ fn audit(
     );
 }
 
-fn objects(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
+/// `/api/v1/objects`: `{"items": [...], "continue": "..."}`, written a chunk at a time (see
+/// [`List`]).
+fn objects(
+    agent: &Arc<Agent>,
+    q: &[(String, String)],
+    deadline: std::time::Instant,
+) -> Response<Body> {
     let f = match filters(q, OBJECT_FILTERS) {
         Ok(f) => f,
         Err(e) => return reply(StatusCode::BAD_REQUEST, &e),
     };
-    let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
-    let keys: Vec<Key> = store
-        .live()
-        .filter(|(k, _)| {
-            f.kind
-                .as_ref()
-                .is_none_or(|kind| k.kind.eq_ignore_ascii_case(kind))
-        })
-        .filter(|(k, _)| f.namespace.as_ref().is_none_or(|ns| k.namespace == *ns))
-        .filter(|(_, e)| f.health.is_none_or(|h| e.health() == h))
-        .map(|(k, _)| Key::clone(k))
-        .collect();
     // A page starts after the key its token names (the store's order, which the keys follow).
     let after = match f.resume.as_deref().map(page_key) {
         None => None,
-        Some(Some(k)) => Some(k),
+        Some(Some(k)) => Some(Arc::new(k)),
         Some(None) => {
             return reply(
                 StatusCode::BAD_REQUEST,
@@ -786,56 +884,203 @@ fn objects(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
             );
         }
     };
-    let json_of = |k: &Key| store.get(k).map(|e| entry_json(&store, k, e, false));
-    let page = |keys: Vec<Key>| -> (Vec<Key>, Option<String>) {
+    let limit = f.limit.unwrap_or(usize::MAX);
+    let wanted = Wanted {
+        kind: f.kind,
+        namespace: f.namespace,
+        health: f.health,
+    };
+    let mut list = List {
+        agent: Arc::clone(agent),
+        source: Source::Store { after },
+        wanted,
+        left: limit,
+        last: None,
+        token: None,
+        begun: false,
+        first: true,
+        done: false,
+    };
+    if f.owner.is_some() || f.grouped {
+        // What is listed depends on the whole list (who is grouped under whom): decided at
+        // once, then written a chunk at a time.
+        let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
+        let keys: Vec<Key> = store
+            .live()
+            .filter(|(k, e)| list.wanted.matches(k, e))
+            .map(|(k, _)| Key::clone(k))
+            .collect();
+        let (listed, groups) = match &f.owner {
+            // The members of one group, as the list would count them under it.
+            Some(owner) => {
+                let members = keys
+                    .into_iter()
+                    .filter(|k| {
+                        crate::tree::group_head(&store, k, |k| {
+                            store.get(k).is_some_and(Entry::is_live)
+                        })
+                        .is_some_and(|head| *head == *owner)
+                    })
+                    .collect();
+                (members, crate::tree::Groups::new())
+            }
+            None => crate::tree::group(&store, keys),
+        };
+        drop(store);
+        let Source::Store { after } = &list.source else {
+            unreachable!("the list starts from the store")
+        };
         let start = after
             .as_ref()
-            .map_or(0, |a| keys.partition_point(|k| **k <= *a));
-        let limit = f.limit.unwrap_or(usize::MAX);
-        let rest = &keys[start.min(keys.len())..];
+            .map_or(0, |a| listed.partition_point(|k| **k <= **a));
+        let rest = &listed[start.min(listed.len())..];
         let shown: Vec<Key> = rest.iter().take(limit).cloned().collect();
-        let more = (rest.len() > shown.len())
+        list.token = (rest.len() > shown.len())
             .then(|| shown.last().map(|k| page_token(k)))
             .flatten();
-        (shown, more)
-    };
-    let next;
-    let items: Vec<Value> = if let Some(owner) = &f.owner {
-        // The members of one group, as the list would count them under it.
-        let members: Vec<Key> = keys
-            .into_iter()
-            .filter(|k| {
-                crate::tree::group_head(&store, k, |k| store.get(k).is_some_and(Entry::is_live))
-                    .is_some_and(|head| *head == *owner)
-            })
-            .collect();
-        let (shown, more) = page(members);
-        next = more;
-        shown.iter().filter_map(json_of).collect()
-    } else if f.grouped {
-        let (listed, groups) = crate::tree::group(&store, keys);
-        let (shown, more) = page(listed);
-        next = more;
-        shown
-            .iter()
-            .filter_map(|k| {
-                let mut v = json_of(k)?;
-                if let Some(g) = groups.get(k) {
-                    v["grouped"] = json!(g);
-                }
-                Some(v)
-            })
-            .collect()
-    } else {
-        let (shown, more) = page(keys);
-        next = more;
-        shown.iter().filter_map(json_of).collect()
-    };
-    let mut body = json!({"items": items});
-    if let Some(token) = next {
-        body["continue"] = json!(token);
+        list.source = Source::Keys {
+            keys: shown.into_iter(),
+            groups,
+        };
     }
-    reply(StatusCode::OK, &body)
+    chunked("application/json", deadline, move || list.next_chunk())
+}
+
+/// The filters of a list that an object's key and entry answer.
+struct Wanted {
+    kind: Option<String>,
+    namespace: Option<String>,
+    health: Option<Health>,
+}
+
+impl Wanted {
+    fn matches(&self, k: &ObjectKey, e: &Entry) -> bool {
+        self.kind
+            .as_ref()
+            .is_none_or(|kind| k.kind.eq_ignore_ascii_case(kind))
+            && self.namespace.as_ref().is_none_or(|ns| k.namespace == *ns)
+            && self.health.is_none_or(|h| e.health() == h)
+    }
+}
+
+/// The objects of a list, written a chunk at a time, each under its own taking of the store's
+/// lock: objects that change while the list is sent show as they were when their chunk was
+/// written, each key once and in the store's order.
+struct List {
+    agent: Arc<Agent>,
+    source: Source,
+    wanted: Wanted,
+    /// Objects still to show (the page's `limit`).
+    left: usize,
+    /// The last object shown.
+    last: Option<Key>,
+    /// The next page's token, once known.
+    token: Option<String>,
+    begun: bool,
+    /// No item written yet.
+    first: bool,
+    done: bool,
+}
+
+enum Source {
+    /// The store's live objects that the filters take, from the one after `after`.
+    Store { after: Option<Key> },
+    /// Objects chosen beforehand (grouped lists), with what is grouped under each.
+    Keys {
+        keys: std::vec::IntoIter<Key>,
+        groups: crate::tree::Groups,
+    },
+}
+
+impl List {
+    /// The next chunk of the answer; None after the last.
+    fn next_chunk(&mut self) -> Option<Bytes> {
+        if self.done {
+            return None;
+        }
+        let mut out = Vec::with_capacity(CHUNK + 8192);
+        if !self.begun {
+            out.extend_from_slice(b"{\"items\":[");
+            self.begun = true;
+        }
+        loop {
+            let ended = {
+                let agent = Arc::clone(&self.agent);
+                let store = agent.store.read().unwrap_or_else(|p| p.into_inner());
+                self.fill(&store, &mut out)
+            };
+            if ended {
+                break;
+            }
+            if out.len() >= CHUNK {
+                return Some(Bytes::from(out));
+            }
+        }
+        out.push(b']');
+        if let Some(token) = &self.token {
+            out.extend_from_slice(b",\"continue\":");
+            let _ = serde_json::to_writer(&mut out, token);
+        }
+        out.push(b'}');
+        self.done = true;
+        Some(Bytes::from(out))
+    }
+
+    /// Writes items until `out` holds a chunk or [`SCAN`] objects were looked at; true once
+    /// the list has no more.
+    fn fill(&mut self, store: &Store, out: &mut Vec<u8>) -> bool {
+        let mut looked = 0;
+        match &mut self.source {
+            Source::Store { after } => {
+                let from = after.clone();
+                for (k, e) in store.live_after(from.as_deref()) {
+                    if out.len() >= CHUNK || looked >= SCAN {
+                        return false;
+                    }
+                    looked += 1;
+                    *after = Some(Key::clone(k));
+                    if !self.wanted.matches(k, e) {
+                        continue;
+                    }
+                    if self.left == 0 {
+                        // One more: the page ends at the last shown.
+                        self.token = self.last.as_ref().map(|k| page_token(k));
+                        return true;
+                    }
+                    self.left -= 1;
+                    self.last = Some(Key::clone(k));
+                    item(out, &mut self.first, &entry_json(store, k, e, false));
+                }
+                true
+            }
+            Source::Keys { keys, groups } => {
+                while out.len() < CHUNK && looked < SCAN {
+                    let Some(k) = keys.next() else {
+                        return true;
+                    };
+                    looked += 1;
+                    // Gone since it was chosen (past the retention of deleted objects).
+                    let Some(e) = store.get(&k) else {
+                        continue;
+                    };
+                    let mut v = entry_json(store, &k, e, false);
+                    if let Some(g) = groups.get(&k) {
+                        v["grouped"] = json!(g);
+                    }
+                    item(out, &mut self.first, &v);
+                }
+                keys.len() == 0
+            }
+        }
+    }
+}
+
+/// One item of a list, after a comma unless it is the first.
+fn item(out: &mut Vec<u8>, first: &mut bool, v: &Value) {
+    if !std::mem::take(first) {
+        out.push(b',');
+    }
+    let _ = serde_json::to_writer(&mut *out, v);
 }
 
 /// The token of a page that ends at `key`: the key, hex-encoded (it names an object, nothing
@@ -867,7 +1112,7 @@ fn page_key(token: &str) -> Option<ObjectKey> {
 
 /// The latest events, newest first, filtered by `kind`, `namespace`, `name` and `event`; at most
 /// `limit` (100 unless asked).
-fn events(agent: &Agent, q: &[(String, String)]) -> Response<Full<Bytes>> {
+fn events(agent: &Agent, q: &[(String, String)]) -> Response<Body> {
     let f = match filters(q, EVENT_FILTERS) {
         Ok(f) => f,
         Err(e) => return reply(StatusCode::BAD_REQUEST, &e),
@@ -1224,6 +1469,60 @@ fn entry_json(store: &Store, key: &ObjectKey, e: &Entry, with_transitions: bool)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The frames of a body: its data chunks, and whether it ended in an error.
+    fn frames(body: Body) -> (Vec<Bytes>, bool) {
+        futures::executor::block_on(async {
+            let mut body = body;
+            let mut chunks = Vec::new();
+            while let Some(frame) = body.frame().await {
+                match frame {
+                    Ok(f) => chunks.push(f.into_data().expect("data")),
+                    Err(_) => return (chunks, true),
+                }
+            }
+            (chunks, false)
+        })
+    }
+
+    fn counting(n: usize) -> impl FnMut() -> Option<Bytes> + Send + 'static {
+        let mut i = 0;
+        move || {
+            i += 1;
+            (i <= n).then(|| Bytes::from(format!("part {i};")))
+        }
+    }
+
+    #[test]
+    fn an_answer_of_one_chunk_is_whole_and_a_longer_one_streams_until_its_deadline() {
+        let later = std::time::Instant::now() + std::time::Duration::from_secs(3600);
+        let one = chunked("text/plain", later, counting(1));
+        assert_eq!(
+            hyper::body::Body::size_hint(one.body()).exact(),
+            Some(7),
+            "sent with its length"
+        );
+        assert_eq!(
+            frames(one.into_body()),
+            (vec![Bytes::from("part 1;")], false)
+        );
+
+        let (chunks, cut) = frames(chunked("text/plain", later, counting(5)).into_body());
+        assert_eq!(chunks.concat(), b"part 1;part 2;part 3;part 4;part 5;");
+        assert!(!cut);
+
+        // Past its deadline, a streamed answer ends in an error (the connection closes without
+        // the answer's end) after the chunks made while answering.
+        let past = std::time::Instant::now();
+        let (chunks, cut) = frames(chunked("text/plain", past, counting(5)).into_body());
+        assert_eq!(chunks.len(), 2);
+        assert!(cut, "cut off");
+        assert_eq!(
+            frames(chunked("text/plain", past, counting(0)).into_body()),
+            (vec![], false),
+            "nothing made: an empty answer"
+        );
+    }
 
     #[test]
     fn refused_writes_are_told_once_a_second_with_the_count_untold() {

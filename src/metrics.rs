@@ -637,9 +637,17 @@ pub fn render(
     // About 450 bytes per object (its info series, a compatibility series for most): one
     // allocation, no doubling of a multi-megabyte buffer.
     let mut out = String::with_capacity(65_536 + store.len() * 512);
-    per_object(&mut out, store, cluster);
+    let mut objects = PerObject::new(cluster);
+    while objects.next(store, &mut out, usize::MAX, usize::MAX) {}
+    overall(&mut out, metrics, ready, outbox);
+    out
+}
+
+/// What follows the per-object families: readiness, the build, the outbox and the registry's
+/// counters and histograms.
+pub fn overall(out: &mut String, metrics: &Metrics, ready: bool, outbox: &BTreeMap<String, usize>) {
     family(
-        &mut out,
+        out,
         "herald_ready",
         "gauge",
         "1 once discovery ran and every watch delivered its first list, and while no watch has been down longer than the grace (--not-ready-after) and the evaluator is not stalled.",
@@ -647,7 +655,7 @@ pub fn render(
     match &metrics.shard {
         Some(s) => {
             out.push_str("herald_ready{");
-            labels(&mut out, [("shard", s.as_str())]);
+            labels(out, [("shard", s.as_str())]);
             let _ = writeln!(out, "}} {}", u8::from(ready));
         }
         None => {
@@ -655,7 +663,7 @@ pub fn render(
         }
     }
     family(
-        &mut out,
+        out,
         "herald_build_info",
         "gauge",
         "herald's version, always 1.",
@@ -667,97 +675,183 @@ pub fn render(
     );
     if !outbox.is_empty() {
         family(
-            &mut out,
+            out,
             "herald_outbox_pending",
             "gauge",
             "Notifications written to the outbox and not yet taken or refused, by receiver.",
         );
         for (receiver, n) in outbox {
             out.push_str("herald_outbox_pending{");
-            labels(&mut out, [("receiver", receiver.as_str())]);
+            labels(out, [("receiver", receiver.as_str())]);
             let _ = writeln!(out, "}} {n}");
         }
     }
-    metrics.encode_registry(&mut out);
-    out
+    metrics.encode_registry(out);
 }
 
-fn per_object(out: &mut String, store: &Store, cluster: &str) {
-    let mut counts: BTreeMap<&str, [u64; 4]> = BTreeMap::new();
-    let mut gotk: Vec<(&Key, &Compat)> = Vec::new();
-    let mut argo: Vec<(&Key, &Compat)> = Vec::new();
-    family(
-        out,
-        "herald_resource_info",
-        "gauge",
-        "One series per object herald watches (Pods, ReplicaSets and Jobs excepted): its health, status, readiness, suspension and revision.",
-    );
-    for (key, entry) in store.live() {
-        let health = entry.health();
-        counts.entry(key.kind.as_str()).or_default()[health_index(health)] += 1;
-        if let Some(c) = &entry.compat {
-            match c.family {
-                Family::Gotk => gotk.push((key, c)),
-                Family::ArgoApp => argo.push((key, c)),
+/// The families written from the store's objects (`herald_resource_info`, `herald_resources`,
+/// `gotk_resource_info`, `argocd_app_info`), a part at a time: each call continues after the
+/// last object the previous one looked at, so that a scrape of a big store need neither hold
+/// the store's lock throughout nor build the whole text at once. Each family is written whole
+/// (its HELP and TYPE once, then its samples) before the next begins, one pass over the store
+/// each; objects that change between parts show as they were when their part was written.
+#[derive(Debug)]
+pub struct PerObject {
+    cluster: String,
+    step: Step,
+    /// The last object the current family looked at.
+    after: Option<Key>,
+    /// Whether the current family's HELP and TYPE are written.
+    headed: bool,
+    /// Live objects by kind and health, counted during the first pass.
+    counts: BTreeMap<String, [u64; 4]>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Info,
+    Counts,
+    Compat(Family),
+    Done,
+}
+
+impl PerObject {
+    pub fn new(cluster: &str) -> PerObject {
+        PerObject {
+            cluster: cluster.to_string(),
+            step: Step::Info,
+            after: None,
+            headed: false,
+            counts: BTreeMap::new(),
+        }
+    }
+
+    /// Writes the next part from `store` to `out`, stopping once `out` holds `until` bytes or
+    /// more, or `scan` objects were looked at. Returns false once every family is written.
+    pub fn next(&mut self, store: &Store, out: &mut String, until: usize, scan: usize) -> bool {
+        let mut looked = 0;
+        loop {
+            match self.step {
+                Step::Info => {
+                    if !self.headed {
+                        family(
+                            out,
+                            "herald_resource_info",
+                            "gauge",
+                            "One series per object herald watches (Pods, ReplicaSets and Jobs excepted): its health, status, readiness, suspension and revision.",
+                        );
+                        self.headed = true;
+                    }
+                    let from = self.after.clone();
+                    for (key, entry) in store.live_after(from.as_deref()) {
+                        if out.len() >= until || looked >= scan {
+                            return true;
+                        }
+                        looked += 1;
+                        self.after = Some(Key::clone(key));
+                        let health = entry.health();
+                        match self.counts.get_mut(key.kind.as_str()) {
+                            Some(c) => c[health_index(health)] += 1,
+                            None => {
+                                let mut c = [0; 4];
+                                c[health_index(health)] = 1;
+                                self.counts.insert(key.kind.clone(), c);
+                            }
+                        }
+                        if !COUNTED_ONLY.contains(&(key.group.as_str(), key.kind.as_str())) {
+                            resource_info(out, &self.cluster, key, entry, health);
+                        }
+                    }
+                    self.step = Step::Counts;
+                }
+                Step::Counts => {
+                    family(
+                        out,
+                        "herald_resources",
+                        "gauge",
+                        "Live objects by kind and health.",
+                    );
+                    for (kind, by_health) in &self.counts {
+                        for h in Health::ALL {
+                            out.push_str("herald_resources{");
+                            labels(
+                                out,
+                                [
+                                    ("cluster", self.cluster.as_str()),
+                                    ("kind", kind),
+                                    ("health", h.as_str()),
+                                ],
+                            );
+                            let _ = writeln!(out, "}} {}", by_health[health_index(h)]);
+                        }
+                    }
+                    self.step = Step::Compat(Family::Gotk);
+                    self.after = None;
+                    self.headed = false;
+                }
+                Step::Compat(wanted) => {
+                    let (name, help, namespace_label) = wanted.described();
+                    let from = self.after.clone();
+                    for (key, entry) in store.live_after(from.as_deref()) {
+                        if out.len() >= until || looked >= scan {
+                            return true;
+                        }
+                        looked += 1;
+                        self.after = Some(Key::clone(key));
+                        let Some(c) = entry.compat.as_ref().filter(|c| c.family == wanted) else {
+                            continue;
+                        };
+                        if !self.headed {
+                            family(out, name, "gauge", help);
+                            self.headed = true;
+                        }
+                        compat(out, name, namespace_label, key, c);
+                    }
+                    self.step = match wanted {
+                        Family::Gotk => Step::Compat(Family::ArgoApp),
+                        Family::ArgoApp => Step::Done,
+                    };
+                    self.after = None;
+                    self.headed = false;
+                }
+                Step::Done => return false,
             }
         }
-        if COUNTED_ONLY.contains(&(key.group.as_str(), key.kind.as_str())) {
-            continue;
-        }
-        resource_info(out, cluster, key, entry, health);
     }
-    family(
-        out,
-        "herald_resources",
-        "gauge",
-        "Live objects by kind and health.",
-    );
-    for (kind, by_health) in &counts {
-        for h in Health::ALL {
-            out.push_str("herald_resources{");
-            labels(
-                out,
-                [("cluster", cluster), ("kind", kind), ("health", h.as_str())],
-            );
-            let _ = writeln!(out, "}} {}", by_health[health_index(h)]);
-        }
-    }
-    compat(
-        out,
-        "gotk_resource_info",
-        "The current state of a Flux resource (the labels of Flux's kube-state-metrics configuration).",
-        "exported_namespace",
-        &gotk,
-    );
-    compat(
-        out,
-        "argocd_app_info",
-        "Information about an Argo CD Application (the labels of Argo CD's own series).",
-        "namespace",
-        &argo,
-    );
 }
 
-/// One compatibility family: the object's name and namespace (under `namespace_label`), then
+impl Family {
+    /// The family's name, help, and the label its objects' namespace goes under.
+    fn described(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Family::Gotk => (
+                "gotk_resource_info",
+                "The current state of a Flux resource (the labels of Flux's kube-state-metrics configuration).",
+                "exported_namespace",
+            ),
+            Family::ArgoApp => (
+                "argocd_app_info",
+                "Information about an Argo CD Application (the labels of Argo CD's own series).",
+                "namespace",
+            ),
+        }
+    }
+}
+
+/// One compatibility series: the object's name and namespace (under `namespace_label`), then
 /// the labels its [`Compat`] wrote out.
-fn compat(out: &mut String, name: &str, help: &str, namespace_label: &str, of: &[(&Key, &Compat)]) {
-    if of.is_empty() {
-        return;
-    }
-    family(out, name, "gauge", help);
-    for (key, c) in of {
-        out.push_str(name);
-        out.push('{');
-        labels(
-            out,
-            [
-                ("name", key.name.as_str()),
-                (namespace_label, key.namespace.as_str()),
-            ],
-        );
-        out.push_str(&c.text);
-        out.push_str("} 1\n");
-    }
+fn compat(out: &mut String, name: &str, namespace_label: &str, key: &Key, c: &Compat) {
+    out.push_str(name);
+    out.push('{');
+    labels(
+        out,
+        [
+            ("name", key.name.as_str()),
+            (namespace_label, key.namespace.as_str()),
+        ],
+    );
+    out.push_str(&c.text);
+    out.push_str("} 1\n");
 }
 
 fn resource_info(out: &mut String, cluster: &str, key: &Key, entry: &Entry, health: Health) {
@@ -962,6 +1056,91 @@ mod tests {
                 (k.to_string(), v.trim_matches('"').to_string())
             })
             .collect()
+    }
+
+    /// Written a few bytes or one object at a time, continuing after the last object looked
+    /// at, the per-object families are the same text as written at once, and stay whole while
+    /// the store changes between parts.
+    #[test]
+    fn per_object_families_written_in_parts_are_the_same_text() {
+        let mut store = Store::new(DEFAULT_RETENTION);
+        for i in 0..30 {
+            observe(
+                &mut store,
+                &kustomization(&format!("ks-{i:02}"), "True", false),
+            );
+            observe(
+                &mut store,
+                &json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+                    "metadata": {"name": format!("app-{i:02}"), "namespace": "argocd"},
+                    "spec": {"project": "default"}}),
+            );
+            observe(
+                &mut store,
+                &json!({"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": format!("pod-{i:02}"), "namespace": "web"},
+                    "status": {"phase": "Running"}}),
+            );
+        }
+        let whole = {
+            let mut out = String::new();
+            let mut p = PerObject::new("c");
+            while p.next(&store, &mut out, usize::MAX, usize::MAX) {}
+            out
+        };
+        for (until, scan) in [(1, usize::MAX), (usize::MAX, 1), (200, 7)] {
+            let mut out = String::new();
+            let mut p = PerObject::new("c");
+            let mut parts = 0;
+            loop {
+                let stop = out.len().saturating_add(until);
+                if !p.next(&store, &mut out, stop, scan) {
+                    break;
+                }
+                parts += 1;
+            }
+            assert!(parts > 30, "{until} bytes, {scan} objects: {parts} parts");
+            assert_eq!(out, whole, "{until} bytes, {scan} objects a part");
+        }
+        assert_eq!(lines(&whole, "herald_resource_info").len(), 60);
+        assert_eq!(lines(&whole, "gotk_resource_info").len(), 30);
+        assert_eq!(lines(&whole, "argocd_app_info").len(), 30);
+        assert_eq!(whole.matches("# TYPE argocd_app_info gauge").count(), 1);
+
+        // Objects deleted and added between parts: each family still whole, with one HELP.
+        let mut out = String::new();
+        let mut p = PerObject::new("c");
+        let mut i = 0;
+        loop {
+            let stop = out.len() + 100;
+            if !p.next(&store, &mut out, stop, usize::MAX) {
+                break;
+            }
+            i += 1;
+            let name = format!("ks-{i:02}");
+            store.delete(
+                &ObjectKey::new(
+                    "kustomize.toolkit.fluxcd.io",
+                    "Kustomization",
+                    "flux-system",
+                    &name,
+                ),
+                at("2026-11-23T12:00:01Z"),
+            );
+            observe(
+                &mut store,
+                &kustomization(&format!("late-{i:02}"), "True", false),
+            );
+        }
+        let mut seen = Vec::new();
+        for l in out.lines().filter(|l| !l.starts_with('#')) {
+            let name = l.split('{').next().unwrap();
+            if seen.last() != Some(&name) {
+                assert!(!seen.contains(&name), "{name} apart:\n{out}");
+                seen.push(name);
+            }
+        }
+        assert_eq!(out.matches("# HELP ").count(), seen.len());
     }
 
     #[test]

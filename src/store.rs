@@ -945,6 +945,16 @@ impl Store {
             .filter(|(_, e)| e.is_live())
     }
 
+    /// Live objects after `after` (from the first for None), in the store's order: a long list
+    /// read a part at a time, each part under its own taking of the lock.
+    pub fn live_after(&self, after: Option<&ObjectKey>) -> impl Iterator<Item = (&Key, &Entry)> {
+        use std::ops::Bound;
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+        self.entries
+            .range::<ObjectKey, _>((from, Bound::Unbounded))
+            .filter(|(_, e)| e.is_live())
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

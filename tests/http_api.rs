@@ -710,3 +710,244 @@ async fn objects_page_with_limit_and_continue() {
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["allowed"]["max"], 10_000);
 }
+
+/// An agent whose API server is not there (no watch ever lists, so nothing reconciles its
+/// store), its store filled with `n` objects: Kustomizations, HelmReleases, the Deployments the
+/// Kustomizations applied, Argo CD Applications and Pods, in turn. Served on loopback.
+async fn filled(n: usize) -> (Arc<herald::agent::Agent>, String) {
+    use herald::store::{Meta, ObjectKey, Observed};
+    use serde_json::json;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let url = format!("http://127.0.0.1:{}", crate::util::free_port());
+    let client = herald::agent::client(kube::Config::new(url.parse().unwrap())).unwrap();
+    let agent = herald::agent::start(
+        client,
+        herald::agent::Config::default(),
+        herald::health::Assessor::builtin_only,
+        Arc::new(herald::clock::SystemClock),
+    );
+    let ready =
+        json!([{"type": "Ready", "status": "True", "reason": "Succeeded", "message": "ok"}]);
+    {
+        let now = jiff::Timestamp::now();
+        let mut assessor = herald::health::Assessor::builtin_only();
+        let mut store = agent.store.write().unwrap();
+        for i in 0..n {
+            let ns = format!("team-{}", i % 7);
+            let o = match i % 5 {
+                0 => {
+                    json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                    "metadata": {"name": format!("app-{i}"), "namespace": ns},
+                    "status": {"conditions": ready}})
+                }
+                1 => json!({"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+                    "metadata": {"name": format!("rel-{i}"), "namespace": ns},
+                    "status": {"conditions": ready}}),
+                2 => json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": format!("web-{i}"), "namespace": ns,
+                        "labels": {"kustomize.toolkit.fluxcd.io/name": format!("app-{}", i - 2),
+                                   "kustomize.toolkit.fluxcd.io/namespace": format!("team-{}", (i - 2) % 7)}},
+                    "spec": {"replicas": 1},
+                    "status": {"replicas": 1, "readyReplicas": 1, "updatedReplicas": 1,
+                        "availableReplicas": 1}}),
+                3 => json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+                    "metadata": {"name": format!("argo-{i}"), "namespace": "argocd"},
+                    "spec": {"project": "default", "source": {"repoURL": "https://git.example/r"},
+                        "destination": {"namespace": ns}},
+                    "status": {"health": {"status": "Healthy"}, "sync": {"status": "Synced"}}}),
+                _ => json!({"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": format!("pod-{i}"), "namespace": ns},
+                    "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}}),
+            };
+            let key = ObjectKey::of(&o).unwrap();
+            store.apply(
+                Observed {
+                    links: herald::relations::Links::of(&o, &key),
+                    key,
+                    resource_version: i.to_string(),
+                    meta: Meta::default(),
+                    assessment: assessor.assess(&o, now),
+                    initial: true,
+                    compat: herald::metrics::Compat::of(&o),
+                    spec: None,
+                    images: Vec::new(),
+                },
+                now,
+            );
+        }
+    }
+    let addr = herald::http::start("127.0.0.1:0".parse().unwrap(), Arc::clone(&agent))
+        .await
+        .unwrap()
+        .to_string();
+    (agent, addr)
+}
+
+/// Big answers stream (chunked) and stay one document: every live object once, in the store's
+/// order, whole or paged; `/metrics` passes promtool with each family's samples together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn big_lists_and_metrics_stream_as_one_document() {
+    use serde_json::Value;
+    let n = 3_000;
+    let (agent, addr) = filled(n).await;
+    let keys: Vec<String> = agent
+        .store
+        .read()
+        .unwrap()
+        .live()
+        .map(|(k, _)| format!("{}/{}/{}", k.kind, k.namespace, k.name))
+        .collect();
+    assert_eq!(keys.len(), n);
+    let names = |body: &Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                format!(
+                    "{}/{}/{}",
+                    o["kind"].as_str().unwrap(),
+                    o["namespace"].as_str().unwrap(),
+                    o["name"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+
+    let (status, head, body) = request(&addr, "GET", "/api/v1/objects").await;
+    assert_eq!(status, 200);
+    assert!(head.contains("transfer-encoding: chunked"), "{head}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        names(&body),
+        keys,
+        "every live object once, in the store's order"
+    );
+    assert!(body.get("continue").is_none());
+    // The same fields as a small answer.
+    let ks = &body["items"].as_array().unwrap()[keys
+        .iter()
+        .position(|k| k == "Kustomization/team-0/app-0")
+        .unwrap()];
+    for field in ["group", "resourceVersion", "assessment", "since"] {
+        assert!(ks.get(field).is_some(), "{field}: {ks}");
+    }
+
+    // Pages of 1,000 (more than a chunk each) put together: the same list.
+    let mut paged = Vec::new();
+    let mut path = "/api/v1/objects?limit=1000".to_string();
+    for _ in 0..10 {
+        let (status, _, body) = request(&addr, "GET", &path).await;
+        assert_eq!(status, 200, "{body}");
+        let body: Value = serde_json::from_str(&body).unwrap();
+        paged.extend(names(&body));
+        match body["continue"].as_str() {
+            Some(t) => path = format!("/api/v1/objects?limit=1000&continue={t}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, keys);
+    // Filtered and grouped lists stream too.
+    let (_, _, body) = request(&addr, "GET", "/api/v1/objects?kind=deployment").await;
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["items"].as_array().unwrap().len(), n / 5);
+    let (_, _, body) = request(&addr, "GET", "/api/v1/objects?grouped=true").await;
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        body["items"].as_array().unwrap().len(),
+        n,
+        "no Pod here has an owner"
+    );
+
+    let (status, head, text) = request(&addr, "GET", "/metrics").await;
+    assert_eq!(status, 200);
+    assert!(head.contains("transfer-encoding: chunked"), "{head}");
+    // One series per object but the Pods; the compatibility families for Flux and Argo CD.
+    let count = |prefix: &str| text.lines().filter(|l| l.starts_with(prefix)).count();
+    assert_eq!(count("herald_resource_info{"), n - n / 5);
+    assert_eq!(count("gotk_resource_info{"), 2 * n / 5);
+    assert_eq!(count("argocd_app_info{"), n / 5);
+    assert_eq!(count("herald_ready "), 1);
+    // Each family once, its samples together.
+    let mut families: Vec<&str> = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let name = line.split(['{', ' ']).next().unwrap();
+        let name = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|s| name.strip_suffix(s))
+            .unwrap_or(name);
+        if families.last() != Some(&name) {
+            assert!(!families.contains(&name), "{name}: its samples are apart");
+            families.push(name);
+        }
+    }
+    let mut promtool = std::process::Command::new(crate::util::tool(&[
+        "/usr/bin/promtool",
+        "/usr/local/bin/promtool",
+    ]))
+    .args(["check", "metrics"])
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    {
+        use std::io::Write;
+        promtool
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    let out = promtool.wait_with_output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Cardinality warnings aside (3,000 series in one family is the point here).
+    let problems: Vec<&str> = said
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.contains("cardinality"))
+        .collect();
+    assert!(
+        out.status.success() && problems.is_empty(),
+        "promtool check metrics: {said}"
+    );
+}
+
+/// A client that stops reading holds no lock, and one that goes away stops the answer: what
+/// made it (holding the agent) is dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_or_departed_client_holds_no_lock_and_stops_the_answer() {
+    let (agent, addr) = filled(3_000).await;
+    let _ = request(&addr, "GET", "/healthz").await;
+    let baseline = Arc::strong_count(&agent);
+    for path in ["/api/v1/objects", "/metrics"] {
+        let mut s = TcpStream::connect(&addr).await.unwrap();
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: h\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut first = [0u8; 64];
+        let n = s.read(&mut first).await.unwrap();
+        assert!(
+            String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 200"),
+            "{path}"
+        );
+        // The client reads no more: the store can still be written.
+        until(Duration::from_secs(10), || agent.store.try_write().is_ok())
+            .await
+            .unwrap_or_else(|_| panic!("{path}: the store stays locked for a stalled client"));
+        assert!(
+            Arc::strong_count(&agent) > baseline,
+            "{path}: the answer is still being made"
+        );
+        drop(s);
+        until(Duration::from_secs(10), || {
+            Arc::strong_count(&agent) == baseline
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{path}: the answer goes on after its client left"));
+    }
+}

@@ -152,7 +152,27 @@ pub async fn exchange(
     s.read_to_string(&mut raw).await.unwrap();
     let status: u16 = raw[9..12].parse().unwrap();
     let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    (status, head.to_ascii_lowercase(), body.to_string())
+    let head = head.to_ascii_lowercase();
+    let body = if head.contains("\r\ntransfer-encoding: chunked") {
+        dechunk(body).unwrap_or_else(|| panic!("{method} {path}: a chunked body cut short"))
+    } else {
+        body.to_string()
+    };
+    (status, head, body)
+}
+
+/// The content of a chunked HTTP/1.1 body; None unless it ends with its last (empty) chunk.
+pub fn dechunk(mut body: &str) -> Option<String> {
+    let mut out = String::new();
+    loop {
+        let (size, rest) = body.split_once("\r\n")?;
+        let n = usize::from_str_radix(size.split(';').next()?.trim(), 16).ok()?;
+        if n == 0 {
+            return Some(out);
+        }
+        out.push_str(rest.get(..n)?);
+        body = rest.get(n..)?.strip_prefix("\r\n")?;
+    }
 }
 
 /// Waits for `check` to hold, failing the test after 30 s.
