@@ -950,8 +950,9 @@ impl Store {
     pub fn live_after(&self, after: Option<&ObjectKey>) -> impl Iterator<Item = (&Key, &Entry)> {
         use std::ops::Bound;
         let from = after.map_or(Bound::Unbounded, Bound::Excluded);
-        self.entries
+        self.order
             .range::<ObjectKey, _>((from, Bound::Unbounded))
+            .filter_map(|k| self.entries.get_key_value(k))
             .filter(|(_, e)| e.is_live())
     }
 
