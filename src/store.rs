@@ -420,9 +420,9 @@ pub struct Store {
     rollup: bool,
     keys: HashSet<Key, Fast>,
     /// Parent → children, with how many declarations back each link.
-    down: FastMap<Node, BTreeMap<Key, u32>>,
+    down: FastMap<Node, Counted<Key>>,
     /// Child → parents.
-    up: FastMap<Key, BTreeMap<Node, u32>>,
+    up: FastMap<Key, Counted<Node>>,
     /// Argo CD Applications by name (what label tracking names), deleted ones included.
     applications: FastMap<String, BTreeSet<Key>>,
     /// Kubernetes Warning Events by the object they regard, bounded.
@@ -1077,13 +1077,11 @@ impl Store {
 
     fn link(&mut self, key: &Key, children: &[Key], parents: &[Node]) {
         for (parent, child) in edges(key, children, parents) {
-            *self
-                .down
+            self.down
                 .entry(parent.clone())
                 .or_default()
-                .entry(Arc::clone(&child))
-                .or_default() += 1;
-            *self.up.entry(child).or_default().entry(parent).or_default() += 1;
+                .add(Arc::clone(&child));
+            self.up.entry(child).or_default().add(parent);
         }
     }
 
@@ -1162,7 +1160,7 @@ impl Store {
         if parent == child {
             return false;
         }
-        let has = |node: &Node| self.down.get(node).is_some_and(|m| m.contains_key(child));
+        let has = |node: &Node| self.down.get(node).is_some_and(|m| m.contains(child));
         has(&Node::Key(Arc::clone(parent)))
             || (is_application(parent) && has(&Node::ArgoApp(parent.name.clone())))
     }
@@ -1503,7 +1501,7 @@ fn edges(key: &Key, children: &[Key], parents: &[Node]) -> Vec<(Node, Key)> {
         .collect()
 }
 
-fn decrement<A, B>(map: &mut FastMap<A, BTreeMap<B, u32>>, a: &A, b: &B)
+fn decrement<A, B>(map: &mut FastMap<A, Counted<B>>, a: &A, b: &B)
 where
     A: std::hash::Hash + Eq,
     B: Ord,
@@ -1511,14 +1509,53 @@ where
     let Some(inner) = map.get_mut(a) else {
         return;
     };
-    if let Some(n) = inner.get_mut(b) {
-        *n -= 1;
-        if *n == 0 {
-            inner.remove(b);
-        }
-    }
+    inner.remove(b);
     if inner.is_empty() {
         map.remove(a);
+    }
+}
+
+/// A set of relatives, each with how many declarations back it: a sorted vector, since most
+/// objects have one or two (a tree map's smallest node is several hundred bytes).
+#[derive(Debug)]
+struct Counted<K>(Vec<(K, u32)>);
+
+impl<K> Default for Counted<K> {
+    fn default() -> Self {
+        Counted(Vec::new())
+    }
+}
+
+impl<K: Ord> Counted<K> {
+    fn add(&mut self, k: K) {
+        match self.0.binary_search_by(|(x, _)| x.cmp(&k)) {
+            Ok(i) => self.0[i].1 += 1,
+            Err(i) => self.0.insert(i, (k, 1)),
+        }
+    }
+
+    fn remove(&mut self, k: &K) {
+        if let Ok(i) = self.0.binary_search_by(|(x, _)| x.cmp(k)) {
+            self.0[i].1 -= 1;
+            if self.0[i].1 == 0 {
+                self.0.remove(i);
+                if self.0.capacity() > 2 * self.0.len() + 4 {
+                    self.0.shrink_to_fit();
+                }
+            }
+        }
+    }
+
+    fn contains(&self, k: &K) -> bool {
+        self.0.binary_search_by(|(x, _)| x.cmp(k)).is_ok()
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &K> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
