@@ -786,30 +786,21 @@ impl Evaluator {
     fn prepare<'a>(&mut self, update: &'a Update, now: Timestamp) -> Option<Prepared<'a>> {
         Some(match update {
             Update::Apply(obj, initial) => {
-                let key = ObjectKey::of(obj)?;
-                let (key_group, key_kind) = (key.group.clone(), key.kind.clone());
-                let started = std::time::Instant::now();
-                let assessment = self.assessor.assess(obj, now);
-                self.durations[engine(&assessment.check)].observe(started.elapsed().as_secs_f64());
-                let links = if self.kinds.is_some() {
-                    Links::of(obj, &key)
-                } else {
-                    Links::default()
-                };
-                let resource_version = obj
-                    .str_at(&["metadata", "resourceVersion"])
-                    .unwrap_or_default()
-                    .to_string();
-                for c in &links.children {
+                let seen = observe(
+                    obj,
+                    *initial,
+                    &mut self.assessor,
+                    self.kinds.is_some(),
+                    self.keep_meta,
+                    now,
+                )?;
+                self.durations[engine(&seen.observed.assessment.check)]
+                    .observe(seen.check_took.as_secs_f64());
+                for c in &seen.observed.links.children {
                     self.want(&c.group, &c.kind);
                 }
-                let placed = if self.kinds.is_some() {
-                    crate::placement::Placed::of(obj, &key)
-                } else {
-                    None
-                };
                 // Claims and their volumes are watched once a Pod uses one.
-                match &placed {
+                match &seen.placed {
                     Some(crate::placement::Placed::Pod { claims, .. }) if !claims.is_empty() => {
                         self.want("", "PersistentVolumeClaim");
                     }
@@ -818,36 +809,80 @@ impl Evaluator {
                     }
                     _ => {}
                 }
-                Prepared::Apply(
-                    Observed {
-                        key,
-                        resource_version,
-                        links,
-                        meta: if self.keep_meta {
-                            Meta::of(obj)
-                        } else {
-                            Meta::default()
-                        },
-                        compat: crate::metrics::Compat::of(obj),
-                        assessment,
-                        initial: *initial,
-                        spec: (obj.get("spec").is_some()
-                            && crate::changes::tracks(&key_group, &key_kind))
-                        .then(|| Arc::clone(obj)),
-                        images: if key_group.is_empty() && key_kind == "Pod" {
-                            crate::changes::pod_images(obj)
-                        } else {
-                            Vec::new()
-                        },
-                    },
-                    placed,
-                )
+                Prepared::Apply(seen.observed, seen.placed)
             }
             Update::Delete(key) => Prepared::Delete(key),
             Update::Listed(listing) => Prepared::Listed(listing),
             Update::Warning(seen) => Prepared::Warning(seen),
         })
     }
+}
+
+/// What the evaluator works out of one object before it takes the store's lock.
+#[derive(Debug)]
+pub struct Observation {
+    pub observed: Observed,
+    /// Where a Pod runs and what it uses, a Service's selector, a claim's volume (with children).
+    pub placed: Option<crate::placement::Placed>,
+    /// How long its check took.
+    pub check_took: Duration,
+}
+
+/// Assesses one object and reads what the store keeps of it: its key, resourceVersion, links
+/// and placement (with `children`), labels and notification annotations (with `keep_meta`), the
+/// compatibility labels, the spec when its changes are tracked, a Pod's images. None without a
+/// name. (Public for `examples/watch_cost.rs`, which measures the evaluator's work per update.)
+pub fn observe(
+    obj: &Arc<Value>,
+    initial: bool,
+    assessor: &mut Assessor,
+    children: bool,
+    keep_meta: bool,
+    now: Timestamp,
+) -> Option<Observation> {
+    let key = ObjectKey::of(obj)?;
+    let (key_group, key_kind) = (key.group.clone(), key.kind.clone());
+    let started = std::time::Instant::now();
+    let assessment = assessor.assess(obj, now);
+    let check_took = started.elapsed();
+    let links = if children {
+        Links::of(obj, &key)
+    } else {
+        Links::default()
+    };
+    let resource_version = obj
+        .str_at(&["metadata", "resourceVersion"])
+        .unwrap_or_default()
+        .to_string();
+    let placed = if children {
+        crate::placement::Placed::of(obj, &key)
+    } else {
+        None
+    };
+    Some(Observation {
+        observed: Observed {
+            key,
+            resource_version,
+            links,
+            meta: if keep_meta {
+                Meta::of(obj)
+            } else {
+                Meta::default()
+            },
+            compat: crate::metrics::Compat::of(obj),
+            assessment,
+            initial,
+            spec: (obj.get("spec").is_some() && crate::changes::tracks(&key_group, &key_kind))
+                .then(|| Arc::clone(obj)),
+            images: if key_group.is_empty() && key_kind == "Pod" {
+                crate::changes::pod_images(obj)
+            } else {
+                Vec::new()
+            },
+        },
+        placed,
+        check_took,
+    })
 }
 
 async fn discover_loop(
