@@ -534,7 +534,8 @@ fn evaluate(agent: &Agent, shared: &Shared, generation: u64) {
             .history
             .clone(),
     };
-    while let Some(batch) = take_batch(agent, shared, generation) {
+    let mut woke = None;
+    while let Some(batch) = take_batch(agent, shared, generation, &mut woke) {
         let now = shared.clock.now();
         ev.assessor.take_updates();
         let Some(transitions) = apply(agent, shared, generation, &mut ev, &batch, now) else {
@@ -564,10 +565,24 @@ fn evaluate(agent: &Agent, shared: &Shared, generation: u64) {
     }
 }
 
+/// While updates trickle in, the evaluator waits this long after waking for more before it
+/// takes the store's lock: a batch costs a wake-up of its thread, a lock of the store, a flush
+/// of the metrics and the transitions' sends, and a trickle would pay them for every update.
+const LINGER: Duration = Duration::from_millis(2);
+/// Updates trickle when the evaluator wakes again within this long of its last wake-up; a lone
+/// update (a quiet cluster) is taken at once, and a full batch never waits.
+const TRICKLE: Duration = Duration::from_millis(10);
+
 /// The batch an abandoned generation left, or the next one from the queue (what else is
-/// waiting is taken with it, so the store's lock is taken once per batch). None when the queue
-/// is closed or this generation was superseded.
-fn take_batch(agent: &Agent, shared: &Shared, generation: u64) -> Option<Arc<Vec<Update>>> {
+/// waiting is taken with it, so the store's lock is taken once per batch; while updates
+/// trickle, after waiting up to [`LINGER`] for more). None when the queue is closed or this
+/// generation was superseded. `woke`: when the evaluator last woke for a batch.
+fn take_batch(
+    agent: &Agent,
+    shared: &Shared,
+    generation: u64,
+    woke: &mut Option<Instant>,
+) -> Option<Arc<Vec<Update>>> {
     let superseded = || shared.generation.load(Ordering::SeqCst) != generation;
     if superseded() {
         return None;
@@ -581,13 +596,23 @@ fn take_batch(agent: &Agent, shared: &Shared, generation: u64) -> Option<Arc<Vec
         return Some(left);
     }
     let first = rx.blocking_recv()?;
+    let now = Instant::now();
+    let trickling = woke.is_some_and(|at| now.duration_since(at) < TRICKLE);
+    *woke = Some(now);
     let mut batch = Vec::with_capacity(BATCH);
     batch.push(first);
-    while batch.len() < BATCH {
-        match rx.try_recv() {
-            Ok(u) => batch.push(u),
-            Err(_) => break,
+    let drain = |batch: &mut Vec<Update>, rx: &mut mpsc::Receiver<Update>| {
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(u) => batch.push(u),
+                Err(_) => break,
+            }
         }
+    };
+    drain(&mut batch, &mut rx);
+    if trickling && batch.len() < BATCH {
+        std::thread::sleep(LINGER);
+        drain(&mut batch, &mut rx);
     }
     let batch = Arc::new(batch);
     *lock(&shared.inflight) = Some(Arc::clone(&batch));
@@ -841,7 +866,8 @@ pub fn observe(
     now: Timestamp,
 ) -> Option<Observation> {
     let key = ObjectKey::of(obj)?;
-    let (key_group, key_kind) = (key.group.clone(), key.kind.clone());
+    let keep_spec = obj.get("spec").is_some() && crate::changes::tracks(&key.group, &key.kind);
+    let is_pod = key.group.is_empty() && key.kind == "Pod";
     let started = std::time::Instant::now();
     let assessment = assessor.assess(obj, now);
     let check_took = started.elapsed();
@@ -872,9 +898,8 @@ pub fn observe(
             compat: crate::metrics::Compat::of(obj),
             assessment,
             initial,
-            spec: (obj.get("spec").is_some() && crate::changes::tracks(&key_group, &key_kind))
-                .then(|| Arc::clone(obj)),
-            images: if key_group.is_empty() && key_kind == "Pod" {
+            spec: keep_spec.then(|| Arc::clone(obj)),
+            images: if is_pod {
                 crate::changes::pod_images(obj)
             } else {
                 Vec::new()
