@@ -5,6 +5,8 @@
 //! OBJECTS= realistic Deployments (2,000 by default, the kind watched as an extra kind) are
 //! loaded; then UPDATES= updates (2,000) are written all at once (bulk), then one every
 //! GAP_US= microseconds (1,000: trickling), each time until the last is in herald's store.
+//! LINGER_US= sets how long the evaluator waits for more while updates trickle (2,000; 0:
+//! never, as before issue 18).
 //!
 //! `cargo run --release --example trickle_cost`
 
@@ -20,6 +22,10 @@ use serde_json::Value;
 
 #[path = "common/deployment.rs"]
 mod deployment;
+
+/// The allocator of the herald binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -101,6 +107,7 @@ fn main() {
         let config = Config {
             extra_kinds: vec![("apps".into(), "Deployment".into())],
             history: None,
+            linger: Duration::from_micros(env("LINGER_US", 2_000) as u64),
             ..Config::default()
         };
         agent::start(

@@ -18,6 +18,10 @@ use serde_json::{Value, json};
 mod deployment;
 use deployment::deployment;
 
+/// The allocator of the herald binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()

@@ -149,6 +149,9 @@ pub struct Config {
     pub history: Option<Arc<crate::history::History>>,
     /// Spec changes (`changed`): tracked unless None or `track: false` ([`crate::changes`]).
     pub changes: Option<crate::changes::Rules>,
+    /// While updates trickle in, how long the evaluator waits after waking for more before it
+    /// takes the store's lock ([`LINGER`]; zero: never waits).
+    pub linger: Duration,
 }
 
 /// How often watches relist unless told otherwise.
@@ -179,6 +182,7 @@ impl Default for Config {
             nodes: true,
             history: None,
             changes: Some(crate::changes::Rules::default()),
+            linger: LINGER,
         }
     }
 }
@@ -404,6 +408,7 @@ pub fn start(
         assessor,
         clock,
         config.watchdog_margin,
+        config.linger,
     );
     tokio::spawn(discover_loop(
         client,
@@ -440,6 +445,8 @@ struct Shared {
     heartbeat: std::sync::Mutex<Arc<Heartbeat>>,
     quarantine: Arc<std::sync::Mutex<Quarantine>>,
     watchdog_margin: Duration,
+    /// See [`Config::linger`].
+    linger: Duration,
 }
 
 fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -483,9 +490,11 @@ fn spawn_evaluator(
     assessor: impl Fn() -> Assessor + Send + Sync + 'static,
     clock: Arc<dyn Clock>,
     watchdog_margin: Duration,
+    linger: Duration,
 ) {
     let shared = Arc::new(Shared {
         watchdog_margin,
+        linger,
         rx: std::sync::Mutex::new(rx),
         inflight: std::sync::Mutex::new(None),
         first_lists: std::sync::Mutex::new(HashSet::new()),
@@ -568,7 +577,7 @@ fn evaluate(agent: &Agent, shared: &Shared, generation: u64) {
 /// While updates trickle in, the evaluator waits this long after waking for more before it
 /// takes the store's lock: a batch costs a wake-up of its thread, a lock of the store, a flush
 /// of the metrics and the transitions' sends, and a trickle would pay them for every update.
-const LINGER: Duration = Duration::from_millis(2);
+pub const LINGER: Duration = Duration::from_millis(2);
 /// Updates trickle when the evaluator wakes again within this long of its last wake-up; a lone
 /// update (a quiet cluster) is taken at once, and a full batch never waits.
 const TRICKLE: Duration = Duration::from_millis(10);
@@ -610,8 +619,8 @@ fn take_batch(
         }
     };
     drain(&mut batch, &mut rx);
-    if trickling && batch.len() < BATCH {
-        std::thread::sleep(LINGER);
+    if trickling && batch.len() < BATCH && !shared.linger.is_zero() {
+        std::thread::sleep(shared.linger);
         drain(&mut batch, &mut rx);
     }
     let batch = Arc::new(batch);
