@@ -5,8 +5,8 @@
 //! OBJECTS= realistic Deployments (2,000 by default, the kind watched as an extra kind) are
 //! loaded; then UPDATES= updates (2,000) are written all at once (bulk), then one every
 //! GAP_US= microseconds (1,000: trickling), each time until the last is in herald's store.
-//! LINGER_US= sets how long the evaluator waits for more while updates trickle (2,000; 0:
-//! never, as before issue 18).
+//! LINGER_US= sets how long the evaluator waits for more while updates trickle (0 by default:
+//! never, as herald runs).
 //!
 //! `cargo run --release --example trickle_cost`
 
@@ -36,30 +36,25 @@ fn env(name: &str, default: usize) -> usize {
 
 /// CPU seconds of this process's threads whose name starts with one of `prefixes`.
 fn cpu_of(prefixes: &[&str]) -> f64 {
-    let ticks = 100.0; // USER_HZ on Linux
-    let mut total = 0.0;
+    let mut ns = 0.0;
     for task in std::fs::read_dir("/proc/self/task")
         .into_iter()
         .flatten()
         .flatten()
     {
-        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
-            continue;
-        };
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-            continue;
-        };
-        let name = &stat[open + 1..close];
+        let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
         if !prefixes.iter().any(|p| name.starts_with(p)) {
             continue;
         }
-        let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
-        // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name and state.
-        let utime: f64 = fields[11].parse().unwrap_or(0.0);
-        let stime: f64 = fields[12].parse().unwrap_or(0.0);
-        total += (utime + stime) / ticks;
+        // The first field: time spent on a CPU, in nanoseconds.
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+        ns += stat
+            .split(' ')
+            .next()
+            .and_then(|n| n.parse::<f64>().ok())
+            .unwrap_or(0.0);
     }
-    total
+    ns / 1e9
 }
 
 const HERALD_THREADS: &[&str] = &["herald-", "agent-rt"];
@@ -107,7 +102,7 @@ fn main() {
         let config = Config {
             extra_kinds: vec![("apps".into(), "Deployment".into())],
             history: None,
-            linger: Duration::from_micros(env("LINGER_US", 2_000) as u64),
+            linger: Duration::from_micros(env("LINGER_US", 0) as u64),
             ..Config::default()
         };
         agent::start(

@@ -150,7 +150,7 @@ pub struct Config {
     /// Spec changes (`changed`): tracked unless None or `track: false` ([`crate::changes`]).
     pub changes: Option<crate::changes::Rules>,
     /// While updates trickle in, how long the evaluator waits after waking for more before it
-    /// takes the store's lock ([`LINGER`]; zero: never waits).
+    /// takes the store's lock ([`LINGER`], zero: never waits; up to 2 ms is sensible).
     pub linger: Duration,
 }
 
@@ -574,10 +574,12 @@ fn evaluate(agent: &Agent, shared: &Shared, generation: u64) {
     }
 }
 
-/// While updates trickle in, the evaluator waits this long after waking for more before it
-/// takes the store's lock: a batch costs a wake-up of its thread, a lock of the store, a flush
-/// of the metrics and the transitions' sends, and a trickle would pay them for every update.
-pub const LINGER: Duration = Duration::from_millis(2);
+/// While updates trickle in, how long the evaluator waits after waking for more before it takes
+/// the store's lock, by default: none. A batch costs a wake-up of its thread, a lock of the
+/// store, a flush of the metrics and the transitions' sends, and a trickle pays them for every
+/// update; but waiting 2 ms measured no CPU saved (`examples/trickle_cost.rs`, BENCHMARKS.md):
+/// a trickle's cost is elsewhere, and the wait only added latency.
+pub const LINGER: Duration = Duration::ZERO;
 /// Updates trickle when the evaluator wakes again within this long of its last wake-up; a lone
 /// update (a quiet cluster) is taken at once, and a full batch never waits.
 const TRICKLE: Duration = Duration::from_millis(10);
