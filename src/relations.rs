@@ -70,9 +70,14 @@ fn inventory(obj: &Value, out: &mut Vec<ObjectKey>) {
         let Some(id) = entry.str_at(&["id"]) else {
             continue;
         };
-        let parts: Vec<&str> = id.split('_').collect();
-        if let [namespace, name, group, kind] = parts.as_slice()
-            && !name.is_empty()
+        let mut parts = id.split('_');
+        if let (Some(namespace), Some(name), Some(group), Some(kind), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) && !name.is_empty()
             && !kind.is_empty()
         {
             out.push(ObjectKey::new(group, kind, namespace, name));
@@ -122,14 +127,21 @@ fn owner_references(obj: &Value, namespace: &str, out: &mut Vec<ParentRef>) {
 /// `<app>` is `<namespace>_<name>` for Applications outside Argo CD's own namespace.
 fn tracking(obj: &Value, out: &mut Vec<ParentRef>) {
     let label = |k: &str| obj.str_at(&["metadata", "labels", k]);
-    for (group, kind) in [
-        ("kustomize.toolkit.fluxcd.io", "Kustomization"),
-        ("helm.toolkit.fluxcd.io", "HelmRelease"),
+    for (group, kind, name_label, namespace_label) in [
+        (
+            "kustomize.toolkit.fluxcd.io",
+            "Kustomization",
+            "kustomize.toolkit.fluxcd.io/name",
+            "kustomize.toolkit.fluxcd.io/namespace",
+        ),
+        (
+            "helm.toolkit.fluxcd.io",
+            "HelmRelease",
+            "helm.toolkit.fluxcd.io/name",
+            "helm.toolkit.fluxcd.io/namespace",
+        ),
     ] {
-        let (Some(name), Some(namespace)) = (
-            label(&format!("{group}/name")),
-            label(&format!("{group}/namespace")),
-        ) else {
+        let (Some(name), Some(namespace)) = (label(name_label), label(namespace_label)) else {
             continue;
         };
         out.push(ParentRef::Key(ObjectKey::new(group, kind, namespace, name)));

@@ -149,6 +149,9 @@ pub struct Config {
     pub history: Option<Arc<crate::history::History>>,
     /// Spec changes (`changed`): tracked unless None or `track: false` ([`crate::changes`]).
     pub changes: Option<crate::changes::Rules>,
+    /// While updates trickle in, how long the evaluator waits after waking for more before it
+    /// takes the store's lock ([`LINGER`], zero: never waits; up to 2 ms is sensible).
+    pub linger: Duration,
 }
 
 /// How often watches relist unless told otherwise.
@@ -179,6 +182,7 @@ impl Default for Config {
             nodes: true,
             history: None,
             changes: Some(crate::changes::Rules::default()),
+            linger: LINGER,
         }
     }
 }
@@ -404,6 +408,7 @@ pub fn start(
         assessor,
         clock,
         config.watchdog_margin,
+        config.linger,
     );
     tokio::spawn(discover_loop(
         client,
@@ -440,6 +445,8 @@ struct Shared {
     heartbeat: std::sync::Mutex<Arc<Heartbeat>>,
     quarantine: Arc<std::sync::Mutex<Quarantine>>,
     watchdog_margin: Duration,
+    /// See [`Config::linger`].
+    linger: Duration,
 }
 
 fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -483,9 +490,11 @@ fn spawn_evaluator(
     assessor: impl Fn() -> Assessor + Send + Sync + 'static,
     clock: Arc<dyn Clock>,
     watchdog_margin: Duration,
+    linger: Duration,
 ) {
     let shared = Arc::new(Shared {
         watchdog_margin,
+        linger,
         rx: std::sync::Mutex::new(rx),
         inflight: std::sync::Mutex::new(None),
         first_lists: std::sync::Mutex::new(HashSet::new()),
@@ -534,7 +543,8 @@ fn evaluate(agent: &Agent, shared: &Shared, generation: u64) {
             .history
             .clone(),
     };
-    while let Some(batch) = take_batch(agent, shared, generation) {
+    let mut woke = None;
+    while let Some(batch) = take_batch(agent, shared, generation, &mut woke) {
         let now = shared.clock.now();
         ev.assessor.take_updates();
         let Some(transitions) = apply(agent, shared, generation, &mut ev, &batch, now) else {
@@ -564,10 +574,26 @@ fn evaluate(agent: &Agent, shared: &Shared, generation: u64) {
     }
 }
 
+/// While updates trickle in, how long the evaluator waits after waking for more before it takes
+/// the store's lock, by default: none. A batch costs a wake-up of its thread, a lock of the
+/// store, a flush of the metrics and the transitions' sends, and a trickle pays them for every
+/// update; but waiting 2 ms measured no CPU saved (`examples/trickle_cost.rs`, BENCHMARKS.md):
+/// a trickle's cost is elsewhere, and the wait only added latency.
+pub const LINGER: Duration = Duration::ZERO;
+/// Updates trickle when the evaluator wakes again within this long of its last wake-up; a lone
+/// update (a quiet cluster) is taken at once, and a full batch never waits.
+const TRICKLE: Duration = Duration::from_millis(10);
+
 /// The batch an abandoned generation left, or the next one from the queue (what else is
-/// waiting is taken with it, so the store's lock is taken once per batch). None when the queue
-/// is closed or this generation was superseded.
-fn take_batch(agent: &Agent, shared: &Shared, generation: u64) -> Option<Arc<Vec<Update>>> {
+/// waiting is taken with it, so the store's lock is taken once per batch; while updates
+/// trickle, after waiting up to [`LINGER`] for more). None when the queue is closed or this
+/// generation was superseded. `woke`: when the evaluator last woke for a batch.
+fn take_batch(
+    agent: &Agent,
+    shared: &Shared,
+    generation: u64,
+    woke: &mut Option<Instant>,
+) -> Option<Arc<Vec<Update>>> {
     let superseded = || shared.generation.load(Ordering::SeqCst) != generation;
     if superseded() {
         return None;
@@ -581,13 +607,23 @@ fn take_batch(agent: &Agent, shared: &Shared, generation: u64) -> Option<Arc<Vec
         return Some(left);
     }
     let first = rx.blocking_recv()?;
+    let now = Instant::now();
+    let trickling = woke.is_some_and(|at| now.duration_since(at) < TRICKLE);
+    *woke = Some(now);
     let mut batch = Vec::with_capacity(BATCH);
     batch.push(first);
-    while batch.len() < BATCH {
-        match rx.try_recv() {
-            Ok(u) => batch.push(u),
-            Err(_) => break,
+    let drain = |batch: &mut Vec<Update>, rx: &mut mpsc::Receiver<Update>| {
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(u) => batch.push(u),
+                Err(_) => break,
+            }
         }
+    };
+    drain(&mut batch, &mut rx);
+    if trickling && batch.len() < BATCH && !shared.linger.is_zero() {
+        std::thread::sleep(shared.linger);
+        drain(&mut batch, &mut rx);
     }
     let batch = Arc::new(batch);
     *lock(&shared.inflight) = Some(Arc::clone(&batch));
@@ -786,30 +822,21 @@ impl Evaluator {
     fn prepare<'a>(&mut self, update: &'a Update, now: Timestamp) -> Option<Prepared<'a>> {
         Some(match update {
             Update::Apply(obj, initial) => {
-                let key = ObjectKey::of(obj)?;
-                let (key_group, key_kind) = (key.group.clone(), key.kind.clone());
-                let started = std::time::Instant::now();
-                let assessment = self.assessor.assess(obj, now);
-                self.durations[engine(&assessment.check)].observe(started.elapsed().as_secs_f64());
-                let links = if self.kinds.is_some() {
-                    Links::of(obj, &key)
-                } else {
-                    Links::default()
-                };
-                let resource_version = obj
-                    .str_at(&["metadata", "resourceVersion"])
-                    .unwrap_or_default()
-                    .to_string();
-                for c in &links.children {
+                let seen = observe(
+                    obj,
+                    *initial,
+                    &mut self.assessor,
+                    self.kinds.is_some(),
+                    self.keep_meta,
+                    now,
+                )?;
+                self.durations[engine(&seen.observed.assessment.check)]
+                    .observe(seen.check_took.as_secs_f64());
+                for c in &seen.observed.links.children {
                     self.want(&c.group, &c.kind);
                 }
-                let placed = if self.kinds.is_some() {
-                    crate::placement::Placed::of(obj, &key)
-                } else {
-                    None
-                };
                 // Claims and their volumes are watched once a Pod uses one.
-                match &placed {
+                match &seen.placed {
                     Some(crate::placement::Placed::Pod { claims, .. }) if !claims.is_empty() => {
                         self.want("", "PersistentVolumeClaim");
                     }
@@ -818,36 +845,80 @@ impl Evaluator {
                     }
                     _ => {}
                 }
-                Prepared::Apply(
-                    Observed {
-                        key,
-                        resource_version,
-                        links,
-                        meta: if self.keep_meta {
-                            Meta::of(obj)
-                        } else {
-                            Meta::default()
-                        },
-                        compat: crate::metrics::Compat::of(obj),
-                        assessment,
-                        initial: *initial,
-                        spec: (obj.get("spec").is_some()
-                            && crate::changes::tracks(&key_group, &key_kind))
-                        .then(|| Arc::clone(obj)),
-                        images: if key_group.is_empty() && key_kind == "Pod" {
-                            crate::changes::pod_images(obj)
-                        } else {
-                            Vec::new()
-                        },
-                    },
-                    placed,
-                )
+                Prepared::Apply(seen.observed, seen.placed)
             }
             Update::Delete(key) => Prepared::Delete(key),
             Update::Listed(listing) => Prepared::Listed(listing),
             Update::Warning(seen) => Prepared::Warning(seen),
         })
     }
+}
+
+/// What the evaluator works out of one object before it takes the store's lock.
+#[derive(Debug)]
+pub struct Observation {
+    pub observed: Observed,
+    /// Where a Pod runs and what it uses, a Service's selector, a claim's volume (with children).
+    pub placed: Option<crate::placement::Placed>,
+    /// How long its check took.
+    pub check_took: Duration,
+}
+
+/// Assesses one object and reads what the store keeps of it: its key, resourceVersion, links
+/// and placement (with `children`), labels and notification annotations (with `keep_meta`), the
+/// compatibility labels, the spec when its changes are tracked, a Pod's images. None without a
+/// name. (Public for `examples/watch_cost.rs`, which measures the evaluator's work per update.)
+pub fn observe(
+    obj: &Arc<Value>,
+    initial: bool,
+    assessor: &mut Assessor,
+    children: bool,
+    keep_meta: bool,
+    now: Timestamp,
+) -> Option<Observation> {
+    let key = ObjectKey::of(obj)?;
+    let keep_spec = obj.get("spec").is_some() && crate::changes::tracks(&key.group, &key.kind);
+    let is_pod = key.group.is_empty() && key.kind == "Pod";
+    let started = std::time::Instant::now();
+    let assessment = assessor.assess(obj, now);
+    let check_took = started.elapsed();
+    let links = if children {
+        Links::of(obj, &key)
+    } else {
+        Links::default()
+    };
+    let resource_version = obj
+        .str_at(&["metadata", "resourceVersion"])
+        .unwrap_or_default()
+        .to_string();
+    let placed = if children {
+        crate::placement::Placed::of(obj, &key)
+    } else {
+        None
+    };
+    Some(Observation {
+        observed: Observed {
+            key,
+            resource_version,
+            links,
+            meta: if keep_meta {
+                Meta::of(obj)
+            } else {
+                Meta::default()
+            },
+            compat: crate::metrics::Compat::of(obj),
+            assessment,
+            initial,
+            spec: keep_spec.then(|| Arc::clone(obj)),
+            images: if is_pod {
+                crate::changes::pod_images(obj)
+            } else {
+                Vec::new()
+            },
+        },
+        placed,
+        check_took,
+    })
 }
 
 async fn discover_loop(

@@ -2,13 +2,22 @@
 //! metadata parsed for kube-rs's watcher. Parsing never fails on one bad object: metadata that
 //! does not parse is read leniently and the object is flagged, so the list or watch it came in
 //! keeps going.
+//!
+//! Two fields herald never reads are skipped while parsing, never built: `metadata.managedFields`
+//! (often most of an object's bytes) and the `kubectl.kubernetes.io/last-applied-configuration`
+//! annotation (a copy of the whole manifest as one string). Everything else is kept as it came.
 
 use std::borrow::Cow;
+use std::fmt;
 
 use kube::api::ApiResource;
 use kube::core::{DynamicResourceScope, ObjectMeta, Resource};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
-use serde_json::Value;
+use serde_json::{Map, Number, Value};
+
+/// The annotation `kubectl apply` leaves: the whole manifest as last applied, as a string.
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 #[derive(Debug, Clone)]
 pub struct RawObject {
@@ -20,13 +29,10 @@ pub struct RawObject {
 
 impl<'de> Deserialize<'de> for RawObject {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut value = Value::deserialize(d)?;
+        let value = d.deserialize_any(Skipping(Place::Object))?;
         let mut malformed = None;
         if !value.is_object() {
             malformed = Some(format!("not a JSON object: {value}"));
-        }
-        if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
-            meta.remove("managedFields");
         }
         let metadata = match value.get("metadata") {
             Some(m) => {
@@ -48,6 +54,100 @@ impl<'de> Deserialize<'de> for RawObject {
             value,
             malformed,
         })
+    }
+}
+
+/// Where a value is in the object, for what parsing leaves out of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Object,
+    Metadata,
+    Annotations,
+}
+
+/// Builds a JSON value as `Value`'s own parsing does, leaving out `metadata.managedFields` and
+/// the last-applied annotation (their bytes are read past, nothing is allocated for them). The
+/// deserializer's own bounds (serde_json's nesting limit) apply as they do to `Value`.
+struct Skipping(Place);
+
+impl<'de> DeserializeSeed<'de> for Skipping {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Skipping {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(n).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Value>()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let inner = match (self.0, key.as_str()) {
+                (Place::Metadata, "managedFields") | (Place::Annotations, LAST_APPLIED) => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+                (Place::Object, "metadata") => Some(Place::Metadata),
+                (Place::Metadata, "annotations") => Some(Place::Annotations),
+                _ => None,
+            };
+            let value = match inner {
+                Some(place) => map.next_value_seed(Skipping(place))?,
+                None => map.next_value::<Value>()?,
+            };
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
     }
 }
 
@@ -165,5 +265,79 @@ mod tests {
             "no name"
         );
         assert!(parse(json!([1])).malformed.is_some());
+    }
+
+    /// What kube-rs does with a line of a watch stream.
+    fn event(line: &str) -> serde_json::Result<RawObject> {
+        match serde_json::from_str::<kube::api::WatchEvent<RawObject>>(line)? {
+            kube::api::WatchEvent::Modified(o) => Ok(o),
+            _ => panic!("not MODIFIED"),
+        }
+    }
+
+    #[test]
+    fn managed_fields_and_last_applied_are_skipped_and_the_rest_kept_as_it_came() {
+        let sent = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "shop", "resourceVersion": "12",
+                "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:spec": {"f:replicas": {}}}}],
+                "labels": {"app": "web"},
+                "annotations": {LAST_APPLIED: "{\"kind\":\"Deployment\"}", "team": "shop"}},
+            "spec": {"replicas": 2.5, "big": 18446744073709551615u64, "neg": -3, "none": null,
+                     "managedFields": "kept: not metadata's",
+                     "template": {"metadata": {"annotations": {LAST_APPLIED: "kept: not the object's"}}},
+                     "list": [1, "two", [3], {"four": 4}], "yes": true},
+            "status": {"conditions": [{"type": "Available", "status": "True"}]}});
+        let line = json!({"type": "MODIFIED", "object": sent}).to_string();
+        let got = event(&line).unwrap();
+        assert!(got.malformed.is_none(), "{:?}", got.malformed);
+        let mut want: Value = serde_json::from_str(&sent.to_string()).unwrap();
+        let meta = want["metadata"].as_object_mut().unwrap();
+        meta.remove("managedFields");
+        meta["annotations"]
+            .as_object_mut()
+            .unwrap()
+            .remove(LAST_APPLIED);
+        assert_eq!(got.value, want);
+        assert_eq!(
+            got.value["metadata"]["annotations"],
+            json!({"team": "shop"})
+        );
+        assert_eq!(got.metadata.name.as_deref(), Some("web"));
+        // The same through `Value`'s own deserializer (tests and fixtures parse that way).
+        assert_eq!(parse(sent).value, want);
+    }
+
+    #[test]
+    fn skipped_fields_of_any_shape_and_misshapen_metadata_are_handled() {
+        // Skipped whatever they hold; annotations that are not a map are kept and flagged.
+        let o = event(r#"{"type":"MODIFIED","object":{"kind":"Pod","metadata":{"name":"a","managedFields":"x","annotations":{"kubectl.kubernetes.io/last-applied-configuration":{"a":[1,{"b":null}]}}}}}"#).unwrap();
+        assert!(o.malformed.is_none());
+        assert_eq!(o.value["metadata"], json!({"name": "a", "annotations": {}}));
+        let o = event(r#"{"type":"MODIFIED","object":{"kind":"Pod","metadata":{"name":"a","annotations":[1]}}}"#).unwrap();
+        assert!(o.malformed.unwrap().contains("annotations"));
+        assert_eq!(o.value["metadata"]["annotations"], json!([1]));
+        let o = event(r#"{"type":"MODIFIED","object":{"kind":"Pod","metadata":"x"}}"#).unwrap();
+        assert!(o.malformed.is_some());
+        let o = event(r#"{"type":"MODIFIED","object":"text"}"#).unwrap();
+        assert!(o.malformed.unwrap().starts_with("not a JSON object"));
+        // Invalid JSON in a skipped field is still an error, as before.
+        assert!(
+            event(r#"{"type":"MODIFIED","object":{"metadata":{"name":"a","managedFields":[1,}}}"#)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn nesting_is_bounded_in_kept_and_skipped_fields() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let kept = format!(r#"{{"type":"MODIFIED","object":{{"spec":{deep}}}}}"#);
+        assert!(event(&kept).is_err(), "past serde_json's nesting limit");
+        // A skipped field is read past without recursion or anything built (serde_json keeps
+        // a byte per level open, bounded by the line's length).
+        let skipped = format!(
+            r#"{{"type":"MODIFIED","object":{{"metadata":{{"name":"a","managedFields":{deep}}}}}}}"#
+        );
+        let o = event(&skipped).unwrap();
+        assert_eq!(o.value, json!({"metadata": {"name": "a"}}));
     }
 }
