@@ -291,10 +291,11 @@ async fn main() {
     let trickle_cpu = cpu1 - cpu0;
     let rss_after = rss_kib(pid);
 
-    // The whole objects API, then a Prometheus scrape: time, herald's CPU, bytes, and the most
-    // memory herald held while answering (VmHWM, reset first) over what it held before.
+    // A Prometheus scrape, then the whole objects API: time, herald's CPU, bytes, and the most
+    // memory herald held while answering (VmHWM, reset first) over what it held before. The
+    // scrape first: memory the larger answer freed but kept would hide the scrape's rise.
     let mut serve = Vec::new();
-    for path in ["/api/v1/objects", "/metrics"] {
+    for path in ["/metrics", "/api/v1/objects"] {
         reset_peak_rss(pid);
         let before = rss_kib(pid);
         let cpu0 = cpu_seconds(pid);
