@@ -188,6 +188,9 @@ async fn main() {
         "127.0.0.1:0".into(),
         "--config".into(),
         config.display().to_string(),
+        // Not the default herald-outbox.redb in the working directory (the repository's).
+        "--outbox".into(),
+        dir.join("outbox.redb").display().to_string(),
     ];
     if !children {
         args.push("--no-children".into());
