@@ -117,7 +117,9 @@ impl FakeApiServer {
         state.history_limit = options.history_limit;
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
-            changes: broadcast::channel(4096).0,
+            // Room for a burst of writes (a bench's updates sent as fast as they can be) before a
+            // watch falls behind and is ended.
+            changes: broadcast::channel(options.history_limit.clamp(4096, 1 << 16)).0,
             cut: watch::channel(0).0,
             down: AtomicBool::new(false),
             faults: Mutex::new(HashMap::new()),
@@ -477,10 +479,16 @@ async fn resource(
     };
     if let Some(name) = name {
         let st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
-        let found = st
-            .list(index, namespace, &Selector::default())
-            .find(|(_, o)| o["metadata"]["name"] == name)
-            .map(|(_, o)| (**o).clone());
+        // A look-up by key where the path names the object's whole key; else, as before, the
+        // first of that name among the type's objects in the path's namespace, if any.
+        let found = match (rt.namespaced, namespace) {
+            (true, Some(ns)) => st.get(index, ns, name).cloned(),
+            (false, None) => st.get(index, "", name).cloned(),
+            (_, ns) => st
+                .list(index, ns, &Selector::default())
+                .find(|(_, o)| o["metadata"]["name"] == name)
+                .map(|(_, o)| Arc::clone(o)),
+        };
         return match found {
             Some(o) => full(StatusCode::OK, &o),
             None => failure(
@@ -739,30 +747,41 @@ fn list(
         }
         None => (st.rv, None),
     };
-    let mut items = Vec::new();
+    // The page is written straight from the stored objects: no copy of them, no tree of the
+    // whole answer.
+    let mut items = Vec::with_capacity(64 * 1024);
+    let mut shown = 0usize;
     let mut next = None;
-    let mut remaining = 0usize;
-    for (key, o) in st.list(index, namespace, selector) {
-        if after.as_ref().is_some_and(|a| key.as_str() <= a.as_str()) {
-            continue;
+    let mut rest = st.list_after(index, namespace, after.as_deref(), selector);
+    for (key, o) in rest.by_ref() {
+        if shown > 0 {
+            items.push(b',');
         }
-        if items.len() == limit {
-            remaining += 1;
-            continue;
+        serde_json::to_writer(&mut items, &**o).expect("JSON");
+        shown += 1;
+        if shown == limit {
+            next = Some(key);
+            break;
         }
-        items.push((**o).clone());
-        next = Some(key);
     }
+    let remaining = rest.count();
     let mut metadata = json!({"resourceVersion": rv.to_string()});
     if remaining > 0 {
         metadata["continue"] = json!(format!("{rv}|{}", next.unwrap_or_default()));
         metadata["remainingItemCount"] = json!(remaining);
     }
-    full(
-        StatusCode::OK,
-        &json!({"kind": format!("{}List", rt.kind), "apiVersion": rt.api_version(),
-                "metadata": metadata, "items": items}),
-    )
+    let head = json!({"kind": format!("{}List", rt.kind), "apiVersion": rt.api_version(),
+                      "metadata": metadata});
+    let mut body = serde_json::to_vec(&head).expect("JSON");
+    body.pop(); // the closing brace: the items follow
+    body.extend_from_slice(b",\"items\":[");
+    body.extend_from_slice(&items);
+    body.extend_from_slice(b"]}");
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body)).boxed())
+        .expect("valid response")
 }
 
 type Frames = mpsc::Sender<Result<Frame<Bytes>, Infallible>>;

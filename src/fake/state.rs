@@ -106,9 +106,11 @@ impl State {
     }
 
     pub fn resource_index(&self, api_version: &str, kind: &str) -> Option<usize> {
+        // Without building each type's apiVersion: this runs on every write.
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
         self.resources
             .iter()
-            .position(|r| r.api_version() == api_version && r.kind == kind)
+            .position(|r| r.kind == kind && r.version == version && r.group == group)
     }
 
     /// The object of a type with this namespace (empty for cluster-scoped types) and name.
@@ -270,15 +272,46 @@ impl State {
             .map(|((_, ns, name), o)| (format!("{ns}/{name}"), o))
     }
 
-    /// Changes after `rv` for a type; `None` when `rv` is older than the history.
+    /// Objects of a type matching `selector`, in key order, optionally in one namespace,
+    /// starting after the key `after` (a continue token's `namespace/name`) if given. Starts at
+    /// its place in the map instead of walking the type's objects from the first.
+    pub fn list_after<'a>(
+        &'a self,
+        resource: usize,
+        namespace: Option<&'a str>,
+        after: Option<&str>,
+        selector: &'a Selector,
+    ) -> impl Iterator<Item = (String, &'a Arc<Value>)> + 'a {
+        use std::ops::Bound::{Excluded, Included, Unbounded};
+        let start = match after.map(|a| a.split_once('/').unwrap_or(("", a))) {
+            Some((ns, name)) => Excluded((resource, ns.to_string(), name.to_string())),
+            None => Included((
+                resource,
+                namespace.unwrap_or_default().to_string(),
+                String::new(),
+            )),
+        };
+        self.objects
+            .range((start, Unbounded))
+            .take_while(move |((r, ns, _), _)| {
+                *r == resource && namespace.is_none_or(|n| n >= ns.as_str())
+            })
+            .filter(move |((_, ns, _), _)| namespace.is_none_or(|n| n == ns))
+            .filter(move |(_, o)| selector.matches(o))
+            .map(|((_, ns, name), o)| (format!("{ns}/{name}"), o))
+    }
+
+    /// Changes after `rv` for a type; `None` when `rv` is older than the history. The history
+    /// is in resourceVersion order: the first change after `rv` is found by bisection.
     pub fn changes_since(&self, resource: usize, rv: u64) -> Option<Vec<Change>> {
         if rv < self.compacted {
             return None;
         }
+        let first = self.history.partition_point(|c| c.rv <= rv);
         Some(
             self.history
-                .iter()
-                .filter(|c| c.rv > rv && c.resource == resource)
+                .range(first..)
+                .filter(|c| c.resource == resource)
                 .cloned()
                 .collect(),
         )

@@ -1,0 +1,374 @@
+//! herald at scale (issue 18): a realistic cluster of 10,000 to 100,000 objects on the fake API
+//! server (Flux Kustomizations with inventories, HelmReleases, Argo CD Applications, and what they
+//! deployed: Deployments, ReplicaSets, Pods, Services, ConfigMaps, Nodes; about 2.4 KiB each with
+//! `managedFields`), `herald run` (the release binary, a process of its own) watching it.
+//!
+//! Measures herald's own CPU and resident memory (from `/proc`): to ready with every object in
+//! the store, then status flips in bulk (as fast as the fake server sends them) and trickling (one
+//! at a time with a pause), then `GET /api/v1/objects` and `GET /metrics` and the memory each
+//! takes while serving.
+//!
+//! `cargo bench --bench scale`; environment:
+//! - `HERALD_BENCH_OBJECTS` (default 10000): objects in the cluster;
+//! - `HERALD_BENCH_CHILDREN=off`: herald with `--no-children`, and the cluster is that many
+//!   Flux and Argo CD objects (the same parents, nothing deployed);
+//! - `HERALD_BENCH_UPDATES` (20000) and `HERALD_BENCH_TRICKLE` (2000): updates in bulk and
+//!   trickling; `HERALD_BENCH_PAUSE_US` (1000): the pause between trickling updates;
+//! - `HERALD_BENCH_HISTORY=off`: herald's history in memory instead of a file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use herald::fake::{FakeApiServer, Options, gitops_resources};
+use serde_json::Value;
+#[path = "common/cluster.rs"]
+mod cluster;
+#[path = "common/mod.rs"]
+mod common;
+
+use cluster::{PODS_PER_DEPLOYMENT, Unit};
+use common::{cpu_seconds, get, peak_rss_kib, reset_peak_rss, rss_kib};
+
+fn env_usize(var: &str, default: usize) -> usize {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+/// herald's path for an object as the fake server holds it.
+fn path_of(o: &Value) -> String {
+    let (group, _) = o["apiVersion"]
+        .as_str()
+        .unwrap_or_default()
+        .rsplit_once('/')
+        .unwrap_or(("core", ""));
+    let m = &o["metadata"];
+    format!(
+        "/api/v1/objects/{group}/{}/{}/{}",
+        o["kind"].as_str().unwrap_or_default(),
+        m["namespace"].as_str().unwrap_or("_"),
+        m["name"].as_str().unwrap_or_default()
+    )
+}
+
+/// Waits until herald is idle (no CPU tick in 200 ms) and each `(path, resourceVersion)` is in
+/// its store; returns herald's CPU seconds and the time when it went idle, read before the GETs
+/// that check.
+async fn settle(pid: u32, addr: &str, checks: &[(String, String)]) -> (f64, Instant) {
+    loop {
+        let before = cpu_seconds(pid);
+        let at = Instant::now();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if cpu_seconds(pid) - before > 0.011 {
+            continue;
+        }
+        let mut all = true;
+        for (path, rv) in checks {
+            let (status, body) = get(addr, path).await;
+            if status != 200 || !body.contains(&format!("\"resourceVersion\":\"{rv}\"")) {
+                all = false;
+                break;
+            }
+        }
+        if all {
+            return (before, at);
+        }
+    }
+}
+
+struct Updates {
+    units: Vec<Unit>,
+    /// (unit, deployment) of every Deployment, to pick Pods and Deployments uniformly.
+    slots: Vec<(usize, usize)>,
+    children: bool,
+    states: HashMap<(u8, usize, usize, usize), usize>,
+    seed: u64,
+}
+
+impl Updates {
+    fn next(&mut self) -> Value {
+        self.seed = self
+            .seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let r = (self.seed >> 33) as usize;
+        let class = if self.children { r % 10 } else { 9 };
+        let (kind, u, d, p) = match class {
+            0..=6 => {
+                let (u, d) = self.slots[(r / 10) % self.slots.len()];
+                (0u8, u, d, (r / 7) % PODS_PER_DEPLOYMENT)
+            }
+            7 | 8 => {
+                let (u, d) = self.slots[(r / 10) % self.slots.len()];
+                (1, u, d, 0)
+            }
+            _ => (2, (r / 10) % self.units.len(), 0, 0),
+        };
+        let state = self.states.entry((kind, u, d, p)).or_insert(0);
+        *state += 1;
+        let unit = &self.units[u];
+        match kind {
+            0 => cluster::pod(unit, d, p, *state),
+            1 => cluster::deployment(unit, d, *state),
+            _ => cluster::parent(unit, *state),
+        }
+    }
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let objects = env_usize("HERALD_BENCH_OBJECTS", 10_000);
+    let bulk = env_usize("HERALD_BENCH_UPDATES", 20_000);
+    let trickle = env_usize("HERALD_BENCH_TRICKLE", 2_000);
+    let pause = Duration::from_micros(env_usize("HERALD_BENCH_PAUSE_US", 1000) as u64);
+    let off = |var: &str| std::env::var(var).is_ok_and(|v| v == "off");
+    let children = !off("HERALD_BENCH_CHILDREN");
+
+    let options = Options {
+        history_limit: bulk + trickle + 10_000,
+        ..Options::default()
+    };
+    let server = FakeApiServer::start(gitops_resources(), options)
+        .await
+        .unwrap();
+    let units = cluster::units(objects, children);
+    // The object of each kind that herald lists last (the greatest namespace/name): when it is
+    // in the store, so are the others of its kind.
+    let mut last: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut count, mut bytes, mut sampled) = (0usize, 0usize, 0usize);
+    let t = Instant::now();
+    let mut apply = |o: Value| {
+        if count.is_multiple_of(17) {
+            bytes += serde_json::to_vec(&o).unwrap().len();
+            sampled += 1;
+        }
+        count += 1;
+        let kind = o["kind"].as_str().unwrap_or_default().to_string();
+        let key = format!(
+            "{}/{}",
+            o["metadata"]["namespace"].as_str().unwrap_or_default(),
+            o["metadata"]["name"].as_str().unwrap_or_default()
+        );
+        *by_kind.entry(kind.clone()).or_default() += 1;
+        let path = path_of(&o);
+        let entry = last.entry(kind).or_default();
+        if key > entry.0 {
+            *entry = (key, path);
+        }
+        server.apply(o).unwrap();
+    };
+    if children {
+        for n in 0..cluster::NODES {
+            apply(cluster::node(n));
+        }
+    }
+    for u in &units {
+        cluster::unit_objects(u, children, &mut apply);
+    }
+    let setup = t.elapsed();
+    let sentinels: Vec<String> = last.values().map(|(_, p)| p.clone()).collect();
+
+    let dir = std::env::temp_dir().join(format!("herald-scale-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
+    let config = dir.join("herald.yaml");
+    std::fs::write(&config, format!("watch: {{children: {children}}}\n")).unwrap();
+    let mut args = vec![
+        "run".to_string(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--config".into(),
+        config.display().to_string(),
+        // Not the default herald-outbox.redb in the working directory (the repository's).
+        "--outbox".into(),
+        dir.join("outbox.redb").display().to_string(),
+    ];
+    if !children {
+        args.push("--no-children".into());
+    }
+    if off("HERALD_BENCH_HISTORY") {
+        args.push("--no-history".into());
+    } else {
+        args.extend([
+            "--history".into(),
+            dir.join("history.redb").display().to_string(),
+        ]);
+    }
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args(&args)
+        .env("KUBECONFIG", &kubeconfig)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let stderr = child.stderr.take().unwrap();
+    let addr = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stderr).lines();
+        loop {
+            let line = lines.next().unwrap().unwrap();
+            if let Some(url) = line.strip_prefix("herald: serving on http://") {
+                std::thread::spawn(move || for _ in lines {});
+                return url.to_string();
+            }
+        }
+    })
+    .await
+    .unwrap();
+
+    // Ready, and the last object of every kind in the store.
+    let (ready_after, cpu_ready) = loop {
+        let mut all = get(&addr, "/readyz").await.0 == 200;
+        for p in &sentinels {
+            if !all {
+                break;
+            }
+            all = get(&addr, p).await.0 == 200;
+        }
+        if all {
+            break (started.elapsed(), cpu_seconds(pid));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let rss_ready = rss_kib(pid);
+    // What the start-up left to finish (the history, the first roll-ups) is not the updates'.
+    settle(pid, &addr, &[]).await;
+    let rss_settled = rss_kib(pid);
+
+    let mut updates = Updates {
+        slots: units
+            .iter()
+            .enumerate()
+            .flat_map(|(i, u)| (0..u.deployments).map(move |d| (i, d)))
+            .collect(),
+        units,
+        children,
+        states: HashMap::new(),
+        seed: 18,
+    };
+    let record = |c: herald::fake::Change, lasts: &mut BTreeMap<String, (String, String)>| {
+        let o = &c.object;
+        lasts.insert(
+            o["kind"].as_str().unwrap_or_default().to_string(),
+            (path_of(o), c.rv.to_string()),
+        );
+    };
+
+    // In bulk: built first, then sent as fast as the fake server takes them.
+    let batch: Vec<Value> = (0..bulk).map(|_| updates.next()).collect();
+    let mut lasts = BTreeMap::new();
+    let cpu0 = cpu_seconds(pid);
+    let t = Instant::now();
+    for o in batch {
+        record(server.apply(o).unwrap(), &mut lasts);
+    }
+    let sent_in = t.elapsed();
+    let checks: Vec<(String, String)> = lasts.values().cloned().collect();
+    let (cpu1, idle) = settle(pid, &addr, &checks).await;
+    let bulk_time = idle - t;
+    let bulk_cpu = cpu1 - cpu0;
+    let rss_bulk = rss_kib(pid);
+
+    // Trickling: one at a time, a pause after each.
+    let mut lasts = BTreeMap::new();
+    let cpu0 = cpu_seconds(pid);
+    let t = Instant::now();
+    for _ in 0..trickle {
+        let o = updates.next();
+        record(server.apply(o).unwrap(), &mut lasts);
+        tokio::time::sleep(pause).await;
+    }
+    let trickle_sent = t.elapsed();
+    let checks: Vec<(String, String)> = lasts.values().cloned().collect();
+    let (cpu1, _) = settle(pid, &addr, &checks).await;
+    let trickle_cpu = cpu1 - cpu0;
+    let rss_after = rss_kib(pid);
+
+    // A Prometheus scrape, then the whole objects API: time, herald's CPU, bytes, and the most
+    // memory herald held while answering (VmHWM, reset first) over what it held before. The
+    // scrape first: memory the larger answer freed but kept would hide the scrape's rise.
+    let mut serve = Vec::new();
+    for path in ["/metrics", "/api/v1/objects"] {
+        reset_peak_rss(pid);
+        let before = rss_kib(pid);
+        let cpu0 = cpu_seconds(pid);
+        let t = Instant::now();
+        let (status, body) = get(&addr, path).await;
+        let took = t.elapsed();
+        let cpu = cpu_seconds(pid) - cpu0;
+        assert_eq!(status, 200, "GET {path}");
+        let peak = peak_rss_kib(pid);
+        serve.push((path, took, cpu, body.len(), before, peak, rss_kib(pid)));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let kinds: Vec<String> = by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    println!(
+        "== herald at scale: {count} objects, children {} ==",
+        if children {
+            "on"
+        } else {
+            "off (--no-children)"
+        }
+    );
+    println!("objects: {}", kinds.join(", "));
+    println!(
+        "object size: {:.2} KiB on average (JSON, one in 17 measured); {} parents; fake server loaded in {:.1} s",
+        bytes as f64 / sampled.max(1) as f64 / 1024.0,
+        updates.units.len(),
+        setup.as_secs_f64()
+    );
+    println!(
+        "ready (every object in the store): {:.2} s, herald CPU {:.2} s, RSS {:.1} MiB ({:.1} MiB once settled)",
+        ready_after.as_secs_f64(),
+        cpu_ready,
+        mib(rss_ready),
+        mib(rss_settled)
+    );
+    let mix = if children {
+        "70% Pods' readiness, 20% Deployments' availableReplicas, 10% Flux/Argo CD Ready"
+    } else {
+        "Flux/Argo CD Ready"
+    };
+    println!(
+        "bulk: {bulk} updates ({mix}) sent in {:.2} s, all in herald's store after {:.2} s; herald CPU {:.2} s = {:.1} µs/update; RSS after {:.1} MiB",
+        sent_in.as_secs_f64(),
+        bulk_time.as_secs_f64(),
+        bulk_cpu,
+        bulk_cpu * 1e6 / bulk.max(1) as f64,
+        mib(rss_bulk)
+    );
+    println!(
+        "trickle: {trickle} updates, {} µs pause, sent in {:.2} s; herald CPU {:.2} s = {:.1} µs/update ({:.2}x bulk); RSS after {:.1} MiB",
+        pause.as_micros(),
+        trickle_sent.as_secs_f64(),
+        trickle_cpu,
+        trickle_cpu * 1e6 / trickle.max(1) as f64,
+        (trickle_cpu / trickle.max(1) as f64) / (bulk_cpu / bulk.max(1) as f64).max(1e-12),
+        mib(rss_after)
+    );
+    for (path, took, cpu, len, before, peak, after) in serve {
+        println!(
+            "GET {path}: {:.0} ms, herald CPU {:.0} ms, {:.1} MiB; RSS {:.1} MiB before, peak {:.1} (+{:.1}), {:.1} after",
+            took.as_secs_f64() * 1e3,
+            cpu * 1e3,
+            len as f64 / (1024.0 * 1024.0),
+            mib(before),
+            mib(peak),
+            mib(peak.saturating_sub(before)),
+            mib(after)
+        );
+    }
+}
