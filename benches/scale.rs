@@ -29,7 +29,7 @@ mod cluster;
 mod common;
 
 use cluster::{PODS_PER_DEPLOYMENT, Unit};
-use common::{cpu_seconds, get, peak_rss_kib, reset_peak_rss, rss_kib};
+use common::{cpu_seconds, cpu_split, get, peak_rss_kib, reset_peak_rss, rss_kib, thread_cpu};
 
 fn env_usize(var: &str, default: usize) -> usize {
     std::env::var(var)
@@ -241,6 +241,7 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let rss_ready = rss_kib(pid);
+    let ready_split = cpu_split(&BTreeMap::new(), &thread_cpu(pid));
     // What the start-up left to finish (the history, the first roll-ups) is not the updates'.
     settle(pid, &addr, &[]).await;
     let rss_settled = rss_kib(pid);
@@ -267,6 +268,7 @@ async fn main() {
     // In bulk: built first, then sent as fast as the fake server takes them.
     let batch: Vec<Value> = (0..bulk).map(|_| updates.next()).collect();
     let mut lasts = BTreeMap::new();
+    let threads0 = thread_cpu(pid);
     let cpu0 = cpu_seconds(pid);
     let t = Instant::now();
     for o in batch {
@@ -278,9 +280,11 @@ async fn main() {
     let bulk_time = idle - t;
     let bulk_cpu = cpu1 - cpu0;
     let rss_bulk = rss_kib(pid);
+    let bulk_split = cpu_split(&threads0, &thread_cpu(pid));
 
     // Trickling: one at a time, a pause after each.
     let mut lasts = BTreeMap::new();
+    let threads0 = thread_cpu(pid);
     let cpu0 = cpu_seconds(pid);
     let t = Instant::now();
     for _ in 0..trickle {
@@ -293,6 +297,7 @@ async fn main() {
     let (cpu1, _) = settle(pid, &addr, &checks).await;
     let trickle_cpu = cpu1 - cpu0;
     let rss_after = rss_kib(pid);
+    let trickle_split = cpu_split(&threads0, &thread_cpu(pid));
 
     // A Prometheus scrape, then the whole objects API: time, herald's CPU, bytes, and the most
     // memory herald held while answering (VmHWM, reset first) over what it held before. The
@@ -337,6 +342,7 @@ async fn main() {
         mib(rss_ready),
         mib(rss_settled)
     );
+    println!("  by thread: {ready_split}");
     let mix = if children {
         "70% Pods' readiness, 20% Deployments' availableReplicas, 10% Flux/Argo CD Ready"
     } else {
@@ -350,6 +356,7 @@ async fn main() {
         bulk_cpu * 1e6 / bulk.max(1) as f64,
         mib(rss_bulk)
     );
+    println!("  by thread: {bulk_split}");
     println!(
         "trickle: {trickle} updates, {} µs pause, sent in {:.2} s; herald CPU {:.2} s = {:.1} µs/update ({:.2}x bulk); RSS after {:.1} MiB",
         pause.as_micros(),
@@ -359,6 +366,7 @@ async fn main() {
         (trickle_cpu / trickle.max(1) as f64) / (bulk_cpu / bulk.max(1) as f64).max(1e-12),
         mib(rss_after)
     );
+    println!("  by thread: {trickle_split}");
     for (path, took, cpu, len, before, peak, after) in serve {
         println!(
             "GET {path}: {:.0} ms, herald CPU {:.0} ms, {:.1} MiB; RSS {:.1} MiB before, peak {:.1} (+{:.1}), {:.1} after",

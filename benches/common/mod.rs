@@ -64,3 +64,45 @@ pub fn peak_rss_kib(pid: u32) -> u64 {
 pub fn reset_peak_rss(pid: u32) {
     let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
 }
+
+/// CPU seconds per thread name of a process (threads of one name summed).
+#[allow(dead_code)]
+pub fn thread_cpu(pid: u32) -> std::collections::BTreeMap<String, f64> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for t in tasks.flatten() {
+        let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let name = head.split_once('(').map_or("", |(_, n)| n).to_string();
+        let f: Vec<f64> = rest
+            .split_whitespace()
+            .map(|v| v.parse().unwrap_or(0.0))
+            .collect();
+        let ticks = f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0);
+        *out.entry(name).or_default() += ticks / 100.0;
+    }
+    out
+}
+
+/// Where the CPU of a phase went, by thread name: `evaluator 1.20 s, tokio-rt-worker 0.80 s`.
+#[allow(dead_code)]
+pub fn cpu_split(
+    before: &std::collections::BTreeMap<String, f64>,
+    after: &std::collections::BTreeMap<String, f64>,
+) -> String {
+    let mut parts: Vec<(String, f64)> = after
+        .iter()
+        .map(|(n, v)| (n.clone(), v - before.get(n).copied().unwrap_or(0.0)))
+        .filter(|(_, d)| *d >= 0.005)
+        .collect();
+    parts.sort_by(|a, b| b.1.total_cmp(&a.1));
+    parts
+        .iter()
+        .map(|(n, d)| format!("{n} {d:.2} s"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -42,7 +42,8 @@ impl Pipeline {
             test: false,
             repo: self.repo_of(&t.meta),
             attempted: t.meta.attempted.as_deref().map(str::to_string),
-            warnings: self.warnings_of(&t.key, kind, t.to.as_ref()),
+            // Filled in by `notifications` when the event goes out.
+            warnings: Vec::new(),
             affected: t
                 .affected
                 .as_ref()
@@ -84,7 +85,7 @@ impl Pipeline {
 
     /// The notifications one event makes: one per receiver of the routes that take it, unless
     /// a silence covers it.
-    pub(super) fn notifications(&mut self, event: Event, now: Timestamp) -> Vec<Notification> {
+    pub(super) fn notifications(&mut self, mut event: Event, now: Timestamp) -> Vec<Notification> {
         let health = event.to.as_ref().or(event.from.as_ref()).map(|v| v.health);
         let status = event
             .to
@@ -104,7 +105,8 @@ impl Pipeline {
             self.stats.silenced.fetch_add(1, Ordering::Relaxed);
             return Vec::new();
         }
-        let vars = cel_vars(&event);
+        // Built when a route's `when` first needs them: most events meet no `when`.
+        let mut vars = None;
         let config = Arc::clone(&self.config);
         let programs = &mut self.programs;
         let stats = &self.stats;
@@ -118,7 +120,8 @@ impl Pipeline {
             let Some(program) = program else {
                 return false;
             };
-            match route::execute_when(program, &vars) {
+            let vars = vars.get_or_insert_with(|| cel_vars(&event));
+            match route::execute_when(program, vars) {
                 Ok(b) => b,
                 Err(e) => {
                     stats.errors.fetch_add(1, Ordering::Relaxed);
@@ -127,6 +130,18 @@ impl Pipeline {
                 }
             }
         });
+        let subscribed = crate::subscriptions::subscribers(
+            &event.annotations,
+            event.kind,
+            &self.config.receivers,
+        );
+        if taken.is_empty() && subscribed.is_empty() {
+            return Vec::new();
+        }
+        // The warnings under a troubled object are looked up only for an event that goes out.
+        if event.warnings.is_empty() {
+            event.warnings = self.warnings_of(&event.object, event.kind, event.to.as_ref());
+        }
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for r in taken {
@@ -147,11 +162,7 @@ impl Pipeline {
                 });
             }
         }
-        for (receiver, target, annotation) in crate::subscriptions::subscribers(
-            &event.annotations,
-            event.kind,
-            &self.config.receivers,
-        ) {
+        for (receiver, target, annotation) in subscribed {
             if target.is_none() && !seen.insert(receiver.clone()) {
                 continue;
             }
