@@ -33,6 +33,15 @@ fn cpu() -> f64 {
     ns / 1e9
 }
 
+fn rss_mib() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
 fn observed(key: ObjectKey, health: Health, links: Links) -> Observed {
     let mut a = Assessment::new(health, health == Health::Healthy, "Status");
     a.message = format!("{} is {health:?}", key.name);
@@ -170,6 +179,7 @@ fn main() {
         "objects | load (µs/object) | Pod flip (µs/update) | big parent's child flip (µs/update)"
     );
     for n in sizes {
+        let rss0 = rss_mib();
         let (objs, pods) = cluster(n);
         let total = objs.len();
         let mut store = Store::new(DEFAULT_RETENTION);
@@ -178,6 +188,7 @@ fn main() {
             store.apply(o, at);
         }
         let load = (cpu() - t) * 1e6 / total as f64;
+        let rss = rss_mib() - rss0;
         // Each update turns one Pod unhealthy or back: its ReplicaSet, Deployment and
         // Kustomization roll it up and change with it.
         let updates = 100_000;
@@ -235,6 +246,7 @@ fn main() {
         } else {
             "-".into()
         };
-        println!("{total} | {load:.1} | {pod_flip:.1} | {big}");
+        println!("{total} | {load:.1} | {rss:.1} | {pod_flip:.1} | {big}");
+        drop(store);
     }
 }
