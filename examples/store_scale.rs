@@ -176,7 +176,7 @@ fn main() {
     };
     let at = Timestamp::from_second(1_800_000_000).unwrap();
     println!(
-        "objects | load (µs/object) | Pod flip (µs/update) | big parent's child flip (µs/update)"
+        "objects | load (µs/object) | RSS growth loaded (MiB) | Pod flip (µs/update) | big parent's child flip (µs/update)"
     );
     for n in sizes {
         let rss0 = rss_mib();
