@@ -5,8 +5,6 @@
 //! herald's resident memory then, and how many updates per second it takes in afterwards.
 //! Run with `cargo bench --bench agent`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use herald::fake::{FakeApiServer, Options, gitops_resources};
@@ -106,27 +104,8 @@ async fn main() {
         ]);
     }
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
-        .args(&args)
-        .env("KUBECONFIG", &kubeconfig)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let (mut child, addr) = common::start_herald(&args, &kubeconfig).await;
     let pid = child.id();
-    let stderr = child.stderr.take().unwrap();
-    let addr = tokio::task::spawn_blocking(move || {
-        let mut lines = BufReader::new(stderr).lines();
-        loop {
-            let line = lines.next().unwrap().unwrap();
-            if let Some(url) = line.strip_prefix("herald: serving on http://") {
-                std::thread::spawn(move || for _ in lines {});
-                return url.to_string();
-            }
-        }
-    })
-    .await
-    .unwrap();
     // Ready, and every object in the store.
     let last_app = (0..OBJECTS)
         .rev()

@@ -6,8 +6,6 @@
 //! `cargo bench --bench events`; `HERALD_BENCH_STORM_SECS` (default 60) sets the paced storm's
 //! length, `HERALD_BENCH_BURST` (default 100,000) the events of the burst.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use herald::fake::{FakeApiServer, Options, events_resource, gitops_resources};
@@ -109,27 +107,12 @@ async fn main() {
     let kubeconfig = dir.join("kubeconfig");
     std::fs::write(&kubeconfig, server.kubeconfig()).unwrap();
     // Events are watched by default (`watch.events`).
-    let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
-        .args(["run", "--listen", "127.0.0.1:0"])
-        .env("KUBECONFIG", &kubeconfig)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let args: Vec<String> = ["run", "--listen", "127.0.0.1:0"]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    let (mut child, addr) = common::start_herald(&args, &kubeconfig).await;
     let pid = child.id();
-    let stderr = child.stderr.take().unwrap();
-    let addr = tokio::task::spawn_blocking(move || {
-        let mut lines = BufReader::new(stderr).lines();
-        loop {
-            let line = lines.next().unwrap().unwrap();
-            if let Some(url) = line.strip_prefix("herald: serving on http://") {
-                std::thread::spawn(move || for _ in lines {});
-                return url.to_string();
-            }
-        }
-    })
-    .await
-    .unwrap();
     let last_pod = format!(
         "/api/v1/objects/core/Pod/team-{}/web-{}",
         (PODS - 1) % 20,

@@ -17,8 +17,6 @@
 //! - `HERALD_BENCH_HISTORY=off`: herald's history in memory instead of a file.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use herald::fake::{FakeApiServer, Options, gitops_resources};
@@ -204,27 +202,8 @@ async fn main() {
         ]);
     }
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
-        .args(&args)
-        .env("KUBECONFIG", &kubeconfig)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let (mut child, addr) = common::start_herald(&args, &kubeconfig).await;
     let pid = child.id();
-    let stderr = child.stderr.take().unwrap();
-    let addr = tokio::task::spawn_blocking(move || {
-        let mut lines = BufReader::new(stderr).lines();
-        loop {
-            let line = lines.next().unwrap().unwrap();
-            if let Some(url) = line.strip_prefix("herald: serving on http://") {
-                std::thread::spawn(move || for _ in lines {});
-                return url.to_string();
-            }
-        }
-    })
-    .await
-    .unwrap();
 
     // Ready, and the last object of every kind in the store.
     let (ready_after, cpu_ready) = loop {

@@ -106,3 +106,37 @@ pub fn cpu_split(
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Starts the release `herald` with `args` and `KUBECONFIG`, and reads its standard error until
+/// it says where it serves (the rest of it is drained): the process and its address.
+#[allow(dead_code)]
+pub async fn start_herald(
+    args: &[String],
+    kubeconfig: &std::path::Path,
+) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start herald");
+    let stderr = child.stderr.take().expect("herald's stderr");
+    let addr = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stderr).lines();
+        loop {
+            let line = lines
+                .next()
+                .expect("herald exited before serving")
+                .expect("herald's stderr");
+            if let Some(url) = line.strip_prefix("herald: serving on http://") {
+                std::thread::spawn(move || for _ in lines {});
+                return url.to_string();
+            }
+        }
+    })
+    .await
+    .expect("reading herald's stderr");
+    (child, addr)
+}
