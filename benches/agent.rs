@@ -95,14 +95,7 @@ async fn main() {
         "--config".into(),
         config.display().to_string(),
     ];
-    if off("HERALD_BENCH_HISTORY") {
-        args.push("--no-history".into());
-    } else {
-        args.extend([
-            "--history".into(),
-            dir.join("history.redb").display().to_string(),
-        ]);
-    }
+    args.extend(common::history_args(&dir));
     let started = Instant::now();
     let (mut child, addr) = common::start_herald(&args, &kubeconfig).await;
     let pid = child.id();

@@ -140,3 +140,17 @@ pub async fn start_herald(
     .expect("reading herald's stderr");
     (child, addr)
 }
+
+/// herald's history for a bench: a redb file in `dir`, or in memory with
+/// `HERALD_BENCH_HISTORY=off`.
+#[allow(dead_code)]
+pub fn history_args(dir: &std::path::Path) -> Vec<String> {
+    if std::env::var("HERALD_BENCH_HISTORY").is_ok_and(|v| v == "off") {
+        vec!["--no-history".into()]
+    } else {
+        vec![
+            "--history".into(),
+            dir.join("history.redb").display().to_string(),
+        ]
+    }
+}

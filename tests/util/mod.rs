@@ -314,3 +314,29 @@ pub async fn serve(answers: impl Answers) -> std::net::SocketAddr {
     });
     addr
 }
+
+/// `promtool check metrics` on a scrape's text: whether it passed, and what it said.
+pub fn promtool_check_metrics(text: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut promtool =
+        std::process::Command::new(tool(&["/usr/bin/promtool", "/usr/local/bin/promtool"]))
+            .args(["check", "metrics"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run promtool");
+    promtool
+        .stdin
+        .take()
+        .expect("promtool's stdin")
+        .write_all(text.as_bytes())
+        .expect("write to promtool");
+    let out = promtool.wait_with_output().expect("promtool's output");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), said)
+}
