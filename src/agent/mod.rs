@@ -62,8 +62,9 @@ pub const NODES: (&str, &str) = ("", "Node");
 /// Events kept for `/api/v1/events`, at most.
 pub const EVENTS_KEPT: usize = 1000;
 
-/// One event herald detected in a transition, as `/api/v1/events` lists it.
-#[derive(Debug, Clone, serde::Serialize)]
+/// One event herald detected in a transition, as `/api/v1/events` lists it. Its one-line
+/// `summary` is written when it is listed: most are pushed out of the log unread.
+#[derive(Debug, Clone)]
 pub struct Logged {
     pub at: Timestamp,
     pub event: crate::config::EventKind,
@@ -72,11 +73,53 @@ pub struct Logged {
     pub to: Option<crate::store::Verdict>,
     pub message: String,
     /// For an event about a health rolled up from children: the first child behind it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
+    /// A change of spec or image, when that is the event.
+    pub change: Option<Arc<crate::changes::Change>>,
+}
+
+impl Logged {
     /// The event in one line, the child behind a rolled-up health named
     /// ([`crate::events::headline`]).
-    pub summary: String,
+    pub fn summary(&self) -> String {
+        match self.change.as_deref() {
+            Some(c) => crate::events::change_headline(self.event, &self.object, c),
+            None => crate::events::headline(
+                self.event,
+                &self.object,
+                self.to.as_ref(),
+                self.via.as_deref(),
+            ),
+        }
+    }
+}
+
+impl serde::Serialize for Logged {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Out<'a> {
+            at: &'a Timestamp,
+            event: crate::config::EventKind,
+            object: &'a crate::store::Key,
+            from: &'a Option<crate::store::Verdict>,
+            to: &'a Option<crate::store::Verdict>,
+            message: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            via: &'a Option<String>,
+            summary: String,
+        }
+        Out {
+            at: &self.at,
+            event: self.event,
+            object: &self.object,
+            from: &self.from,
+            to: &self.to,
+            message: &self.message,
+            via: &self.via,
+            summary: self.summary(),
+        }
+        .serialize(s)
+    }
 }
 
 /// What watchers hand the evaluator.
@@ -705,10 +748,7 @@ fn log_events(agent: &Agent, transitions: &[Transition]) {
                 to: t.to.clone(),
                 message: t.message.clone(),
                 via: via.map(str::to_string),
-                summary: match t.change.as_deref() {
-                    Some(c) => crate::events::change_headline(event, &t.key, c),
-                    None => crate::events::headline(event, &t.key, t.to.as_ref(), via),
-                },
+                change: t.change.clone(),
             });
         }
     }

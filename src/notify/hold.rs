@@ -74,9 +74,8 @@ impl Pipeline {
         {
             return Vec::new();
         }
-        let event = self.event(t, kind);
         let mut now_due = Vec::new();
-        for mut n in self.notifications(event, now) {
+        for mut n in self.notifications_of(t, kind, now) {
             let am = self
                 .config
                 .receivers

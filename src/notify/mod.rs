@@ -505,8 +505,7 @@ impl Pipeline {
                 // readiness episode starts or ends, nothing recovers, nothing is forgotten.
                 for kind in events::of(t) {
                     self.stats.events.fetch_add(1, Ordering::Relaxed);
-                    let event = self.event(t, kind);
-                    fresh.extend(self.notifications(event, now));
+                    fresh.extend(self.notifications_of(t, kind, now));
                 }
                 continue;
             }
@@ -529,8 +528,7 @@ impl Pipeline {
             let mut told = Vec::new();
             for kind in events::of(t) {
                 self.stats.events.fetch_add(1, Ordering::Relaxed);
-                let event = self.event(t, kind);
-                told.extend(self.notifications(event, now));
+                told.extend(self.notifications_of(t, kind, now));
             }
             fresh.extend(one_trouble_per_receiver(told));
         }

@@ -85,25 +85,45 @@ impl Pipeline {
 
     /// The notifications one event makes: one per receiver of the routes that take it, unless
     /// a silence covers it.
-    pub(super) fn notifications(&mut self, mut event: Event, now: Timestamp) -> Vec<Notification> {
-        let health = event.to.as_ref().or(event.from.as_ref()).map(|v| v.health);
-        let status = event
-            .to
-            .as_ref()
-            .map_or("", |v| v.status.as_str())
-            .to_string();
-        let routed = Routed {
-            event: event.kind,
-            kind: &event.object.kind,
-            namespace: &event.object.namespace,
-            name: &event.object.name,
-            labels: &event.labels,
-            health: health.unwrap_or(crate::health::Health::Unknown),
-            status: &status,
-        };
-        if self.silenced(event.kind, &routed, now) {
-            self.stats.silenced.fetch_add(1, Ordering::Relaxed);
+    pub(super) fn notifications(&mut self, event: Event, now: Timestamp) -> Vec<Notification> {
+        let Some(plan) = self.plan(&View::of_event(&event), now) else {
             return Vec::new();
+        };
+        self.deliver(plan, event, now)
+    }
+
+    /// The notifications the event of `kind` that `t` tells makes. The event itself (its id,
+    /// copies of the object's labels, annotations and children) is built only when some route
+    /// or subscription takes it: most transitions (a Pod's, a ReplicaSet's) go nowhere.
+    pub(super) fn notifications_of(
+        &mut self,
+        t: &Transition,
+        kind: EventKind,
+        now: Timestamp,
+    ) -> Vec<Notification> {
+        let Some(plan) = self.plan(&View::of_transition(t, kind), now) else {
+            return Vec::new();
+        };
+        let event = self.event(t, kind);
+        self.deliver(plan, event, now)
+    }
+
+    /// Where an event goes: the routes that take it and the subscriptions that ask for it;
+    /// none when nothing takes it or a silence covers it.
+    fn plan(&mut self, v: &View<'_>, now: Timestamp) -> Option<Plan> {
+        let health = v.to.or(v.from).map(|v| v.health);
+        let routed = Routed {
+            event: v.kind,
+            kind: &v.object.kind,
+            namespace: &v.object.namespace,
+            name: &v.object.name,
+            labels: v.labels,
+            health: health.unwrap_or(crate::health::Health::Unknown),
+            status: v.to.map_or("", |v| v.status.as_str()),
+        };
+        if self.silenced(v.kind, &routed, now) {
+            self.stats.silenced.fetch_add(1, Ordering::Relaxed);
+            return None;
         }
         // Built when a route's `when` first needs them: most events meet no `when`.
         let mut vars = None;
@@ -120,7 +140,7 @@ impl Pipeline {
             let Some(program) = program else {
                 return false;
             };
-            let vars = vars.get_or_insert_with(|| cel_vars(&event));
+            let vars = vars.get_or_insert_with(|| cel_vars(v, &config.cluster));
             match route::execute_when(program, vars) {
                 Ok(b) => b,
                 Err(e) => {
@@ -130,29 +150,41 @@ impl Pipeline {
                 }
             }
         });
-        let subscribed = crate::subscriptions::subscribers(
-            &event.annotations,
-            event.kind,
-            &self.config.receivers,
-        );
+        let subscribed =
+            crate::subscriptions::subscribers(v.annotations, v.kind, &self.config.receivers);
         if taken.is_empty() && subscribed.is_empty() {
-            return Vec::new();
+            return None;
         }
+        Some(Plan {
+            taken: taken
+                .into_iter()
+                .map(|r| Taken {
+                    receivers: r.receivers.clone(),
+                    path: r.path.clone(),
+                    wait_for: r.wait_for,
+                })
+                .collect(),
+            subscribed,
+        })
+    }
+
+    /// The notifications of `event` to where `plan` says.
+    fn deliver(&mut self, plan: Plan, mut event: Event, now: Timestamp) -> Vec<Notification> {
         // The warnings under a troubled object are looked up only for an event that goes out.
         if event.warnings.is_empty() {
             event.warnings = self.warnings_of(&event.object, event.kind, event.to.as_ref());
         }
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        for r in taken {
-            for receiver in &r.receivers {
+        for r in plan.taken {
+            for receiver in r.receivers {
                 // Two routes naming the same receiver send it once.
                 if !seen.insert(receiver.clone()) {
                     continue;
                 }
                 out.push(Notification {
                     id: 0,
-                    receiver: receiver.clone(),
+                    receiver,
                     route: r.path.clone(),
                     event: event.clone(),
                     due: later(now, r.wait_for),
@@ -162,7 +194,7 @@ impl Pipeline {
                 });
             }
         }
-        for (receiver, target, annotation) in subscribed {
+        for (receiver, target, annotation) in plan.subscribed {
             if target.is_none() && !seen.insert(receiver.clone()) {
                 continue;
             }
@@ -179,6 +211,58 @@ impl Pipeline {
         }
         out
     }
+}
+
+/// What routing reads of an event, borrowed from the event or from the transition it would be
+/// made of.
+struct View<'a> {
+    kind: EventKind,
+    object: &'a crate::store::ObjectKey,
+    labels: &'a std::collections::BTreeMap<String, String>,
+    annotations: &'a std::collections::BTreeMap<String, String>,
+    from: Option<&'a crate::store::Verdict>,
+    to: Option<&'a crate::store::Verdict>,
+    message: &'a str,
+}
+
+impl<'a> View<'a> {
+    fn of_event(e: &'a Event) -> Self {
+        View {
+            kind: e.kind,
+            object: &e.object,
+            labels: &e.labels,
+            annotations: &e.annotations,
+            from: e.from.as_ref(),
+            to: e.to.as_ref(),
+            message: &e.message,
+        }
+    }
+
+    fn of_transition(t: &'a Transition, kind: EventKind) -> Self {
+        View {
+            kind,
+            object: &t.key,
+            labels: &t.meta.labels,
+            annotations: &t.meta.annotations,
+            from: t.from.as_ref(),
+            to: t.to.as_ref(),
+            message: &t.message,
+        }
+    }
+}
+
+/// A route that takes an event: what its notifications need of it.
+struct Taken {
+    receivers: Vec<String>,
+    path: String,
+    wait_for: std::time::Duration,
+}
+
+/// Where one event goes.
+struct Plan {
+    taken: Vec<Taken>,
+    /// Receiver, target and annotation of each subscription that asks for it.
+    subscribed: Vec<(String, Option<String>, String)>,
 }
 
 /// The route at `path` (`routes[0].routes[1]`).
@@ -210,11 +294,11 @@ pub(super) fn event_id(source: &str) -> String {
 
 /// What a route's `when` sees: `event`, `object` (kind, name, namespace, labels), `old` and
 /// `new` (health, ready, status, revision, suspended, sync).
-fn cel_vars(e: &Event) -> Vec<(&'static str, Value)> {
+fn cel_vars(e: &View<'_>, cluster: &str) -> Vec<(&'static str, Value)> {
     vec![
         (
             "event",
-            json!({"type": e.kind.as_str(), "cluster": e.cluster, "message": e.message}),
+            json!({"type": e.kind.as_str(), "cluster": cluster, "message": e.message}),
         ),
         (
             "object",
