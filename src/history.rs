@@ -926,8 +926,9 @@ fn write_batch(
         }
         let mut bytes = meta.get("bytes")?.map_or(0, |v| v.value());
         let cap = limits.max_per_object.max(1);
-        let mut kept: std::collections::HashMap<ObjectIds, u32> =
-            std::collections::HashMap::with_capacity(batch.len());
+        // The records go in by id (appended); their index entries and counts after, in key
+        // order, so that the B-tree is walked leaf after leaf rather than at random.
+        let mut index: Vec<(ObjectIds, u64, u64)> = Vec::with_capacity(batch.len());
         let mut value = Vec::with_capacity(1024);
         for s in batch {
             value.clear();
@@ -936,34 +937,34 @@ fn write_batch(
             }
             let id = id_at(s.at).max(*last + 1);
             *last = id;
-            let o = ObjectIds::of(&s.object);
             let key_len = object_key_len(&s.object);
             records.insert(id, value.as_slice())?;
-            by.insert((o.name, o.group, id), ())?;
             bytes += value.len() as u64 + key_len + OVERHEAD;
-            let n = match kept.get_mut(&o) {
-                Some(n) => n,
-                None => {
-                    let stored = counts.get((o.name, o.group))?.map_or(0, |v| v.value());
-                    kept.entry(o).or_insert(stored)
-                }
-            };
-            *n += 1;
-            while *n > cap {
-                let oldest = by
-                    .range((o.name, o.group, 0)..=(o.name, o.group, u64::MAX))?
-                    .next()
-                    .transpose()?
-                    .map(|(k, _)| k.value().2);
-                let Some(old) = oldest else { break };
-                by.remove((o.name, o.group, old))?;
-                if let Some(v) = records.remove(old)? {
-                    bytes = bytes.saturating_sub(v.value().len() as u64 + key_len + OVERHEAD);
-                }
-                *n -= 1;
-            }
+            index.push((ObjectIds::of(&s.object), id, key_len));
         }
-        for (o, n) in kept {
+        index.sort_unstable_by_key(|(o, id, _)| (o.name, o.group, *id));
+        for (o, id, _) in &index {
+            by.insert((o.name, o.group, *id), ())?;
+        }
+        // Each object once: its count, and its oldest dropped past the cap.
+        for same in index.chunk_by(|a, b| a.0 == b.0) {
+            let (o, _, key_len) = same[0];
+            let stored = counts.get((o.name, o.group))?.map_or(0, |v| v.value());
+            let mut n = stored.saturating_add(same.len() as u32);
+            if n > cap {
+                let doomed: Vec<u64> = by
+                    .range((o.name, o.group, 0)..=(o.name, o.group, u64::MAX))?
+                    .take((n - cap) as usize)
+                    .map(|e| e.map(|(k, _)| k.value().2))
+                    .collect::<Result<_, _>>()?;
+                for old in doomed {
+                    by.remove((o.name, o.group, old))?;
+                    if let Some(v) = records.remove(old)? {
+                        bytes = bytes.saturating_sub(v.value().len() as u64 + key_len + OVERHEAD);
+                    }
+                    n -= 1;
+                }
+            }
             counts.insert((o.name, o.group), n)?;
         }
         meta.insert("bytes", bytes)?;
