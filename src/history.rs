@@ -9,6 +9,12 @@
 //!
 //! Reads are redb read transactions (MVCC): they never block the writer, and each is bounded
 //! (a page size and a scan budget).
+//!
+//! The writer's work per record is kept small (issue 18): the index by object is keyed by
+//! integers (hashes of the object's kind, namespace and name and of its group, then the id), so
+//! comparing keys is comparing integers; a batch's records are appended by id, then their index
+//! entries are inserted in key order, and each object's count is read and written once per
+//! batch. A file of schema 1 (the index keyed by text) is moved to schema 2 at open, in steps.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
