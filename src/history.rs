@@ -9,8 +9,13 @@
 //!
 //! Reads are redb read transactions (MVCC): they never block the writer, and each is bounded
 //! (a page size and a scan budget).
+//!
+//! The writer's work per record is kept small (issue 18): the index by object is keyed by
+//! integers (hashes of the object's kind, namespace and name and of its group, then the id), so
+//! comparing keys is comparing integers; a batch's records are appended by id, then their index
+//! entries are inserted in key order, and each object's count is read and written once per
+//! batch. A file of schema 1 (the index keyed by text) is moved to schema 2 at open, in steps.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
@@ -29,18 +34,28 @@ use crate::store::{ObjectKey, Verdict};
 
 /// Every record, by id (`at` in µs × 1024 + a sequence): oldest first.
 const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
-/// Each object's records: (`kind/namespace/name/group`, kind lower-cased, id).
-const BY_OBJECT: TableDefinition<(&str, u64), ()> = TableDefinition::new("by-object");
-/// Records kept per object.
-const COUNTS: TableDefinition<&str, u32> = TableDefinition::new("counts");
-/// `schema`, `bytes` (the records' size as stored, indexes included).
+/// Each object's records: (the object's name hash, its group's hash, id); see [`ObjectIds`].
+/// Fixed-width keys: they compare as integers (no text, no UTF-8 check) and keep the index
+/// small.
+const BY_OBJECT: TableDefinition<(u64, u64, u64), ()> = TableDefinition::new("by-object-2");
+/// Records kept per object: (name hash, group hash).
+const COUNTS: TableDefinition<(u64, u64), u32> = TableDefinition::new("counts-2");
+/// Schema 1's index and counts, by `kind/namespace/name/group` (kind lower-cased) as text:
+/// read once to move a file to schema 2, then deleted.
+const V1_BY_OBJECT: TableDefinition<(&str, u64), ()> = TableDefinition::new("by-object");
+const V1_COUNTS: TableDefinition<&str, u32> = TableDefinition::new("counts");
+/// `schema`, `bytes` (the records' size as stored, indexes included), `migrated` (while a
+/// schema 1 file is being moved to schema 2: the last record id indexed anew).
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
-const SCHEMA: u64 = 1;
+/// 2: the index by object keyed by hashes (1: by text).
+const SCHEMA: u64 = 2;
+/// Records indexed anew in one transaction while moving a schema 1 file.
+const MIGRATE_STEP: usize = 20_000;
 /// Records waiting for the writer, at most; more are dropped (and counted).
 pub const QUEUE: usize = 4096;
 /// Records committed together, at most.
-const BATCH: usize = 1000;
+const BATCH: usize = 4096;
 /// A batch is committed at least this often.
 const BATCH_EVERY: Duration = Duration::from_secs(1);
 /// A synced commit follows at most this long after an unsynced one.
@@ -246,8 +261,9 @@ pub struct Page {
     pub next: Option<u64>,
 }
 
-/// `kind/namespace/name/group`, the kind lower-cased: a prefix of kind, namespace and name
-/// finds the object whatever its group.
+/// `kind/namespace/name/group`, the kind lower-cased: schema 1's key, and what a record's
+/// size counts for its index entry.
+#[cfg(test)]
 fn object_key(k: &ObjectKey) -> String {
     format!(
         "{}/{}/{}/{}",
@@ -256,6 +272,61 @@ fn object_key(k: &ObjectKey) -> String {
         k.name,
         k.group
     )
+}
+
+/// The length of [`object_key`], without building it.
+fn object_key_len(k: &ObjectKey) -> u64 {
+    (k.kind.len() + k.namespace.len() + k.name.len() + k.group.len() + 3) as u64
+}
+
+/// FNV-1a over parts separated by `/`: stable across processes and versions.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    fn byte(&mut self, b: u8) {
+        self.0 ^= u64::from(b);
+        self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+    }
+    fn part(&mut self, s: &str) -> &mut Self {
+        for b in s.bytes() {
+            self.byte(b);
+        }
+        self.byte(b'/');
+        self
+    }
+    fn lower(&mut self, s: &str) -> &mut Self {
+        for b in s.bytes() {
+            self.byte(b.to_ascii_lowercase());
+        }
+        self.byte(b'/');
+        self
+    }
+}
+
+/// An object's place in the index: a hash of its kind (lower-cased), namespace and name, so that
+/// a query by those three finds every group's records in one range, and a hash of its group.
+/// Two objects whose hashes collide share an index range (and a `maxPerObject` budget): readers
+/// check each record's object, so they never show one object's records as another's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ObjectIds {
+    name: u64,
+    group: u64,
+}
+
+impl ObjectIds {
+    fn of(k: &ObjectKey) -> Self {
+        ObjectIds {
+            name: name_hash(&k.kind, &k.namespace, &k.name),
+            group: Fnv::new().part(&k.group).0,
+        }
+    }
+}
+
+fn name_hash(kind: &str, namespace: &str, name: &str) -> u64 {
+    Fnv::new().lower(kind).part(namespace).part(name).0
 }
 
 fn cut(s: &mut String) {
@@ -334,14 +405,23 @@ impl History {
             txn.open_table(COUNTS).map_err(|e| err(&e))?;
             let mut meta = txn.open_table(META).map_err(|e| err(&e))?;
             let schema = meta.get("schema").map_err(|e| err(&e))?.map(|v| v.value());
-            if let Some(s) = schema.filter(|s| *s != SCHEMA) {
-                return Err(err(&format!(
-                    "schema {s}, this herald reads {SCHEMA}: move the file away"
-                )));
+            match schema {
+                // Moved below, in steps.
+                Some(1) => {}
+                Some(SCHEMA) => {}
+                None => {
+                    meta.insert("schema", SCHEMA).map_err(|e| err(&e))?;
+                }
+                Some(s) => {
+                    return Err(err(&format!(
+                        "schema {s}, this herald reads {SCHEMA} (and moves 1 to it): move the \
+                         file away"
+                    )));
+                }
             }
-            meta.insert("schema", SCHEMA).map_err(|e| err(&e))?;
         }
         txn.commit().map_err(|e| err(&e))?;
+        migrate_v1(&db).map_err(|e| err(&e))?;
         let db = Arc::new(db);
         // What is past the retention goes at once, not a minute later.
         History::prune_db(&db, &limits, clock.now()).map_err(|e| err(&e))?;
@@ -564,35 +644,33 @@ impl History {
         let wanted = |s: &Stored| q.types.is_empty() || q.types.iter().any(|t| s.record.is(t));
         if let (Some(kind), Some(ns), Some(name)) = (&q.kind, &q.namespace, &q.name) {
             let by = r.open_table(BY_OBJECT).map_err(|e| self.err(e))?;
-            let prefix = format!("{}/{ns}/{name}/", kind.to_ascii_lowercase());
-            let mut objects: BTreeSet<String> = BTreeSet::new();
-            let mut at = prefix.clone();
+            let h = name_hash(kind, ns, name);
+            let mut groups: Vec<u64> = Vec::new();
+            let mut at = 0u64;
             // One step per group: the first entry past the last group found.
-            while objects.len() < MAX_GROUPS {
+            while groups.len() < MAX_GROUPS {
                 let next = by
-                    .range((at.as_str(), 0)..)
+                    .range((h, at, 0)..=(h, u64::MAX, u64::MAX))
                     .map_err(|e| self.err(e))?
                     .next()
                     .transpose()
                     .map_err(|e| self.err(e))?;
                 let Some((k, _)) = next else { break };
-                let (obj, _) = k.value();
-                if !obj.starts_with(&prefix) {
-                    break;
-                }
-                objects.insert(obj.to_string());
-                at = format!("{obj}\u{0}");
+                let (_, g, _) = k.value();
+                groups.push(g);
+                let Some(after) = g.checked_add(1) else { break };
+                at = after;
             }
             let mut ids: Vec<u64> = Vec::new();
             let mut looked = 0;
-            for obj in &objects {
+            for g in &groups {
                 for e in by
-                    .range((obj.as_str(), floor)..(obj.as_str(), top))
+                    .range((h, *g, floor)..(h, *g, top))
                     .map_err(|e| self.err(e))?
                     .rev()
                 {
                     let (k, _) = e.map_err(|e| self.err(e))?;
-                    ids.push(k.value().1);
+                    ids.push(k.value().2);
                     looked += 1;
                     if looked >= SCAN_BUDGET {
                         break;
@@ -612,7 +690,11 @@ impl History {
                 let Ok(s) = serde_json::from_slice::<Stored>(v.value()) else {
                     continue;
                 };
-                if wanted(&s) {
+                // The hash found it; the record says whether it is that object.
+                let o = &s.object;
+                let same =
+                    o.kind.eq_ignore_ascii_case(kind) && o.namespace == *ns && o.name == *name;
+                if same && wanted(&s) {
                     page.items.push((id, s));
                 }
             }
@@ -664,24 +746,34 @@ impl History {
         let by = r.open_table(BY_OBJECT).map_err(|e| self.err(e))?;
         let mut ids: Vec<u64> = Vec::new();
         let floor = self.oldest_kept();
+        let mut seen = std::collections::HashSet::new();
+        let wanted: std::collections::HashSet<&ObjectKey> = objects.iter().collect();
         for o in objects {
-            let key = object_key(o);
+            let ids_of = ObjectIds::of(o);
+            // Objects whose hashes are the same share a range: read it once.
+            if !seen.insert(ids_of) {
+                continue;
+            }
             for e in by
-                .range((key.as_str(), floor)..=(key.as_str(), u64::MAX))
+                .range((ids_of.name, ids_of.group, floor)..=(ids_of.name, ids_of.group, u64::MAX))
                 .map_err(|e| self.err(e))?
                 .rev()
                 .take(limit)
             {
                 let (k, _) = e.map_err(|e| self.err(e))?;
-                ids.push(k.value().1);
+                ids.push(k.value().2);
             }
         }
         ids.sort_unstable_by(|a, b| b.cmp(a));
-        ids.truncate(limit);
-        let mut out = Vec::with_capacity(ids.len());
+        ids.dedup();
+        let mut out = Vec::with_capacity(ids.len().min(limit));
         for id in ids {
+            if out.len() == limit {
+                break;
+            }
             if let Some(v) = records.get(id).map_err(|e| self.err(e))?
                 && let Ok(s) = serde_json::from_slice::<Stored>(v.value())
+                && wanted.contains(&s.object)
             {
                 out.push(s);
             }
@@ -693,6 +785,65 @@ impl History {
 impl Drop for History {
     fn drop(&mut self) {
         self.tx.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
+/// Moves a schema 1 file to schema 2: indexes every record anew by hashes, in transactions of
+/// [`MIGRATE_STEP`] records, noting the last id done, so that a crash part way resumes where it
+/// stopped; then deletes the old index and counts and says schema 2. The records themselves and
+/// their counted size do not change.
+fn migrate_v1(db: &Database) -> Result<(), redb::Error> {
+    loop {
+        let txn = db.begin_write()?;
+        {
+            let mut meta = txn.open_table(META)?;
+            if meta.get("schema")?.map(|v| v.value()) != Some(1) {
+                return Ok(());
+            }
+            let from = meta.get("migrated")?.map(|v| v.value());
+            let records = txn.open_table(RECORDS)?;
+            let mut by = txn.open_table(BY_OBJECT)?;
+            let mut counts: std::collections::HashMap<ObjectIds, u32> =
+                std::collections::HashMap::new();
+            let mut done = 0;
+            let mut last = from;
+            let range = match from {
+                Some(f) => records.range(f.saturating_add(1)..)?,
+                None => records.range(0..)?,
+            };
+            for e in range {
+                let (k, v) = e?;
+                let id = k.value();
+                last = Some(id);
+                done += 1;
+                // A record that does not read is left without an index entry, as the readers
+                // skip it anyway; pruning still removes it by age and size.
+                if let Ok(s) = serde_json::from_slice::<Stored>(v.value()) {
+                    let ids = ObjectIds::of(&s.object);
+                    by.insert((ids.name, ids.group, id), ())?;
+                    *counts.entry(ids).or_default() += 1;
+                }
+                if done >= MIGRATE_STEP {
+                    break;
+                }
+            }
+            let mut table = txn.open_table(COUNTS)?;
+            for (ids, n) in counts {
+                let before = table.get((ids.name, ids.group))?.map_or(0, |v| v.value());
+                table.insert((ids.name, ids.group), before + n)?;
+            }
+            if done < MIGRATE_STEP {
+                drop(records);
+                txn.delete_table(V1_BY_OBJECT)?;
+                txn.delete_table(V1_COUNTS)?;
+                meta.remove("migrated")?;
+                meta.insert("schema", SCHEMA)?;
+                tracing::info!("history: the file moved to schema {SCHEMA}");
+            } else if let Some(l) = last {
+                meta.insert("migrated", l)?;
+            }
+        }
+        txn.commit()?;
     }
 }
 
@@ -716,33 +867,39 @@ fn remove_oldest(
     mut go: impl FnMut(u64, u64) -> bool,
 ) -> Result<usize, redb::Error> {
     let mut records = txn.open_table(RECORDS)?;
-    let mut doomed: Vec<(u64, String, u64)> = Vec::new();
+    let mut doomed: Vec<(u64, Option<ObjectIds>, u64)> = Vec::new();
     for e in records.iter()? {
         let (k, v) = e?;
         let id = k.value();
         let size = v.value().len() as u64;
-        let object = serde_json::from_slice::<Stored>(v.value())
-            .map(|s| object_key(&s.object))
-            .unwrap_or_default();
-        let size = size + object.len() as u64 + OVERHEAD;
+        let (object, len) = serde_json::from_slice::<Stored>(v.value())
+            .map(|s| (Some(ObjectIds::of(&s.object)), object_key_len(&s.object)))
+            .unwrap_or((None, 0));
+        let size = size + len + OVERHEAD;
         if doomed.len() >= max || !go(id, size) {
             break;
         }
         doomed.push((id, object, size));
     }
     let mut by = txn.open_table(BY_OBJECT)?;
-    let mut counts = txn.open_table(COUNTS)?;
+    let mut gone: std::collections::HashMap<ObjectIds, u32> = std::collections::HashMap::new();
     let mut freed = 0;
     for (id, object, size) in &doomed {
         records.remove(*id)?;
-        by.remove((object.as_str(), *id))?;
-        let left = counts.get(object.as_str())?.map_or(0, |v| v.value());
-        if left <= 1 {
-            counts.remove(object.as_str())?;
-        } else {
-            counts.insert(object.as_str(), left - 1)?;
+        if let Some(o) = object {
+            by.remove((o.name, o.group, *id))?;
+            *gone.entry(*o).or_default() += 1;
         }
         freed += size;
+    }
+    let mut counts = txn.open_table(COUNTS)?;
+    for (o, n) in gone {
+        let left = counts.get((o.name, o.group))?.map_or(0, |v| v.value());
+        if left <= n {
+            counts.remove((o.name, o.group))?;
+        } else {
+            counts.insert((o.name, o.group), left - n)?;
+        }
     }
     let mut meta = txn.open_table(META)?;
     let bytes = meta.get("bytes")?.map_or(0, |v| v.value());
@@ -751,7 +908,7 @@ fn remove_oldest(
 }
 
 /// Writes one batch: each record under a fresh id, the object's oldest dropped past
-/// `max_per_object`.
+/// `max_per_object`. Each object's count is read once and written once per batch.
 fn write_batch(
     db: &Database,
     batch: &[Stored],
@@ -774,32 +931,47 @@ fn write_batch(
             *last = records.last()?.map_or(0, |(k, _)| k.value());
         }
         let mut bytes = meta.get("bytes")?.map_or(0, |v| v.value());
+        let cap = limits.max_per_object.max(1);
+        // The records go in by id (appended); their index entries and counts after, in key
+        // order, so that the B-tree is walked leaf after leaf rather than at random.
+        let mut index: Vec<(ObjectIds, u64, u64)> = Vec::with_capacity(batch.len());
+        let mut value = Vec::with_capacity(1024);
         for s in batch {
-            let Ok(value) = serde_json::to_vec(s) else {
+            value.clear();
+            if serde_json::to_writer(&mut value, s).is_err() {
                 continue;
-            };
+            }
             let id = id_at(s.at).max(*last + 1);
             *last = id;
-            let object = object_key(&s.object);
+            let key_len = object_key_len(&s.object);
             records.insert(id, value.as_slice())?;
-            by.insert((object.as_str(), id), ())?;
-            bytes += value.len() as u64 + object.len() as u64 + OVERHEAD;
-            let mut n = counts.get(object.as_str())?.map_or(0, |v| v.value()) + 1;
-            while n > limits.max_per_object.max(1) {
-                let oldest = by
-                    .range((object.as_str(), 0)..=(object.as_str(), u64::MAX))?
-                    .next()
-                    .transpose()?
-                    .map(|(k, _)| k.value().1);
-                let Some(old) = oldest else { break };
-                by.remove((object.as_str(), old))?;
-                if let Some(v) = records.remove(old)? {
-                    bytes = bytes
-                        .saturating_sub(v.value().len() as u64 + object.len() as u64 + OVERHEAD);
+            bytes += value.len() as u64 + key_len + OVERHEAD;
+            index.push((ObjectIds::of(&s.object), id, key_len));
+        }
+        index.sort_unstable_by_key(|(o, id, _)| (o.name, o.group, *id));
+        for (o, id, _) in &index {
+            by.insert((o.name, o.group, *id), ())?;
+        }
+        // Each object once: its count, and its oldest dropped past the cap.
+        for same in index.chunk_by(|a, b| a.0 == b.0) {
+            let (o, _, key_len) = same[0];
+            let stored = counts.get((o.name, o.group))?.map_or(0, |v| v.value());
+            let mut n = stored.saturating_add(same.len() as u32);
+            if n > cap {
+                let doomed: Vec<u64> = by
+                    .range((o.name, o.group, 0)..=(o.name, o.group, u64::MAX))?
+                    .take((n - cap) as usize)
+                    .map(|e| e.map(|(k, _)| k.value().2))
+                    .collect::<Result<_, _>>()?;
+                for old in doomed {
+                    by.remove((o.name, o.group, old))?;
+                    if let Some(v) = records.remove(old)? {
+                        bytes = bytes.saturating_sub(v.value().len() as u64 + key_len + OVERHEAD);
+                    }
+                    n -= 1;
                 }
-                n -= 1;
             }
-            counts.insert(object.as_str(), n)?;
+            counts.insert((o.name, o.group), n)?;
         }
         meta.insert("bytes", bytes)?;
     }

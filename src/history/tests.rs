@@ -352,3 +352,132 @@ fn a_warning_storm_writes_about_log2_n_records() {
     // A jump past several doublings is one record.
     assert!(warning_worth_recording(5, 1000));
 }
+
+/// Writes a schema 1 file as herald before schema 2 did: the index and counts by text. With
+/// `done`, the move to schema 2 had got that far (up to that many records) before a crash.
+fn schema_1_file(path: &Path, records: &[Stored], done: Option<usize>) {
+    let db = Database::create(path).unwrap();
+    let txn = db.begin_write().unwrap();
+    {
+        let mut table = txn.open_table(RECORDS).unwrap();
+        let mut by = txn.open_table(V1_BY_OBJECT).unwrap();
+        let mut counts = txn.open_table(V1_COUNTS).unwrap();
+        let mut meta = txn.open_table(META).unwrap();
+        let mut new_by = txn.open_table(BY_OBJECT).unwrap();
+        let mut new_counts = txn.open_table(COUNTS).unwrap();
+        let mut bytes = 0;
+        for (i, s) in records.iter().enumerate() {
+            let id = id_at(s.at) + i as u64;
+            let value = serde_json::to_vec(s).unwrap();
+            let object = object_key(&s.object);
+            table.insert(id, value.as_slice()).unwrap();
+            by.insert((object.as_str(), id), ()).unwrap();
+            let n = counts
+                .get(object.as_str())
+                .unwrap()
+                .map_or(0, |v| v.value());
+            counts.insert(object.as_str(), n + 1).unwrap();
+            bytes += value.len() as u64 + object.len() as u64 + OVERHEAD;
+            if done.is_some_and(|d| i < d) {
+                let o = ObjectIds::of(&s.object);
+                new_by.insert((o.name, o.group, id), ()).unwrap();
+                let n = new_counts
+                    .get((o.name, o.group))
+                    .unwrap()
+                    .map_or(0, |v| v.value());
+                new_counts.insert((o.name, o.group), n + 1).unwrap();
+                meta.insert("migrated", id).unwrap();
+            }
+        }
+        meta.insert("schema", 1).unwrap();
+        meta.insert("bytes", bytes).unwrap();
+    }
+    txn.commit().unwrap();
+}
+
+#[test]
+fn a_schema_1_file_moves_to_schema_2_whole() {
+    for done in [None, Some(3)] {
+        let dir =
+            std::env::temp_dir().join(format!("herald-history-v1-{}-{done:?}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("history.redb");
+        let other_group = ObjectKey::new("example.com", "Kustomization", "flux-system", "apps");
+        let mut records = Vec::new();
+        for i in 0..8 {
+            let object = match i % 3 {
+                0 => key("apps"),
+                1 => key("infra"),
+                _ => other_group.clone(),
+            };
+            records.push(Stored {
+                at: at(i),
+                object,
+                record: flip(i as usize),
+            });
+        }
+        schema_1_file(&path, &records, done);
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(at(100)));
+        let limits = Limits {
+            max_per_object: 3,
+            ..Limits::default()
+        };
+        let h = History::open(&path, limits, clock).unwrap();
+        assert_eq!(h.len(), 8);
+        let bytes = h.bytes();
+        {
+            let r = h.db.begin_read().unwrap();
+            let meta = r.open_table(META).unwrap();
+            assert_eq!(meta.get("schema").unwrap().unwrap().value(), SCHEMA);
+            assert!(meta.get("migrated").unwrap().is_none());
+            assert!(r.open_table(V1_BY_OBJECT).is_err(), "the old index is gone");
+            assert!(r.open_table(V1_COUNTS).is_err(), "the old counts are gone");
+        }
+        // Every group's records of one kind, namespace and name, newest first.
+        let page = h
+            .changes(&Query {
+                kind: Some("kustomization".into()),
+                namespace: Some("flux-system".into()),
+                name: Some("apps".into()),
+                limit: 10,
+                ..Query::default()
+            })
+            .unwrap();
+        let ats: Vec<Timestamp> = page.items.iter().map(|(_, s)| s.at).collect();
+        assert_eq!(ats, [at(6), at(5), at(3), at(2), at(0)], "{done:?}");
+        let infra = h.timeline(&[key("infra")], 10).unwrap();
+        assert_eq!(infra.len(), 3);
+        // The counts came along: one more record of `apps` drops its oldest (at 0).
+        h.record(&key("apps"), at(50), flip(9));
+        h.flush();
+        let apps: Vec<Timestamp> = h
+            .timeline(&[key("apps")], 10)
+            .unwrap()
+            .iter()
+            .map(|s| s.at)
+            .collect();
+        assert_eq!(apps, [at(50), at(6), at(3)], "{done:?}");
+        assert!(h.bytes() > bytes - 600, "the size is still counted");
+        h.close();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let dir = std::env::temp_dir().join(format!("herald-history-v9-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("history.redb");
+    {
+        let db = Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(META).unwrap().insert("schema", 9).unwrap();
+        txn.commit().unwrap();
+    }
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
+    let e = History::open(&path, Limits::default(), clock).unwrap_err();
+    assert!(e.to_string().contains("schema 9"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
