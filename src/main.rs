@@ -13,9 +13,9 @@ use herald::cli::{Cli, Command, check, config, demo, lua, notify, route, run};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// How long mimalloc waits before it returns freed memory to the system, unless
-/// `MIMALLOC_PURGE_DELAY` says. Its default (1 s) left the pages of the first lists resident: 40
-/// to 50 MiB of 10,000 objects' start-up (BENCHMARKS.md, "Memory at ready"). 10 ms cost 8% more
-/// CPU to ready at 100,000 objects; 100 ms about nothing.
+/// `MIMALLOC_PURGE_DELAY` says. Its default (1 s) left the pages freed during the first lists
+/// resident: about 30 MiB at 10,000 objects (BENCHMARKS.md, "Memory at ready"). 10 ms cost 8%
+/// more CPU to ready at 100,000 objects; 100 ms about nothing.
 #[cfg(not(feature = "system-allocator"))]
 const PURGE_DELAY_MS: std::ffi::c_long = 100;
 
