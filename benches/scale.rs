@@ -14,7 +14,10 @@
 //!   Flux and Argo CD objects (the same parents, nothing deployed);
 //! - `HERALD_BENCH_UPDATES` (20000) and `HERALD_BENCH_TRICKLE` (2000): updates in bulk and
 //!   trickling; `HERALD_BENCH_PAUSE_US` (1000): the pause between trickling updates;
-//! - `HERALD_BENCH_HISTORY=off`: herald's history in memory instead of a file.
+//! - `HERALD_BENCH_HISTORY=off`: herald's history in memory instead of a file;
+//! - `HERALD_BENCH_STOP=ready`: stop herald (SIGKILL) once ready and settled, skipping the
+//!   updates; with `HERALD_BENCH_BIN` and `HERALD_BENCH_WRAP` (benches/common) for a heap
+//!   profile at ready: what a killed process had not freed is what it held.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -196,7 +199,7 @@ async fn main() {
     args.extend(common::history_args(&dir));
     let started = Instant::now();
     let (mut child, addr) = common::start_herald(&args, &kubeconfig).await;
-    let pid = child.id();
+    let pid = common::herald_pid(&child);
 
     // Ready, and the last object of every kind in the store.
     let (ready_after, cpu_ready) = loop {
@@ -217,6 +220,29 @@ async fn main() {
     // What the start-up left to finish (the history, the first roll-ups) is not the updates'.
     settle(pid, &addr, &[]).await;
     let rss_settled = rss_kib(pid);
+    if std::env::var("HERALD_BENCH_STOP").is_ok_and(|v| v == "ready") {
+        // Resident memory by kind: anonymous (the heap, stacks) and file-backed (the code).
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let split: Vec<&str> = status
+            .lines()
+            .filter(|l| l.starts_with("RssAnon") || l.starts_with("RssFile"))
+            .collect();
+        println!("settled: {}", split.join(", ").replace('\t', " "));
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+        let _ = child.wait();
+        let _ = std::fs::remove_dir_all(&dir);
+        println!(
+            "ready (every object in the store, {count} objects): {:.2} s, herald CPU {:.2} s, RSS {:.1} MiB ({:.1} MiB once settled)",
+            ready_after.as_secs_f64(),
+            cpu_ready,
+            mib(rss_ready),
+            mib(rss_settled)
+        );
+        println!("  by thread: {ready_split}");
+        return;
+    }
 
     let mut updates = Updates {
         slots: units

@@ -109,13 +109,29 @@ pub fn cpu_split(
 
 /// Starts the release `herald` with `args` and `KUBECONFIG`, and reads its standard error until
 /// it says where it serves (the rest of it is drained): the process and its address.
+///
+/// `HERALD_BENCH_BIN` names another herald executable (one built with the `system-allocator`
+/// feature, say); `HERALD_BENCH_WRAP` a command that runs it (`heaptrack -o /tmp/herald`), its
+/// words split at spaces; [`herald_pid`] then finds herald under it.
 #[allow(dead_code)]
 pub async fn start_herald(
     args: &[String],
     kubeconfig: &std::path::Path,
 ) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+    let bin = std::env::var("HERALD_BENCH_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_herald").to_string());
+    let wrap = std::env::var("HERALD_BENCH_WRAP").unwrap_or_default();
+    let mut words = wrap.split_whitespace();
+    let mut command = match words.next() {
+        Some(first) => {
+            let mut c = std::process::Command::new(first);
+            c.args(words).arg(&bin);
+            c
+        }
+        None => std::process::Command::new(&bin),
+    };
+    let mut child = command
         .args(args)
         .env("KUBECONFIG", kubeconfig)
         .stderr(std::process::Stdio::piped())
@@ -153,4 +169,39 @@ pub fn history_args(dir: &std::path::Path) -> Vec<String> {
             dir.join("history.redb").display().to_string(),
         ]
     }
+}
+
+/// herald's process id: the child's, or under `HERALD_BENCH_WRAP` the first process named as
+/// herald's executable among its descendants (searched breadth first, at most 64 processes).
+#[allow(dead_code)]
+pub fn herald_pid(child: &std::process::Child) -> u32 {
+    if std::env::var("HERALD_BENCH_WRAP").is_ok_and(|w| !w.trim().is_empty()) {
+        let bin = std::env::var("HERALD_BENCH_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_herald").to_string());
+        // The kernel keeps 15 bytes of a process's name.
+        let name: String = std::path::Path::new(&bin)
+            .file_name()
+            .map_or("herald".into(), |n| {
+                n.to_string_lossy().chars().take(15).collect()
+            });
+        let mut queue = std::collections::VecDeque::from([child.id()]);
+        let mut seen = 0;
+        while let Some(pid) = queue.pop_front() {
+            seen += 1;
+            if seen > 64 {
+                break;
+            }
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            if pid != child.id() && comm.trim() == name {
+                return pid;
+            }
+            let kids = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+                .unwrap_or_default();
+            queue.extend(
+                kids.split_whitespace()
+                    .filter_map(|k| k.parse::<u32>().ok()),
+            );
+        }
+    }
+    child.id()
 }
