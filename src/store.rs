@@ -186,8 +186,10 @@ pub struct Observed {
     pub images: Vec<(String, String, String)>,
 }
 
-/// What routing and subscriptions read of an object besides its assessment.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What routing and subscriptions read of an object besides its assessment. The store keeps
+/// one copy of each distinct `Meta` (the Pods of one ReplicaSet, the objects of one release
+/// carry the same labels), shared by the objects that carry it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Meta {
     pub labels: BTreeMap<String, String>,
     /// Only the notification annotations (`notifications.argoproj.io/…`, `herald.io/…`).
@@ -413,12 +415,15 @@ impl Entry {
 pub struct Store {
     /// Looked up by hash: a lookup costs the same at any size, where comparing keys field by
     /// field down a tree grew with the store.
-    entries: FastMap<Key, Entry>,
+    /// Boxed: a slot of the map is a pointer, not a whole entry, spare slots included.
+    entries: FastMap<Key, Box<Entry>>,
     /// The same keys in order, for what is listed or looked up by range.
     order: BTreeSet<Key>,
     retention: SignedDuration,
     rollup: bool,
     keys: HashSet<Key, Fast>,
+    /// The distinct labels and annotations objects carry, each kept once.
+    metas: HashSet<Arc<Meta>, Fast>,
     /// Parent → children, with how many declarations back each link.
     down: FastMap<Node, Counted<Key>>,
     /// Child → parents.
@@ -446,6 +451,7 @@ impl Store {
             retention,
             rollup: true,
             keys: HashSet::default(),
+            metas: HashSet::default(),
             down: FastMap::default(),
             up: FastMap::default(),
             applications: FastMap::default(),
@@ -467,6 +473,16 @@ impl Store {
     pub fn without_rollup(mut self) -> Store {
         self.rollup = false;
         self
+    }
+
+    /// The store's one copy of `meta`.
+    fn intern_meta(&mut self, meta: Meta) -> Arc<Meta> {
+        if let Some(m) = self.metas.get(&meta) {
+            return Arc::clone(m);
+        }
+        let m = Arc::new(meta);
+        self.metas.insert(Arc::clone(&m));
+        m
     }
 
     fn intern(&mut self, key: ObjectKey) -> Key {
@@ -545,7 +561,7 @@ impl Store {
             .entries
             .get(&key)
             .filter(|e| e.is_live())
-            .map(Entry::verdict);
+            .map(|e| e.verdict());
         if !same_links {
             let children: Vec<Key> = links.children.into_iter().map(|c| self.intern(c)).collect();
             let parents: Vec<Node> = links
@@ -575,7 +591,7 @@ impl Store {
                 self.order.insert(Arc::clone(&key));
                 self.entries.insert(
                     Arc::clone(&key),
-                    Entry {
+                    Box::new(Entry {
                         resource_version: String::new(),
                         own: own.clone(),
                         rollup: None,
@@ -590,12 +606,16 @@ impl Store {
                         culprits: Vec::new(),
                         spec: None,
                         images: None,
-                    },
+                    }),
                 );
             }
             // Its own children changed (or it is new): their healths are gathered again.
             self.gather(&key);
         }
+        let meta = match self.entries.get(&key) {
+            Some(e) if *e.meta == meta => None,
+            _ => Some(self.intern_meta(meta)),
+        };
         let e = self.entries.get_mut(&key).expect("inserted above");
         e.resource_version = resource_version;
         e.compat = compat;
@@ -603,8 +623,8 @@ impl Store {
         // roll-up below needs to travel up.
         let own_changed = e.own != own;
         e.own = own;
-        if *e.meta != meta {
-            e.meta = Arc::new(meta);
+        if let Some(meta) = meta {
+            e.meta = meta;
         }
         if before.is_none() {
             // New, or back after a deletion (its history stays).
@@ -882,7 +902,7 @@ impl Store {
             .range::<ObjectKey, _>(&from..)
             .take_while(|k| k.group == group && k.kind == kind)
             .filter(|k| {
-                self.entries.get(*k).is_some_and(Entry::is_live)
+                self.entries.get(*k).is_some_and(|e| e.is_live())
                     && in_scope(k)
                     && !listed.contains(k.as_ref())
             })
@@ -919,6 +939,7 @@ impl Store {
             }
         }
         self.keys.retain(|k| Arc::strong_count(k) > 1);
+        self.metas.retain(|m| Arc::strong_count(m) > 1);
         self.warnings.prune(now);
         self.placement.prune();
     }
@@ -934,14 +955,14 @@ impl Store {
     }
 
     pub fn get(&self, key: &ObjectKey) -> Option<&Entry> {
-        self.entries.get(key)
+        self.entries.get(key).map(|e| &**e)
     }
 
     /// Live (not deleted) objects.
     pub fn live(&self) -> impl Iterator<Item = (&Key, &Entry)> {
         self.order
             .iter()
-            .filter_map(|k| self.entries.get_key_value(k))
+            .filter_map(|k| self.entries.get_key_value(k).map(|(k, e)| (k, &**e)))
             .filter(|(_, e)| e.is_live())
     }
 
@@ -952,7 +973,7 @@ impl Store {
         let from = after.map_or(Bound::Unbounded, Bound::Excluded);
         self.order
             .range::<ObjectKey, _>((from, Bound::Unbounded))
-            .filter_map(|k| self.entries.get_key_value(k))
+            .filter_map(|k| self.entries.get_key_value(k).map(|(k, e)| (k, &**e)))
             .filter(|(_, e)| e.is_live())
     }
 
@@ -1112,7 +1133,7 @@ impl Store {
                 .entries
                 .get(&key)
                 .filter(|e| e.is_live())
-                .map(Entry::verdict);
+                .map(|e| e.verdict());
             if before.is_none() {
                 continue;
             }
@@ -1348,7 +1369,7 @@ impl Store {
             if budget == 0 {
                 break;
             }
-            if !self.entries.get(pod).is_some_and(Entry::is_live) {
+            if !self.entries.get(pod).is_some_and(|e| e.is_live()) {
                 continue;
             }
             let mut seen: HashSet<Key> = HashSet::from([Arc::clone(pod)]);
@@ -1450,7 +1471,7 @@ impl Store {
         self.order
             .range::<ObjectKey, _>(&from..)
             .take_while(move |k| k.group.is_empty() && k.kind == kind && k.namespace == namespace)
-            .filter_map(|k| self.entries.get_key_value(k))
+            .filter_map(|k| self.entries.get_key_value(k).map(|(k, e)| (k, &**e)))
             .filter(|(_, e)| e.is_live())
     }
 
@@ -1530,7 +1551,14 @@ impl<K: Ord> Counted<K> {
     fn add(&mut self, k: K) {
         match self.0.binary_search_by(|(x, _)| x.cmp(&k)) {
             Ok(i) => self.0[i].1 += 1,
-            Err(i) => self.0.insert(i, (k, 1)),
+            Err(i) => {
+                // Most objects have one parent or a few children: grown one at a time, not by
+                // doubling from four, which left most of each vector spare.
+                if self.0.len() == self.0.capacity() && self.0.len() < 8 {
+                    self.0.reserve_exact(1);
+                }
+                self.0.insert(i, (k, 1));
+            }
         }
     }
 
@@ -1602,6 +1630,10 @@ impl History {
             && let Some(oldest) = self.changes.pop_front()
         {
             self.before = oldest.to;
+        }
+        if self.changes.len() == self.changes.capacity() && self.changes.len() < 4 {
+            // Most objects change rarely: room for one more, not for four.
+            self.changes.reserve_exact(1);
         }
         self.changes.push_back(Change {
             at: t.at,
