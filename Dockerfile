@@ -14,8 +14,8 @@ COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/usr/local/cargo/git \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked --target x86_64-unknown-linux-musl --bin herald \
- && cp target/x86_64-unknown-linux-musl/release/herald /usr/local/bin/herald
+    cargo build --profile dist --locked --target x86_64-unknown-linux-musl --bin herald \
+ && cp target/x86_64-unknown-linux-musl/dist/herald /usr/local/bin/herald
 
 FROM gcr.io/distroless/static-debian12:nonroot
 LABEL org.opencontainers.image.title="herald" \
