@@ -475,10 +475,14 @@ impl Store {
         self
     }
 
-    /// The store's one copy of `meta`.
+    /// The store's one copy of `meta`. Copies no object holds any more go at each prune, or
+    /// sooner when they outnumber the objects (labels that change on every update).
     fn intern_meta(&mut self, meta: Meta) -> Arc<Meta> {
         if let Some(m) = self.metas.get(&meta) {
             return Arc::clone(m);
+        }
+        if self.metas.len() > 2 * self.entries.len() + 1024 {
+            self.metas.retain(|m| Arc::strong_count(m) > 1);
         }
         let m = Arc::new(meta);
         self.metas.insert(Arc::clone(&m));
@@ -1714,6 +1718,51 @@ mod tests {
             images: Vec::new(),
         };
         s.apply(seen, now(at))
+    }
+
+    #[test]
+    fn objects_with_the_same_labels_share_one_copy_until_none_holds_it() {
+        let pod = |name: &str, app: &str| {
+            json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": name, "namespace": "shop", "labels": {"app": app, "tier": "web"}},
+                "status": {"phase": "Running"}})
+        };
+        let key = |name: &str| ObjectKey::new("", "Pod", "shop", name);
+        let mut s = Store::new(DEFAULT_RETENTION);
+        apply_all(&mut s, pod("a", "web"), 0);
+        apply_all(&mut s, pod("b", "web"), 0);
+        apply_all(&mut s, pod("c", "api"), 0);
+        let meta = |s: &Store, name: &str| Arc::clone(&s.get(&key(name)).unwrap().meta);
+        assert!(Arc::ptr_eq(&meta(&s, "a"), &meta(&s, "b")));
+        assert!(!Arc::ptr_eq(&meta(&s, "a"), &meta(&s, "c")));
+        assert_eq!(meta(&s, "a").labels["app"], "web");
+        assert_eq!(s.metas.len(), 2);
+        // Relabelled, both leave the old copy; the next prune drops it.
+        apply_all(&mut s, pod("a", "shop"), 1);
+        apply_all(&mut s, pod("b", "shop"), 1);
+        assert!(Arc::ptr_eq(&meta(&s, "a"), &meta(&s, "b")));
+        assert_eq!(meta(&s, "b").labels["app"], "shop");
+        s.prune(now(2));
+        assert_eq!(s.metas.len(), 2);
+        assert!(s.metas.iter().all(|m| m.labels["app"] != "web"));
+    }
+
+    #[test]
+    fn labels_that_change_on_every_update_do_not_pile_up() {
+        let mut s = Store::new(DEFAULT_RETENTION);
+        for i in 0..5000 {
+            apply_all(
+                &mut s,
+                json!({"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": "p", "namespace": "shop", "labels": {"n": i.to_string()}}}),
+                0,
+            );
+        }
+        assert!(
+            s.metas.len() <= 2 * s.entries.len() + 1025,
+            "{}",
+            s.metas.len()
+        );
     }
 
     #[test]
