@@ -363,18 +363,17 @@ impl History {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
         }
-        let mut db = Database::builder()
+        let db = Database::builder()
             .set_cache_size(CACHE_BYTES)
             .create(path)
             .map_err(|e| err(&e))?;
         // A file well past its bound (a lower `maxBytes` than before: the file is normally about
-        // 2.3 times the records, see BENCHMARKS.md) is compacted, at open only.
+        // 2.3 times the records, see BENCHMARKS.md) is compacted, at open only: once its schema
+        // is known to be this herald's (a file of another is refused untouched, one of schema 1
+        // moved first).
         let file = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        if file > limits.max_bytes.saturating_mul(3) {
-            let _ = Self::prune_db(&db, &limits, Timestamp::now());
-            let _ = db.compact();
-        }
-        History::start(db, shown, limits, clock)
+        let compact = file > limits.max_bytes.saturating_mul(3);
+        History::start(db, shown, limits, clock, compact)
     }
 
     /// The history in memory, at most [`MEMORY_MAX_BYTES`] (`--no-history`: the same API, lost
@@ -385,14 +384,16 @@ impl History {
             .set_cache_size(CACHE_BYTES)
             .create_with_backend(redb::backends::InMemoryBackend::new())
             .expect("an in-memory database opens");
-        History::start(db, "(memory)".into(), limits, clock).expect("an in-memory history starts")
+        History::start(db, "(memory)".into(), limits, clock, false)
+            .expect("an in-memory history starts")
     }
 
     fn start(
-        db: Database,
+        mut db: Database,
         shown: String,
         limits: Limits,
         clock: Arc<dyn Clock>,
+        compact: bool,
     ) -> Result<Arc<History>, HistoryError> {
         let err = |e: &dyn std::fmt::Display| HistoryError {
             path: shown.clone(),
@@ -422,6 +423,10 @@ impl History {
         }
         txn.commit().map_err(|e| err(&e))?;
         migrate_v1(&db).map_err(|e| err(&e))?;
+        if compact {
+            let _ = Self::prune_db(&db, &limits, clock.now());
+            let _ = db.compact();
+        }
         let db = Arc::new(db);
         // What is past the retention goes at once, not a minute later.
         History::prune_db(&db, &limits, clock.now()).map_err(|e| err(&e))?;

@@ -33,6 +33,7 @@ unsafe extern "C" {
     // mimalloc's own, linked with the allocator.
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
     fn mi_collect(force: bool);
+    fn mi_thread_init();
 }
 
 /// Sets the purge delay and starts the thread that purges (`herald run` only).
@@ -45,6 +46,9 @@ fn purge_freed_memory() {
     let _ = std::thread::Builder::new()
         .name("herald-purge".into())
         .spawn(|| {
+            // SAFETY: sets up this thread's heap, as its first allocation would: `mi_collect`
+            // on a thread without one returns before it purges anything.
+            unsafe { mi_thread_init() };
             loop {
                 std::thread::sleep(PURGE_EVERY);
                 // SAFETY: collects this thread's (empty) heap and purges the process's

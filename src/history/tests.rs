@@ -474,10 +474,24 @@ fn a_newer_schema_is_refused() {
         let db = Database::create(&path).unwrap();
         let txn = db.begin_write().unwrap();
         txn.open_table(META).unwrap().insert("schema", 9).unwrap();
+        txn.open_table(RECORDS)
+            .unwrap()
+            .insert(1, &[b'x'; 4096][..])
+            .unwrap();
         txn.commit().unwrap();
     }
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
-    let e = History::open(&path, Limits::default(), clock).unwrap_err();
+    // Far over a small bound: still refused before anything is pruned or compacted.
+    let tiny = Limits {
+        max_bytes: 1,
+        ..Limits::default()
+    };
+    let e = History::open(&path, tiny, clock).unwrap_err();
     assert!(e.to_string().contains("schema 9"), "{e}");
+    let db = Database::open(&path).unwrap();
+    let txn = db.begin_read().unwrap();
+    assert!(txn.open_table(RECORDS).unwrap().get(1).unwrap().is_some());
+    drop(txn);
+    drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }
