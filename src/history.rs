@@ -16,6 +16,7 @@
 //! entries are inserted in key order, and each object's count is read and written once per
 //! batch. A file of schema 1 (the index keyed by text) is moved to schema 2 at open, in steps.
 
+use std::hash::Hasher as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
@@ -279,30 +280,59 @@ fn object_key_len(k: &ObjectKey) -> u64 {
     (k.kind.len() + k.namespace.len() + k.name.len() + k.group.len() + 3) as u64
 }
 
-/// FNV-1a over parts separated by `/`: stable across processes and versions.
-struct Fnv(u64);
+/// The file's own key for the index's hashes, random, made with the file and kept in it: a
+/// name whose hash collides with another object's cannot be computed without it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct IndexKey(u64, u64);
 
-impl Fnv {
-    fn new() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
+const INDEX_KEY: [&str; 2] = ["index-key-0", "index-key-1"];
+
+impl IndexKey {
+    /// The key `meta` holds; none in a file made before keys were.
+    fn read(meta: &impl ReadableTable<&'static str, u64>) -> Result<Option<Self>, redb::Error> {
+        let k0 = meta.get(INDEX_KEY[0])?.map(|v| v.value());
+        let k1 = meta.get(INDEX_KEY[1])?.map(|v| v.value());
+        Ok(k0.zip(k1).map(|(a, b)| IndexKey(a, b)))
     }
-    fn byte(&mut self, b: u8) {
-        self.0 ^= u64::from(b);
-        self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+
+    /// The key of the file whose transaction `txn` is ([`History::start`] made it).
+    fn of(txn: &WriteTransaction) -> Result<Self, redb::Error> {
+        let meta = txn.open_table(META)?;
+        Ok(Self::read(&meta)?.unwrap_or(IndexKey(0, 0)))
     }
+
+    fn random() -> Self {
+        use std::hash::BuildHasher;
+        let s = std::collections::hash_map::RandomState::new();
+        IndexKey(s.hash_one(0u8), s.hash_one(1u8))
+    }
+
+    fn hasher(self) -> Keyed {
+        #[allow(deprecated)]
+        Keyed(std::hash::SipHasher::new_with_keys(self.0, self.1))
+    }
+}
+
+/// SipHash-2-4 over parts separated by `/`, keyed by the file's [`IndexKey`]: stable across
+/// processes and versions for one file.
+#[allow(deprecated)]
+struct Keyed(std::hash::SipHasher);
+
+impl Keyed {
     fn part(&mut self, s: &str) -> &mut Self {
-        for b in s.bytes() {
-            self.byte(b);
-        }
-        self.byte(b'/');
+        self.0.write(s.as_bytes());
+        self.0.write_u8(b'/');
         self
     }
     fn lower(&mut self, s: &str) -> &mut Self {
         for b in s.bytes() {
-            self.byte(b.to_ascii_lowercase());
+            self.0.write_u8(b.to_ascii_lowercase());
         }
-        self.byte(b'/');
+        self.0.write_u8(b'/');
         self
+    }
+    fn value(&self) -> u64 {
+        self.0.finish()
     }
 }
 
@@ -317,16 +347,16 @@ struct ObjectIds {
 }
 
 impl ObjectIds {
-    fn of(k: &ObjectKey) -> Self {
+    fn of(key: IndexKey, k: &ObjectKey) -> Self {
         ObjectIds {
-            name: name_hash(&k.kind, &k.namespace, &k.name),
-            group: Fnv::new().part(&k.group).0,
+            name: name_hash(key, &k.kind, &k.namespace, &k.name),
+            group: key.hasher().part(&k.group).value(),
         }
     }
 }
 
-fn name_hash(kind: &str, namespace: &str, name: &str) -> u64 {
-    Fnv::new().lower(kind).part(namespace).part(name).0
+fn name_hash(key: IndexKey, kind: &str, namespace: &str, name: &str) -> u64 {
+    key.hasher().lower(kind).part(namespace).part(name).value()
 }
 
 fn cut(s: &mut String) {
@@ -406,6 +436,14 @@ impl History {
             txn.open_table(COUNTS).map_err(|e| err(&e))?;
             let mut meta = txn.open_table(META).map_err(|e| err(&e))?;
             let schema = meta.get("schema").map_err(|e| err(&e))?.map(|v| v.value());
+            // A new file, or one of schema 1 about to be indexed: its key is made now.
+            if matches!(schema, None | Some(1))
+                && IndexKey::read(&meta).map_err(|e| err(&e))?.is_none()
+            {
+                let key = IndexKey::random();
+                meta.insert(INDEX_KEY[0], key.0).map_err(|e| err(&e))?;
+                meta.insert(INDEX_KEY[1], key.1).map_err(|e| err(&e))?;
+            }
             match schema {
                 // Moved below, in steps.
                 Some(1) => {}
@@ -604,6 +642,14 @@ impl History {
             .map_or(0, |t| id_at(t.max(Timestamp::UNIX_EPOCH)))
     }
 
+    /// The key of the index's hashes, as the file holds it.
+    fn index_key(&self, r: &redb::ReadTransaction) -> Result<IndexKey, HistoryError> {
+        let meta = r.open_table(META).map_err(|e| self.err(e))?;
+        Ok(IndexKey::read(&meta)
+            .map_err(|e| self.err(e))?
+            .unwrap_or(IndexKey(0, 0)))
+    }
+
     fn err(&self, e: impl std::fmt::Display) -> HistoryError {
         HistoryError {
             path: self.shown.clone(),
@@ -649,7 +695,8 @@ impl History {
         let wanted = |s: &Stored| q.types.is_empty() || q.types.iter().any(|t| s.record.is(t));
         if let (Some(kind), Some(ns), Some(name)) = (&q.kind, &q.namespace, &q.name) {
             let by = r.open_table(BY_OBJECT).map_err(|e| self.err(e))?;
-            let h = name_hash(kind, ns, name);
+            let key = self.index_key(&r)?;
+            let h = name_hash(key, kind, ns, name);
             let mut groups: Vec<u64> = Vec::new();
             let mut at = 0u64;
             // One step per group: the first entry past the last group found.
@@ -753,8 +800,9 @@ impl History {
         let floor = self.oldest_kept();
         let mut seen = std::collections::HashSet::new();
         let wanted: std::collections::HashSet<&ObjectKey> = objects.iter().collect();
+        let key = self.index_key(&r)?;
         for o in objects {
-            let ids_of = ObjectIds::of(o);
+            let ids_of = ObjectIds::of(key, o);
             // Objects whose hashes are the same share a range: read it once.
             if !seen.insert(ids_of) {
                 continue;
@@ -806,6 +854,7 @@ fn migrate_v1(db: &Database) -> Result<(), redb::Error> {
                 return Ok(());
             }
             let from = meta.get("migrated")?.map(|v| v.value());
+            let key = IndexKey::read(&meta)?.unwrap_or(IndexKey(0, 0));
             let records = txn.open_table(RECORDS)?;
             let mut by = txn.open_table(BY_OBJECT)?;
             let mut counts: std::collections::HashMap<ObjectIds, u32> =
@@ -824,7 +873,7 @@ fn migrate_v1(db: &Database) -> Result<(), redb::Error> {
                 // A record that does not read is left without an index entry, as the readers
                 // skip it anyway; pruning still removes it by age and size.
                 if let Ok(s) = serde_json::from_slice::<Stored>(v.value()) {
-                    let ids = ObjectIds::of(&s.object);
+                    let ids = ObjectIds::of(key, &s.object);
                     by.insert((ids.name, ids.group, id), ())?;
                     *counts.entry(ids).or_default() += 1;
                 }
@@ -871,6 +920,7 @@ fn remove_oldest(
     max: usize,
     mut go: impl FnMut(u64, u64) -> bool,
 ) -> Result<usize, redb::Error> {
+    let key = IndexKey::of(txn)?;
     let mut records = txn.open_table(RECORDS)?;
     let mut doomed: Vec<(u64, Option<ObjectIds>, u64)> = Vec::new();
     for e in records.iter()? {
@@ -878,7 +928,12 @@ fn remove_oldest(
         let id = k.value();
         let size = v.value().len() as u64;
         let (object, len) = serde_json::from_slice::<Stored>(v.value())
-            .map(|s| (Some(ObjectIds::of(&s.object)), object_key_len(&s.object)))
+            .map(|s| {
+                (
+                    Some(ObjectIds::of(key, &s.object)),
+                    object_key_len(&s.object),
+                )
+            })
             .unwrap_or((None, 0));
         let size = size + len + OVERHEAD;
         if doomed.len() >= max || !go(id, size) {
@@ -932,6 +987,7 @@ fn write_batch(
         let mut by = txn.open_table(BY_OBJECT)?;
         let mut counts = txn.open_table(COUNTS)?;
         let mut meta = txn.open_table(META)?;
+        let key = IndexKey::read(&meta)?.unwrap_or(IndexKey(0, 0));
         if *last == 0 {
             *last = records.last()?.map_or(0, |(k, _)| k.value());
         }
@@ -951,7 +1007,7 @@ fn write_batch(
             let key_len = object_key_len(&s.object);
             records.insert(id, value.as_slice())?;
             bytes += value.len() as u64 + key_len + OVERHEAD;
-            index.push((ObjectIds::of(&s.object), id, key_len));
+            index.push((ObjectIds::of(key, &s.object), id, key_len));
         }
         index.sort_unstable_by_key(|(o, id, _)| (o.name, o.group, *id));
         for (o, id, _) in &index {

@@ -366,6 +366,12 @@ fn schema_1_file(path: &Path, records: &[Stored], done: Option<usize>) {
         let mut new_by = txn.open_table(BY_OBJECT).unwrap();
         let mut new_counts = txn.open_table(COUNTS).unwrap();
         let mut bytes = 0;
+        // A herald that began moving the file had made its key first.
+        let key = IndexKey(7, 11);
+        if done.is_some() {
+            meta.insert(INDEX_KEY[0], key.0).unwrap();
+            meta.insert(INDEX_KEY[1], key.1).unwrap();
+        }
         for (i, s) in records.iter().enumerate() {
             let id = id_at(s.at) + i as u64;
             let value = serde_json::to_vec(s).unwrap();
@@ -379,7 +385,7 @@ fn schema_1_file(path: &Path, records: &[Stored], done: Option<usize>) {
             counts.insert(object.as_str(), n + 1).unwrap();
             bytes += value.len() as u64 + object.len() as u64 + OVERHEAD;
             if done.is_some_and(|d| i < d) {
-                let o = ObjectIds::of(&s.object);
+                let o = ObjectIds::of(key, &s.object);
                 new_by.insert((o.name, o.group, id), ()).unwrap();
                 let n = new_counts
                     .get((o.name, o.group))
@@ -462,6 +468,34 @@ fn a_schema_1_file_moves_to_schema_2_whole() {
         h.close();
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+#[test]
+fn each_file_hashes_its_index_with_a_key_of_its_own() {
+    let dir = std::env::temp_dir().join(format!("herald-history-key-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let key_of = |name: &str| {
+        let path = dir.join(name);
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
+        let h = History::open(&path, Limits::default(), clock).unwrap();
+        let key = {
+            let r = h.db.begin_read().unwrap();
+            IndexKey::read(&r.open_table(META).unwrap())
+                .unwrap()
+                .unwrap()
+        };
+        h.close();
+        key
+    };
+    let (a, b) = (key_of("a.redb"), key_of("b.redb"));
+    assert_ne!(a, b);
+    // The key decides the hashes: the same object lands elsewhere in another file's index.
+    let o = ObjectKey::new("apps", "Deployment", "shop", "web");
+    assert_ne!(ObjectIds::of(a, &o), ObjectIds::of(b, &o));
+    // And it is kept: the file opened again hashes as before.
+    assert_eq!(key_of("a.redb"), a);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
