@@ -268,8 +268,7 @@ fn an_object_keeps_its_newest_up_to_its_cap() {
 #[test]
 fn the_scan_budget_bounds_a_query() {
     // A file: the records are more than an in-memory history keeps.
-    let dir = std::env::temp_dir().join(format!("herald-history-scan-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = fresh_dir("scan");
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
     let h = History::open(&dir.join("history.redb"), Limits::default(), clock).unwrap();
     h.record(&key("rare"), at(-10), flip(0));
@@ -309,8 +308,7 @@ fn a_full_queue_drops_and_counts() {
 
 #[test]
 fn the_file_outlives_the_process() {
-    let dir = std::env::temp_dir().join(format!("herald-history-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = fresh_dir("file");
     let path = dir.join("history.redb");
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
     {
@@ -355,6 +353,14 @@ fn a_warning_storm_writes_about_log2_n_records() {
 
 /// Writes a schema 1 file as herald before schema 2 did: the index and counts by text. With
 /// `done`, the move to schema 2 had got that far (up to that many records) before a crash.
+/// An empty directory of this test's own under the temporary one.
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("herald-history-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 fn schema_1_file(path: &Path, records: &[Stored], done: Option<usize>) {
     let db = Database::create(path).unwrap();
     let txn = db.begin_write().unwrap();
@@ -404,10 +410,7 @@ fn schema_1_file(path: &Path, records: &[Stored], done: Option<usize>) {
 #[test]
 fn a_schema_1_file_moves_to_schema_2_whole() {
     for done in [None, Some(3)] {
-        let dir =
-            std::env::temp_dir().join(format!("herald-history-v1-{}-{done:?}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = fresh_dir(&format!("v1-{done:?}"));
         let path = dir.join("history.redb");
         let other_group = ObjectKey::new("example.com", "Kustomization", "flux-system", "apps");
         let mut records = Vec::new();
@@ -472,9 +475,7 @@ fn a_schema_1_file_moves_to_schema_2_whole() {
 
 #[test]
 fn each_file_hashes_its_index_with_a_key_of_its_own() {
-    let dir = std::env::temp_dir().join(format!("herald-history-key-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("key");
     let key_of = |name: &str| {
         let path = dir.join(name);
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
@@ -500,9 +501,7 @@ fn each_file_hashes_its_index_with_a_key_of_its_own() {
 
 #[test]
 fn a_newer_schema_is_refused() {
-    let dir = std::env::temp_dir().join(format!("herald-history-v9-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("v9");
     let path = dir.join("history.redb");
     {
         let db = Database::create(&path).unwrap();
