@@ -18,8 +18,8 @@
 
 use std::hash::Hasher as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -57,6 +57,9 @@ const MIGRATE_STEP: usize = 20_000;
 pub const QUEUE: usize = 4096;
 /// Records committed together, at most.
 const BATCH: usize = 4096;
+/// While a batch is open the writer sleeps until it is due instead of waking for each record;
+/// this many queued wake it sooner, so that a burst does not fill the queue.
+const WAKE_AT: usize = QUEUE / 4;
 /// A batch is committed at least this often.
 const BATCH_EVERY: Duration = Duration::from_secs(1);
 /// A synced commit follows at most this long after an unsynced one.
@@ -194,6 +197,10 @@ pub struct History {
     limits: Limits,
     clock: Arc<dyn Clock>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The writer's thread, woken by a flush or a filling queue while it sleeps on an open batch.
+    woken: std::thread::Thread,
+    /// Records in the queue: past [`WAKE_AT`], the writer is woken.
+    queued: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for History {
@@ -470,16 +477,22 @@ impl History {
         History::prune_db(&db, &limits, clock.now()).map_err(|e| err(&e))?;
         let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
         let synced = Arc::new(AtomicU64::new(0));
+        let queued = Arc::new(AtomicUsize::new(0));
         let writer = {
             let db = Arc::clone(&db);
             let limits = limits.clone();
             let clock = Arc::clone(&clock);
             let synced = Arc::clone(&synced);
+            let queue = Queue {
+                rx,
+                queued: Arc::clone(&queued),
+            };
             std::thread::Builder::new()
                 .name("herald-history".into())
-                .spawn(move || write_loop(&db, &limits, clock.as_ref(), &rx, &synced))
+                .spawn(move || write_loop(&db, &limits, clock.as_ref(), &queue, &synced))
                 .map_err(|e| err(&e))?
         };
+        let woken = writer.thread().clone();
         Ok(Arc::new(History {
             db,
             tx: Mutex::new(Some(tx)),
@@ -490,6 +503,8 @@ impl History {
             limits,
             clock,
             writer: Mutex::new(Some(writer)),
+            woken,
+            queued,
         }))
     }
 
@@ -533,11 +548,17 @@ impl History {
         let Some(tx) = tx.as_ref() else {
             return;
         };
+        // Counted before it is sent, so that the writer never takes it before it is counted.
+        let queued = self.queued.fetch_add(1, Ordering::Relaxed) + 1;
         match tx.try_send(msg) {
             Ok(()) => {
                 self.accepted.fetch_add(1, Ordering::Relaxed);
+                if queued >= WAKE_AT {
+                    self.woken.unpark();
+                }
             }
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.queued.fetch_sub(1, Ordering::Relaxed);
                 self.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -578,6 +599,7 @@ impl History {
         if let Some(s) = sender
             && s.send(Msg::Flush(tx)).is_ok()
         {
+            self.woken.unpark();
             let _ = rx.recv();
         }
     }
@@ -838,6 +860,7 @@ impl History {
 impl Drop for History {
     fn drop(&mut self) {
         self.tx.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.woken.unpark();
     }
 }
 
@@ -1040,11 +1063,46 @@ fn write_batch(
     Ok(())
 }
 
+/// The writer's end of the queue, with the count of records in it.
+struct Queue {
+    rx: Receiver<Msg>,
+    queued: Arc<AtomicUsize>,
+}
+
+impl Queue {
+    /// The next message, waiting at most `wait`. While a batch is `open`, the writer does not
+    /// wake for each record that comes: it takes what is queued, and when nothing is, sleeps
+    /// until the batch is due, unless a flush, a queue past [`WAKE_AT`] or the end (the
+    /// history dropped) wakes it sooner. A trickle of records then costs one wake-up a batch,
+    /// not one a record.
+    fn next(&self, open: bool, wait: Duration) -> Result<Msg, RecvTimeoutError> {
+        let got = if open {
+            match self.rx.try_recv() {
+                Err(TryRecvError::Empty) => {
+                    std::thread::park_timeout(wait);
+                    self.rx.try_recv().map_err(|e| match e {
+                        TryRecvError::Empty => RecvTimeoutError::Timeout,
+                        TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
+                    })
+                }
+                Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
+                Ok(m) => Ok(m),
+            }
+        } else {
+            self.rx.recv_timeout(wait)
+        };
+        if let Ok(Msg::Put(_)) = &got {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+        }
+        got
+    }
+}
+
 fn write_loop(
     db: &Database,
     limits: &Limits,
     clock: &dyn Clock,
-    rx: &Receiver<Msg>,
+    queue: &Queue,
     synced: &AtomicU64,
 ) {
     let mut last: u64 = 0;
@@ -1072,7 +1130,7 @@ fn write_loop(
             None if unsynced => SYNC_EVERY.saturating_sub(last_sync.elapsed()),
             None => PRUNE_EVERY.saturating_sub(last_prune.elapsed()),
         };
-        match rx.recv_timeout(wait) {
+        match queue.next(started.is_some(), wait) {
             Ok(Msg::Put(s)) => {
                 batch.push(*s);
                 started.get_or_insert_with(Instant::now);

@@ -36,9 +36,37 @@ unsafe extern "C" {
     fn mi_thread_init();
 }
 
+/// Run by a runtime worker as it parks: collects the thread's heap. The frees other threads
+/// made of what it allocated (the evaluator frees the objects the watches parsed) wait in its
+/// pages until it collects them, and so do its pages emptied last; a worker gone quiet allocates
+/// nothing that would, and until then those pages cannot be purged. With nothing to collect the
+/// call costs a walk of the worker's pages (a few, the objects live elsewhere).
+#[cfg(not(feature = "system-allocator"))]
+fn collect_parked() {
+    // SAFETY: collects this thread's own heap; no pointer is involved.
+    unsafe { mi_collect(false) };
+}
+
+/// The process's CPU time so far.
+#[cfg(not(feature = "system-allocator"))]
+fn cpu_time() -> std::time::Duration {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: writes the process's CPU clock into `t`, which lives through the call.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+    std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// A tick of [`PURGE_EVERY`] in which herald used more CPU than this was busy.
+#[cfg(not(feature = "system-allocator"))]
+const BUSY: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// Sets the purge delay and starts the thread that purges (`herald run` only).
 #[cfg(not(feature = "system-allocator"))]
 fn purge_freed_memory() {
+    let _ = run::ON_PARK.set(collect_parked);
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: sets one of mimalloc's options, by its number, to a value in its range.
         unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
@@ -49,11 +77,19 @@ fn purge_freed_memory() {
             // SAFETY: sets up this thread's heap, as its first allocation would: `mi_collect`
             // on a thread without one returns before it purges anything.
             unsafe { mi_thread_init() };
+            let mut cpu = cpu_time();
+            let mut busy = false;
             loop {
                 std::thread::sleep(PURGE_EVERY);
+                let now = cpu_time();
+                let was_busy = std::mem::replace(&mut busy, now.saturating_sub(cpu) > BUSY);
+                cpu = now;
+                // Gone quiet after a busy tick (the first lists done, a burst of updates
+                // over): everything freed goes back now rather than as each delay passes.
+                let force = was_busy && !busy;
                 // SAFETY: collects this thread's (empty) heap and purges the process's
-                // arenas of what their delay has passed for; no pointer is involved.
-                unsafe { mi_collect(false) };
+                // arenas of what is due (all that is free, forced); no pointer is involved.
+                unsafe { mi_collect(force) };
             }
         });
 }

@@ -383,6 +383,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     let file = Arc::new(file);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_park(|| {
+            if let Some(parked) = ON_PARK.get() {
+                parked();
+            }
+        })
         .build()?;
     let argo_cm = file.health.argo_config_map_ref.clone();
     runtime.block_on(async {
@@ -541,6 +546,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         // One line per transition, written in batches: a busy cluster makes many at once.
         let mut log = std::io::BufWriter::new(std::io::stderr());
         let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let mut printed = None::<std::time::Instant>;
         loop {
             tokio::select! {
                 _ = async {
@@ -563,6 +569,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
                     return Ok(0);
                 }
                 t = transitions.recv() => {
+                    // While transitions trickle, they are printed in batches at most every
+                    // PRINT_EVERY: one wake-up of this thread for several.
+                    if let Some(at) = printed.filter(|at| at.elapsed() < PRINT_EVERY) {
+                        tokio::time::sleep_until((at + PRINT_EVERY).into()).await;
+                    }
+                    printed = Some(std::time::Instant::now());
                     let mut next = Some(t);
                     while let Some(t) = next.take() {
                         match t {
@@ -657,6 +669,15 @@ async fn follow_argo_config_map(
         }
     }
 }
+
+/// What a worker of `herald run`'s runtime does each time it parks, set by the executable: take
+/// back the allocator's pages freed into its heap. The watches parse on these threads and the
+/// evaluator frees what they parsed; a worker gone quiet never takes those frees back on its own,
+/// and the pages stay resident.
+pub static ON_PARK: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Transitions that come within this long of the last printed are printed with the next batch.
+const PRINT_EVERY: Duration = Duration::from_millis(20);
 
 fn log_transition(out: &mut impl Write, t: &crate::store::Transition) -> std::io::Result<()> {
     match &t.to {

@@ -306,6 +306,77 @@ fn a_full_queue_drops_and_counts() {
     assert_eq!(h.len() + h.dropped(), (QUEUE * 4) as u64);
 }
 
+/// A writer asleep on an open batch until a deadline far away: what wakes it, and what it takes.
+#[test]
+fn a_writer_asleep_on_an_open_batch_wakes_when_called() {
+    let (tx, rx) = std::sync::mpsc::sync_channel(8);
+    let queued = Arc::new(AtomicUsize::new(0));
+    let queue = Queue {
+        rx,
+        queued: Arc::clone(&queued),
+    };
+    let (out_tx, out) = std::sync::mpsc::channel();
+    let writer = std::thread::spawn(move || {
+        // Far past any test's patience: only a wake-up ends these waits in time.
+        let far = Duration::from_secs(3600);
+        for _ in 0..3 {
+            let got = loop {
+                match queue.next(true, far) {
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    got => break got,
+                }
+            };
+            let _ = out_tx.send(got.map(|m| matches!(m, Msg::Put(_))));
+        }
+    });
+    let patience = Duration::from_secs(60);
+    // What is queued already is taken without sleeping, and counted out of the queue.
+    queued.store(1, Ordering::Relaxed);
+    tx.send(Msg::Put(Box::new(Stored {
+        at: t0(),
+        object: key("a"),
+        record: flip(0),
+    })))
+    .unwrap();
+    writer.thread().unpark();
+    assert_eq!(out.recv_timeout(patience).unwrap(), Ok(true));
+    assert_eq!(queued.load(Ordering::Relaxed), 0);
+    // A flush sent while it sleeps, and the wake-up `History::flush` gives it.
+    let (done, _) = std::sync::mpsc::sync_channel(1);
+    tx.send(Msg::Flush(done)).unwrap();
+    writer.thread().unpark();
+    assert_eq!(out.recv_timeout(patience).unwrap(), Ok(false));
+    // The end: the history dropped (its sender gone), and the wake-up its `Drop` gives.
+    drop(tx);
+    writer.thread().unpark();
+    assert_eq!(
+        out.recv_timeout(patience).unwrap(),
+        Err(RecvTimeoutError::Disconnected)
+    );
+    writer.join().unwrap();
+}
+
+/// Records handed over while the writer sleeps on an open batch are written or counted as
+/// dropped, none lost, and each is counted out of the queue as the writer takes it.
+#[test]
+fn records_queued_while_the_writer_sleeps_are_written() {
+    let (h, _) = history(Limits::default());
+    // Opens a batch: the writer now sleeps until it is due (a second) unless woken.
+    h.record(&key("first"), at(0), flip(0));
+    h.flush();
+    let n = WAKE_AT * 3;
+    for i in 0..n {
+        h.record(&key(&format!("burst-{}", i % 50)), at(1), flip(i));
+    }
+    h.flush();
+    assert_eq!(h.len() + h.dropped(), 1 + n as u64);
+    assert_eq!(
+        h.queued.load(Ordering::Relaxed),
+        0,
+        "every record counted out"
+    );
+}
+
 #[test]
 fn the_file_outlives_the_process() {
     let dir = fresh_dir("file");
