@@ -219,6 +219,10 @@ async fn main() {
     let ready_split = cpu_split(&BTreeMap::new(), &thread_cpu(pid));
     // What the start-up left to finish (the history, the first roll-ups) is not the updates'.
     settle(pid, &addr, &[]).await;
+    // Resident memory once settled: a second after herald went idle. The allocator returns
+    // what the first lists freed within about half a second of their end, so a reading taken
+    // at once may or may not include it.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_settled = rss_kib(pid);
     if std::env::var("HERALD_BENCH_STOP").is_ok_and(|v| v == "ready") {
         // Resident memory by kind: anonymous (the heap, stacks) and file-backed (the code).

@@ -36,13 +36,13 @@ unsafe extern "C" {
     fn mi_thread_init();
 }
 
-/// Run by a runtime worker as it parks: collects the thread's heap. The frees other threads
-/// made of what it allocated (the evaluator frees the objects the watches parsed) wait in its
-/// pages until it collects them, and so do its pages emptied last; a worker gone quiet allocates
-/// nothing that would, and until then those pages cannot be purged. With nothing to collect the
-/// call costs a walk of the worker's pages (a few, the objects live elsewhere).
+/// Collects the calling thread's heap (`herald::agent::COLLECT`): the frees other threads made
+/// of what it allocated (the evaluator frees the objects the watches parsed) wait in its pages
+/// until it collects them, and so do the pages it emptied last; a thread gone quiet allocates
+/// nothing that would, and until then those pages cannot be purged. It costs a walk of the
+/// thread's pages.
 #[cfg(not(feature = "system-allocator"))]
-fn collect_parked() {
+fn collect_heap() {
     // SAFETY: collects this thread's own heap; no pointer is involved.
     unsafe { mi_collect(false) };
 }
@@ -66,7 +66,7 @@ const BUSY: std::time::Duration = std::time::Duration::from_millis(10);
 /// Sets the purge delay and starts the thread that purges (`herald run` only).
 #[cfg(not(feature = "system-allocator"))]
 fn purge_freed_memory() {
-    let _ = run::ON_PARK.set(collect_parked);
+    let _ = herald::agent::COLLECT.set(collect_heap);
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: sets one of mimalloc's options, by its number, to a value in its range.
         unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };

@@ -587,7 +587,8 @@ fn evaluate(agent: &Agent, shared: &Shared, generation: u64) {
             .clone(),
     };
     let mut woke = None;
-    while let Some(batch) = take_batch(agent, shared, generation, &mut woke) {
+    let mut uncollected = 0;
+    while let Some(batch) = take_batch(agent, shared, generation, &mut woke, &mut uncollected) {
         let now = shared.clock.now();
         ev.assessor.take_updates();
         let Some(transitions) = apply(agent, shared, generation, &mut ev, &batch, now) else {
@@ -617,6 +618,23 @@ fn evaluate(agent: &Agent, shared: &Shared, generation: u64) {
     }
 }
 
+/// What a thread of herald's does to take back the allocator's pages freed into its heap (by
+/// other threads, or emptied last before it went quiet), set by the executable; nothing unless
+/// it is. Run by the runtime's workers each time they park, and by the evaluator when its queue
+/// empties after at least [`COLLECT_AFTER`] updates.
+pub static COLLECT: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Runs [`COLLECT`].
+pub fn collect() {
+    if let Some(collect) = COLLECT.get() {
+        collect();
+    }
+}
+
+/// Updates the evaluator takes between two collections of its heap, at least: the first lists
+/// end with one, and a trickle of updates does not pay one each.
+const COLLECT_AFTER: usize = 1024;
+
 /// While updates trickle in, how long the evaluator waits after waking for more before it takes
 /// the store's lock, by default: none. A batch costs a wake-up of its thread, a lock of the
 /// store, a flush of the metrics and the transitions' sends, and a trickle pays them for every
@@ -636,6 +654,7 @@ fn take_batch(
     shared: &Shared,
     generation: u64,
     woke: &mut Option<Instant>,
+    uncollected: &mut usize,
 ) -> Option<Arc<Vec<Update>>> {
     let superseded = || shared.generation.load(Ordering::SeqCst) != generation;
     if superseded() {
@@ -649,7 +668,17 @@ fn take_batch(
     if let Some(left) = lock(&shared.inflight).clone() {
         return Some(left);
     }
-    let first = rx.blocking_recv()?;
+    let first = match rx.try_recv() {
+        Ok(u) => u,
+        Err(_) => {
+            // About to wait for more: after a burst, first what it freed goes back.
+            if *uncollected >= COLLECT_AFTER {
+                *uncollected = 0;
+                collect();
+            }
+            rx.blocking_recv()?
+        }
+    };
     let now = Instant::now();
     let trickling = woke.is_some_and(|at| now.duration_since(at) < TRICKLE);
     *woke = Some(now);
@@ -668,6 +697,7 @@ fn take_batch(
         std::thread::sleep(shared.linger);
         drain(&mut batch, &mut rx);
     }
+    *uncollected += batch.len();
     let batch = Arc::new(batch);
     *lock(&shared.inflight) = Some(Arc::clone(&batch));
     agent.progress.tick();

@@ -383,11 +383,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
     let file = Arc::new(file);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .on_thread_park(|| {
-            if let Some(parked) = ON_PARK.get() {
-                parked();
-            }
-        })
+        // The watches parse on these threads and the evaluator frees what they parsed: a worker
+        // gone quiet would never take those frees back on its own, and the pages stay resident.
+        .on_thread_park(crate::agent::collect)
         .build()?;
     let argo_cm = file.health.argo_config_map_ref.clone();
     runtime.block_on(async {
@@ -669,12 +667,6 @@ async fn follow_argo_config_map(
         }
     }
 }
-
-/// What a worker of `herald run`'s runtime does each time it parks, set by the executable: take
-/// back the allocator's pages freed into its heap. The watches parse on these threads and the
-/// evaluator frees what they parsed; a worker gone quiet never takes those frees back on its own,
-/// and the pages stay resident.
-pub static ON_PARK: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
 
 /// Transitions that come within this long of the last printed are printed with the next batch.
 const PRINT_EVERY: Duration = Duration::from_millis(20);
