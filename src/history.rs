@@ -236,13 +236,7 @@ impl Query {
             self.since.map(|t| t.as_microsecond()),
             self.types
         );
-        // FNV-1a: stable across processes and versions, unlike the std hasher.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in text.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        h
+        crate::stable_hash(text.as_bytes())
     }
 
     /// The opaque token that pages on after `id`.
@@ -467,7 +461,7 @@ impl History {
             }
         }
         txn.commit().map_err(|e| err(&e))?;
-        migrate_v1(&db).map_err(|e| err(&e))?;
+        migrate_v1(&db, MIGRATE_STEP).map_err(|e| err(&e))?;
         if compact {
             let _ = Self::prune_db(&db, &limits, clock.now());
             let _ = db.compact();
@@ -839,8 +833,8 @@ impl History {
                 ids.push(k.value().2);
             }
         }
+        // Each record is indexed once and each range read once: no id comes twice.
         ids.sort_unstable_by(|a, b| b.cmp(a));
-        ids.dedup();
         let mut out = Vec::with_capacity(ids.len().min(limit));
         for id in ids {
             if out.len() == limit {
@@ -865,10 +859,10 @@ impl Drop for History {
 }
 
 /// Moves a schema 1 file to schema 2: indexes every record anew by hashes, in transactions of
-/// [`MIGRATE_STEP`] records, noting the last id done, so that a crash part way resumes where it
+/// `step` records ([`MIGRATE_STEP`]), noting the last id done, so that a crash part way resumes where it
 /// stopped; then deletes the old index and counts and says schema 2. The records themselves and
 /// their counted size do not change.
-fn migrate_v1(db: &Database) -> Result<(), redb::Error> {
+fn migrate_v1(db: &Database, step: usize) -> Result<(), redb::Error> {
     loop {
         let txn = db.begin_write()?;
         {
@@ -900,7 +894,7 @@ fn migrate_v1(db: &Database) -> Result<(), redb::Error> {
                     by.insert((ids.name, ids.group, id), ())?;
                     *counts.entry(ids).or_default() += 1;
                 }
-                if done >= MIGRATE_STEP {
+                if done >= step {
                     break;
                 }
             }
@@ -909,7 +903,7 @@ fn migrate_v1(db: &Database) -> Result<(), redb::Error> {
                 let before = table.get((ids.name, ids.group))?.map_or(0, |v| v.value());
                 table.insert((ids.name, ids.group), before + n)?;
             }
-            if done < MIGRATE_STEP {
+            if done < step {
                 drop(records);
                 txn.delete_table(V1_BY_OBJECT)?;
                 txn.delete_table(V1_COUNTS)?;

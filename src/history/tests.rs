@@ -422,8 +422,6 @@ fn a_warning_storm_writes_about_log2_n_records() {
     assert!(warning_worth_recording(5, 1000));
 }
 
-/// Writes a schema 1 file as herald before schema 2 did: the index and counts by text. With
-/// `done`, the move to schema 2 had got that far (up to that many records) before a crash.
 /// An empty directory of this test's own under the temporary one.
 fn fresh_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("herald-history-{name}-{}", std::process::id()));
@@ -432,6 +430,8 @@ fn fresh_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Writes a schema 1 file as herald before schema 2 did: the index and counts by text. With
+/// `done`, the move to schema 2 had got that far (up to that many records) before a crash.
 fn schema_1_file(path: &Path, records: &[Stored], done: Option<usize>) {
     let db = Database::create(path).unwrap();
     let txn = db.begin_write().unwrap();
@@ -476,6 +476,64 @@ fn schema_1_file(path: &Path, records: &[Stored], done: Option<usize>) {
         meta.insert("bytes", bytes).unwrap();
     }
     txn.commit().unwrap();
+}
+
+/// The move in steps of any size, the last one full or not, ends with the same index and counts
+/// as the move in one step.
+#[test]
+fn a_schema_1_file_moves_the_same_in_steps_of_any_size() {
+    let dir = fresh_dir("v1-steps");
+    let records: Vec<Stored> = (0..8)
+        .map(|i| Stored {
+            at: at(i),
+            object: key(["apps", "infra", "tenants"][i as usize % 3]),
+            record: flip(i as usize),
+        })
+        .collect();
+    let moved = |step: usize| {
+        let path = dir.join(format!("step-{step}.redb"));
+        schema_1_file(&path, &records, None);
+        let db = Database::create(&path).unwrap();
+        // The key a herald makes before it moves a file, the same for each.
+        let txn = db.begin_write().unwrap();
+        {
+            let mut meta = txn.open_table(META).unwrap();
+            meta.insert(INDEX_KEY[0], 7).unwrap();
+            meta.insert(INDEX_KEY[1], 11).unwrap();
+        }
+        txn.commit().unwrap();
+        migrate_v1(&db, step).unwrap();
+        let r = db.begin_read().unwrap();
+        let meta = r.open_table(META).unwrap();
+        assert_eq!(meta.get("schema").unwrap().unwrap().value(), SCHEMA);
+        assert!(meta.get("migrated").unwrap().is_none(), "step {step}");
+        let index: Vec<(u64, u64, u64)> = r
+            .open_table(BY_OBJECT)
+            .unwrap()
+            .iter()
+            .unwrap()
+            .map(|e| e.unwrap().0.value())
+            .collect();
+        let counts: Vec<((u64, u64), u32)> = r
+            .open_table(COUNTS)
+            .unwrap()
+            .iter()
+            .unwrap()
+            .map(|e| {
+                let (k, v) = e.unwrap();
+                (k.value(), v.value())
+            })
+            .collect();
+        (index, counts)
+    };
+    let whole = moved(MIGRATE_STEP);
+    assert_eq!(whole.0.len(), 8);
+    assert_eq!(whole.1.iter().map(|(_, n)| n).sum::<u32>(), 8);
+    assert_eq!(whole.1.len(), 3);
+    for step in [1, 3, 4, 8] {
+        assert_eq!(moved(step), whole, "step {step}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

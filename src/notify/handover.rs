@@ -124,15 +124,10 @@ pub fn parse_key(s: &str) -> Option<ObjectKey> {
     it.next().is_none().then_some(k)
 }
 
-/// FNV-1a: a hash that stays the same across versions and machines (the part an object is
-/// in must not move when herald is upgraded).
+/// The part-choosing hash: the same across versions and machines (the part an object is in
+/// must not move when herald is upgraded).
 fn fnv(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    crate::stable_hash(s.as_bytes())
 }
 
 struct Part {
