@@ -638,7 +638,7 @@ const COLLECT_AFTER: usize = 1024;
 /// While updates trickle in, how long the evaluator waits after waking for more before it takes
 /// the store's lock, by default: none. A batch costs a wake-up of its thread, a lock of the
 /// store, a flush of the metrics and the transitions' sends, and a trickle pays them for every
-/// update; but waiting 2 ms measured no CPU saved (`examples/trickle_cost.rs`), nor 5 ms at
+/// update; but waiting 2 ms measured no CPU saved (`examples/trickle_cost.rs`), nor a 5 ms window at
 /// 10,000 objects (the scale benchmark, BENCHMARKS.md): a trickle's cost is the work of each
 /// update on cold caches, and the wait only added latency.
 pub const LINGER: Duration = Duration::ZERO;
