@@ -66,6 +66,11 @@ fn main() {
     let bytes: usize = lines.iter().map(String::len).sum();
     let now = jiff::Timestamp::now();
     let mut assessor = herald::health::Assessor::builtin_only();
+    let origin = Arc::new(herald::agent::raw::Origin {
+        api_version: "apps/v1".into(),
+        kind: "Deployment".into(),
+        malformed: prometheus::IntCounter::new("malformed", "malformed").unwrap(),
+    });
     let (mut parse_best, mut observe_best, mut before_best) = (f64::MAX, f64::MAX, f64::MAX);
     for round in 0..rounds {
         // As herald parsed before issue 18: the whole object into a Value, then managedFields
@@ -91,7 +96,14 @@ fn main() {
                 |l| match serde_json::from_str::<WatchEvent<RawObject>>(l).unwrap() {
                     WatchEvent::Modified(o) => {
                         assert!(o.malformed.is_none());
-                        Arc::new(o.value)
+                        Arc::new(
+                            herald::agent::raw::Unparsed {
+                                text: o.text,
+                                origin: Arc::clone(&origin),
+                            }
+                            .parse()
+                            .unwrap(),
+                        )
                     }
                     _ => unreachable!(),
                 },

@@ -126,7 +126,7 @@ impl serde::Serialize for Logged {
 #[derive(Debug)]
 pub enum Update {
     /// An object as listed or watched; `initial` during the first list of its kind.
-    Apply(Arc<Value>, bool),
+    Apply(raw::Unparsed, bool),
     Delete(ObjectKey),
     /// A (re)list finished.
     Listed(Listing),
@@ -898,8 +898,9 @@ impl Evaluator {
     fn prepare<'a>(&mut self, update: &'a Update, now: Timestamp) -> Option<Prepared<'a>> {
         Some(match update {
             Update::Apply(obj, initial) => {
+                let obj = Arc::new(obj.parse_or_log()?);
                 let seen = observe(
-                    obj,
+                    &obj,
                     *initial,
                     &mut self.assessor,
                     self.kinds.is_some(),

@@ -1,7 +1,12 @@
-//! The object type watchers receive: the object's own JSON, kept as it came, with just enough
-//! metadata parsed for kube-rs's watcher. Parsing never fails on one bad object: metadata that
-//! does not parse is read leniently and the object is flagged, so the list or watch it came in
-//! keeps going.
+//! The object type watchers receive: the object's text, kept as it came, with its metadata
+//! read (for kube-rs, and to tell a malformed object). Parsing never fails on one bad object:
+//! metadata that does not parse is read leniently and the object is flagged, so the list or
+//! watch it came in keeps going.
+//!
+//! The evaluator parses the text ([`Unparsed::parse`]), not the watch: what parsing allocates is
+//! then read, and freed, by the thread that made it while it is still in that core's caches. Parsed
+//! on a runtime worker and freed on the evaluator, every allocation crossed threads twice (the
+//! evaluator's free, the worker's taking the block back), and the evaluator read the object cold.
 //!
 //! Two fields herald never reads are skipped while parsing, never built: `metadata.managedFields`
 //! (often most of an object's bytes) and the `kubectl.kubernetes.io/last-applied-configuration`
@@ -15,6 +20,7 @@ use kube::core::{DynamicResourceScope, ObjectMeta, Resource};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Number, Value};
+use std::sync::Arc;
 
 /// The annotation `kubectl apply` leaves: the whole manifest as last applied, as a string.
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
@@ -22,19 +28,71 @@ pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration
 #[derive(Debug, Clone)]
 pub struct RawObject {
     pub metadata: ObjectMeta,
-    pub value: Value,
+    /// The object's text as it came, parsed whole by the evaluator ([`Unparsed::parse`]).
+    pub text: Box<str>,
+    /// The object's own `apiVersion` and `kind`, when it gives them (items of lists of
+    /// built-in kinds do not).
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
     /// Why the object is unusable, if it is.
     pub malformed: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for RawObject {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = d.deserialize_any(Skipping(Place::Object))?;
-        let mut malformed = None;
-        if !value.is_object() {
-            malformed = Some(format!("not a JSON object: {value}"));
+        Ok(RawObject::of(d.deserialize_newtype_struct(RAW_TEXT, Text)?))
+    }
+}
+
+/// The name under which serde_json hands a value's text over as it came (serde_json's
+/// `RawValue`), unparsed. Any other deserializer, or serde_json should the name change, hands
+/// the value itself over instead (see [`Text`]).
+const RAW_TEXT: &str = "$serde_json::private::RawValue";
+
+/// A JSON value's text: as it came from serde_json, or written again from the value any other
+/// deserializer gives (serde_json too, when the value was buffered: a watch event that puts its
+/// `object` before its `type`).
+struct Text;
+
+impl<'de> Visitor<'de> for Text {
+    type Value = Box<str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    /// serde_json's way: a map of one entry, the text its value.
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Box<str>, A::Error> {
+        if map.next_key::<IgnoredAny>()?.is_none() {
+            return Err(serde::de::Error::custom("an empty raw value"));
         }
-        let metadata = match value.get("metadata") {
+        Ok(map.next_value::<String>()?.into_boxed_str())
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Box<str>, D::Error> {
+        let value = Skipping(Place::Object).deserialize(d)?;
+        Ok(value.to_string().into_boxed_str())
+    }
+}
+
+impl RawObject {
+    /// The object in `text`, with its metadata read (the watch needs its name and
+    /// resourceVersion, and judges whether it is well formed); the rest stays text.
+    pub fn of(text: Box<str>) -> RawObject {
+        let head = match Head::read(&text) {
+            Ok(head) => head,
+            Err(e) => {
+                return RawObject {
+                    metadata: ObjectMeta::default(),
+                    text,
+                    api_version: None,
+                    kind: None,
+                    malformed: Some(e.to_string()),
+                };
+            }
+        };
+        let mut malformed = None;
+        let metadata = match &head.metadata {
             Some(m) => {
                 if let Err(e) = check_meta(m) {
                     malformed.get_or_insert_with(|| format!("invalid metadata: {e}"));
@@ -49,11 +107,158 @@ impl<'de> Deserialize<'de> for RawObject {
         if metadata.name.is_none() {
             malformed.get_or_insert_with(|| "no metadata.name".to_string());
         }
-        Ok(RawObject {
+        RawObject {
             metadata,
-            value,
+            text,
+            api_version: head.api_version,
+            kind: head.kind,
             malformed,
-        })
+        }
+    }
+
+    /// The object's key, its type taken from `ar` where the object does not name it.
+    pub fn key(&self, ar: &ApiResource) -> Option<crate::store::ObjectKey> {
+        let api_version = self.api_version.as_deref().unwrap_or(&ar.api_version);
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        Some(crate::store::ObjectKey::new(
+            group,
+            self.kind.as_deref().unwrap_or(&ar.kind),
+            self.metadata.namespace.as_deref().unwrap_or_default(),
+            self.metadata.name.as_deref()?,
+        ))
+    }
+}
+
+/// An object as the watch hands it to the evaluator: its text, parsed there (so that what the
+/// parse allocates is used and freed on the thread that made it, while in its caches).
+#[derive(Debug)]
+pub struct Unparsed {
+    pub text: Box<str>,
+    pub origin: Arc<Origin>,
+}
+
+/// The watch an object came from.
+#[derive(Debug)]
+pub struct Origin {
+    /// The `apiVersion` and `kind` of the watch's type, for objects that leave them out.
+    pub api_version: String,
+    pub kind: String,
+    /// Counts the objects found malformed (`herald_watch_events_total{event="malformed"}`).
+    pub malformed: prometheus::IntCounter,
+}
+
+impl Unparsed {
+    /// The object as herald reads it: `metadata.managedFields` and the last-applied annotation
+    /// left out, `apiVersion` and `kind` added when missing.
+    pub fn parse(&self) -> serde_json::Result<Value> {
+        let mut value = parse_text(&self.text)?;
+        if let Some(map) = value.as_object_mut() {
+            map.entry("apiVersion")
+                .or_insert_with(|| Value::String(self.origin.api_version.clone()));
+            map.entry("kind")
+                .or_insert_with(|| Value::String(self.origin.kind.clone()));
+        }
+        Ok(value)
+    }
+}
+
+impl Unparsed {
+    /// [`Unparsed::parse`]; an object that does not parse (nested past serde_json's limit,
+    /// which reading its text past did not check) is counted and logged as malformed.
+    pub fn parse_or_log(&self) -> Option<Value> {
+        match self.parse() {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.origin.malformed.inc();
+                tracing::warn!(kind = %self.origin.kind, %error, "skipping a malformed object");
+                None
+            }
+        }
+    }
+}
+
+/// An object's text as herald reads it, without `metadata.managedFields` and the last-applied
+/// annotation.
+fn parse_text(text: &str) -> serde_json::Result<Value> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = Skipping(Place::Object).deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
+/// What the watch reads of an object's text: the top level's `apiVersion`, `kind` and
+/// `metadata`; the rest is read past.
+#[derive(Default)]
+struct Head {
+    api_version: Option<String>,
+    kind: Option<String>,
+    metadata: Option<Value>,
+}
+
+impl Head {
+    fn read(text: &str) -> serde_json::Result<Head> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let head = de.deserialize_map(HeadVisitor)?;
+        de.end()?;
+        Ok(head)
+    }
+}
+
+struct HeadVisitor;
+
+impl<'de> Visitor<'de> for HeadVisitor {
+    type Value = Head;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
+        let mut head = Head::default();
+        while let Some(key) = map.next_key::<HeadKey>()? {
+            match key {
+                HeadKey::Metadata => {
+                    head.metadata = Some(map.next_value_seed(Skipping(Place::Metadata))?);
+                }
+                HeadKey::ApiVersion => head.api_version = Some(map.next_value()?),
+                HeadKey::Kind => head.kind = Some(map.next_value()?),
+                HeadKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(head)
+    }
+}
+
+/// A top-level field's name, as [`Head`] reads it.
+enum HeadKey {
+    Metadata,
+    ApiVersion,
+    Kind,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for HeadKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = HeadKey;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+
+            fn visit_str<E>(self, s: &str) -> Result<HeadKey, E> {
+                Ok(match s {
+                    "metadata" => HeadKey::Metadata,
+                    "apiVersion" => HeadKey::ApiVersion,
+                    "kind" => HeadKey::Kind,
+                    _ => HeadKey::Other,
+                })
+            }
+        }
+        d.deserialize_str(KeyVisitor)
     }
 }
 
@@ -238,6 +443,11 @@ mod tests {
         serde_json::from_value(v).unwrap()
     }
 
+    /// The object as the evaluator parses it (without the type its watch would add).
+    fn value(o: &RawObject) -> Value {
+        parse_text(&o.text).unwrap()
+    }
+
     #[test]
     fn metadata_is_checked_where_herald_reads_it() {
         let ok = parse(
@@ -297,14 +507,33 @@ mod tests {
             .as_object_mut()
             .unwrap()
             .remove(LAST_APPLIED);
-        assert_eq!(got.value, want);
+        assert_eq!(value(&got), want);
         assert_eq!(
-            got.value["metadata"]["annotations"],
+            value(&got)["metadata"]["annotations"],
             json!({"team": "shop"})
         );
         assert_eq!(got.metadata.name.as_deref(), Some("web"));
         // The same through `Value`'s own deserializer (tests and fixtures parse that way).
-        assert_eq!(parse(sent).value, want);
+        assert_eq!(value(&parse(sent)), want);
+    }
+
+    #[test]
+    fn the_text_is_kept_as_it_came_whatever_the_events_order() {
+        let object = r#"{"kind":"Pod", "apiVersion":"v1","metadata":{"name":"a","managedFields":[1]},"spec":{"b":2,"a":1}}"#;
+        // As API servers write it: the type first, the object's text taken as it is.
+        let o = event(&format!(r#"{{"type":"MODIFIED","object":{object}}}"#)).unwrap();
+        assert_eq!(&*o.text, object);
+        assert_eq!(
+            (o.api_version.as_deref(), o.kind.as_deref()),
+            (Some("v1"), Some("Pod"))
+        );
+        // The object first: kube-rs buffers it, and it is written again from the value.
+        let o = event(&format!(r#"{{"object":{object},"type":"MODIFIED"}}"#)).unwrap();
+        assert!(o.malformed.is_none());
+        assert_eq!(
+            value(&o),
+            json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "a"}, "spec": {"a": 1, "b": 2}})
+        );
     }
 
     #[test]
@@ -312,14 +541,17 @@ mod tests {
         // Skipped whatever they hold; annotations that are not a map are kept and flagged.
         let o = event(r#"{"type":"MODIFIED","object":{"kind":"Pod","metadata":{"name":"a","managedFields":"x","annotations":{"kubectl.kubernetes.io/last-applied-configuration":{"a":[1,{"b":null}]}}}}}"#).unwrap();
         assert!(o.malformed.is_none());
-        assert_eq!(o.value["metadata"], json!({"name": "a", "annotations": {}}));
+        assert_eq!(
+            value(&o)["metadata"],
+            json!({"name": "a", "annotations": {}})
+        );
         let o = event(r#"{"type":"MODIFIED","object":{"kind":"Pod","metadata":{"name":"a","annotations":[1]}}}"#).unwrap();
-        assert!(o.malformed.unwrap().contains("annotations"));
-        assert_eq!(o.value["metadata"]["annotations"], json!([1]));
+        assert!(o.malformed.clone().unwrap().contains("annotations"));
+        assert_eq!(value(&o)["metadata"]["annotations"], json!([1]));
         let o = event(r#"{"type":"MODIFIED","object":{"kind":"Pod","metadata":"x"}}"#).unwrap();
         assert!(o.malformed.is_some());
         let o = event(r#"{"type":"MODIFIED","object":"text"}"#).unwrap();
-        assert!(o.malformed.unwrap().starts_with("not a JSON object"));
+        assert!(o.malformed.unwrap().contains("expected a JSON object"));
         // Invalid JSON in a skipped field is still an error, as before.
         assert!(
             event(r#"{"type":"MODIFIED","object":{"metadata":{"name":"a","managedFields":[1,}}}"#)
@@ -330,14 +562,36 @@ mod tests {
     #[test]
     fn nesting_is_bounded_in_kept_and_skipped_fields() {
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-        let kept = format!(r#"{{"type":"MODIFIED","object":{{"spec":{deep}}}}}"#);
-        assert!(event(&kept).is_err(), "past serde_json's nesting limit");
+        let kept = format!(
+            r#"{{"type":"MODIFIED","object":{{"metadata":{{"name":"a"}},"spec":{deep}}}}}"#
+        );
+        // The watch reads the text past (without recursion); the evaluator's parse refuses it,
+        // counted as malformed.
+        let o = event(&kept).unwrap();
+        let malformed = prometheus::IntCounter::new("m", "m").unwrap();
+        let unparsed = Unparsed {
+            text: o.text,
+            origin: Arc::new(Origin {
+                api_version: "v1".into(),
+                kind: "Pod".into(),
+                malformed: malformed.clone(),
+            }),
+        };
+        let error = unparsed.parse().unwrap_err();
+        assert!(error.to_string().contains("recursion limit"), "{error}");
+        assert!(unparsed.parse_or_log().is_none());
+        assert_eq!(malformed.get(), 1);
+        // Deep metadata is refused where the watch reads it.
+        let meta = format!(
+            r#"{{"type":"MODIFIED","object":{{"metadata":{{"name":"a","labels":{deep}}}}}}}"#
+        );
+        assert!(event(&meta).is_err() || event(&meta).unwrap().malformed.is_some());
         // A skipped field is read past without recursion or anything built (serde_json keeps
         // a byte per level open, bounded by the line's length).
         let skipped = format!(
             r#"{{"type":"MODIFIED","object":{{"metadata":{{"name":"a","managedFields":{deep}}}}}}}"#
         );
         let o = event(&skipped).unwrap();
-        assert_eq!(o.value, json!({"metadata": {"name": "a"}}));
+        assert_eq!(value(&o), json!({"metadata": {"name": "a"}}));
     }
 }

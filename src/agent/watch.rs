@@ -23,10 +23,10 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::Update;
-use super::raw::RawObject;
+use super::raw::{Origin, RawObject, Unparsed};
 use crate::clock::Clock;
 use crate::metrics::WatchCounters;
-use crate::store::{ObjectKey, Store};
+use crate::store::Store;
 
 /// What one watcher covers.
 #[derive(Debug, Clone)]
@@ -270,11 +270,21 @@ impl Watcher {
         &self.target.resource.kind
     }
 
+    /// What the objects of this watch carry to the evaluator.
+    fn origin(&self) -> Arc<Origin> {
+        Arc::new(Origin {
+            api_version: self.target.resource.api_version.clone(),
+            kind: self.target.resource.kind.clone(),
+            malformed: self.counters.malformed.clone(),
+        })
+    }
+
     /// Lists every object in scope and hands them to the evaluator, then the listing; the
     /// resourceVersion to watch from. Ok(None) when the evaluator is gone.
     async fn list(&mut self, reason: Option<RelistReason>) -> kube::Result<Option<String>> {
         let first = !self.status().listed;
         let ar = &self.target.resource.clone();
+        let origin = self.origin();
         let mut lp = ListParams {
             label_selector: self.target.label_selector.clone(),
             field_selector: self.target.field_selector.clone(),
@@ -293,7 +303,9 @@ impl Watcher {
             if self.target.events {
                 let now = self.shared.clock.now();
                 for o in page.items {
-                    let Some(value) = accept(o, ar, &self.counters) else {
+                    let Some(value) =
+                        accept(o, ar, &self.counters).and_then(|o| parsed(o, &origin))
+                    else {
                         continue;
                     };
                     let Some(seen) = crate::warnings::Seen::of(&value, now) else {
@@ -327,18 +339,18 @@ impl Watcher {
             {
                 let store = self.shared.store.read().unwrap_or_else(|p| p.into_inner());
                 for o in page.items {
-                    let Some(value) = accept(o, ar, &self.counters) else {
+                    let Some(o) = accept(o, ar, &self.counters) else {
                         continue;
                     };
-                    let Some(key) = ObjectKey::of(&value) else {
+                    let Some(key) = o.key(ar) else {
                         continue;
                     };
                     if !first {
-                        let rv = value.pointer("/metadata/resourceVersion");
+                        let rv = o.metadata.resource_version.as_deref();
                         match store.get(&key).filter(|e| e.is_live()) {
                             None => added += 1,
                             // Unchanged: not assessed again.
-                            Some(e) if rv.and_then(Value::as_str) == Some(&e.resource_version) => {
+                            Some(e) if rv == Some(e.resource_version.as_str()) => {
                                 keys.insert(key);
                                 continue;
                             }
@@ -346,15 +358,18 @@ impl Watcher {
                         }
                     }
                     keys.insert(key);
-                    batch.push(value);
+                    batch.push(Unparsed {
+                        text: o.text,
+                        origin: Arc::clone(&origin),
+                    });
                 }
             }
-            for value in batch {
+            for object in batch {
                 self.counters.apply.inc();
                 if self
                     .shared
                     .updates
-                    .send(Update::Apply(Arc::new(value), first))
+                    .send(Update::Apply(object, first))
                     .await
                     .is_err()
                 {
@@ -452,6 +467,7 @@ impl Watcher {
     /// Watches from `rv` until the request ends; how it ended and the last resourceVersion.
     async fn watch(&mut self, rv: &str, relist_at: Option<Instant>) -> (Ended, String) {
         let mut last = rv.to_string();
+        let origin = self.origin();
         let wp = WatchParams {
             label_selector: self.target.label_selector.clone(),
             field_selector: self.target.field_selector.clone(),
@@ -507,30 +523,36 @@ impl Watcher {
                 last = rv;
             }
             self.heard(self.shared.clock.now());
-            let Some(value) = accept(object, &self.target.resource, &self.counters) else {
+            let Some(object) = accept(object, &self.target.resource, &self.counters) else {
                 continue;
             };
             let update = if self.target.events {
                 // An event deleted (expired) is kept until it ages out or is evicted.
-                let seen = if deleted {
-                    None
-                } else {
-                    crate::warnings::Seen::of(&value, self.shared.clock.now())
-                };
-                let Some(seen) = seen else {
+                if deleted {
+                    continue;
+                }
+                let Some(seen) = parsed(object, &origin)
+                    .and_then(|value| crate::warnings::Seen::of(&value, self.shared.clock.now()))
+                else {
                     continue;
                 };
                 self.counters.apply.inc();
                 Update::Warning(Box::new(seen))
             } else if deleted {
                 self.counters.delete.inc();
-                match ObjectKey::of(&value) {
+                match object.key(&self.target.resource) {
                     Some(key) => Update::Delete(key),
                     None => continue,
                 }
             } else {
                 self.counters.apply.inc();
-                Update::Apply(Arc::new(value), false)
+                Update::Apply(
+                    Unparsed {
+                        text: object.text,
+                        origin: Arc::clone(&origin),
+                    },
+                    false,
+                )
             };
             if self.shared.updates.send(update).await.is_err() {
                 return (Ended::Stop, last);
@@ -703,8 +725,8 @@ impl Backoff {
     }
 }
 
-/// The object as herald handles it. None when malformed.
-fn accept(o: RawObject, ar: &ApiResource, counters: &WatchCounters) -> Option<Value> {
+/// The object, unless it is malformed (counted and logged).
+fn accept(o: RawObject, ar: &ApiResource, counters: &WatchCounters) -> Option<RawObject> {
     if let Some(error) = &o.malformed {
         counters.malformed.inc();
         tracing::warn!(
@@ -716,15 +738,17 @@ fn accept(o: RawObject, ar: &ApiResource, counters: &WatchCounters) -> Option<Va
         );
         return None;
     }
-    let mut value = o.value;
-    // Lists of built-in kinds leave apiVersion and kind out of their items.
-    if let Some(map) = value.as_object_mut() {
-        map.entry("apiVersion")
-            .or_insert_with(|| Value::String(ar.api_version.clone()));
-        map.entry("kind")
-            .or_insert_with(|| Value::String(ar.kind.clone()));
+    Some(o)
+}
+
+/// The object parsed here (a Warning Event, which the watch reads itself). None when it does
+/// not parse (counted and logged).
+fn parsed(o: RawObject, origin: &Arc<Origin>) -> Option<Value> {
+    Unparsed {
+        text: o.text,
+        origin: Arc::clone(origin),
     }
-    Some(value)
+    .parse_or_log()
 }
 
 #[cfg(test)]
