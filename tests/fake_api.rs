@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use herald::fake::{FakeApiServer, Options, gitops_resources};
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
+use kube::api::{
+    Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, ResourceExt, WatchEvent,
+    WatchParams,
+};
 use kube::runtime::watcher::{self, Event};
 use serde_json::json;
 
@@ -89,6 +92,37 @@ async fn lists_page_with_limit_and_continue_and_select_labels() {
         .await
         .unwrap();
     assert_eq!(second.items.len(), 4);
+    // A continued list is the first page's snapshot: what is written since (after the cursor,
+    // or changed there) is left out of the later pages, and a watch from the list's
+    // resourceVersion brings it.
+    let first = api.list(&ListParams::default().limit(2)).await.unwrap();
+    let token = first.metadata.continue_.clone().unwrap();
+    let rv = first.metadata.resource_version.clone().unwrap();
+    s.apply(ks("c-new", "True")).unwrap();
+    s.apply(ks("b-only", "False")).unwrap();
+    let second = api
+        .list(&ListParams::default().limit(10).continue_token(&token))
+        .await
+        .unwrap();
+    let names: Vec<_> = second.items.iter().map(|o| o.name_any()).collect();
+    assert_eq!(
+        names,
+        ["app-2", "app-3", "app-4"],
+        "the snapshot's, less the changed"
+    );
+    assert_eq!(
+        second.metadata.resource_version.as_deref(),
+        Some(rv.as_str())
+    );
+    let mut events = std::pin::pin!(api.watch(&WatchParams::default(), &rv).await.unwrap());
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        match events.next().await.unwrap().unwrap() {
+            WatchEvent::Added(o) | WatchEvent::Modified(o) => seen.push(o.name_any()),
+            _ => {}
+        }
+    }
+    assert_eq!(seen, ["c-new", "b-only"]);
     let selected = api
         .list(&ListParams::default().labels("team=a"))
         .await
@@ -242,9 +276,7 @@ async fn watch_streams_carry_bookmarks() {
 use herald::fake::WriteFault;
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::{
-    DeleteParams, Patch, PatchParams, PostParams, Preconditions, WatchEvent, WatchParams,
-};
+use kube::api::{DeleteParams, Patch, PatchParams, PostParams, Preconditions};
 
 use crate::util::{client_as, exchange};
 

@@ -754,6 +754,13 @@ fn list(
     let mut next = None;
     let mut rest = st.list_after(index, namespace, after.as_deref(), selector);
     for (key, o) in rest.by_ref() {
+        // A list continued is the snapshot its first page was (the real API server reads every
+        // page at that resourceVersion): an object written since is left out, and a watch from
+        // the list's resourceVersion brings it (an object changed since, in its change; the
+        // store keeps no older version of it to show).
+        if written_after(o, rv) {
+            continue;
+        }
         if shown > 0 {
             items.push(b',');
         }
@@ -782,6 +789,14 @@ fn list(
         .header("content-type", "application/json")
         .body(Full::new(Bytes::from(body)).boxed())
         .expect("valid response")
+}
+
+/// Whether the object was written after resourceVersion `rv`.
+fn written_after(o: &Value, rv: u64) -> bool {
+    o.pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|v| v > rv)
 }
 
 type Frames = mpsc::Sender<Result<Frame<Bytes>, Infallible>>;
