@@ -20,7 +20,7 @@ pub const DEFAULT_RETENTION: SignedDuration = SignedDuration::from_hours(1);
 const TRANSITIONS_KEPT: usize = 20;
 
 /// Identifies one object: group, kind, namespace, name.
-#[derive(Debug, Clone, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Eq, Serialize, serde::Deserialize)]
 pub struct ObjectKey {
     pub group: String,
     pub kind: String,
@@ -61,6 +61,28 @@ impl PartialEq for ObjectKey {
                 && self.namespace == other.namespace
                 && self.kind == other.kind
                 && self.group == other.group)
+    }
+}
+
+impl Ord for ObjectKey {
+    /// Field by field, in the order they are declared; the same interned key is equal at once
+    /// (a key removed from a set of them, the common case, ends on itself).
+    fn cmp(&self, other: &ObjectKey) -> std::cmp::Ordering {
+        if std::ptr::eq(self, other) {
+            return std::cmp::Ordering::Equal;
+        }
+        (&self.group, &self.kind, &self.namespace, &self.name).cmp(&(
+            &other.group,
+            &other.kind,
+            &other.namespace,
+            &other.name,
+        ))
+    }
+}
+
+impl PartialOrd for ObjectKey {
+    fn partial_cmp(&self, other: &ObjectKey) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -1718,6 +1740,37 @@ mod tests {
             images: Vec::new(),
         };
         s.apply(seen, now(at))
+    }
+
+    #[test]
+    fn keys_order_by_group_kind_namespace_name_and_an_interned_one_equals_itself() {
+        let parts = ["", "a", "a-b", "b", "ab"];
+        let mut keys = Vec::new();
+        for g in parts {
+            for k in ["Pod", "Deployment"] {
+                for ns in parts {
+                    for n in parts {
+                        keys.push(ObjectKey::new(g, k, ns, n));
+                    }
+                }
+            }
+        }
+        for a in &keys {
+            for b in &keys {
+                let fields = |k: &ObjectKey| {
+                    (
+                        k.group.clone(),
+                        k.kind.clone(),
+                        k.namespace.clone(),
+                        k.name.clone(),
+                    )
+                };
+                assert_eq!(a.cmp(b), fields(a).cmp(&fields(b)), "{a} against {b}");
+                assert_eq!(a.cmp(b) == std::cmp::Ordering::Equal, a == b);
+            }
+            let copy = a.clone();
+            assert_eq!(a.cmp(&copy), std::cmp::Ordering::Equal);
+        }
     }
 
     #[test]
