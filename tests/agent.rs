@@ -141,6 +141,65 @@ async fn every_transition_once_through_drops_restarts_and_bad_objects() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_event_past_its_bound_is_read_past_and_the_watch_goes_on() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    server.apply(ks("a", "True")).unwrap();
+    let client = agent::client(kube::Config::new(server.url().parse().unwrap())).unwrap();
+    let agent = agent::start(
+        client,
+        Config {
+            max_event_bytes: 16 << 10,
+            ..Config::default()
+        },
+        Assessor::builtin_only,
+        Arc::new(SystemClock),
+    );
+    let mut rx = agent.subscribe_from_start();
+    assert_eq!(
+        until(&mut rx, "a").await,
+        [("a".to_string(), Some(Health::Healthy))]
+    );
+
+    // Two events past the bound (a new object, a change of a known one), then one within it.
+    let blob = json!({"blob": "x".repeat(64 << 10)});
+    for (name, ready) in [("big", "False"), ("a", "False")] {
+        let mut o = ks(name, ready);
+        o["metadata"]["annotations"] = blob.clone();
+        server.apply(o).unwrap();
+    }
+    server.apply(ks("after", "True")).unwrap();
+    assert_eq!(
+        until(&mut rx, "after").await,
+        [("after".to_string(), Some(Health::Healthy))],
+        "the events past the bound made no transition"
+    );
+    assert_eq!(agent.metrics.watch_events("Kustomization", "malformed"), 2);
+    {
+        let store = agent.store.read().unwrap();
+        let live: Vec<(String, Health)> = store
+            .live()
+            .map(|(k, e)| (k.name.clone(), e.health()))
+            .collect();
+        assert!(
+            live.contains(&("a".to_string(), Health::Healthy)),
+            "{live:?}"
+        );
+        assert!(!live.iter().any(|(n, _)| n == "big"), "{live:?}");
+    }
+    assert!(kustomizations(&agent).up);
+
+    // The same watch goes on: the next change of the known object is seen.
+    server.apply(ks("a", "False")).unwrap();
+    assert_eq!(
+        until(&mut rx, "a").await,
+        [("a".to_string(), Some(Health::Unhealthy))]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn namespaces_scope_the_watch_and_a_crd_installed_later_is_picked_up() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let resources: Vec<_> = gitops_resources()

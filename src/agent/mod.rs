@@ -5,6 +5,7 @@
 //! stay on the thread that made them; it owns the assessor, writes the store (readers take a read
 //! lock) and publishes transitions.
 
+pub mod lines;
 pub mod raw;
 pub mod watch;
 
@@ -195,6 +196,9 @@ pub struct Config {
     /// While updates trickle in, how long the evaluator waits after waking for more before it
     /// takes the store's lock ([`LINGER`], zero: never waits; up to 2 ms is sensible).
     pub linger: Duration,
+    /// A watch event longer than this is read past, counted as malformed and logged
+    /// ([`watch::MAX_EVENT_BYTES`]).
+    pub max_event_bytes: usize,
 }
 
 /// How often watches relist unless told otherwise.
@@ -226,6 +230,7 @@ impl Default for Config {
             history: None,
             changes: Some(crate::changes::Rules::default()),
             linger: LINGER,
+            max_event_bytes: watch::MAX_EVENT_BYTES,
         }
     }
 }
@@ -1077,6 +1082,7 @@ async fn discover_loop(
                                 store: Arc::clone(&agent.store),
                                 clock: Arc::clone(&agent.clock),
                                 relist_every: config.relist_every,
+                                max_event_bytes: config.max_event_bytes,
                             },
                             status,
                             counters,

@@ -15,7 +15,6 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use futures::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 use kube::api::{Api, ApiResource, ListParams, WatchEvent, WatchParams};
 use serde_json::Value;
@@ -23,6 +22,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::Update;
+use super::lines::{Line, Lines};
 use super::raw::{Origin, RawObject, Unparsed};
 use crate::clock::Clock;
 use crate::metrics::WatchCounters;
@@ -150,7 +150,17 @@ pub struct Shared {
     pub clock: Arc<dyn Clock>,
     /// How often to relist though nothing went wrong; None: never.
     pub relist_every: Option<Duration>,
+    /// A watch event (one line of the response) longer than this is read past, counted as
+    /// malformed and logged ([`MAX_EVENT_BYTES`] by default).
+    pub max_event_bytes: usize,
 }
+
+/// The longest watch event herald reads, by default. Kubernetes keeps objects of up to 1.5 MiB
+/// (etcd's default limit) and takes requests of up to 3 MiB; a line past this comes from a
+/// broken or hostile server and would otherwise be held however long it grew.
+pub const MAX_EVENT_BYTES: usize = 16 << 20;
+/// An error response is read up to this size.
+const MAX_ERROR_BYTES: usize = 64 << 10;
 
 /// Objects per list page, as kube-rs's watcher asks.
 const PAGE: u32 = 500;
@@ -182,11 +192,12 @@ pub async fn run(
     counters: WatchCounters,
 ) {
     let api: Api<RawObject> = match &target.namespace {
-        Some(ns) => Api::namespaced_with(client, ns, &target.resource),
-        None => Api::all_with(client, &target.resource),
+        Some(ns) => Api::namespaced_with(client.clone(), ns, &target.resource),
+        None => Api::all_with(client.clone(), &target.resource),
     };
     let mut w = Watcher {
         api,
+        client,
         target,
         shared,
         status,
@@ -200,6 +211,8 @@ pub async fn run(
 
 struct Watcher {
     api: Api<RawObject>,
+    /// For the watch requests, read line by line ([`Watcher::open`]).
+    client: kube::Client,
     target: Target,
     shared: Shared,
     status: Arc<Mutex<WatchStatus>>,
@@ -475,12 +488,11 @@ impl Watcher {
             bookmarks: true,
             ..WatchParams::default()
         };
-        let stream = match self.api.watch(&wp, rv).await {
-            Ok(s) => s,
+        let mut lines = match self.open(&wp, rv).await {
+            Ok(lines) => lines,
             Err(e) => return (self.refused(e), last),
         };
         self.heard(self.shared.clock.now());
-        let mut stream = std::pin::pin!(stream);
         let relist = async {
             match relist_at {
                 Some(at) => tokio::time::sleep_until(at).await,
@@ -491,12 +503,17 @@ impl Watcher {
         loop {
             let item = tokio::select! {
                 () = &mut relist => return (Ended::Relist(RelistReason::Periodic), last),
-                item = tokio::time::timeout(IDLE, stream.next()) => item,
+                item = tokio::time::timeout(IDLE, lines.next()) => item,
             };
-            let event = match item {
+            let line = match item {
                 Err(_) | Ok(None) => return (Ended::Resume, last),
                 Ok(Some(Err(e))) => return (Ended::Failed(e), last),
-                Ok(Some(Ok(event))) => event,
+                Ok(Some(Ok(line))) => line,
+            };
+            let event = match self.event(line) {
+                Some(Ok(event)) => event,
+                Some(Err(e)) => return (Ended::Failed(e), last),
+                None => continue,
             };
             // The watch works: a later failure starts its backoff over.
             self.gone_told = false;
@@ -558,6 +575,88 @@ impl Watcher {
                 return (Ended::Stop, last);
             }
         }
+    }
+
+    /// Starts a watch from `rv`: the response, to be read line by line. A refusal is the
+    /// server's `Status` (or one made of the status code and the first of the body).
+    async fn open(&self, wp: &WatchParams, rv: &str) -> kube::Result<Lines> {
+        use http_body_util::BodyExt;
+        use kube::core::Resource;
+        let url = RawObject::url_path(&self.target.resource, self.target.namespace.as_deref());
+        let mut request = kube::core::Request::new(url)
+            .watch(wp, rv)
+            .map_err(kube::Error::BuildRequest)?;
+        // One JSON event per line, as sent: not compressed.
+        request.headers_mut().insert(
+            http::header::ACCEPT_ENCODING,
+            http::HeaderValue::from_static("identity"),
+        );
+        let response = self
+            .client
+            .send(request.map(kube::client::Body::from))
+            .await?;
+        let code = response.status();
+        if code.is_client_error() || code.is_server_error() {
+            let mut body = Vec::new();
+            let mut rest = response.into_body();
+            while body.len() < MAX_ERROR_BYTES {
+                match rest.frame().await {
+                    Some(Ok(frame)) => {
+                        if let Ok(data) = frame.into_data() {
+                            body.extend_from_slice(&data);
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            body.truncate(MAX_ERROR_BYTES);
+            let status = serde_json::from_slice::<kube::core::Status>(&body).unwrap_or_else(|_| {
+                let text = String::from_utf8_lossy(&body);
+                kube::core::Status::failure(text.trim(), "Failed to parse error data")
+                    .with_code(code.as_u16())
+            });
+            return Err(kube::Error::Api(Box::new(status)));
+        }
+        Ok(Lines::new(
+            response.into_body(),
+            self.shared.max_event_bytes,
+        ))
+    }
+
+    /// The event a line carries. None for a line skipped (past the bound, not UTF-8: counted
+    /// as malformed and logged); an error for a line that is no event (the server's `Status`
+    /// when it is one).
+    fn event(&self, line: Line) -> Option<kube::Result<WatchEvent<RawObject>>> {
+        let skipped = |why: String| {
+            self.counters.malformed.inc();
+            tracing::warn!(
+                kind = self.kind(),
+                namespace = self.target.namespace.as_deref().unwrap_or(""),
+                "skipping a watch event: {why}; the object it carried keeps its last known state \
+                 until its next change or the next relist"
+            );
+            None
+        };
+        let bytes = match line {
+            Line::Text(bytes) => bytes,
+            Line::TooLong(n) => {
+                return skipped(format!(
+                    "{n} bytes, past the limit of {} bytes for one event",
+                    self.shared.max_event_bytes
+                ));
+            }
+        };
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            return skipped("not UTF-8".to_string());
+        };
+        Some(
+            serde_json::from_str::<WatchEvent<RawObject>>(text).map_err(|e| {
+                match serde_json::from_str::<kube::core::Status>(text) {
+                    Ok(status) => kube::Error::Api(Box::new(status)),
+                    Err(_) => kube::Error::SerdeError(e),
+                }
+            }),
+        )
     }
 
     /// What a refused watch means: a relist when the server's history no longer holds the
