@@ -111,13 +111,6 @@ fn is_zero(n: &u32) -> bool {
 /// Warnings an event carries, at most.
 pub const WARNINGS_TOLD: usize = 10;
 
-/// While transitions trickle in, the pipeline takes them at most this often: the transitions
-/// of a burst of updates reach it together, but updates 1 ms apart would otherwise wake one of
-/// the runtime's threads for each (the evaluator's send, then the task's run). A transition
-/// after a quiet spell of this long is taken at once; one in a trickle waits for the rest of
-/// the interval, at most this long (BENCHMARKS.md, "Scale").
-pub const TAKE_EVERY: Duration = Duration::from_millis(20);
-
 impl Event {
     /// The child behind the health this event tells, when that health was rolled up from
     /// children (None for an event about anything else, such as a new revision).
@@ -405,11 +398,7 @@ impl Pipeline {
         mut reloads: mpsc::UnboundedReceiver<Arc<Config>>,
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) -> Ended {
-        // When the last batch was taken: while transitions trickle, the next waits for the rest
-        // of TAKE_EVERY.
-        let mut taken: Option<tokio::time::Instant> = None;
         loop {
-            let mut first = None;
             let wait = self.scheduled.keys().next().map(|(due, _)| {
                 let d = due.duration_since(self.clock.now());
                 Duration::try_from(d).unwrap_or(Duration::ZERO)
@@ -419,7 +408,11 @@ impl Pipeline {
                 _ = stop.wait_for(|s| *s) => break,
                 t = changes.recv() => {
                     let Some(t) = t else { break };
-                    first = Some(t);
+                    let mut batch = vec![t];
+                    while let Ok(t) = changes.try_recv() {
+                        batch.push(t);
+                    }
+                    self.take(batch);
                 }
                 () = tokio::time::sleep(wait.unwrap_or(Duration::from_secs(3600))), if wait.is_some() => {
                     self.release_due();
@@ -433,20 +426,6 @@ impl Pipeline {
                     self.programs.clear();
                     self.spawn_workers();
                 }
-            }
-            if let Some(t) = first {
-                // One wake-up of this task for what comes within TAKE_EVERY, rather than one
-                // for each transition the evaluator sends (a thread of the runtime woken each
-                // time); a transition after a quiet spell is taken at once.
-                if let Some(at) = taken.filter(|at| at.elapsed() < TAKE_EVERY) {
-                    tokio::time::sleep_until(at + TAKE_EVERY).await;
-                }
-                taken = Some(tokio::time::Instant::now());
-                let mut batch = vec![t];
-                while let Ok(t) = changes.try_recv() {
-                    batch.push(t);
-                }
-                self.take(batch);
             }
         }
         Ended {

@@ -319,37 +319,6 @@ async fn silenced_and_unrouted_events_send_nothing() {
     assert_eq!(h.notifier.stats.silenced.load(Ordering::Relaxed), 1);
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_trickle_of_transitions_is_taken_together_and_a_lone_one_at_once() {
-    let (deliver, seen) = scripted(vec![]);
-    let h = start_with(&outbox_path("trickle"), deliver);
-    for name in ["a", "b", "c"] {
-        h.apply(object("HelmRelease", "apps", name, "True"), true);
-    }
-    h.advance(Duration::from_secs(10)).await;
-    let told = |names: &[&str]| {
-        let seen = seen.lock().unwrap();
-        assert_eq!(
-            seen.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(),
-            names,
-            "{seen:?}"
-        );
-    };
-    // After a quiet spell: taken and told at once.
-    h.apply(object("HelmRelease", "apps", "a", "False"), false);
-    h.settle().await;
-    told(&["a"]);
-    // Two more within TAKE_EVERY of it wait for the rest of the interval, then go together.
-    tokio::time::sleep(Duration::from_millis(2)).await;
-    h.apply(object("HelmRelease", "apps", "b", "False"), false);
-    h.settle().await;
-    h.apply(object("HelmRelease", "apps", "c", "False"), false);
-    h.settle().await;
-    told(&["a"]);
-    h.advance(TAKE_EVERY).await;
-    told(&["a", "b", "c"]);
-}
-
 #[test]
 fn what_is_in_the_outbox_at_a_crash_is_sent_once_after_the_restart() {
     let path = outbox_path("restart");
