@@ -200,6 +200,61 @@ async fn a_watch_event_past_its_bound_is_read_past_and_the_watch_goes_on() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_page_past_its_bound_is_asked_again_smaller_and_an_object_alone_past_it_fails() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    // 40 objects of about 2 KiB: a page of them all is about 80 KiB, past the 16 KiB bound.
+    let pad = json!({"pad": "p".repeat(2 << 10)});
+    for i in 0..40 {
+        let mut o = ks(&format!("k{i:02}"), "True");
+        o["metadata"]["annotations"] = pad.clone();
+        server.apply(o).unwrap();
+    }
+    let start = |server: &FakeApiServer| {
+        let client = agent::client(kube::Config::new(server.url().parse().unwrap())).unwrap();
+        agent::start(
+            client,
+            Config {
+                max_page_bytes: 16 << 10,
+                ..Config::default()
+            },
+            Assessor::builtin_only,
+            Arc::new(SystemClock),
+        )
+    };
+    let agent = start(&server);
+    eventually("every object listed, in smaller pages", || {
+        let done = agent.is_ready() && agent.store.read().unwrap().live().count() == 40;
+        async move { done }
+    })
+    .await;
+    assert_eq!(agent.metrics.watch_events("Kustomization", "malformed"), 0);
+    assert!(kustomizations(&agent).up);
+    drop(agent);
+
+    // One object alone past the bound: the list fails, and says why; herald is not ready.
+    let mut huge = ks("huge", "True");
+    huge["metadata"]["annotations"] = json!({"pad": "p".repeat(32 << 10)});
+    server.apply(huge).unwrap();
+    let agent = start(&server);
+    eventually("the list's failure told", || {
+        let told = agent
+            .watches()
+            .into_iter()
+            .find(|w| w.kind == "Kustomization")
+            .and_then(|w| w.last_error)
+            .is_some_and(|e| e.contains("past the limit of 16384 bytes"));
+        async move { told }
+    })
+    .await;
+    let watch = kustomizations(&agent);
+    assert!(!watch.up && !watch.listed, "{watch:?}");
+    assert!(!agent.is_ready());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn namespaces_scope_the_watch_and_a_crd_installed_later_is_picked_up() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let resources: Vec<_> = gitops_resources()

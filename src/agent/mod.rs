@@ -199,6 +199,9 @@ pub struct Config {
     /// A watch event longer than this is read past, counted as malformed and logged
     /// ([`watch::MAX_EVENT_BYTES`]).
     pub max_event_bytes: usize,
+    /// A list page whose answer is longer is asked again for half as many objects
+    /// ([`watch::MAX_PAGE_BYTES`]).
+    pub max_page_bytes: usize,
 }
 
 /// How often watches relist unless told otherwise.
@@ -231,6 +234,7 @@ impl Default for Config {
             changes: Some(crate::changes::Rules::default()),
             linger: LINGER,
             max_event_bytes: watch::MAX_EVENT_BYTES,
+            max_page_bytes: watch::MAX_PAGE_BYTES,
         }
     }
 }
@@ -1083,6 +1087,7 @@ async fn discover_loop(
                                 clock: Arc::clone(&agent.clock),
                                 relist_every: config.relist_every,
                                 max_event_bytes: config.max_event_bytes,
+                                max_page_bytes: config.max_page_bytes,
                             },
                             status,
                             counters,

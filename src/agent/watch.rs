@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use kube::api::{Api, ApiResource, ListParams, WatchEvent, WatchParams};
+use kube::api::{ApiResource, ListParams, WatchEvent, WatchParams};
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -153,12 +153,19 @@ pub struct Shared {
     /// A watch event (one line of the response) longer than this is read past, counted as
     /// malformed and logged ([`MAX_EVENT_BYTES`] by default).
     pub max_event_bytes: usize,
+    /// A list page whose answer is longer than this is asked again for half as many objects
+    /// ([`MAX_PAGE_BYTES`] by default).
+    pub max_page_bytes: usize,
 }
 
 /// The longest watch event herald reads, by default. Kubernetes keeps objects of up to 1.5 MiB
 /// (etcd's default limit) and takes requests of up to 3 MiB; a line past this comes from a
 /// broken or hostile server and would otherwise be held however long it grew.
 pub const MAX_EVENT_BYTES: usize = 16 << 20;
+/// The longest answer to a list request herald reads, by default: a page of [`PAGE`] objects
+/// of about 130 KiB each. A longer one is asked again for half as many objects, down to one; an
+/// object alone past it makes the list fail (retried, and told as any failure).
+pub const MAX_PAGE_BYTES: usize = 64 << 20;
 /// An error response is read up to this size.
 const MAX_ERROR_BYTES: usize = 64 << 10;
 
@@ -191,12 +198,7 @@ pub async fn run(
     status: Arc<Mutex<WatchStatus>>,
     counters: WatchCounters,
 ) {
-    let api: Api<RawObject> = match &target.namespace {
-        Some(ns) => Api::namespaced_with(client.clone(), ns, &target.resource),
-        None => Api::all_with(client.clone(), &target.resource),
-    };
     let mut w = Watcher {
-        api,
         client,
         target,
         shared,
@@ -210,8 +212,8 @@ pub async fn run(
 }
 
 struct Watcher {
-    api: Api<RawObject>,
-    /// For the watch requests, read line by line ([`Watcher::open`]).
+    /// For the list and watch requests, whose answers are read with bounds
+    /// ([`Watcher::page`], [`Watcher::open`]).
     client: kube::Client,
     target: Target,
     shared: Shared,
@@ -312,7 +314,7 @@ impl Watcher {
         let mut keys = BTreeSet::new();
         let (mut added, mut changed) = (0, 0);
         let rv = loop {
-            let page = self.api.list(&lp).await?;
+            let page = self.page(&mut lp).await?;
             if self.target.events {
                 let now = self.shared.clock.now();
                 for o in page.items {
@@ -580,7 +582,6 @@ impl Watcher {
     /// Starts a watch from `rv`: the response, to be read line by line. A refusal is the
     /// server's `Status` (or one made of the status code and the first of the body).
     async fn open(&self, wp: &WatchParams, rv: &str) -> kube::Result<Lines> {
-        use http_body_util::BodyExt;
         use kube::core::Resource;
         let url = RawObject::url_path(&self.target.resource, self.target.namespace.as_deref());
         let mut request = kube::core::Request::new(url)
@@ -597,30 +598,57 @@ impl Watcher {
             .await?;
         let code = response.status();
         if code.is_client_error() || code.is_server_error() {
-            let mut body = Vec::new();
-            let mut rest = response.into_body();
-            while body.len() < MAX_ERROR_BYTES {
-                match rest.frame().await {
-                    Some(Ok(frame)) => {
-                        if let Ok(data) = frame.into_data() {
-                            body.extend_from_slice(&data);
-                        }
-                    }
-                    _ => break,
-                }
-            }
-            body.truncate(MAX_ERROR_BYTES);
-            let status = serde_json::from_slice::<kube::core::Status>(&body).unwrap_or_else(|_| {
-                let text = String::from_utf8_lossy(&body);
-                kube::core::Status::failure(text.trim(), "Failed to parse error data")
-                    .with_code(code.as_u16())
-            });
-            return Err(kube::Error::Api(Box::new(status)));
+            return Err(refusal(code, response.into_body()).await);
         }
         Ok(Lines::new(
             response.into_body(),
             self.shared.max_event_bytes,
         ))
+    }
+
+    /// The next page of the list: its answer read up to [`Shared::max_page_bytes`]. A page
+    /// past it is asked again for half as many objects (from the same place: the continue
+    /// token does not depend on the page's size), and the smaller size kept for the rest of the
+    /// list; an object alone past it is an error.
+    async fn page(&self, lp: &mut ListParams) -> kube::Result<kube::core::ObjectList<RawObject>> {
+        use kube::core::Resource;
+        let url = RawObject::url_path(&self.target.resource, self.target.namespace.as_deref());
+        loop {
+            let request = kube::core::Request::new(&url)
+                .list(lp)
+                .map_err(kube::Error::BuildRequest)?;
+            let response = self
+                .client
+                .send(request.map(kube::client::Body::from))
+                .await?;
+            let code = response.status();
+            if code.is_client_error() || code.is_server_error() {
+                return Err(refusal(code, response.into_body()).await);
+            }
+            let max = self.shared.max_page_bytes;
+            if let Some(body) = read_up_to(response.into_body(), max).await? {
+                return serde_json::from_slice(&body).map_err(kube::Error::SerdeError);
+            }
+            match lp.limit {
+                Some(limit) if limit > 1 => {
+                    tracing::warn!(
+                        kind = self.kind(),
+                        limit,
+                        "a list page was past {max} bytes; asking for half as many objects"
+                    );
+                    lp.limit = Some(limit / 2);
+                }
+                _ => {
+                    return Err(kube::Error::Service(
+                        format!(
+                            "one {} alone is past the limit of {max} bytes for a list answer",
+                            self.target.resource.kind
+                        )
+                        .into(),
+                    ));
+                }
+            }
+        }
     }
 
     /// The event a line carries. None for a line skipped (past the bound, not UTF-8: counted
@@ -825,6 +853,38 @@ impl Backoff {
 }
 
 /// The object, unless it is malformed (counted and logged).
+/// What a refused request means: the server's `Status` in its answer (read up to
+/// [`MAX_ERROR_BYTES`]), or one made of the status code and the answer's text.
+async fn refusal(code: http::StatusCode, body: kube::client::Body) -> kube::Error {
+    let text = read_up_to(body, MAX_ERROR_BYTES)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let status = serde_json::from_slice::<kube::core::Status>(&text).unwrap_or_else(|_| {
+        let text = String::from_utf8_lossy(&text);
+        kube::core::Status::failure(text.trim(), "Failed to parse error data")
+            .with_code(code.as_u16())
+    });
+    kube::Error::Api(Box::new(status))
+}
+
+/// The whole body, if it is at most `max` bytes (None past it: what came is dropped and the
+/// rest not read).
+async fn read_up_to(mut body: kube::client::Body, max: usize) -> kube::Result<Option<Vec<u8>>> {
+    use http_body_util::BodyExt;
+    let mut out = Vec::new();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            if out.len() + data.len() > max {
+                return Ok(None);
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(Some(out))
+}
+
 fn accept(o: RawObject, ar: &ApiResource, counters: &WatchCounters) -> Option<RawObject> {
     if let Some(error) = &o.malformed {
         counters.malformed.inc();
