@@ -49,7 +49,7 @@ where
     /// after its timeout). Blank lines are left out.
     pub async fn next(&mut self) -> Option<Result<Line, B::Error>> {
         loop {
-            if let Some(at) = self.buf[self.scanned..].iter().position(|b| *b == b'\n') {
+            if let Some(at) = memchr::memchr(b'\n', &self.buf[self.scanned..]) {
                 let end = self.scanned + at;
                 let line = self.buf.split_to(end + 1).freeze().slice(..end);
                 self.scanned = 0;

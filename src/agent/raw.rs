@@ -211,34 +211,45 @@ fn parse_text(text: &str) -> serde_json::Result<Value> {
 }
 
 /// What the watch reads of an object's text: the top level's `apiVersion`, `kind` and
-/// `metadata`; the rest is read past.
+/// `metadata`; the rest is read past, or not read at all once the three are found (Kubernetes
+/// writes them first). The text is already known to be JSON (serde_json checked it while taking
+/// it), and the evaluator parses all of it; a key given twice is read here at its first place
+/// and by the evaluator at its last, which no API server sends.
 #[derive(Default)]
 struct Head {
     api_version: Option<String>,
     kind: Option<String>,
     metadata: Option<Value>,
+    /// The three were found and the rest of the text left unread.
+    stopped: bool,
 }
 
 impl Head {
     fn read(text: &str) -> serde_json::Result<Head> {
+        let mut head = Head::default();
         let mut de = serde_json::Deserializer::from_str(text);
-        let head = de.deserialize_map(HeadVisitor)?;
-        de.end()?;
+        match de.deserialize_map(HeadVisitor(&mut head)) {
+            Ok(()) => de.end()?,
+            // The visitor's way of stopping early: an error, which nothing else makes once
+            // the three are read.
+            Err(_) if head.stopped => {}
+            Err(e) => return Err(e),
+        }
         Ok(head)
     }
 }
 
-struct HeadVisitor;
+struct HeadVisitor<'h>(&'h mut Head);
 
-impl<'de> Visitor<'de> for HeadVisitor {
-    type Value = Head;
+impl<'de> Visitor<'de> for HeadVisitor<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Head, A::Error> {
-        let mut head = Head::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let head = self.0;
         while let Some(key) = map.next_key::<HeadKey>()? {
             match key {
                 HeadKey::Metadata => {
@@ -250,8 +261,12 @@ impl<'de> Visitor<'de> for HeadVisitor {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
+            if head.metadata.is_some() && head.api_version.is_some() && head.kind.is_some() {
+                head.stopped = true;
+                return Err(serde::de::Error::custom("the rest is not read"));
+            }
         }
-        Ok(head)
+        Ok(())
     }
 }
 
@@ -581,6 +596,34 @@ mod tests {
             event(r#"{"type":"MODIFIED","object":{"metadata":{"name":"a","managedFields":[1,}}}"#)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn the_head_is_read_up_to_its_three_fields_and_no_further() {
+        // Past apiVersion, kind and metadata nothing is read (here, text serde_json would refuse;
+        // the watch has checked the whole text before this reads it).
+        let head = Head::read(
+            r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","labels":{"x":"y"}},"spec":[1,}"#,
+        )
+        .unwrap();
+        assert!(head.stopped);
+        assert_eq!(
+            (head.api_version.as_deref(), head.kind.as_deref()),
+            (Some("v1"), Some("Pod"))
+        );
+        assert_eq!(head.metadata.unwrap()["labels"], json!({"x": "y"}));
+        // One of the three after the rest: all of it is read.
+        assert!(
+            Head::read(r#"{"apiVersion":"v1","metadata":{"name":"a"},"spec":[1,},"kind":"Pod"}"#)
+                .is_err()
+        );
+        let head =
+            Head::read(r#"{"metadata":{"name":"a"},"spec":{"a":[1]},"kind":"Pod"}"#).unwrap();
+        assert!(!head.stopped);
+        assert_eq!(head.kind.as_deref(), Some("Pod"));
+        // Trouble inside the metadata is found before stopping.
+        let o = event(r#"{"type":"MODIFIED","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","labels":{"x":1}},"spec":{}}}"#).unwrap();
+        assert!(o.malformed.unwrap().contains("labels"));
     }
 
     #[test]
