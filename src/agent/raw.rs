@@ -155,6 +155,31 @@ impl RawObject {
     }
 }
 
+/// A watch event as the API server writes it, `{"type":"MODIFIED","object":{...}}` on one line,
+/// taken apart without reading the object's text through: its head is read
+/// ([`RawObject::of`]), the rest is the evaluator's to parse (a text that is not JSON is found
+/// and counted there). None for any other event or any other spelling (bookmarks, errors,
+/// spaces, the object first), which serde reads.
+pub fn split_event(line: &str) -> Option<kube::api::WatchEvent<RawObject>> {
+    use kube::api::WatchEvent;
+    let rest = line.strip_prefix(r#"{"type":""#)?;
+    let (kind, rest) = rest.split_once('"')?;
+    let object = rest
+        .strip_prefix(r#","object":"#)?
+        .trim_end()
+        .strip_suffix('}')?;
+    if !object.starts_with('{') {
+        return None;
+    }
+    let o = || RawObject::of(object.into());
+    Some(match kind {
+        "ADDED" => WatchEvent::Added(o()),
+        "MODIFIED" => WatchEvent::Modified(o()),
+        "DELETED" => WatchEvent::Deleted(o()),
+        _ => return None,
+    })
+}
+
 /// An object as the watch hands it to the evaluator: its text, parsed there (so that what the
 /// parse allocates is used and freed on the thread that made it, while in its caches).
 #[derive(Debug)]
@@ -624,6 +649,65 @@ mod tests {
         // Trouble inside the metadata is found before stopping.
         let o = event(r#"{"type":"MODIFIED","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","labels":{"x":1}},"spec":{}}}"#).unwrap();
         assert!(o.malformed.unwrap().contains("labels"));
+    }
+
+    #[test]
+    fn an_event_taken_apart_is_the_event_serde_reads() {
+        use kube::api::WatchEvent;
+        let object = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "shop", "resourceVersion": "12",
+                "managedFields": [{"manager": "m"}], "labels": {"app": "web"}},
+            "spec": {"replicas": 2, "s": "a \\\"quoted\\\" }"}, "status": {}})
+        .to_string();
+        for kind in ["ADDED", "MODIFIED", "DELETED"] {
+            let line = format!(r#"{{"type":"{kind}","object":{object}}}"#);
+            let split = split_event(&line).expect("taken apart");
+            let read = serde_json::from_str::<WatchEvent<RawObject>>(&line).unwrap();
+            let (a, b) = match (split, read) {
+                (WatchEvent::Added(a), WatchEvent::Added(b))
+                | (WatchEvent::Modified(a), WatchEvent::Modified(b))
+                | (WatchEvent::Deleted(a), WatchEvent::Deleted(b)) => (a, b),
+                other => panic!("{kind}: {other:?}"),
+            };
+            assert_eq!(a.text, b.text);
+            assert_eq!(a.metadata, b.metadata);
+            assert_eq!((a.api_version, a.kind), (b.api_version, b.kind));
+            assert_eq!((a.malformed, b.malformed), (None, None));
+        }
+        // Anything else is left to serde.
+        for line in [
+            r#"{"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"3"}}}"#,
+            r#"{"type":"ERROR","object":{"kind":"Status","code":410}}"#,
+            r#"{"object":{"metadata":{"name":"a"}},"type":"MODIFIED"}"#,
+            r#"{"type": "MODIFIED", "object": {"metadata":{"name":"a"}}}"#,
+            r#"{"type":"MODIFIED","object":"text"}"#,
+        ] {
+            assert!(split_event(line).is_none(), "{line}");
+        }
+        // A line cut short: its object is found malformed where its head is read.
+        let cut = split_event(r#"{"type":"MODIFIED","object":{"metadata":{"name":"a"}}"#);
+        let Some(WatchEvent::Modified(o)) = cut else {
+            panic!("{cut:?}")
+        };
+        assert!(o.malformed.is_some());
+        // An object that is not JSON past its head is the evaluator's to find.
+        let broken = split_event(
+            r#"{"type":"MODIFIED","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"},"spec":[1,}}"#,
+        );
+        let Some(WatchEvent::Modified(o)) = broken else {
+            panic!("{broken:?}")
+        };
+        assert!(o.malformed.is_none());
+        let unparsed = Unparsed {
+            text: o.text,
+            origin: Arc::new(Origin {
+                api_version: "v1".into(),
+                kind: "Pod".into(),
+                malformed: prometheus::IntCounter::new("m", "m").unwrap(),
+            }),
+        };
+        assert!(unparsed.parse_or_log().is_none());
+        assert_eq!(unparsed.origin.malformed.get(), 1);
     }
 
     #[test]

@@ -677,6 +677,9 @@ impl Watcher {
         let Ok(text) = std::str::from_utf8(&bytes) else {
             return skipped("not UTF-8".to_string());
         };
+        if let Some(event) = super::raw::split_event(text) {
+            return Some(Ok(event));
+        }
         Some(
             serde_json::from_str::<WatchEvent<RawObject>>(text).map_err(|e| {
                 match serde_json::from_str::<kube::core::Status>(text) {
