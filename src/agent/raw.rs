@@ -237,8 +237,8 @@ fn parse_text(text: &str) -> serde_json::Result<Value> {
 
 /// What the watch reads of an object's text: the top level's `apiVersion`, `kind` and
 /// `metadata`; the rest is read past, or not read at all once the three are found (Kubernetes
-/// writes them first). The text is already known to be JSON (serde_json checked it while taking
-/// it), and the evaluator parses all of it; a key given twice is read here at its first place
+/// writes them first). What is not JSON past them is found by the evaluator, which parses the
+/// whole text and counts it as malformed; a key given twice is read here at its first place
 /// and by the evaluator at its last, which no API server sends.
 #[derive(Default)]
 struct Head {
@@ -625,8 +625,8 @@ mod tests {
 
     #[test]
     fn the_head_is_read_up_to_its_three_fields_and_no_further() {
-        // Past apiVersion, kind and metadata nothing is read (here, text serde_json would refuse;
-        // the watch has checked the whole text before this reads it).
+        // Past apiVersion, kind and metadata nothing is read (here, text serde_json would refuse,
+        // which the evaluator's parse finds).
         let head = Head::read(
             r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","labels":{"x":"y"}},"spec":[1,}"#,
         )

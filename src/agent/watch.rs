@@ -580,7 +580,7 @@ impl Watcher {
     }
 
     /// Starts a watch from `rv`: the response, to be read line by line. A refusal is the
-    /// server's `Status` (or one made of the status code and the first of the body).
+    /// server's `Status` (or one made of the status code and the start of the answer).
     async fn open(&self, wp: &WatchParams, rv: &str) -> kube::Result<Lines> {
         use kube::core::Resource;
         let url = RawObject::url_path(&self.target.resource, self.target.namespace.as_deref());
@@ -626,9 +626,11 @@ impl Watcher {
                 return Err(refusal(code, response.into_body()).await);
             }
             let max = self.shared.max_page_bytes;
-            if let Some(body) = read_up_to(response.into_body(), max).await? {
+            let (body, whole) = read_up_to(response.into_body(), max).await?;
+            if whole {
                 return serde_json::from_slice(&body).map_err(kube::Error::SerdeError);
             }
+            drop(body);
             match lp.limit {
                 Some(limit) if limit > 1 => {
                     tracing::warn!(
@@ -855,14 +857,12 @@ impl Backoff {
     }
 }
 
-/// The object, unless it is malformed (counted and logged).
 /// What a refused request means: the server's `Status` in its answer (read up to
 /// [`MAX_ERROR_BYTES`]), or one made of the status code and the answer's text.
 async fn refusal(code: http::StatusCode, body: kube::client::Body) -> kube::Error {
     let text = read_up_to(body, MAX_ERROR_BYTES)
         .await
-        .ok()
-        .flatten()
+        .map(|(text, _)| text)
         .unwrap_or_default();
     let status = serde_json::from_slice::<kube::core::Status>(&text).unwrap_or_else(|_| {
         let text = String::from_utf8_lossy(&text);
@@ -872,22 +872,24 @@ async fn refusal(code: http::StatusCode, body: kube::client::Body) -> kube::Erro
     kube::Error::Api(Box::new(status))
 }
 
-/// The whole body, if it is at most `max` bytes (None past it: what came is dropped and the
-/// rest not read).
-async fn read_up_to(mut body: kube::client::Body, max: usize) -> kube::Result<Option<Vec<u8>>> {
+/// The body up to `max` bytes, and whether that is all of it (past `max`, the rest is not
+/// read).
+async fn read_up_to(mut body: kube::client::Body, max: usize) -> kube::Result<(Vec<u8>, bool)> {
     use http_body_util::BodyExt;
     let mut out = Vec::new();
     while let Some(frame) = body.frame().await {
         if let Ok(data) = frame?.into_data() {
             if out.len() + data.len() > max {
-                return Ok(None);
+                out.extend_from_slice(&data[..max - out.len()]);
+                return Ok((out, false));
             }
             out.extend_from_slice(&data);
         }
     }
-    Ok(Some(out))
+    Ok((out, true))
 }
 
+/// The object, unless it is malformed (counted and logged).
 fn accept(o: RawObject, ar: &ApiResource, counters: &WatchCounters) -> Option<RawObject> {
     if let Some(error) = &o.malformed {
         counters.malformed.inc();
@@ -916,6 +918,31 @@ fn parsed(o: RawObject, origin: &Arc<Origin>) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn answers_are_read_up_to_their_bound_and_refusals_from_their_start() {
+        let body = |b: &[u8]| kube::client::Body::from(b.to_vec());
+        assert_eq!(
+            read_up_to(body(b"abc"), 3).await.unwrap(),
+            (b"abc".to_vec(), true)
+        );
+        assert_eq!(
+            read_up_to(body(b"abcd"), 3).await.unwrap(),
+            (b"abc".to_vec(), false)
+        );
+        let gone = br#"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too old","reason":"Expired","code":410}"#;
+        let kube::Error::Api(status) = refusal(http::StatusCode::GONE, body(gone)).await else {
+            panic!("not the server's status")
+        };
+        assert_eq!((status.code, status.message.as_str()), (410, "too old"));
+        let huge = vec![b'x'; MAX_ERROR_BYTES * 4];
+        let kube::Error::Api(status) = refusal(http::StatusCode::BAD_GATEWAY, body(&huge)).await
+        else {
+            panic!("no status")
+        };
+        assert_eq!(status.code, 502);
+        assert_eq!(status.message.len(), MAX_ERROR_BYTES);
+    }
 
     #[test]
     fn only_numeric_resource_versions_going_back_count() {
