@@ -5,6 +5,7 @@
 //! stay on the thread that made them; it owns the assessor, writes the store (readers take a read
 //! lock) and publishes transitions.
 
+pub mod bounded;
 pub mod lines;
 pub mod raw;
 pub mod watch;
@@ -399,10 +400,13 @@ impl Agent {
 
 /// A client for the agent: without kube's own retries of 429, 503 and 504 (up to 15, the
 /// longest 1000 s apart), which would hide an API server that is down inside one endless
-/// request. The watchers retry themselves, and so know and tell when they are failing.
+/// request. The watchers retry themselves, and so know and tell when they are failing. Every
+/// answer but a watch's is read up to [`bounded::MAX_ANSWER_BYTES`].
 pub fn client(mut config: kube::Config) -> kube::Result<kube::Client> {
     config.default_retry = false;
-    kube::Client::try_from(config)
+    Ok(kube::client::ClientBuilder::try_from(config)?
+        .with_layer(&bounded::Layer(bounded::MAX_ANSWER_BYTES))
+        .build())
 }
 
 /// Starts discovery, the watchers and the evaluator; returns at once. `assessor` builds the
