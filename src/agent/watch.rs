@@ -582,9 +582,7 @@ impl Watcher {
     /// Starts a watch from `rv`: the response, to be read line by line. A refusal is the
     /// server's `Status` (or one made of the status code and the start of the answer).
     async fn open(&self, wp: &WatchParams, rv: &str) -> kube::Result<Lines> {
-        use kube::core::Resource;
-        let url = RawObject::url_path(&self.target.resource, self.target.namespace.as_deref());
-        let mut request = kube::core::Request::new(url)
+        let mut request = kube::core::Request::new(self.url())
             .watch(wp, rv)
             .map_err(kube::Error::BuildRequest)?;
         // One JSON event per line, as sent: not compressed.
@@ -592,6 +590,18 @@ impl Watcher {
             http::header::ACCEPT_ENCODING,
             http::HeaderValue::from_static("identity"),
         );
+        let body = self.send(request).await?;
+        Ok(Lines::new(body, self.shared.max_event_bytes))
+    }
+
+    /// The path of this watch's kind (in its namespace, if it has one).
+    fn url(&self) -> String {
+        use kube::core::Resource;
+        RawObject::url_path(&self.target.resource, self.target.namespace.as_deref())
+    }
+
+    /// Sends a request; the answer's body, or the refusal as an error ([`refusal`]).
+    async fn send(&self, request: http::Request<Vec<u8>>) -> kube::Result<kube::client::Body> {
         let response = self
             .client
             .send(request.map(kube::client::Body::from))
@@ -600,10 +610,7 @@ impl Watcher {
         if code.is_client_error() || code.is_server_error() {
             return Err(refusal(code, response.into_body()).await);
         }
-        Ok(Lines::new(
-            response.into_body(),
-            self.shared.max_event_bytes,
-        ))
+        Ok(response.into_body())
     }
 
     /// The next page of the list: its answer read up to [`Shared::max_page_bytes`]. A page
@@ -611,22 +618,13 @@ impl Watcher {
     /// token does not depend on the page's size), and the smaller size kept for the rest of the
     /// list; an object alone past it is an error.
     async fn page(&self, lp: &mut ListParams) -> kube::Result<kube::core::ObjectList<RawObject>> {
-        use kube::core::Resource;
-        let url = RawObject::url_path(&self.target.resource, self.target.namespace.as_deref());
+        let url = self.url();
         loop {
             let request = kube::core::Request::new(&url)
                 .list(lp)
                 .map_err(kube::Error::BuildRequest)?;
-            let response = self
-                .client
-                .send(request.map(kube::client::Body::from))
-                .await?;
-            let code = response.status();
-            if code.is_client_error() || code.is_server_error() {
-                return Err(refusal(code, response.into_body()).await);
-            }
             let max = self.shared.max_page_bytes;
-            let (body, whole) = read_up_to(response.into_body(), max).await?;
+            let (body, whole) = read_up_to(self.send(request).await?, max).await?;
             if whole {
                 return serde_json::from_slice(&body).map_err(kube::Error::SerdeError);
             }
