@@ -5,8 +5,8 @@
 //! OBJECTS= realistic Deployments (2,000 by default, the kind watched as an extra kind) are
 //! loaded; then UPDATES= updates (2,000) are written all at once (bulk), then one every
 //! GAP_US= microseconds (1,000: trickling), each time until the last is in herald's store.
-//! LINGER_US= sets how long the evaluator waits for more while updates trickle (0 by default:
-//! never, as herald runs).
+//! PACE_US= sets how often at most the evaluator takes updates that trickle in
+//! (`agent::PACE` by default, as herald runs; 0: as each comes).
 //!
 //! `cargo run --release --example trickle_cost`
 
@@ -102,7 +102,7 @@ fn main() {
         let config = Config {
             extra_kinds: vec![("apps".into(), "Deployment".into())],
             history: None,
-            linger: Duration::from_micros(env("LINGER_US", 0) as u64),
+            pace: Duration::from_micros(env("PACE_US", agent::PACE.as_micros() as usize) as u64),
             ..Config::default()
         };
         agent::start(

@@ -194,9 +194,9 @@ pub struct Config {
     pub history: Option<Arc<crate::history::History>>,
     /// Spec changes (`changed`): tracked unless None or `track: false` ([`crate::changes`]).
     pub changes: Option<crate::changes::Rules>,
-    /// While updates trickle in, how long the evaluator waits after waking for more before it
-    /// takes the store's lock ([`LINGER`], zero: never waits; up to 2 ms is sensible).
-    pub linger: Duration,
+    /// While updates trickle in, the evaluator takes them together at most this often ([`PACE`];
+    /// zero: as each comes).
+    pub pace: Duration,
     /// A watch event longer than this is read past, counted as malformed and logged
     /// ([`watch::MAX_EVENT_BYTES`]).
     pub max_event_bytes: usize,
@@ -233,7 +233,7 @@ impl Default for Config {
             nodes: true,
             history: None,
             changes: Some(crate::changes::Rules::default()),
-            linger: LINGER,
+            pace: PACE,
             max_event_bytes: watch::MAX_EVENT_BYTES,
             max_page_bytes: watch::MAX_PAGE_BYTES,
         }
@@ -464,7 +464,7 @@ pub fn start(
         assessor,
         clock,
         config.watchdog_margin,
-        config.linger,
+        config.pace,
     );
     tokio::spawn(discover_loop(
         client,
@@ -501,8 +501,8 @@ struct Shared {
     heartbeat: std::sync::Mutex<Arc<Heartbeat>>,
     quarantine: Arc<std::sync::Mutex<Quarantine>>,
     watchdog_margin: Duration,
-    /// See [`Config::linger`].
-    linger: Duration,
+    /// See [`Config::pace`].
+    pace: Duration,
 }
 
 fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -546,11 +546,11 @@ fn spawn_evaluator(
     assessor: impl Fn() -> Assessor + Send + Sync + 'static,
     clock: Arc<dyn Clock>,
     watchdog_margin: Duration,
-    linger: Duration,
+    pace: Duration,
 ) {
     let shared = Arc::new(Shared {
         watchdog_margin,
-        linger,
+        pace,
         rx: std::sync::Mutex::new(rx),
         inflight: std::sync::Mutex::new(None),
         first_lists: std::sync::Mutex::new(HashSet::new()),
@@ -599,9 +599,9 @@ fn evaluate(agent: &Agent, shared: &Shared, generation: u64) {
             .history
             .clone(),
     };
-    let mut woke = None;
+    let mut pacer = Pacer::new(shared.pace);
     let mut uncollected = 0;
-    while let Some(batch) = take_batch(agent, shared, generation, &mut woke, &mut uncollected) {
+    while let Some(batch) = take_batch(agent, shared, generation, &mut pacer, &mut uncollected) {
         let now = shared.clock.now();
         ev.assessor.take_updates();
         let Some(transitions) = apply(agent, shared, generation, &mut ev, &batch, now) else {
@@ -648,26 +648,65 @@ pub fn collect() {
 /// end with one, and a trickle of updates does not pay one each.
 const COLLECT_AFTER: usize = 1024;
 
-/// While updates trickle in, how long the evaluator waits after waking for more before it takes
-/// the store's lock, by default: none. A batch costs a wake-up of its thread, a lock of the
-/// store, a flush of the metrics and the transitions' sends, and a trickle pays them for every
-/// update; but waiting 2 ms measured no CPU saved (`examples/trickle_cost.rs`), nor a 5 ms window at
-/// 10,000 objects (the scale benchmark, BENCHMARKS.md): a trickle's cost is the work of each
-/// update on cold caches, and the wait only added latency.
-pub const LINGER: Duration = Duration::ZERO;
-/// Updates trickle when the evaluator wakes again within this long of its last wake-up; a lone
-/// update (a quiet cluster) is taken at once, and a full batch never waits.
-const TRICKLE: Duration = Duration::from_millis(10);
+/// While updates trickle in, the evaluator takes them together at most this often, by default.
+/// Each wake-up of a thread costs it more CPU than the work of one update in a burst (its
+/// caches went cold meanwhile), and one update after another each woke the evaluator and, through
+/// the transitions it sent, the notification pipeline. Waiting for more once woken saved nothing
+/// (a second wake-up to end the wait); not waking at all until this long after the last wake-up
+/// does (BENCHMARKS.md): the watches' sends meanwhile find nobody waiting. An update that comes
+/// alone (a quiet cluster) is taken at once; in a burst the queue is never empty and nothing
+/// waits; an update that trickles in waits up to this long.
+pub const PACE: Duration = Duration::from_millis(20);
+
+/// When the evaluator takes updates that trickle in ([`PACE`]).
+#[derive(Clone, Copy)]
+struct Pacer {
+    pace: Duration,
+    /// When it last woke for a batch, and whether updates were trickling then.
+    woke: Option<(Instant, bool)>,
+}
+
+impl Pacer {
+    fn new(pace: Duration) -> Pacer {
+        Pacer { pace, woke: None }
+    }
+
+    /// How long to sleep at `now`, with nothing waiting, before looking at the queue again:
+    /// while updates trickle, until `pace` after the last wake-up; otherwise not at all (the
+    /// next update is waited for on the queue and taken as it comes).
+    fn wait(&self, now: Instant) -> Option<Duration> {
+        let (at, true) = self.woke? else {
+            return None;
+        };
+        (at + self.pace)
+            .checked_duration_since(now)
+            .filter(|d| !d.is_zero())
+    }
+
+    /// Nothing came while it slept: the trickle is over.
+    fn slept_in_vain(&mut self) {
+        self.woke = None;
+    }
+
+    /// It woke at `now` for a batch: updates trickle when they come again within about `pace`
+    /// of the last wake-up.
+    fn woke(&mut self, now: Instant) {
+        let trickling = self
+            .woke
+            .is_some_and(|(at, _)| now.saturating_duration_since(at) < self.pace * 3 / 2);
+        self.woke = Some((now, trickling));
+    }
+}
 
 /// The batch an abandoned generation left, or the next one from the queue (what else is
-/// waiting is taken with it, so the store's lock is taken once per batch; while updates
-/// trickle, after waiting up to [`LINGER`] for more). None when the queue is closed or this
-/// generation was superseded. `woke`: when the evaluator last woke for a batch.
+/// waiting is taken with it, so the store's lock is taken once per batch). While updates
+/// trickle, not before [`Config::pace`] after the evaluator last woke ([`Pacer`]). None when the
+/// queue is closed or this generation was superseded.
 fn take_batch(
     agent: &Agent,
     shared: &Shared,
     generation: u64,
-    woke: &mut Option<Instant>,
+    pacer: &mut Pacer,
     uncollected: &mut usize,
 ) -> Option<Arc<Vec<Update>>> {
     let superseded = || shared.generation.load(Ordering::SeqCst) != generation;
@@ -682,9 +721,21 @@ fn take_batch(
     if let Some(left) = lock(&shared.inflight).clone() {
         return Some(left);
     }
+    // Trickling and nothing waiting: asleep until `pace` after the last wake-up, not waiting on
+    // the queue, so the watches' sends meanwhile wake nobody.
+    let mut slept = false;
+    if rx.is_empty()
+        && let Some(wait) = pacer.wait(Instant::now())
+    {
+        std::thread::sleep(wait);
+        slept = true;
+    }
     let first = match rx.try_recv() {
         Ok(u) => u,
         Err(_) => {
+            if slept {
+                pacer.slept_in_vain();
+            }
             // About to wait for more: after a burst, first what it freed goes back.
             if *uncollected >= COLLECT_AFTER {
                 *uncollected = 0;
@@ -693,23 +744,14 @@ fn take_batch(
             rx.blocking_recv()?
         }
     };
-    let now = Instant::now();
-    let trickling = woke.is_some_and(|at| now.duration_since(at) < TRICKLE);
-    *woke = Some(now);
+    pacer.woke(Instant::now());
     let mut batch = Vec::with_capacity(BATCH);
     batch.push(first);
-    let drain = |batch: &mut Vec<Update>, rx: &mut mpsc::Receiver<Update>| {
-        while batch.len() < BATCH {
-            match rx.try_recv() {
-                Ok(u) => batch.push(u),
-                Err(_) => break,
-            }
+    while batch.len() < BATCH {
+        match rx.try_recv() {
+            Ok(u) => batch.push(u),
+            Err(_) => break,
         }
-    };
-    drain(&mut batch, &mut rx);
-    if trickling && batch.len() < BATCH && !shared.linger.is_zero() {
-        std::thread::sleep(shared.linger);
-        drain(&mut batch, &mut rx);
     }
     *uncollected += batch.len();
     let batch = Arc::new(batch);
@@ -1160,4 +1202,50 @@ async fn served(
         }
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn a_lone_update_is_taken_at_once_and_a_trickle_at_most_every_pace() {
+        let t0 = Instant::now();
+        let mut p = Pacer::new(20 * MS);
+        // Nothing before: the first update is waited for on the queue.
+        assert_eq!(p.wait(t0), None);
+        p.woke(t0);
+        assert_eq!(p.wait(t0 + MS), None, "one update is not a trickle");
+        // The next comes 2 ms later: trickling from now on.
+        p.woke(t0 + 2 * MS);
+        assert_eq!(p.wait(t0 + 3 * MS), Some(19 * MS));
+        assert_eq!(p.wait(t0 + 22 * MS), None, "the pace is over");
+        // Woken at the end of its sleep with what came meanwhile: still trickling.
+        p.woke(t0 + 22 * MS);
+        assert_eq!(p.wait(t0 + 23 * MS), Some(19 * MS));
+    }
+
+    #[test]
+    fn a_trickle_ends_when_nothing_came_during_the_sleep_or_updates_come_further_apart() {
+        let t0 = Instant::now();
+        let mut p = Pacer::new(20 * MS);
+        p.woke(t0);
+        p.woke(t0 + 2 * MS);
+        assert!(p.wait(t0 + 3 * MS).is_some());
+        p.slept_in_vain();
+        assert_eq!(p.wait(t0 + 30 * MS), None);
+        // The next update after the sleep is taken at once, and is not a trickle by itself.
+        p.woke(t0 + 40 * MS);
+        assert_eq!(p.wait(t0 + 41 * MS), None);
+        // Updates 40 ms apart (twice the pace) do not trickle: each is taken as it comes.
+        p.woke(t0 + 80 * MS);
+        assert_eq!(p.wait(t0 + 81 * MS), None);
+        // No pace: never a wait.
+        let mut p = Pacer::new(Duration::ZERO);
+        p.woke(t0);
+        p.woke(t0);
+        assert_eq!(p.wait(t0), None);
+    }
 }
