@@ -401,11 +401,26 @@ impl Agent {
 /// A client for the agent: without kube's own retries of 429, 503 and 504 (up to 15, the
 /// longest 1000 s apart), which would hide an API server that is down inside one endless
 /// request. The watchers retry themselves, and so know and tell when they are failing. Every
-/// answer but a watch's is read up to [`bounded::MAX_ANSWER_BYTES`].
-pub fn client(mut config: kube::Config) -> kube::Result<kube::Client> {
+/// answer but a watch's is read up to [`bounded::MAX_ANSWER_BYTES`]; the agent's watches bound
+/// their lines themselves ([`lines`]).
+pub fn client(config: kube::Config) -> kube::Result<kube::Client> {
+    bounded_client(config, false)
+}
+
+/// A client for kube-rs's own watcher (of Argo CD's ConfigMap), which reads a line of a watch's
+/// answer however long it grows: as [`client`], and each line of a watch's answer is read up to
+/// [`bounded::MAX_ANSWER_BYTES`] too, past which the watch fails as a dropped connection would.
+pub fn client_for_kube_watcher(config: kube::Config) -> kube::Result<kube::Client> {
+    bounded_client(config, true)
+}
+
+fn bounded_client(mut config: kube::Config, watch_lines: bool) -> kube::Result<kube::Client> {
     config.default_retry = false;
     Ok(kube::client::ClientBuilder::try_from(config)?
-        .with_layer(&bounded::Layer(bounded::MAX_ANSWER_BYTES))
+        .with_layer(&bounded::Layer {
+            max: bounded::MAX_ANSWER_BYTES,
+            watch_lines,
+        })
         .build())
 }
 

@@ -397,7 +397,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
         if let Some(r) = &argo_cm {
             match argo_config_map(&client, r).await {
                 Ok((found, version)) => {
-                    tokio::spawn(follow_argo_config_map(client.clone(), r.clone(), version, updates));
+                    // kube-rs's watcher reads a line however long: its client bounds each.
+                    let watching = agent::client_for_kube_watcher(kube_config.clone())?;
+                    tokio::spawn(follow_argo_config_map(watching, r.clone(), version, updates));
                     tracing::info!(configmap = %format!("{}/{}", r.namespace, r.name), checks = found.len(), "health checks read from Argo CD's ConfigMap");
                     checks.extra = found;
                 }
