@@ -383,12 +383,12 @@ pub fn story() -> Vec<Step> {
             caption: "a commit lands: Flux fetches it and starts applying",
             apply: vec![git(new), reconciling("apps")],
         },
+        // The kubelet's warnings come first, a step of their own: from two watches, Events
+        // and Pods, in the same instant they may reach herald in either order, and a trouble
+        // is told with the warnings herald has seen when it finds it.
         Step {
-            caption: "the new api version (its image changed) fails its health check; the kubelet warns",
+            caption: "the new api version's container keeps restarting: the kubelet warns",
             apply: vec![
-                api_release(1),
-                replica_set("api", 1),
-                pod("api", 0, true),
                 warning(
                     "api",
                     0,
@@ -403,6 +403,14 @@ pub fn story() -> Vec<Step> {
                     "Readiness probe failed: HTTP probe failed with statuscode: 503",
                     14,
                 ),
+            ],
+        },
+        Step {
+            caption: "the new api version (its image changed) fails its health check",
+            apply: vec![
+                api_release(1),
+                replica_set("api", 1),
+                pod("api", 0, true),
                 ks(
                     "apps",
                     old,
