@@ -314,6 +314,12 @@ impl Pipeline {
             if n.event.kind != EventKind::Recovered {
                 self.ledger.withheld.remove(&who);
             }
+            // The warnings that say why often come after the change they explain: those seen
+            // while it was held go out with it.
+            let warnings = self.warnings_of(&n.event.object, n.event.kind, n.event.to.as_ref());
+            if !warnings.is_empty() {
+                n.event.warnings = warnings;
+            }
             n.recheck = false;
             if let Err(e) = self.outbox.update(&n) {
                 tracing::error!(error = %e, "outbox update failed; sending anyway");

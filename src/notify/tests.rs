@@ -869,3 +869,40 @@ routes:
     );
     assert_eq!(seen.lock().unwrap().len(), 2, "no recovered");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_trouble_held_by_wait_for_goes_out_with_the_warnings_seen_meanwhile() {
+    let told: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
+    let t = Arc::clone(&told);
+    let deliver: Deliver = Arc::new(move |_r, n: Notification| {
+        t.lock()
+            .unwrap()
+            .push(n.event.warnings.iter().map(|w| w.reason.clone()).collect());
+        Box::pin(async { Outcome::Delivered })
+    });
+    let h = start_with(&outbox_path("late-warnings"), deliver);
+    h.apply(object("Kustomization", "apps", "api", "True"), true);
+    h.apply(object("Kustomization", "apps", "api", "False"), false);
+    h.settle().await;
+    // The warning that says why comes a moment after the trouble, inside its 2 m wait.
+    let key = ObjectKey::new(
+        "kustomize.toolkit.fluxcd.io",
+        "Kustomization",
+        "apps",
+        "api",
+    );
+    h.store
+        .write()
+        .unwrap()
+        .warnings
+        .record(&crate::warnings::Seen {
+            regarding: key,
+            reason: "BuildFailed".into(),
+            note: "kustomize build failed".into(),
+            count: 1,
+            at: h.clock.now(),
+            id: 1,
+        });
+    h.advance(Duration::from_secs(121)).await;
+    assert_eq!(*told.lock().unwrap(), [vec!["BuildFailed".to_string()]]);
+}
