@@ -105,6 +105,29 @@ impl RawObject {
     /// The object in `text`, with its metadata read (the watch needs its name and
     /// resourceVersion, and judges whether it is well formed); the rest stays text.
     pub fn of(text: Box<str>) -> RawObject {
+        // Well-formed metadata is checked as it is read, and only its identifying fields
+        // kept; anything else is read again, whole, to say what is wrong with it.
+        if let Ok(head) = Head::read_checked(&text)
+            && let Some(metadata) = head.checked
+        {
+            let malformed = metadata
+                .name
+                .is_none()
+                .then(|| "no metadata.name".to_string());
+            return RawObject {
+                metadata,
+                text,
+                api_version: head.api_version,
+                kind: head.kind,
+                malformed,
+            };
+        }
+        RawObject::read_whole(text)
+    }
+
+    /// [`RawObject::of`] with the metadata read whole: for metadata that is not well formed,
+    /// to say what is wrong with it.
+    fn read_whole(text: Box<str>) -> RawObject {
         let head = match Head::read(&text) {
             Ok(head) => head,
             Err(e) => {
@@ -245,15 +268,28 @@ struct Head {
     api_version: Option<String>,
     kind: Option<String>,
     metadata: Option<Value>,
+    /// Read by [`Head::read_checked`]: the metadata's identifying fields, all of it well formed.
+    checked: Option<ObjectMeta>,
     /// The three were found and the rest of the text left unread.
     stopped: bool,
 }
 
 impl Head {
+    /// The head with its metadata read whole.
     fn read(text: &str) -> serde_json::Result<Head> {
+        Head::read_as(text, false)
+    }
+
+    /// The head with its metadata checked as it is read ([`Checked`]); an error for metadata
+    /// that is not well formed.
+    fn read_checked(text: &str) -> serde_json::Result<Head> {
+        Head::read_as(text, true)
+    }
+
+    fn read_as(text: &str, checked: bool) -> serde_json::Result<Head> {
         let mut head = Head::default();
         let mut de = serde_json::Deserializer::from_str(text);
-        match de.deserialize_map(HeadVisitor(&mut head)) {
+        match de.deserialize_map(HeadVisitor(&mut head, checked)) {
             Ok(()) => de.end()?,
             // The visitor's way of stopping early: an error, which nothing else makes once
             // the three are read.
@@ -264,7 +300,8 @@ impl Head {
     }
 }
 
-struct HeadVisitor<'h>(&'h mut Head);
+/// The head to fill, and whether its metadata is checked ([`Checked`]) rather than built.
+struct HeadVisitor<'h>(&'h mut Head, bool);
 
 impl<'de> Visitor<'de> for HeadVisitor<'_> {
     type Value = ();
@@ -274,9 +311,13 @@ impl<'de> Visitor<'de> for HeadVisitor<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let head = self.0;
+        let head = &mut *self.0;
         while let Some(key) = map.next_key::<HeadKey>()? {
             match key {
+                HeadKey::Metadata if self.1 => match map.next_value_seed(Checked)? {
+                    Some(meta) => head.checked = Some(meta),
+                    None => return Err(serde::de::Error::custom("malformed metadata")),
+                },
                 HeadKey::Metadata => {
                     head.metadata = Some(map.next_value_seed(Skipping(Place::Metadata))?);
                 }
@@ -286,7 +327,10 @@ impl<'de> Visitor<'de> for HeadVisitor<'_> {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
-            if head.metadata.is_some() && head.api_version.is_some() && head.kind.is_some() {
+            if (head.metadata.is_some() || head.checked.is_some())
+                && head.api_version.is_some()
+                && head.kind.is_some()
+            {
                 head.stopped = true;
                 return Err(serde::de::Error::custom("the rest is not read"));
             }
@@ -453,6 +497,275 @@ fn check_meta(m: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// Reads metadata checking, as it goes, what [`check_meta`] checks of it, and keeps only the
+/// identifying fields: None (the value read past) when something is not well formed, which
+/// is then read again whole to say what. `managedFields` and the last-applied annotation are
+/// read past, as [`Skipping`] does.
+struct Checked;
+
+/// The metadata fields [`Checked`] looks at.
+enum MetaField {
+    Name,
+    Namespace,
+    ResourceVersion,
+    Uid,
+    /// A string herald does not keep.
+    Text,
+    Integer,
+    Labels,
+    Annotations,
+    Finalizers,
+    OwnerReferences,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for MetaField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = MetaField;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+
+            fn visit_str<E>(self, s: &str) -> Result<MetaField, E> {
+                Ok(match s {
+                    "name" => MetaField::Name,
+                    "namespace" => MetaField::Namespace,
+                    "resourceVersion" => MetaField::ResourceVersion,
+                    "uid" => MetaField::Uid,
+                    "creationTimestamp" | "deletionTimestamp" | "generateName" => MetaField::Text,
+                    "generation" | "deletionGracePeriodSeconds" => MetaField::Integer,
+                    "labels" => MetaField::Labels,
+                    "annotations" => MetaField::Annotations,
+                    "finalizers" => MetaField::Finalizers,
+                    "ownerReferences" => MetaField::OwnerReferences,
+                    _ => MetaField::Other,
+                })
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Checked {
+    type Value = Option<ObjectMeta>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Checked {
+    type Value = Option<ObjectMeta>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("metadata")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut meta = ObjectMeta::default();
+        let mut ok = true;
+        while let Some(field) = map.next_key::<MetaField>()? {
+            let slot = match field {
+                MetaField::Name => &mut meta.name,
+                MetaField::Namespace => &mut meta.namespace,
+                MetaField::ResourceVersion => &mut meta.resource_version,
+                MetaField::Uid => &mut meta.uid,
+                MetaField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+                other => {
+                    ok &= map.next_value_seed(Shape(other))?;
+                    continue;
+                }
+            };
+            match map.next_value::<Value>()? {
+                Value::String(s) => *slot = Some(s),
+                _ => ok = false,
+            }
+        }
+        Ok(ok.then_some(meta))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}
+
+/// Whether a metadata field's value has the shape Kubernetes gives it ([`check_meta`]'s
+/// rules), read past either way without being built.
+struct Shape(MetaField);
+
+impl<'de> DeserializeSeed<'de> for Shape {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Shape {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(matches!(self.0, MetaField::Integer))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(matches!(self.0, MetaField::Integer))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+        Ok(matches!(self.0, MetaField::Text))
+    }
+
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        let item = match self.0 {
+            MetaField::Finalizers => Some(MetaField::Text),
+            MetaField::OwnerReferences => Some(MetaField::OwnerReferences),
+            _ => None,
+        };
+        let mut ok = item.is_some();
+        while let Some(fine) = match &item {
+            Some(MetaField::Text) => seq.next_element_seed(Shape(MetaField::Text))?,
+            Some(_) => seq.next_element_seed(OwnerRef)?,
+            None => seq.next_element::<IgnoredAny>()?.map(|_| false),
+        } {
+            ok &= fine;
+        }
+        Ok(ok)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let strings = matches!(self.0, MetaField::Labels | MetaField::Annotations);
+        let mut ok = strings;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if !strings
+                || (matches!(self.0, MetaField::Annotations) && key.as_ref() == LAST_APPLIED)
+            {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            ok &= map.next_value_seed(Shape(MetaField::Text))?;
+        }
+        Ok(ok)
+    }
+}
+
+/// Whether an owner reference names its owner's `apiVersion`, `kind` and `name` as strings.
+struct OwnerRef;
+
+impl<'de> DeserializeSeed<'de> for OwnerRef {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OwnerRef {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an owner reference")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        // apiVersion, kind, name: each seen as a string.
+        let mut seen = [false; 3];
+        let mut ok = true;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let at = ["apiVersion", "kind", "name"]
+                .iter()
+                .position(|k| *k == key.as_ref());
+            match at {
+                Some(i) => {
+                    let fine = map.next_value_seed(Shape(MetaField::Text))?;
+                    seen[i] = fine;
+                    ok &= fine;
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(ok && seen.iter().all(|s| *s))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(false)
+    }
+}
+
 /// The identifying fields, whatever else is wrong with the metadata.
 fn lenient_meta(m: &Value) -> ObjectMeta {
     let s = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
@@ -546,6 +859,64 @@ mod tests {
         match serde_json::from_str::<kube::api::WatchEvent<RawObject>>(line)? {
             kube::api::WatchEvent::Modified(o) => Ok(o),
             _ => panic!("not MODIFIED"),
+        }
+    }
+
+    #[test]
+    fn metadata_checked_as_it_is_read_is_judged_as_metadata_read_whole() {
+        let owner = r#"{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"r","controller":true}"#;
+        let metas = [
+            r#"{"name":"a","namespace":"n","resourceVersion":"7","uid":"u"}"#.to_string(),
+            format!(
+                r#"{{"name":"a","labels":{{"x":"y"}},"annotations":{{"{LAST_APPLIED}":{{"any":1}},"b":"c"}},"ownerReferences":[{owner}],"finalizers":["f"],"generation":3,"creationTimestamp":"t","managedFields":[{{"x":1}}],"other":{{"deep":[1,{{"k":null}}]}}}}"#
+            ),
+            r#"{"name":"a","labels":{},"finalizers":[],"ownerReferences":[]}"#.into(),
+            r#"{}"#.into(),
+            r#"{"namespace":"n"}"#.into(),
+            r#"{"name":"a","generation":-2}"#.into(),
+            r#"{"name":1}"#.into(),
+            r#"{"name":null}"#.into(),
+            r#"{"name":"a","name":2}"#.into(),
+            r#"{"name":2,"name":"a"}"#.into(),
+            r#"{"name":"a","uid":["u"]}"#.into(),
+            r#"{"name":"a","labels":{"x":1}}"#.into(),
+            r#"{"name":"a","labels":null}"#.into(),
+            r#"{"name":"a","labels":["x"]}"#.into(),
+            format!(r#"{{"name":"a","labels":{{"{LAST_APPLIED}":1}}}}"#),
+            r#"{"name":"a","annotations":"x"}"#.into(),
+            r#"{"name":"a","generation":"one"}"#.into(),
+            r#"{"name":"a","generation":1.5}"#.into(),
+            r#"{"name":"a","deletionTimestamp":false}"#.into(),
+            r#"{"name":"a","finalizers":[1]}"#.into(),
+            r#"{"name":"a","finalizers":"f"}"#.into(),
+            r#"{"name":"a","ownerReferences":[{"kind":"ReplicaSet","name":"r"}]}"#.into(),
+            r#"{"name":"a","ownerReferences":[{"apiVersion":"v1","kind":"X","name":3}]}"#.into(),
+            r#"{"name":"a","ownerReferences":["r"]}"#.into(),
+            r#"{"name":"a","ownerReferences":{"apiVersion":"v1"}}"#.into(),
+            r#""x""#.into(),
+            r#"[1]"#.into(),
+            r#"null"#.into(),
+            r#"{"name":"a","labels":{"x":"y""#.into(),
+        ];
+        for (i, meta) in metas.iter().enumerate() {
+            for text in [
+                format!(r#"{{"apiVersion":"v1","kind":"Pod","metadata":{meta},"spec":{{}}}}"#),
+                format!(r#"{{"metadata":{meta}}}"#),
+            ] {
+                // The first six are well formed (two of them without a name): checked as
+                // read, not read again.
+                let checked = Head::read_checked(&text).is_ok_and(|h| h.checked.is_some());
+                assert_eq!(checked, i < 6, "{text}");
+                let fast = RawObject::of(text.clone().into());
+                let whole = RawObject::read_whole(text.clone().into());
+                assert_eq!(fast.metadata, whole.metadata, "{text}");
+                assert_eq!(fast.malformed, whole.malformed, "{text}");
+                assert_eq!(
+                    (fast.api_version, fast.kind),
+                    (whole.api_version, whole.kind),
+                    "{text}"
+                );
+            }
         }
     }
 
