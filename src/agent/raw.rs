@@ -314,10 +314,7 @@ impl<'de> Visitor<'de> for HeadVisitor<'_> {
         let head = &mut *self.0;
         while let Some(key) = map.next_key::<HeadKey>()? {
             match key {
-                HeadKey::Metadata if self.1 => match map.next_value_seed(Checked)? {
-                    Some(meta) => head.checked = Some(meta),
-                    None => return Err(serde::de::Error::custom("malformed metadata")),
-                },
+                HeadKey::Metadata if self.1 => head.checked = Some(map.next_value_seed(Checked)?),
                 HeadKey::Metadata => {
                     head.metadata = Some(map.next_value_seed(Skipping(Place::Metadata))?);
                 }
@@ -498,9 +495,9 @@ fn check_meta(m: &Value) -> Result<(), String> {
 }
 
 /// Reads metadata checking, as it goes, what [`check_meta`] checks of it, and keeps only the
-/// identifying fields: None (the value read past) when something is not well formed, which
-/// is then read again whole to say what. `managedFields` and the last-applied annotation are
-/// read past, as [`Skipping`] does.
+/// identifying fields. Anything not well formed is an error (serde's own, for a value of the
+/// wrong type), and the metadata is then read again whole to say what. `managedFields` and the
+/// last-applied annotation are read past, as [`Skipping`] does.
 struct Checked;
 
 /// The metadata fields [`Checked`] looks at.
@@ -516,6 +513,8 @@ enum MetaField {
     Annotations,
     Finalizers,
     OwnerReferences,
+    /// One of `ownerReferences` (no field's name).
+    OwnerReference,
     Other,
 }
 
@@ -550,219 +549,150 @@ impl<'de> Deserialize<'de> for MetaField {
 }
 
 impl<'de> DeserializeSeed<'de> for Checked {
-    type Value = Option<ObjectMeta>;
+    type Value = ObjectMeta;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<ObjectMeta, D::Error> {
+        d.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for Checked {
-    type Value = Option<ObjectMeta>;
+    type Value = ObjectMeta;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("metadata")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ObjectMeta, A::Error> {
         let mut meta = ObjectMeta::default();
-        let mut ok = true;
         while let Some(field) = map.next_key::<MetaField>()? {
-            let slot = match field {
-                MetaField::Name => &mut meta.name,
-                MetaField::Namespace => &mut meta.namespace,
-                MetaField::ResourceVersion => &mut meta.resource_version,
-                MetaField::Uid => &mut meta.uid,
+            match field {
+                MetaField::Name => meta.name = Some(map.next_value()?),
+                MetaField::Namespace => meta.namespace = Some(map.next_value()?),
+                MetaField::ResourceVersion => meta.resource_version = Some(map.next_value()?),
+                MetaField::Uid => meta.uid = Some(map.next_value()?),
                 MetaField::Other => {
                     map.next_value::<IgnoredAny>()?;
-                    continue;
                 }
-                other => {
-                    ok &= map.next_value_seed(Shape(other))?;
-                    continue;
-                }
-            };
-            match map.next_value::<Value>()? {
-                Value::String(s) => *slot = Some(s),
-                _ => ok = false,
+                shaped => map.next_value_seed(Shape(shaped))?,
             }
         }
-        Ok(ok.then_some(meta))
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
+        Ok(meta)
     }
 }
 
-/// Whether a metadata field's value has the shape Kubernetes gives it ([`check_meta`]'s
-/// rules), read past either way without being built.
+/// A metadata field's value read past, an error unless it has the shape Kubernetes gives it
+/// ([`check_meta`]'s rules). Only the types a shape accepts have a `visit_` method here; for
+/// any other, serde's default method makes the error.
 struct Shape(MetaField);
 
 impl<'de> DeserializeSeed<'de> for Shape {
-    type Value = bool;
+    type Value = ();
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for Shape {
-    type Value = bool;
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
+        f.write_str(match self.0 {
+            MetaField::Integer => "an integer",
+            MetaField::Labels | MetaField::Annotations => "a map of strings",
+            MetaField::Finalizers => "a list of strings",
+            MetaField::OwnerReferences => "a list of owner references",
+            MetaField::OwnerReference => "an owner reference",
+            _ => "a string",
+        })
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
-        Ok(false)
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
-        Ok(matches!(self.0, MetaField::Integer))
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
-        Ok(matches!(self.0, MetaField::Integer))
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
-        Ok(false)
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
-        Ok(matches!(self.0, MetaField::Text))
-    }
-
-    fn visit_unit<E>(self) -> Result<bool, E> {
-        Ok(false)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
-        let item = match self.0 {
-            MetaField::Finalizers => Some(MetaField::Text),
-            MetaField::OwnerReferences => Some(MetaField::OwnerReferences),
-            _ => None,
-        };
-        let mut ok = item.is_some();
-        while let Some(fine) = match &item {
-            Some(MetaField::Text) => seq.next_element_seed(Shape(MetaField::Text))?,
-            Some(_) => seq.next_element_seed(OwnerRef)?,
-            None => seq.next_element::<IgnoredAny>()?.map(|_| false),
-        } {
-            ok &= fine;
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<(), E> {
+        match self.0 {
+            MetaField::Integer => Ok(()),
+            _ => Err(E::invalid_type(serde::de::Unexpected::Signed(n), &self)),
         }
-        Ok(ok)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-        let strings = matches!(self.0, MetaField::Labels | MetaField::Annotations);
-        let mut ok = strings;
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            if !strings
-                || (matches!(self.0, MetaField::Annotations) && key.as_ref() == LAST_APPLIED)
-            {
-                map.next_value::<IgnoredAny>()?;
-                continue;
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<(), E> {
+        match self.0 {
+            MetaField::Integer => Ok(()),
+            _ => Err(E::invalid_type(serde::de::Unexpected::Unsigned(n), &self)),
+        }
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<(), E> {
+        match self.0 {
+            MetaField::Text => Ok(()),
+            _ => Err(E::invalid_type(serde::de::Unexpected::Str(s), &self)),
+        }
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        match self.0 {
+            MetaField::Finalizers => {
+                while seq.next_element_seed(Shape(MetaField::Text))?.is_some() {}
             }
-            ok &= map.next_value_seed(Shape(MetaField::Text))?;
-        }
-        Ok(ok)
-    }
-}
-
-/// Whether an owner reference names its owner's `apiVersion`, `kind` and `name` as strings.
-struct OwnerRef;
-
-impl<'de> DeserializeSeed<'de> for OwnerRef {
-    type Value = bool;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for OwnerRef {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an owner reference")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-        // apiVersion, kind, name: each seen as a string.
-        let mut seen = [false; 3];
-        let mut ok = true;
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let at = ["apiVersion", "kind", "name"]
-                .iter()
-                .position(|k| *k == key.as_ref());
-            match at {
-                Some(i) => {
-                    let fine = map.next_value_seed(Shape(MetaField::Text))?;
-                    seen[i] = fine;
-                    ok &= fine;
-                }
-                None => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+            MetaField::OwnerReferences => {
+                while seq
+                    .next_element_seed(Shape(MetaField::OwnerReference))?
+                    .is_some()
+                {}
+            }
+            _ => {
+                return Err(serde::de::Error::invalid_type(
+                    serde::de::Unexpected::Seq,
+                    &self,
+                ));
             }
         }
-        Ok(ok && seen.iter().all(|s| *s))
+        Ok(())
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
-        Ok(false)
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
-        Ok(false)
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
-        Ok(false)
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
-        Ok(false)
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
-        Ok(false)
-    }
-
-    fn visit_unit<E>(self) -> Result<bool, E> {
-        Ok(false)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(false)
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        match self.0 {
+            MetaField::Labels | MetaField::Annotations => {
+                let annotations = matches!(self.0, MetaField::Annotations);
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    if annotations && key.as_ref() == LAST_APPLIED {
+                        map.next_value::<IgnoredAny>()?;
+                    } else {
+                        map.next_value_seed(Shape(MetaField::Text))?;
+                    }
+                }
+            }
+            // Its owner's `apiVersion`, `kind` and `name`, as strings.
+            MetaField::OwnerReference => {
+                let mut named = [false; 3];
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    match ["apiVersion", "kind", "name"]
+                        .iter()
+                        .position(|k| *k == key.as_ref())
+                    {
+                        Some(i) => {
+                            map.next_value_seed(Shape(MetaField::Text))?;
+                            named[i] = true;
+                        }
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                if !named.iter().all(|n| *n) {
+                    return Err(serde::de::Error::custom(
+                        "an owner reference without its apiVersion, kind or name",
+                    ));
+                }
+            }
+            _ => {
+                return Err(serde::de::Error::invalid_type(
+                    serde::de::Unexpected::Map,
+                    &self,
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
