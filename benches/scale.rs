@@ -32,6 +32,13 @@ mod common;
 use cluster::{PODS_PER_DEPLOYMENT, Unit};
 use common::{cpu_seconds, cpu_split, get, peak_rss_kib, reset_peak_rss, rss_kib, thread_cpu};
 
+/// The fake API server's allocator (herald runs as a process of its own, with its own): the
+/// system's spent a quarter of the server's time growing and consolidating its buffers, and a
+/// server slower than herald spreads a burst of updates out, so that the bulk figure measured the
+/// server's pace as much as herald.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env_usize(var: &str, default: usize) -> usize {
     std::env::var(var)
         .ok()
@@ -270,6 +277,7 @@ async fn main() {
     // In bulk: built first, then sent as fast as the fake server takes them.
     let batch: Vec<Value> = (0..bulk).map(|_| updates.next()).collect();
     let mut lasts = BTreeMap::new();
+    let changes0 = health_changes(&addr).await;
     let threads0 = thread_cpu(pid);
     let cpu0 = cpu_seconds(pid);
     let t = Instant::now();
@@ -283,6 +291,7 @@ async fn main() {
     let bulk_cpu = cpu1 - cpu0;
     let rss_bulk = rss_kib(pid);
     let bulk_split = cpu_split(&threads0, &thread_cpu(pid));
+    let bulk_changes = health_changes(&addr).await - changes0;
 
     // Trickling: one at a time, a pause after each.
     let mut lasts = BTreeMap::new();
@@ -300,6 +309,7 @@ async fn main() {
     let trickle_cpu = cpu1 - cpu0;
     let rss_after = rss_kib(pid);
     let trickle_split = cpu_split(&threads0, &thread_cpu(pid));
+    let trickle_changes = health_changes(&addr).await - changes0 - bulk_changes;
 
     // A Prometheus scrape, then the whole objects API: time, herald's CPU, bytes, and the most
     // memory herald held while answering (VmHWM, reset first) over what it held before. The
@@ -358,7 +368,10 @@ async fn main() {
         bulk_cpu * 1e6 / bulk.max(1) as f64,
         mib(rss_bulk)
     );
-    println!("  by thread: {bulk_split}");
+    println!(
+        "  by thread: {bulk_split}; health changes {:.2} per update",
+        bulk_changes / bulk.max(1) as f64
+    );
     println!(
         "trickle: {trickle} updates, {} µs pause, sent in {:.2} s; herald CPU {:.2} s = {:.1} µs/update ({:.2}x bulk); RSS after {:.1} MiB",
         pause.as_micros(),
@@ -368,7 +381,10 @@ async fn main() {
         (trickle_cpu / trickle.max(1) as f64) / (bulk_cpu / bulk.max(1) as f64).max(1e-12),
         mib(rss_after)
     );
-    println!("  by thread: {trickle_split}");
+    println!(
+        "  by thread: {trickle_split}; health changes {:.2} per update",
+        trickle_changes / trickle.max(1) as f64
+    );
     for (path, took, cpu, len, before, peak, after) in serve {
         println!(
             "GET {path}: {:.0} ms, herald CPU {:.0} ms, {:.1} MiB; RSS {:.1} MiB before, peak {:.1} (+{:.1}), {:.1} after",
@@ -381,4 +397,36 @@ async fn main() {
             mib(after)
         );
     }
+}
+
+/// The health changes herald has counted (`herald_health_transitions_total`, objects it learnt
+/// of left out): how far the updates' effects travelled up the relationships, which depends on
+/// how many of the objects were already unhealthy, and so on the updates before.
+async fn health_changes(addr: &str) -> f64 {
+    let (_, body) = get(addr, "/metrics").await;
+    dechunked(&body)
+        .lines()
+        .filter(|l| {
+            l.starts_with("herald_health_transitions_total{") && !l.contains("from=\"none\"")
+        })
+        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum()
+}
+
+/// A body sent in chunks, put back together.
+fn dechunked(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            // Not chunked after all.
+            return body.to_string();
+        };
+        if n == 0 || after.len() < n {
+            break;
+        }
+        out.push_str(&after[..n]);
+        rest = after[n..].trim_start_matches("\r\n");
+    }
+    out
 }
