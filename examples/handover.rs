@@ -326,7 +326,7 @@ fn notification(id: u64, i: usize, rng: &mut Rng) -> Notification {
             Vec::new(),
             BTreeMap::from([(
                 "argocd.argoproj.io/instance".to_string(),
-                object.name.clone(),
+                object.name.to_string(),
             )]),
         ),
         Kind::Deployment | Kind::StatefulSet => (
@@ -336,8 +336,8 @@ fn notification(id: u64, i: usize, rng: &mut Rng) -> Notification {
             ),
             Vec::new(),
             BTreeMap::from([
-                ("app.kubernetes.io/name".to_string(), object.name.clone()),
-                ("app.kubernetes.io/part-of".to_string(), object.namespace.clone()),
+                ("app.kubernetes.io/name".to_string(), object.name.to_string()),
+                ("app.kubernetes.io/part-of".to_string(), object.namespace.to_string()),
             ]),
         ),
     };

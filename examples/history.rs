@@ -143,9 +143,9 @@ fn main() {
     };
     let one = &keys[42];
     let by_object = time(&Query {
-        kind: Some(one.kind.clone()),
-        namespace: Some(one.namespace.clone()),
-        name: Some(one.name.clone()),
+        kind: Some(one.kind.to_string()),
+        namespace: Some(one.namespace.to_string()),
+        name: Some(one.name.to_string()),
         limit: 100,
         ..Query::default()
     });

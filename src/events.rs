@@ -127,7 +127,7 @@ pub fn headline(
     via: Option<&str>,
 ) -> String {
     let reference = if object.namespace.is_empty() {
-        object.name.clone()
+        object.name.to_string()
     } else {
         format!("{}/{}", object.namespace, object.name)
     };
@@ -150,7 +150,7 @@ pub fn change_headline(
     change: &crate::changes::Change,
 ) -> String {
     let reference = if object.namespace.is_empty() {
-        object.name.clone()
+        object.name.to_string()
     } else {
         format!("{}/{}", object.namespace, object.name)
     };

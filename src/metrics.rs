@@ -755,7 +755,7 @@ impl PerObject {
                             None => {
                                 let mut c = [0; 4];
                                 c[health_index(health)] = 1;
-                                self.counts.insert(key.kind.clone(), c);
+                                self.counts.insert(key.kind.to_string(), c);
                             }
                         }
                         if !COUNTED_ONLY.contains(&(key.group.as_str(), key.kind.as_str())) {

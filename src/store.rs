@@ -22,24 +22,27 @@ const TRANSITIONS_KEPT: usize = 20;
 /// Identifies one object: group, kind, namespace, name.
 #[derive(Debug, Clone, Eq, Serialize, serde::Deserialize)]
 pub struct ObjectKey {
-    pub group: String,
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
+    pub group: Text,
+    pub kind: Text,
+    pub namespace: Text,
+    pub name: Text,
 }
+
+/// A part of an [`ObjectKey`]: kept in the key itself up to 24 bytes.
+pub type Text = compact_str::CompactString;
 
 impl ObjectKey {
     pub fn of(obj: &Value) -> Option<ObjectKey> {
         let t = TypeRef::of(obj);
         let name = obj.str_at(&["metadata", "name"])?;
         Some(ObjectKey {
-            group: t.group.to_string(),
-            kind: t.kind.to_string(),
+            group: t.group.into(),
+            kind: t.kind.into(),
             namespace: obj
                 .str_at(&["metadata", "namespace"])
                 .unwrap_or_default()
-                .to_string(),
-            name: name.to_string(),
+                .into(),
+            name: name.into(),
         })
     }
 
@@ -610,7 +613,7 @@ impl Store {
             } else {
                 if is_application(&key) {
                     self.applications
-                        .entry(key.name.clone())
+                        .entry(key.name.to_string())
                         .or_default()
                         .insert(Arc::clone(&key));
                 }
@@ -953,11 +956,11 @@ impl Store {
             if let Some(e) = self.entries.remove(&k) {
                 self.order.remove(&k);
                 if is_application(&k)
-                    && let Some(set) = self.applications.get_mut(&k.name)
+                    && let Some(set) = self.applications.get_mut(k.name.as_str())
                 {
                     set.remove(&k);
                     if set.is_empty() {
-                        self.applications.remove(&k.name);
+                        self.applications.remove(k.name.as_str());
                     }
                 }
                 self.unlink(&k, &e.children, &e.parents);
@@ -1090,7 +1093,7 @@ impl Store {
         };
         add(&Node::Key(Arc::clone(key)));
         if key.group == "argoproj.io" && key.kind == "Application" {
-            add(&Node::ArgoApp(key.name.clone()));
+            add(&Node::ArgoApp(key.name.to_string()));
         }
         out.sort();
         out.dedup();
@@ -1209,7 +1212,7 @@ impl Store {
         }
         let has = |node: &Node| self.down.get(node).is_some_and(|m| m.contains(child));
         has(&Node::Key(Arc::clone(parent)))
-            || (is_application(parent) && has(&Node::ArgoApp(parent.name.clone())))
+            || (is_application(parent) && has(&Node::ArgoApp(parent.name.to_string())))
     }
 
     /// The health `child` passes up to `parent`: none when it is not a live child of it. A
@@ -1507,7 +1510,7 @@ impl Store {
         let mut out: BTreeMap<String, BTreeMap<Health, usize>> = BTreeMap::new();
         for (k, e) in self.live().filter(|(k, _)| k.namespace == namespace) {
             let kind = if k.group.is_empty() {
-                k.kind.clone()
+                k.kind.to_string()
             } else {
                 format!("{}/{}", k.group, k.kind)
             };

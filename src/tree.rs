@@ -81,7 +81,7 @@ pub fn group(store: &Store, keys: Vec<Key>) -> (Vec<Key>, Groups) {
                 *groups
                     .entry(head)
                     .or_default()
-                    .entry(key.kind.clone())
+                    .entry(key.kind.to_string())
                     .or_default()
                     .entry(health)
                     .or_default() += 1;

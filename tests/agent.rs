@@ -36,7 +36,7 @@ async fn until(
     loop {
         let t = next(rx).await;
         let done = t.key.name == name;
-        seen.push((t.key.name.clone(), t.to.as_ref().map(|v| v.health)));
+        seen.push((t.key.name.to_string(), t.to.as_ref().map(|v| v.health)));
         if done {
             return seen;
         }
@@ -133,7 +133,7 @@ async fn every_transition_once_through_drops_restarts_and_bad_objects() {
     let store = agent.store.read().unwrap();
     let mut ours: Vec<(String, String)> = store
         .live()
-        .map(|(k, e)| (k.name.clone(), e.resource_version.clone()))
+        .map(|(k, e)| (k.name.to_string(), e.resource_version.clone()))
         .collect();
     ours.sort();
     assert_eq!(ours, server_state);
@@ -181,7 +181,7 @@ async fn a_watch_event_past_its_bound_is_read_past_and_the_watch_goes_on() {
         let store = agent.store.read().unwrap();
         let live: Vec<(String, Health)> = store
             .live()
-            .map(|(k, e)| (k.name.clone(), e.health()))
+            .map(|(k, e)| (k.name.to_string(), e.health()))
             .collect();
         assert!(
             live.contains(&("a".to_string(), Health::Healthy)),
@@ -669,7 +669,7 @@ async fn in_step(server: &FakeApiServer, agent: &agent::Agent) {
             .unwrap()
             .live()
             .filter(|(k, _)| k.kind == "Kustomization")
-            .map(|(k, e)| (k.name.clone(), e.resource_version.clone()))
+            .map(|(k, e)| (k.name.to_string(), e.resource_version.clone()))
             .collect();
         ours.sort();
         ours == theirs

@@ -227,7 +227,7 @@ async fn a_repulled_digest_under_the_same_tag_is_one_image_changed_event() {
     let changes: Vec<(String, herald::changes::ImageChange)> = seen
         .iter()
         .filter_map(|t| match t.change.as_deref() {
-            Some(Change::Image(i)) => Some((t.key.kind.clone(), i.clone())),
+            Some(Change::Image(i)) => Some((t.key.kind.to_string(), i.clone())),
             _ => None,
         })
         .collect();

@@ -266,7 +266,7 @@ async fn wait_caught_up(agent: &Agent, server: &FakeApiServer) {
 fn print_transition(out: &mut dyn Write, t: &Transition) -> io::Result<()> {
     let time = t.at.strftime("%H:%M:%S");
     let name = if t.key.namespace.is_empty() {
-        t.key.name.clone()
+        t.key.name.to_string()
     } else {
         format!("{}/{}", t.key.namespace, t.key.name)
     };

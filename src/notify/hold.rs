@@ -204,9 +204,9 @@ impl Pipeline {
             .iter()
             .map(|k| match k.as_str() {
                 "cluster" => e.cluster.clone(),
-                "kind" => e.object.kind.clone(),
-                "namespace" => e.object.namespace.clone(),
-                "name" => e.object.name.clone(),
+                "kind" => e.object.kind.to_string(),
+                "namespace" => e.object.namespace.to_string(),
+                "name" => e.object.name.to_string(),
                 "event" => e.kind.as_str().to_string(),
                 "health" => {
                     e.to.as_ref()

@@ -191,7 +191,7 @@ impl Templates {
     fn links(&self, e: &Event, ctx: &Value) -> Vec<Value> {
         let mut out = Vec::new();
         for (i, (name, kinds)) in self.links.iter().enumerate() {
-            if !kinds.is_empty() && !kinds.iter().any(|k| k == &e.object.kind) {
+            if !kinds.is_empty() && !kinds.iter().any(|k| *k == e.object.kind) {
                 continue;
             }
             match self
@@ -250,7 +250,7 @@ pub fn context(e: &Event) -> Value {
         .and_then(|v| v.revision.as_deref())
         .filter(|old| Some(*old) != revision);
     let reference = if o.namespace.is_empty() {
-        o.name.clone()
+        o.name.to_string()
     } else {
         format!("{}/{}", o.namespace, o.name)
     };

@@ -45,7 +45,7 @@ fn scripted(script: Vec<Outcome>) -> (Deliver, Seen) {
         if outcome == Outcome::Delivered {
             s.lock()
                 .unwrap()
-                .push((n.event.kind, n.event.object.name.clone()));
+                .push((n.event.kind, n.event.object.name.to_string()));
         }
         Box::pin(async move { outcome })
     });
@@ -614,7 +614,7 @@ routes:
     let deliver: Deliver = Arc::new(move |_r, n: Notification| {
         m.lock()
             .unwrap()
-            .push(n.events().map(|e| e.object.name.clone()).collect());
+            .push(n.events().map(|e| e.object.name.to_string()).collect());
         Box::pin(async { Outcome::Delivered })
     });
     let h = start_config(config, &outbox_path("group"), deliver);

@@ -207,7 +207,7 @@ pub fn create(
 ) -> Value {
     let o = &e.object;
     let reference = if o.namespace.is_empty() {
-        o.name.clone()
+        o.name.to_string()
     } else {
         format!("{}/{}", o.namespace, o.name)
     };

@@ -169,7 +169,7 @@ pub fn severity(e: &Event) -> &'static str {
 pub fn trigger(e: &Event, dedup: &str, summary: &str, links: &[(String, String)]) -> Value {
     let o = &e.object;
     let reference = if o.namespace.is_empty() {
-        o.name.clone()
+        o.name.to_string()
     } else {
         format!("{}/{}", o.namespace, o.name)
     };

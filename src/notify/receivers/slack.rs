@@ -169,7 +169,7 @@ pub fn slack_message(e: &Event, templates: &Templates) -> Value {
     };
     let o = &e.object;
     let name = if o.namespace.is_empty() {
-        o.name.clone()
+        o.name.to_string()
     } else {
         format!("{}/{}", o.namespace, o.name)
     };
