@@ -725,3 +725,62 @@ async fn a_resource_version_going_back_is_a_relist_at_once() {
     assert_eq!(relist.reason, agent::RelistReason::Restored);
     assert_eq!((relist.added, relist.changed, relist.deleted), (1, 1, 1));
 }
+
+/// The evaluator reads a Pod's spec trimmed to what herald's own checks read, unless a user
+/// check judges Pods: that check is given the whole object.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_check_of_pods_sees_the_whole_pod_and_the_built_in_one_judges_it_alike() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let pod = json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "web-0", "namespace": "apps"},
+        "spec": {"nodeName": "node-1", "tolerations": [{"key": "dedicated", "operator": "Exists"}],
+            "containers": [{"name": "app", "image": "app:1", "env": [{"name": "MODE", "value": "x"}]}]},
+        "status": {"phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True"}, {"type": "ContainersReady", "status": "True"}],
+            "containerStatuses": [{"name": "app", "ready": true, "restartCount": 0, "state": {"running": {}}}]}});
+    let user = || {
+        let mut checks = herald::lua::LuaChecks::shipped(herald::lua::Limits::default()).unwrap();
+        checks
+            .add_user(vec![herald::lua::ScriptSource {
+                pattern: herald::lua::KindPattern {
+                    group: String::new(),
+                    kind: "Pod".into(),
+                },
+                origin: "checks/_/Pod/health.lua".into(),
+                source:
+                    "if obj.spec.tolerations ~= nil and obj.spec.containers[1].env ~= nil then \
+                         return {status = 'Degraded', message = 'tolerations and env seen'} end \
+                         return {status = 'Healthy', message = 'trimmed'}"
+                        .into(),
+            }])
+            .unwrap();
+        Assessor::new(checks)
+    };
+    for (make, expected) in [
+        (
+            Box::new(user) as Box<dyn Fn() -> Assessor + Send + Sync>,
+            Health::Unhealthy,
+        ),
+        (Box::new(Assessor::builtin_only), Health::Healthy),
+    ] {
+        let server = FakeApiServer::start(gitops_resources(), Options::default())
+            .await
+            .unwrap();
+        server.apply(pod.clone()).unwrap();
+        let client = agent::client(kube::Config::new(server.url().parse().unwrap())).unwrap();
+        let agent = agent::start(
+            client,
+            Config {
+                extra_kinds: vec![(String::new(), "Pod".into())],
+                ..Config::default()
+            },
+            make,
+            Arc::new(SystemClock),
+        );
+        let mut rx = agent.subscribe_from_start();
+        assert_eq!(
+            until(&mut rx, "web-0").await,
+            [("web-0".to_string(), Some(expected))]
+        );
+    }
+}

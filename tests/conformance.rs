@@ -258,3 +258,126 @@ fn is_healthy_builtin_kinds_conform() {
         "health mismatches without a reason in HEALTH-MODEL-NOTES.md: {undocumented:?}"
     );
 }
+
+/// A Pod the evaluator reads trimmed (herald::agent::raw::POD_SPEC_UNREAD and the lists beside
+/// it) is judged, placed, linked and its images read exactly as the whole Pod: every Pod of the
+/// corpus, and one carrying every field the trimming leaves out.
+#[test]
+fn a_pod_read_trimmed_is_judged_placed_and_linked_as_read_whole() {
+    use herald::agent::raw::{CONTAINER_UNREAD, Origin, POD_SPEC_UNREAD, Unparsed, VOLUME_UNREAD};
+    use std::sync::Arc;
+
+    let mut pods: Vec<(String, Value)> = is_healthy_cases()
+        .into_iter()
+        .filter(|c| c.kind == "v1/Pod")
+        .map(|c| (c.file.clone(), load_case(&c)))
+        .collect();
+    assert!(pods.len() >= 10, "the corpus's Pods: {}", pods.len());
+    let unread = |names: &[&str]| -> serde_json::Map<String, Value> {
+        names
+            .iter()
+            .map(|n| ((*n).to_string(), serde_json::json!([{"x": {"y": 1}}])))
+            .collect()
+    };
+    let mut container = unread(CONTAINER_UNREAD);
+    container.insert("name".into(), "app".into());
+    container.insert("image".into(), "registry.example.com/app:1".into());
+    container.insert(
+        "readinessProbe".into(),
+        serde_json::json!({"initialDelaySeconds": 1200, "periodSeconds": 10}),
+    );
+    container.insert("restartPolicy".into(), "Always".into());
+    let mut volume = unread(VOLUME_UNREAD);
+    volume.insert("name".into(), "data".into());
+    volume.insert(
+        "persistentVolumeClaim".into(),
+        serde_json::json!({"claimName": "data-0"}),
+    );
+    let mut spec = unread(POD_SPEC_UNREAD);
+    spec.insert("nodeName".into(), "node-1".into());
+    spec.insert("restartPolicy".into(), "Always".into());
+    spec.insert(
+        "containers".into(),
+        Value::Array(vec![Value::Object(container.clone())]),
+    );
+    spec.insert(
+        "initContainers".into(),
+        Value::Array(vec![Value::Object(container)]),
+    );
+    spec.insert(
+        "volumes".into(),
+        Value::Array(vec![
+            Value::Object(volume),
+            serde_json::json!({"name": "config", "configMap": {"name": "app"}}),
+        ]),
+    );
+    // Past the 10 minutes any Pod is given to start, within its readiness probe's window.
+    let created = now()
+        .checked_sub(jiff::SignedDuration::from_mins(15))
+        .unwrap();
+    let full = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "app-0", "namespace": "apps", "creationTimestamp": created.to_string(),
+            "labels": {"app": "app"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "app-7d9f8", "uid": "u", "controller": true}]},
+        "spec": spec,
+        "status": {"phase": "Running",
+            "conditions": [{"type": "Ready", "status": "False"}],
+            "containerStatuses": [{"name": "app", "ready": false, "restartCount": 0, "imageID": "registry.example.com/app@sha256:ab",
+                "state": {"running": {"startedAt": created.to_string()}}}]}});
+    pods.push(("every field left out".into(), full));
+
+    let origin = Arc::new(Origin {
+        api_version: "v1".into(),
+        kind: "Pod".into(),
+        malformed: prometheus::IntCounter::new("malformed", "malformed").unwrap(),
+    });
+    for (name, pod) in &pods {
+        let unparsed = Unparsed {
+            text: pod.to_string().into_boxed_str(),
+            origin: Arc::clone(&origin),
+        };
+        let whole = unparsed.parse_as(false).unwrap();
+        let trimmed = unparsed.parse_as(true).unwrap();
+        let key = herald::store::ObjectKey::of(&whole).unwrap();
+        let read = |o: &Value| {
+            format!(
+                "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+                assess(o, now()),
+                herald::placement::Placed::of(o, &key),
+                herald::relations::Links::of(o, &key),
+                herald::changes::pod_images(o),
+                herald::store::Meta::of(o),
+                herald::metrics::Compat::of(o),
+            )
+        };
+        assert_eq!(read(&trimmed), read(&whole), "{name}");
+    }
+    // The last one lost what it had to lose, and kept its claim.
+    let (_, full) = pods.last().unwrap();
+    let trimmed = Unparsed {
+        text: full.to_string().into_boxed_str(),
+        origin,
+    }
+    .parse_as(true)
+    .unwrap();
+    assert!(trimmed.to_string().len() < full.to_string().len() / 2);
+    for field in POD_SPEC_UNREAD {
+        assert!(trimmed["spec"].get(*field).is_none(), "{field}");
+    }
+    for field in CONTAINER_UNREAD {
+        assert!(
+            trimmed["spec"]["containers"][0].get(*field).is_none(),
+            "{field}"
+        );
+        assert!(
+            trimmed["spec"]["initContainers"][0].get(*field).is_none(),
+            "{field}"
+        );
+    }
+    assert_eq!(trimmed["spec"]["containers"][0]["restartPolicy"], "Always");
+    assert_eq!(
+        trimmed["spec"]["volumes"],
+        serde_json::json!([{"name": "data", "persistentVolumeClaim": {"claimName": "data-0"}}, {"name": "config"}])
+    );
+}

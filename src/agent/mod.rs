@@ -968,7 +968,10 @@ impl Evaluator {
     fn prepare<'a>(&mut self, update: &'a Update, now: Timestamp) -> Option<Prepared<'a>> {
         Some(match update {
             Update::Apply(obj, initial) => {
-                let obj = Arc::new(obj.parse_or_log()?);
+                // A Pod's spec trimmed to what herald reads, unless a user check judges Pods.
+                let trim =
+                    obj.origin.kind == "Pod" && self.assessor.user_check_for("", "Pod").is_none();
+                let obj = Arc::new(obj.parse_or_log(trim)?);
                 let seen = observe(
                     &obj,
                     *initial,

@@ -225,7 +225,19 @@ impl Unparsed {
     /// The object as herald reads it: `metadata.managedFields` and the last-applied annotation
     /// left out, `apiVersion` and `kind` added when missing.
     pub fn parse(&self) -> serde_json::Result<Value> {
-        let mut value = parse_text(&self.text)?;
+        self.parse_as(false)
+    }
+
+    /// [`Unparsed::parse`], and with `trim` a Pod's spec without what herald's own readers never
+    /// look at ([`POD_SPEC_UNREAD`], [`CONTAINER_UNREAD`], [`VOLUME_UNREAD`]): for the
+    /// evaluator when no user check judges Pods (a Lua check gets the whole object).
+    pub fn parse_as(&self, trim: bool) -> serde_json::Result<Value> {
+        let top = if trim && self.origin.kind == "Pod" && self.origin.api_version == "v1" {
+            Place::Pod
+        } else {
+            Place::Object
+        };
+        let mut value = parse_text_at(&self.text, top)?;
         if let Some(map) = value.as_object_mut() {
             map.entry("apiVersion")
                 .or_insert_with(|| Value::String(self.origin.api_version.clone()));
@@ -235,10 +247,10 @@ impl Unparsed {
         Ok(value)
     }
 
-    /// [`Unparsed::parse`]; an object that does not parse (nested past serde_json's limit,
+    /// [`Unparsed::parse_as`]; an object that does not parse (nested past serde_json's limit,
     /// which reading its text past did not check) is counted and logged as malformed.
-    pub fn parse_or_log(&self) -> Option<Value> {
-        match self.parse() {
+    pub fn parse_or_log(&self, trim: bool) -> Option<Value> {
+        match self.parse_as(trim) {
             Ok(value) => Some(value),
             Err(error) => {
                 self.origin.malformed.inc();
@@ -250,10 +262,10 @@ impl Unparsed {
 }
 
 /// An object's text as herald reads it, without `metadata.managedFields` and the last-applied
-/// annotation.
-fn parse_text(text: &str) -> serde_json::Result<Value> {
+/// annotation, read from `top` (a whole object, or a Pod to trim).
+fn parse_text_at(text: &str, top: Place) -> serde_json::Result<Value> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = Skipping(Place::Object).deserialize(&mut de)?;
+    let value = Skipping(top).deserialize(&mut de)?;
     de.end()?;
     Ok(value)
 }
@@ -373,7 +385,62 @@ enum Place {
     Object,
     Metadata,
     Annotations,
+    /// A Pod read for herald's own readers: its spec trimmed.
+    Pod,
+    PodSpec,
+    /// `containers`, `initContainers`, `ephemeralContainers`: each item a [`Place::Container`].
+    Containers,
+    Container,
+    /// `volumes`: each item a [`Place::Volume`].
+    Volumes,
+    Volume,
 }
+
+/// What of a Pod's spec no reader of herald's looks at, and most of its size: the built-in
+/// check reads the containers (`name`, `readinessProbe`), the images seen read `name` and
+/// `image`, placement reads `nodeName` and the volumes' `persistentVolumeClaim`. Whatever is
+/// not listed here is kept, so a field Kubernetes adds is read as before.
+/// `tests/conformance.rs` judges and places every Pod of the corpus alike with and without.
+pub const POD_SPEC_UNREAD: &[&str] = &[
+    "affinity",
+    "tolerations",
+    "topologySpreadConstraints",
+    "securityContext",
+    "dnsConfig",
+    "hostAliases",
+    "imagePullSecrets",
+    "overhead",
+];
+/// What of a container no reader of herald's looks at ([`POD_SPEC_UNREAD`]).
+pub const CONTAINER_UNREAD: &[&str] = &[
+    "env",
+    "envFrom",
+    "volumeMounts",
+    "volumeDevices",
+    "ports",
+    "resources",
+    "resizePolicy",
+    "securityContext",
+    "command",
+    "args",
+    "lifecycle",
+    "livenessProbe",
+    "startupProbe",
+    "workingDir",
+    "terminationMessagePath",
+    "terminationMessagePolicy",
+    "imagePullPolicy",
+];
+/// What of a volume no reader of herald's looks at: the sources other than a claim.
+pub const VOLUME_UNREAD: &[&str] = &[
+    "projected",
+    "configMap",
+    "secret",
+    "downwardAPI",
+    "emptyDir",
+    "hostPath",
+    "csi",
+];
 
 /// Builds a JSON value as `Value`'s own parsing does, leaving out `metadata.managedFields` and
 /// the last-applied annotation (their bytes are read past, nothing is allocated for them). The
@@ -432,9 +499,21 @@ impl<'de> Visitor<'de> for Skipping {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let item = match self.0 {
+            Place::Containers => Some(Place::Container),
+            Place::Volumes => Some(Place::Volume),
+            _ => None,
+        };
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Value>()? {
-            items.push(item);
+        loop {
+            let next = match item {
+                Some(place) => seq.next_element_seed(Skipping(place))?,
+                None => seq.next_element::<Value>()?,
+            };
+            let Some(next) = next else {
+                break;
+            };
+            items.push(next);
         }
         Ok(Value::Array(items))
     }
@@ -442,13 +521,31 @@ impl<'de> Visitor<'de> for Skipping {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let inner = match (self.0, key.as_str()) {
+            let k = key.as_str();
+            let inner = match (self.0, k) {
                 (Place::Metadata, "managedFields") | (Place::Annotations, LAST_APPLIED) => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 }
-                (Place::Object, "metadata") => Some(Place::Metadata),
+                (Place::PodSpec, _) if POD_SPEC_UNREAD.contains(&k) => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+                (Place::Container, _) if CONTAINER_UNREAD.contains(&k) => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+                (Place::Volume, _) if VOLUME_UNREAD.contains(&k) => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+                (Place::Object | Place::Pod, "metadata") => Some(Place::Metadata),
                 (Place::Metadata, "annotations") => Some(Place::Annotations),
+                (Place::Pod, "spec") => Some(Place::PodSpec),
+                (Place::PodSpec, "containers" | "initContainers" | "ephemeralContainers") => {
+                    Some(Place::Containers)
+                }
+                (Place::PodSpec, "volumes") => Some(Place::Volumes),
                 _ => None,
             };
             let value = match inner {
@@ -752,7 +849,7 @@ mod tests {
 
     /// The object as the evaluator parses it (without the type its watch would add).
     fn value(o: &RawObject) -> Value {
-        parse_text(&o.text).unwrap()
+        parse_text_at(&o.text, Place::Object).unwrap()
     }
 
     #[test]
@@ -1007,7 +1104,7 @@ mod tests {
                 malformed: prometheus::IntCounter::new("m", "m").unwrap(),
             }),
         };
-        assert!(unparsed.parse_or_log().is_none());
+        assert!(unparsed.parse_or_log(false).is_none());
         assert_eq!(unparsed.origin.malformed.get(), 1);
     }
 
@@ -1031,7 +1128,7 @@ mod tests {
         };
         let error = unparsed.parse().unwrap_err();
         assert!(error.to_string().contains("recursion limit"), "{error}");
-        assert!(unparsed.parse_or_log().is_none());
+        assert!(unparsed.parse_or_log(false).is_none());
         assert_eq!(malformed.get(), 1);
         // Deep metadata is refused where the watch reads it.
         let meta = format!(

@@ -910,7 +910,7 @@ fn parsed(o: RawObject, origin: &Arc<Origin>) -> Option<Value> {
         text: o.text,
         origin: Arc::clone(origin),
     }
-    .parse_or_log()
+    .parse_or_log(false)
 }
 
 #[cfg(test)]

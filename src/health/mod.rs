@@ -311,6 +311,12 @@ impl Assessor {
         }
     }
 
+    /// The user check (Lua) that judges objects of this group and kind, if any: it is given
+    /// the whole object.
+    pub fn user_check_for(&self, group: &str, kind: &str) -> Option<crate::lua::Choice> {
+        self.lua.as_ref()?.user_choice(group, kind)
+    }
+
     /// Judges `obj`: the check that applies (HEALTH-MODEL.md's lookup order), then the rule for
     /// objects being deleted.
     pub fn assess(&mut self, obj: &Value, now: Timestamp) -> Assessment {
