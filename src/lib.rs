@@ -41,3 +41,33 @@ pub fn stable_hash(bytes: &[u8]) -> u64 {
     }
     h
 }
+
+/// Removes what earlier test runs left in the temporary directory: entries named
+/// `{prefix}{pid}-…` whose process has ended (files and directories alike). For the tests, which
+/// give each run's files its process id; a run still going keeps its own.
+#[doc(hidden)]
+pub fn remove_ended_runs_files(prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix))
+            .and_then(|rest| rest.split(['-', '.']).next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let path = entry.path();
+        let _ = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+    }
+}

@@ -182,7 +182,9 @@ mod tests {
     }
 
     fn writes(dir: &str, tokens: &[(&str, &str)]) -> Writes {
-        let dir = std::env::temp_dir().join(format!("herald-writes-{dir}-{}", std::process::id()));
+        static SWEPT: std::sync::Once = std::sync::Once::new();
+        SWEPT.call_once(|| crate::remove_ended_runs_files("herald-writes-"));
+        let dir = std::env::temp_dir().join(format!("herald-writes-{}-{dir}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut w = Writes::default();
         for (name, token) in tokens {

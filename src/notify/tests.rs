@@ -61,6 +61,8 @@ struct Harness {
 }
 
 fn outbox_path(name: &str) -> PathBuf {
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    SWEPT.call_once(|| crate::remove_ended_runs_files("herald-notify-"));
     let dir = std::env::temp_dir().join(format!("herald-notify-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();

@@ -39,9 +39,13 @@ pub fn tool(paths: &[&str]) -> String {
         .to_string()
 }
 
-/// A history file of its own for one run of herald (in the temporary directory).
+/// A history file of its own for one run of herald (in the temporary directory). The files of
+/// test runs that have ended are removed the first time one is asked for: a run's herald
+/// processes may hold theirs until the run ends, so each run removes its predecessors'.
 pub fn history_file() -> PathBuf {
     static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    SWEPT.call_once(|| herald::remove_ended_runs_files("herald-test-history-"));
     let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     std::env::temp_dir().join(format!(
         "herald-test-history-{}-{n}.redb",
