@@ -396,6 +396,20 @@ enum Place {
     Volume,
 }
 
+impl Place {
+    /// Whether the value of `key` here is read past.
+    fn leaves_out(self, key: &str) -> bool {
+        match self {
+            Place::Metadata => key == "managedFields",
+            Place::Annotations => key == LAST_APPLIED,
+            Place::PodSpec => POD_SPEC_UNREAD.contains(&key),
+            Place::Container => CONTAINER_UNREAD.contains(&key),
+            Place::Volume => VOLUME_UNREAD.contains(&key),
+            Place::Object | Place::Pod | Place::Containers | Place::Volumes => false,
+        }
+    }
+}
+
 /// What of a Pod's spec no reader of herald's looks at, and most of its size: the built-in
 /// check reads the containers (`name`, `readinessProbe`), the images seen read `name` and
 /// `image`, placement reads `nodeName` and the volumes' `persistentVolumeClaim`. Whatever is
@@ -522,23 +536,11 @@ impl<'de> Visitor<'de> for Skipping {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             let k = key.as_str();
+            if self.0.leaves_out(k) {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
             let inner = match (self.0, k) {
-                (Place::Metadata, "managedFields") | (Place::Annotations, LAST_APPLIED) => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
-                (Place::PodSpec, _) if POD_SPEC_UNREAD.contains(&k) => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
-                (Place::Container, _) if CONTAINER_UNREAD.contains(&k) => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
-                (Place::Volume, _) if VOLUME_UNREAD.contains(&k) => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
                 (Place::Object | Place::Pod, "metadata") => Some(Place::Metadata),
                 (Place::Metadata, "annotations") => Some(Place::Annotations),
                 (Place::Pod, "spec") => Some(Place::PodSpec),
