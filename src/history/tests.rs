@@ -657,3 +657,48 @@ fn a_newer_schema_is_refused() {
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An index entry found by a hash says nothing on its own: the record it leads to names its
+/// object, and a query shows only the object asked about. Forged here (an object's hashes
+/// pointing at another object's record), since a real collision of two 64-bit hashes under the
+/// file's own key cannot be found.
+#[test]
+fn a_forged_collision_in_the_index_shows_nothing_of_the_other_object() {
+    let (h, _) = history(Limits::default());
+    let apps = key("apps");
+    let infra = key("infra");
+    h.record(&apps, at(10), flip(0));
+    h.flush();
+    let query = |name: &str| Query {
+        kind: Some("Kustomization".into()),
+        namespace: Some("flux-system".into()),
+        name: Some(name.into()),
+        ..Query::default()
+    };
+    let ids: Vec<u64> = all(&h, query("apps"))
+        .into_iter()
+        .flatten()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(ids.len(), 1);
+    {
+        let txn = h.db.begin_write().unwrap();
+        let key = IndexKey::of(&txn).unwrap();
+        let forged = ObjectIds::of(key, &infra);
+        txn.open_table(BY_OBJECT)
+            .unwrap()
+            .insert((forged.name, forged.group, ids[0]), ())
+            .unwrap();
+        txn.commit().unwrap();
+    }
+    assert!(
+        all(&h, query("infra")).iter().all(Vec::is_empty),
+        "the record found through infra's hashes is apps'"
+    );
+    let shown: Vec<String> = all(&h, query("apps"))
+        .into_iter()
+        .flatten()
+        .map(|(_, s)| s.object.name.to_string())
+        .collect();
+    assert_eq!(shown, ["apps"]);
+}
