@@ -356,26 +356,39 @@ enum HeadKey {
     Other,
 }
 
+impl FieldName for HeadKey {
+    fn named(name: &str) -> HeadKey {
+        match name {
+            "metadata" => HeadKey::Metadata,
+            "apiVersion" => HeadKey::ApiVersion,
+            "kind" => HeadKey::Kind,
+            _ => HeadKey::Other,
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for HeadKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = HeadKey;
+        d.deserialize_str(FieldNameVisitor(std::marker::PhantomData))
+    }
+}
 
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a field name")
-            }
+/// A field's name read as one of those a reader tells apart, without keeping the name.
+trait FieldName: Sized {
+    fn named(name: &str) -> Self;
+}
 
-            fn visit_str<E>(self, s: &str) -> Result<HeadKey, E> {
-                Ok(match s {
-                    "metadata" => HeadKey::Metadata,
-                    "apiVersion" => HeadKey::ApiVersion,
-                    "kind" => HeadKey::Kind,
-                    _ => HeadKey::Other,
-                })
-            }
-        }
-        d.deserialize_str(KeyVisitor)
+struct FieldNameVisitor<T>(std::marker::PhantomData<T>);
+
+impl<T: FieldName> Visitor<'_> for FieldNameVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<T, E> {
+        Ok(T::named(s))
     }
 }
 
@@ -617,33 +630,27 @@ enum MetaField {
     Other,
 }
 
+impl FieldName for MetaField {
+    fn named(name: &str) -> MetaField {
+        match name {
+            "name" => MetaField::Name,
+            "namespace" => MetaField::Namespace,
+            "resourceVersion" => MetaField::ResourceVersion,
+            "uid" => MetaField::Uid,
+            "creationTimestamp" | "deletionTimestamp" | "generateName" => MetaField::Text,
+            "generation" | "deletionGracePeriodSeconds" => MetaField::Integer,
+            "labels" => MetaField::Labels,
+            "annotations" => MetaField::Annotations,
+            "finalizers" => MetaField::Finalizers,
+            "ownerReferences" => MetaField::OwnerReferences,
+            _ => MetaField::Other,
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for MetaField {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = MetaField;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a field name")
-            }
-
-            fn visit_str<E>(self, s: &str) -> Result<MetaField, E> {
-                Ok(match s {
-                    "name" => MetaField::Name,
-                    "namespace" => MetaField::Namespace,
-                    "resourceVersion" => MetaField::ResourceVersion,
-                    "uid" => MetaField::Uid,
-                    "creationTimestamp" | "deletionTimestamp" | "generateName" => MetaField::Text,
-                    "generation" | "deletionGracePeriodSeconds" => MetaField::Integer,
-                    "labels" => MetaField::Labels,
-                    "annotations" => MetaField::Annotations,
-                    "finalizers" => MetaField::Finalizers,
-                    "ownerReferences" => MetaField::OwnerReferences,
-                    _ => MetaField::Other,
-                })
-            }
-        }
-        d.deserialize_str(KeyVisitor)
+        d.deserialize_str(FieldNameVisitor(std::marker::PhantomData))
     }
 }
 
