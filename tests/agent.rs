@@ -45,6 +45,17 @@ async fn until(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_transition_once_through_drops_restarts_and_bad_objects() {
+    every_transition_once(|config| agent::client(config).unwrap().into()).await;
+}
+
+/// The same through the watches' own client, whose connections are read at a pace while their
+/// events trickle in (as `herald run` watches).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_transition_once_through_paced_watches() {
+    every_transition_once(|config| agent::clients(config, agent::PACE).unwrap()).await;
+}
+
+async fn every_transition_once(clients: impl FnOnce(kube::Config) -> agent::Clients) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let server = FakeApiServer::start(gitops_resources(), Options::default())
         .await
@@ -55,9 +66,8 @@ async fn every_transition_once_through_drops_restarts_and_bad_objects() {
     bad["metadata"]["labels"] = json!("not a map");
     server.apply(bad).unwrap();
 
-    let client = agent::client(kube::Config::new(server.url().parse().unwrap())).unwrap();
     let agent = agent::start(
-        client,
+        clients(kube::Config::new(server.url().parse().unwrap())),
         Config::default(),
         Assessor::builtin_only,
         Arc::new(SystemClock),
@@ -77,6 +87,29 @@ async fn every_transition_once_through_drops_restarts_and_bad_objects() {
         until(&mut rx, "apps").await,
         [("apps".to_string(), Some(Health::Healthy))]
     );
+
+    // Updates one after the other: each is a transition, in order.
+    for i in 0..40 {
+        server
+            .apply(ks("apps", if i % 2 == 0 { "False" } else { "True" }))
+            .unwrap();
+    }
+    let flips: Vec<Option<Health>> = (0..40)
+        .map(|i| {
+            Some(if i % 2 == 0 {
+                Health::Unhealthy
+            } else {
+                Health::Healthy
+            })
+        })
+        .collect();
+    let mut seen = Vec::new();
+    while seen.len() < flips.len() {
+        let t = next(&mut rx).await;
+        assert_eq!(t.key.name, "apps", "{t:?}");
+        seen.push(t.to.as_ref().map(|v| v.health));
+    }
+    assert_eq!(seen, flips);
 
     // An update that changes nothing the model cares about is no transition.
     let mut same = ks("apps", "True");

@@ -7,6 +7,7 @@
 
 pub mod bounded;
 pub mod lines;
+pub mod paced;
 pub mod raw;
 pub mod watch;
 
@@ -424,10 +425,67 @@ fn bounded_client(mut config: kube::Config, watch_lines: bool) -> kube::Result<k
         .build())
 }
 
+/// The agent's clients: one for lists and every other request, and one for the watches, whose
+/// connections are read at a pace while their events trickle in ([`paced`]).
+#[derive(Clone)]
+pub struct Clients {
+    pub api: kube::Client,
+    pub watches: kube::Client,
+}
+
+/// One client for everything, the watches read as their events come.
+impl From<kube::Client> for Clients {
+    fn from(client: kube::Client) -> Clients {
+        Clients {
+            api: client.clone(),
+            watches: client,
+        }
+    }
+}
+
+/// The agent's clients: [`client`]'s, and one as it for the watches, paced at `pace` (zero: the
+/// same client for both). A kubeconfig's proxy is refused by the first, as by kube's own
+/// builder in this build.
+pub fn clients(config: kube::Config, pace: Duration) -> kube::Result<Clients> {
+    let api = client(config.clone())?;
+    if pace.is_zero() {
+        return Ok(api.into());
+    }
+    Ok(Clients {
+        api,
+        watches: paced_client(config, pace)?,
+    })
+}
+
+/// A client as [`client`] (kube's stack without its retries), over [`paced`] connections.
+fn paced_client(config: kube::Config, pace: Duration) -> kube::Result<kube::Client> {
+    use kube::client::ConfigExt;
+    type BoxError = Box<dyn std::error::Error + Send + Sync>;
+    let connector = paced::Connector::new(pace, config.connect_timeout);
+    let https = config.rustls_https_connector_with_connector(connector)?;
+    let http: hyper_util::client::legacy::Client<_, kube::client::Body> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(https);
+    let service = tower::ServiceBuilder::new()
+        .layer(config.base_uri_layer())
+        .option_layer(config.auth_layer()?)
+        .layer(config.extra_headers_layer()?)
+        .map_err(BoxError::from)
+        .service(http);
+    Ok(
+        kube::client::ClientBuilder::new(service, config.default_namespace.clone())
+            .with_layer(&bounded::Layer {
+                max: bounded::MAX_ANSWER_BYTES,
+                watch_lines: false,
+            })
+            .build(),
+    )
+}
+
 /// Starts discovery, the watchers and the evaluator; returns at once. `assessor` builds the
 /// checks, again each time the watchdog replaces an evaluator stuck in one.
 pub fn start(
-    client: kube::Client,
+    clients: impl Into<Clients>,
     config: Config,
     assessor: impl Fn() -> Assessor + Send + Sync + 'static,
     clock: Arc<dyn Clock>,
@@ -482,7 +540,7 @@ pub fn start(
         config.pace,
     );
     tokio::spawn(discover_loop(
-        client,
+        clients.into(),
         config,
         Arc::clone(&agent),
         tx,
@@ -670,8 +728,11 @@ const COLLECT_AFTER: usize = 1024;
 /// (a second wake-up to end the wait); not waking at all until this long after the last wake-up
 /// does (BENCHMARKS.md): the watches' sends meanwhile find nobody waiting. An update that comes
 /// alone (a quiet cluster) is taken at once; in a burst the queue is never empty and nothing
-/// waits; an update that trickles in waits up to this long.
-pub const PACE: Duration = Duration::from_millis(20);
+/// waits; an update that trickles in waits up to this long. The watches' connections are read
+/// at the same pace while their events trickle in ([`paced`]), so an update waits up to twice
+/// this long on its way in. 50 ms spent a fifth less CPU per trickled update than 20 ms
+/// (BENCHMARKS.md), for a delay a notification's own (seconds) dwarfs.
+pub const PACE: Duration = Duration::from_millis(50);
 
 /// When the evaluator takes updates that trickle in ([`PACE`]).
 #[derive(Clone, Copy)]
@@ -1072,7 +1133,7 @@ pub fn observe(
 }
 
 async fn discover_loop(
-    client: kube::Client,
+    clients: Clients,
     config: Config,
     agent: Arc<Agent>,
     tx: mpsc::Sender<Update>,
@@ -1103,7 +1164,7 @@ async fn discover_loop(
     }
     let base = wanted.len();
     loop {
-        match served(&client, &wanted).await {
+        match served(&clients.api, &wanted).await {
             Ok(found) => {
                 for (ar, scope) in found {
                     let id = (ar.group.clone(), ar.kind.clone());
@@ -1143,7 +1204,7 @@ async fn discover_loop(
                             .metrics
                             .watch_counters(&ar.kind, target.namespace.as_deref());
                         tokio::spawn(watch::run(
-                            client.clone(),
+                            clients.clone(),
                             target,
                             watch::Shared {
                                 updates: tx.clone(),

@@ -192,14 +192,14 @@ enum Ended {
 
 /// Runs until the receiver of `shared.updates` is gone.
 pub async fn run(
-    client: kube::Client,
+    clients: super::Clients,
     target: Target,
     shared: Shared,
     status: Arc<Mutex<WatchStatus>>,
     counters: WatchCounters,
 ) {
     let mut w = Watcher {
-        client,
+        clients,
         target,
         shared,
         status,
@@ -213,8 +213,9 @@ pub async fn run(
 
 struct Watcher {
     /// For the list and watch requests, whose answers are read with bounds
-    /// ([`Watcher::page`], [`Watcher::open`]).
-    client: kube::Client,
+    /// ([`Watcher::page`], [`Watcher::open`]): the watches through a client of their own, whose
+    /// connections carry only watches ([`super::paced`]).
+    clients: super::Clients,
     target: Target,
     shared: Shared,
     status: Arc<Mutex<WatchStatus>>,
@@ -590,7 +591,7 @@ impl Watcher {
             http::header::ACCEPT_ENCODING,
             http::HeaderValue::from_static("identity"),
         );
-        let body = self.send(request).await?;
+        let body = self.send(&self.clients.watches, request).await?;
         Ok(Lines::new(body, self.shared.max_event_bytes))
     }
 
@@ -601,11 +602,12 @@ impl Watcher {
     }
 
     /// Sends a request; the answer's body, or the refusal as an error ([`refusal`]).
-    async fn send(&self, request: http::Request<Vec<u8>>) -> kube::Result<kube::client::Body> {
-        let response = self
-            .client
-            .send(request.map(kube::client::Body::from))
-            .await?;
+    async fn send(
+        &self,
+        client: &kube::Client,
+        request: http::Request<Vec<u8>>,
+    ) -> kube::Result<kube::client::Body> {
+        let response = client.send(request.map(kube::client::Body::from)).await?;
         let code = response.status();
         if code.is_client_error() || code.is_server_error() {
             return Err(refusal(code, response.into_body()).await);
@@ -624,7 +626,8 @@ impl Watcher {
                 .list(lp)
                 .map_err(kube::Error::BuildRequest)?;
             let max = self.shared.max_page_bytes;
-            let (body, whole) = read_up_to(self.send(request).await?, max).await?;
+            let (body, whole) =
+                read_up_to(self.send(&self.clients.api, request).await?, max).await?;
             if whole {
                 return serde_json::from_slice(&body).map_err(kube::Error::SerdeError);
             }

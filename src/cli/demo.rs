@@ -90,7 +90,7 @@ async fn play(args: &DemoArgs, out: &mut dyn Write) -> io::Result<i32> {
     let server = FakeApiServer::start(resources, options).await?;
     crate::demo::load(&server).map_err(|e| io::Error::other(e.to_string()))?;
     let config = kube::Config::new(server.url().parse().map_err(io::Error::other)?);
-    let client = agent::client(config).map_err(io::Error::other)?;
+    let client = agent::clients(config, agent::PACE).map_err(io::Error::other)?;
     // What the Flux and Argo CD objects deployed is watched as their children.
     let agent_config = agent::Config {
         cluster: "demo".into(),

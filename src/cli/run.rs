@@ -443,7 +443,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<i32> {
             running.reloading(Arc::clone(&updated), Box::new(rebuild))
         };
         let default_namespace = kube_config.default_namespace.clone();
-        let agent = agent::start(agent::client(kube_config)?, config, assessor, Arc::new(SystemClock));
+        let clients = agent::clients(kube_config, config.pace)?;
+        let agent = agent::start(clients, config, assessor, Arc::new(SystemClock));
         let (shutdown, shutting_down) = tokio::sync::watch::channel(false);
         // What must end, in order, before the process exits.
         let mut stopping: Vec<(&str, futures::future::BoxFuture<'static, ()>, Duration)> = Vec::new();
