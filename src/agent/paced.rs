@@ -29,9 +29,16 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
-/// Bytes read at most at once: what a read zeroes of the buffer first (the reader's buffer may
-/// be far larger).
+/// Bytes read at most at once while hot.
 const READ_AT_MOST: usize = 64 * 1024;
+
+std::thread_local! {
+    /// Where a hot connection's read lands when the reader's buffer is not initialized: the
+    /// standard library reads only into initialized bytes, and zeroing the reader's buffer (up
+    /// to [`READ_AT_MOST`]) before each read of an event or two cost more than copying what came.
+    static LANDING: std::cell::RefCell<Box<[u8]>> =
+        std::cell::RefCell::new(vec![0; READ_AT_MOST].into_boxed_slice());
+}
 
 /// A connection read as data comes while it comes rarely, and at each tick of the pace while it
 /// comes often.
@@ -149,12 +156,21 @@ fn tick_after(origin: Instant, now: Instant, pace: Duration) -> Instant {
     }
 }
 
-/// Reads once into `buf` (at most [`READ_AT_MOST`]): the count read.
+/// Reads once into `buf` (at most [`READ_AT_MOST`]): the count read. Only the bytes read are
+/// written in `buf`: its part not yet initialized is not zeroed first.
 fn read_into(stream: &TcpStream, buf: &mut ReadBuf<'_>) -> io::Result<usize> {
     let room = buf.remaining().min(READ_AT_MOST);
-    let n = (&*stream).read(buf.initialize_unfilled_to(room))?;
-    buf.advance(n);
-    Ok(n)
+    let ready = buf.initialized().len() - buf.filled().len();
+    if ready >= room {
+        let n = (&*stream).read(buf.initialize_unfilled_to(room))?;
+        buf.advance(n);
+        return Ok(n);
+    }
+    LANDING.with_borrow_mut(|landing| {
+        let n = (&*stream).read(&mut landing[..room])?;
+        buf.put_slice(&landing[..n]);
+        Ok(n)
+    })
 }
 
 fn gone() -> io::Error {
@@ -177,20 +193,13 @@ impl AsyncRead for Paced {
         loop {
             match &mut this.state {
                 State::Cold(stream) => {
-                    ready!(stream.poll_read_ready(cx))?;
-                    let room = buf.remaining().min(READ_AT_MOST);
-                    match stream.try_read(buf.initialize_unfilled_to(room)) {
-                        Ok(0) => return Poll::Ready(Ok(())),
-                        Ok(n) => {
-                            buf.advance(n);
-                            this.data_came();
-                            return Poll::Ready(Ok(()));
-                        }
-                        // Nothing there: the readiness is forgotten; wait for the next.
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => return Poll::Ready(Err(e)),
+                    // The runtime's own read: into the buffer as it is, initialized or not.
+                    let before = buf.filled().len();
+                    ready!(Pin::new(stream).poll_read(cx, buf))?;
+                    if buf.filled().len() > before {
+                        this.data_came();
                     }
+                    return Poll::Ready(Ok(()));
                 }
                 State::Hot(stream) => {
                     if this.armed {
@@ -410,6 +419,41 @@ mod tests {
         drop(server);
         assert_eq!(read(&mut conn).await, b"", "the end of the connection");
         conn.shutdown().await.unwrap();
+    }
+
+    /// Reads `conn` once into a buffer nothing of which is initialized: what it read, and how
+    /// much of the buffer was written.
+    async fn read_uninit(conn: &mut Paced) -> (Vec<u8>, usize) {
+        let mut space = [std::mem::MaybeUninit::<u8>::uninit(); 8192];
+        let mut buf = ReadBuf::uninit(&mut space);
+        std::future::poll_fn(|cx| Pin::new(&mut *conn).poll_read(cx, &mut buf))
+            .await
+            .unwrap();
+        (buf.filled().to_vec(), buf.initialized().len())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_read_writes_only_what_came_into_the_readers_buffer() {
+        let (mut conn, mut server) = pair().await;
+        for (data, mode) in [
+            (&b"cold"[..], Mode::Cold),
+            (b"again", Mode::Hot),
+            (b"at the tick", Mode::Hot),
+        ] {
+            server.write_all(data).await.unwrap();
+            let (got, written) = read_uninit(&mut conn).await;
+            assert_eq!(got, data);
+            assert_eq!(written, data.len(), "nothing zeroed beyond what came");
+            assert_eq!(conn.mode(), mode);
+        }
+        // A buffer already initialized is read into in place, no more than it has room for.
+        server.write_all(&[7; 100]).await.unwrap();
+        let mut small = [0; 40];
+        let n = conn.read(&mut small).await.unwrap();
+        assert_eq!((n, small), (40, [7; 40]));
+        let mut rest = vec![0; 200];
+        let n = conn.read(&mut rest).await.unwrap();
+        assert_eq!(&rest[..n], &[7; 60][..]);
     }
 
     #[test]
