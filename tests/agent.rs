@@ -649,6 +649,75 @@ async fn an_api_server_down_is_told_and_herald_is_ready_again_when_it_is_back() 
     .await;
 }
 
+/// A watch request the API server takes and never answers (a hung server, a connection gone
+/// half-open) fails after `answer_wait`, through either client: herald says it is blind instead
+/// of serving old data as current, and is ready again once the server answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_request_never_answered_fails_and_herald_is_blind_until_it_is() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    for pace in [Duration::ZERO, agent::PACE] {
+        let server = FakeApiServer::start(gitops_resources(), Options::default())
+            .await
+            .unwrap();
+        server.apply(ks("apps", "True")).unwrap();
+        let clients =
+            agent::clients(kube::Config::new(server.url().parse().unwrap()), pace).unwrap();
+        let config = Config {
+            not_ready_after: Duration::from_millis(300),
+            answer_wait: Duration::from_millis(500),
+            ..Config::default()
+        };
+        let agent = agent::start(
+            clients,
+            config,
+            Assessor::builtin_only,
+            Arc::new(SystemClock),
+        );
+        let addr = herald::http::start("127.0.0.1:0".parse().unwrap(), Arc::clone(&agent))
+            .await
+            .unwrap();
+        eventually("ready", || async {
+            http_status(addr, "/readyz").await.0 == 200
+        })
+        .await;
+
+        // The watches' connections drop, and the server no longer answers a watch.
+        server.set_watches_unanswered(true);
+        server.drop_connections();
+        eventually("/readyz 503 naming the Kustomizations' watch", || async {
+            let (status, why) = http_status(addr, "/readyz").await;
+            status == 503 && why.contains("blind") && why.contains("Kustomization")
+        })
+        .await;
+        let watch = kustomizations(&agent);
+        assert!(!watch.up, "pace {pace:?}: {watch:?}");
+        assert!(
+            watch
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("no answer from the API server in 0.5 s")),
+            "pace {pace:?}: {watch:?}"
+        );
+
+        // Answered again: ready, and what changed meanwhile is seen.
+        server.apply(ks("apps", "False")).unwrap();
+        server.set_watches_unanswered(false);
+        eventually("ready again", || async {
+            http_status(addr, "/readyz").await.0 == 200
+        })
+        .await;
+        eventually("the change made meanwhile", || async {
+            agent
+                .store
+                .read()
+                .unwrap()
+                .live()
+                .any(|(k, e)| k.name == "apps" && e.health() == Health::Unhealthy)
+        })
+        .await;
+    }
+}
+
 /// A server with three Kustomizations, herald watching it with `config`; the server's backup
 /// before herald sees a deletion, a change and an addition.
 async fn diverging(

@@ -204,6 +204,9 @@ pub struct Config {
     /// A list page whose answer is longer is asked again for half as many objects
     /// ([`watch::MAX_PAGE_BYTES`]).
     pub max_page_bytes: usize,
+    /// A list or watch request the API server has not begun to answer after this long fails
+    /// (retried, and told as any failure) ([`watch::ANSWER_WAIT`]).
+    pub answer_wait: Duration,
 }
 
 /// How often watches relist unless told otherwise.
@@ -237,6 +240,7 @@ impl Default for Config {
             pace: PACE,
             max_event_bytes: watch::MAX_EVENT_BYTES,
             max_page_bytes: watch::MAX_PAGE_BYTES,
+            answer_wait: watch::ANSWER_WAIT,
         }
     }
 }
@@ -1213,6 +1217,7 @@ async fn discover_loop(
                                 relist_every: config.relist_every,
                                 max_event_bytes: config.max_event_bytes,
                                 max_page_bytes: config.max_page_bytes,
+                                answer_wait: config.answer_wait,
                             },
                             status,
                             counters,

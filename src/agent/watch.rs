@@ -156,6 +156,9 @@ pub struct Shared {
     /// A list page whose answer is longer than this is asked again for half as many objects
     /// ([`MAX_PAGE_BYTES`] by default).
     pub max_page_bytes: usize,
+    /// A request without the start of an answer for this long fails ([`ANSWER_WAIT`] by
+    /// default).
+    pub answer_wait: Duration,
 }
 
 /// The longest watch event herald reads, by default. Kubernetes keeps objects of up to 1.5 MiB
@@ -166,6 +169,11 @@ pub const MAX_EVENT_BYTES: usize = 16 << 20;
 /// of about 130 KiB each. A longer one is asked again for half as many objects, down to one; an
 /// object alone past it makes the list fail (retried, and told as any failure).
 pub const MAX_PAGE_BYTES: usize = 64 << 20;
+/// How long a list or watch request waits for the start of its answer, by default: the API
+/// server answers a watch at once and a list page within seconds. Without a bound, a server that
+/// takes the request and never answers (hung, or a connection gone half-open) would keep the
+/// watch waiting, not failed, and herald would look up to date while blind.
+pub const ANSWER_WAIT: Duration = Duration::from_secs(120);
 /// An error response is read up to this size.
 const MAX_ERROR_BYTES: usize = 64 << 10;
 
@@ -607,7 +615,15 @@ impl Watcher {
         client: &kube::Client,
         request: http::Request<Vec<u8>>,
     ) -> kube::Result<kube::client::Body> {
-        let response = client.send(request.map(kube::client::Body::from)).await?;
+        let wait = self.shared.answer_wait;
+        let response =
+            tokio::time::timeout(wait, client.send(request.map(kube::client::Body::from)))
+                .await
+                .map_err(|_| {
+                    kube::Error::Service(
+                        format!("no answer from the API server in {} s", wait.as_secs_f64()).into(),
+                    )
+                })??;
         let code = response.status();
         if code.is_client_error() || code.is_server_error() {
             return Err(refusal(code, response.into_body()).await);

@@ -76,6 +76,8 @@ struct Shared {
     cut: watch::Sender<u64>,
     /// While set, every request gets 503 (the server is "restarting").
     down: AtomicBool,
+    /// While set, watch requests get no answer until connections are cut (a hung server).
+    watches_unanswered: AtomicBool,
     /// Faults of writes, by client (the bearer token it sends).
     faults: Mutex<HashMap<String, WriteFault>>,
     options: Options,
@@ -122,6 +124,7 @@ impl FakeApiServer {
             changes: broadcast::channel(options.history_limit.clamp(4096, 1 << 16)).0,
             cut: watch::channel(0).0,
             down: AtomicBool::new(false),
+            watches_unanswered: AtomicBool::new(false),
             faults: Mutex::new(HashMap::new()),
             options,
         });
@@ -261,6 +264,13 @@ impl FakeApiServer {
         if down {
             self.drop_connections();
         }
+    }
+
+    /// While `hung`, a watch request is taken and never answered (until connections are cut or
+    /// the server stops), as by a server that hangs or a connection gone half-open; lists and the
+    /// rest are answered. Watches already open go on.
+    pub fn set_watches_unanswered(&self, hung: bool) {
+        self.shared.watches_unanswered.store(hung, Ordering::SeqCst);
     }
 
     /// Every object the server holds, as (apiVersion, kind, namespace, name, resourceVersion).
@@ -499,6 +509,16 @@ async fn resource(
         };
     }
     if q.get("watch").is_some_and(|w| w == "true" || w == "1") {
+        if shared.watches_unanswered.load(Ordering::SeqCst) {
+            // The connection task ends this request when connections are cut.
+            let mut cut = shared.cut.subscribe();
+            let _ = cut.changed().await;
+            return failure(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "the server is restarting",
+            );
+        }
         return watch_stream(
             shared,
             index,
