@@ -307,9 +307,14 @@ delivery: {{outbox: "{}", retryInitial: 50ms, retryMax: 200ms, timeout: 5s}}
             child,
             stderr,
         };
+        // Both objects judged: a forge's receiver finds the Kustomization's repository through
+        // its GitRepository, which the watches may list after the Kustomization (each kind's
+        // list is taken on its own, up to the evaluator's pace apart).
         story
             .until("herald listing the cluster", |s| {
-                s.logs().contains("apps/web")
+                let logs = s.logs();
+                logs.contains("Kustomization apps/web:")
+                    && logs.contains("GitRepository apps/apps:")
             })
             .await;
         story
