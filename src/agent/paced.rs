@@ -113,7 +113,8 @@ impl Paced {
         if matches!(self.state, State::Cold(_))
             && let State::Cold(stream) = std::mem::replace(&mut self.state, State::Gone)
         {
-            // Out of the reactor; a failure there leaves it as it was.
+            // Out of the reactor. Should that fail, the stream is lost with it: the connection
+            // reads as gone, and the watch fails and opens another, as after a drop.
             match stream.into_std() {
                 Ok(stream) => self.state = State::Hot(stream),
                 Err(_) => return,
