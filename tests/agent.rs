@@ -548,30 +548,8 @@ async fn metric(addr: std::net::SocketAddr, series: &str) -> Option<f64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_api_server_down_is_told_and_herald_is_ready_again_when_it_is_back() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let server = FakeApiServer::start(gitops_resources(), Options::default())
-        .await
-        .unwrap();
-    server.apply(ks("apps", "True")).unwrap();
-    let client = agent::client(kube::Config::new(server.url().parse().unwrap())).unwrap();
-    let config = Config {
-        not_ready_after: Duration::from_millis(300),
-        ..Config::default()
-    };
-    let agent = agent::start(
-        client,
-        config,
-        Assessor::builtin_only,
-        Arc::new(SystemClock),
-    );
-    let addr = herald::http::start("127.0.0.1:0".parse().unwrap(), Arc::clone(&agent))
-        .await
-        .unwrap();
+    let (server, agent, addr) = ready(Duration::ZERO, Duration::from_secs(120)).await;
     let up = "herald_watch_up{kind=\"Kustomization\",watch_namespace=\"\"}";
-    eventually("ready", || async {
-        http_status(addr, "/readyz").await.0 == 200
-    })
-    .await;
     assert_eq!(metric(addr, "herald_ready").await, Some(1.0));
     assert_eq!(metric(addr, up).await, Some(1.0));
     let status: serde_json::Value =
@@ -591,11 +569,7 @@ async fn an_api_server_down_is_told_and_herald_is_ready_again_when_it_is_back() 
 
     // The API server goes down: herald says so instead of serving old data as current.
     server.set_down(true);
-    eventually("/readyz 503 naming the Kustomizations' watch", || async {
-        let (status, why) = http_status(addr, "/readyz").await;
-        status == 503 && why.contains("blind") && why.contains("Kustomization")
-    })
-    .await;
+    blind(addr).await;
     assert_eq!(metric(addr, "herald_ready").await, Some(0.0));
     assert_eq!(metric(addr, up).await, Some(0.0));
     let errors = "herald_watch_events_total{kind=\"Kustomization\",type=\"error\"}";
@@ -638,7 +612,55 @@ async fn an_api_server_down_is_told_and_herald_is_ready_again_when_it_is_back() 
     })
     .await;
     assert_eq!(metric(addr, up).await, Some(1.0));
-    eventually("the change made while down", || async {
+    apps_unhealthy(&agent).await;
+}
+
+/// A server holding the Kustomization `apps` (Ready) and herald watching it through clients
+/// paced at `pace`, not ready after a watch is down 300 ms, a request failed after
+/// `answer_wait` without an answer; returned once herald is ready.
+async fn ready(
+    pace: Duration,
+    answer_wait: Duration,
+) -> (FakeApiServer, Arc<agent::Agent>, std::net::SocketAddr) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let server = FakeApiServer::start(gitops_resources(), Options::default())
+        .await
+        .unwrap();
+    server.apply(ks("apps", "True")).unwrap();
+    let clients = agent::clients(kube::Config::new(server.url().parse().unwrap()), pace).unwrap();
+    let config = Config {
+        not_ready_after: Duration::from_millis(300),
+        answer_wait,
+        ..Config::default()
+    };
+    let agent = agent::start(
+        clients,
+        config,
+        Assessor::builtin_only,
+        Arc::new(SystemClock),
+    );
+    let addr = herald::http::start("127.0.0.1:0".parse().unwrap(), Arc::clone(&agent))
+        .await
+        .unwrap();
+    eventually("ready", || async {
+        http_status(addr, "/readyz").await.0 == 200
+    })
+    .await;
+    (server, agent, addr)
+}
+
+/// Until `/readyz` says herald is blind, naming the Kustomizations' watch.
+async fn blind(addr: std::net::SocketAddr) {
+    eventually("/readyz 503 naming the Kustomizations' watch", || async {
+        let (status, why) = http_status(addr, "/readyz").await;
+        status == 503 && why.contains("blind") && why.contains("Kustomization")
+    })
+    .await;
+}
+
+/// Until herald sees `apps` unhealthy (a change made while it was blind).
+async fn apps_unhealthy(agent: &agent::Agent) {
+    eventually("the change made meanwhile", || async {
         agent
             .store
             .read()
@@ -654,41 +676,13 @@ async fn an_api_server_down_is_told_and_herald_is_ready_again_when_it_is_back() 
 /// of serving old data as current, and is ready again once the server answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watch_request_never_answered_fails_and_herald_is_blind_until_it_is() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     for pace in [Duration::ZERO, agent::PACE] {
-        let server = FakeApiServer::start(gitops_resources(), Options::default())
-            .await
-            .unwrap();
-        server.apply(ks("apps", "True")).unwrap();
-        let clients =
-            agent::clients(kube::Config::new(server.url().parse().unwrap()), pace).unwrap();
-        let config = Config {
-            not_ready_after: Duration::from_millis(300),
-            answer_wait: Duration::from_millis(500),
-            ..Config::default()
-        };
-        let agent = agent::start(
-            clients,
-            config,
-            Assessor::builtin_only,
-            Arc::new(SystemClock),
-        );
-        let addr = herald::http::start("127.0.0.1:0".parse().unwrap(), Arc::clone(&agent))
-            .await
-            .unwrap();
-        eventually("ready", || async {
-            http_status(addr, "/readyz").await.0 == 200
-        })
-        .await;
+        let (server, agent, addr) = ready(pace, Duration::from_millis(500)).await;
 
         // The watches' connections drop, and the server no longer answers a watch.
         server.set_watches_unanswered(true);
         server.drop_connections();
-        eventually("/readyz 503 naming the Kustomizations' watch", || async {
-            let (status, why) = http_status(addr, "/readyz").await;
-            status == 503 && why.contains("blind") && why.contains("Kustomization")
-        })
-        .await;
+        blind(addr).await;
         let watch = kustomizations(&agent);
         assert!(!watch.up, "pace {pace:?}: {watch:?}");
         assert!(
@@ -706,15 +700,7 @@ async fn a_watch_request_never_answered_fails_and_herald_is_blind_until_it_is() 
             http_status(addr, "/readyz").await.0 == 200
         })
         .await;
-        eventually("the change made meanwhile", || async {
-            agent
-                .store
-                .read()
-                .unwrap()
-                .live()
-                .any(|(k, e)| k.name == "apps" && e.health() == Health::Unhealthy)
-        })
-        .await;
+        apps_unhealthy(&agent).await;
     }
 }
 

@@ -510,14 +510,7 @@ async fn resource(
     }
     if q.get("watch").is_some_and(|w| w == "true" || w == "1") {
         if shared.watches_unanswered.load(Ordering::SeqCst) {
-            // The connection task ends this request when connections are cut.
-            let mut cut = shared.cut.subscribe();
-            let _ = cut.changed().await;
-            return failure(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "ServiceUnavailable",
-                "the server is restarting",
-            );
+            return unanswered(shared).await;
         }
         return watch_stream(
             shared,
@@ -529,6 +522,18 @@ async fn resource(
         );
     }
     list(shared, index, &rt, namespace, &selector, q)
+}
+
+/// A request held without an answer until connections are cut (the connection task then ends
+/// it) or the server stops, as by a server that hangs.
+async fn unanswered(shared: &Shared) -> Response<Body> {
+    let mut cut = shared.cut.subscribe();
+    let _ = cut.changed().await;
+    failure(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "ServiceUnavailable",
+        "the server is currently unable to handle the request",
+    )
 }
 
 /// Who sent a request: its bearer token, as a token authenticator would name the user.
@@ -636,16 +641,7 @@ async fn write(
         Some(WriteFault::Forbidden) => {
             return api_failure(&write::forbidden(rt, verb, &client, namespace, name));
         }
-        Some(WriteFault::Hang) => {
-            // The connection task ends this request when connections are cut.
-            let mut cut = shared.cut.subscribe();
-            let _ = cut.changed().await;
-            return failure(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "ServiceUnavailable",
-                "the server is currently unable to handle the request",
-            );
-        }
+        Some(WriteFault::Hang) => return unanswered(shared).await,
         Some(WriteFault::TimeoutAfterCommit) | None => {}
     }
     if req.q.contains_key("dryRun") {
