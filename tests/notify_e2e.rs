@@ -155,6 +155,15 @@ impl Herald {
         herald
     }
 
+    /// Where it serves, from its log.
+    fn addr(&self) -> String {
+        let log = self.stderr.lock().unwrap();
+        log.lines()
+            .find_map(|l| l.strip_prefix("herald: serving on http://"))
+            .expect("herald said where it serves")
+            .to_string()
+    }
+
     /// Kills it as `kill -9` would.
     fn kill(mut self) -> String {
         let _ = self.child.kill();
@@ -311,6 +320,13 @@ async fn killed_mid_delivery_and_restarted_sends_each_pending_message_once() {
     server.apply(ks("web", "False")).unwrap();
     // The first delivery hangs at the receiver; the second waits behind it. Kill herald then.
     until("the first attempt", || *sink.arrived.lock().unwrap() == 1).await;
+    // Both in the outbox before the kill: a change herald has not yet taken when it dies is
+    // learned at the restart, and what herald learns at start-up is told to nobody.
+    let addr = herald.addr();
+    crate::util::eventually("both messages in the outbox", || async {
+        crate::util::metric(&addr, "herald_outbox_pending{receiver=\"hook\"}").await == Some(2.0)
+    })
+    .await;
     herald.kill();
     assert!(sink.taken().is_empty());
 
