@@ -734,9 +734,11 @@ const COLLECT_AFTER: usize = 1024;
 /// alone (a quiet cluster) is taken at once; in a burst the queue is never empty and nothing
 /// waits; an update that trickles in waits up to this long. The watches' connections are read
 /// at the same pace while their events trickle in ([`paced`]), so an update waits up to twice
-/// this long on its way in. 50 ms spent a fifth less CPU per trickled update than 20 ms
-/// (BENCHMARKS.md), for a delay a notification's own (seconds) dwarfs.
-pub const PACE: Duration = Duration::from_millis(50);
+/// this long on its way in. 50 ms spent a fifth less CPU per trickled update than 20 ms, and
+/// 100 ms about a tenth less again (BENCHMARKS.md), for a delay a notification's own (seconds)
+/// dwarfs. Longer saves little more: what a trickled update costs beyond a burst's is now its
+/// own work on cold caches, not the wake-ups.
+pub const PACE: Duration = Duration::from_millis(100);
 
 /// When the evaluator takes updates that trickle in ([`PACE`]).
 #[derive(Clone, Copy)]
