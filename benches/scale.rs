@@ -84,7 +84,7 @@ async fn settle(pid: u32, addr: &str, checks: &[(String, String)]) -> (f64, Inst
         if !all {
             continue;
         }
-        // The history writer commits what it was handed at most a second later: its last
+        // The history writer commits what it was handed at most 5 s later: its last
         // batch belongs to these updates, not to whatever is measured next.
         tokio::time::sleep(HISTORY_BATCH).await;
         if cpu_seconds(pid) - before <= 0.011 {
@@ -94,7 +94,7 @@ async fn settle(pid: u32, addr: &str, checks: &[(String, String)]) -> (f64, Inst
 }
 
 /// Longer than herald's history writer keeps a batch open.
-const HISTORY_BATCH: Duration = Duration::from_millis(1100);
+const HISTORY_BATCH: Duration = Duration::from_millis(5100);
 
 struct Updates {
     units: Vec<Unit>,

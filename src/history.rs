@@ -60,8 +60,11 @@ const BATCH: usize = 4096;
 /// While a batch is open the writer sleeps until it is due instead of waking for each record;
 /// this many queued wake it sooner, so that a burst does not fill the queue.
 const WAKE_AT: usize = QUEUE / 4;
-/// A batch is committed at least this often.
-const BATCH_EVERY: Duration = Duration::from_secs(1);
+/// A batch is committed at least this often (a full one at once). Each commit writes every
+/// page its records touched in the index and the counts, however few the records: a trickle's
+/// records committed every second cost the writer about twice as much each as a burst's
+/// (BENCHMARKS.md). So long as [`SYNC_EVERY`], a trickle's commit is also its sync.
+const BATCH_EVERY: Duration = Duration::from_secs(5);
 /// A synced commit follows at most this long after an unsynced one.
 pub const SYNC_EVERY: Duration = Duration::from_secs(5);
 /// Pruning runs this often.
