@@ -63,9 +63,11 @@ fn path_of(o: &Value) -> String {
 }
 
 /// Waits until herald is idle (no CPU tick in 200 ms), each `(path, resourceVersion)` is in its
-/// store and the history writer has committed its last batch; returns herald's CPU seconds and
-/// the time when it went idle, read before the GETs that check.
+/// store and the history writer has committed its last batch; returns herald's CPU seconds then
+/// and the time when it first went idle with every update in its store (the writer's last batch
+/// may come seconds later), both read before the GETs that check.
 async fn settle(pid: u32, addr: &str, checks: &[(String, String)]) -> (f64, Instant) {
+    let mut stored = None;
     loop {
         let before = cpu_seconds(pid);
         let at = Instant::now();
@@ -84,11 +86,12 @@ async fn settle(pid: u32, addr: &str, checks: &[(String, String)]) -> (f64, Inst
         if !all {
             continue;
         }
+        let stored = *stored.get_or_insert(at);
         // The history writer commits what it was handed at most 5 s later: its last
         // batch belongs to these updates, not to whatever is measured next.
         tokio::time::sleep(HISTORY_BATCH).await;
         if cpu_seconds(pid) - before <= 0.011 {
-            return (before, at);
+            return (before, stored);
         }
     }
 }
