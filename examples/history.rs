@@ -88,6 +88,8 @@ fn main() {
     // Spread over 13 days, so that all are within the retention at the end.
     let step_us = (13 * 86_400 * 1_000_000) / n as i64;
     let started = Instant::now();
+    let mut tenth = Instant::now();
+    let mut tenths = Vec::new();
     for i in 0..n {
         let key = &keys[(i as usize * 7919) % keys.len()];
         let at = t0 + SignedDuration::from_micros(i as i64 * step_us);
@@ -120,6 +122,12 @@ fn main() {
         h.record(key, at, record);
         if i % 2000 == 1999 {
             h.flush();
+        }
+        // The rate of each tenth: does a record cost more as the file fills?
+        if (i + 1) % (n / 10).max(1) == 0 {
+            h.flush();
+            tenths.push(tenth.elapsed().as_secs_f64());
+            tenth = Instant::now();
         }
     }
     h.flush();
@@ -203,6 +211,14 @@ fn main() {
         "| file size | {:.1} MiB ({:.0} B per record) |",
         file as f64 / 1048576.0,
         file as f64 / kept as f64
+    );
+    let rates: Vec<String> = tenths
+        .iter()
+        .map(|s| format!("{:.0}", (n / 10).max(1) as f64 / s))
+        .collect();
+    println!(
+        "| write rate of each tenth, first to last | {} records/s |",
+        rates.join(", ")
     );
     println!("| page, one object (limit 100) | {by_object:.2} ms |");
     println!("| page, one kind (scan) | {by_kind:.2} ms |");
