@@ -15,6 +15,9 @@
 //! - `HERALD_BENCH_UPDATES` (20000) and `HERALD_BENCH_TRICKLE` (2000): updates in bulk and
 //!   trickling; `HERALD_BENCH_PAUSE_US` (1000): the pause between trickling updates;
 //! - `HERALD_BENCH_HISTORY=off`: herald's history in memory instead of a file;
+//!   `HERALD_BENCH_HISTORY_FILL=N`: the file holds N records of other objects over the last 13
+//!   days before herald starts (a history after days of a busy cluster: the default `maxBytes`
+//!   holds about 450,000), where it is otherwise new;
 //! - `HERALD_BENCH_STOP=ready`: stop herald (SIGKILL) once ready and settled, skipping the
 //!   updates; with `HERALD_BENCH_BIN` and `HERALD_BENCH_WRAP` (benches/common) for a heap
 //!   profile at ready: what a killed process had not freed is what it held.
@@ -94,6 +97,73 @@ async fn settle(pid: u32, addr: &str, checks: &[(String, String)]) -> (f64, Inst
             return (before, stored);
         }
     }
+}
+
+/// Writes `n` records into the history file at `path` as herald would have over the last 13
+/// days: transitions (one in ten a Warning Event) of 10,000 objects the cluster does not have.
+fn fill_history(path: &std::path::Path, n: usize) {
+    use herald::config::EventKind;
+    use herald::health::Health;
+    use herald::history::{History, Limits, Record};
+    use herald::store::{ObjectKey, Verdict};
+    let verdict = |health: Health, status: &str| Verdict {
+        health,
+        ready: health == Health::Healthy,
+        status: status.into(),
+        revision: Some("main@sha1:0123456789abcdef0123456789abcdef01234567".into()),
+        suspended: false,
+        sync: None,
+        from_children: false,
+    };
+    let h = History::open(
+        path,
+        Limits::default(),
+        std::sync::Arc::new(herald::clock::SystemClock),
+    )
+    .unwrap();
+    let now = jiff::Timestamp::now();
+    let span = jiff::SignedDuration::from_hours(13 * 24);
+    for i in 0..n {
+        let o = (i * 7919) % 10_000;
+        let key = ObjectKey::new(
+            "apps",
+            "Deployment",
+            &format!("old-{}", o % 100),
+            &format!("web-{o}"),
+        );
+        let at = now - span + span / n as i32 * i as i32;
+        let record = match i % 10 {
+            9 => Record::Warning {
+                reason: "BackOff".into(),
+                note: format!(
+                    "Back-off restarting failed container web in pod web-{o}-7d9f8c6b5-x2x8z"
+                ),
+                count: 1,
+            },
+            k => {
+                let (from, to, events) = if k % 2 == 0 {
+                    (Health::Healthy, Health::Unhealthy, EventKind::Unhealthy)
+                } else {
+                    (Health::Unhealthy, Health::Healthy, EventKind::Recovered)
+                };
+                Record::Transition {
+                    events: vec![events],
+                    from: Some(verdict(from, "MinimumReplicasUnavailable")),
+                    to: Some(verdict(to, "MinimumReplicasAvailable")),
+                    message: "Deployment does not have minimum availability.".into(),
+                    via: None,
+                    change: None,
+                }
+            }
+        };
+        h.record(&key, at, record);
+        // The queue never waits: flushed before it fills.
+        if i % 2000 == 1999 {
+            h.flush();
+        }
+    }
+    h.close();
+    assert_eq!(h.dropped(), 0, "history records dropped while filling");
 }
 
 /// Longer than herald's history writer keeps a batch open.
@@ -216,6 +286,10 @@ async fn main() {
         args.push("--no-children".into());
     }
     args.extend(common::history_args(&dir));
+    let fill = env_usize("HERALD_BENCH_HISTORY_FILL", 0);
+    if fill > 0 {
+        fill_history(&dir.join("history.redb"), fill);
+    }
     let started = Instant::now();
     let (mut child, addr) = common::start_herald(&args, &kubeconfig).await;
     let pid = common::herald_pid(&child);
