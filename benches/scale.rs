@@ -396,6 +396,14 @@ async fn main() {
     let rss_after = rss_kib(pid);
     let trickle_split = cpu_split(&threads0, &thread_cpu(pid));
     let trickle_changes = health_changes(&addr).await - changes0 - bulk_changes;
+    // Records the history writer could not take are work it did not do: said, so that a
+    // cheaper writer is not one that dropped more.
+    let (_, metrics) = get(&addr, "/metrics").await;
+    let dropped: f64 = dechunked(&metrics)
+        .lines()
+        .filter(|l| l.starts_with("herald_history_dropped_total"))
+        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum();
 
     // A Prometheus scrape, then the whole objects API: time, herald's CPU, bytes, and the most
     // memory herald held while answering (VmHWM, reset first) over what it held before. The
@@ -471,6 +479,7 @@ async fn main() {
         "  by thread: {trickle_split}; health changes {:.2} per update",
         trickle_changes / trickle.max(1) as f64
     );
+    println!("history records dropped: {dropped}");
     for (path, took, cpu, len, before, peak, after) in serve {
         println!(
             "GET {path}: {:.0} ms, herald CPU {:.0} ms, {:.1} MiB; RSS {:.1} MiB before, peak {:.1} (+{:.1}), {:.1} after",

@@ -19,7 +19,7 @@
 use std::hash::Hasher as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -53,13 +53,19 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const SCHEMA: u64 = 2;
 /// Records indexed anew in one transaction while moving a schema 1 file.
 const MIGRATE_STEP: usize = 20_000;
-/// Records waiting for the writer, at most; more are dropped (and counted).
-pub const QUEUE: usize = 4096;
+/// Records waiting for the writer, at most; more are dropped (and counted). A burst of 20,000
+/// updates at 100,000 objects, or at 10,000 with a history of 400,000 records, dropped some
+/// with 4,096 (the writer busy with a synced commit meanwhile); none with this (BENCHMARKS.md).
+pub const QUEUE: usize = 16384;
+/// Bytes waiting for the writer, at most (as [`waiting_bytes`] counts them): a record is
+/// usually under a KiB, but its texts may take up to [`MAX_TEXT`] each, and a queue full of
+/// those must not take the process past its memory limit.
+pub const QUEUE_BYTES: usize = 16 << 20;
 /// Records committed together, at most.
 const BATCH: usize = 4096;
 /// While a batch is open the writer sleeps until it is due instead of waking for each record;
 /// this many queued wake it sooner, so that a burst does not fill the queue.
-const WAKE_AT: usize = QUEUE / 4;
+const WAKE_AT: usize = 1024;
 /// A batch is committed at least this often (a full one at once). Each commit writes every
 /// page its records touched in the index and the counts, however few the records: a trickle's
 /// records committed every second cost the writer about twice as much each as a burst's
@@ -202,8 +208,52 @@ pub struct History {
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// The writer's thread, woken by a flush or a filling queue while it sleeps on an open batch.
     woken: std::thread::Thread,
-    /// Records in the queue: past [`WAKE_AT`], the writer is woken.
-    queued: Arc<AtomicUsize>,
+    /// What is in the queue: past [`WAKE_AT`] records, the writer is woken.
+    queued: Arc<Waiting>,
+}
+
+/// The records in the writer's queue and their bytes ([`waiting_bytes`]).
+#[derive(Default)]
+struct Waiting {
+    records: AtomicUsize,
+    bytes: AtomicUsize,
+}
+
+/// What a record waiting in the queue holds, about: its texts and a fixed part for the rest (a
+/// change's fields are bounded by the change rules, a few KiB at most).
+fn waiting_bytes(s: &Stored) -> usize {
+    let key = s.object.group.len() + s.object.kind.len() + s.object.namespace.len();
+    let texts = match &s.record {
+        Record::Transition {
+            message,
+            via,
+            from,
+            to,
+            change,
+            ..
+        } => {
+            let verdict = |v: &Option<Verdict>| {
+                v.as_ref().map_or(0, |v| {
+                    v.status.len()
+                        + v.revision.as_ref().map_or(0, String::len)
+                        + v.sync.as_ref().map_or(0, String::len)
+                })
+            };
+            message.len()
+                + via.as_ref().map_or(0, String::len)
+                + verdict(from)
+                + verdict(to)
+                + if change.is_some() { 4096 } else { 0 }
+        }
+        Record::Notification {
+            receiver,
+            route,
+            outcome,
+            ..
+        } => receiver.len() + route.len() + outcome.len(),
+        Record::Warning { reason, note, .. } => reason.len() + note.len(),
+    };
+    256 + key + s.object.name.len() + texts
 }
 
 impl std::fmt::Debug for History {
@@ -474,7 +524,7 @@ impl History {
         History::prune_db(&db, &limits, clock.now()).map_err(|e| err(&e))?;
         let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
         let synced = Arc::new(AtomicU64::new(0));
-        let queued = Arc::new(AtomicUsize::new(0));
+        let queued = Arc::new(Waiting::default());
         let writer = {
             let db = Arc::clone(&db);
             let limits = limits.clone();
@@ -536,28 +586,30 @@ impl History {
             }
             Record::Notification { .. } => {}
         }
-        let msg = Msg::Put(Box::new(Stored {
+        let stored = Box::new(Stored {
             at,
             object: object.clone(),
             record,
-        }));
+        });
+        let bytes = waiting_bytes(&stored);
         let tx = self.tx.lock().unwrap_or_else(|p| p.into_inner());
         let Some(tx) = tx.as_ref() else {
             return;
         };
         // Counted before it is sent, so that the writer never takes it before it is counted.
-        let queued = self.queued.fetch_add(1, Ordering::Relaxed) + 1;
-        match tx.try_send(msg) {
-            Ok(()) => {
-                self.accepted.fetch_add(1, Ordering::Relaxed);
-                if queued >= WAKE_AT {
-                    self.woken.unpark();
-                }
+        let waiting = &self.queued;
+        let queued = waiting.records.fetch_add(1, Ordering::Relaxed) + 1;
+        let queued_bytes = waiting.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        let sent = queued_bytes <= QUEUE_BYTES && tx.try_send(Msg::Put(stored)).is_ok();
+        if sent {
+            self.accepted.fetch_add(1, Ordering::Relaxed);
+            if queued >= WAKE_AT {
+                self.woken.unpark();
             }
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                self.queued.fetch_sub(1, Ordering::Relaxed);
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-            }
+        } else {
+            waiting.records.fetch_sub(1, Ordering::Relaxed);
+            waiting.bytes.fetch_sub(bytes, Ordering::Relaxed);
+            self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -1063,7 +1115,7 @@ fn write_batch(
 /// The writer's end of the queue, with the count of records in it.
 struct Queue {
     rx: Receiver<Msg>,
-    queued: Arc<AtomicUsize>,
+    queued: Arc<Waiting>,
 }
 
 impl Queue {
@@ -1088,8 +1140,11 @@ impl Queue {
         } else {
             self.rx.recv_timeout(wait)
         };
-        if let Ok(Msg::Put(_)) = &got {
-            self.queued.fetch_sub(1, Ordering::Relaxed);
+        if let Ok(Msg::Put(s)) = &got {
+            self.queued.records.fetch_sub(1, Ordering::Relaxed);
+            self.queued
+                .bytes
+                .fetch_sub(waiting_bytes(s), Ordering::Relaxed);
         }
         got
     }

@@ -296,7 +296,10 @@ fn the_scan_budget_bounds_a_query() {
 
 #[test]
 fn a_full_queue_drops_and_counts() {
-    let (h, _) = history(Limits::default());
+    // A file: four queues' worth of records are more than an in-memory history keeps.
+    let dir = fresh_dir("full-queue");
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
+    let h = History::open(&dir.join("history.redb"), Limits::default(), clock).unwrap();
     // The writer takes records as they come; many more than the queue at once overflow it
     // unless it keeps up, and what was not dropped is written.
     for i in 0..(QUEUE * 4) {
@@ -304,16 +307,19 @@ fn a_full_queue_drops_and_counts() {
     }
     h.flush();
     assert_eq!(h.len() + h.dropped(), (QUEUE * 4) as u64);
+    h.close();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A writer asleep on an open batch until a deadline far away: what wakes it, and what it takes.
 #[test]
 fn a_writer_asleep_on_an_open_batch_wakes_when_called() {
     let (tx, rx) = std::sync::mpsc::sync_channel(8);
-    let queued = Arc::new(AtomicUsize::new(0));
+    let waiting = Arc::new(Waiting::default());
+    let queued = &waiting.records;
     let queue = Queue {
         rx,
-        queued: Arc::clone(&queued),
+        queued: Arc::clone(&waiting),
     };
     let (out_tx, out) = std::sync::mpsc::channel();
     let writer = std::thread::spawn(move || {
@@ -371,10 +377,47 @@ fn records_queued_while_the_writer_sleeps_are_written() {
     h.flush();
     assert_eq!(h.len() + h.dropped(), 1 + n as u64);
     assert_eq!(
-        h.queued.load(Ordering::Relaxed),
+        h.queued.records.load(Ordering::Relaxed),
         0,
         "every record counted out"
     );
+    assert_eq!(h.queued.bytes.load(Ordering::Relaxed), 0, "and its bytes");
+}
+
+/// Records as large as their texts may be: while the writer is stuck (the file's write lock held
+/// elsewhere, as a stalled disk would), the queue holds at most [`QUEUE_BYTES`] of them, the rest
+/// dropped and counted; once the writer goes on, what was kept is written.
+#[test]
+fn a_queue_of_large_records_is_bounded_by_its_bytes() {
+    let dir = fresh_dir("queue-bytes");
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
+    let h = History::open(&dir.join("history.redb"), Limits::default(), clock).unwrap();
+    let large = |n: usize| Record::Transition {
+        events: vec![EventKind::Unhealthy],
+        from: Some(verdict(Health::Healthy)),
+        to: Some(verdict(Health::Unhealthy)),
+        message: format!("{n} {}", "m".repeat(MAX_TEXT)),
+        via: Some("v".repeat(MAX_TEXT)),
+        change: None,
+    };
+    let stuck = h.db.begin_write().unwrap();
+    // A batch's worth for the writer to take before it blocks on the lock, and a full queue's
+    // count more: by count alone, the queue would hold them all.
+    let n = BATCH + QUEUE;
+    for i in 0..n {
+        h.record(&key(&format!("big-{}", i % 100)), at(1), large(i));
+        let bytes = h.queued.bytes.load(Ordering::Relaxed);
+        assert!(bytes <= QUEUE_BYTES, "{bytes} bytes waiting");
+    }
+    assert!(
+        h.dropped() > 0,
+        "the queue holds fewer large records than its count"
+    );
+    drop(stuck);
+    h.flush();
+    assert_eq!(h.len() + h.dropped(), n as u64);
+    h.close();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
