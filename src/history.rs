@@ -69,7 +69,7 @@ const WAKE_AT: usize = 1024;
 /// A batch is committed at least this often (a full one at once). Each commit writes every
 /// page its records touched in the index and the counts, however few the records: a trickle's
 /// records committed every second cost the writer about twice as much each as a burst's
-/// (BENCHMARKS.md). So long as [`SYNC_EVERY`], a trickle's commit is also its sync.
+/// (BENCHMARKS.md). As it equals [`SYNC_EVERY`], a trickle's commit is also its sync.
 const BATCH_EVERY: Duration = Duration::from_secs(5);
 /// A synced commit follows at most this long after an unsynced one.
 pub const SYNC_EVERY: Duration = Duration::from_secs(5);
@@ -189,7 +189,8 @@ pub struct HistoryError {
 }
 
 enum Msg {
-    Put(Box<Stored>),
+    /// A record, with its bytes as [`waiting_bytes`] counted them when it was queued.
+    Put(Box<Stored>, usize),
     /// Commit what is waiting (synced), then answer.
     Flush(std::sync::mpsc::SyncSender<()>),
 }
@@ -600,7 +601,7 @@ impl History {
         let waiting = &self.queued;
         let queued = waiting.records.fetch_add(1, Ordering::Relaxed) + 1;
         let queued_bytes = waiting.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
-        let sent = queued_bytes <= QUEUE_BYTES && tx.try_send(Msg::Put(stored)).is_ok();
+        let sent = queued_bytes <= QUEUE_BYTES && tx.try_send(Msg::Put(stored, bytes)).is_ok();
         if sent {
             self.accepted.fetch_add(1, Ordering::Relaxed);
             if queued >= WAKE_AT {
@@ -1112,7 +1113,7 @@ fn write_batch(
     Ok(())
 }
 
-/// The writer's end of the queue, with the count of records in it.
+/// The writer's end of the queue, with what is in it (records and bytes).
 struct Queue {
     rx: Receiver<Msg>,
     queued: Arc<Waiting>,
@@ -1140,11 +1141,9 @@ impl Queue {
         } else {
             self.rx.recv_timeout(wait)
         };
-        if let Ok(Msg::Put(s)) = &got {
+        if let Ok(Msg::Put(_, bytes)) = &got {
             self.queued.records.fetch_sub(1, Ordering::Relaxed);
-            self.queued
-                .bytes
-                .fetch_sub(waiting_bytes(s), Ordering::Relaxed);
+            self.queued.bytes.fetch_sub(*bytes, Ordering::Relaxed);
         }
         got
     }
@@ -1183,7 +1182,7 @@ fn write_loop(
             None => PRUNE_EVERY.saturating_sub(last_prune.elapsed()),
         };
         match queue.next(started.is_some(), wait) {
-            Ok(Msg::Put(s)) => {
+            Ok(Msg::Put(s, _)) => {
                 batch.push(*s);
                 started.get_or_insert_with(Instant::now);
             }

@@ -332,17 +332,20 @@ fn a_writer_asleep_on_an_open_batch_wakes_when_called() {
                     got => break got,
                 }
             };
-            let _ = out_tx.send(got.map(|m| matches!(m, Msg::Put(_))));
+            let _ = out_tx.send(got.map(|m| matches!(m, Msg::Put(..))));
         }
     });
     let patience = Duration::from_secs(60);
     // What is queued already is taken without sleeping, and counted out of the queue.
     queued.store(1, Ordering::Relaxed);
-    tx.send(Msg::Put(Box::new(Stored {
-        at: t0(),
-        object: key("a"),
-        record: flip(0),
-    })))
+    tx.send(Msg::Put(
+        Box::new(Stored {
+            at: t0(),
+            object: key("a"),
+            record: flip(0),
+        }),
+        0,
+    ))
     .unwrap();
     writer.thread().unpark();
     assert_eq!(out.recv_timeout(patience).unwrap(), Ok(true));
