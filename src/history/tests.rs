@@ -748,3 +748,177 @@ fn a_forged_collision_in_the_index_shows_nothing_of_the_other_object() {
         .collect();
     assert_eq!(shown, ["apps"]);
 }
+
+/// Records written as the writer does between merges: their index entries wait in `RECENT`.
+fn write_waiting(h: &History, records: &[(ObjectKey, i64)], merge_at: u64) {
+    let batch: Vec<Stored> = records
+        .iter()
+        .enumerate()
+        .map(|(i, (object, secs))| Stored {
+            at: at(*secs),
+            object: object.clone(),
+            record: flip(i),
+        })
+        .collect();
+    let mut last = 0;
+    write_batch(&h.db, &batch, h.limits(), &mut last, false, merge_at).unwrap();
+}
+
+fn waiting(h: &History) -> u64 {
+    use redb::ReadableTableMetadata;
+    let r = h.db.begin_read().unwrap();
+    r.open_table(RECENT).unwrap().len().unwrap()
+}
+
+fn ats(stored: &[Stored]) -> Vec<Timestamp> {
+    stored.iter().map(|s| s.at).collect()
+}
+
+/// Entries waiting to be merged are found by object with those already merged, newest first;
+/// the merge keeps each object to its cap; pruning removes waiting ones too.
+#[test]
+fn index_entries_waiting_to_be_merged_are_found_and_merged() {
+    let limits = Limits {
+        max_per_object: 3,
+        retention: SignedDuration::from_hours(24),
+        ..Limits::default()
+    };
+    let (h, clock) = history(limits);
+    let (apps, infra) = (key("apps"), key("infra"));
+    // In time order: ids follow the order of writing.
+    let first = [
+        (apps.clone(), 0),
+        (apps.clone(), 1),
+        (infra.clone(), 2),
+        (apps.clone(), 2),
+        (infra.clone(), 3),
+        (apps.clone(), 3),
+        (apps.clone(), 4),
+    ];
+    write_waiting(&h, &first, MERGE_AT);
+    assert_eq!(waiting(&h), 7);
+    // Not merged yet: found, and over the cap until merged.
+    let tl = h.timeline(std::slice::from_ref(&apps), 10).unwrap();
+    assert_eq!(ats(&tl), [at(4), at(3), at(2), at(1), at(0)]);
+    let by_object = |limit: usize| {
+        h.changes(&Query {
+            kind: Some("Kustomization".into()),
+            namespace: Some("flux-system".into()),
+            name: Some("apps".into()),
+            limit,
+            ..Query::default()
+        })
+        .unwrap()
+    };
+    assert_eq!(by_object(10).items.len(), 5);
+    h.flush();
+    assert_eq!(waiting(&h), 0);
+    let tl = h.timeline(std::slice::from_ref(&apps), 10).unwrap();
+    assert_eq!(ats(&tl), [at(4), at(3), at(2)], "the cap, at the merge");
+    assert_eq!(h.len(), 5);
+
+    // Merged and waiting together, newest first, paged across both.
+    write_waiting(&h, &[(apps.clone(), 10), (apps.clone(), 11)], MERGE_AT);
+    assert_eq!(waiting(&h), 2);
+    let tl = h.timeline(&[apps.clone(), infra.clone()], 10).unwrap();
+    assert_eq!(
+        ats(&tl),
+        [at(11), at(10), at(4), at(3), at(3), at(2), at(2)]
+    );
+    let page = by_object(3);
+    let got: Vec<Timestamp> = page.items.iter().map(|(_, s)| s.at).collect();
+    assert_eq!(got, [at(11), at(10), at(4)]);
+    let rest = h
+        .changes(&Query {
+            kind: Some("Kustomization".into()),
+            namespace: Some("flux-system".into()),
+            name: Some("apps".into()),
+            limit: 3,
+            before: page.next,
+            ..Query::default()
+        })
+        .unwrap();
+    let got: Vec<Timestamp> = rest.items.iter().map(|(_, s)| s.at).collect();
+    assert_eq!(got, [at(3), at(2)]);
+
+    // Past the retention, waiting or merged, it goes; the counts follow what was merged.
+    write_waiting(&h, &[(infra.clone(), 20)], MERGE_AT);
+    clock.set(at(3600 * 24 + 11));
+    let bytes = h.bytes();
+    assert_eq!(
+        h.prune().unwrap(),
+        6,
+        "apps at 2, 3, 4, 10 and infra at 2, 3"
+    );
+    assert!(h.bytes() < bytes);
+    assert_eq!(waiting(&h), 2, "apps at 11 and infra at 20 wait");
+    h.flush();
+    let tl = h.timeline(&[apps.clone(), infra.clone()], 10).unwrap();
+    assert_eq!(ats(&tl), [at(20), at(11)]);
+    // Counted right after the prune: two more of apps keep its newest three.
+    write_waiting(&h, &[(apps.clone(), 30), (apps.clone(), 31)], MERGE_AT);
+    h.flush();
+    let tl = h.timeline(std::slice::from_ref(&apps), 10).unwrap();
+    assert_eq!(ats(&tl), [at(31), at(30), at(11)]);
+    // And the size with them, waiting or merged.
+    write_waiting(&h, &[(apps.clone(), 40)], MERGE_AT);
+    clock.set(at(3600 * 48));
+    h.prune().unwrap();
+    assert!(h.is_empty());
+    assert_eq!(h.bytes(), 0);
+    assert_eq!(waiting(&h), 0);
+}
+
+/// A batch that brings the entries waiting to `merge_at` merges them in its own transaction.
+#[test]
+fn a_batch_reaching_the_merge_threshold_merges() {
+    let limits = Limits {
+        max_per_object: 2,
+        ..Limits::default()
+    };
+    let (h, _) = history(limits);
+    let apps = key("apps");
+    write_waiting(&h, &[(apps.clone(), 0), (apps.clone(), 1)], 4);
+    assert_eq!(waiting(&h), 2);
+    write_waiting(&h, &[(apps.clone(), 2), (key("infra"), 3)], 4);
+    assert_eq!(waiting(&h), 0);
+    let tl = h.timeline(std::slice::from_ref(&apps), 10).unwrap();
+    assert_eq!(ats(&tl), [at(2), at(1)]);
+    assert_eq!(h.len(), 3);
+}
+
+/// A schema 2 file (every entry in the index) opens as schema 3 with its records found.
+#[test]
+fn a_schema_2_file_moves_to_schema_3() {
+    let dir = fresh_dir("v2");
+    let path = dir.join("history.redb");
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
+    {
+        let h = History::open(&path, Limits::default(), clock.clone()).unwrap();
+        for i in 0..3 {
+            h.record(&key("apps"), at(i), flip(i as usize));
+        }
+        h.close();
+    }
+    {
+        // As herald with schema 2 left it.
+        let db = Database::open(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.delete_table(RECENT).unwrap();
+        txn.open_table(META).unwrap().insert("schema", 2).unwrap();
+        txn.commit().unwrap();
+    }
+    let h = History::open(&path, Limits::default(), clock).unwrap();
+    {
+        let r = h.db.begin_read().unwrap();
+        let meta = r.open_table(META).unwrap();
+        assert_eq!(meta.get("schema").unwrap().unwrap().value(), 3);
+    }
+    let tl = h.timeline(&[key("apps")], 10).unwrap();
+    assert_eq!(ats(&tl), [at(2), at(1), at(0)]);
+    h.record(&key("apps"), at(5), flip(3));
+    h.flush();
+    assert_eq!(h.timeline(&[key("apps")], 10).unwrap().len(), 4);
+    h.close();
+    let _ = std::fs::remove_dir_all(&dir);
+}
