@@ -5,7 +5,8 @@
 //!
 //! Measures herald's own CPU and resident memory (from `/proc`): to ready with every object in
 //! the store, then status flips in bulk (as fast as the fake server sends them) and trickling (one
-//! at a time with a pause), then `GET /api/v1/objects` and `GET /metrics` and the memory each
+//! at a time with a pause), each breaking an object or mending one, with one object in 100
+//! broken at any time, then `GET /api/v1/objects` and `GET /metrics` and the memory each
 //! takes while serving.
 //!
 //! `cargo bench --bench scale`; environment:
@@ -22,7 +23,7 @@
 //!   updates; with `HERALD_BENCH_BIN` and `HERALD_BENCH_WRAP` (benches/common) for a heap
 //!   profile at ready: what a killed process had not freed is what it held.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use herald::fake::{FakeApiServer, Options, gitops_resources};
@@ -169,24 +170,44 @@ fn fill_history(path: &std::path::Path, n: usize) {
 /// Longer than herald's history writer keeps a batch open.
 const HISTORY_BATCH: Duration = Duration::from_millis(5100);
 
+/// Of every this many objects, one is broken at any time (after the warm-up).
+const BROKEN_ONE_IN: usize = 100;
+
+/// An object that the updates flip: (kind: 0 Pod, 1 Deployment, 2 parent; unit; Deployment;
+/// Pod).
+type Flip = (u8, usize, usize, usize);
+
+/// The updates: each breaks an object or mends the one broken longest ago, so that the same
+/// share of the cluster is broken at every size (`BROKEN_ONE_IN`) and an update's effects (how
+/// many health changes it makes up the relationships) do not depend on the cluster's size. (Each
+/// picking an object at random and flipping it did: at 100,000 objects almost every update broke
+/// a healthy object under a healthy parent; at 10,000 many mended one or broke one under a
+/// parent already broken, and an update turned 1.6 objects' health where it turned 2.2 at
+/// 100,000.)
 struct Updates {
     units: Vec<Unit>,
     /// (unit, deployment) of every Deployment, to pick Pods and Deployments uniformly.
     slots: Vec<(usize, usize)>,
     children: bool,
-    states: HashMap<(u8, usize, usize, usize), usize>,
+    states: HashMap<Flip, usize>,
+    /// Broken now, the oldest first.
+    broken: VecDeque<Flip>,
+    /// How many are broken at once.
+    keep: usize,
     seed: u64,
 }
 
 impl Updates {
-    fn next(&mut self) -> Value {
+    /// A random object of the mix: 70% Pods, 20% Deployments, 10% parents (parents only without
+    /// children).
+    fn pick(&mut self) -> Flip {
         self.seed = self
             .seed
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
         let r = (self.seed >> 33) as usize;
         let class = if self.children { r % 10 } else { 9 };
-        let (kind, u, d, p) = match class {
+        match class {
             0..=6 => {
                 let (u, d) = self.slots[(r / 10) % self.slots.len()];
                 (0u8, u, d, (r / 7) % PODS_PER_DEPLOYMENT)
@@ -196,9 +217,24 @@ impl Updates {
                 (1, u, d, 0)
             }
             _ => (2, (r / 10) % self.units.len(), 0, 0),
+        }
+    }
+
+    fn next(&mut self) -> Value {
+        let flip = if self.broken.len() >= self.keep {
+            self.broken.pop_front().expect("keep is at least 1")
+        } else {
+            loop {
+                let f = self.pick();
+                if self.states.get(&f).is_none_or(|s| s.is_multiple_of(2)) {
+                    self.broken.push_back(f);
+                    break f;
+                }
+            }
         };
-        let state = self.states.entry((kind, u, d, p)).or_insert(0);
+        let state = self.states.entry(flip).or_insert(0);
         *state += 1;
+        let (kind, u, d, p) = flip;
         let unit = &self.units[u];
         match kind {
             0 => cluster::pod(unit, d, p, *state),
@@ -350,6 +386,8 @@ async fn main() {
         units,
         children,
         states: HashMap::new(),
+        broken: VecDeque::new(),
+        keep: (count / BROKEN_ONE_IN).max(1),
         seed: 18,
     };
     let record = |c: herald::fake::Change, lasts: &mut BTreeMap<String, (String, String)>| {
@@ -359,6 +397,15 @@ async fn main() {
             (path_of(o), c.rv.to_string()),
         );
     };
+
+    // The warm-up, not measured: the share of the cluster that stays broken, broken.
+    let mut lasts = BTreeMap::new();
+    for _ in 0..updates.keep {
+        let o = updates.next();
+        record(server.apply(o).unwrap(), &mut lasts);
+    }
+    let checks: Vec<(String, String)> = lasts.values().cloned().collect();
+    settle(pid, &addr, &checks).await;
 
     // In bulk: built first, then sent as fast as the fake server takes them.
     let batch: Vec<Value> = (0..bulk).map(|_| updates.next()).collect();
@@ -454,6 +501,10 @@ async fn main() {
     } else {
         "Flux/Argo CD Ready"
     };
+    let mix = format!(
+        "{mix}; each breaks an object or mends the one broken longest ago, {} broken at a time",
+        updates.keep
+    );
     println!(
         "bulk: {bulk} updates ({mix}) sent in {:.2} s, all in herald's store after {:.2} s; herald CPU {:.2} s = {:.1} µs/update; RSS after {:.1} MiB",
         sent_in.as_secs_f64(),
