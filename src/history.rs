@@ -39,14 +39,8 @@ const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
 /// Fixed-width keys: they compare as integers (no text, no UTF-8 check) and keep the index
 /// small.
 const BY_OBJECT: TableDefinition<(u64, u64, u64), ()> = TableDefinition::new("by-object-2");
-/// Records kept per object: (name hash, group hash), of the records in [`BY_OBJECT`].
+/// Records kept per object: (name hash, group hash).
 const COUNTS: TableDefinition<(u64, u64), u32> = TableDefinition::new("counts-2");
-/// The index entries of the records written since the last merge, by id: (name hash, group
-/// hash, the object key's length). Appended with each batch, so that a batch writes the end of
-/// this table rather than a page of [`BY_OBJECT`] and one of [`COUNTS`] per object (at 100,000
-/// objects, nearly one of each per record); merged into them in key order once [`MERGE_AT`]
-/// wait, each minute and at each flush. Every id here is newer than every id in `BY_OBJECT`.
-const RECENT: TableDefinition<u64, (u64, u64, u64)> = TableDefinition::new("by-object-recent");
 /// Schema 1's index and counts, by `kind/namespace/name/group` (kind lower-cased) as text:
 /// read once to move a file to schema 2, then deleted.
 const V1_BY_OBJECT: TableDefinition<(&str, u64), ()> = TableDefinition::new("by-object");
@@ -55,8 +49,8 @@ const V1_COUNTS: TableDefinition<&str, u32> = TableDefinition::new("counts");
 /// schema 1 file is being moved to schema 2: the last record id indexed anew).
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
-/// 3: the newest index entries wait in [`RECENT`] (2: all in [`BY_OBJECT`]; 1: by text).
-const SCHEMA: u64 = 3;
+/// 2: the index by object keyed by hashes (1: by text).
+const SCHEMA: u64 = 2;
 /// Records indexed anew in one transaction while moving a schema 1 file.
 const MIGRATE_STEP: usize = 20_000;
 /// Records waiting for the writer, at most; more are dropped (and counted). A burst of 20,000
@@ -69,16 +63,13 @@ pub const QUEUE: usize = 16384;
 pub const QUEUE_BYTES: usize = 16 << 20;
 /// Records committed together, at most.
 const BATCH: usize = 4096;
-/// Index entries waiting in [`RECENT`] that make the writer merge them: a query by object
-/// reads them all (about a MiB), and an object may pass its cap by what waits of it.
-const MERGE_AT: u64 = 32_768;
 /// While a batch is open the writer sleeps until it is due instead of waking for each record;
 /// this many queued wake it sooner, so that a burst does not fill the queue.
 const WAKE_AT: usize = 1024;
 /// A batch is committed at least this often (a full one at once). Each commit writes every
-/// page its records touched, however few the records: a trickle's records committed every
-/// second cost the writer about twice as much each as a burst's (BENCHMARKS.md). As it equals
-/// [`SYNC_EVERY`], a trickle's commit is also its sync.
+/// page its records touched in the index and the counts, however few the records: a trickle's
+/// records committed every second cost the writer about twice as much each as a burst's
+/// (BENCHMARKS.md). As it equals [`SYNC_EVERY`], a trickle's commit is also its sync.
 const BATCH_EVERY: Duration = Duration::from_secs(5);
 /// A synced commit follows at most this long after an unsynced one.
 pub const SYNC_EVERY: Duration = Duration::from_secs(5);
@@ -498,7 +489,6 @@ impl History {
             txn.open_table(RECORDS).map_err(|e| err(&e))?;
             txn.open_table(BY_OBJECT).map_err(|e| err(&e))?;
             txn.open_table(COUNTS).map_err(|e| err(&e))?;
-            txn.open_table(RECENT).map_err(|e| err(&e))?;
             let mut meta = txn.open_table(META).map_err(|e| err(&e))?;
             let schema = meta.get("schema").map_err(|e| err(&e))?.map(|v| v.value());
             // A new file, or one of schema 1 about to be indexed: its key is made now.
@@ -513,18 +503,13 @@ impl History {
                 // Moved below, in steps.
                 Some(1) => {}
                 Some(SCHEMA) => {}
-                // The same index, with nothing waiting to be merged.
-                Some(2) => {
-                    meta.insert("schema", SCHEMA).map_err(|e| err(&e))?;
-                    tracing::info!("history: the file moved to schema {SCHEMA}");
-                }
                 None => {
                     meta.insert("schema", SCHEMA).map_err(|e| err(&e))?;
                 }
                 Some(s) => {
                     return Err(err(&format!(
-                        "schema {s}, this herald reads {SCHEMA} (and moves 1 and 2 to it): move \
-                         the file away"
+                        "schema {s}, this herald reads {SCHEMA} (and moves 1 to it): move the \
+                         file away"
                     )));
                 }
             }
@@ -802,19 +787,7 @@ impl History {
             }
             let mut ids: Vec<u64> = Vec::new();
             let mut looked = 0;
-            // Waiting to be merged, any group's: newer than all of the index.
-            let recent = r.open_table(RECENT).map_err(|e| self.err(e))?;
-            for e in recent.range(floor..top).map_err(|e| self.err(e))?.rev() {
-                let (k, v) = e.map_err(|e| self.err(e))?;
-                if v.value().0 == h && looked < SCAN_BUDGET {
-                    ids.push(k.value());
-                    looked += 1;
-                }
-            }
             for g in &groups {
-                if looked >= SCAN_BUDGET {
-                    break;
-                }
                 for e in by
                     .range((h, *g, floor)..(h, *g, top))
                     .map_err(|e| self.err(e))?
@@ -901,19 +874,11 @@ impl History {
         let wanted: std::collections::HashSet<&ObjectKey> = objects.iter().collect();
         let key = self.index_key(&r)?;
         for o in objects {
-            seen.insert(ObjectIds::of(key, o));
-        }
-        // Waiting to be merged: newer than all of the index.
-        let recent = r.open_table(RECENT).map_err(|e| self.err(e))?;
-        for e in recent.range(floor..).map_err(|e| self.err(e))? {
-            let (k, v) = e.map_err(|e| self.err(e))?;
-            let (name, group, _) = v.value();
-            if seen.contains(&ObjectIds { name, group }) {
-                ids.push(k.value());
+            let ids_of = ObjectIds::of(key, o);
+            // Objects whose hashes are the same share a range: read it once.
+            if !seen.insert(ids_of) {
+                continue;
             }
-        }
-        // Objects whose hashes are the same share a range: read once.
-        for ids_of in &seen {
             for e in by
                 .range((ids_of.name, ids_of.group, floor)..=(ids_of.name, ids_of.group, u64::MAX))
                 .map_err(|e| self.err(e))?
@@ -1050,16 +1015,10 @@ fn remove_oldest(
         doomed.push((id, object, size));
     }
     let mut by = txn.open_table(BY_OBJECT)?;
-    let mut recent = txn.open_table(RECENT)?;
     let mut gone: std::collections::HashMap<ObjectIds, u32> = std::collections::HashMap::new();
     let mut freed = 0;
     for (id, object, size) in &doomed {
         records.remove(*id)?;
-        // Waiting to be merged: neither in the index nor counted yet.
-        if recent.remove(*id)?.is_some() {
-            freed += size;
-            continue;
-        }
         if let Some(o) = object {
             by.remove((o.name, o.group, *id))?;
             *gone.entry(*o).or_default() += 1;
@@ -1081,32 +1040,35 @@ fn remove_oldest(
     Ok(doomed.len())
 }
 
-/// Writes one batch: each record under a fresh id, its index entry appended to [`RECENT`],
-/// merged into the index once `merge_at` wait there.
+/// Writes one batch: each record under a fresh id, the object's oldest dropped past
+/// `max_per_object`. Each object's count is read once and written once per batch.
 fn write_batch(
     db: &Database,
     batch: &[Stored],
     limits: &Limits,
     last: &mut u64,
     sync: bool,
-    merge_at: u64,
 ) -> Result<(), redb::Error> {
-    use redb::ReadableTableMetadata;
     let mut txn = db.begin_write()?;
     txn.set_durability(if sync {
         Durability::Immediate
     } else {
         Durability::None
     })?;
-    let waiting = {
+    {
         let mut records = txn.open_table(RECORDS)?;
-        let mut recent = txn.open_table(RECENT)?;
+        let mut by = txn.open_table(BY_OBJECT)?;
+        let mut counts = txn.open_table(COUNTS)?;
         let mut meta = txn.open_table(META)?;
         let key = IndexKey::read(&meta)?.unwrap_or(IndexKey(0, 0));
         if *last == 0 {
             *last = records.last()?.map_or(0, |(k, _)| k.value());
         }
         let mut bytes = meta.get("bytes")?.map_or(0, |v| v.value());
+        let cap = limits.max_per_object.max(1);
+        // The records go in by id (appended); their index entries and counts after, in key
+        // order, so that the B-tree is walked leaf after leaf rather than at random.
+        let mut index: Vec<(ObjectIds, u64, u64)> = Vec::with_capacity(batch.len());
         let mut value = Vec::with_capacity(1024);
         for s in batch {
             value.clear();
@@ -1117,80 +1079,36 @@ fn write_batch(
             *last = id;
             let key_len = object_key_len(&s.object);
             records.insert(id, value.as_slice())?;
-            let o = ObjectIds::of(key, &s.object);
-            recent.insert(id, (o.name, o.group, key_len))?;
             bytes += value.len() as u64 + key_len + OVERHEAD;
+            index.push((ObjectIds::of(key, &s.object), id, key_len));
+        }
+        index.sort_unstable_by_key(|(o, id, _)| (o.name, o.group, *id));
+        for (o, id, _) in &index {
+            by.insert((o.name, o.group, *id), ())?;
+        }
+        // Each object once: its count, and its oldest dropped past the cap.
+        for same in index.chunk_by(|a, b| a.0 == b.0) {
+            let (o, _, key_len) = same[0];
+            let stored = counts.get((o.name, o.group))?.map_or(0, |v| v.value());
+            let mut n = stored.saturating_add(same.len() as u32);
+            if n > cap {
+                let doomed: Vec<u64> = by
+                    .range((o.name, o.group, 0)..=(o.name, o.group, u64::MAX))?
+                    .take((n - cap) as usize)
+                    .map(|e| e.map(|(k, _)| k.value().2))
+                    .collect::<Result<_, _>>()?;
+                for old in doomed {
+                    by.remove((o.name, o.group, old))?;
+                    if let Some(v) = records.remove(old)? {
+                        bytes = bytes.saturating_sub(v.value().len() as u64 + key_len + OVERHEAD);
+                    }
+                    n -= 1;
+                }
+            }
+            counts.insert((o.name, o.group), n)?;
         }
         meta.insert("bytes", bytes)?;
-        recent.len()?
-    };
-    if waiting >= merge_at {
-        merge_recent(&txn, limits)?;
     }
-    txn.commit()?;
-    Ok(())
-}
-
-/// Moves the entries waiting in [`RECENT`] into the index, in key order (each page of the
-/// index and the counts written once, however many of its objects' records came meanwhile),
-/// and drops each object's oldest past `max_per_object`.
-fn merge_recent(txn: &WriteTransaction, limits: &Limits) -> Result<(), redb::Error> {
-    let mut index: Vec<(u64, u64, u64, u64)> = {
-        let recent = txn.open_table(RECENT)?;
-        recent
-            .iter()?
-            .map(|e| {
-                e.map(|(k, v)| {
-                    let (name, group, key_len) = v.value();
-                    (name, group, k.value(), key_len)
-                })
-            })
-            .collect::<Result<_, _>>()?
-    };
-    if index.is_empty() {
-        return Ok(());
-    }
-    txn.delete_table(RECENT)?;
-    txn.open_table(RECENT)?;
-    index.sort_unstable();
-    let mut records = txn.open_table(RECORDS)?;
-    let mut by = txn.open_table(BY_OBJECT)?;
-    let mut counts = txn.open_table(COUNTS)?;
-    let mut meta = txn.open_table(META)?;
-    let mut bytes = meta.get("bytes")?.map_or(0, |v| v.value());
-    for (name, group, id, _) in &index {
-        by.insert((*name, *group, *id), ())?;
-    }
-    let cap = limits.max_per_object.max(1);
-    // Each object once: its count, and its oldest dropped past the cap.
-    for same in index.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
-        let (name, group, _, key_len) = same[0];
-        let stored = counts.get((name, group))?.map_or(0, |v| v.value());
-        let mut n = stored.saturating_add(u32::try_from(same.len()).unwrap_or(u32::MAX));
-        if n > cap {
-            let doomed: Vec<u64> = by
-                .range((name, group, 0)..=(name, group, u64::MAX))?
-                .take((n - cap) as usize)
-                .map(|e| e.map(|(k, _)| k.value().2))
-                .collect::<Result<_, _>>()?;
-            for old in doomed {
-                by.remove((name, group, old))?;
-                if let Some(v) = records.remove(old)? {
-                    bytes = bytes.saturating_sub(v.value().len() as u64 + key_len + OVERHEAD);
-                }
-                n -= 1;
-            }
-        }
-        counts.insert((name, group), n)?;
-    }
-    meta.insert("bytes", bytes)?;
-    Ok(())
-}
-
-/// Merges what waits in [`RECENT`] in a transaction of its own.
-fn merge(db: &Database, limits: &Limits) -> Result<(), redb::Error> {
-    let txn = db.begin_write()?;
-    merge_recent(&txn, limits)?;
     txn.commit()?;
     Ok(())
 }
@@ -1246,10 +1164,8 @@ fn write_loop(
     let mut last_sync = Instant::now();
     let mut last_prune = Instant::now();
     let mut started = None::<Instant>;
-    // A flush and the end merge whatever waits (`merge_at` 0), so that a flushed history holds
-    // each object to its cap.
-    let mut commit = |batch: &mut Vec<Stored>, sync: bool, last: &mut u64, merge_at: u64| {
-        if let Err(e) = write_batch(db, batch, limits, last, sync, merge_at) {
+    let mut commit = |batch: &mut Vec<Stored>, sync: bool, last: &mut u64| {
+        if let Err(e) = write_batch(db, batch, limits, last, sync) {
             tracing::error!(error = %e, records = batch.len(), "history: a batch was not written");
         }
         pending += batch.len() as u64;
@@ -1271,7 +1187,7 @@ fn write_loop(
                 started.get_or_insert_with(Instant::now);
             }
             Ok(Msg::Flush(done)) => {
-                commit(&mut batch, true, &mut last, 0);
+                commit(&mut batch, true, &mut last);
                 if bytes(db).is_ok_and(|b| b > limits.max_bytes) {
                     last_prune = Instant::now();
                     if let Err(e) = History::prune_db(db, limits, clock.now()) {
@@ -1286,21 +1202,21 @@ fn write_loop(
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
-                commit(&mut batch, true, &mut last, 0);
+                commit(&mut batch, true, &mut last);
                 return;
             }
         }
         let due = started.is_some_and(|s| s.elapsed() >= BATCH_EVERY);
         if batch.len() >= BATCH || due {
             let sync = last_sync.elapsed() >= SYNC_EVERY;
-            commit(&mut batch, sync, &mut last, MERGE_AT);
+            commit(&mut batch, sync, &mut last);
             started = None;
             unsynced = !sync;
             if sync {
                 last_sync = Instant::now();
             }
         } else if started.is_none() && unsynced && last_sync.elapsed() >= SYNC_EVERY {
-            commit(&mut batch, true, &mut last, MERGE_AT);
+            commit(&mut batch, true, &mut last);
             unsynced = false;
             last_sync = Instant::now();
         }
@@ -1309,9 +1225,6 @@ fn write_loop(
         let over = || bytes(db).is_ok_and(|b| b > limits.max_bytes);
         if last_prune.elapsed() >= PRUNE_EVERY || (due_batch_written(&batch) && over()) {
             last_prune = Instant::now();
-            if let Err(e) = merge(db, limits) {
-                tracing::error!(error = %e, "history: merging the index failed");
-            }
             if let Err(e) = History::prune_db(db, limits, clock.now()) {
                 tracing::error!(error = %e, "history: pruning failed");
             }
