@@ -224,6 +224,7 @@ impl Updates {
         let flip = if self.broken.len() >= self.keep {
             self.broken.pop_front().expect("keep is at least 1")
         } else {
+            // Ends: at most one object in `BROKEN_ONE_IN` is broken, so most picks are healthy.
             loop {
                 let f = self.pick();
                 if self.states.get(&f).is_none_or(|s| s.is_multiple_of(2)) {
