@@ -14,7 +14,11 @@
 //! integers (hashes of the object's kind, namespace and name and of its group, then the id), so
 //! comparing keys is comparing integers; a batch's records are appended by id, then their index
 //! entries are inserted in key order, and each object's count is read and written once per
-//! batch. A file of schema 1 (the index keyed by text) is moved to schema 2 at open, in steps.
+//! batch. The index is split into generations of [`GENERATION`] entries, generation first in
+//! its key, so that a batch's entries land in the newest generation's few pages rather than all
+//! over an index of days (a query by object reads each generation's range, newest first, and
+//! stops once it has its page). A file of schema 1 (the index keyed by text) or 2 (one
+//! generation) is moved to schema 3 at open, in steps.
 
 use std::hash::Hasher as _;
 use std::path::{Path, PathBuf};
@@ -35,10 +39,15 @@ use crate::store::{ObjectKey, Verdict};
 
 /// Every record, by id (`at` in µs × 1024 + a sequence): oldest first.
 const RECORDS: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
-/// Each object's records: (the object's name hash, its group's hash, id); see [`ObjectIds`].
-/// Fixed-width keys: they compare as integers (no text, no UTF-8 check) and keep the index
-/// small.
-const BY_OBJECT: TableDefinition<(u64, u64, u64), ()> = TableDefinition::new("by-object-2");
+/// Each object's records: (the generation, the object's name hash, its group's hash, id); see
+/// [`ObjectIds`] and [`GENERATIONS`]. Fixed-width keys: they compare as integers (no text, no
+/// UTF-8 check) and keep the index small.
+const BY_OBJECT: TableDefinition<(u64, u64, u64, u64), ()> = TableDefinition::new("by-object-3");
+/// The index's generations, each by the id of its first record (0 for the first): every id of a
+/// generation is below the next generation's.
+const GENERATIONS: TableDefinition<u64, ()> = TableDefinition::new("generations");
+/// Schema 2's index, one generation: (name hash, group hash, id). Moved to schema 3 at open.
+const V2_BY_OBJECT: TableDefinition<(u64, u64, u64), ()> = TableDefinition::new("by-object-2");
 /// Records kept per object: (name hash, group hash).
 const COUNTS: TableDefinition<(u64, u64), u32> = TableDefinition::new("counts-2");
 /// Schema 1's index and counts, by `kind/namespace/name/group` (kind lower-cased) as text:
@@ -46,13 +55,18 @@ const COUNTS: TableDefinition<(u64, u64), u32> = TableDefinition::new("counts-2"
 const V1_BY_OBJECT: TableDefinition<(&str, u64), ()> = TableDefinition::new("by-object");
 const V1_COUNTS: TableDefinition<&str, u32> = TableDefinition::new("counts");
 /// `schema`, `bytes` (the records' size as stored, indexes included), `migrated` (while a
-/// schema 1 file is being moved to schema 2: the last record id indexed anew).
+/// schema 1 file is being moved to schema 2: the last record id indexed anew), `generation`
+/// (the newest generation) and `generation-entries` (the index entries written into it).
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
-/// 2: the index by object keyed by hashes (1: by text).
-const SCHEMA: u64 = 2;
-/// Records indexed anew in one transaction while moving a schema 1 file.
+/// 3: the index by object in generations; 2: keyed by hashes, one generation; 1: by text.
+const SCHEMA: u64 = 3;
+/// Records indexed anew in one transaction while moving a schema 1 or 2 file.
 const MIGRATE_STEP: usize = 20_000;
+/// Index entries per generation: a batch's entries (at most [`BATCH`]) go into the pages of at
+/// most two generations, however long the history. The unit tests use small ones, so that
+/// each of them crosses generations.
+const GENERATION: u64 = if cfg!(test) { 64 } else { 16_384 };
 /// Records waiting for the writer, at most; more are dropped (and counted). A burst of 20,000
 /// updates at 100,000 objects, or at 10,000 with a history of 400,000 records, dropped some
 /// with 4,096 (the writer busy with a synced commit meanwhile); none with this (BENCHMARKS.md).
@@ -87,8 +101,6 @@ pub const SCAN_BUDGET: usize = 20_000;
 pub const MAX_LIMIT: usize = 1000;
 /// A record's size beyond its value: its keys in both tables.
 const OVERHEAD: u64 = 24;
-/// Objects whose prefix a query by kind, namespace and name may match (one per group).
-const MAX_GROUPS: usize = 16;
 /// A record's text, at most (a message, a note): longer ones are cut.
 const MAX_TEXT: usize = 4096;
 
@@ -488,6 +500,7 @@ impl History {
         {
             txn.open_table(RECORDS).map_err(|e| err(&e))?;
             txn.open_table(BY_OBJECT).map_err(|e| err(&e))?;
+            txn.open_table(GENERATIONS).map_err(|e| err(&e))?;
             txn.open_table(COUNTS).map_err(|e| err(&e))?;
             let mut meta = txn.open_table(META).map_err(|e| err(&e))?;
             let schema = meta.get("schema").map_err(|e| err(&e))?.map(|v| v.value());
@@ -501,21 +514,22 @@ impl History {
             }
             match schema {
                 // Moved below, in steps.
-                Some(1) => {}
+                Some(1 | 2) => {}
                 Some(SCHEMA) => {}
                 None => {
                     meta.insert("schema", SCHEMA).map_err(|e| err(&e))?;
                 }
                 Some(s) => {
                     return Err(err(&format!(
-                        "schema {s}, this herald reads {SCHEMA} (and moves 1 to it): move the \
-                         file away"
+                        "schema {s}, this herald reads {SCHEMA} (and moves 1 and 2 to it): move \
+                         the file away"
                     )));
                 }
             }
         }
         txn.commit().map_err(|e| err(&e))?;
         migrate_v1(&db, MIGRATE_STEP).map_err(|e| err(&e))?;
+        migrate_v2(&db, MIGRATE_STEP).map_err(|e| err(&e))?;
         if compact {
             let _ = Self::prune_db(&db, &limits, clock.now());
             let _ = db.compact();
@@ -722,6 +736,27 @@ impl History {
             .unwrap_or(IndexKey(0, 0)))
     }
 
+    /// The generations that may hold ids from `floor` up to `top` (excluded), newest first, each
+    /// with the id its next one begins at (`u64::MAX` for the newest).
+    fn generations_within(
+        &self,
+        r: &redb::ReadTransaction,
+        floor: u64,
+        top: u64,
+    ) -> Result<Vec<(u64, u64)>, HistoryError> {
+        let table = r.open_table(GENERATIONS).map_err(|e| self.err(e))?;
+        let gens = generations(&table).map_err(|e| self.err(e))?;
+        let ends = gens.iter().skip(1).copied().chain([u64::MAX]);
+        let mut within: Vec<(u64, u64)> = gens
+            .iter()
+            .copied()
+            .zip(ends)
+            .filter(|(g, end)| *g < top && *end > floor)
+            .collect();
+        within.reverse();
+        Ok(within)
+    }
+
     fn err(&self, e: impl std::fmt::Display) -> HistoryError {
         HistoryError {
             path: self.shown.clone(),
@@ -769,61 +804,52 @@ impl History {
             let by = r.open_table(BY_OBJECT).map_err(|e| self.err(e))?;
             let key = self.index_key(&r)?;
             let h = name_hash(key, kind, ns, name);
-            let mut groups: Vec<u64> = Vec::new();
-            let mut at = 0u64;
-            // One step per group: the first entry past the last group found.
-            while groups.len() < MAX_GROUPS {
-                let next = by
-                    .range((h, at, 0)..=(h, u64::MAX, u64::MAX))
-                    .map_err(|e| self.err(e))?
-                    .next()
-                    .transpose()
-                    .map_err(|e| self.err(e))?;
-                let Some((k, _)) = next else { break };
-                let (_, g, _) = k.value();
-                groups.push(g);
-                let Some(after) = g.checked_add(1) else { break };
-                at = after;
-            }
-            let mut ids: Vec<u64> = Vec::new();
+            let mut page = Page::default();
             let mut looked = 0;
-            for g in &groups {
+            // Newest generation first: every id of one is above every id of the older ones, so
+            // the page is full once a generation fills it.
+            'generations: for (g, end) in self.generations_within(&r, floor, top)? {
+                let mut ids: Vec<u64> = Vec::new();
                 for e in by
-                    .range((h, *g, floor)..(h, *g, top))
+                    .range((g, h, 0, 0)..=(g, h, u64::MAX, u64::MAX))
                     .map_err(|e| self.err(e))?
-                    .rev()
                 {
                     let (k, _) = e.map_err(|e| self.err(e))?;
-                    ids.push(k.value().2);
+                    let id = k.value().3;
+                    if (floor..top.min(end)).contains(&id) {
+                        ids.push(id);
+                    }
                     looked += 1;
                     if looked >= SCAN_BUDGET {
                         break;
                     }
                 }
-            }
-            ids.sort_unstable_by(|a, b| b.cmp(a));
-            let mut page = Page::default();
-            for id in ids {
-                if page.items.len() == limit {
-                    page.next = page.items.last().map(|(i, _)| *i);
+                ids.sort_unstable_by(|a, b| b.cmp(a));
+                for id in ids {
+                    if page.items.len() == limit {
+                        page.next = page.items.last().map(|(i, _)| *i);
+                        break 'generations;
+                    }
+                    let Some(v) = records.get(id).map_err(|e| self.err(e))? else {
+                        continue;
+                    };
+                    let Ok(s) = serde_json::from_slice::<Stored>(v.value()) else {
+                        continue;
+                    };
+                    // The hash found it; the record says whether it is that object.
+                    let o = &s.object;
+                    let same =
+                        o.kind.eq_ignore_ascii_case(kind) && o.namespace == *ns && o.name == *name;
+                    if same && wanted(&s) {
+                        page.items.push((id, s));
+                    }
+                }
+                if looked >= SCAN_BUDGET {
+                    if page.next.is_none() {
+                        page.next = page.items.last().map(|(i, _)| *i);
+                    }
                     break;
                 }
-                let Some(v) = records.get(id).map_err(|e| self.err(e))? else {
-                    continue;
-                };
-                let Ok(s) = serde_json::from_slice::<Stored>(v.value()) else {
-                    continue;
-                };
-                // The hash found it; the record says whether it is that object.
-                let o = &s.object;
-                let same =
-                    o.kind.eq_ignore_ascii_case(kind) && o.namespace == *ns && o.name == *name;
-                if same && wanted(&s) {
-                    page.items.push((id, s));
-                }
-            }
-            if page.next.is_none() && looked >= SCAN_BUDGET {
-                page.next = page.items.last().map(|(i, _)| *i);
             }
             return Ok(page);
         }
@@ -873,34 +899,43 @@ impl History {
         let mut seen = std::collections::HashSet::new();
         let wanted: std::collections::HashSet<&ObjectKey> = objects.iter().collect();
         let key = self.index_key(&r)?;
-        for o in objects {
-            let ids_of = ObjectIds::of(key, o);
-            // Objects whose hashes are the same share a range: read it once.
-            if !seen.insert(ids_of) {
-                continue;
+        // Objects whose hashes are the same share a range: read it once.
+        let ranges: Vec<ObjectIds> = objects
+            .iter()
+            .map(|o| ObjectIds::of(key, o))
+            .filter(|o| seen.insert(*o))
+            .collect();
+        let mut out = Vec::new();
+        // Newest generation first, until `limit` records are found: an older generation's
+        // records are all older.
+        for (g, _) in self.generations_within(&r, floor, u64::MAX)? {
+            ids.clear();
+            for o in &ranges {
+                for e in by
+                    .range((g, o.name, o.group, floor)..=(g, o.name, o.group, u64::MAX))
+                    .map_err(|e| self.err(e))?
+                    .rev()
+                    .take(limit)
+                {
+                    let (k, _) = e.map_err(|e| self.err(e))?;
+                    ids.push(k.value().3);
+                }
             }
-            for e in by
-                .range((ids_of.name, ids_of.group, floor)..=(ids_of.name, ids_of.group, u64::MAX))
-                .map_err(|e| self.err(e))?
-                .rev()
-                .take(limit)
-            {
-                let (k, _) = e.map_err(|e| self.err(e))?;
-                ids.push(k.value().2);
+            // Each record is indexed once and each range read once: no id comes twice.
+            ids.sort_unstable_by(|a, b| b.cmp(a));
+            for id in &ids {
+                if out.len() == limit {
+                    return Ok(out);
+                }
+                if let Some(v) = records.get(*id).map_err(|e| self.err(e))?
+                    && let Ok(s) = serde_json::from_slice::<Stored>(v.value())
+                    && wanted.contains(&s.object)
+                {
+                    out.push(s);
+                }
             }
-        }
-        // Each record is indexed once and each range read once: no id comes twice.
-        ids.sort_unstable_by(|a, b| b.cmp(a));
-        let mut out = Vec::with_capacity(ids.len().min(limit));
-        for id in ids {
             if out.len() == limit {
                 break;
-            }
-            if let Some(v) = records.get(id).map_err(|e| self.err(e))?
-                && let Ok(s) = serde_json::from_slice::<Stored>(v.value())
-                && wanted.contains(&s.object)
-            {
-                out.push(s);
             }
         }
         Ok(out)
@@ -915,9 +950,9 @@ impl Drop for History {
 }
 
 /// Moves a schema 1 file to schema 2: indexes every record anew by hashes, in transactions of
-/// `step` records ([`MIGRATE_STEP`]), noting the last id done, so that a crash part way resumes where it
-/// stopped; then deletes the old index and counts and says schema 2. The records themselves and
-/// their counted size do not change.
+/// `step` records ([`MIGRATE_STEP`]), noting the last id done, so that a crash part way resumes
+/// where it stopped; then deletes the old index and counts and says schema 2 ([`migrate_v2`]
+/// follows). The records themselves and their counted size do not change.
 fn migrate_v1(db: &Database, step: usize) -> Result<(), redb::Error> {
     loop {
         let txn = db.begin_write()?;
@@ -929,7 +964,7 @@ fn migrate_v1(db: &Database, step: usize) -> Result<(), redb::Error> {
             let from = meta.get("migrated")?.map(|v| v.value());
             let key = IndexKey::read(&meta)?.unwrap_or(IndexKey(0, 0));
             let records = txn.open_table(RECORDS)?;
-            let mut by = txn.open_table(BY_OBJECT)?;
+            let mut by = txn.open_table(V2_BY_OBJECT)?;
             let mut counts: std::collections::HashMap<ObjectIds, u32> =
                 std::collections::HashMap::new();
             let mut done = 0;
@@ -964,14 +999,68 @@ fn migrate_v1(db: &Database, step: usize) -> Result<(), redb::Error> {
                 txn.delete_table(V1_BY_OBJECT)?;
                 txn.delete_table(V1_COUNTS)?;
                 meta.remove("migrated")?;
-                meta.insert("schema", SCHEMA)?;
-                tracing::info!("history: the file moved to schema {SCHEMA}");
+                meta.insert("schema", 2)?;
+                tracing::info!("history: the file moved to schema 2");
             } else if let Some(l) = last {
                 meta.insert("migrated", l)?;
             }
         }
         txn.commit()?;
     }
+}
+
+/// Moves a schema 2 file to schema 3: its index becomes the first generation (0), moved in
+/// transactions of `step` entries, each taking the old index's first entries away as it adds
+/// them to the new one (a crash part way resumes where it stopped, nothing twice); then the old
+/// index is deleted and the file says schema 3. Records, counts and sizes do not change.
+fn migrate_v2(db: &Database, step: usize) -> Result<(), redb::Error> {
+    loop {
+        let txn = db.begin_write()?;
+        {
+            let mut meta = txn.open_table(META)?;
+            if meta.get("schema")?.map(|v| v.value()) != Some(2) {
+                return Ok(());
+            }
+            let mut old = txn.open_table(V2_BY_OBJECT)?;
+            let mut by = txn.open_table(BY_OBJECT)?;
+            let mut moved = 0u64;
+            while moved < step as u64 {
+                let Some((name, group, id)) = old.pop_first()?.map(|(k, _)| k.value()) else {
+                    break;
+                };
+                by.insert((0, name, group, id), ())?;
+                moved += 1;
+            }
+            let entries = meta.get("generation-entries")?.map_or(0, |v| v.value()) + moved;
+            meta.insert("generation-entries", entries)?;
+            if entries > 0 {
+                txn.open_table(GENERATIONS)?.insert(0, ())?;
+            }
+            if moved < step as u64 {
+                drop(old);
+                txn.delete_table(V2_BY_OBJECT)?;
+                meta.insert("generation", 0)?;
+                meta.insert("schema", SCHEMA)?;
+                tracing::info!("history: the file moved to schema {SCHEMA}");
+            }
+        }
+        txn.commit()?;
+    }
+}
+
+/// The index's generations, oldest first.
+fn generations(table: &impl ReadableTable<u64, ()>) -> Result<Vec<u64>, redb::Error> {
+    table
+        .iter()?
+        .map(|e| e.map(|(k, _)| k.value()))
+        .collect::<Result<_, _>>()
+        .map_err(Into::into)
+}
+
+/// The generation of the record `id`: the newest that began at or before it.
+fn generation_of(generations: &[u64], id: u64) -> u64 {
+    let after = generations.partition_point(|g| *g <= id);
+    after.checked_sub(1).map_or(0, |i| generations[i])
 }
 
 /// The records' size as counted in the meta table.
@@ -987,7 +1076,7 @@ fn bytes_in(txn: &WriteTransaction) -> Result<u64, redb::Error> {
 }
 
 /// Removes up to `max` of the oldest records while `go(id, size)` says so, with their index
-/// entries and counts.
+/// entries and counts, and the generations left with no record.
 fn remove_oldest(
     txn: &WriteTransaction,
     max: usize,
@@ -1015,15 +1104,28 @@ fn remove_oldest(
         doomed.push((id, object, size));
     }
     let mut by = txn.open_table(BY_OBJECT)?;
+    let mut generations_table = txn.open_table(GENERATIONS)?;
+    let gens = generations(&generations_table)?;
     let mut gone: std::collections::HashMap<ObjectIds, u32> = std::collections::HashMap::new();
     let mut freed = 0;
     for (id, object, size) in &doomed {
         records.remove(*id)?;
         if let Some(o) = object {
-            by.remove((o.name, o.group, *id))?;
+            by.remove((generation_of(&gens, *id), o.name, o.group, *id))?;
             *gone.entry(*o).or_default() += 1;
         }
         freed += size;
+    }
+    // The generations older than the oldest record's are empty; the newest stays, as the
+    // writer adds to it.
+    let keep = records
+        .first()?
+        .map(|(k, _)| generation_of(&gens, k.value()));
+    let newest = gens.last().copied();
+    for g in &gens {
+        if Some(*g) != newest && keep.is_none_or(|k| *g < k) {
+            generations_table.remove(*g)?;
+        }
     }
     let mut counts = txn.open_table(COUNTS)?;
     for (o, n) in gone {
@@ -1058,9 +1160,12 @@ fn write_batch(
     {
         let mut records = txn.open_table(RECORDS)?;
         let mut by = txn.open_table(BY_OBJECT)?;
+        let mut generations_table = txn.open_table(GENERATIONS)?;
         let mut counts = txn.open_table(COUNTS)?;
         let mut meta = txn.open_table(META)?;
         let key = IndexKey::read(&meta)?.unwrap_or(IndexKey(0, 0));
+        let mut generation = meta.get("generation")?.map_or(0, |v| v.value());
+        let mut entries = meta.get("generation-entries")?.map_or(0, |v| v.value());
         if *last == 0 {
             *last = records.last()?.map_or(0, |(k, _)| k.value());
         }
@@ -1068,7 +1173,7 @@ fn write_batch(
         let cap = limits.max_per_object.max(1);
         // The records go in by id (appended); their index entries and counts after, in key
         // order, so that the B-tree is walked leaf after leaf rather than at random.
-        let mut index: Vec<(ObjectIds, u64, u64)> = Vec::with_capacity(batch.len());
+        let mut index: Vec<(u64, ObjectIds, u64, u64)> = Vec::with_capacity(batch.len());
         let mut value = Vec::with_capacity(1024);
         for s in batch {
             value.clear();
@@ -1080,25 +1185,49 @@ fn write_batch(
             let key_len = object_key_len(&s.object);
             records.insert(id, value.as_slice())?;
             bytes += value.len() as u64 + key_len + OVERHEAD;
-            index.push((ObjectIds::of(key, &s.object), id, key_len));
+            // A full generation: the next begins with this record.
+            if entries >= GENERATION {
+                generation = id;
+                entries = 0;
+            }
+            if entries == 0 {
+                generations_table.insert(generation, ())?;
+            }
+            entries += 1;
+            index.push((generation, ObjectIds::of(key, &s.object), id, key_len));
         }
-        index.sort_unstable_by_key(|(o, id, _)| (o.name, o.group, *id));
-        for (o, id, _) in &index {
-            by.insert((o.name, o.group, *id), ())?;
+        index.sort_unstable_by_key(|(g, o, id, _)| (*g, o.name, o.group, *id));
+        for (g, o, id, _) in &index {
+            by.insert((*g, o.name, o.group, *id), ())?;
         }
-        // Each object once: its count, and its oldest dropped past the cap.
-        for same in index.chunk_by(|a, b| a.0 == b.0) {
-            let (o, _, key_len) = same[0];
+        // Each object once: its count, and its oldest dropped past the cap (looked for from the
+        // oldest generation on).
+        index.sort_unstable_by_key(|(g, o, id, _)| (o.name, o.group, *g, *id));
+        let mut gens: Option<Vec<u64>> = None;
+        for same in index.chunk_by(|a, b| a.1 == b.1) {
+            let (_, o, _, key_len) = same[0];
             let stored = counts.get((o.name, o.group))?.map_or(0, |v| v.value());
             let mut n = stored.saturating_add(same.len() as u32);
             if n > cap {
-                let doomed: Vec<u64> = by
-                    .range((o.name, o.group, 0)..=(o.name, o.group, u64::MAX))?
-                    .take((n - cap) as usize)
-                    .map(|e| e.map(|(k, _)| k.value().2))
-                    .collect::<Result<_, _>>()?;
-                for old in doomed {
-                    by.remove((o.name, o.group, old))?;
+                let gens = match &mut gens {
+                    Some(g) => g,
+                    None => gens.insert(generations(&generations_table)?),
+                };
+                let mut doomed: Vec<(u64, u64)> = Vec::new();
+                for g in gens.iter() {
+                    let want = (n - cap) as usize - doomed.len();
+                    if want == 0 {
+                        break;
+                    }
+                    for e in by
+                        .range((*g, o.name, o.group, 0)..=(*g, o.name, o.group, u64::MAX))?
+                        .take(want)
+                    {
+                        doomed.push((*g, e?.0.value().3));
+                    }
+                }
+                for (g, old) in doomed {
+                    by.remove((g, o.name, o.group, old))?;
                     if let Some(v) = records.remove(old)? {
                         bytes = bytes.saturating_sub(v.value().len() as u64 + key_len + OVERHEAD);
                     }
@@ -1108,6 +1237,8 @@ fn write_batch(
             counts.insert((o.name, o.group), n)?;
         }
         meta.insert("bytes", bytes)?;
+        meta.insert("generation", generation)?;
+        meta.insert("generation-entries", entries)?;
     }
     txn.commit()?;
     Ok(())

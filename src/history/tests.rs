@@ -231,6 +231,7 @@ fn the_size_bound_removes_the_oldest() {
     assert!(h.len() < 2000, "{}", h.len());
     let kept = h.len();
     h.prune().unwrap();
+    consistent(&h);
     assert!(h.bytes() <= 64 << 10, "{}", h.bytes());
     assert!(h.len() <= kept);
     // The newest stayed.
@@ -259,6 +260,7 @@ fn an_object_keeps_its_newest_up_to_its_cap() {
     let ats: Vec<Timestamp> = tl.iter().map(|s| s.at).collect();
     assert_eq!(ats, [at(7), at(6), at(5)]);
     assert_eq!(h.len(), 6);
+    consistent(&h);
     // Merged, newest first.
     let both = h.timeline(&[key("apps"), key("infra")], 4).unwrap();
     assert_eq!(both.len(), 4);
@@ -486,7 +488,7 @@ fn schema_1_file(path: &Path, records: &[Stored], done: Option<usize>) {
         let mut by = txn.open_table(V1_BY_OBJECT).unwrap();
         let mut counts = txn.open_table(V1_COUNTS).unwrap();
         let mut meta = txn.open_table(META).unwrap();
-        let mut new_by = txn.open_table(BY_OBJECT).unwrap();
+        let mut new_by = txn.open_table(V2_BY_OBJECT).unwrap();
         let mut new_counts = txn.open_table(COUNTS).unwrap();
         let mut bytes = 0;
         // A herald that began moving the file had made its key first.
@@ -551,10 +553,10 @@ fn a_schema_1_file_moves_the_same_in_steps_of_any_size() {
         migrate_v1(&db, step).unwrap();
         let r = db.begin_read().unwrap();
         let meta = r.open_table(META).unwrap();
-        assert_eq!(meta.get("schema").unwrap().unwrap().value(), SCHEMA);
+        assert_eq!(meta.get("schema").unwrap().unwrap().value(), 2);
         assert!(meta.get("migrated").unwrap().is_none(), "step {step}");
         let index: Vec<(u64, u64, u64)> = r
-            .open_table(BY_OBJECT)
+            .open_table(V2_BY_OBJECT)
             .unwrap()
             .iter()
             .unwrap()
@@ -617,7 +619,12 @@ fn a_schema_1_file_moves_to_schema_2_whole() {
             assert!(meta.get("migrated").unwrap().is_none());
             assert!(r.open_table(V1_BY_OBJECT).is_err(), "the old index is gone");
             assert!(r.open_table(V1_COUNTS).is_err(), "the old counts are gone");
+            assert!(
+                r.open_table(V2_BY_OBJECT).is_err(),
+                "schema 2's index is gone"
+            );
         }
+        consistent(&h);
         // Every group's records of one kind, namespace and name, newest first.
         let page = h
             .changes(&Query {
@@ -731,9 +738,18 @@ fn a_forged_collision_in_the_index_shows_nothing_of_the_other_object() {
         let txn = h.db.begin_write().unwrap();
         let key = IndexKey::of(&txn).unwrap();
         let forged = ObjectIds::of(key, &infra);
+        let gens = generations(&txn.open_table(GENERATIONS).unwrap()).unwrap();
         txn.open_table(BY_OBJECT)
             .unwrap()
-            .insert((forged.name, forged.group, ids[0]), ())
+            .insert(
+                (
+                    generation_of(&gens, ids[0]),
+                    forged.name,
+                    forged.group,
+                    ids[0],
+                ),
+                (),
+            )
             .unwrap();
         txn.commit().unwrap();
     }
@@ -747,4 +763,238 @@ fn a_forged_collision_in_the_index_shows_nothing_of_the_other_object() {
         .map(|(_, s)| s.object.name.to_string())
         .collect();
     assert_eq!(shown, ["apps"]);
+}
+
+/// The index agrees with the records: one entry per record, in the generation its id falls in;
+/// the counts add up to the records; the newest generation is the writer's; no generation is
+/// older than the oldest record's.
+fn consistent(h: &History) {
+    use redb::ReadableTableMetadata;
+    let r = h.db.begin_read().unwrap();
+    let records = r.open_table(RECORDS).unwrap();
+    let by = r.open_table(BY_OBJECT).unwrap();
+    let gens = generations(&r.open_table(GENERATIONS).unwrap()).unwrap();
+    let meta = r.open_table(META).unwrap();
+    assert_eq!(
+        by.len().unwrap(),
+        records.len().unwrap(),
+        "an entry per record"
+    );
+    for e in by.iter().unwrap() {
+        let (g, _, _, id) = e.unwrap().0.value();
+        assert!(
+            records.get(id).unwrap().is_some(),
+            "entry {id} has its record"
+        );
+        assert_eq!(g, generation_of(&gens, id), "entry {id} in its generation");
+    }
+    let counted: u64 = r
+        .open_table(COUNTS)
+        .unwrap()
+        .iter()
+        .unwrap()
+        .map(|e| u64::from(e.unwrap().1.value()))
+        .sum();
+    assert_eq!(counted, records.len().unwrap(), "the counts add up");
+    let newest = meta.get("generation").unwrap().map_or(0, |v| v.value());
+    if let Some(last) = gens.last() {
+        assert_eq!(*last, newest, "the newest generation is the writer's");
+    }
+    if let Some((first, _)) = records.first().unwrap() {
+        let oldest = generation_of(&gens, first.value());
+        assert!(gens.iter().all(|g| *g >= oldest), "{gens:?} past {oldest}");
+    }
+}
+
+/// An object's records spread over many generations (64 entries each in the unit tests) page
+/// newest first without a gap or a duplicate, by query and by timeline; its cap reaches into
+/// the oldest generations; pruning leaves no empty generation behind.
+#[test]
+fn an_objects_records_across_generations() {
+    let limits = Limits {
+        max_per_object: 150,
+        retention: SignedDuration::from_hours(1),
+        ..Limits::default()
+    };
+    let (h, clock) = history(limits);
+    // A quiet object's one record, in the oldest generation; then 400 records of `apps`, each
+    // between three of others: about 25 generations.
+    h.record(&key("quiet"), at(0), flip(0));
+    for i in 0..400 {
+        h.record(&key("apps"), at(i), flip(i as usize));
+        for o in 0..3 {
+            h.record(
+                &key(&format!("other-{}", (i + o) % 40)),
+                at(i),
+                flip(i as usize),
+            );
+        }
+        if i % 37 == 0 {
+            h.flush();
+        }
+    }
+    h.flush();
+    consistent(&h);
+    let gens = {
+        let r = h.db.begin_read().unwrap();
+        generations(&r.open_table(GENERATIONS).unwrap()).unwrap()
+    };
+    assert!(gens.len() > 10, "{} generations", gens.len());
+    let q = Query {
+        kind: Some("Kustomization".into()),
+        namespace: Some("flux-system".into()),
+        name: Some("apps".into()),
+        limit: 7,
+        ..Query::default()
+    };
+    let pages = all(&h, q);
+    let ats: Vec<Timestamp> = pages.iter().flatten().map(|(_, s)| s.at).collect();
+    // The newest 150 (the cap), newest first, each once.
+    let expected: Vec<Timestamp> = (250..400).rev().map(at).collect();
+    assert_eq!(ats, expected);
+    assert!(pages.iter().all(|p| p.len() <= 7));
+    let tl: Vec<Timestamp> = h
+        .timeline(&[key("apps")], 20)
+        .unwrap()
+        .iter()
+        .map(|s| s.at)
+        .collect();
+    assert_eq!(tl, (380..400).rev().map(at).collect::<Vec<_>>());
+    // Merged with the quiet object: its record is found in the oldest generation.
+    let both = h.timeline(&[key("quiet"), key("other-1")], 1000).unwrap();
+    assert_eq!(both.last().map(|s| s.object.name.as_str()), Some("quiet"));
+    assert!(both.windows(2).all(|w| w[0].at >= w[1].at));
+    // Past the retention, the oldest go with their generations.
+    clock.set(at(3600 + 300));
+    assert!(h.prune().unwrap() > 0);
+    consistent(&h);
+    let left = {
+        let r = h.db.begin_read().unwrap();
+        generations(&r.open_table(GENERATIONS).unwrap()).unwrap()
+    };
+    assert!(left.len() < gens.len(), "{} of {}", left.len(), gens.len());
+    let ats: Vec<Timestamp> = all(
+        &h,
+        Query {
+            limit: 50,
+            ..Query::default()
+        },
+    )
+    .iter()
+    .flatten()
+    .map(|(_, s)| s.at)
+    .collect();
+    assert!(ats.iter().all(|t| *t >= at(300)));
+    // Everything past the retention: the writer's generation alone stays, and takes more.
+    clock.set(at(7200 + 400));
+    h.prune().unwrap();
+    assert!(h.is_empty());
+    consistent(&h);
+    h.record(&key("apps"), at(7200 + 400), flip(0));
+    h.flush();
+    consistent(&h);
+    assert_eq!(h.timeline(&[key("apps")], 10).unwrap().len(), 1);
+}
+
+/// Writes a schema 2 file: one index without generations, counts, the index key.
+fn schema_2_file(path: &Path, records: &[Stored]) {
+    let db = Database::create(path).unwrap();
+    let txn = db.begin_write().unwrap();
+    {
+        let mut table = txn.open_table(RECORDS).unwrap();
+        let mut by = txn.open_table(V2_BY_OBJECT).unwrap();
+        let mut counts = txn.open_table(COUNTS).unwrap();
+        let mut meta = txn.open_table(META).unwrap();
+        let key = IndexKey(7, 11);
+        meta.insert(INDEX_KEY[0], key.0).unwrap();
+        meta.insert(INDEX_KEY[1], key.1).unwrap();
+        let mut bytes = 0;
+        for (i, s) in records.iter().enumerate() {
+            let id = id_at(s.at) + i as u64;
+            let value = serde_json::to_vec(s).unwrap();
+            table.insert(id, value.as_slice()).unwrap();
+            let o = ObjectIds::of(key, &s.object);
+            by.insert((o.name, o.group, id), ()).unwrap();
+            let n = counts
+                .get((o.name, o.group))
+                .unwrap()
+                .map_or(0, |v| v.value());
+            counts.insert((o.name, o.group), n + 1).unwrap();
+            bytes += value.len() as u64 + object_key_len(&s.object) + OVERHEAD;
+        }
+        meta.insert("schema", 2).unwrap();
+        meta.insert("bytes", bytes).unwrap();
+    }
+    txn.commit().unwrap();
+}
+
+/// A schema 2 file's index becomes the first generation, the same in steps of any size (a
+/// stop between steps resumes: each step is a transaction that moves what it took); the file
+/// then reads, caps and grows as one of schema 3.
+#[test]
+fn a_schema_2_file_moves_to_generations() {
+    let dir = fresh_dir("v2");
+    let records: Vec<Stored> = (0..150)
+        .map(|i| Stored {
+            at: at(i),
+            object: key(["apps", "infra", "tenants"][i as usize % 3]),
+            record: flip(i as usize),
+        })
+        .collect();
+    let moved = |step: usize| {
+        let path = dir.join(format!("step-{step}.redb"));
+        schema_2_file(&path, &records);
+        let db = Database::create(&path).unwrap();
+        migrate_v2(&db, step).unwrap();
+        let r = db.begin_read().unwrap();
+        let meta = r.open_table(META).unwrap();
+        assert_eq!(meta.get("schema").unwrap().unwrap().value(), SCHEMA);
+        assert_eq!(meta.get("generation").unwrap().unwrap().value(), 0);
+        assert_eq!(
+            meta.get("generation-entries").unwrap().unwrap().value(),
+            150
+        );
+        assert!(r.open_table(V2_BY_OBJECT).is_err(), "step {step}");
+        r.open_table(BY_OBJECT)
+            .unwrap()
+            .iter()
+            .unwrap()
+            .map(|e| e.unwrap().0.value())
+            .collect::<Vec<_>>()
+    };
+    let whole = moved(MIGRATE_STEP);
+    assert_eq!(whole.len(), 150);
+    assert!(whole.iter().all(|(g, ..)| *g == 0));
+    for step in [1, 7, 75, 150] {
+        assert_eq!(moved(step), whole, "step {step}");
+    }
+    // Opened by herald: read, capped and written on.
+    let path = dir.join("history.redb");
+    schema_2_file(&path, &records);
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(at(1000)));
+    let limits = Limits {
+        max_per_object: 50,
+        ..Limits::default()
+    };
+    let h = History::open(&path, limits, clock).unwrap();
+    consistent(&h);
+    let apps = h.timeline(&[key("apps")], 100).unwrap();
+    assert_eq!(apps.len(), 50);
+    assert_eq!(apps[0].at, at(147));
+    for i in 0..100 {
+        h.record(&key("apps"), at(500 + i), flip(i as usize));
+    }
+    h.flush();
+    consistent(&h);
+    let apps: Vec<Timestamp> = h
+        .timeline(&[key("apps")], 100)
+        .unwrap()
+        .iter()
+        .map(|s| s.at)
+        .collect();
+    assert_eq!(apps, (550..600).rev().map(at).collect::<Vec<_>>());
+    let infra = h.timeline(&[key("infra")], 100).unwrap();
+    assert_eq!(infra.len(), 50, "the other objects' records stay");
+    h.close();
+    let _ = std::fs::remove_dir_all(&dir);
 }
