@@ -48,8 +48,9 @@ const BY_OBJECT: TableDefinition<(u64, u64, u64, u64), ()> = TableDefinition::ne
 const GENERATIONS: TableDefinition<u64, ()> = TableDefinition::new("generations");
 /// Schema 2's index, one generation: (name hash, group hash, id). Moved to schema 3 at open.
 const V2_BY_OBJECT: TableDefinition<(u64, u64, u64), ()> = TableDefinition::new("by-object-2");
-/// Records kept per object: (name hash, group hash).
-const COUNTS: TableDefinition<(u64, u64), u32> = TableDefinition::new("counts-2");
+/// Schema 2's records kept per object: (name hash, group hash). Deleted when the file moves to
+/// schema 3, which counts them in memory ([`Counts`]).
+const V2_COUNTS: TableDefinition<(u64, u64), u32> = TableDefinition::new("counts-2");
 /// Schema 1's index and counts, by `kind/namespace/name/group` (kind lower-cased) as text:
 /// read once to move a file to schema 2, then deleted.
 const V1_BY_OBJECT: TableDefinition<(&str, u64), ()> = TableDefinition::new("by-object");
@@ -223,6 +224,7 @@ pub struct History {
     woken: std::thread::Thread,
     /// What is in the queue: past [`WAKE_AT`] records, the writer is woken.
     queued: Arc<Waiting>,
+    counts: Arc<Mutex<Counts>>,
 }
 
 /// The records in the writer's queue and their bytes ([`waiting_bytes`]).
@@ -501,7 +503,6 @@ impl History {
             txn.open_table(RECORDS).map_err(|e| err(&e))?;
             txn.open_table(BY_OBJECT).map_err(|e| err(&e))?;
             txn.open_table(GENERATIONS).map_err(|e| err(&e))?;
-            txn.open_table(COUNTS).map_err(|e| err(&e))?;
             let mut meta = txn.open_table(META).map_err(|e| err(&e))?;
             let schema = meta.get("schema").map_err(|e| err(&e))?.map(|v| v.value());
             // A new file, or one of schema 1 about to be indexed: its key is made now.
@@ -530,13 +531,14 @@ impl History {
         txn.commit().map_err(|e| err(&e))?;
         migrate_v1(&db, MIGRATE_STEP).map_err(|e| err(&e))?;
         migrate_v2(&db, MIGRATE_STEP).map_err(|e| err(&e))?;
+        let counts = Arc::new(Mutex::new(count_index(&db).map_err(|e| err(&e))?));
         if compact {
-            let _ = Self::prune_db(&db, &limits, clock.now());
+            let _ = Self::prune_db(&db, &limits, clock.now(), &counts);
             let _ = db.compact();
         }
         let db = Arc::new(db);
         // What is past the retention goes at once, not a minute later.
-        History::prune_db(&db, &limits, clock.now()).map_err(|e| err(&e))?;
+        History::prune_db(&db, &limits, clock.now(), &counts).map_err(|e| err(&e))?;
         let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
         let synced = Arc::new(AtomicU64::new(0));
         let queued = Arc::new(Waiting::default());
@@ -545,13 +547,21 @@ impl History {
             let limits = limits.clone();
             let clock = Arc::clone(&clock);
             let synced = Arc::clone(&synced);
+            let counts = Arc::clone(&counts);
             let queue = Queue {
                 rx,
                 queued: Arc::clone(&queued),
             };
             std::thread::Builder::new()
                 .name("herald-history".into())
-                .spawn(move || write_loop(&db, &limits, clock.as_ref(), &queue, &synced))
+                .spawn(move || {
+                    let to = Written {
+                        db: &db,
+                        limits: &limits,
+                        counts: &counts,
+                    };
+                    write_loop(&to, clock.as_ref(), &queue, &synced)
+                })
                 .map_err(|e| err(&e))?
         };
         let woken = writer.thread().clone();
@@ -567,6 +577,7 @@ impl History {
             writer: Mutex::new(Some(writer)),
             woken,
             queued,
+            counts,
         }))
     }
 
@@ -681,19 +692,27 @@ impl History {
     /// `maxBytes` (down to 90 % of it), in transactions of at most [`PRUNE_STEP`] records.
     /// Returns how many went.
     pub fn prune(&self) -> Result<usize, HistoryError> {
-        Self::prune_db(&self.db, &self.limits, self.clock.now()).map_err(|e| self.err(e))
+        Self::prune_db(&self.db, &self.limits, self.clock.now(), &self.counts)
+            .map_err(|e| self.err(e))
     }
 
-    fn prune_db(db: &Database, limits: &Limits, now: Timestamp) -> Result<usize, redb::Error> {
+    fn prune_db(
+        db: &Database,
+        limits: &Limits,
+        now: Timestamp,
+        counts: &Mutex<Counts>,
+    ) -> Result<usize, redb::Error> {
         let cutoff = now
             .checked_sub(limits.retention)
             .map_or(0, |t| id_at(t.max(Timestamp::UNIX_EPOCH)));
         let mut removed = 0;
         // Past the retention.
         loop {
+            let mut counts = lock(counts);
             let txn = db.begin_write()?;
-            let n = remove_oldest(&txn, PRUNE_STEP, |id, _| id < cutoff)?;
+            let (n, gone) = remove_oldest(&txn, PRUNE_STEP, |id, _| id < cutoff)?;
             txn.commit()?;
+            forget(&mut counts, gone);
             removed += n;
             if n < PRUNE_STEP {
                 break;
@@ -703,14 +722,17 @@ impl History {
         if bytes(db)? > limits.max_bytes {
             let target = limits.max_bytes / 10 * 9;
             loop {
+                let mut counts = lock(counts);
                 let txn = db.begin_write()?;
                 let mut over = bytes_in(&txn)?.saturating_sub(target);
-                let n = remove_oldest(&txn, PRUNE_STEP, |_, size| {
+                let (n, gone) = remove_oldest(&txn, PRUNE_STEP, |_, size| {
                     let go = over > 0;
                     over = over.saturating_sub(size);
                     go
                 })?;
                 txn.commit()?;
+                forget(&mut counts, gone);
+                drop(counts);
                 removed += n;
                 if n < PRUNE_STEP || bytes(db)? <= target {
                     break;
@@ -989,7 +1011,7 @@ fn migrate_v1(db: &Database, step: usize) -> Result<(), redb::Error> {
                     break;
                 }
             }
-            let mut table = txn.open_table(COUNTS)?;
+            let mut table = txn.open_table(V2_COUNTS)?;
             for (ids, n) in counts {
                 let before = table.get((ids.name, ids.group))?.map_or(0, |v| v.value());
                 table.insert((ids.name, ids.group), before + n)?;
@@ -1012,7 +1034,7 @@ fn migrate_v1(db: &Database, step: usize) -> Result<(), redb::Error> {
 /// Moves a schema 2 file to schema 3: its index becomes the first generation (0), moved in
 /// transactions of `step` entries, each taking the old index's first entries away as it adds
 /// them to the new one (a crash part way resumes where it stopped, nothing twice); then the old
-/// index is deleted and the file says schema 3. Records, counts and sizes do not change.
+/// index and counts are deleted and the file says schema 3. Records and sizes do not change.
 fn migrate_v2(db: &Database, step: usize) -> Result<(), redb::Error> {
     loop {
         let txn = db.begin_write()?;
@@ -1039,6 +1061,7 @@ fn migrate_v2(db: &Database, step: usize) -> Result<(), redb::Error> {
             if moved < step as u64 {
                 drop(old);
                 txn.delete_table(V2_BY_OBJECT)?;
+                txn.delete_table(V2_COUNTS)?;
                 meta.insert("generation", 0)?;
                 meta.insert("schema", SCHEMA)?;
                 tracing::info!("history: the file moved to schema {SCHEMA}");
@@ -1046,6 +1069,28 @@ fn migrate_v2(db: &Database, step: usize) -> Result<(), redb::Error> {
         }
         txn.commit()?;
     }
+}
+
+/// Records kept per object, counted from the index when the file opens and kept current by
+/// whoever writes (the writer, pruning), each holding the lock across its transaction. A count
+/// kept in the file was a page written per object per batch, all over a table as large as the
+/// cluster: about an eighth of the writer's work, more the more objects (BENCHMARKS.md).
+type Counts = std::collections::HashMap<ObjectIds, u32, foldhash::fast::RandomState>;
+
+/// Each object's records, from the index.
+fn count_index(db: &Database) -> Result<Counts, redb::Error> {
+    let r = db.begin_read()?;
+    let by = r.open_table(BY_OBJECT)?;
+    let mut counts = Counts::default();
+    for e in by.iter()? {
+        let (_, name, group, _) = e?.0.value();
+        *counts.entry(ObjectIds { name, group }).or_default() += 1;
+    }
+    Ok(counts)
+}
+
+fn lock(counts: &Mutex<Counts>) -> std::sync::MutexGuard<'_, Counts> {
+    counts.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The index's generations, oldest first.
@@ -1076,12 +1121,12 @@ fn bytes_in(txn: &WriteTransaction) -> Result<u64, redb::Error> {
 }
 
 /// Removes up to `max` of the oldest records while `go(id, size)` says so, with their index
-/// entries and counts, and the generations left with no record.
+/// entries and the generations left with no record; says how many went of each object.
 fn remove_oldest(
     txn: &WriteTransaction,
     max: usize,
     mut go: impl FnMut(u64, u64) -> bool,
-) -> Result<usize, redb::Error> {
+) -> Result<(usize, Gone), redb::Error> {
     let key = IndexKey::of(txn)?;
     let mut records = txn.open_table(RECORDS)?;
     let mut doomed: Vec<(u64, Option<ObjectIds>, u64)> = Vec::new();
@@ -1106,7 +1151,7 @@ fn remove_oldest(
     let mut by = txn.open_table(BY_OBJECT)?;
     let mut generations_table = txn.open_table(GENERATIONS)?;
     let gens = generations(&generations_table)?;
-    let mut gone: std::collections::HashMap<ObjectIds, u32> = std::collections::HashMap::new();
+    let mut gone = Gone::default();
     let mut freed = 0;
     for (id, object, size) in &doomed {
         records.remove(*id)?;
@@ -1127,31 +1172,47 @@ fn remove_oldest(
             generations_table.remove(*g)?;
         }
     }
-    let mut counts = txn.open_table(COUNTS)?;
-    for (o, n) in gone {
-        let left = counts.get((o.name, o.group))?.map_or(0, |v| v.value());
-        if left <= n {
-            counts.remove((o.name, o.group))?;
-        } else {
-            counts.insert((o.name, o.group), left - n)?;
-        }
-    }
     let mut meta = txn.open_table(META)?;
     let bytes = meta.get("bytes")?.map_or(0, |v| v.value());
     meta.insert("bytes", bytes.saturating_sub(freed))?;
-    Ok(doomed.len())
+    Ok((doomed.len(), gone))
+}
+
+/// Records removed per object, to take off [`Counts`] once their transaction committed.
+type Gone = std::collections::HashMap<ObjectIds, u32>;
+
+fn forget(counts: &mut Counts, gone: Gone) {
+    for (o, n) in gone {
+        if let Some(left) = counts.get_mut(&o) {
+            if *left <= n {
+                counts.remove(&o);
+            } else {
+                *left -= n;
+            }
+        }
+    }
+}
+
+/// Where the writer writes: the file, its limits and its counts.
+struct Written<'a> {
+    db: &'a Database,
+    limits: &'a Limits,
+    counts: &'a Mutex<Counts>,
 }
 
 /// Writes one batch: each record under a fresh id, the object's oldest dropped past
-/// `max_per_object`. Each object's count is read once and written once per batch.
+/// `max_per_object`. Each object's count is looked at once per batch, and changed once the
+/// batch is committed.
 fn write_batch(
-    db: &Database,
+    to: &Written<'_>,
     batch: &[Stored],
-    limits: &Limits,
     last: &mut u64,
     sync: bool,
 ) -> Result<(), redb::Error> {
-    let mut txn = db.begin_write()?;
+    let limits = to.limits;
+    let mut counts = lock(to.counts);
+    let mut counted: Vec<(ObjectIds, u32)> = Vec::new();
+    let mut txn = to.db.begin_write()?;
     txn.set_durability(if sync {
         Durability::Immediate
     } else {
@@ -1161,7 +1222,6 @@ fn write_batch(
         let mut records = txn.open_table(RECORDS)?;
         let mut by = txn.open_table(BY_OBJECT)?;
         let mut generations_table = txn.open_table(GENERATIONS)?;
-        let mut counts = txn.open_table(COUNTS)?;
         let mut meta = txn.open_table(META)?;
         let key = IndexKey::read(&meta)?.unwrap_or(IndexKey(0, 0));
         let mut generation = meta.get("generation")?.map_or(0, |v| v.value());
@@ -1206,7 +1266,7 @@ fn write_batch(
         let mut gens: Option<Vec<u64>> = None;
         for same in index.chunk_by(|a, b| a.1 == b.1) {
             let (_, o, _, key_len) = same[0];
-            let stored = counts.get((o.name, o.group))?.map_or(0, |v| v.value());
+            let stored = counts.get(&o).copied().unwrap_or(0);
             let mut n = stored.saturating_add(same.len() as u32);
             if n > cap {
                 let gens = match &mut gens {
@@ -1234,13 +1294,20 @@ fn write_batch(
                     n -= 1;
                 }
             }
-            counts.insert((o.name, o.group), n)?;
+            counted.push((o, n));
         }
         meta.insert("bytes", bytes)?;
         meta.insert("generation", generation)?;
         meta.insert("generation-entries", entries)?;
     }
     txn.commit()?;
+    for (o, n) in counted {
+        if n == 0 {
+            counts.remove(&o);
+        } else {
+            counts.insert(o, n);
+        }
+    }
     Ok(())
 }
 
@@ -1280,13 +1347,8 @@ impl Queue {
     }
 }
 
-fn write_loop(
-    db: &Database,
-    limits: &Limits,
-    clock: &dyn Clock,
-    queue: &Queue,
-    synced: &AtomicU64,
-) {
+fn write_loop(to: &Written<'_>, clock: &dyn Clock, queue: &Queue, synced: &AtomicU64) {
+    let (db, limits) = (to.db, to.limits);
     let mut last: u64 = 0;
     // Records committed since the last synced commit.
     let mut pending: u64 = 0;
@@ -1296,7 +1358,7 @@ fn write_loop(
     let mut last_prune = Instant::now();
     let mut started = None::<Instant>;
     let mut commit = |batch: &mut Vec<Stored>, sync: bool, last: &mut u64| {
-        if let Err(e) = write_batch(db, batch, limits, last, sync) {
+        if let Err(e) = write_batch(to, batch, last, sync) {
             tracing::error!(error = %e, records = batch.len(), "history: a batch was not written");
         }
         pending += batch.len() as u64;
@@ -1321,7 +1383,7 @@ fn write_loop(
                 commit(&mut batch, true, &mut last);
                 if bytes(db).is_ok_and(|b| b > limits.max_bytes) {
                     last_prune = Instant::now();
-                    if let Err(e) = History::prune_db(db, limits, clock.now()) {
+                    if let Err(e) = History::prune_db(db, limits, clock.now(), to.counts) {
                         tracing::error!(error = %e, "history: pruning failed");
                     }
                 }
@@ -1356,7 +1418,7 @@ fn write_loop(
         let over = || bytes(db).is_ok_and(|b| b > limits.max_bytes);
         if last_prune.elapsed() >= PRUNE_EVERY || (due_batch_written(&batch) && over()) {
             last_prune = Instant::now();
-            if let Err(e) = History::prune_db(db, limits, clock.now()) {
+            if let Err(e) = History::prune_db(db, limits, clock.now(), to.counts) {
                 tracing::error!(error = %e, "history: pruning failed");
             }
         }
