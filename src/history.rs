@@ -855,7 +855,7 @@ impl History {
                     let Some(v) = records.get(id).map_err(|e| self.err(e))? else {
                         continue;
                     };
-                    let Ok(s) = serde_json::from_slice::<Stored>(v.value()) else {
+                    let Some(s) = encoding::decode(v.value()) else {
                         continue;
                     };
                     // The hash found it; the record says whether it is that object.
@@ -881,7 +881,7 @@ impl History {
             let (k, v) = e.map_err(|e| self.err(e))?;
             let id = k.value();
             looked += 1;
-            if let Ok(s) = serde_json::from_slice::<Stored>(v.value()) {
+            if let Some(s) = encoding::decode(v.value()) {
                 let o = &s.object;
                 let keep = q
                     .kind
@@ -950,7 +950,7 @@ impl History {
                     return Ok(out);
                 }
                 if let Some(v) = records.get(*id).map_err(|e| self.err(e))?
-                    && let Ok(s) = serde_json::from_slice::<Stored>(v.value())
+                    && let Some(s) = encoding::decode(v.value())
                     && wanted.contains(&s.object)
                 {
                     out.push(s);
@@ -1002,8 +1002,8 @@ fn migrate_v1(db: &Database, step: usize) -> Result<(), redb::Error> {
                 done += 1;
                 // A record that does not read is left without an index entry, as the readers
                 // skip it anyway; pruning still removes it by age and size.
-                if let Ok(s) = serde_json::from_slice::<Stored>(v.value()) {
-                    let ids = ObjectIds::of(key, &s.object);
+                if let Some(o) = encoding::object(v.value()) {
+                    let ids = ObjectIds::of(key, &o);
                     by.insert((ids.name, ids.group, id), ())?;
                     *counts.entry(ids).or_default() += 1;
                 }
@@ -1134,13 +1134,8 @@ fn remove_oldest(
         let (k, v) = e?;
         let id = k.value();
         let size = v.value().len() as u64;
-        let (object, len) = serde_json::from_slice::<Stored>(v.value())
-            .map(|s| {
-                (
-                    Some(ObjectIds::of(key, &s.object)),
-                    object_key_len(&s.object),
-                )
-            })
+        let (object, len) = encoding::object(v.value())
+            .map(|o| (Some(ObjectIds::of(key, &o)), object_key_len(&o)))
             .unwrap_or((None, 0));
         let size = size + len + OVERHEAD;
         if doomed.len() >= max || !go(id, size) {
@@ -1237,9 +1232,7 @@ fn write_batch(
         let mut value = Vec::with_capacity(1024);
         for s in batch {
             value.clear();
-            if serde_json::to_writer(&mut value, s).is_err() {
-                continue;
-            }
+            encoding::encode(s, &mut value);
             let id = id_at(s.at).max(*last + 1);
             *last = id;
             let key_len = object_key_len(&s.object);
@@ -1448,5 +1441,6 @@ pub enum Place {
     Memory,
 }
 
+mod encoding;
 #[cfg(test)]
 mod tests;
