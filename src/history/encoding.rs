@@ -211,10 +211,11 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(t).ok()
     }
 
-    fn optional(&mut self) -> Option<Option<&'a str>> {
+    /// An option: a byte (0 none, 1 some), then what `read` reads.
+    fn optional<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
         match self.byte()? {
             0 => Some(None),
-            1 => self.text().map(Some),
+            1 => read(self).map(Some),
             _ => None,
         }
     }
@@ -267,14 +268,6 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn optional_verdict(&mut self) -> Option<Option<Verdict>> {
-        match self.byte()? {
-            0 => Some(None),
-            1 => self.verdict().map(Some),
-            _ => None,
-        }
-    }
-
     fn stored(&mut self) -> Option<Stored> {
         let at = self.time()?;
         let object = self.object()?;
@@ -286,11 +279,11 @@ impl<'a> Reader<'a> {
                     return None;
                 }
                 let events = (0..n).map(|_| self.event()).collect::<Option<Vec<_>>>()?;
-                let from = self.optional_verdict()?;
-                let to = self.optional_verdict()?;
+                let from = self.optional(Self::verdict)?;
+                let to = self.optional(Self::verdict)?;
                 let message = self.text()?.to_string();
-                let via = self.optional()?.map(str::to_string);
-                let change = match self.optional()? {
+                let via = self.optional(Self::text)?.map(str::to_string);
+                let change = match self.optional(Self::text)? {
                     Some(json) => Some(serde_json::from_str(json).ok()?),
                     None => None,
                 };

@@ -478,6 +478,34 @@ fn fresh_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Indexes record `id` of `s` as schema 2 did: its entry and its count.
+fn index_v2(
+    by: &mut redb::Table<(u64, u64, u64), ()>,
+    counts: &mut redb::Table<(u64, u64), u32>,
+    key: IndexKey,
+    s: &Stored,
+    id: u64,
+) {
+    let o = ObjectIds::of(key, &s.object);
+    by.insert((o.name, o.group, id), ()).unwrap();
+    let n = counts
+        .get((o.name, o.group))
+        .unwrap()
+        .map_or(0, |v| v.value());
+    counts.insert((o.name, o.group), n + 1).unwrap();
+}
+
+/// `n` records, one a second, of three objects in turn.
+fn of_three(n: i64) -> Vec<Stored> {
+    (0..n)
+        .map(|i| Stored {
+            at: at(i),
+            object: key(["apps", "infra", "tenants"][i as usize % 3]),
+            record: flip(i as usize),
+        })
+        .collect()
+}
+
 /// Writes a schema 1 file as herald before schema 2 did: the index and counts by text. With
 /// `done`, the move to schema 2 had got that far (up to that many records) before a crash.
 fn schema_1_file(path: &Path, records: &[Stored], done: Option<usize>) {
@@ -510,13 +538,7 @@ fn schema_1_file(path: &Path, records: &[Stored], done: Option<usize>) {
             counts.insert(object.as_str(), n + 1).unwrap();
             bytes += value.len() as u64 + object.len() as u64 + OVERHEAD;
             if done.is_some_and(|d| i < d) {
-                let o = ObjectIds::of(key, &s.object);
-                new_by.insert((o.name, o.group, id), ()).unwrap();
-                let n = new_counts
-                    .get((o.name, o.group))
-                    .unwrap()
-                    .map_or(0, |v| v.value());
-                new_counts.insert((o.name, o.group), n + 1).unwrap();
+                index_v2(&mut new_by, &mut new_counts, key, s, id);
                 meta.insert("migrated", id).unwrap();
             }
         }
@@ -531,13 +553,7 @@ fn schema_1_file(path: &Path, records: &[Stored], done: Option<usize>) {
 #[test]
 fn a_schema_1_file_moves_the_same_in_steps_of_any_size() {
     let dir = fresh_dir("v1-steps");
-    let records: Vec<Stored> = (0..8)
-        .map(|i| Stored {
-            at: at(i),
-            object: key(["apps", "infra", "tenants"][i as usize % 3]),
-            record: flip(i as usize),
-        })
-        .collect();
+    let records = of_three(8);
     let moved = |step: usize| {
         let path = dir.join(format!("step-{step}.redb"));
         schema_1_file(&path, &records, None);
@@ -914,13 +930,7 @@ fn schema_2_file(path: &Path, records: &[Stored]) {
             let id = id_at(s.at) + i as u64;
             let value = serde_json::to_vec(s).unwrap();
             table.insert(id, value.as_slice()).unwrap();
-            let o = ObjectIds::of(key, &s.object);
-            by.insert((o.name, o.group, id), ()).unwrap();
-            let n = counts
-                .get((o.name, o.group))
-                .unwrap()
-                .map_or(0, |v| v.value());
-            counts.insert((o.name, o.group), n + 1).unwrap();
+            index_v2(&mut by, &mut counts, key, s, id);
             bytes += value.len() as u64 + object_key_len(&s.object) + OVERHEAD;
         }
         meta.insert("schema", 2).unwrap();
@@ -935,13 +945,7 @@ fn schema_2_file(path: &Path, records: &[Stored]) {
 #[test]
 fn a_schema_2_file_moves_to_generations() {
     let dir = fresh_dir("v2");
-    let records: Vec<Stored> = (0..150)
-        .map(|i| Stored {
-            at: at(i),
-            object: key(["apps", "infra", "tenants"][i as usize % 3]),
-            record: flip(i as usize),
-        })
-        .collect();
+    let records = of_three(150);
     let moved = |step: usize| {
         let path = dir.join(format!("step-{step}.redb"));
         schema_2_file(&path, &records);
