@@ -829,8 +829,15 @@ impl History {
             let mut page = Page::default();
             let mut looked = 0;
             // Newest generation first: every id of one is above every id of the older ones, so
-            // the page is full once a generation fills it.
+            // the page is full once a generation fills it. Each generation's range counts in
+            // the budget as one entry looked at, found or not: many generations without the
+            // object still end a page, which then pages on below that generation.
             'generations: for (g, end) in self.generations_within(&r, floor, top)? {
+                looked += 1;
+                if looked >= SCAN_BUDGET {
+                    page.next = Some(page.items.last().map_or(top.min(end), |(i, _)| *i));
+                    break;
+                }
                 let mut ids: Vec<u64> = Vec::new();
                 for e in by
                     .range((g, h, 0, 0)..=(g, h, u64::MAX, u64::MAX))
@@ -928,9 +935,15 @@ impl History {
             .filter(|o| seen.insert(*o))
             .collect();
         let mut out = Vec::new();
+        let mut ranges_read = 0;
         // Newest generation first, until `limit` records are found: an older generation's
-        // records are all older.
+        // records are all older. At most [`SCAN_BUDGET`] ranges are read: the objects' newest
+        // records in that many (a timeline shows the newest, it does not page).
         for (g, _) in self.generations_within(&r, floor, u64::MAX)? {
+            ranges_read += ranges.len();
+            if ranges_read > SCAN_BUDGET.max(ranges.len()) {
+                break;
+            }
             ids.clear();
             for o in &ranges {
                 for e in by
@@ -1075,16 +1088,33 @@ fn migrate_v2(db: &Database, step: usize) -> Result<(), redb::Error> {
 /// whoever writes (the writer, pruning), each holding the lock across its transaction. A count
 /// kept in the file was a page written per object per batch, all over a table as large as the
 /// cluster: about an eighth of the writer's work, more the more objects (BENCHMARKS.md).
-type Counts = std::collections::HashMap<ObjectIds, u32, foldhash::fast::RandomState>;
+type Counts = std::collections::HashMap<ObjectIds, Kept, foldhash::fast::RandomState>;
+
+/// What [`Counts`] holds of one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Kept {
+    records: u32,
+    /// A generation at or before the one of its oldest record: past its cap, its oldest are
+    /// looked for from here on, not from the file's oldest generation (a flapping object's
+    /// oldest are recent, and a long history has many generations).
+    from: u64,
+}
 
 /// Each object's records, from the index.
 fn count_index(db: &Database) -> Result<Counts, redb::Error> {
     let r = db.begin_read()?;
     let by = r.open_table(BY_OBJECT)?;
     let mut counts = Counts::default();
+    // Generation first in the key: an object's first entry met is in its oldest generation.
     for e in by.iter()? {
-        let (_, name, group, _) = e?.0.value();
-        *counts.entry(ObjectIds { name, group }).or_default() += 1;
+        let (g, name, group, _) = e?.0.value();
+        counts
+            .entry(ObjectIds { name, group })
+            .or_insert(Kept {
+                records: 0,
+                from: g,
+            })
+            .records += 1;
     }
     Ok(counts)
 }
@@ -1179,10 +1209,10 @@ type Gone = std::collections::HashMap<ObjectIds, u32>;
 fn forget(counts: &mut Counts, gone: Gone) {
     for (o, n) in gone {
         if let Some(left) = counts.get_mut(&o) {
-            if *left <= n {
+            if left.records <= n {
                 counts.remove(&o);
             } else {
-                *left -= n;
+                left.records -= n;
             }
         }
     }
@@ -1206,7 +1236,7 @@ fn write_batch(
 ) -> Result<(), redb::Error> {
     let limits = to.limits;
     let mut counts = lock(to.counts);
-    let mut counted: Vec<(ObjectIds, u32)> = Vec::new();
+    let mut counted: Vec<(ObjectIds, Kept)> = Vec::new();
     let mut txn = to.db.begin_write()?;
     txn.set_durability(if sync {
         Durability::Immediate
@@ -1254,20 +1284,24 @@ fn write_batch(
             by.insert((*g, o.name, o.group, *id), ())?;
         }
         // Each object once: its count, and its oldest dropped past the cap (looked for from the
-        // oldest generation on).
+        // generation its count says on).
         index.sort_unstable_by_key(|(g, o, id, _)| (o.name, o.group, *g, *id));
         let mut gens: Option<Vec<u64>> = None;
         for same in index.chunk_by(|a, b| a.1 == b.1) {
-            let (_, o, _, key_len) = same[0];
-            let stored = counts.get(&o).copied().unwrap_or(0);
-            let mut n = stored.saturating_add(same.len() as u32);
+            let (first, o, _, key_len) = same[0];
+            let stored = counts.get(&o).copied().unwrap_or(Kept {
+                records: 0,
+                from: first,
+            });
+            let mut n = stored.records.saturating_add(same.len() as u32);
+            let mut from = stored.from;
             if n > cap {
                 let gens = match &mut gens {
                     Some(g) => g,
                     None => gens.insert(generations(&generations_table)?),
                 };
                 let mut doomed: Vec<(u64, u64)> = Vec::new();
-                for g in gens.iter() {
+                for g in gens.iter().filter(|g| **g >= from) {
                     let want = (n - cap) as usize - doomed.len();
                     if want == 0 {
                         break;
@@ -1280,6 +1314,8 @@ fn write_batch(
                     }
                 }
                 for (g, old) in doomed {
+                    // What is left of the object is in this generation or later ones.
+                    from = g;
                     by.remove((g, o.name, o.group, old))?;
                     if let Some(v) = records.remove(old)? {
                         bytes = bytes.saturating_sub(v.value().len() as u64 + key_len + OVERHEAD);
@@ -1287,18 +1323,18 @@ fn write_batch(
                     n -= 1;
                 }
             }
-            counted.push((o, n));
+            counted.push((o, Kept { records: n, from }));
         }
         meta.insert("bytes", bytes)?;
         meta.insert("generation", generation)?;
         meta.insert("generation-entries", entries)?;
     }
     txn.commit()?;
-    for (o, n) in counted {
-        if n == 0 {
+    for (o, kept) in counted {
+        if kept.records == 0 {
             counts.remove(&o);
         } else {
-            counts.insert(o, n);
+            counts.insert(o, kept);
         }
     }
     Ok(())
