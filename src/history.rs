@@ -98,6 +98,10 @@ pub const CACHE_BYTES: usize = 4 << 20;
 pub const MEMORY_MAX_BYTES: u64 = 4 << 20;
 /// Records a query looks at, at most, before it answers a short page with a `continue`.
 pub const SCAN_BUDGET: usize = 20_000;
+/// Generations a query by object reads, at most, before it answers a short page with a
+/// `continue` (each also counts in [`SCAN_BUDGET`]). Few in the unit tests, so that one can
+/// reach it.
+const GENERATIONS_READ: usize = if cfg!(test) { 8 } else { SCAN_BUDGET };
 /// Records one page holds, at most.
 pub const MAX_LIMIT: usize = 1000;
 /// A record's size beyond its value: its keys in both tables.
@@ -832,9 +836,13 @@ impl History {
             // the page is full once a generation fills it. Each generation's range counts in
             // the budget as one entry looked at, found or not: many generations without the
             // object still end a page, which then pages on below that generation.
-            'generations: for (g, end) in self.generations_within(&r, floor, top)? {
+            'generations: for (read, (g, end)) in self
+                .generations_within(&r, floor, top)?
+                .into_iter()
+                .enumerate()
+            {
                 looked += 1;
-                if looked >= SCAN_BUDGET {
+                if looked >= SCAN_BUDGET || read >= GENERATIONS_READ {
                     page.next = Some(page.items.last().map_or(top.min(end), |(i, _)| *i));
                     break;
                 }
@@ -937,8 +945,9 @@ impl History {
         let mut out = Vec::new();
         let mut ranges_read = 0;
         // Newest generation first, until `limit` records are found: an older generation's
-        // records are all older. At most [`SCAN_BUDGET`] ranges are read: the objects' newest
-        // records in that many (a timeline shows the newest, it does not page).
+        // records are all older. At most [`SCAN_BUDGET`] ranges are read (one generation at
+        // least): the objects' newest records in those (a timeline shows the newest, it does
+        // not page).
         for (g, _) in self.generations_within(&r, floor, u64::MAX)? {
             ranges_read += ranges.len();
             if ranges_read > SCAN_BUDGET.max(ranges.len()) {

@@ -1014,3 +1014,37 @@ fn a_schema_2_file_moves_to_generations() {
     h.close();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A query by object reads a bounded number of generations: an object recorded once, long ago,
+/// under many generations of others' records, is found by paging on, each page short and
+/// bounded.
+#[test]
+fn generations_read_by_a_query_are_bounded() {
+    let (h, _) = history(Limits::default());
+    h.record(&key("rare"), at(0), flip(0));
+    // About 30 generations of 64 entries after it.
+    for i in 0..(64 * 30) {
+        h.record(&key(&format!("busy-{}", i % 50)), at(1 + i as i64), flip(i));
+        if i % 500 == 0 {
+            h.flush();
+        }
+    }
+    h.flush();
+    let q = Query {
+        kind: Some("Kustomization".into()),
+        namespace: Some("flux-system".into()),
+        name: Some("rare".into()),
+        limit: 10,
+        ..Query::default()
+    };
+    let first = h.changes(&q).unwrap();
+    assert!(first.items.is_empty());
+    assert!(first.next.is_some(), "a short page that pages on");
+    let pages = all(&h, q);
+    assert!(pages.len() >= 3, "{} pages", pages.len());
+    let found: Vec<&Stored> = pages.iter().flatten().map(|(_, s)| s).collect();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].at, at(0));
+    // A timeline reads up to SCAN_BUDGET ranges: it finds it at once.
+    assert_eq!(h.timeline(&[key("rare")], 10).unwrap().len(), 1);
+}
